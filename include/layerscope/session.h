@@ -1,0 +1,76 @@
+// Session: load an ONNX model and run it on this machine's CPU.
+//
+//   std::unique_ptr<layerscope::Session> s;
+//   layerscope::Status st = layerscope::Session::load("model.onnx", {}, &s);
+//   if (!st) { std::cerr << st.message(); return 1; }
+//   std::vector<layerscope::NamedTensor> outputs;
+//   st = s->run({{"input", input_tensor}}, &outputs);
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layerscope/status.h"
+#include "layerscope/tensor.h"
+
+namespace layerscope {
+
+struct SessionOptions {
+  // Intra-op threads for every kernel; 0 = one per available core.
+  int threads = 0;
+};
+
+// A graph input or output as the model declares it. Symbolic or unknown dims are -1 in
+// `shape` and named (when the model names them) in `dim_names`.
+struct ValueDesc {
+  std::string name;
+  DType dtype = DType::Undefined;
+  std::vector<int64_t> shape;
+  std::vector<std::string> dim_names;
+  bool has_shape = false;
+};
+
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+
+// Facts about the current execution plan (after the first run for models with symbolic dims).
+struct PlanSummary {
+  int layers = 0;                 // executed steps
+  int folded_nodes = 0;           // nodes evaluated at load time (constant sub-graphs)
+  size_t arena_bytes = 0;         // activations + scratch as planned
+  size_t naive_activation_bytes = 0;
+  size_t constant_bytes = 0;      // weights and folded constants as held
+  size_t packed_weight_bytes = 0;
+  int threads = 0;
+};
+
+class Session {
+ public:
+  // Loads and validates the model; when every input shape is static the execution plan
+  // (shapes, kernels, prepacked weights, memory plan) is built here too.
+  static Status load(const std::string& model_path, const SessionOptions& options,
+                     std::unique_ptr<Session>* session);
+  ~Session();
+
+  const std::vector<ValueDesc>& inputs() const;
+  const std::vector<ValueDesc>& outputs() const;
+  const std::string& model_path() const;
+
+  // Runs the model. Inputs are matched by name; all must be given. Symbolic dims are bound
+  // from the given shapes (a new binding re-plans). Outputs come back in the model's order.
+  Status run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs);
+
+  // Plan facts; fails before the first run of a model with symbolic input dims.
+  Status plan_summary(PlanSummary* summary) const;
+
+  struct Impl;
+  Impl* impl() { return impl_.get(); }  // internal: for the profiler and tools in this repo
+
+ private:
+  Session();
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace layerscope

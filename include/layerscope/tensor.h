@@ -1,0 +1,75 @@
+// Tensor: a typed, shaped, dense row-major buffer. Copies share storage (like shared_ptr);
+// use clone() for a deep copy.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace layerscope {
+
+// Element types. The numeric values are ONNX's TensorProto.DataType codes.
+enum class DType : int32_t {
+  Undefined = 0,
+  F32 = 1,
+  U8 = 2,
+  I8 = 3,
+  U16 = 4,
+  I16 = 5,
+  I32 = 6,
+  I64 = 7,
+  String = 8,
+  Bool = 9,
+  F16 = 10,
+  F64 = 11,
+  U32 = 12,
+  U64 = 13,
+  BF16 = 16,
+};
+
+// Bytes per element (0 for Undefined and String).
+size_t dtype_size(DType t);
+// Name in the reference tool's vocabulary: FLOAT, FLOAT16, INT8, INT64, BOOL, ...
+const char* dtype_name(DType t);
+
+using Shape = std::vector<int64_t>;
+
+// Product of dims (1 for a scalar shape {}).
+int64_t shape_numel(const Shape& s);
+// "(1,3,224,224)"; a scalar prints as "()".
+std::string shape_to_string(const Shape& s);
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Owning tensor, zero-filled, 64-byte aligned.
+  Tensor(DType dtype, Shape shape);
+  // Non-owning view of caller memory; the caller keeps `data` alive.
+  static Tensor view(DType dtype, Shape shape, void* data);
+
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t dim(int i) const { return shape_[i < 0 ? i + rank() : i]; }
+  int64_t numel() const { return shape_numel(shape_); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+  bool empty() const { return dtype_ == DType::Undefined; }
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  template <typename T> T* data_as() { return static_cast<T*>(data_); }
+  template <typename T> const T* data_as() const { return static_cast<const T*>(data_); }
+
+  Tensor clone() const;
+  // Same storage, new shape with the same element count.
+  Tensor reshaped(Shape shape) const;
+
+ private:
+  DType dtype_ = DType::Undefined;
+  Shape shape_;
+  std::shared_ptr<void> storage_;
+  void* data_ = nullptr;
+};
+
+}  // namespace layerscope

@@ -1,0 +1,55 @@
+// Node attributes, already decoded from the ONNX protobuf.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/error.h"
+#include "layerscope/tensor.h"
+
+namespace layerscope {
+
+struct GraphAttr {};  // sub-graphs (If/Loop/Scan bodies) are recognised but not executed
+
+using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
+                               std::vector<std::string>, Tensor, GraphAttr>;
+
+class Attributes {
+ public:
+  void set(const std::string& name, AttrValue v) { values_[name] = std::move(v); }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  const std::map<std::string, AttrValue>& all() const { return values_; }
+
+  int64_t get_int(const std::string& name, int64_t dflt) const { return get_or<int64_t>(name, dflt); }
+  float get_float(const std::string& name, float dflt) const { return get_or<float>(name, dflt); }
+  std::string get_string(const std::string& name, const std::string& dflt) const {
+    return get_or<std::string>(name, dflt);
+  }
+  std::vector<int64_t> get_ints(const std::string& name, std::vector<int64_t> dflt = {}) const {
+    return get_or<std::vector<int64_t>>(name, std::move(dflt));
+  }
+  std::vector<float> get_floats(const std::string& name, std::vector<float> dflt = {}) const {
+    return get_or<std::vector<float>>(name, std::move(dflt));
+  }
+  std::vector<std::string> get_strings(const std::string& name) const {
+    return get_or<std::vector<std::string>>(name, {});
+  }
+  const Tensor* get_tensor(const std::string& name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : std::get_if<Tensor>(&it->second);
+  }
+
+ private:
+  template <typename T>
+  T get_or(const std::string& name, T dflt) const {
+    auto it = values_.find(name);
+    if (it == values_.end()) return dflt;
+    if (const T* v = std::get_if<T>(&it->second)) return *v;
+    fail("attribute '", name, "' has an unexpected type");
+  }
+  std::map<std::string, AttrValue> values_;
+};
+
+}  // namespace layerscope

@@ -1,0 +1,91 @@
+#include "layerscope/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "ir/error.h"
+
+namespace layerscope {
+
+size_t dtype_size(DType t) {
+  switch (t) {
+    case DType::F32: case DType::I32: case DType::U32: return 4;
+    case DType::U8: case DType::I8: case DType::Bool: return 1;
+    case DType::U16: case DType::I16: case DType::F16: case DType::BF16: return 2;
+    case DType::I64: case DType::U64: case DType::F64: return 8;
+    default: return 0;
+  }
+}
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::F32: return "FLOAT";
+    case DType::U8: return "UINT8";
+    case DType::I8: return "INT8";
+    case DType::U16: return "UINT16";
+    case DType::I16: return "INT16";
+    case DType::I32: return "INT32";
+    case DType::I64: return "INT64";
+    case DType::String: return "STRING";
+    case DType::Bool: return "BOOL";
+    case DType::F16: return "FLOAT16";
+    case DType::F64: return "DOUBLE";
+    case DType::U32: return "UINT32";
+    case DType::U64: return "UINT64";
+    case DType::BF16: return "BFLOAT16";
+    default: return "UNDEFINED";
+  }
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+std::string shape_to_string(const Shape& s) {
+  std::string out = "(";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ",";
+    out += std::to_string(s[i]);
+  }
+  return out + ")";
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  for (int64_t d : shape_) LS_CHECK(d >= 0, "tensor dimension ", d, " is negative in shape ", shape_to_string(shape_));
+  LS_CHECK(dtype_size(dtype) > 0, "tensors of type ", dtype_name(dtype), " are not supported");
+  // Round up so that an empty tensor still has a valid pointer and vector loads may overrun
+  // the tail by up to 64 bytes without faulting.
+  size_t bytes = (nbytes() + 64 + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, bytes);
+  LS_CHECK(p != nullptr, "out of memory allocating ", bytes, " bytes");
+  std::memset(p, 0, bytes);
+  storage_ = std::shared_ptr<void>(p, std::free);
+  data_ = p;
+}
+
+Tensor Tensor::view(DType dtype, Shape shape, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.data_ = data;
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (empty()) return Tensor();
+  Tensor t(dtype_, shape_);
+  if (nbytes()) std::memcpy(t.data_, data_, nbytes());
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  LS_CHECK(shape_numel(shape) == numel(), "cannot reshape ", shape_to_string(shape_), " to ",
+           shape_to_string(shape));
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+}  // namespace layerscope

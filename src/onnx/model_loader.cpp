@@ -1,0 +1,183 @@
+#include "onnx/model_loader.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unordered_map>
+
+#include "ir/error.h"
+#include "onnx/tensor_proto.h"
+
+namespace layerscope {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string normal_domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
+
+AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& model_dir, const std::string& ctx) {
+  using A = onnx::AttributeProto;
+  switch (a.type()) {
+    case A::INT: return static_cast<int64_t>(a.i());
+    case A::FLOAT: return a.f();
+    case A::STRING: return a.s();
+    case A::INTS: return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    case A::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
+    case A::STRINGS: return std::vector<std::string>(a.strings().begin(), a.strings().end());
+    case A::TENSOR: return tensor_from_proto(a.t(), model_dir, ctx + " attribute '" + a.name() + "'");
+    case A::GRAPH: case A::GRAPHS: return GraphAttr{};
+    default: break;
+  }
+  // Pre-IR-3 files may leave `type` unset; infer it from the populated field.
+  if (a.has_i()) return static_cast<int64_t>(a.i());
+  if (a.has_f()) return a.f();
+  if (a.has_s()) return a.s();
+  if (a.ints_size()) return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+  if (a.floats_size()) return std::vector<float>(a.floats().begin(), a.floats().end());
+  fail(ctx, ": attribute '", a.name(), "' has unsupported type ", static_cast<int>(a.type()));
+}
+
+void set_declared(Value& v, const onnx::ValueInfoProto& info) {
+  if (!info.has_type() || !info.type().has_tensor_type()) return;
+  const auto& tt = info.type().tensor_type();
+  if (tt.elem_type()) v.dtype = dtype_from_onnx(tt.elem_type());
+  if (!tt.has_shape()) return;
+  std::vector<DeclaredDim> dims;
+  for (const auto& d : tt.shape().dim()) {
+    DeclaredDim dd;
+    if (d.has_dim_value()) dd.size = d.dim_value();
+    else if (d.has_dim_param()) dd.symbol = d.dim_param();
+    dims.push_back(dd);
+  }
+  v.declared_shape = std::move(dims);
+}
+
+// Turns a Constant node's attribute into its value.
+Tensor constant_node_value(const Node& n) {
+  const auto& attrs = n.attrs.all();
+  LS_CHECK(attrs.size() == 1, Graph::describe(n), ": expected exactly one value attribute");
+  const auto& [name, v] = *attrs.begin();
+  if (name == "value") return std::get<Tensor>(v);
+  if (name == "value_float") {
+    Tensor t(DType::F32, {});
+    *t.data_as<float>() = std::get<float>(v);
+    return t;
+  }
+  if (name == "value_floats") {
+    const auto& f = std::get<std::vector<float>>(v);
+    Tensor t(DType::F32, {static_cast<int64_t>(f.size())});
+    std::copy(f.begin(), f.end(), t.data_as<float>());
+    return t;
+  }
+  if (name == "value_int") {
+    Tensor t(DType::I64, {});
+    *t.data_as<int64_t>() = std::get<int64_t>(v);
+    return t;
+  }
+  if (name == "value_ints") {
+    const auto& f = std::get<std::vector<int64_t>>(v);
+    Tensor t(DType::I64, {static_cast<int64_t>(f.size())});
+    std::copy(f.begin(), f.end(), t.data_as<int64_t>());
+    return t;
+  }
+  fail(Graph::describe(n), ": Constant attribute '", name, "' is not supported (string or sparse constants)");
+}
+
+}  // namespace
+
+Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
+  onnx::ModelProto model;
+  LS_CHECK(!bytes.empty(), "'", path, "' is empty; expected an ONNX model (protobuf ModelProto)");
+  LS_CHECK(model.ParseFromString(bytes), "'", path,
+           "' is not a valid ONNX model: the protobuf could not be parsed (truncated or corrupt file?)");
+  LS_CHECK(model.has_graph(), "'", path, "' has no graph: not an ONNX model, or a corrupt one");
+  LS_CHECK(model.ir_version() >= kMinIrVersion && model.ir_version() <= kMaxIrVersion, "'", path,
+           "' has IR version ", model.ir_version(), "; supported IR versions are ", kMinIrVersion, " to ",
+           kMaxIrVersion);
+
+  std::map<std::string, int> opsets;
+  for (const auto& o : model.opset_import()) opsets[normal_domain(o.domain())] = static_cast<int>(o.version());
+  LS_CHECK(opsets.count(""), "'", path, "' imports no ai.onnx opset");
+
+  const std::string model_dir = fs::path(path).parent_path().string();
+  const onnx::GraphProto& g = model.graph();
+  Graph graph;
+  graph.name = g.name();
+  graph.model_path = path;
+  graph.model_file_bytes = static_cast<int64_t>(bytes.size());
+  graph.ir_version = model.ir_version();
+
+  std::unordered_map<std::string, int> by_name;
+  auto value_id = [&](const std::string& name) {
+    auto it = by_name.find(name);
+    if (it != by_name.end()) return it->second;
+    int id = graph.add_value(name);
+    by_name[name] = id;
+    return id;
+  };
+
+  for (const auto& init : g.initializer()) {
+    int id = value_id(init.name());
+    Value& v = graph.values[id];
+    v.constant = tensor_from_proto(init, model_dir, "initializer '" + init.name() + "' in '" + path + "'");
+    v.dtype = v.constant->dtype();
+  }
+  LS_CHECK(g.sparse_initializer_size() == 0, "'", path, "': sparse initializers are not supported");
+
+  for (const auto& in : g.input()) {
+    int id = value_id(in.name());
+    Value& v = graph.values[id];
+    if (v.constant) continue;  // IR < 4: initializers are listed as inputs too
+    set_declared(v, in);
+    LS_CHECK(v.dtype != DType::Undefined, "'", path, "': graph input '", in.name(),
+             "' has no tensor type or an unsupported element type");
+    graph.inputs.push_back(id);
+  }
+  for (const auto& vi : g.value_info()) set_declared(graph.values[value_id(vi.name())], vi);
+
+  int index = 0;
+  for (const auto& np : g.node()) {
+    Node n;
+    n.op_type = np.op_type();
+    n.domain = normal_domain(np.domain());
+    n.name = np.name().empty() ? n.op_type + "_" + std::to_string(index) : np.name();
+    ++index;
+    auto op = opsets.find(n.domain);
+    LS_CHECK(op != opsets.end(), "'", path, "': node '", n.name, "' (", n.op_type, ") uses domain '", n.domain,
+             "' which the model does not import");
+    n.opset = op->second;
+    const std::string ctx = "'" + path + "': " + Graph::describe(n);
+    for (const auto& a : np.attribute()) n.attrs.set(a.name(), decode_attribute(a, model_dir, ctx));
+    for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? -1 : value_id(name));
+    for (const auto& name : np.output()) n.outputs.push_back(name.empty() ? -1 : value_id(name));
+    n.source_names = {n.name};
+    if (n.op_type == "Constant" && n.domain.empty()) {
+      LS_CHECK(n.outputs.size() == 1 && n.outputs[0] >= 0, ctx, ": expected one output");
+      Value& v = graph.values[n.outputs[0]];
+      v.constant = constant_node_value(n);
+      v.dtype = v.constant->dtype();
+      continue;
+    }
+    graph.nodes.push_back(std::move(n));
+  }
+  for (const auto& out : g.output()) {
+    auto it = by_name.find(out.name());
+    LS_CHECK(it != by_name.end(), "'", path, "': graph output '", out.name(), "' is produced by no node");
+    set_declared(graph.values[it->second], out);
+    graph.outputs.push_back(it->second);
+  }
+  return graph;
+}
+
+Graph load_onnx_model(const std::string& path) {
+  std::error_code ec;
+  LS_CHECK(fs::exists(path, ec), "model file '", path, "' does not exist");
+  LS_CHECK(fs::is_regular_file(path, ec), "model path '", path, "' is not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  LS_CHECK(in.good(), "cannot open model file '", path, "'");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_onnx_model(bytes, path);
+}
+
+}  // namespace layerscope

@@ -1,0 +1,133 @@
+#include "onnx/tensor_proto.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "ir/error.h"
+
+namespace layerscope {
+namespace fs = std::filesystem;
+
+DType dtype_from_onnx(int t) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT: return DType::F32;
+    case onnx::TensorProto::UINT8: return DType::U8;
+    case onnx::TensorProto::INT8: return DType::I8;
+    case onnx::TensorProto::UINT16: return DType::U16;
+    case onnx::TensorProto::INT16: return DType::I16;
+    case onnx::TensorProto::INT32: return DType::I32;
+    case onnx::TensorProto::INT64: return DType::I64;
+    case onnx::TensorProto::BOOL: return DType::Bool;
+    case onnx::TensorProto::FLOAT16: return DType::F16;
+    case onnx::TensorProto::DOUBLE: return DType::F64;
+    case onnx::TensorProto::UINT32: return DType::U32;
+    case onnx::TensorProto::UINT64: return DType::U64;
+    case onnx::TensorProto::BFLOAT16: return DType::BF16;
+    default: return DType::Undefined;
+  }
+}
+
+namespace {
+
+// Resolves an external-data location relative to the model folder, refusing anything that
+// could read outside it (absolute paths, "..", symlinks pointing elsewhere).
+fs::path resolve_external(const std::string& location, const std::string& model_dir, const std::string& context) {
+  LS_CHECK(!location.empty(), context, ": external data has no 'location'");
+  fs::path loc(location);
+  LS_CHECK(!loc.is_absolute() && !loc.has_root_name() && !loc.has_root_directory(), context,
+           ": external data location '", location, "' is absolute; it must be relative to the model's folder");
+  for (const auto& part : loc.lexically_normal())
+    LS_CHECK(part != "..", context, ": external data location '", location, "' escapes the model's folder");
+  fs::path base = fs::weakly_canonical(fs::path(model_dir.empty() ? "." : model_dir));
+  fs::path full = fs::weakly_canonical(base / loc);
+  auto rel = full.lexically_relative(base);
+  LS_CHECK(!rel.empty() && *rel.begin() != "..", context, ": external data location '", location,
+           "' resolves outside the model's folder (", full.string(), ")");
+  return full;
+}
+
+void read_external(const onnx::TensorProto& p, const std::string& model_dir, const std::string& context,
+                   void* dst, size_t nbytes) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : p.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::stoll(kv.value());
+    else if (kv.key() == "length") length = std::stoll(kv.value());
+  }
+  fs::path file = resolve_external(location, model_dir, context);
+  std::error_code ec;
+  LS_CHECK(fs::is_regular_file(file, ec), context, ": external data file '", file.string(), "' does not exist");
+  auto size = static_cast<int64_t>(fs::file_size(file, ec));
+  LS_CHECK(offset >= 0, context, ": negative external data offset");
+  if (length >= 0)
+    LS_CHECK(length == static_cast<int64_t>(nbytes), context, ": external data length ", length,
+             " does not match the tensor's ", nbytes, " bytes");
+  LS_CHECK(offset + static_cast<int64_t>(nbytes) <= size, context, ": external data file '", file.string(), "' has ",
+           size, " bytes; need ", nbytes, " at offset ", offset);
+  std::ifstream in(file, std::ios::binary);
+  in.seekg(offset);
+  in.read(static_cast<char*>(dst), static_cast<std::streamsize>(nbytes));
+  LS_CHECK(in.good() || nbytes == 0, context, ": could not read external data from '", file.string(), "'");
+}
+
+template <typename Src, typename Dst>
+void copy_field(const google::protobuf::RepeatedField<Src>& field, Tensor& t, const std::string& context) {
+  LS_CHECK(field.size() == t.numel(), context, ": has ", field.size(), " values for shape ",
+           shape_to_string(t.shape()));
+  Dst* d = t.data_as<Dst>();
+  for (int i = 0; i < field.size(); ++i) d[i] = static_cast<Dst>(field.Get(i));
+}
+
+}  // namespace
+
+Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& model_dir, const std::string& context) {
+  DType dt = dtype_from_onnx(p.data_type());
+  LS_CHECK(dt != DType::Undefined, context, ": tensor element type ", p.data_type(),
+           " (TensorProto.DataType) is not supported");
+  Shape shape(p.dims().begin(), p.dims().end());
+  for (int64_t d : shape) LS_CHECK(d >= 0, context, ": negative dimension in shape ", shape_to_string(shape));
+  Tensor t(dt, shape);
+  const size_t nbytes = t.nbytes();
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) {
+    read_external(p, model_dir, context, t.data(), nbytes);
+    return t;
+  }
+  if (p.has_raw_data()) {
+    LS_CHECK(p.raw_data().size() == nbytes, context, ": raw_data has ", p.raw_data().size(), " bytes; shape ",
+             shape_to_string(shape), " of ", dtype_name(dt), " needs ", nbytes);
+    if (nbytes) std::memcpy(t.data(), p.raw_data().data(), nbytes);
+    return t;
+  }
+  switch (dt) {
+    case DType::F32: copy_field<float, float>(p.float_data(), t, context); break;
+    case DType::F64: copy_field<double, double>(p.double_data(), t, context); break;
+    case DType::I64: copy_field<int64_t, int64_t>(p.int64_data(), t, context); break;
+    case DType::I32: copy_field<int32_t, int32_t>(p.int32_data(), t, context); break;
+    case DType::I16: copy_field<int32_t, int16_t>(p.int32_data(), t, context); break;
+    case DType::I8: copy_field<int32_t, int8_t>(p.int32_data(), t, context); break;
+    case DType::U16: copy_field<int32_t, uint16_t>(p.int32_data(), t, context); break;
+    case DType::F16: copy_field<int32_t, uint16_t>(p.int32_data(), t, context); break;
+    case DType::BF16: copy_field<int32_t, uint16_t>(p.int32_data(), t, context); break;
+    case DType::U8: copy_field<int32_t, uint8_t>(p.int32_data(), t, context); break;
+    case DType::Bool: copy_field<int32_t, uint8_t>(p.int32_data(), t, context); break;
+    case DType::U32: copy_field<uint64_t, uint32_t>(p.uint64_data(), t, context); break;
+    case DType::U64: copy_field<uint64_t, uint64_t>(p.uint64_data(), t, context); break;
+    default: fail(context, ": cannot decode element type ", dtype_name(dt));
+  }
+  return t;
+}
+
+Tensor load_tensor_pb(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  LS_CHECK(in.good(), "cannot open tensor file '", path, "'");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  onnx::TensorProto p;
+  LS_CHECK(p.ParseFromString(bytes), "'", path, "' is not a valid ONNX TensorProto");
+  return tensor_from_proto(p, fs::path(path).parent_path().string(), "tensor file '" + path + "'");
+}
+
+}  // namespace layerscope

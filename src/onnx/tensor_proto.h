@@ -1,0 +1,23 @@
+// ONNX TensorProto <-> Tensor, including external data files.
+#pragma once
+#include <string>
+
+#include "layerscope/tensor.h"
+
+namespace onnx {
+class TensorProto;
+}
+
+namespace layerscope {
+
+// Decodes a TensorProto. `model_dir` resolves external data (locations must stay inside it);
+// `context` names the tensor's owner in error messages (e.g. "initializer 'conv1.weight' in m.onnx").
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& model_dir, const std::string& context);
+
+// Reads a serialized TensorProto file (the ONNX backend tests' input_0.pb / output_0.pb).
+Tensor load_tensor_pb(const std::string& path);
+
+// ONNX data type code -> DType (Undefined when we do not support it).
+DType dtype_from_onnx(int onnx_type);
+
+}  // namespace layerscope

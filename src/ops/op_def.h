@@ -1,0 +1,108 @@
+// OpDef: everything the runtime knows about one ONNX operator (for a range of opset versions):
+//   infer()     pure shape/dtype inference (may read constant input values, e.g. Reshape's shape)
+//   cost()      multiply-accumulates and bytes moved, for the profiler and the roofline
+//   reference   a straightforward kernel: the correctness oracle and the fallback implementation
+// Faster kernels for the same op are registered separately as KernelDefs (kernels/kernel.h).
+#pragma once
+#include <climits>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace layerscope {
+
+// Static facts about a tensor during planning.
+struct TensorInfo {
+  DType dtype = DType::Undefined;
+  Shape shape;
+  int64_t bytes() const { return shape_numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
+};
+
+// Thrown by InferContext::value() when inference needs an input's contents that are only
+// known at run time (e.g. Reshape fed by a computed tensor): the node is then re-inferred
+// just before it executes.
+struct NeedsRuntimeValue {};
+
+class InferContext {
+ public:
+  InferContext(const Node& node, std::vector<TensorInfo> inputs, std::vector<const Tensor*> values)
+      : node_(node), in_(std::move(inputs)), values_(std::move(values)), out_(node.outputs.size()) {}
+
+  const Node& node() const { return node_; }
+  const Attributes& attrs() const { return node_.attrs; }
+  int num_inputs() const { return static_cast<int>(in_.size()); }
+  int num_outputs() const { return static_cast<int>(out_.size()); }
+  bool has_input(int i) const { return i < num_inputs() && node_.inputs[i] >= 0; }
+  const TensorInfo& input(int i) const { return in_.at(i); }
+  DType dtype(int i) const { return in_.at(i).dtype; }
+  const Shape& shape(int i) const { return in_.at(i).shape; }
+  int rank(int i) const { return static_cast<int>(in_.at(i).shape.size()); }
+
+  // The input's contents if known now (constants, or at run time); else throws NeedsRuntimeValue.
+  const Tensor& value(int i) const {
+    if (!has_input(i) || values_.at(i) == nullptr) throw NeedsRuntimeValue{};
+    return *values_[i];
+  }
+  bool value_known(int i) const { return has_input(i) && values_.at(i) != nullptr; }
+  // An integer input (int32/int64) read as int64 values.
+  std::vector<int64_t> int_values(int i) const;
+
+  void set_output(int i, DType dtype, Shape shape) { out_.at(i) = TensorInfo{dtype, std::move(shape)}; }
+  const std::vector<TensorInfo>& outputs() const { return out_; }
+  const std::vector<TensorInfo>& inputs() const { return in_; }
+
+  // Throws Error("'Op' node 'name' (opset N): <parts>").
+  template <typename... A>
+  [[noreturn]] void error(const A&... parts) const {
+    fail(Graph::describe(node_), ": ", parts...);
+  }
+  // Common checks with uniform messages.
+  void expect_inputs(int min, int max) const;
+  void expect_dtype_in(int i, std::initializer_list<DType> allowed) const;
+
+ private:
+  const Node& node_;
+  std::vector<TensorInfo> in_;
+  std::vector<const Tensor*> values_;
+  std::vector<TensorInfo> out_;
+};
+
+// Work done by one execution of a node. Bytes count every input (weights included) read once
+// and every output written once: the minimum traffic, which is what the roofline needs.
+struct Cost {
+  double macs = 0;         // multiply-accumulates (1 MAC = 2 FLOPs)
+  double other_ops = 0;    // non-MAC arithmetic (elementwise math, comparisons, exp, ...)
+  int64_t bytes_read = 0;
+  int64_t bytes_written = 0;
+};
+
+struct CostContext {
+  const Node& node;
+  const std::vector<TensorInfo>& inputs;   // omitted optional inputs have dtype Undefined
+  const std::vector<TensorInfo>& outputs;
+};
+
+using InferFn = std::function<void(InferContext&)>;
+using CostFn = std::function<Cost(const CostContext&)>;
+// Reference kernel: outputs are already allocated with the inferred dtype and shape;
+// omitted optional inputs are nullptr.
+using RefKernelFn =
+    std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>)>;
+
+struct OpDef {
+  std::string op_type;
+  std::string domain;        // "" = ai.onnx
+  int since = 1;             // first opset version this definition covers
+  int until = INT_MAX;       // last opset version it covers
+  InferFn infer;
+  CostFn cost;               // optional: default counts bytes only
+  RefKernelFn reference;
+};
+
+// Bytes-only cost: read every input once, write every output once.
+Cost bytes_only_cost(const CostContext& c);
+
+}  // namespace layerscope

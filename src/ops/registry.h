@@ -1,0 +1,46 @@
+// Registry: the explicit list of operators (OpDefs) and kernels the runtime knows.
+// Each op family registers itself from one function (register_*_ops), called from
+// register_builtin(); nothing self-registers statically.
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/kernel.h"
+#include "ops/op_def.h"
+
+namespace layerscope {
+
+class Registry {
+ public:
+  void add_op(OpDef def);
+  void add_kernel(KernelDef def);
+
+  // The definition of (domain, op_type) covering `opset`, or nullptr.
+  const OpDef* find_op(const std::string& domain, const std::string& op_type, int opset) const;
+  // "opsets 1-12, 13-17" or "" when the op is unknown: for error messages.
+  std::string supported_opsets(const std::string& domain, const std::string& op_type) const;
+  // Kernels registered for (domain, op_type), highest priority first.
+  std::vector<const KernelDef*> kernels_for(const std::string& domain, const std::string& op_type) const;
+  // All (domain, op_type) pairs with at least one OpDef.
+  std::vector<std::pair<std::string, std::string>> op_names() const;
+
+  // The process-wide registry with every built-in op and kernel.
+  static const Registry& builtin();
+
+ private:
+  std::map<std::pair<std::string, std::string>, std::vector<OpDef>> ops_;
+  std::map<std::pair<std::string, std::string>, std::vector<KernelDef>> kernels_;
+};
+
+// One function per op family (src/ops/<family>.cpp) and per kernel backend.
+void register_elementwise_ops(Registry& r);
+void register_shape_ops(Registry& r);
+void register_tensor_ops(Registry& r);
+void register_nn_ops(Registry& r);
+void register_reduce_ops(Registry& r);
+void register_native_kernels(Registry& r);
+void register_onednn_kernels(Registry& r);
+
+}  // namespace layerscope

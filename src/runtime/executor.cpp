@@ -1,0 +1,86 @@
+#include "runtime/executor.h"
+
+#include <omp.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "ir/error.h"
+
+namespace layerscope {
+
+Executor::Executor(ExecutionPlan plan) : plan_(std::move(plan)), arena_(nullptr, std::free) {
+  size_t bytes = (plan_.arena_bytes + 64 + 63) / 64 * 64;
+  arena_.reset(static_cast<char*>(std::aligned_alloc(64, bytes)));
+  LS_CHECK(arena_ != nullptr, "out of memory allocating the ", bytes, "-byte activation arena");
+  Graph& g = plan_.graph;
+  values_.resize(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const Slot& s = plan_.slots[v];
+    if (s.kind == SlotKind::Constant) values_[v] = *g.values[v].constant;
+    else if (s.kind == SlotKind::Arena) values_[v] = Tensor::view(s.info.dtype, s.info.shape, arena_.get() + s.offset);
+  }
+  for (Step& step : plan_.steps) {
+    const Node& n = g.nodes[step.node];
+    std::vector<const Tensor*> in;
+    for (int v : n.inputs) in.push_back(v < 0 ? nullptr : &values_[v]);
+    std::vector<Tensor*> out;
+    for (int v : n.outputs) out.push_back(v < 0 ? nullptr : &values_[v]);
+    step_inputs_.push_back(std::move(in));
+    step_outputs_.push_back(std::move(out));
+  }
+}
+
+void Executor::run_dynamic_step(Step& step) {
+  const Node& n = plan_.graph.nodes[step.node];
+  const size_t idx = &step - plan_.steps.data();
+  std::vector<TensorInfo> in;
+  for (const Tensor* t : step_inputs_[idx]) in.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
+  InferContext ctx(n, in, step_inputs_[idx]);
+  try {
+    step.op->infer(ctx);
+  } catch (const NeedsRuntimeValue&) {
+    fail(Graph::describe(n), ": shape inference failed even with all input values known");
+  }
+  std::vector<Tensor*> out_ptrs = step_outputs_[idx];
+  for (size_t k = 0; k < n.outputs.size(); ++k) {
+    const TensorInfo& info = ctx.outputs()[k];
+    Tensor t(info.dtype, info.shape);
+    if (out_ptrs[k]) *out_ptrs[k] = std::move(t);
+  }
+  step.op->reference(n, step_inputs_[idx], out_ptrs);
+}
+
+std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs, ExecutionObserver* observer) {
+  Graph& g = plan_.graph;
+  LS_CHECK(inputs.size() == g.inputs.size(), "expected ", g.inputs.size(), " inputs, got ", inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Slot& s = plan_.slots[g.inputs[i]];
+    LS_CHECK(inputs[i].dtype() == s.info.dtype && inputs[i].shape() == s.info.shape, "input '",
+             g.values[g.inputs[i]].name, "' is ", dtype_name(inputs[i].dtype()), " ",
+             shape_to_string(inputs[i].shape()), "; the plan expects ", dtype_name(s.info.dtype), " ",
+             shape_to_string(s.info.shape));
+    values_[g.inputs[i]] = inputs[i];
+  }
+  omp_set_num_threads(plan_.threads);
+  if (observer) observer->on_run_begin(plan_);
+  for (size_t i = 0; i < plan_.steps.size(); ++i) {
+    Step& step = plan_.steps[i];
+    if (observer) observer->on_step_begin(static_cast<int>(i));
+    if (step.dynamic) {
+      run_dynamic_step(step);
+    } else {
+      step.kernel->execute(step_inputs_[i], step_outputs_[i], arena_.get() + step.scratch_offset);
+    }
+    if (observer) observer->on_step_end(static_cast<int>(i));
+    for (int v : step.release_after) values_[v] = Tensor();
+  }
+  if (observer) observer->on_run_end();
+  std::vector<Tensor> outputs;
+  outputs.reserve(g.outputs.size());
+  for (int o : g.outputs) outputs.push_back(values_[o].clone());
+  for (int id : g.inputs) values_[id] = Tensor();  // do not keep the caller's buffers alive
+  return outputs;
+}
+
+}  // namespace layerscope

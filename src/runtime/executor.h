@@ -1,0 +1,32 @@
+// Executor: runs an ExecutionPlan. Owns the activation arena and the per-value tensor views
+// into it, all created once; a run only binds the caller's inputs, executes the steps in
+// order and copies the graph outputs out.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "runtime/observer.h"
+#include "runtime/plan.h"
+
+namespace layerscope {
+
+class Executor {
+ public:
+  explicit Executor(ExecutionPlan plan);
+  const ExecutionPlan& plan() const { return plan_; }
+
+  // `inputs` follow plan().graph.inputs order and must match the bound dtypes and shapes.
+  // Returns the graph outputs in plan().graph.outputs order.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, ExecutionObserver* observer = nullptr);
+
+ private:
+  void run_dynamic_step(Step& step);
+
+  ExecutionPlan plan_;
+  std::unique_ptr<char, void (*)(void*)> arena_;
+  std::vector<Tensor> values_;  // per graph value: arena view, constant, input or dynamic tensor
+  std::vector<std::vector<const Tensor*>> step_inputs_;
+  std::vector<std::vector<Tensor*>> step_outputs_;
+};
+
+}  // namespace layerscope

@@ -1,0 +1,75 @@
+// Greedy-by-size offset assignment (the "greedy by size" strategy of TFLite's arena planner):
+// largest blocks first, each at the lowest offset that does not overlap any already-placed
+// block alive at the same time. Good results for inference graphs at O(n^2) cost.
+#include <algorithm>
+#include <climits>
+
+#include "runtime/memory_planner.h"
+
+namespace layerscope {
+
+namespace {
+constexpr size_t kAlign = 64;
+size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+struct Block {
+  size_t bytes;
+  int first, last;  // inclusive step range
+  size_t* offset;   // where to write the result
+};
+}  // namespace
+
+void plan_memory(ExecutionPlan& plan) {
+  const int n_steps = static_cast<int>(plan.steps.size());
+  const Graph& g = plan.graph;
+  for (int s = 0; s < n_steps; ++s) {
+    const Node& n = g.nodes[plan.steps[s].node];
+    for (int o : n.outputs)
+      if (o >= 0) plan.slots[o].first_step = plan.slots[o].last_step = s;
+    for (int v : n.inputs)
+      if (v >= 0) plan.slots[v].last_step = std::max(plan.slots[v].last_step, s);
+  }
+  for (int o : g.outputs) plan.slots[o].last_step = INT_MAX;
+
+  std::vector<Block> blocks;
+  plan.naive_activation_bytes = 0;
+  for (Slot& slot : plan.slots) {
+    if (slot.kind != SlotKind::Arena) continue;
+    size_t bytes = align_up(static_cast<size_t>(std::max<int64_t>(slot.info.bytes(), 1)));
+    plan.naive_activation_bytes += static_cast<size_t>(slot.info.bytes());
+    blocks.push_back({bytes, slot.first_step, std::min(slot.last_step, n_steps), &slot.offset});
+  }
+  for (int s = 0; s < n_steps; ++s) {
+    Step& step = plan.steps[s];
+    if (step.scratch_bytes) blocks.push_back({align_up(step.scratch_bytes), s, s, &step.scratch_offset});
+  }
+  std::stable_sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.bytes > b.bytes; });
+
+  std::vector<const Block*> placed;
+  size_t arena = 0;
+  for (Block& b : blocks) {
+    // Candidate offsets: 0 and the end of every placed block alive at the same time.
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (const Block* p : placed)
+      if (p->first <= b.last && b.first <= p->last) busy.emplace_back(*p->offset, *p->offset + p->bytes);
+    std::sort(busy.begin(), busy.end());
+    size_t offset = 0;
+    for (const auto& [lo, hi] : busy) {
+      if (offset + b.bytes <= lo) break;
+      offset = std::max(offset, hi);
+    }
+    *b.offset = offset;
+    arena = std::max(arena, offset + b.bytes);
+    placed.push_back(&b);
+  }
+  plan.arena_bytes = arena;
+
+  // Dynamic tensors are heap-allocated per run and released after their last use.
+  for (size_t v = 0; v < plan.slots.size(); ++v) {
+    const Slot& slot = plan.slots[v];
+    if (slot.kind == SlotKind::Dynamic && slot.last_step >= 0 && slot.last_step < n_steps)
+      plan.steps[slot.last_step].release_after.push_back(static_cast<int>(v));
+  }
+}
+
+}  // namespace layerscope

@@ -1,0 +1,11 @@
+// Places every intermediate tensor (and each step's scratch) of a plan in one arena.
+#pragma once
+#include "runtime/plan.h"
+
+namespace layerscope {
+
+// Fills Slot::first_step/last_step/offset, Step::scratch_offset/release_after and
+// plan.arena_bytes. Tensors whose lifetimes overlap never share bytes; others may.
+void plan_memory(ExecutionPlan& plan);
+
+}  // namespace layerscope

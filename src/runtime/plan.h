@@ -1,0 +1,60 @@
+// ExecutionPlan: a graph bound to concrete input shapes, ready to run. Built once by
+// build_plan() (runtime/planner.cpp): topological order, shapes, constant folding, kernel
+// choice and prepare(), and a memory plan placing every intermediate tensor in one arena.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/kernel.h"
+#include "ops/registry.h"
+
+namespace layerscope {
+
+struct Step {
+  int node = -1;                  // index into plan.graph.nodes
+  const OpDef* op = nullptr;
+  std::unique_ptr<Kernel> kernel;  // null for dynamic steps (they run the reference kernel)
+  // Shapes known only at run time (data-dependent): re-inferred and heap-allocated per run.
+  bool dynamic = false;
+  std::vector<TensorInfo> inputs, outputs;  // planned shapes (static steps)
+  Cost cost;
+  size_t scratch_offset = 0;
+  size_t scratch_bytes = 0;
+  // Values whose last use is this step (dynamic tensors are freed after it).
+  std::vector<int> release_after;
+};
+
+enum class SlotKind { Unused, GraphInput, Constant, Arena, Dynamic };
+
+struct Slot {
+  SlotKind kind = SlotKind::Unused;
+  TensorInfo info;      // planned dtype/shape (not for Dynamic)
+  size_t offset = 0;    // Arena: byte offset
+  int first_step = -1;  // producing step (-1: before the first step)
+  int last_step = -1;   // last consuming step (INT_MAX-ish for graph outputs)
+};
+
+struct ExecutionPlan {
+  Graph graph;                 // after folding and dead-node removal
+  std::vector<Step> steps;     // in execution order
+  std::vector<Slot> slots;     // one per graph value
+  size_t arena_bytes = 0;      // activations + scratch, as planned
+  size_t naive_activation_bytes = 0;  // sum of all intermediate tensors (what no reuse would cost)
+  size_t constant_bytes = 0;   // constants as held (after folding)
+  size_t packed_weight_bytes = 0;  // extra copies held by kernels (prepacked weights)
+  int threads = 1;
+  std::vector<std::string> folded_nodes;  // names of nodes evaluated at plan time
+};
+
+// Input shapes/dtypes to bind, by graph input name.
+using InputBinding = std::map<std::string, TensorInfo>;
+
+ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const Registry& registry, int threads);
+
+// Checks that every node's op is registered for its opset (the first thing a user needs to
+// know about a model); throws Error naming the node, op, domain and opset otherwise.
+void check_ops_supported(const Graph& graph, const Registry& registry);
+
+}  // namespace layerscope
