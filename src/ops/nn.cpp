@@ -2,6 +2,13 @@
 
 namespace layerscope {
 
-void register_nn_ops(Registry& r) {}
+// The nn family is split by owner/topic; each part registers from its own file.
+void register_nn_linear_ops(Registry& r);   // MatMul, Gemm, Conv, ConvTranspose, pooling
+void register_nn_norm_ops(Registry& r);     // normalisations, softmax, Resize, LRN
+
+void register_nn_ops(Registry& r) {
+  register_nn_linear_ops(r);
+  register_nn_norm_ops(r);
+}
 
 }  // namespace layerscope

@@ -2,6 +2,13 @@
 
 namespace layerscope {
 
-void register_native_kernels(Registry& r) {}
+// Each native kernel group registers itself from its own file.
+void register_native_elementwise_kernels(Registry& r);
+void register_native_data_movement_kernels(Registry& r);
+
+void register_native_kernels(Registry& r) {
+  register_native_elementwise_kernels(r);
+  register_native_data_movement_kernels(r);
+}
 
 }  // namespace layerscope
