@@ -1,12 +1,60 @@
+// The `layerscope` command: dispatches to one subcommand per file (cmd_*.cpp).
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 
+#include "args.h"
+#include "commands.h"
+
+namespace layerscope::cli {
+
+int report_error(const Status& st) {
+  std::fprintf(stderr, "error: %s\n", st.message().c_str());
+  return kExitFailure;
+}
+
+namespace {
+
+const char* kUsage =
+    "usage: layerscope <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run MODEL [--input NAME=FILE.npy ...] [--out DIR] [--threads N] [--warmup N] [--runs N]\n"
+    "      run the model, print output shapes and latency, save outputs as DIR/<name>.npy\n"
+    "\n"
+    "  --version   print the version\n"
+    "  --help      print this help\n"
+    "\n"
+    "exit codes: 0 ok, 1 the model or its inputs could not be processed, 2 usage error\n";
+
+}  // namespace
+}  // namespace layerscope::cli
+
 int main(int argc, char** argv) {
-  if (argc > 1 && !std::strcmp(argv[1], "--version")) {
-    std::printf("layerscope %s\n", LAYERSCOPE_VERSION);
-    return 0;
+  using namespace layerscope::cli;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
   }
-  std::fprintf(stderr, "usage: layerscope run MODEL\n");
-  return 2;
+  std::string cmd = argv[1];
+  try {
+    if (cmd == "--version") {
+      std::printf("layerscope %s\n", LAYERSCOPE_VERSION);
+      return kExitOk;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    }
+    if (cmd == "run") return cmd_run(argc, argv);
+    std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "error: %s\n(see layerscope --help)\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitFailure;
+  }
 }

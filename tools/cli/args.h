@@ -1,0 +1,32 @@
+// Minimal command-line parsing for the subcommands: positional arguments plus
+// --flag VALUE / --flag=VALUE options (repeatable) and boolean --switches.
+#pragma once
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace layerscope::cli {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Args {
+ public:
+  // `valued`: options that take a value; `switches`: options that do not.
+  Args(int argc, char** argv, int first, std::set<std::string> valued, std::set<std::string> switches);
+
+  const std::vector<std::string>& positional() const { return positional_; }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  std::string get(const std::string& name, const std::string& dflt = "") const;
+  std::vector<std::string> all(const std::string& name) const;
+  int get_int(const std::string& name, int dflt, int min_value) const;
+
+ private:
+  std::vector<std::string> positional_;
+  std::map<std::string, std::vector<std::string>> values_;
+};
+
+}  // namespace layerscope::cli

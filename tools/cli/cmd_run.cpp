@@ -1,0 +1,61 @@
+// `layerscope run`: run a model once (plus optional timed repeats), save its outputs.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "commands.h"
+#include "inputs.h"
+#include "layerscope/npy.h"
+#include "layerscope/stats.h"
+
+namespace layerscope::cli {
+
+int cmd_run(int argc, char** argv) {
+  Args args(argc, argv, 2, {"input", "out", "threads", "runs", "warmup"}, {});
+  if (args.positional().size() != 1) throw UsageError("run: expected exactly one MODEL argument");
+  const std::string model = args.positional()[0];
+  SessionOptions opts;
+  opts.threads = args.get_int("threads", 0, 0);
+  const int warmup = args.get_int("warmup", 1, 0);
+  const int runs = args.get_int("runs", 5, 1);
+
+  std::unique_ptr<Session> session;
+  auto t0 = std::chrono::steady_clock::now();
+  Status st = Session::load(model, opts, &session);
+  if (!st) return report_error(st);
+  double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::vector<NamedTensor> inputs = prepare_inputs(*session, args);
+
+  std::vector<NamedTensor> outputs;
+  std::vector<double> times;
+  for (int i = 0; i < warmup + runs; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    st = session->run(inputs, &outputs);
+    if (!st) return report_error(st);
+    if (i >= warmup)
+      times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+  }
+  std::printf("model: %s\n", model.c_str());
+  for (const NamedTensor& o : outputs)
+    std::printf("output %-24s %-8s %s\n", o.name.c_str(), dtype_name(o.tensor.dtype()),
+                shape_to_string(o.tensor.shape()).c_str());
+  Stats s = compute_stats(times);
+  std::printf("load: %.1f ms; latency over %d runs (after %d warm-up): median %.3f ms, min %.3f, max %.3f, p90 %.3f\n",
+              load_ms, runs, warmup, s.median, s.min, s.max, s.p90);
+
+  if (args.has("out")) {
+    std::filesystem::path dir = args.get("out");
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return report_error(Status::error("cannot create output folder '" + dir.string() + "': " + ec.message()));
+    for (const NamedTensor& o : outputs) {
+      std::filesystem::path file = dir / (safe_file_name(o.name) + ".npy");
+      st = save_npy(file.string(), o.tensor);
+      if (!st) return report_error(st);
+      std::printf("wrote %s\n", file.string().c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace layerscope::cli

@@ -1,0 +1,17 @@
+// The CLI's subcommands. Each returns the process exit code (see docs/CLI.md):
+//   0 ok, 1 the model/input could not be processed, 2 usage error.
+#pragma once
+#include "layerscope/status.h"
+
+namespace layerscope::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int cmd_run(int argc, char** argv);
+
+// Prints "error: <message>" on stderr and returns kExitFailure.
+int report_error(const Status& st);
+
+}  // namespace layerscope::cli
