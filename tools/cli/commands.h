@@ -10,6 +10,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 int cmd_run(int argc, char** argv);
+int cmd_perf(int argc, char** argv);
 
 // Prints "error: <message>" on stderr and returns kExitFailure.
 int report_error(const Status& st);

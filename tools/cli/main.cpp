@@ -22,6 +22,9 @@ const char* kUsage =
     "commands:\n"
     "  run MODEL [--input NAME=FILE.npy ...] [--out DIR] [--threads N] [--warmup N] [--runs N]\n"
     "      run the model, print output shapes and latency, save outputs as DIR/<name>.npy\n"
+    "  perf MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup N] [--runs M] [--out DIR]\n"
+    "      layer-by-layer performance evaluation (layer table, op-type ranking) and memory\n"
+    "      evaluation; statistics over M runs; writes DIR/perf.txt\n"
     "\n"
     "  --version   print the version\n"
     "  --help      print this help\n"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (cmd == "run") return cmd_run(argc, argv);
+    if (cmd == "perf") return cmd_perf(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {

@@ -1,0 +1,94 @@
+// Layer-by-layer performance evaluation (the reference tool's eval_perf, with statistics):
+// run the model repeatedly with and without the per-layer profiler, and report per layer
+// what ran, how long it took (median/min/max/p90 over runs), its work (MACs, bytes), where
+// it sits against the machine's measured roofs, and how the work split across threads.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "layerscope/session.h"
+#include "layerscope/stats.h"
+
+namespace layerscope {
+
+struct ProfileOptions {
+  int warmup = 5;  // un-timed runs first
+  int runs = 20;   // timed runs with the profiler, and as many without it (interleaved)
+};
+
+// The machine limits every derived figure is measured against (from `layerscope machine`).
+struct Roofs {
+  double clock_ghz = 0;               // measured core clock
+  double macs_per_cycle_per_core = 0; // fp32 peak, measured
+  double bandwidth_gbs_one_core = 0;  // memory bandwidth (copy), measured
+  double bandwidth_gbs_all_cores = 0;
+  int cores = 0;
+  bool measured = false;              // false: figures below are 0 and columns print '\'
+};
+
+struct LayerProfile {
+  int id = 0;                      // 1-based, execution order
+  std::string op_type;             // as executed (after fusion)
+  std::string data_type;           // precision the layer ran in: FLOAT, INT8, ...
+  std::string target = "CPU";
+  std::vector<std::vector<int64_t>> input_shapes;  // every input, weights included
+  std::vector<std::vector<int64_t>> output_shapes;
+  std::string kernel;              // implementation that ran, e.g. "onednn:brg:avx512_core", "ref"
+  std::vector<std::string> source_names;  // original ONNX node names this layer stands for
+  double macs = 0, other_ops = 0;
+  int64_t bytes_read = 0, bytes_written = 0;
+  Stats time_us;                   // over the profiled runs
+  std::vector<double> workload;    // share of the layer's CPU time per worker thread (sums to 1)
+  // Derived from the roofs (0 when the roofs are not measured):
+  double mem_cycles = 0, compute_cycles = 0, total_cycles = 0;
+  std::vector<double> mac_usage_pct;  // per thread in use
+  std::string bound;               // "memory", "compute" or "" (no roofs / no work)
+  int64_t live_activation_bytes = 0;  // activations alive while this layer runs (memory plan)
+};
+
+struct OpTypeRank {
+  std::string op_type;
+  int calls = 0;
+  double total_us = 0;  // sum of the layers' median times
+  double ratio_pct = 0;
+};
+
+// eval_memory: bytes as held by this runtime.
+struct MemoryReport {
+  int64_t weight_bytes = 0;    // constants as held for execution (incl. prepacked copies)
+  int64_t internal_bytes = 0;  // activation arena peak, as planned (incl. kernel scratch)
+  int64_t other_bytes = 0;     // model inputs and outputs
+  int64_t total_bytes = 0;
+  int64_t model_file_bytes = 0;
+  int64_t naive_activation_bytes = 0;  // every intermediate tensor summed (no reuse)
+};
+
+struct PerfReport {
+  std::string model_path;
+  int threads = 0;
+  int warmup = 0, runs = 0;
+  Roofs roofs;
+  std::vector<LayerProfile> layers;
+  std::vector<OpTypeRank> ranking;   // by total time, descending
+  Stats latency_ms;                  // end-to-end, profiler off
+  Stats profiled_latency_ms;         // end-to-end, profiler on
+  double layer_sum_us = 0;           // sum of the layers' median times
+  double overhead_pct = 0;           // profiled / unprofiled median - 1
+  double layer_sum_ratio_pct = 0;    // layer sum / unprofiled median
+  MemoryReport memory;
+};
+
+// Runs the evaluation. `roofs` may be default (unmeasured): derived columns then print '\'.
+Status evaluate_performance(Session& session, const std::vector<NamedTensor>& inputs,
+                            const ProfileOptions& options, const Roofs& roofs, PerfReport* report);
+
+// Memory report of the session's current plan (no run needed for static-shape models).
+Status evaluate_memory(Session& session, MemoryReport* report);
+
+// The reference tool's text layout: layer table, totals, op-type ranking table.
+std::string format_perf_text(const PerfReport& report);
+// The reference tool's "Memory Profile Info Dump".
+std::string format_memory_text(const MemoryReport& report);
+
+}  // namespace layerscope

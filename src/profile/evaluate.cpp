@@ -1,0 +1,138 @@
+// evaluate_performance / evaluate_memory: the profiling runs and the report model they fill.
+// Plain and profiled runs are interleaved (plain, profiled, plain, ...) so clock-frequency
+// drift and background noise affect both equally; the overhead figure compares their medians.
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "api/session_impl.h"
+#include "ir/error.h"
+#include "layerscope/profile.h"
+#include "profile/layer_recorder.h"
+#include "profile/roofline.h"
+
+namespace layerscope {
+
+namespace {
+
+template <typename F>
+Status guarded(F&& f) {
+  try {
+    f();
+    return Status::ok();
+  } catch (const std::exception& e) {
+    return Status::error(e.what());
+  }
+}
+
+double run_ms(Executor& ex, const std::vector<Tensor>& inputs, ExecutionObserver* obs) {
+  auto a = std::chrono::steady_clock::now();
+  ex.run(inputs, obs);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
+}
+
+MemoryReport memory_of(const ExecutionPlan& p) {
+  MemoryReport m;
+  m.weight_bytes = static_cast<int64_t>(p.constant_bytes + p.packed_weight_bytes);
+  m.internal_bytes = static_cast<int64_t>(p.arena_bytes);
+  for (int id : p.graph.inputs) m.other_bytes += p.slots[id].info.bytes();
+  for (int id : p.graph.outputs) m.other_bytes += p.slots[id].info.bytes();
+  m.total_bytes = m.weight_bytes + m.internal_bytes + m.other_bytes;
+  m.model_file_bytes = p.graph.model_file_bytes;
+  m.naive_activation_bytes = static_cast<int64_t>(p.naive_activation_bytes);
+  return m;
+}
+
+LayerProfile describe_step(const ExecutionPlan& p, int i) {
+  const Step& step = p.steps[i];
+  const Node& n = p.graph.nodes[step.node];
+  LayerProfile l;
+  l.id = i + 1;
+  l.op_type = n.op_type;
+  l.source_names = n.source_names;
+  l.kernel = step.kernel ? step.kernel->name() : "ref(dynamic)";
+  DType dt = step.outputs.empty() ? DType::Undefined : step.outputs[0].dtype;
+  l.data_type = dtype_name(dt);
+  for (const TensorInfo& t : step.inputs)
+    if (t.dtype != DType::Undefined) l.input_shapes.push_back(t.shape);
+  for (const TensorInfo& t : step.outputs) l.output_shapes.push_back(t.shape);
+  l.macs = step.cost.macs;
+  l.other_ops = step.cost.other_ops;
+  l.bytes_read = step.cost.bytes_read;
+  l.bytes_written = step.cost.bytes_written;
+  for (const Slot& s : p.slots)
+    if (s.kind == SlotKind::Arena && s.first_step <= i && i <= s.last_step) l.live_activation_bytes += s.info.bytes();
+  return l;
+}
+
+}  // namespace
+
+Status evaluate_performance(Session& session, const std::vector<NamedTensor>& inputs, const ProfileOptions& o,
+                            const Roofs& roofs, PerfReport* r) {
+  return guarded([&] {
+    LS_CHECK(o.runs >= 1 && o.warmup >= 0, "runs must be >= 1 and warmup >= 0");
+    Session::Impl& m = *session.impl();
+    std::vector<Tensor> ordered = m.bind(inputs);
+    Executor& ex = *m.executor;
+    const ExecutionPlan& plan = ex.plan();
+    const int steps = static_cast<int>(plan.steps.size());
+
+    for (int i = 0; i < o.warmup; ++i) ex.run(ordered);
+    LayerRecorder rec(steps, o.runs, plan.threads);
+    std::vector<double> plain, profiled;
+    for (int i = 0; i < o.runs; ++i) {
+      plain.push_back(run_ms(ex, ordered, nullptr));
+      profiled.push_back(run_ms(ex, ordered, &rec));
+    }
+
+    *r = PerfReport{};
+    r->model_path = plan.graph.model_path;
+    r->threads = plan.threads;
+    r->warmup = o.warmup;
+    r->runs = o.runs;
+    r->roofs = roofs;
+    r->latency_ms = compute_stats(plain);
+    r->profiled_latency_ms = compute_stats(profiled);
+    std::map<std::string, OpTypeRank> by_type;
+    for (int s = 0; s < steps; ++s) {
+      LayerProfile l = describe_step(plan, s);
+      std::vector<double> times;
+      std::vector<double> cpu(rec.threads(), 0.0);
+      for (int run = 0; run < o.runs; ++run) {
+        times.push_back(rec.wall_us(run, s));
+        for (int t = 0; t < rec.threads(); ++t) cpu[t] += static_cast<double>(rec.cpu_ns(run, s, t));
+      }
+      l.time_us = compute_stats(times);
+      double total_cpu = 0;
+      for (double c : cpu) total_cpu += c;
+      for (double c : cpu) l.workload.push_back(total_cpu > 0 ? c / total_cpu : 0.0);
+      apply_roofline(roofs, plan.threads, l);
+      r->layer_sum_us += l.time_us.median;
+      OpTypeRank& rank = by_type[l.op_type];
+      rank.op_type = l.op_type;
+      rank.calls++;
+      rank.total_us += l.time_us.median;
+      r->layers.push_back(std::move(l));
+    }
+    for (auto& [name, rank] : by_type) {
+      rank.ratio_pct = r->layer_sum_us > 0 ? 100.0 * rank.total_us / r->layer_sum_us : 0;
+      r->ranking.push_back(rank);
+    }
+    std::stable_sort(r->ranking.begin(), r->ranking.end(),
+                     [](const OpTypeRank& a, const OpTypeRank& b) { return a.total_us > b.total_us; });
+    const double plain_us = r->latency_ms.median * 1000.0;
+    r->overhead_pct = r->latency_ms.median > 0 ? 100.0 * (r->profiled_latency_ms.median / r->latency_ms.median - 1) : 0;
+    r->layer_sum_ratio_pct = plain_us > 0 ? 100.0 * r->layer_sum_us / plain_us : 0;
+    r->memory = memory_of(plan);
+  });
+}
+
+Status evaluate_memory(Session& session, MemoryReport* report) {
+  return guarded([&] {
+    Session::Impl& m = *session.impl();
+    LS_CHECK(m.executor != nullptr, "no execution plan yet: the model has symbolic input dims; run it once first");
+    *report = memory_of(m.executor->plan());
+  });
+}
+
+}  // namespace layerscope
