@@ -25,6 +25,8 @@ const char* kUsage =
     "  perf MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup N] [--runs M] [--out DIR]\n"
     "      layer-by-layer performance evaluation (layer table, op-type ranking) and memory\n"
     "      evaluation; statistics over M runs; writes DIR/perf.txt\n"
+    "  bench MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup W] [--runs R] [--json]\n"
+    "      end-to-end latency statistics (median, min, max, p90), load time, peak RSS\n"
     "\n"
     "  --version   print the version\n"
     "  --help      print this help\n"
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "perf") return cmd_perf(argc, argv);
+    if (cmd == "bench") return cmd_bench(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {

@@ -1,0 +1,71 @@
+// `layerscope bench`: end-to-end latency statistics, load time and peak RSS (like
+// onnxruntime_perf_test / trtexec). --json prints one JSON object for scripts.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "commands.h"
+#include "inputs.h"
+#include "layerscope/stats.h"
+
+namespace layerscope::cli {
+
+namespace {
+double peak_rss_mb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+  Args args(argc, argv, 2, {"input", "threads", "runs", "warmup"}, {"json"});
+  if (args.positional().size() != 1) throw UsageError("bench: expected exactly one MODEL argument");
+  SessionOptions opts;
+  opts.threads = args.get_int("threads", 0, 0);
+  const int warmup = args.get_int("warmup", 5, 0);
+  const int runs = args.get_int("runs", 30, 1);
+
+  const double rss_before = peak_rss_mb();
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<Session> session;
+  Status st = Session::load(args.positional()[0], opts, &session);
+  if (!st) return report_error(st);
+  std::vector<NamedTensor> inputs = prepare_inputs(*session, args);
+  std::vector<NamedTensor> outputs;
+  st = session->run(inputs, &outputs);  // first run: plans models with symbolic dims
+  if (!st) return report_error(st);
+  const double load_ms = ms_since(t0);
+
+  for (int i = 0; i < warmup; ++i) session->run(inputs, &outputs);
+  std::vector<double> times;
+  for (int i = 0; i < runs; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    st = session->run(inputs, &outputs);
+    if (!st) return report_error(st);
+    times.push_back(ms_since(a));
+  }
+  Stats s = compute_stats(times);
+  PlanSummary plan;
+  session->plan_summary(&plan);
+  if (args.has("json")) {
+    std::printf("{\"runtime\":\"layerscope\",\"version\":\"%s\",\"threads\":%d,\"load_ms\":%.3f,"
+                "\"latency_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f,\"p90\":%.4f,\"mean\":%.4f},"
+                "\"runs\":%d,\"warmup\":%d,\"peak_rss_mb\":%.1f,\"rss_before_load_mb\":%.1f}\n",
+                LAYERSCOPE_VERSION, plan.threads, load_ms, s.median, s.min, s.max, s.p90, s.mean, runs, warmup,
+                peak_rss_mb(), rss_before);
+  } else {
+    std::printf("model: %s\nthreads: %d\nload (incl. first run): %.1f ms\n", args.positional()[0].c_str(),
+                plan.threads, load_ms);
+    std::printf("latency over %d runs (after %d warm-up): median %.3f ms, min %.3f, max %.3f, p90 %.3f, mean %.3f\n",
+                runs, warmup, s.median, s.min, s.max, s.p90, s.mean);
+    std::printf("peak RSS: %.1f MB\n", peak_rss_mb());
+  }
+  return kExitOk;
+}
+
+}  // namespace layerscope::cli
