@@ -1,0 +1,17 @@
+#include "layerscope/machine.h"
+#include "layerscope/profile.h"
+
+namespace layerscope {
+
+Roofs roofs_from_machine(const MachineInfo& m) {
+  Roofs r;
+  r.clock_ghz = m.clock_ghz;
+  r.macs_per_cycle_per_core = m.fp32_macs_per_cycle;
+  r.bandwidth_gbs_one_core = roof_bandwidth_gbs(m, 1);
+  r.bandwidth_gbs_all_cores = roof_bandwidth_gbs(m, 0);
+  r.cores = m.logical_cores;
+  r.measured = r.clock_ghz > 0 && r.macs_per_cycle_per_core > 0;
+  return r;
+}
+
+}  // namespace layerscope
