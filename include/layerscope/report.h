@@ -1,0 +1,35 @@
+// Machine-readable forms of a PerfReport (see docs/report-schema.md for every field):
+//   perf.json   - the whole report as JSON ("schema": "layerscope.perf", versioned)
+//   layers.csv  - one row per layer, RFC 4180, for spreadsheets and pandas
+//   trace.json  - Chrome Trace Event Format: open in chrome://tracing or ui.perfetto.dev
+#pragma once
+#include <string>
+
+#include "layerscope/profile.h"
+#include "layerscope/status.h"
+
+namespace layerscope {
+
+// Bumped when a field is renamed, removed or changes meaning/unit; adding fields keeps it.
+constexpr int kPerfSchemaVersion = 1;
+
+// The report as a JSON document (pretty-printed, UTF-8).
+std::string perf_report_json(const PerfReport& report);
+
+// The layer table as CSV: a header row, then one row per layer in execution order.
+std::string perf_layers_csv(const PerfReport& report);
+
+// A Chrome trace of one median run: the layers laid end to end on one track, plus one track per
+// worker thread showing each layer's estimated busy time on that thread.
+std::string perf_chrome_trace(const PerfReport& report);
+
+// The files write_perf_reports() writes, in this order.
+inline constexpr const char* kPerfReportFiles[] = {"perf.txt", "perf.json", "layers.csv", "trace.json"};
+
+// Writes DIR/perf.txt (`text`, usually format_perf_text + format_memory_text), DIR/perf.json,
+// DIR/layers.csv and DIR/trace.json. DIR must exist. All four are first written to temporary
+// files in DIR and only renamed into place once every one was written completely, so a failure
+// leaves neither half-written files nor temporaries (existing reports stay untouched).
+Status write_perf_reports(const PerfReport& report, const std::string& dir, const std::string& text);
+
+}  // namespace layerscope
