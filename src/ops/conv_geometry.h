@@ -49,7 +49,8 @@ struct ConvGeometry {
   //   Conv/Pool:      out = (in + pb + pe - dilated_kernel) / s + 1   (integer division)
   //   ConvTranspose:  out = (in - 1) * s + dilated_kernel - pb - pe
   // Equals pads_end except with ceil_mode pooling (extra end padding, which MaxPool treats as
-  // -inf and AveragePool never counts) and ConvTranspose output_padding (pads_end - output_padding).
+  // -inf; AveragePool with count_include_pad still divides by the full kernel size there, as
+  // ONNX Runtime does) and ConvTranspose output_padding (pads_end - output_padding).
   // Backends such as oneDNN that take (pads_begin, pads_end) only should use this.
   std::vector<int64_t> effective_pads_end() const;
 };

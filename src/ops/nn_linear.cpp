@@ -1,7 +1,12 @@
-#include "ops/registry.h"
+#include "ops/nn_attrs.h"
 
 namespace layerscope {
 
-void register_nn_linear_ops(Registry& r) {}
+// The linear NN ops, split by topic; geometry shared via conv_geometry.h / matmul_shape.h.
+void register_nn_linear_ops(Registry& r) {
+  register_nn_matmul_ops(r);
+  register_nn_conv_ops(r);
+  register_nn_pool_ops(r);
+}
 
 }  // namespace layerscope
