@@ -27,6 +27,10 @@ struct Roofs {
   bool measured = false;              // false: figures below are 0 and columns print '\'
 };
 
+struct MachineInfo;
+// The roofs of a calibrated machine (include/layerscope/machine.h: load_or_calibrate()).
+Roofs roofs_from_machine(const MachineInfo& machine);
+
 struct LayerProfile {
   int id = 0;                      // 1-based, execution order
   std::string op_type;             // as executed (after fusion)

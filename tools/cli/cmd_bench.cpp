@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "args.h"
 #include "commands.h"
 #include "inputs.h"
 #include "layerscope/stats.h"

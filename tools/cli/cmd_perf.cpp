@@ -1,35 +1,17 @@
 // `layerscope perf`: layer-by-layer performance evaluation + memory evaluation.
+// With --out DIR it also writes the report files (perf.txt, perf.json, layers.csv, trace.json;
+// see docs/report-schema.md) and lists them on stderr.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
+#include "args.h"
 #include "commands.h"
 #include "inputs.h"
+#include "layerscope/machine.h"
 #include "layerscope/profile.h"
+#include "layerscope/report.h"
 
 namespace layerscope::cli {
-
-namespace {
-
-// Writes `text` to `path` via a temporary file, so a failure leaves no half-written report.
-Status write_file(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.good()) {
-      std::filesystem::remove(tmp);
-      return Status::error("cannot write '" + path.string() + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::error("cannot write '" + path.string() + "': " + ec.message());
-  return Status::ok();
-}
-
-}  // namespace
 
 int cmd_perf(int argc, char** argv) {
   Args args(argc, argv, 2, {"input", "out", "threads", "runs", "warmup"}, {});
@@ -44,8 +26,14 @@ int cmd_perf(int argc, char** argv) {
   Status st = Session::load(args.positional()[0], opts, &session);
   if (!st) return report_error(st);
   std::vector<NamedTensor> inputs = prepare_inputs(*session, args);
+  // Derived columns (cycles, MacUsage, Bound) use this machine's measured roofs.
+  MachineInfo machine;
+  if (!std::filesystem::exists(machine_cache_path()))
+    std::fprintf(stderr, "calibrating this machine once (peak MAC rate, memory bandwidth; cached)...\n");
+  Status mst = load_or_calibrate(&machine, false);
+  if (!mst) std::fprintf(stderr, "warning: %s\n", mst.message().c_str());
   PerfReport report;
-  st = evaluate_performance(*session, inputs, popts, Roofs{}, &report);
+  st = evaluate_performance(*session, inputs, popts, roofs_from_machine(machine), &report);
   if (!st) return report_error(st);
   std::string text = format_perf_text(report) + "\n" + format_memory_text(report.memory);
   std::fputs(text.c_str(), stdout);
@@ -54,9 +42,9 @@ int cmd_perf(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return report_error(Status::error("cannot create output folder '" + dir.string() + "': " + ec.message()));
-    st = write_file(dir / "perf.txt", text);
+    st = write_perf_reports(report, dir.string(), text);
     if (!st) return report_error(st);
-    std::fprintf(stderr, "wrote %s\n", (dir / "perf.txt").string().c_str());
+    for (const char* name : kPerfReportFiles) std::fprintf(stderr, "wrote %s\n", (dir / name).string().c_str());
   }
   return kExitOk;
 }

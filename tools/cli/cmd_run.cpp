@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "args.h"
 #include "commands.h"
 #include "inputs.h"
 #include "layerscope/npy.h"

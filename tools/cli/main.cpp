@@ -27,6 +27,9 @@ const char* kUsage =
     "      evaluation; statistics over M runs; writes DIR/perf.txt\n"
     "  bench MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup W] [--runs R] [--json]\n"
     "      end-to-end latency statistics (median, min, max, p90), load time, peak RSS\n"
+    "  machine [--recalibrate] [--json]\n"
+    "      this CPU: model, cores, ISA, measured clock, peak MAC rates and memory bandwidth\n"
+    "      (measured once, then cached per machine)\n"
     "\n"
     "  --version   print the version\n"
     "  --help      print this help\n"
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "perf") return cmd_perf(argc, argv);
     if (cmd == "bench") return cmd_bench(argc, argv);
+    if (cmd == "machine") return cmd_machine(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {
