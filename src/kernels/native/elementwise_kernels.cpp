@@ -1,7 +1,275 @@
+// Native float32 kernels for the elementwise ops real models spend time in:
+//   native:binary  Add Sub Mul Div (opset 7+ numpy broadcasting, any shapes)
+//   native:unary   Relu Sigmoid Tanh Erf Gelu Sqrt
+//   native:pow     Pow with a constant scalar exponent 2 or 0.5
+//   native:clip    Clip;  native:where  Where with float32 values
+// Everything else (other types, legacy broadcasting, other exponents) falls back to the
+// reference kernel: each supports() accepts only what its kernel implements.
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "kernels/native/elementwise_broadcast.h"
+#include "kernels/native/elementwise_math.h"
 #include "ops/registry.h"
 
 namespace layerscope {
 
-void register_native_elementwise_kernels(Registry& r) {}
+namespace native {
+namespace {
+
+constexpr int kPriority = 10;
+
+bool all_f32(const std::vector<TensorInfo>& infos, std::initializer_list<int> which) {
+  for (int i : which)
+    if (i >= static_cast<int>(infos.size()) || infos[i].dtype != DType::F32) return false;
+  return true;
+}
+
+class ElementwiseKernel : public Kernel {
+ public:
+  explicit ElementwiseKernel(std::string name) : name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    node_ = &s.node;
+    std::vector<Shape> in;
+    for (const TensorInfo& t : s.inputs) in.push_back(t.shape);
+    prepare_shapes(s.outputs[0].shape, in);
+  }
+
+ protected:
+  virtual void prepare_shapes(const Shape& out, const std::vector<Shape>& in) {}
+  std::string name_;
+  int threads_ = 1;
+  const Node* node_ = nullptr;
+};
+
+// ---- Add Sub Mul Div --------------------------------------------------------------------
+
+enum class BinOp { Add, Sub, Mul, Div };
+
+template <typename F>
+void binary_run(F f, const float* __restrict a, int64_t sa, const float* __restrict b, int64_t sb,
+                float* __restrict y, int64_t n) {
+  if (sa && sb) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+  } else if (sa) {
+    const float bv = *b;
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], bv);
+  } else if (sb) {
+    const float av = *a;
+    for (int64_t i = 0; i < n; ++i) y[i] = f(av, b[i]);
+  } else {
+    const float v = f(*a, *b);
+    for (int64_t i = 0; i < n; ++i) y[i] = v;
+  }
+}
+
+template <BinOp Op>
+class BinaryKernel final : public ElementwiseKernel {
+ public:
+  BinaryKernel() : ElementwiseKernel("native:binary") {}
+  void prepare_shapes(const Shape& out, const std::vector<Shape>& in) override { plan_ = make_broadcast_plan(out, in); }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const float* a = in[0]->data_as<float>();
+    const float* b = in[1]->data_as<float>();
+    float* y = out[0]->data_as<float>();
+    for_each_run(plan_, threads_, [&](const auto& off, int64_t o, int64_t len) {
+      const float* pa = a + off[0];
+      const float* pb = b + off[1];
+      const int64_t sa = plan_.inner_stride[0], sb = plan_.inner_stride[1];
+      if constexpr (Op == BinOp::Add) binary_run([](float u, float v) { return u + v; }, pa, sa, pb, sb, y + o, len);
+      if constexpr (Op == BinOp::Sub) binary_run([](float u, float v) { return u - v; }, pa, sa, pb, sb, y + o, len);
+      if constexpr (Op == BinOp::Mul) binary_run([](float u, float v) { return u * v; }, pa, sa, pb, sb, y + o, len);
+      if constexpr (Op == BinOp::Div) binary_run([](float u, float v) { return u / v; }, pa, sa, pb, sb, y + o, len);
+    });
+  }
+
+ private:
+  BroadcastPlan plan_;
+};
+
+template <BinOp Op>
+KernelDef binary_def(const char* op) {
+  KernelDef d;
+  d.op_type = op;
+  d.name = "native:binary";
+  d.priority = kPriority;
+  d.supports = [](const KernelSetup& s) {
+    return s.node.opset >= 7 && s.inputs.size() == 2 && all_f32(s.inputs, {0, 1}) && all_f32(s.outputs, {0});
+  };
+  d.create = [] { return std::make_unique<BinaryKernel<Op>>(); };
+  return d;
+}
+
+// ---- Relu Sigmoid Tanh Erf Gelu Sqrt, Pow(x, 2 | 0.5) -------------------------------------
+
+using ArrayFn = void (*)(const float*, float*, int64_t);
+// Chooses the array function for a node at prepare time (e.g. Gelu's variant).
+using PickFn = std::function<ArrayFn(const KernelSetup&)>;
+
+class UnaryKernel final : public ElementwiseKernel {
+ public:
+  UnaryKernel(std::string name, PickFn pick) : ElementwiseKernel(std::move(name)), pick_(std::move(pick)) {}
+  void prepare(const KernelSetup& s) override {
+    ElementwiseKernel::prepare(s);
+    fn_ = pick_(s);
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const float* x = in[0]->data_as<float>();
+    float* y = out[0]->data_as<float>();
+    const ArrayFn fn = fn_;
+    for_each_chunk(out[0]->numel(), threads_, [&](int64_t b, int64_t e) { fn(x + b, y + b, e - b); });
+  }
+
+ private:
+  PickFn pick_;
+  ArrayFn fn_ = nullptr;
+};
+
+KernelDef unary_def(const char* op, const char* name, PickFn pick, std::function<bool(const KernelSetup&)> extra) {
+  KernelDef d;
+  d.op_type = op;
+  d.name = name;
+  d.priority = kPriority;
+  d.supports = [extra](const KernelSetup& s) {
+    return all_f32(s.inputs, {0}) && all_f32(s.outputs, {0}) && (!extra || extra(s));
+  };
+  d.create = [name, pick] { return std::make_unique<UnaryKernel>(name, pick); };
+  return d;
+}
+
+KernelDef unary_def(const char* op, ArrayFn fn) {
+  return unary_def(op, "native:unary", [fn](const KernelSetup&) { return fn; }, nullptr);
+}
+
+KernelDef gelu_def() {
+  auto approx = [](const KernelSetup& s) { return s.node.attrs.get_string("approximate", "none"); };
+  return unary_def(
+      "Gelu", "native:unary", [approx](const KernelSetup& s) { return approx(s) == "tanh" ? gelu_tanh_f32 : gelu_f32; },
+      [approx](const KernelSetup& s) { return approx(s) == "none" || approx(s) == "tanh"; });
+}
+
+// The constant scalar exponent of a Pow node, if it is one (else NaN).
+double constant_exponent(const KernelSetup& s) {
+  if (s.constants.size() < 2 || !s.constants[1] || s.constants[1]->numel() != 1) return NAN;
+  const Tensor& e = *s.constants[1];
+  switch (e.dtype()) {
+    case DType::F32: return e.data_as<float>()[0];
+    case DType::F64: return e.data_as<double>()[0];
+    case DType::I32: return e.data_as<int32_t>()[0];
+    case DType::I64: return static_cast<double>(e.data_as<int64_t>()[0]);
+    default: return NAN;
+  }
+}
+
+// Pow(x, 2) = x * x exactly; Pow(x, 0.5) = sqrt with pow's signed-zero/-inf rules. The
+// output may have a higher rank than x (a [1,1] exponent) but never more elements.
+KernelDef pow_def() {
+  return unary_def(
+      "Pow", "native:pow",
+      [](const KernelSetup& s) { return constant_exponent(s) == 2.0 ? square_f32 : pow_half_f32; },
+      [](const KernelSetup& s) {
+        const double e = constant_exponent(s);
+        return s.node.opset >= 7 && (e == 2.0 || e == 0.5) &&
+               shape_numel(s.outputs[0].shape) == shape_numel(s.inputs[0].shape);
+      });
+}
+
+// ---- Clip, Where ----------------------------------------------------------------------------
+
+class ClipKernel final : public ElementwiseKernel {
+ public:
+  ClipKernel() : ElementwiseKernel("native:clip") {}
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    float lo = -INFINITY, hi = INFINITY;
+    if (node_->opset < 11) {
+      lo = node_->attrs.get_float("min", std::numeric_limits<float>::lowest());
+      hi = node_->attrs.get_float("max", std::numeric_limits<float>::max());
+    } else {
+      if (in.size() > 1 && in[1]) lo = in[1]->data_as<float>()[0];
+      if (in.size() > 2 && in[2]) hi = in[2]->data_as<float>()[0];
+    }
+    const float* x = in[0]->data_as<float>();
+    float* y = out[0]->data_as<float>();
+    for_each_chunk(out[0]->numel(), threads_, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const float v = x[i] < lo ? lo : x[i];  // NaN passes through both compares
+        y[i] = v > hi ? hi : v;
+      }
+    });
+  }
+};
+
+class WhereKernel final : public ElementwiseKernel {
+ public:
+  WhereKernel() : ElementwiseKernel("native:where") {}
+  void prepare_shapes(const Shape& out, const std::vector<Shape>& in) override { plan_ = make_broadcast_plan(out, in); }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const uint8_t* c = in[0]->data_as<uint8_t>();
+    const float* x = in[1]->data_as<float>();
+    const float* y = in[2]->data_as<float>();
+    float* z = out[0]->data_as<float>();
+    for_each_run(plan_, threads_, [&](const auto& off, int64_t o, int64_t len) {
+      // Instantiate the loop per stride pattern so that each one vectorises.
+      auto loop = [&](auto sc, auto sx, auto sy) {
+        const uint8_t* __restrict pc = c + off[0];
+        const float* __restrict px = x + off[1];
+        const float* __restrict py = y + off[2];
+        float* __restrict pz = z + o;
+        for (int64_t i = 0; i < len; ++i) {
+          const float a = px[i * sx], b = py[i * sy];  // unconditional loads: a blend, not a branch
+          pz[i] = pc[i * sc] ? a : b;
+        }
+      };
+      using One = std::integral_constant<int64_t, 1>;
+      using Zero = std::integral_constant<int64_t, 0>;
+      auto with_y = [&](auto sc, auto sx) { plan_.inner_stride[2] ? loop(sc, sx, One{}) : loop(sc, sx, Zero{}); };
+      auto with_x = [&](auto sc) { plan_.inner_stride[1] ? with_y(sc, One{}) : with_y(sc, Zero{}); };
+      plan_.inner_stride[0] ? with_x(One{}) : with_x(Zero{});
+    });
+  }
+
+ private:
+  BroadcastPlan plan_;
+};
+
+}  // namespace
+}  // namespace native
+
+void register_native_elementwise_kernels(Registry& r) {
+  using namespace native;
+  r.add_kernel(binary_def<BinOp::Add>("Add"));
+  r.add_kernel(binary_def<BinOp::Sub>("Sub"));
+  r.add_kernel(binary_def<BinOp::Mul>("Mul"));
+  r.add_kernel(binary_def<BinOp::Div>("Div"));
+  r.add_kernel(unary_def("Relu", relu_f32));
+  r.add_kernel(unary_def("Sigmoid", sigmoid_f32));
+  r.add_kernel(unary_def("Tanh", tanh_f32));
+  r.add_kernel(unary_def("Erf", erf_f32));
+  r.add_kernel(unary_def("Sqrt", sqrt_f32));
+  r.add_kernel(gelu_def());
+  r.add_kernel(pow_def());
+
+  KernelDef clip;
+  clip.op_type = "Clip";
+  clip.name = "native:clip";
+  clip.priority = kPriority;
+  clip.supports = [](const KernelSetup& s) { return all_f32(s.inputs, {0}) && all_f32(s.outputs, {0}); };
+  clip.create = [] { return std::make_unique<ClipKernel>(); };
+  r.add_kernel(std::move(clip));
+
+  KernelDef where;
+  where.op_type = "Where";
+  where.name = "native:where";
+  where.priority = kPriority;
+  where.supports = [](const KernelSetup& s) {
+    return s.inputs.size() == 3 && s.inputs[0].dtype == DType::Bool && all_f32(s.inputs, {1, 2}) &&
+           all_f32(s.outputs, {0});
+  };
+  where.create = [] { return std::make_unique<WhereKernel>(); };
+  r.add_kernel(std::move(where));
+}
 
 }  // namespace layerscope
