@@ -7,7 +7,8 @@
 //   Resize-10    X, scales; mode nearest|linear; asymmetric coordinates
 //   Resize-11/13 X, roi, scales, sizes (13: roi/scales may be empty "" inputs);
 //                coordinate_transformation_mode, nearest_mode, cubic, exclude_outside, ...
-//   Resize-18    + antialias, axes, keep_aspect_ratio_policy; tf_half_pixel_for_nn removed
+//                (tf_half_pixel_for_nn left the spec at 13; still accepted, as onnxruntime does)
+//   Resize-18    + antialias, axes, keep_aspect_ratio_policy
 //   Resize-19    + coordinate_transformation_mode half_pixel_symmetric
 // Upsample-7/9 and Resize-10 have no nearest_mode: they use ResizeNearestMode::Legacy.
 #pragma once
