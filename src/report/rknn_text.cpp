@@ -52,6 +52,12 @@ std::string per_thread(const std::vector<double>& v, const char* f) {
   return s;
 }
 
+std::vector<double> percentages(const std::vector<double>& shares) {
+  std::vector<double> p;
+  for (double s : shares) p.push_back(100.0 * s);
+  return p;
+}
+
 std::string thread_header(const char* name, int threads) {
   std::string s = std::string(name) + "(";
   for (int i = 0; i < threads; ++i) s += (i ? "/" : "") + std::to_string(i);
@@ -116,7 +122,7 @@ std::string format_perf_text(const PerfReport& r) {
     out += cell(std::to_string(l.id), 5) + cell(l.op_type, 17) + cell(l.data_type, 9) + cell(l.target, 7) +
            cell(shapes_text(l.input_shapes, 41), 41) + cell(shapes_text(l.output_shapes, 23), 23) + cell(cycles, 25) +
            cell(fmt("%.0f", l.time_us.median), 13) + cell(per_thread(l.mac_usage_pct, "%.2f"), 21) +
-           cell(per_thread(std::vector<double>(l.workload.begin(), l.workload.end()), "%.1f%%"), 21) +
+           cell(per_thread(percentages(l.workload), "%.1f%%"), 21) +
            cell(fmt("%.0f", kb), 13) + cell(l.kernel, 26) + cell(l.bound.empty() ? "\\" : l.bound, 9) + full_name(l) +
            "\n";
   }
