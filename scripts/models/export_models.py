@@ -10,10 +10,18 @@ onnx.version_converter, check every file with onnx.checker (full_check), and wri
     DIR/<model>.opset<N>.onnx
     DIR/<model>.opset<N>.input_<i>.npy     fixed-seed N(0,1) float32 inputs
     DIR/<model>.opset<N>.output_<i>.npy    onnxruntime CPU reference outputs
-    DIR/manifest.json                      one entry per .onnx file (see write_entry)
+    DIR/manifest.json
+manifest.json = {"models": {"<file>.onnx": entry}, "failures": [str]}, where entry has
+  path, model, opset, ir_version, bytes, inputs {name: npy}, input_shapes,
+  outputs {name: reference npy}, output_shapes, max_abs {name: max|ref|}, std,
+  torch_vs_ort_max_abs_diff (export fidelity), vs_first_opset_max_abs_diff
+  (conversion fidelity), output_stats (std / max|out| / cross-input std over 4
+  other inputs), op_counts {op_type: count}, reference, script_hash.
 Work is skipped when the manifest entry, the files and the script hash all match,
 so repeated calls are cheap. Failures (e.g. an opset conversion) are reported in
-the manifest's "failures" list and on stderr; the run continues and exits 1.
+the manifest's "failures" list and on stderr and the run continues with the rest;
+the exit status is still 0 (tests/models/check_model.py reports a missing entry
+with those failures) unless --strict is given.
 """
 import argparse
 import collections
@@ -53,18 +61,65 @@ def make_input(shape, seed=INPUT_SEED):
     return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
 
 
-def export_torch(model, input_shape, opset=BASE_OPSET):
-    """torch.onnx.export to an in-memory ModelProto: static shapes, default
-    constant folding, input "input", output "output", weights inline."""
+def export_torch(model, x, opset=BASE_OPSET, output_names=("output",)):
+    """torch.onnx.export of model(x) to an in-memory ModelProto: static shapes,
+    default constant folding, input "input", output "output", weights inline.
+    Returns (proto, torch output of the tracing run on x): tracing executes the
+    model once anyway, and a torch forward is slow here (reference BLAS)."""
     import onnx
     import torch
     buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TracerWarnings about Python-int shapes are expected
-        torch.onnx.export(model, torch.zeros(input_shape), buf, opset_version=opset,
-                          input_names=["input"], output_names=["output"],
-                          do_constant_folding=True)
-    return onnx.load_from_string(buf.getvalue())
+    grabbed = []
+    hook = model.register_forward_hook(lambda m, i, o: grabbed.append(o))
+    # enable_grad: under no_grad, nn.MultiheadAttention (torchvision ViT) takes its
+    # fused fast path, aten::_native_multi_head_attention, which has no ONNX export.
+    try:
+        with warnings.catch_warnings(), torch.enable_grad():
+            warnings.simplefilter("ignore")  # TracerWarnings on Python-int shapes are expected
+            torch.onnx.export(model, x, buf, opset_version=opset, input_names=["input"],
+                              output_names=list(output_names), do_constant_folding=True)
+    finally:
+        hook.remove()
+    out = grabbed[0]
+    out = tuple(o.detach() for o in out) if isinstance(out, tuple) else out.detach()
+    return onnx.load_from_string(buf.getvalue()), out
+
+
+def ort_session(model, reference=False):
+    """CPU EP session from a path or serialized bytes. Reference runs disable graph
+    optimisations, so references come from ORT's plain kernels, not fused rewrites."""
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    if reference:
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+
+
+def ort_forward(model, layer, xs):
+    """calibrate() forward engine: runs ONNX Runtime on a traced copy of the model
+    that also outputs `layer`'s result. Debian's torch uses reference BLAS, which
+    makes one 480x640 depth forward take ~40 s in torch vs ~2 s in ORT."""
+    import torch
+
+    class Tap(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            grabbed = []
+            hook = layer.register_forward_hook(lambda m, i, o: grabbed.append(o))
+            try:
+                out = self.model(x)
+            finally:
+                hook.remove()
+            return grabbed[0], out
+
+    proto, _ = export_torch(Tap(), xs[0], output_names=("tap", "output"))
+    sess = ort_session(proto.SerializeToString())
+    del proto
+    return [tuple(torch.from_numpy(a) for a in sess.run(None, {"input": x.numpy()}))
+            for x in xs]
 
 
 def to_opset(proto, opset):
@@ -82,23 +137,12 @@ def to_opset(proto, opset):
     return proto
 
 
-def run_ort(path, feeds):
-    """Reference run: CPU EP with graph optimisations disabled, so the reference
-    comes from ORT's plain kernels rather than from fused rewrites."""
-    import onnxruntime as ort
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    names = [o.name for o in sess.get_outputs()]
-    return names, sess.run(names, feeds)
-
-
 def op_counts(proto):
     return dict(sorted(collections.Counter(n.op_type for n in proto.graph.node).items()))
 
 
 def build_model(name):
-    """Returns (calibrated torch model in eval mode, input shape, calibration stats)."""
+    """Returns (calibrated torch model in eval mode, input shape)."""
     import torch
     from architectures import DepthAnythingLike, torchvision_model
     from calibrate import calibrate
@@ -112,8 +156,16 @@ def build_model(name):
     else:
         model, shape, last = torchvision_model(name)
         kw = {}
-    stats = calibrate(model, shape, last, CALIB_SEED, **kw)
-    return model.eval(), shape, stats
+    calibrate(model, shape, last, CALIB_SEED, forward=ort_forward, **kw)
+    return model.eval(), shape
+
+
+def calibration_stats(proto, shape, n=4):
+    """output_stats() of the exported model on n fresh N(0,1) inputs (via ORT)."""
+    from calibrate import output_stats
+    sess = ort_session(proto.SerializeToString())
+    return output_stats([sess.run(None, {"input": make_input(shape, 1000 + i)})[0]
+                         for i in range(n)])
 
 
 class Manifest:
@@ -148,15 +200,17 @@ def process_model(name, opsets, out_dir, manifest, h):
     import onnxruntime as ort
     import torch
     t0 = time.time()
-    model, shape, calib = build_model(name)
-    log(f"[{name}] built + calibrated in {time.time() - t0:.1f}s: {calib}")
+    model, shape = build_model(name)
+    log(f"[{name}] built + calibrated in {time.time() - t0:.1f}s")
     x = make_input(shape)
-    with torch.no_grad():
-        torch_out = model(torch.from_numpy(x)).numpy()
     t1 = time.time()
-    base = export_torch(model, shape)
+    # torch_out (from the tracing run on x) is compared with ORT to check the export.
+    base, torch_out = export_torch(model, torch.from_numpy(x))
+    torch_out = torch_out.numpy()
     del model
     log(f"[{name}] exported opset {BASE_OPSET} in {time.time() - t1:.1f}s")
+    calib = calibration_stats(base, shape)
+    log(f"[{name}] output stats over 4 inputs: {calib}")
     base_ref = None
     for opset in opsets:
         stem = f"{name}.opset{opset}"
@@ -167,6 +221,7 @@ def process_model(name, opsets, out_dir, manifest, h):
                   f"{type(e).__name__}: {e}"
             log("FAILURE " + msg)
             manifest.data["failures"].append(msg)
+            manifest.data["models"].pop(stem + ".onnx", None)  # drop a stale entry
             continue
         onnx_path = os.path.join(out_dir, stem + ".onnx")
         onnx.save(proto, onnx_path + ".tmp")
@@ -175,7 +230,10 @@ def process_model(name, opsets, out_dir, manifest, h):
         in_file = f"{stem}.input_0.npy"
         np.save(os.path.join(out_dir, in_file), x)
         t2 = time.time()
-        out_names, outs = run_ort(onnx_path, {in_name: x})
+        sess = ort_session(onnx_path, reference=True)
+        out_names = [o.name for o in sess.get_outputs()]
+        outs = sess.run(out_names, {in_name: x})
+        del sess
         ort_s = time.time() - t2
         out_files, max_abs, stds, shapes = {}, {}, {}, {}
         for i, (oname, o) in enumerate(zip(out_names, outs)):
@@ -196,7 +254,7 @@ def process_model(name, opsets, out_dir, manifest, h):
             # Sanity numbers: the export is faithful and the opset conversion is a no-op.
             "torch_vs_ort_max_abs_diff": float(np.abs(outs[0] - torch_out).max()),
             "vs_first_opset_max_abs_diff": float(np.abs(outs[0] - base_ref).max()),
-            "calibration": calib, "op_counts": op_counts(proto),
+            "output_stats": calib, "op_counts": op_counts(proto),
             "reference": f"onnxruntime {ort.__version__} CPUExecutionProvider ORT_DISABLE_ALL",
             "script_hash": h,
         }
@@ -210,6 +268,7 @@ def main():
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--models", default=",".join(ALL_MODELS))
     ap.add_argument("--opsets", default="17,19,21")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if anything failed")
     args = ap.parse_args()
     models = [m for m in args.models.split(",") if m]
     opsets = sorted(int(o) for o in args.opsets.split(",") if o)
@@ -236,8 +295,8 @@ def main():
             manifest.data["failures"].append(msg)
     manifest.save()
     if manifest.data["failures"]:
-        log(f"{len(manifest.data['failures'])} failure(s); see {manifest.path}")
-        return 1
+        log(f"WARNING: {len(manifest.data['failures'])} failure(s), listed in {manifest.path}")
+        return 1 if args.strict else 0
     return 0
 
 
