@@ -51,6 +51,16 @@ class InferContext {
   std::vector<int64_t> int_values(int i) const;
 
   void set_output(int i, DType dtype, Shape shape) { out_.at(i) = TensorInfo{dtype, std::move(shape)}; }
+  // Also states the output's contents when they follow from shapes alone (Shape, Size of a
+  // tensor whose shape is known): the planner then folds the node even though its input is
+  // not a constant, which is what lets the Shape->Gather->Concat->Reshape chains of exports fold.
+  void set_output_value(int i, Tensor value) {
+    out_.at(i) = TensorInfo{value.dtype(), value.shape()};
+    out_values_.resize(out_.size());
+    out_values_[i] = std::move(value);
+  }
+  // Values given with set_output_value (empty when none).
+  const std::vector<Tensor>& output_values() const { return out_values_; }
   const std::vector<TensorInfo>& outputs() const { return out_; }
   const std::vector<TensorInfo>& inputs() const { return in_; }
 
@@ -68,6 +78,7 @@ class InferContext {
   std::vector<TensorInfo> in_;
   std::vector<const Tensor*> values_;
   std::vector<TensorInfo> out_;
+  std::vector<Tensor> out_values_;
 };
 
 // Work done by one execution of a node. Bytes count every input (weights included) read once

@@ -148,9 +148,14 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
       known[o] = true;
       g.values[o].dtype = info[o].dtype;
     }
-    if (all_const && !n.inputs.empty()) {
-      std::vector<Tensor> outs;
-      run_reference(*defs[ni], n, values, node_out[ni], outs);
+    // Fold: all inputs constant, or infer() already knows every output's contents.
+    const std::vector<Tensor>& known_values = ctx.output_values();
+    bool values_known = !known_values.empty();
+    for (size_t k = 0; k < known_values.size(); ++k)
+      values_known &= n.outputs[k] < 0 || !known_values[k].empty();
+    if (values_known || (all_const && !n.inputs.empty())) {
+      std::vector<Tensor> outs = known_values;
+      if (!values_known) run_reference(*defs[ni], n, values, node_out[ni], outs);
       for (size_t k = 0; k < n.outputs.size(); ++k)
         if (n.outputs[k] >= 0) g.values[n.outputs[k]].constant = std::move(outs[k]);
       folded[ni] = true;

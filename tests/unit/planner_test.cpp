@@ -23,6 +23,19 @@ Registry test_registry() {
     };
     return d;
   };
+  // "Rows": the number of rows of its input as an int64 scalar; the value follows from the
+  // shape alone, so infer states it (like Shape) and the node folds.
+  OpDef rows;
+  rows.op_type = "Rows";
+  rows.infer = [](InferContext& c) {
+    Tensor v(DType::I64, {});
+    *v.data_as<int64_t>() = c.shape(0)[0];
+    c.set_output_value(0, v);
+  };
+  rows.reference = [](const Node&, std::span<const Tensor* const>, std::span<Tensor* const>) {
+    FAIL() << "a node whose value infer() knows must be folded, not executed";
+  };
+  r.add_op(rows);
   r.add_op(unary("AddOne", 1.f, 1.f));
   r.add_op(unary("Twice", 2.f, 0.f));
   return r;
@@ -84,6 +97,26 @@ TEST(Planner, ConstantInputsAreFolded) {
   Executor ex(std::move(plan));
   std::vector<Tensor> y = ex.run({Tensor(DType::F32, {2})});
   EXPECT_FLOAT_EQ(y[0].data_as<float>()[1], 6.f);
+}
+
+TEST(Planner, ValuesKnownFromShapesAreFolded) {
+  Registry r = test_registry();
+  Graph g = chain_graph(1);
+  int rows = g.add_value("rows");
+  Node n;
+  n.name = "rows_of_x";
+  n.op_type = "Rows";
+  n.opset = 17;
+  n.inputs = {g.inputs[0]};
+  n.outputs = {rows};
+  g.nodes.push_back(n);
+  g.outputs.push_back(rows);
+  ExecutionPlan plan = build_plan(g, {{"x", {DType::F32, {3, 5}}}}, r, 1);
+  EXPECT_EQ(plan.steps.size(), 1u);  // only AddOne runs
+  ASSERT_EQ(plan.folded_nodes, std::vector<std::string>{"rows_of_x"});
+  Executor ex(std::move(plan));
+  std::vector<Tensor> y = ex.run({Tensor(DType::F32, {3, 5})});
+  EXPECT_EQ(*y[1].data_as<int64_t>(), 3);
 }
 
 TEST(Planner, UnknownOpIsNamed) {
