@@ -1,7 +1,18 @@
-#include "ops/registry.h"
+// Tensor (data movement) family entry point; the ops live in src/ops/tensor_*.cpp by topic.
+#include "ops/tensor_common.h"
 
 namespace layerscope {
 
-void register_tensor_ops(Registry& r) {}
+void register_tensor_ops(Registry& r) {
+  register_transpose_ops(r);
+  register_concat_split_ops(r);
+  register_slice_ops(r);
+  register_pad_ops(r);
+  register_gather_ops(r);
+  register_scatter_ops(r);
+  register_expand_tile_ops(r);
+  register_index_ops(r);
+  register_arg_topk_ops(r);
+}
 
 }  // namespace layerscope

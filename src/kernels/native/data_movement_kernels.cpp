@@ -1,7 +1,274 @@
-#include "ops/registry.h"
+// Native data movement kernels (every element type; they move bytes):
+//   native:copy       Reshape Flatten Squeeze Unsqueeze Identity Dropout: one memcpy (the
+//                     executor does not alias buffers yet)
+//   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h)
+//   native:concat     Concat: one memcpy per (input, outer index)
+//   native:slice      Slice with all steps 1: memcpy of the contiguous runs
+//   native:gather     Gather: memcpy of the run after the axis per index
+// Big tensors (>= 256 KB) are split across the plan's threads.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/native/transpose.h"
+#include "ops/tensor_common.h"
 
 namespace layerscope {
 
-void register_native_data_movement_kernels(Registry& r) {}
+namespace native {
+namespace {
+
+constexpr int kPriority = 10;
+constexpr int64_t kParallelBytes = 256 * 1024;
+
+void copy_bytes(void* dst, const void* src, int64_t bytes, int threads) {
+  if (bytes <= 0 || dst == src) return;
+  if (bytes < kParallelBytes || threads <= 1) {
+    std::memcpy(dst, src, bytes);
+    return;
+  }
+  const int64_t chunk = (bytes / threads + 63) / 64 * 64;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    const int64_t b = t * chunk, e = std::min(bytes, b + chunk);
+    if (b < e) std::memcpy(static_cast<char*>(dst) + b, static_cast<const char*>(src) + b, e - b);
+  }
+}
+
+class CopyKernel final : public Kernel {
+ public:
+  std::string name() const override { return "native:copy"; }
+  void prepare(const KernelSetup& s) override { threads_ = std::max(1, s.threads); }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    copy_bytes(out[0]->data(), in[0]->data(), in[0]->nbytes(), threads_);
+    if (out.size() > 1 && out[1])  // Dropout's mask at inference: everything kept
+      for (int64_t i = 0; i < out[1]->numel(); ++i) store_double(out[1]->dtype(), out[1]->data(), i, 1.0);
+  }
+
+ private:
+  int threads_ = 1;
+};
+
+// Transpose and the two block/space rearrangements, each as (view shape, permutation).
+class TransposeKernel final : public Kernel {
+ public:
+  std::string name() const override { return "native:transpose"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    const Node& n = s.node;
+    const Shape& x = s.inputs[0].shape;
+    Shape view = x;
+    std::vector<int64_t> perm;
+    if (n.op_type == "Transpose") {
+      perm = n.attrs.get_ints("perm");
+      if (!n.attrs.has("perm"))
+        for (int i = static_cast<int>(x.size()) - 1; i >= 0; --i) perm.push_back(i);
+    } else {
+      const int64_t b = n.attrs.get_int("blocksize", 1);
+      if (n.op_type == "SpaceToDepth") {
+        view = {x[0], x[1], x[2] / b, b, x[3] / b, b};
+        perm = {0, 3, 5, 1, 2, 4};
+      } else if (n.opset >= 11 && n.attrs.get_string("mode", "DCR") == "CRD") {
+        view = {x[0], x[1] / (b * b), b, b, x[2], x[3]};
+        perm = {0, 1, 4, 2, 5, 3};
+      } else {
+        view = {x[0], b, b, x[1] / (b * b), x[2], x[3]};
+        perm = {0, 3, 4, 1, 5, 2};
+      }
+    }
+    plan_ = std::make_unique<TransposePlan>(view, perm, dtype_size(s.inputs[0].dtype));
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    plan_->run(in[0]->data(), out[0]->data(), threads_);
+  }
+
+ private:
+  std::unique_ptr<TransposePlan> plan_;
+  int threads_ = 1;
+};
+
+class ConcatKernel final : public Kernel {
+ public:
+  std::string name() const override { return "native:concat"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    const Shape& y = s.outputs[0].shape;
+    const int axis = concat_axis(s.node, static_cast<int>(y.size()));
+    const int64_t es = static_cast<int64_t>(dtype_size(s.outputs[0].dtype));
+    int64_t inner = es;
+    outer_ = 1;
+    for (int d = 0; d < static_cast<int>(y.size()); ++d)
+      if (d < axis) outer_ *= y[d];
+      else if (d > axis) inner *= y[d];
+    run_bytes_.clear();
+    for (const TensorInfo& t : s.inputs) run_bytes_.push_back(t.shape[axis] * inner);
+    out_row_ = y[axis] * inner;
+    big_ = s.outputs[0].bytes() >= kParallelBytes;
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    char* y = static_cast<char*>(out[0]->data());
+    if (outer_ == 1) {  // axis 0 (or all outer dims 1): one contiguous block per input
+      int64_t off = 0;
+      for (size_t i = 0; i < in.size(); ++i) {
+        copy_bytes(y + off, in[i]->data(), run_bytes_[i], threads_);
+        off += run_bytes_[i];
+      }
+      return;
+    }
+#pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
+    for (int64_t o = 0; o < outer_; ++o) {
+      int64_t off = o * out_row_;
+      for (size_t i = 0; i < in.size(); ++i) {
+        std::memcpy(y + off, static_cast<const char*>(in[i]->data()) + o * run_bytes_[i], run_bytes_[i]);
+        off += run_bytes_[i];
+      }
+    }
+  }
+
+ private:
+  std::vector<int64_t> run_bytes_;
+  int64_t outer_ = 1, out_row_ = 0;
+  bool big_ = false;
+  int threads_ = 1;
+};
+
+// Slice with unit steps: the trailing axes the slice keeps whole merge into one contiguous
+// run; the axes before it are walked with an odometer.
+class SliceKernel final : public Kernel {
+ public:
+  std::string name() const override { return "native:slice"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    const Shape& x = s.inputs[0].shape;
+    SliceSpec spec = slice_spec_from_inputs(s.node, x, s.constants);
+    const int64_t es = static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
+    const int rank = static_cast<int>(x.size());
+    int k = rank - 1;  // innermost axis the slice actually cuts
+    while (k >= 0 && spec.out[k] == x[k]) --k;
+    int64_t inner = 1;
+    for (int d = k + 1; d < rank; ++d) inner *= x[d];
+    run_bytes_ = (k >= 0 ? spec.out[k] : 1) * inner * es;
+    dims_.assign(spec.out.begin(), spec.out.begin() + std::max(k, 0));
+    std::vector<int64_t> strides = contiguous_strides(x);
+    base_ = 0;
+    in_strides_.clear();
+    for (int d = 0; d <= k; ++d) base_ += spec.start[d] * strides[d] * es;
+    for (int d = 0; d < std::max(k, 0); ++d) in_strides_.push_back(strides[d] * es);
+    count_ = shape_numel(spec.out) == 0 ? 0 : shape_numel(dims_);
+    big_ = s.outputs[0].bytes() >= kParallelBytes;
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const char* x = static_cast<const char*>(in[0]->data()) + base_;
+    char* y = static_cast<char*>(out[0]->data());
+    if (count_ == 1) {
+      copy_bytes(y, x, run_bytes_, threads_);
+      return;
+    }
+    const int n = static_cast<int>(dims_.size());
+#pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
+    for (int64_t o = 0; o < count_; ++o) {
+      int64_t rem = o, off = 0;
+      for (int d = n - 1; d >= 0; --d) {
+        off += (rem % dims_[d]) * in_strides_[d];
+        rem /= dims_[d];
+      }
+      std::memcpy(y + o * run_bytes_, x + off, run_bytes_);
+    }
+  }
+
+ private:
+  std::vector<int64_t> dims_, in_strides_;  // odometer over the axes before the run (bytes)
+  int64_t base_ = 0, run_bytes_ = 0, count_ = 0;
+  bool big_ = false;
+  int threads_ = 1;
+};
+
+class GatherKernel final : public Kernel {
+ public:
+  std::string name() const override { return "native:gather"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    node_ = &s.node;
+    const Shape& x = s.inputs[0].shape;
+    int64_t axis = s.node.attrs.get_int("axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(x.size());
+    outer_ = 1;
+    run_bytes_ = static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
+    for (int d = 0; d < static_cast<int>(x.size()); ++d)
+      if (d < axis) outer_ *= x[d];
+      else if (d > axis) run_bytes_ *= x[d];
+    dim_ = x[axis];
+    big_ = s.outputs[0].bytes() >= kParallelBytes;
+    index_count_ = shape_numel(s.inputs[1].shape);
+  }
+  // The indices, validated and made non-negative once per run.
+  size_t scratch_bytes() const override { return static_cast<size_t>(index_count_) * sizeof(int64_t); }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
+    const Tensor& ind = *in[1];
+    const int64_t count = ind.numel();
+    int64_t* idx = static_cast<int64_t*>(scratch);
+    for (int64_t j = 0; j < count; ++j) {
+      int64_t v = element_as_int(ind, j);
+      int64_t k = v < 0 ? v + dim_ : v;
+      if (k < 0 || k >= dim_) fail(Graph::describe(*node_), ": index ", v, " is out of range for a dimension of size ", dim_);
+      idx[j] = k;
+    }
+    const char* x = static_cast<const char*>(in[0]->data());
+    char* y = static_cast<char*>(out[0]->data());
+#pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
+    for (int64_t t = 0; t < outer_ * count; ++t) {
+      const int64_t o = t / count, j = t % count;
+      std::memcpy(y + t * run_bytes_, x + (o * dim_ + idx[j]) * run_bytes_, run_bytes_);
+    }
+  }
+
+ private:
+  const Node* node_ = nullptr;
+  int64_t outer_ = 1, dim_ = 0, run_bytes_ = 0, index_count_ = 0;
+  bool big_ = false;
+  int threads_ = 1;
+};
+
+template <typename K>
+KernelDef kernel_def(const char* op, const char* name, std::function<bool(const KernelSetup&)> supports) {
+  KernelDef d;
+  d.op_type = op;
+  d.name = name;
+  d.priority = kPriority;
+  d.supports = std::move(supports);
+  d.create = [] { return std::make_unique<K>(); };
+  return d;
+}
+
+bool movable_sizes(const KernelSetup& s) {
+  const size_t es = dtype_size(s.inputs[0].dtype);
+  return es == 1 || es == 2 || es == 4 || es == 8;
+}
+
+// Slice: all steps 1 and every parameter known at plan time (attributes, or constant inputs).
+bool unit_step_slice(const KernelSetup& s) {
+  if (s.node.opset >= 10) {
+    for (size_t i = 1; i < s.inputs.size(); ++i)
+      if (s.node.inputs[i] >= 0 && !s.constants[i]) return false;
+    if (s.inputs.size() > 4 && s.constants[4])
+      for (int64_t i = 0; i < s.constants[4]->numel(); ++i)
+        if (element_as_int(*s.constants[4], i) != 1) return false;
+  }
+  return true;
+}
+
+}  // namespace
+}  // namespace native
+
+void register_native_data_movement_kernels(Registry& r) {
+  using namespace native;
+  auto any = [](const KernelSetup&) { return true; };
+  for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"})
+    r.add_kernel(kernel_def<CopyKernel>(op, "native:copy", any));
+  for (const char* op : {"Transpose", "DepthToSpace", "SpaceToDepth"})
+    r.add_kernel(kernel_def<TransposeKernel>(op, "native:transpose", movable_sizes));
+  r.add_kernel(kernel_def<ConcatKernel>("Concat", "native:concat", any));
+  r.add_kernel(kernel_def<SliceKernel>("Slice", "native:slice", unit_step_slice));
+  r.add_kernel(kernel_def<GatherKernel>("Gather", "native:gather", any));
+}
 
 }  // namespace layerscope

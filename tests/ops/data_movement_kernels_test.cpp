@@ -1,0 +1,162 @@
+// Native data movement kernels (native:transpose / concat / slice / gather) against the
+// reference kernels, byte for byte, on random shapes, permutations and element sizes.
+#include <algorithm>
+#include <numeric>
+
+#include "kernels/native/transpose.h"
+#include "shape_test_util.h"
+
+namespace layerscope::shape_test {
+namespace {
+
+using V = std::vector<int64_t>;
+
+const DType kSizes[] = {DType::U8, DType::F16, DType::F32, DType::I64};
+
+Shape random_shape(std::mt19937& rng, int rank, int max_dim) {
+  Shape s(rank);
+  for (int64_t& d : s) d = 1 + static_cast<int64_t>(rng() % max_dim);
+  return s;
+}
+
+void check_transpose(const Tensor& x, const V& perm, const std::string& what) {
+  std::vector<In> in = {{x}};
+  Node n = make_node("Transpose", 13, in, 1, {{"perm", perm}});
+  expect_same_bytes(run_kernel("native:transpose", n, in)[0], run_all(n, in)[0],
+                    what + " shape " + shape_to_string(x.shape()) + " perm " + shape_to_string(perm));
+}
+
+TEST(DataMovementKernels, TransposePlanReducesAxes) {
+  // (0,1,3,2) on (2,3,4,5): axes 0,1 stay adjacent -> a batch of 6 (4x5)^T transposes.
+  native::TransposePlan p({2, 3, 4, 5}, {0, 1, 3, 2}, 4);
+  EXPECT_EQ(p.dims(), (V{6, 5, 4}));
+  EXPECT_EQ(p.in_strides(), (V{20, 1, 5}));
+  // Size-1 axes vanish; (0,2,1,3) keeps the innermost axis: runs of 64.
+  native::TransposePlan q({1, 197, 12, 64}, {0, 2, 1, 3}, 4);
+  EXPECT_EQ(q.dims(), (V{12, 197, 64}));
+  EXPECT_EQ(q.in_strides(), (V{64, 768, 1}));
+  native::TransposePlan id({3, 1, 4}, {1, 0, 2}, 4);
+  EXPECT_EQ(id.dims(), (V{12}));
+}
+
+TEST(DataMovementKernels, TransposeRandom) {
+  std::mt19937 rng(1);
+  for (int iter = 0; iter < 300; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 5);
+    Shape s = random_shape(rng, rank, rank <= 2 ? 40 : 9);
+    V perm(rank);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    check_transpose(random_tensor(kSizes[iter % 4], s, rng), perm, "random");
+  }
+}
+
+TEST(DataMovementKernels, TransposeTransformerLayouts) {
+  std::mt19937 rng(2);
+  for (DType dt : kSizes) {
+    check_transpose(random_tensor(dt, {1, 197, 12, 64}, rng), {0, 2, 1, 3}, "head split");
+    check_transpose(random_tensor(dt, {2, 12, 197, 64}, rng), {0, 2, 1, 3}, "head merge");
+    check_transpose(random_tensor(dt, {2, 12, 197, 64}, rng), {0, 1, 3, 2}, "K^T");
+    check_transpose(random_tensor(dt, {1, 197, 12, 64}, rng), {0, 2, 3, 1}, "K^T from tokens");
+    check_transpose(random_tensor(dt, {2, 50, 3, 12, 64}, rng), {2, 0, 3, 1, 4}, "qkv split");
+    check_transpose(random_tensor(dt, {1, 768, 14, 14}, rng), {0, 2, 3, 1}, "NCHW->NHWC");
+    check_transpose(random_tensor(dt, {1, 196, 768}, rng), {0, 2, 1}, "tokens->channels");
+  }
+  // Edge cases: empty, scalar-like, all ones, and big enough for the parallel path.
+  check_transpose(random_tensor(DType::F32, {3, 0, 5}, rng), {2, 0, 1}, "empty");
+  check_transpose(random_tensor(DType::F32, {1, 1, 1}, rng), {2, 1, 0}, "ones");
+  check_transpose(random_tensor(DType::F32, {7}, rng), {0}, "1-D");
+  check_transpose(random_tensor(DType::F32, {4, 509, 257}, rng), {0, 2, 1}, "big odd");
+  check_transpose(random_tensor(DType::I64, {3, 65, 33, 17}, rng), {3, 1, 0, 2}, "big generic");
+}
+
+TEST(DataMovementKernels, DepthSpace) {
+  std::mt19937 rng(3);
+  for (DType dt : kSizes)
+    for (const char* mode : {"DCR", "CRD"}) {
+      std::vector<In> in = {{random_tensor(dt, {2, 18, 5, 7}, rng)}};
+      Node n = make_node("DepthToSpace", 13, in, 1, {{"blocksize", int64_t{3}}, {"mode", std::string(mode)}});
+      expect_same_bytes(run_kernel("native:transpose", n, in)[0], run_all(n, in)[0], std::string("d2s ") + mode);
+      std::vector<In> s2d = {{random_tensor(dt, {2, 3, 8, 12}, rng)}};
+      Node m = make_node("SpaceToDepth", 13, s2d, 1, {{"blocksize", int64_t{4}}});
+      expect_same_bytes(run_kernel("native:transpose", m, s2d)[0], run_all(m, s2d)[0], "s2d");
+    }
+}
+
+TEST(DataMovementKernels, ConcatRandom) {
+  std::mt19937 rng(4);
+  for (int iter = 0; iter < 100; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 4);
+    const int axis = static_cast<int>(rng() % rank);
+    Shape base = random_shape(rng, rank, iter % 10 == 0 ? (rank <= 2 ? 700 : 30) : 6);
+    std::vector<In> in;
+    const int count = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < count; ++i) {
+      Shape s = base;
+      s[axis] = static_cast<int64_t>(rng() % 5);  // zero-size pieces included
+      in.push_back({random_tensor(kSizes[iter % 4], s, rng)});
+    }
+    Node n = make_node("Concat", 13, in, 1, {{"axis", int64_t{axis - (iter % 2 ? rank : 0)}}});
+    expect_same_bytes(run_kernel("native:concat", n, in)[0], run_all(n, in)[0], "concat " + std::to_string(iter));
+  }
+  for (int64_t axis : {0, 1, 2}) {  // big enough for the parallel path
+    Shape a = {8, 100, 128}, b = a;
+    b[axis] = 3;
+    std::vector<In> in = {{random_tensor(DType::F32, a, rng)}, {random_tensor(DType::F32, b, rng)}};
+    Node n = make_node("Concat", 13, in, 1, {{"axis", axis}});
+    expect_same_bytes(run_kernel("native:concat", n, in)[0], run_all(n, in)[0], "big concat");
+  }
+}
+
+TEST(DataMovementKernels, SliceRandom) {
+  std::mt19937 rng(5);
+  for (int iter = 0; iter < 200; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 4);
+    Shape s = random_shape(rng, rank, iter % 20 == 0 ? (rank <= 2 ? 700 : 30) : 8);  // big: parallel path
+    V starts, ends, axes;
+    for (int d = 0; d < rank; ++d) {
+      if (rng() % 3 == 0) continue;  // leave some axes whole
+      const int64_t dim = s[d];
+      starts.push_back(static_cast<int64_t>(rng() % (2 * dim + 1)) - dim);
+      ends.push_back(rng() % 5 == 0 ? INT64_MAX : static_cast<int64_t>(rng() % (2 * dim + 1)) - dim);
+      axes.push_back(rng() % 2 ? d : d - rank);
+    }
+    std::vector<In> in = {{random_tensor(kSizes[iter % 4], s, rng)}, {i64s(starts)}, {i64s(ends)}, {i64s(axes)}};
+    if (iter % 2) in.push_back({i64s(V(starts.size(), 1))});
+    Node n = make_node("Slice", 13, in, 1, {});
+    expect_same_bytes(run_kernel("native:slice", n, in)[0], run_all(n, in)[0], "slice " + std::to_string(iter));
+  }
+  // Not taken: negative steps, or parameters only known at run time.
+  Tensor x(DType::F32, {6});
+  std::vector<In> neg = {{x}, {i64s({5})}, {i64s({0})}, {i64s({0})}, {i64s({-1})}};
+  EXPECT_FALSE(kernel_accepts("native:slice", make_node("Slice", 13, neg, 1, {}), neg));
+  std::vector<In> legacy = {{x}};
+  Node old = make_node("Slice", 9, legacy, 1, {{"starts", V{1}}, {"ends", V{4}}});
+  expect_same_bytes(run_kernel("native:slice", old, legacy)[0], run_all(old, legacy)[0], "slice-9");
+}
+
+TEST(DataMovementKernels, GatherRandom) {
+  std::mt19937 rng(6);
+  for (int iter = 0; iter < 150; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 4);
+    Shape s = random_shape(rng, rank, iter % 15 == 0 ? (rank <= 2 ? 700 : 30) : 7);
+    const int axis = static_cast<int>(rng() % rank);
+    Shape is = random_shape(rng, static_cast<int>(rng() % 3), 5);
+    const int64_t dim = s[axis];
+    V idx(shape_numel(is));
+    for (int64_t& v : idx) v = static_cast<int64_t>(rng() % (2 * dim)) - dim;
+    Tensor ind = i64(is, idx);
+    if (iter % 3 == 0) {  // int32 indices
+      std::vector<int32_t> v32(idx.begin(), idx.end());
+      ind = i32(is, v32);
+    }
+    std::vector<In> in = {{random_tensor(kSizes[iter % 4], s, rng)}, unknown(ind)};
+    Node n = make_node("Gather", 13, in, 1, {{"axis", int64_t{axis}}});
+    expect_same_bytes(run_kernel("native:gather", n, in)[0], run_all(n, in)[0], "gather " + std::to_string(iter));
+  }
+  std::vector<In> bad = {{Tensor(DType::F32, {3, 2})}, unknown(i64({1}, {3}))};
+  EXPECT_THROW(run_kernel("native:gather", make_node("Gather", 13, bad, 1, {}), bad), Error);
+}
+
+}  // namespace
+}  // namespace layerscope::shape_test
