@@ -110,6 +110,38 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("INT64", r.stderr)
 
+    def test_image_input_is_resized_normalised_and_laid_out(self):
+        from PIL import Image
+        # A model whose input is an NCHW float image; Identity-like Relu keeps values >= 0
+        # visible, so feed mean 0 / std 1 and check against numpy's own preprocessing.
+        path = os.path.join(self.dir, "img_model.onnx")
+        g = helper.make_graph(
+            [helper.make_node("Relu", ["image"], ["out"], name="relu")], "g",
+            [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 4, 6])],
+            [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 4, 6])])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.save(m, path)
+        rgb = np.zeros((8, 12, 3), np.uint8)
+        rgb[..., 0], rgb[..., 1], rgb[..., 2] = 200, 100, 50   # flat colour: resize-invariant
+        jpg = os.path.join(self.dir, "flat.jpg")
+        Image.fromarray(rgb).save(jpg, quality=100)
+        decoded = np.asarray(Image.open(jpg)).astype(np.float32)
+        out = os.path.join(self.dir, "img_out")
+        r = run("run", path, "--image", jpg, "--mean", "10,20,30", "--std", "2,4,5", "--bgr", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        y = np.load(os.path.join(out, "out.npy"))
+        self.assertEqual(y.shape, (1, 3, 4, 6))
+        want_bgr = decoded.mean(axis=(0, 1))[::-1]
+        for c, (mean, std) in enumerate(((10, 2), (20, 4), (30, 5))):
+            np.testing.assert_allclose(y[0, c], (want_bgr[c] - mean) / std, atol=1.0 / std)
+        r = run("run", path, "--image", os.path.join(self.dir, "missing.jpg"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing.jpg", r.stderr)
+        r = run("run", path, "--image", self.model)   # not a JPEG
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a readable JPEG", r.stderr)
+
     def test_perf_prints_tables_and_writes_report(self):
         out = os.path.join(self.dir, "perf")
         r = run("perf", self.model, "--warmup", "1", "--runs", "5", "--out", out)

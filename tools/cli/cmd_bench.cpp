@@ -24,7 +24,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  Args args(argc, argv, 2, {"input", "threads", "runs", "warmup"}, {"json"});
+  Args args(argc, argv, 2, {"input", "image", "mean", "std", "threads", "runs", "warmup"}, {"json", "bgr"});
   if (args.positional().size() != 1) throw UsageError("bench: expected exactly one MODEL argument");
   SessionOptions opts;
   opts.threads = args.get_int("threads", 0, 0);

@@ -14,7 +14,7 @@
 namespace layerscope::cli {
 
 int cmd_perf(int argc, char** argv) {
-  Args args(argc, argv, 2, {"input", "out", "threads", "runs", "warmup"}, {});
+  Args args(argc, argv, 2, {"input", "image", "mean", "std", "out", "threads", "runs", "warmup"}, {"bgr"});
   if (args.positional().size() != 1) throw UsageError("perf: expected exactly one MODEL argument");
   SessionOptions opts;
   opts.threads = args.get_int("threads", 0, 0);

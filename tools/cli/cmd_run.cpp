@@ -12,7 +12,7 @@
 namespace layerscope::cli {
 
 int cmd_run(int argc, char** argv) {
-  Args args(argc, argv, 2, {"input", "out", "threads", "runs", "warmup"}, {});
+  Args args(argc, argv, 2, {"input", "image", "mean", "std", "out", "threads", "runs", "warmup"}, {"bgr"});
   if (args.positional().size() != 1) throw UsageError("run: expected exactly one MODEL argument");
   const std::string model = args.positional()[0];
   SessionOptions opts;

@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "layerscope/image.h"
 #include "layerscope/npy.h"
 
 namespace layerscope::cli {
@@ -30,6 +31,55 @@ Tensor random_tensor(const ValueDesc& d, std::mt19937& rng) {
     }
   }
   return t;
+}
+
+std::vector<float> three_floats(const Args& args, const std::string& name, std::vector<float> dflt) {
+  if (!args.has(name)) return dflt;
+  std::vector<float> v;
+  std::string text = args.get(name);
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string tok = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    try {
+      size_t used = 0;
+      v.push_back(std::stof(tok, &used));
+      if (used != tok.size()) throw std::invalid_argument(tok);
+    } catch (const std::exception&) {
+      throw UsageError("--" + name + " expects three comma-separated numbers, got '" + text + "'");
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  if (v.size() != 3) throw UsageError("--" + name + " expects three comma-separated numbers, got '" + text + "'");
+  return v;
+}
+
+// --image [NAME=]FILE.jpg: decoded, resized and normalised for that input (or the only one).
+void add_image_input(const Session& session, const Args& args, std::map<std::string, Tensor>& given) {
+  std::string spec = args.get("image"), name, file = spec;
+  size_t eq = spec.find('=');
+  if (eq != std::string::npos)
+    for (const ValueDesc& d : session.inputs())
+      if (d.name == spec.substr(0, eq)) {  // NAME=FILE only when NAME is one of the inputs
+        name = d.name;
+        file = spec.substr(eq + 1);
+      }
+  const ValueDesc* target = nullptr;
+  for (const ValueDesc& d : session.inputs())
+    if (name.empty() ? session.inputs().size() == 1 : d.name == name) target = &d;
+  if (!target)
+    throw UsageError(name.empty() ? "--image: the model has several inputs; write --image NAME=FILE.jpg"
+                                  : "--image: the model has no input named '" + name + "'");
+  ImagePreprocess cfg;
+  cfg.mean = three_floats(args, "mean", cfg.mean);
+  cfg.std = three_floats(args, "std", cfg.std);
+  cfg.rgb_to_bgr = args.has("bgr");
+  Tensor img, t;
+  Status st = load_jpeg(file, &img);
+  if (st) st = preprocess_image(img, *target, cfg, &t);
+  if (!st) throw std::runtime_error(st.message());
+  given[target->name] = t;
 }
 
 }  // namespace
@@ -61,6 +111,7 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
     if (!st) throw std::runtime_error(st.message());
     given[name] = t;
   }
+  if (args.has("image")) add_image_input(session, args, given);
   std::vector<NamedTensor> inputs;
   std::mt19937 rng(0);
   std::vector<std::string> random_names;

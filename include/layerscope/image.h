@@ -1,0 +1,29 @@
+// Image inputs: decode a JPEG and preprocess it for a model input the way the reference
+// tool's config does (mean/std per channel, optional RGB->BGR, layout, resize).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "layerscope/session.h"
+#include "layerscope/status.h"
+#include "layerscope/tensor.h"
+
+namespace layerscope {
+
+struct ImagePreprocess {
+  // Per channel, in the model's channel order, applied as (pixel - mean) / std on 0..255 values.
+  std::vector<float> mean = {0.f, 0.f, 0.f};
+  std::vector<float> std = {1.f, 1.f, 1.f};
+  bool rgb_to_bgr = false;  // feed channels as B,G,R instead of the decoded R,G,B
+};
+
+// Decodes a baseline or progressive JPEG into an HWC uint8 RGB tensor of shape (H, W, 3).
+Status load_jpeg(const std::string& path, Tensor* hwc_rgb);
+
+// Resizes (bilinear, half-pixel centres) an (H, W, 3) uint8 image to the spatial size of
+// `input` and lays it out as the input expects: (1,3,H,W) (NCHW) or (1,H,W,3) (NHWC), told
+// apart by where the 3-channel dim is. Float inputs get (pixel - mean) / std; uint8 inputs
+// get the resized pixels unchanged.
+Status preprocess_image(const Tensor& hwc_rgb, const ValueDesc& input, const ImagePreprocess& config, Tensor* out);
+
+}  // namespace layerscope

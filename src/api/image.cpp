@@ -1,0 +1,111 @@
+#include "layerscope/image.h"
+
+#include <jpeglib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <memory>
+
+namespace layerscope {
+
+namespace {
+
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+void on_jpeg_error(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  cinfo->err->format_message(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+// libjpeg reports errors by longjmp back to this frame: only plain C objects live here, and
+// the image goes to *img (a pointer that never changes after setjmp).
+bool decode_jpeg(FILE* file, Tensor* img, std::string* error) {
+  jpeg_decompress_struct cinfo{};
+  JpegError err{};
+  cinfo.err = jpeg_std_error(&err.mgr);
+  err.mgr.error_exit = on_jpeg_error;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    *error = err.message;
+    return false;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_stdio_src(&cinfo, file);
+  jpeg_read_header(&cinfo, TRUE);
+  cinfo.out_color_space = JCS_RGB;
+  jpeg_start_decompress(&cinfo);
+  *img = Tensor(DType::U8, {cinfo.output_height, cinfo.output_width, 3});
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = img->data_as<uint8_t>() + static_cast<size_t>(cinfo.output_scanline) * cinfo.output_width * 3;
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return true;
+}
+
+}  // namespace
+
+Status load_jpeg(const std::string& path, Tensor* out) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file) return Status::error("cannot open image '" + path + "'");
+  Tensor img;
+  std::string error;
+  if (!decode_jpeg(file.get(), &img, &error))
+    return Status::error("'" + path + "' is not a readable JPEG image: " + error);
+  *out = img;
+  return Status::ok();
+}
+
+Status preprocess_image(const Tensor& img, const ValueDesc& input, const ImagePreprocess& cfg, Tensor* out) {
+  if (img.dtype() != DType::U8 || img.rank() != 3 || img.dim(2) != 3)
+    return Status::error("expected an (H, W, 3) uint8 image");
+  const auto& s = input.shape;
+  if (s.size() != 4 || s[0] > 1)
+    return Status::error("input '" + input.name + "' is not a single-image 4-D input; give it as .npy instead");
+  bool nchw = s[1] == 3, nhwc = s[3] == 3;
+  if (nchw == nhwc)
+    return Status::error("cannot tell the layout of input '" + input.name + "' (" + shape_to_string(s) +
+                         "): expected (1,3,H,W) or (1,H,W,3)");
+  const int64_t H = nchw ? s[2] : s[1], W = nchw ? s[3] : s[2];
+  if (H <= 0 || W <= 0) return Status::error("input '" + input.name + "' has symbolic spatial dims; give it as .npy");
+  if (input.dtype != DType::F32 && input.dtype != DType::U8)
+    return Status::error("input '" + input.name + "' is " + dtype_name(input.dtype) + "; images feed FLOAT or UINT8 inputs");
+  if (cfg.mean.size() != 3 || cfg.std.size() != 3) return Status::error("mean and std need 3 values each");
+  for (float v : cfg.std)
+    if (v == 0.f) return Status::error("std values must be non-zero");
+
+  const int64_t h0 = img.dim(0), w0 = img.dim(1);
+  const uint8_t* src = img.data_as<uint8_t>();
+  Tensor t(input.dtype, nchw ? Shape{1, 3, H, W} : Shape{1, H, W, 3});
+  for (int64_t y = 0; y < H; ++y) {
+    // Half-pixel centres: source coordinate of the output pixel's centre.
+    float sy = std::max(0.f, (y + 0.5f) * h0 / H - 0.5f);
+    int64_t y0 = std::min<int64_t>(static_cast<int64_t>(sy), h0 - 1), y1 = std::min(y0 + 1, h0 - 1);
+    float fy = sy - y0;
+    for (int64_t x = 0; x < W; ++x) {
+      float sx = std::max(0.f, (x + 0.5f) * w0 / W - 0.5f);
+      int64_t x0 = std::min<int64_t>(static_cast<int64_t>(sx), w0 - 1), x1 = std::min(x0 + 1, w0 - 1);
+      float fx = sx - x0;
+      for (int c = 0; c < 3; ++c) {
+        int src_c = cfg.rgb_to_bgr ? 2 - c : c;
+        auto at = [&](int64_t yy, int64_t xx) { return static_cast<float>(src[(yy * w0 + xx) * 3 + src_c]); };
+        float v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+        int64_t idx = nchw ? (c * H + y) * W + x : (y * W + x) * 3 + c;
+        if (input.dtype == DType::U8) t.data_as<uint8_t>()[idx] = static_cast<uint8_t>(std::lround(v));
+        else t.data_as<float>()[idx] = (v - cfg.mean[c]) / cfg.std[c];
+      }
+    }
+  }
+  *out = t;
+  return Status::ok();
+}
+
+}  // namespace layerscope
