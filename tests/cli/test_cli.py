@@ -110,6 +110,13 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("INT64", r.stderr)
 
+    def test_mem_prints_memory_dump_and_measured_growth(self):
+        r = run("mem", self.model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for needle in ("Memory Profile Info Dump", "Weight Memory: 0.02 KiB", "Internal Tensor Memory:",
+                       "Other Memory:", "Total Memory:", "current model size is:", "Measured peak RSS growth: load"):
+            self.assertIn(needle, r.stdout)
+
     def test_image_input_is_resized_normalised_and_laid_out(self):
         from PIL import Image
         # A model whose input is an NCHW float image; Identity-like Relu keeps values >= 0

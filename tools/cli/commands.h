@@ -13,6 +13,7 @@ int cmd_run(int argc, char** argv);
 int cmd_perf(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_machine(int argc, char** argv);
+int cmd_mem(int argc, char** argv);
 
 // Prints "error: <message>" on stderr and returns kExitFailure.
 int report_error(const Status& st);

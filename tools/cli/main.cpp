@@ -29,6 +29,10 @@ const char* kUsage =
     "  perf MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup N] [--runs M] [--out DIR]\n"
     "      layer-by-layer performance evaluation (layer table, op-type ranking) and memory\n"
     "      evaluation; statistics over M runs; writes DIR/perf.txt\n"
+    "  mem MODEL [--input NAME=FILE.npy ...] [--threads N]\n"
+    "      memory evaluation: weights as held, planned activation peak, inputs/outputs,\n"
+    "      and the measured peak RSS growth while loading and running once\n"
+    "\n"
     "  bench MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup W] [--runs R] [--json]\n"
     "      end-to-end latency statistics (median, min, max, p90), load time, peak RSS\n"
     "  machine [--recalibrate] [--json]\n"
@@ -63,6 +67,7 @@ int main(int argc, char** argv) {
     if (cmd == "perf") return cmd_perf(argc, argv);
     if (cmd == "bench") return cmd_bench(argc, argv);
     if (cmd == "machine") return cmd_machine(argc, argv);
+    if (cmd == "mem") return cmd_mem(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {
