@@ -12,6 +12,11 @@ namespace layerscope {
 
 namespace {
 
+// OpType uses the later 2.x width (19; 1.x/early 2.x used 17) so that names such as
+// LayerNormalization and GlobalAveragePool keep the columns aligned. Kernel is our column.
+constexpr size_t kOpTypeWidth = 19;
+constexpr size_t kKernelWidth = 40;
+
 std::string fmt(const char* f, ...) {
   char buf[512];
   va_list ap;
@@ -87,7 +92,7 @@ std::string mib(int64_t bytes) {
 
 std::string format_perf_text(const PerfReport& r) {
   std::string out;
-  const size_t width = 230;
+  const size_t width = 246;
   out += fmt("Model: %s\n", r.model_path.c_str());
   if (r.roofs.measured)
     out += fmt("CPU: %d core(s) in use of %d; measured clock %.2f GHz, peak %.1f fp32 MACs/cycle/core, "
@@ -108,10 +113,10 @@ std::string format_perf_text(const PerfReport& r) {
   out += fmt("Layer sum / end-to-end: %.1f%%\n\n", r.layer_sum_ratio_pct);
 
   out += rule(width) + centred("Network Layer Information Table", width) + rule(width);
-  out += cell("ID", 5) + cell("OpType", 17) + cell("DataType", 9) + cell("Target", 7) + cell("InputShape", 41) +
+  out += cell("ID", 5) + cell("OpType", kOpTypeWidth) + cell("DataType", 9) + cell("Target", 7) + cell("InputShape", 41) +
          cell("OutputShape", 23) + cell("Cycles(Mem/Compute/Total)", 25) + cell("Time(us)", 13) +
          cell("MacUsage(%)", 21) + cell(thread_header("WorkLoad", r.threads), 21) +
-         cell("RW(KB)", 13) + cell("Kernel", 26) + cell("Bound", 9) + "FullName\n";
+         cell("RW(KB)", 13) + cell("Kernel", kKernelWidth) + cell("Bound", 9) + "FullName\n";
   out += rule(width);
   double total_kb = 0;
   for (const LayerProfile& l : r.layers) {
@@ -119,11 +124,11 @@ std::string format_perf_text(const PerfReport& r) {
     total_kb += kb;
     std::string cycles = l.total_cycles > 0 ? fmt("%.0f/%.0f/%.0f", l.mem_cycles, l.compute_cycles, l.total_cycles)
                                             : (r.roofs.measured ? "0/0/0" : "\\");
-    out += cell(std::to_string(l.id), 5) + cell(l.op_type, 17) + cell(l.data_type, 9) + cell(l.target, 7) +
+    out += cell(std::to_string(l.id), 5) + cell(l.op_type, kOpTypeWidth) + cell(l.data_type, 9) + cell(l.target, 7) +
            cell(shapes_text(l.input_shapes, 41), 41) + cell(shapes_text(l.output_shapes, 23), 23) + cell(cycles, 25) +
            cell(fmt("%.0f", l.time_us.median), 13) + cell(per_thread(l.mac_usage_pct, "%.2f"), 21) +
            cell(per_thread(percentages(l.workload), "%.1f%%"), 21) +
-           cell(fmt("%.0f", kb), 13) + cell(l.kernel, 26) + cell(l.bound.empty() ? "\\" : l.bound, 9) + full_name(l) +
+           cell(fmt("%.0f", kb), 13) + cell(l.kernel, kKernelWidth) + cell(l.bound.empty() ? "\\" : l.bound, 9) + full_name(l) +
            "\n";
   }
   out += rule(width);

@@ -101,18 +101,18 @@ TEST_F(Profile, TextHasTheReferenceLayout) {
         "Layer sum / end-to-end: ", "Total Operator Elapsed Per Frame Time(us): ",
         "Total Memory Read/Write Per Frame Size(KB): ", "Sigmoid:sig", "Add:residual"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
-  // Column positions of the reference: ID 5, OpType 17, DataType 9, Target 7, InputShape 41.
+  // Column positions of the reference (later 2.x): ID 5, OpType 19, DataType 9, Target 7, InputShape 41.
   size_t header = text.find("ID   OpType");
   ASSERT_NE(header, std::string::npos);
   std::string line = text.substr(header, text.find('\n', header) - header);
   EXPECT_EQ(line.find("OpType"), 5u);
-  EXPECT_EQ(line.find("DataType"), 22u);
-  EXPECT_EQ(line.find("Target"), 31u);
-  EXPECT_EQ(line.find("InputShape"), 38u);
-  EXPECT_EQ(line.find("OutputShape"), 79u);
+  EXPECT_EQ(line.find("DataType"), 24u);
+  EXPECT_EQ(line.find("Target"), 33u);
+  EXPECT_EQ(line.find("InputShape"), 40u);
+  EXPECT_EQ(line.find("OutputShape"), 81u);
   size_t row = text.find("\n2    Sigmoid");
   ASSERT_NE(row, std::string::npos) << text;
-  EXPECT_EQ(text.compare(row + 1 + 22, 5, "FLOAT"), 0);
+  EXPECT_EQ(text.compare(row + 1 + 24, 5, "FLOAT"), 0);
   std::string mem = format_memory_text(r.memory);
   EXPECT_NE(mem.find("Internal Tensor Memory:"), std::string::npos);
 }
