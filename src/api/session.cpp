@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "api/guarded.h"
 #include "api/session_impl.h"
 #include "ir/error.h"
 #include "onnx/model_loader.h"
@@ -38,19 +39,6 @@ std::string declared_string(const ValueDesc& d) {
   return s + ")";
 }
 
-template <typename F>
-Status guarded(F&& f) {
-  try {
-    f();
-    return Status::ok();
-  } catch (const Error& e) {
-    return Status::error(e.what());
-  } catch (const std::bad_alloc&) {
-    return Status::error("out of memory");
-  } catch (const std::exception& e) {
-    return Status::error(std::string("internal error: ") + e.what());
-  }
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 
+#include "api/guarded.h"
 #include "api/session_impl.h"
 #include "ir/error.h"
 #include "layerscope/profile.h"
@@ -14,16 +15,6 @@
 namespace layerscope {
 
 namespace {
-
-template <typename F>
-Status guarded(F&& f) {
-  try {
-    f();
-    return Status::ok();
-  } catch (const std::exception& e) {
-    return Status::error(e.what());
-  }
-}
 
 double run_ms(Executor& ex, const std::vector<Tensor>& inputs, ExecutionObserver* obs) {
   auto a = std::chrono::steady_clock::now();
