@@ -1,0 +1,97 @@
+// The text layout against a golden file: a fixed PerfReport (no timing involved) must render
+// byte for byte as tests/unit/golden/perf_report.txt. To accept an intended layout change,
+// run with LAYERSCOPE_UPDATE_GOLDEN=1 and review the diff of the golden file.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "layerscope/profile.h"
+#include "profile/roofline.h"
+
+namespace layerscope {
+namespace {
+
+Stats stats(double median) {
+  Stats s;
+  s.count = 20;
+  s.median = median;
+  s.min = median * 0.9;
+  s.max = median * 1.3;
+  s.p90 = median * 1.1;
+  s.mean = median * 1.02;
+  return s;
+}
+
+LayerProfile layer(int id, std::string op, std::vector<std::vector<int64_t>> in, std::vector<int64_t> out,
+                   std::string kernel, std::vector<std::string> names, double macs, int64_t rd, int64_t wr,
+                   double median_us, std::vector<double> workload) {
+  LayerProfile l;
+  l.id = id;
+  l.op_type = std::move(op);
+  l.data_type = "FLOAT";
+  l.input_shapes = std::move(in);
+  l.output_shapes = {std::move(out)};
+  l.kernel = std::move(kernel);
+  l.source_names = std::move(names);
+  l.macs = macs;
+  l.bytes_read = rd;
+  l.bytes_written = wr;
+  l.time_us = stats(median_us);
+  l.workload = std::move(workload);
+  return l;
+}
+
+PerfReport fixed_report() {
+  PerfReport r;
+  r.model_path = "models/depth_like.onnx";
+  r.threads = 2;
+  r.warmup = 5;
+  r.runs = 20;
+  r.roofs = Roofs{3.6, 16.0, 25.0, 55.0, 2, true};
+  r.layers = {
+      layer(1, "Conv", {{1, 3, 480, 640}, {384, 3, 14, 14}, {384}}, {1, 384, 34, 45}, "onednn:x64:gemm:jit",
+            {"/encoder/patch_embed/Conv"}, 349324800, 4586496, 2350080, 4191, {0.5, 0.5}),
+      layer(2, "LayerNormalization", {{1, 1531, 384}, {384}, {384}}, {1, 1531, 384},
+            "onednn:simple_layer_normalization:any", {"/encoder/blocks.0/norm1/LayerNormalization"}, 0, 2354688,
+            2351616, 153, {0.6, 0.4}),
+      layer(3, "MatMul", {{1, 1531, 384}, {384, 1152}}, {1, 1531, 1152}, "onednn:brg:avx512_core",
+            {"/encoder/blocks.0/attn/qkv/MatMul", "/encoder/blocks.0/attn/qkv/Add"}, 677289984, 4121088, 7054848,
+            6147, {0.5, 0.5}),
+      layer(4, "Reshape", {{1, 1531, 1152}, {5}}, {1, 1531, 3, 6, 64}, "native:copy",
+            {"/encoder/blocks.0/attn/Reshape"}, 0, 7054888, 7054848, 183, {1.0, 0.0}),
+  };
+  double sum = 0;
+  for (LayerProfile& l : r.layers) {
+    apply_roofline(r.roofs, r.threads, l);  // the derived columns, as the profiler computes them
+    sum += l.time_us.median;
+  }
+  r.layer_sum_us = sum;
+  r.ranking = {{"MatMul", 1, 6147, 100.0 * 6147 / sum}, {"Conv", 1, 4191, 100.0 * 4191 / sum},
+               {"Reshape", 1, 183, 100.0 * 183 / sum}, {"LayerNormalization", 1, 153, 100.0 * 153 / sum}};
+  r.latency_ms = stats(10.9);
+  r.profiled_latency_ms = stats(10.95);
+  r.overhead_pct = 100.0 * (10.95 / 10.9 - 1);
+  r.layer_sum_ratio_pct = 100.0 * sum / 10900.0;
+  r.memory = MemoryReport{195500000, 136000000, 4900000, 336400000, 99150000, 3937000000};
+  return r;
+}
+
+TEST(RknnText, MatchesGoldenFile) {
+  PerfReport r = fixed_report();
+  std::string text = format_perf_text(r) + "\n" + format_memory_text(r.memory);
+  const std::string path = std::string(LAYERSCOPE_TEST_DIR) + "/unit/golden/perf_report.txt";
+  if (std::getenv("LAYERSCOPE_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << text;
+    GTEST_SKIP() << "golden file rewritten: " << path;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in.good()) << "missing golden file " << path;
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(text, golden.str()) << "layout changed; if intended, regenerate with LAYERSCOPE_UPDATE_GOLDEN=1";
+}
+
+}  // namespace
+}  // namespace layerscope
