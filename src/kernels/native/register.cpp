@@ -5,10 +5,12 @@ namespace layerscope {
 // Each native kernel group registers itself from its own file.
 void register_native_elementwise_kernels(Registry& r);
 void register_native_data_movement_kernels(Registry& r);
+void register_native_resize_kernels(Registry& r);
 
 void register_native_kernels(Registry& r) {
   register_native_elementwise_kernels(r);
   register_native_data_movement_kernels(r);
+  register_native_resize_kernels(r);
 }
 
 }  // namespace layerscope
