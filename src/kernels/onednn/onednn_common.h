@@ -116,6 +116,25 @@ class OnednnKernel : public Kernel {
   size_t packed_bytes_ = 0;
 };
 
+// A primitive with one source and one destination (pooling, resampling, reduction): the
+// subclass builds it in prepare() and calls init_src_dst(); execute() is shared.
+class SrcDstKernel : public OnednnKernel {
+ public:
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
+    runner_.set(DNNL_ARG_SRC, in[0]->data());
+    runner_.set(DNNL_ARG_DST, out[0]->data());
+    runner_.run(scratch);
+  }
+
+ protected:
+  template <typename Primitive, typename Pd>
+  void init_src_dst(const Pd& pd, const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+    runner_.init(Primitive(pd), pd);
+    runner_.bind(DNNL_ARG_SRC, src);
+    runner_.bind(DNNL_ARG_DST, dst);
+  }
+};
+
 // Registers a kernel with the shared conventions (domain "", priority 100).
 void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
                 std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);

@@ -53,22 +53,14 @@ bool pool_supported(const KernelSetup& s, PoolKind kind) {
   return succeeds([&] { build_pool(s, kind); });
 }
 
-class PoolKernel : public OnednnKernel {
+class PoolKernel : public SrcDstKernel {
  public:
   explicit PoolKernel(PoolKind kind) : kind_(kind) {}
 
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
     PoolBuild b = build_pool(s, kind_);
-    runner_.init(dnnl::pooling_v2_forward(b.pd), b.pd);
-    runner_.bind(DNNL_ARG_SRC, b.src_md);
-    runner_.bind(DNNL_ARG_DST, b.dst_md);
-  }
-
-  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
-    runner_.set(DNNL_ARG_SRC, in[0]->data());
-    runner_.set(DNNL_ARG_DST, out[0]->data());
-    runner_.run(scratch);
+    init_src_dst<dnnl::pooling_v2_forward>(b.pd, b.src_md, b.dst_md);
   }
 
  private:

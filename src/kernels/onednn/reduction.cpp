@@ -104,22 +104,14 @@ bool reduce_supported(const KernelSetup& s, const ReduceOp& op) {
   return succeeds([&] { build_reduce(s, op); });
 }
 
-class ReduceKernel : public OnednnKernel {
+class ReduceKernel : public SrcDstKernel {
  public:
   explicit ReduceKernel(const ReduceOp& op) : op_(op) {}
 
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
     ReduceBuild b = build_reduce(s, op_);
-    runner_.init(dnnl::reduction(b.pd), b.pd);
-    runner_.bind(DNNL_ARG_SRC, b.src_md);
-    runner_.bind(DNNL_ARG_DST, b.dst_md);
-  }
-
-  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
-    runner_.set(DNNL_ARG_SRC, in[0]->data());
-    runner_.set(DNNL_ARG_DST, out[0]->data());
-    runner_.run(scratch);
+    init_src_dst<dnnl::reduction>(b.pd, b.src_md, b.dst_md);
   }
 
  private:

@@ -88,20 +88,12 @@ bool resize_supported(const KernelSetup& s) {
   return succeeds([&] { build_resize(s); });
 }
 
-class ResizeKernel : public OnednnKernel {
+class ResizeKernel : public SrcDstKernel {
  public:
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
     ResizeBuild b = build_resize(s);
-    runner_.init(dnnl::resampling_forward(b.pd), b.pd);
-    runner_.bind(DNNL_ARG_SRC, b.src_md);
-    runner_.bind(DNNL_ARG_DST, b.dst_md);
-  }
-
-  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
-    runner_.set(DNNL_ARG_SRC, in[0]->data());
-    runner_.set(DNNL_ARG_DST, out[0]->data());
-    runner_.run(scratch);
+    init_src_dst<dnnl::resampling_forward>(b.pd, b.src_md, b.dst_md);
   }
 };
 
