@@ -1,0 +1,26 @@
+// Stage 1 of build_plan: shapes and constant folding over the whole graph.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "runtime/plan.h"
+
+namespace layerscope {
+
+struct GraphInference {
+  std::vector<int> order;                      // node indices, topological
+  std::vector<TensorInfo> info;                // per value (Undefined dtype: run-time only)
+  std::vector<const OpDef*> defs;              // per node
+  std::vector<std::vector<TensorInfo>> node_out;  // per node: inferred outputs (static nodes)
+  std::vector<bool> node_dynamic;              // per node: shapes need run-time values
+};
+
+// Binds the input shapes, infers every node's outputs in topological order and folds the
+// nodes whose result is known at plan time (all inputs constant, or infer() states the
+// output values, as Shape does): their outputs become constants and the nodes are removed
+// from `graph`, their names appended to `folded_names`. The result describes the graph as
+// left after folding.
+GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
+                              std::vector<std::string>& folded_names);
+
+}  // namespace layerscope
