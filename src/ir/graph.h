@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/attributes.h"
+#include "ir/layout.h"
 #include "layerscope/tensor.h"
 
 namespace layerscope {
@@ -24,6 +25,9 @@ struct Value {
   std::optional<std::vector<DeclaredDim>> declared_shape;
   // Set for initializers and Constant outputs, and for values folded at plan time.
   std::optional<Tensor> constant;
+  // How the value's buffer is laid out (ir/layout.h). Set only by the layout pass; Plain
+  // everywhere else (constants, graph inputs and outputs are always Plain).
+  Layout layout = Layout::Plain;
 };
 
 struct Node {
@@ -49,7 +53,7 @@ struct Graph {
   int64_t ir_version = 0;
 
   int add_value(std::string name) {
-    values.push_back(Value{std::move(name), DType::Undefined, std::nullopt, std::nullopt});
+    values.push_back(Value{std::move(name), DType::Undefined, std::nullopt, std::nullopt, Layout::Plain});
     return static_cast<int>(values.size()) - 1;
   }
   // "'Conv' node '/layer1/conv' (opset 17)" — used in every message about a node.

@@ -6,6 +6,7 @@
 //   execute()  per run: no allocation; inputs/outputs/scratch are provided.
 #pragma once
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,34 @@ struct KernelSetup {
   const std::vector<const Tensor*>& constants;  // per input: its value if constant, else nullptr
   const std::vector<TensorInfo>& outputs;
   int threads;
+  // Buffer layouts chosen by the layout pass (ir/layout.h), per input and output; empty means
+  // all Plain. Only kernels whose KernelDef sets accepts_layouts are given anything else.
+  std::vector<Layout> input_layouts = {};
+  std::vector<Layout> output_layouts = {};
+  Layout input_layout(size_t i) const { return i < input_layouts.size() ? input_layouts[i] : Layout::Plain; }
+  Layout output_layout(size_t i) const { return i < output_layouts.size() ? output_layouts[i] : Layout::Plain; }
+  bool all_plain() const {
+    for (Layout l : input_layouts)
+      if (l != Layout::Plain) return false;
+    for (Layout l : output_layouts)
+      if (l != Layout::Plain) return false;
+    return true;
+  }
+};
+
+// What a layout-aware kernel would choose, given a free hand, for its activation input (input
+// 0) and output (output 0): the layout pass builds the graph's layouts from these answers.
+struct LayoutChoice {
+  Layout input = Layout::Plain;
+  Layout output = Layout::Plain;
+  // The kernel runs just as well on a Plain input 0 (with `output` as output): no reorder is
+  // worth inserting before it (e.g. a first convolution over 3 image channels).
+  bool plain_input_ok = false;
+  // An input that must arrive in the output's layout (a fused residual), or -1.
+  int input_like_output = -1;
+  // Instead of input/output: the kernel reads input 0 in whatever layout it arrives in and
+  // writes that same layout (pooling after a blocked convolution).
+  bool follows_input = false;
 };
 
 class Kernel {
@@ -32,6 +61,12 @@ class Kernel {
   virtual size_t scratch_bytes() const { return 0; }
   // Bytes of packed weights this kernel holds (after prepare()), for the memory report.
   virtual size_t packed_weight_bytes() const { return 0; }
+  // False for a constant input that prepare() copied into the kernel's own (packed) form and
+  // execute() never reads: the planner then frees the original, so weights are held once.
+  virtual bool reads_input_at_run(int input) const {
+    (void)input;
+    return true;
+  }
   virtual void execute(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs,
                        void* scratch) = 0;
 };
@@ -43,7 +78,19 @@ struct KernelDef {
   int priority = 0;    // higher wins among kernels whose supports() is true
   std::function<bool(const KernelSetup&)> supports;
   std::function<std::unique_ptr<Kernel>()> create;
+  // The kernel reads KernelSetup's layouts (its supports() checks them); kernels without it are
+  // only chosen for nodes whose values are all Plain.
+  bool accepts_layouts = false;
+  // Optional (layout-aware kernels): the layouts this kernel prefers for a node, or nullopt
+  // when it would rather keep everything Plain.
+  std::function<std::optional<LayoutChoice>(const KernelSetup&)> preferred_layouts;
 };
+
+class Registry;
+// The kernel the planner uses for a node: the highest-priority registered kernel whose
+// supports() accepts `s` (and, when `s` has non-Plain layouts, that accepts layouts), or
+// nullptr (the op's reference kernel then runs). Also what the layout pass asks.
+const KernelDef* select_kernel(const Registry& registry, const KernelSetup& s);
 
 // Wraps an OpDef's reference function as a Kernel (name "ref").
 std::unique_ptr<Kernel> make_reference_kernel(const OpDef& def);

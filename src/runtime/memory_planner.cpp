@@ -35,8 +35,10 @@ void plan_memory(ExecutionPlan& plan) {
   plan.naive_activation_bytes = 0;
   for (Slot& slot : plan.slots) {
     if (slot.kind != SlotKind::Arena) continue;
-    size_t bytes = align_up(static_cast<size_t>(std::max<int64_t>(slot.info.bytes(), 1)));
-    plan.naive_activation_bytes += static_cast<size_t>(slot.info.bytes());
+    // Blocked layouts (nChw16c, ...) hold their zero channel padding too.
+    const int64_t held = layout_numel(slot.info.shape, slot.layout) * static_cast<int64_t>(dtype_size(slot.info.dtype));
+    size_t bytes = align_up(static_cast<size_t>(std::max<int64_t>(held, 1)));
+    plan.naive_activation_bytes += static_cast<size_t>(held);
     blocks.push_back({bytes, slot.first_step, std::min(slot.last_step, n_steps), &slot.offset});
   }
   for (int s = 0; s < n_steps; ++s) {

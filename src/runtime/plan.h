@@ -31,6 +31,7 @@ enum class SlotKind { Unused, GraphInput, Constant, Arena, Dynamic };
 struct Slot {
   SlotKind kind = SlotKind::Unused;
   TensorInfo info;      // planned dtype/shape (not for Dynamic)
+  Layout layout = Layout::Plain;  // buffer layout (Value::layout); blocked buffers include channel padding
   size_t offset = 0;    // Arena: byte offset
   int first_step = -1;  // producing step (-1: before the first step)
   int last_step = -1;   // last consuming step (INT_MAX-ish for graph outputs)
@@ -46,12 +47,19 @@ struct ExecutionPlan {
   size_t packed_weight_bytes = 0;  // extra copies held by kernels (prepacked weights)
   int threads = 1;
   std::vector<std::string> folded_nodes;  // names of nodes evaluated at plan time
+  std::vector<std::pair<std::string, int>> applied_passes;  // graph pass -> rewrites it made
+  // Constants only packed kernels read (their originals were dropped from `graph`); a session
+  // that keeps its own copy of the graph may drop its copy too.
+  std::vector<int> released_constants;
 };
 
 // Input shapes/dtypes to bind, by graph input name.
 using InputBinding = std::map<std::string, TensorInfo>;
 
-ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const Registry& registry, int threads);
+// `optimize` = false skips the graph passes (src/passes/): the plan then runs the model's
+// nodes one by one, as exported (for A/B checks of what the passes change).
+ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const Registry& registry, int threads,
+                         bool optimize = true);
 
 // Checks that every node's op is registered for its opset (the first thing a user needs to
 // know about a model); throws Error naming the node, op, domain and opset otherwise.

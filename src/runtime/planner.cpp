@@ -1,17 +1,20 @@
 // build_plan: graph + input shapes -> ExecutionPlan. Stages, in order:
-//   1. topological order (the file order when it is already topological)
-//   2. shape inference over that order; nodes whose inputs are all constant are evaluated
-//      now by their reference kernel (constant folding: the shape sub-graphs of exports)
+//   1. topological order, shape inference, constant folding (runtime/plan_inference.cpp):
+//      nodes whose inputs are all constant are evaluated now by their reference kernel (the
+//      shape sub-graphs of exports) and removed
+//   2. graph passes (src/passes/: removals, weight folds, fusions), then stage 1 again on the
+//      rewritten graph
 //   3. dead-node removal (only what the graph outputs need is kept)
 //   4. kernel choice + prepare()
 //   5. memory plan (runtime/memory_planner.cpp)
 #include <algorithm>
 #include <climits>
-#include <deque>
-#include <unordered_map>
 
 #include "ir/error.h"
+#include "passes/layout_rules.h"
+#include "passes/pass.h"
 #include "runtime/memory_planner.h"
+#include "runtime/plan_inference.h"
 #include "runtime/plan.h"
 
 namespace layerscope {
@@ -29,139 +32,31 @@ void check_ops_supported(const Graph& g, const Registry& r) {
   }
 }
 
-namespace {
-
-std::vector<int> topological_order(const Graph& g) {
-  std::vector<int> producer(g.values.size(), -1);
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    for (int o : g.nodes[i].outputs)
-      if (o >= 0) {
-        LS_CHECK(producer[o] < 0, "'", g.model_path, "': value '", g.values[o].name, "' is produced by two nodes ('",
-                 g.nodes[producer[o]].name, "' and '", g.nodes[i].name, "')");
-        producer[o] = static_cast<int>(i);
-      }
-  std::vector<bool> is_input(g.values.size(), false);
-  for (int i : g.inputs) is_input[i] = true;
-  std::vector<int> pending(g.nodes.size(), 0);
-  std::vector<std::vector<int>> consumers(g.nodes.size());
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    for (int in : g.nodes[i].inputs) {
-      if (in < 0) continue;
-      const Value& v = g.values[in];
-      if (producer[in] >= 0) {
-        ++pending[i];
-        consumers[producer[in]].push_back(static_cast<int>(i));
-      } else {
-        LS_CHECK(v.constant || is_input[in], "'", g.model_path, "': input '", v.name, "' of ",
-                 Graph::describe(g.nodes[i]), " is not a graph input, an initializer or any node's output");
-      }
-    }
-  std::deque<int> ready;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!pending[i]) ready.push_back(static_cast<int>(i));
-  std::vector<int> order;
-  while (!ready.empty()) {
-    int n = ready.front();
-    ready.pop_front();
-    order.push_back(n);
-    for (int c : consumers[n])
-      if (--pending[c] == 0) ready.push_back(c);
-  }
-  LS_CHECK(order.size() == g.nodes.size(), "'", g.model_path, "': the graph has a cycle");
-  return order;
+// Buffer layout of each listed value (-1, an omitted optional: Plain).
+static std::vector<Layout> layouts_of(const Graph& g, const std::vector<int>& values) {
+  std::vector<Layout> l;
+  for (int v : values) l.push_back(v < 0 ? Layout::Plain : g.values[v].layout);
+  return l;
 }
 
-void run_reference(const OpDef& def, const Node& n, const std::vector<const Tensor*>& in,
-                   const std::vector<TensorInfo>& out_info, std::vector<Tensor>& out) {
-  out.clear();
-  for (const TensorInfo& t : out_info) out.emplace_back(t.dtype, t.shape);
-  std::vector<Tensor*> out_ptrs;
-  for (Tensor& t : out) out_ptrs.push_back(&t);
-  def.reference(n, in, out_ptrs);
-}
-
-}  // namespace
-
-ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry, int threads) {
+ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry, int threads,
+                         bool optimize) {
   check_ops_supported(graph, registry);
   ExecutionPlan plan;
   plan.threads = threads;
   Graph& g = graph;
 
-  // Per-value facts during inference.
-  std::vector<TensorInfo> info(g.values.size());
-  std::vector<bool> known(g.values.size(), false), dynamic(g.values.size(), false);
-  for (size_t i = 0; i < g.values.size(); ++i)
-    if (g.values[i].constant) {
-      info[i] = {g.values[i].constant->dtype(), g.values[i].constant->shape()};
-      known[i] = true;
-    }
-  for (int id : g.inputs) {
-    auto it = binding.find(g.values[id].name);
-    LS_CHECK(it != binding.end(), "no shape bound for graph input '", g.values[id].name, "'");
-    info[id] = it->second;
-    known[id] = true;
+  GraphInference inf = infer_and_fold(g, binding, registry, plan.folded_nodes);
+  if (optimize) {
+    PassContext ctx{g, inf.info, registry};
+    plan.applied_passes = run_passes(ctx, default_passes());
+    if (!plan.applied_passes.empty()) inf = infer_and_fold(g, binding, registry, plan.folded_nodes);
   }
-
-  std::vector<int> order = topological_order(g);
-  std::vector<const OpDef*> defs(g.nodes.size());
-  std::vector<std::vector<TensorInfo>> node_out(g.nodes.size());
-  std::vector<bool> folded(g.nodes.size(), false), node_dynamic(g.nodes.size(), false);
-
-  for (int ni : order) {
-    Node& n = g.nodes[ni];
-    defs[ni] = registry.find_op(n.domain, n.op_type, n.opset);
-    bool any_dynamic = false, all_const = true;
-    std::vector<TensorInfo> in;
-    std::vector<const Tensor*> values;
-    for (int v : n.inputs) {
-      if (v < 0) {
-        in.emplace_back();
-        values.push_back(nullptr);
-        continue;
-      }
-      any_dynamic |= dynamic[v];
-      in.push_back(info[v]);
-      const auto& c = g.values[v].constant;
-      values.push_back(c ? &*c : nullptr);
-      all_const &= c.has_value();
-    }
-    if (any_dynamic) {
-      node_dynamic[ni] = true;
-      for (int o : n.outputs) if (o >= 0) dynamic[o] = true;
-      continue;
-    }
-    InferContext ctx(n, in, values);
-    try {
-      defs[ni]->infer(ctx);
-    } catch (const NeedsRuntimeValue&) {
-      node_dynamic[ni] = true;
-      for (int o : n.outputs) if (o >= 0) dynamic[o] = true;
-      continue;
-    }
-    node_out[ni] = ctx.outputs();
-    for (size_t k = 0; k < n.outputs.size(); ++k) {
-      int o = n.outputs[k];
-      if (o < 0) continue;
-      LS_CHECK(node_out[ni][k].dtype != DType::Undefined, Graph::describe(n), ": shape inference set no output ", k);
-      info[o] = node_out[ni][k];
-      known[o] = true;
-      g.values[o].dtype = info[o].dtype;
-    }
-    // Fold: all inputs constant, or infer() already knows every output's contents.
-    const std::vector<Tensor>& known_values = ctx.output_values();
-    bool values_known = !known_values.empty();
-    for (size_t k = 0; k < known_values.size(); ++k)
-      values_known &= n.outputs[k] < 0 || !known_values[k].empty();
-    if (values_known || (all_const && !n.inputs.empty())) {
-      std::vector<Tensor> outs = known_values;
-      if (!values_known) run_reference(*defs[ni], n, values, node_out[ni], outs);
-      for (size_t k = 0; k < n.outputs.size(); ++k)
-        if (n.outputs[k] >= 0) g.values[n.outputs[k]].constant = std::move(outs[k]);
-      folded[ni] = true;
-      plan.folded_nodes.push_back(n.name);
-    }
-  }
+  const std::vector<int>& order = inf.order;
+  const std::vector<TensorInfo>& info = inf.info;
+  const std::vector<const OpDef*>& defs = inf.defs;
+  const std::vector<std::vector<TensorInfo>>& node_out = inf.node_out;
+  const std::vector<bool>& node_dynamic = inf.node_dynamic;
 
   // Keep only the nodes the outputs need.
   std::vector<bool> needed_value(g.values.size(), false);
@@ -169,7 +64,6 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
   std::vector<bool> keep(g.nodes.size(), false);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node& n = g.nodes[*it];
-    if (folded[*it]) continue;
     bool needed = false;
     for (int o : n.outputs) needed |= (o >= 0 && needed_value[o]);
     if (!needed) continue;
@@ -181,10 +75,35 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
   for (size_t v = 0; v < g.values.size(); ++v) {
     Slot& s = plan.slots[v];
     s.info = info[v];
+    s.layout = g.values[v].layout;
     if (!needed_value[v]) continue;
     if (g.values[v].constant) s.kind = SlotKind::Constant;
   }
   for (int id : g.inputs) plan.slots[id].kind = SlotKind::GraphInput;
+
+  // A constant that every consumer packed into its kernel (Kernel::reads_input_at_run) is not
+  // needed at run time: it is freed as soon as its last consumer is prepared, so the original
+  // and the packed copy of a weight are never both held for the whole model (peak memory).
+  std::vector<int> pending_uses(g.values.size(), 0);
+  std::vector<bool> read_at_run(g.values.size(), false);
+  for (int o : g.outputs) read_at_run[o] = true;
+  for (int ni : order)
+    if (keep[ni])
+      for (int v : g.nodes[ni].inputs)
+        if (v >= 0 && g.values[v].constant) ++pending_uses[v];
+  auto release_packed_constants = [&](const Step& step) {
+    const Node& n = g.nodes[step.node];
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      int v = n.inputs[k];
+      if (v < 0 || !g.values[v].constant) continue;
+      if (!step.kernel || step.kernel->reads_input_at_run(static_cast<int>(k))) read_at_run[v] = true;
+      if (--pending_uses[v] == 0 && !read_at_run[v] && plan.slots[v].kind == SlotKind::Constant) {
+        plan.slots[v].kind = SlotKind::Unused;
+        plan.released_constants.push_back(v);
+        g.values[v].constant.reset();
+      }
+    }
+  };
 
   for (int ni : order) {
     if (!keep[ni]) continue;
@@ -200,26 +119,33 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
       step.outputs = node_out[ni];
       std::vector<const Tensor*> consts;
       for (int v : n.inputs) consts.push_back(v >= 0 && g.values[v].constant ? &*g.values[v].constant : nullptr);
-      KernelSetup setup{n, step.inputs, consts, step.outputs, threads};
-      for (const KernelDef* k : registry.kernels_for(n.domain, n.op_type)) {
-        if (k->supports && !k->supports(setup)) continue;
-        step.kernel = k->create();
-        break;
+      KernelSetup setup{n, step.inputs, consts, step.outputs, threads, layouts_of(g, n.inputs), layouts_of(g, n.outputs)};
+      // A position-wise op computes the same on any padding-free layout: its kernels see Plain.
+      if (!setup.all_plain() && layout_transparent(n, step.inputs, setup.input_layouts, setup.output_layouts)) {
+        setup.input_layouts.clear();
+        setup.output_layouts.clear();
       }
-      if (!step.kernel) step.kernel = make_reference_kernel(*step.op);
+      if (const KernelDef* k = select_kernel(registry, setup)) step.kernel = k->create();
+      if (!step.kernel) {
+        // Reference kernels read plain buffers; Reorder's reads its layouts from its attributes.
+        LS_CHECK(setup.all_plain() || n.op_type == "Reorder", Graph::describe(n),
+                 ": no kernel accepts the buffer layouts the layout pass chose");
+        step.kernel = make_reference_kernel(*step.op);
+      }
       step.kernel->prepare(setup);
       step.scratch_bytes = step.kernel->scratch_bytes();
       plan.packed_weight_bytes += step.kernel->packed_weight_bytes();
       CostContext cc{n, step.inputs, step.outputs};
       step.cost = step.op->cost ? step.op->cost(cc) : bytes_only_cost(cc);
     }
+    release_packed_constants(step);
     plan.steps.push_back(std::move(step));
   }
 
   // Constants that survive (weights and folded values) count as held memory.
   for (size_t v = 0; v < g.values.size(); ++v)
     if (plan.slots[v].kind == SlotKind::Constant) plan.constant_bytes += g.values[v].constant->nbytes();
-    else if (g.values[v].constant && !needed_value[v]) g.values[v].constant.reset();
+    else if (g.values[v].constant) g.values[v].constant.reset();  // unused, or packed by its kernels
 
   plan.graph = std::move(graph);
   plan_memory(plan);

@@ -1,96 +1,135 @@
-// Conv (1-D/2-D/3-D, grouped, dilated) via dnnl::convolution_forward. Geometry (auto_pad,
-// defaults, kernel_shape) comes from ops/conv_geometry.h so it matches the reference exactly.
+// Conv and the fused convolutions of ops/fused_conv.h (ConvRelu, ConvAdd, ConvAddRelu, ...) via
+// dnnl::convolution_forward. Geometry (auto_pad, defaults, kernel_shape) comes from
+// ops/conv_geometry.h so it matches the reference exactly. A fused node's residual is the source
+// of a binary-add post-op and its activation an eltwise post-op, applied while each output
+// block is still in registers. Activations are read and written in the layouts the layout pass
+// chose (KernelSetup); preferred_layouts() reports what oneDNN picks when left free.
 // Constant weights are reordered once into the implementation's preferred blocked layout;
-// non-constant weights are passed in ONNX's own layout (oneDNN then picks an implementation
-// that reads it directly).
-#include "kernels/onednn/onednn_common.h"
-#include "ops/conv_geometry.h"
+// non-constant weights are passed in ONNX's own layout.
+#include "kernels/onednn/conv_common.h"
+#include "ops/fused_conv.h"
 
 namespace layerscope {
 namespace {
 
 using namespace onednn;
+using alg = dnnl::algorithm;
 
-// Layout of Conv's activations (src and dst). Plain NC[D]HW for now: the single place to
-// change once blocked layouts are propagated between layers (then use format_tag::any here
-// and take pd.src_desc()/pd.dst_desc() as the layouts the neighbours must agree on).
-dnnl::memory::desc conv_activation_md(const dims& d) { return plain_md(d); }
+// The epilogue as post-ops: [binary add of the residual], then the activation. HardSigmoid has
+// no oneDNN 2.6 eltwise: it is linear (alpha x + beta) followed by clip to [0, 1].
+dnnl::post_ops epilogue_post_ops(const ConvEpilogue& e, const dnnl::memory::desc* residual_md) {
+  dnnl::post_ops po;
+  if (residual_md) po.append_binary(alg::binary_add, *residual_md);
+  auto eltwise = [&](alg a, float alpha = 0.f, float beta = 0.f) { po.append_eltwise(1.f, a, alpha, beta); };
+  switch (e.activation) {
+    case Activation::None: break;
+    case Activation::Relu: eltwise(alg::eltwise_relu); break;
+    case Activation::LeakyRelu: eltwise(alg::eltwise_relu, e.alpha); break;  // alpha = negative slope
+    case Activation::Clip: eltwise(alg::eltwise_clip_v2, e.lo, e.hi); break;
+    case Activation::Sigmoid: eltwise(alg::eltwise_logistic); break;
+    case Activation::HardSigmoid:
+      eltwise(alg::eltwise_linear, e.alpha, e.beta);
+      eltwise(alg::eltwise_clip_v2, 0.f, 1.f);
+      break;
+    case Activation::HardSwish: eltwise(alg::eltwise_hardswish); break;  // x * relu6(x + 3) / 6, as ONNX
+    case Activation::Elu: eltwise(alg::eltwise_elu, e.alpha); break;
+    case Activation::Tanh: eltwise(alg::eltwise_tanh); break;
+    case Activation::Swish: eltwise(alg::eltwise_swish, e.alpha); break;  // x * sigmoid(alpha x)
+    case Activation::Gelu: eltwise(e.gelu_tanh ? alg::eltwise_gelu_tanh : alg::eltwise_gelu_erf); break;
+  }
+  return po;
+}
 
 struct ConvBuild {
   dnnl::convolution_forward::primitive_desc pd;
-  dnnl::memory::desc src_md, w_md, bias_md, dst_md;  // w_md: ONNX layout of W
-  bool w_const = false, has_bias = false;
+  ConvDescs d;
+  int residual = -1;  // input index of the residual, when bound as a post-op
+  dnnl::memory::desc residual_md;
 };
 
-dims spatial(const std::vector<int64_t>& v) { return dims(v.begin(), v.end()); }
-
-ConvBuild build_conv(const KernelSetup& s) {
+// src/dst layouts: nullopt asks oneDNN for its preference. `with_residual` = false leaves the
+// residual post-op out (its descriptor needs a fixed layout; used only for the preference).
+ConvBuild build_conv(const KernelSetup& s, std::optional<Layout> src, std::optional<Layout> dst, bool with_residual) {
   ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
-  ConvBuild b;
-  b.src_md = conv_activation_md(to_dims(g.input_shape()));
-  b.dst_md = conv_activation_md(to_dims(g.output_shape()));
   // Grouped weights as {G, OC/G, IC/G, k...}: ONNX's [OC, IC/G, k...] is that, row-major.
   dims w{g.C_out, g.C_in / g.group};
   if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
   for (int64_t k : g.kernel) w.push_back(k);
-  b.w_md = plain_md(w);
-  b.w_const = s.constants[1] != nullptr;
-  b.has_bias = has_input(s, 2);
-  if (b.has_bias) b.bias_md = plain_md({g.C_out});
-  dims dil;
-  for (int64_t d : g.dilations) dil.push_back(d - 1);  // oneDNN counts the gaps
-  dnnl::memory::desc wei = b.w_const ? dnnl::memory::desc(w, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
-                                     : b.w_md;
+  ConvBuild b;
+  b.d = conv_descs(s, g, w, {}, src, dst);
+  dnnl::primitive_attr attr = base_attr();
+  if (std::optional<ConvEpilogue> e = conv_epilogue(s.node)) {
+    if (e->residual && with_residual) {
+      b.residual = kConvResidualInput;
+      b.residual_md = activation_md(to_dims(g.output_shape()), s.input_layout(kConvResidualInput));
+    }
+    attr.set_post_ops(epilogue_post_ops(*e, b.residual >= 0 ? &b.residual_md : nullptr));
+  }
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                    b.src_md, wei, b.bias_md, b.dst_md, spatial(g.strides), dil,
-                                    spatial(g.pads_begin), spatial(g.effective_pads_end()));
-  b.pd = dnnl::convolution_forward::primitive_desc(d, base_attr(), engine());
+                                    b.d.src, b.d.weights_request(), b.d.bias, b.d.dst, b.d.strides, b.d.dilations,
+                                    b.d.pads_begin, b.d.pads_end);
+  b.pd = dnnl::convolution_forward::primitive_desc(d, attr, engine());
   require_optimized(b.pd);
   return b;
 }
 
-bool conv_supported(const KernelSetup& s) {
-  if (s.inputs.size() < 2 || !inputs_f32(s, {0, 1, 2}) || !outputs_f32(s) || any_empty(s)) return false;
-  const size_t rank = s.inputs[0].shape.size();
-  if (rank < 3 || rank > 5) return false;
-  return succeeds([&] { build_conv(s); });
+ConvBuild build_for_setup(const KernelSetup& s) {
+  return build_conv(s, s.input_layout(0), s.output_layout(0), true);
 }
 
-class ConvKernel : public OnednnKernel {
+bool conv_supported(const KernelSetup& s) {
+  return conv_like_supported(s, [&] { build_for_setup(s); });
+}
+
+// What oneDNN picks for src and dst when free to choose; whether it also runs well reading a
+// plain src (an implementation of its own for it, not the gemm fallback).
+std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s) {
+  std::optional<ConvBuild> any;
+  if (!conv_like_supported(s, [&] { any = build_conv(s, std::nullopt, std::nullopt, false); })) return std::nullopt;
+  const std::optional<Layout> src = layout_of(any->pd.src_desc(), to_dims(s.inputs[0].shape));
+  const std::optional<Layout> dst = layout_of(any->pd.dst_desc(), to_dims(s.outputs[0].shape));
+  if (!src || !dst || (*src == Layout::Plain && *dst == Layout::Plain)) return std::nullopt;
+  LayoutChoice c;
+  c.input = *src;
+  c.output = *dst;
+  c.plain_input_ok = *src == Layout::Plain || succeeds([&] {
+                       ConvBuild b = build_conv(s, Layout::Plain, *dst, false);
+                       if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
+                     });
+  std::optional<ConvEpilogue> e = conv_epilogue(s.node);
+  if (e && e->residual) c.input_like_output = kConvResidualInput;
+  return c;
+}
+
+class ConvKernel : public ConvLikeKernel {
  public:
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
-    ConvBuild b = build_conv(s);
-    w_const_ = b.w_const;
-    has_bias_ = b.has_bias;
-    runner_.init(dnnl::convolution_forward(b.pd), b.pd);
-    runner_.bind(DNNL_ARG_SRC, b.src_md);
-    runner_.bind(DNNL_ARG_DST, b.dst_md);
-    if (has_bias_) runner_.bind(DNNL_ARG_BIAS, b.bias_md);
-    if (w_const_) {
-      runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(b.w_md, s.constants[1]->data(), b.pd.weights_desc()));
-      packed_bytes_ = b.pd.weights_desc().get_size();
-    } else {
-      runner_.bind(DNNL_ARG_WEIGHTS, b.w_md);
-    }
+    ConvBuild b = build_for_setup(s);
+    bind(dnnl::convolution_forward(b.pd), b.pd, b.d, s, b.residual, b.residual_md);
   }
-
-  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
-    runner_.set(DNNL_ARG_SRC, in[0]->data());
-    if (!w_const_) runner_.set(DNNL_ARG_WEIGHTS, in[1]->data());
-    if (has_bias_) runner_.set(DNNL_ARG_BIAS, in[2]->data());
-    runner_.set(DNNL_ARG_DST, out[0]->data());
-    runner_.run(scratch);
-  }
-
- private:
-  bool w_const_ = false, has_bias_ = false;
 };
+
+void add_conv_kernel(Registry& r, const std::string& domain, const std::string& op_type) {
+  KernelDef d;
+  d.op_type = op_type;
+  d.domain = domain;
+  d.name = "onednn:conv";
+  d.priority = 100;
+  d.supports = conv_supported;
+  d.create = [] { return std::make_unique<ConvKernel>(); };
+  d.accepts_layouts = true;
+  d.preferred_layouts = conv_preferred_layouts;
+  r.add_kernel(std::move(d));
+}
 
 }  // namespace
 
 void register_onednn_conv(Registry& r) {
-  onednn::add_kernel(r, "Conv", "conv", conv_supported, [] { return std::make_unique<ConvKernel>(); });
+  add_conv_kernel(r, "", "Conv");
+  add_conv_kernel(r, "layerscope", fused_conv_op_type(true, Activation::None));
+  for (Activation a : kFusableActivations)
+    for (bool residual : {false, true}) add_conv_kernel(r, "layerscope", fused_conv_op_type(residual, a));
 }
 
 }  // namespace layerscope

@@ -1,9 +1,9 @@
 // ConvTranspose via dnnl::deconvolution_forward. ONNX's W is [C_in, C_out/G, k...] (i.e.
 // "io" order); oneDNN wants {[G,] OC/G, IC/G, k...}, so W is described with permuted strides
 // and, when constant, reordered once into the preferred layout. output_padding / output_shape
-// are expressed through the end padding (ConvGeometry::effective_pads_end).
-#include "kernels/onednn/onednn_common.h"
-#include "ops/conv_geometry.h"
+// are expressed through the end padding (ConvGeometry::effective_pads_end). Activations are
+// read and written in the layouts the layout pass chose (preferred: what oneDNN picks).
+#include "kernels/onednn/conv_common.h"
 
 namespace layerscope {
 namespace {
@@ -12,17 +12,12 @@ using namespace onednn;
 
 struct DeconvBuild {
   dnnl::deconvolution_forward::primitive_desc pd;
-  dnnl::memory::desc src_md, w_md, bias_md, dst_md;
-  bool w_const = false, has_bias = false;
+  ConvDescs d;
 };
 
-dims spatial(const std::vector<int64_t>& v) { return dims(v.begin(), v.end()); }
-
-DeconvBuild build_deconv(const KernelSetup& s) {
+// src/dst layouts: nullopt asks oneDNN for its preference.
+DeconvBuild build_deconv(const KernelSetup& s, std::optional<Layout> src, std::optional<Layout> dst) {
   ConvGeometry g = conv_transpose_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
-  DeconvBuild b;
-  b.src_md = plain_md(to_dims(g.input_shape()));
-  b.dst_md = plain_md(to_dims(g.output_shape()));
   const int64_t G = g.group, icg = g.C_in / G, ocg = g.C_out / G, K = g.kernel_size();
   dims w, strides;
   if (G > 1) {
@@ -38,65 +33,55 @@ DeconvBuild build_deconv(const KernelSetup& s) {
     ks /= k;
     strides.push_back(ks);
   }
-  b.w_md = strided_md(w, strides);
-  b.w_const = s.constants[1] != nullptr;
-  b.has_bias = has_input(s, 2);
-  if (b.has_bias) b.bias_md = plain_md({g.C_out});
-  dims dil;
-  for (int64_t d : g.dilations) dil.push_back(d - 1);
-  dnnl::memory::desc wei = b.w_const ? dnnl::memory::desc(w, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
-                                     : b.w_md;
+  DeconvBuild b;
+  b.d = conv_descs(s, g, w, strides, src, dst);
   dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-                                      b.src_md, wei, b.bias_md, b.dst_md, spatial(g.strides), dil,
-                                      spatial(g.pads_begin), spatial(g.effective_pads_end()));
+                                      b.d.src, b.d.weights_request(), b.d.bias, b.d.dst, b.d.strides, b.d.dilations,
+                                      b.d.pads_begin, b.d.pads_end);
   b.pd = dnnl::deconvolution_forward::primitive_desc(d, base_attr(), engine());
   require_optimized(b.pd);
   return b;
 }
 
+DeconvBuild build_for_setup(const KernelSetup& s) { return build_deconv(s, s.input_layout(0), s.output_layout(0)); }
+
 bool deconv_supported(const KernelSetup& s) {
-  if (s.inputs.size() < 2 || !inputs_f32(s, {0, 1, 2}) || !outputs_f32(s) || any_empty(s)) return false;
-  const size_t rank = s.inputs[0].shape.size();
-  if (rank < 3 || rank > 5) return false;
-  return succeeds([&] { build_deconv(s); });
+  return conv_like_supported(s, [&] { build_for_setup(s); });
 }
 
-class DeconvKernel : public OnednnKernel {
+std::optional<LayoutChoice> deconv_preferred_layouts(const KernelSetup& s) {
+  std::optional<DeconvBuild> any;
+  if (!conv_like_supported(s, [&] { any = build_deconv(s, std::nullopt, std::nullopt); })) return std::nullopt;
+  const std::optional<Layout> src = layout_of(any->pd.src_desc(), to_dims(s.inputs[0].shape));
+  const std::optional<Layout> dst = layout_of(any->pd.dst_desc(), to_dims(s.outputs[0].shape));
+  if (!src || !dst || (*src == Layout::Plain && *dst == Layout::Plain)) return std::nullopt;
+  LayoutChoice c;
+  c.input = *src;
+  c.output = *dst;
+  return c;
+}
+
+class DeconvKernel : public ConvLikeKernel {
  public:
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
-    DeconvBuild b = build_deconv(s);
-    w_const_ = b.w_const;
-    has_bias_ = b.has_bias;
-    runner_.init(dnnl::deconvolution_forward(b.pd), b.pd);
-    runner_.bind(DNNL_ARG_SRC, b.src_md);
-    runner_.bind(DNNL_ARG_DST, b.dst_md);
-    if (has_bias_) runner_.bind(DNNL_ARG_BIAS, b.bias_md);
-    if (w_const_) {
-      runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(b.w_md, s.constants[1]->data(), b.pd.weights_desc()));
-      packed_bytes_ = b.pd.weights_desc().get_size();
-    } else {
-      runner_.bind(DNNL_ARG_WEIGHTS, b.w_md);
-    }
+    DeconvBuild b = build_for_setup(s);
+    bind(dnnl::deconvolution_forward(b.pd), b.pd, b.d, s);
   }
-
-  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
-    runner_.set(DNNL_ARG_SRC, in[0]->data());
-    if (!w_const_) runner_.set(DNNL_ARG_WEIGHTS, in[1]->data());
-    if (has_bias_) runner_.set(DNNL_ARG_BIAS, in[2]->data());
-    runner_.set(DNNL_ARG_DST, out[0]->data());
-    runner_.run(scratch);
-  }
-
- private:
-  bool w_const_ = false, has_bias_ = false;
 };
 
 }  // namespace
 
 void register_onednn_conv_transpose(Registry& r) {
-  onednn::add_kernel(r, "ConvTranspose", "conv_transpose", deconv_supported,
-                     [] { return std::make_unique<DeconvKernel>(); });
+  KernelDef d;
+  d.op_type = "ConvTranspose";
+  d.name = "onednn:conv_transpose";
+  d.priority = 100;
+  d.supports = deconv_supported;
+  d.create = [] { return std::make_unique<DeconvKernel>(); };
+  d.accepts_layouts = true;
+  d.preferred_layouts = deconv_preferred_layouts;
+  r.add_kernel(std::move(d));
 }
 
 }  // namespace layerscope

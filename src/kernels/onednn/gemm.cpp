@@ -108,6 +108,7 @@ class GemmKernel : public OnednnKernel {
       }
       runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(g_.b_md, scaled.data(), g_.pd.weights_desc()));
       packed_bytes_ += g_.pd.weights_desc().get_size();
+      mark_packed(1);
     } else {
       runner_.bind(DNNL_ARG_WEIGHTS, g_.b_md);
     }
@@ -119,6 +120,7 @@ class GemmKernel : public OnednnKernel {
         for (int64_t i = 0; i < g_.cM * g_.cN; ++i) dst[i] = g_.beta * c[i];
         runner_.bind_owned(DNNL_ARG_BIAS, bias);
         packed_bytes_ += g_.c_md.get_size();
+        mark_packed(2);
       } else {
         runner_.bind(DNNL_ARG_BIAS, g_.c_md);
       }

@@ -64,6 +64,7 @@ class MatMulKernel : public OnednnKernel {
     if (b_const_) {
       dnnl::memory packed = reorder_to(b.b_md, s.constants[1]->data(), b.pd.weights_desc());
       packed_bytes_ = b.pd.weights_desc().get_size();
+      mark_packed(1);
       runner_.bind_owned(DNNL_ARG_WEIGHTS, packed);
     } else {
       runner_.bind(DNNL_ARG_WEIGHTS, b.b_md);

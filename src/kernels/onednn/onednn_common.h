@@ -110,10 +110,18 @@ class OnednnKernel : public Kernel {
   std::string name() const override { return runner_.name(); }
   size_t scratch_bytes() const override { return runner_.scratch_bytes(); }
   size_t packed_weight_bytes() const override { return packed_bytes_; }
+  bool reads_input_at_run(int input) const override {
+    for (int k : packed_inputs_)
+      if (k == input) return false;
+    return true;
+  }
 
  protected:
+  // Records that constant input `input` now lives (packed) inside the kernel.
+  void mark_packed(int input) { packed_inputs_.push_back(input); }
   Runner runner_;
   size_t packed_bytes_ = 0;
+  std::vector<int> packed_inputs_;
 };
 
 // A primitive with one source and one destination (pooling, resampling, reduction): the

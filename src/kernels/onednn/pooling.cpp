@@ -4,8 +4,7 @@
 // exclude-padding average never counts — both as ONNX specifies. Not handled (reference runs):
 //   MaxPool's Indices output; AveragePool with count_include_pad=1 when ceil_mode adds end
 //   padding (ONNX counts only the declared pads there, oneDNN would count the extra too).
-#include "kernels/onednn/onednn_common.h"
-#include "ops/conv_geometry.h"
+#include "kernels/onednn/conv_common.h"
 
 namespace layerscope {
 namespace {
@@ -34,8 +33,9 @@ PoolBuild build_pool(const KernelSetup& s, PoolKind kind) {
     alg = include_pad ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   }
   PoolBuild b;
-  b.src_md = plain_md(to_dims(g.input_shape()));
-  b.dst_md = plain_md(to_dims(g.output_shape()));
+  // Source and destination in the layout the layout pass chose (the same for both).
+  b.src_md = activation_md(to_dims(g.input_shape()), s.input_layout(0));
+  b.dst_md = activation_md(to_dims(g.output_shape()), s.output_layout(0));
   dims dil;
   for (int64_t d : g.dilations) dil.push_back(d - 1);
   dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, b.src_md, b.dst_md, spatial(g.strides),
@@ -68,9 +68,21 @@ class PoolKernel : public SrcDstKernel {
 };
 
 void add_pool(Registry& r, const char* op, PoolKind kind) {
-  onednn::add_kernel(
-      r, op, "pooling", [kind](const KernelSetup& s) { return pool_supported(s, kind); },
-      [kind] { return std::make_unique<PoolKernel>(kind); });
+  KernelDef d;
+  d.op_type = op;
+  d.name = "onednn:pooling";
+  d.priority = 100;
+  d.supports = [kind](const KernelSetup& s) { return pool_supported(s, kind); };
+  d.create = [kind] { return std::make_unique<PoolKernel>(kind); };
+  // Pooling after a blocked or channels-last convolution reads and writes that layout, so no
+  // Reorder is needed around it.
+  d.accepts_layouts = true;
+  d.preferred_layouts = [](const KernelSetup&) {
+    LayoutChoice c;
+    c.follows_input = true;
+    return std::optional<LayoutChoice>(c);
+  };
+  r.add_kernel(std::move(d));
 }
 
 }  // namespace

@@ -1,0 +1,115 @@
+// The oneDNN conv kernel on every buffer layout the layout pass may choose (NHWC, nChw8c,
+// nChw16c), whichever oneDNN happens to prefer on this machine: the kernel's output, converted
+// back with Reorder's reference kernel, must match the op's reference kernel on plain data.
+// Covers channels not divisible by 8/16, depthwise stride 2, and a residual post-op read in the
+// output's (padded) layout.
+#include "ops/fused_conv.h"
+#include "ops/registry.h"
+#include "pass_test_util.h"
+
+namespace layerscope::testing {
+namespace {
+
+struct ConvCase {
+  const char* name;
+  std::string op_type;  // "Conv" or a fused op type
+  Shape x, w;
+  int64_t stride, group;
+  bool residual;
+};
+
+// `t` (logical shape, buffer in `from`) copied into a new buffer in `to` by Reorder's reference kernel.
+Tensor relayout(const Tensor& t, Layout from, Layout to) {
+  const OpDef* reorder = Registry::builtin().find_op("layerscope", "Reorder", 1);
+  Node n;
+  n.name = "relayout";
+  n.op_type = "Reorder";
+  n.domain = "layerscope";
+  n.attrs.set("from", std::string(layout_name(from)));
+  n.attrs.set("to", std::string(layout_name(to)));
+  Tensor buf(DType::F32, {layout_numel(t.shape(), to)});
+  Tensor out = Tensor::view(DType::F32, t.shape(), buf.data());
+  const Tensor* in[] = {&t};
+  Tensor* outs[] = {&out};
+  reorder->reference(n, in, outs);
+  return buf;  // flat: the buffer, padding included
+}
+
+TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
+  const Registry& r = Registry::builtin();
+  GraphBuilder rng;
+  const std::vector<ConvCase> cases = {
+      {"3x3 20->36", "Conv", {1, 20, 11, 9}, {36, 20, 3, 3}, 1, 1, false},
+      {"depthwise 24 stride 2 + clip", "ConvClip", {1, 24, 13, 13}, {24, 1, 3, 3}, 2, 24, false},
+      {"1x1 40->24 + residual + relu", "ConvAddRelu", {2, 40, 7, 6}, {24, 40, 1, 1}, 1, 1, true},
+  };
+  for (const ConvCase& c : cases)
+    for (Layout l : {Layout::ChannelsLast, Layout::Blocked8, Layout::Blocked16}) {
+      SCOPED_TRACE(std::string(c.name) + " in " + layout_name(l));
+      Node n;
+      n.name = c.name;
+      n.op_type = c.op_type;
+      n.domain = c.op_type == "Conv" ? "" : "layerscope";
+      n.opset = c.op_type == "Conv" ? 17 : 1;
+      const int64_t k = c.w[2], pad = k / 2;
+      n.attrs.set("pads", std::vector<int64_t>{pad, pad, pad, pad});
+      n.attrs.set("strides", std::vector<int64_t>{c.stride, c.stride});
+      n.attrs.set("group", c.group);
+      n.attrs.set("min", -0.5f);
+      n.attrs.set("max", 0.5f);
+      const int64_t oh = (c.x[2] + 2 * pad - k) / c.stride + 1, ow = (c.x[3] + 2 * pad - k) / c.stride + 1;
+      const Shape y_shape{c.x[0], c.w[0], oh, ow};
+      Tensor x = rng.random_f32(c.x), w = rng.random_f32(c.w), b = rng.random_f32({c.w[0]});
+      Tensor res = rng.random_f32(y_shape);
+      n.inputs = {0, 1, 2};
+      if (c.residual) n.inputs.push_back(3);
+      n.outputs = {4};
+
+      // Reference on plain data.
+      Tensor want(DType::F32, y_shape);
+      std::vector<const Tensor*> ref_in = {&x, &w, &b};
+      if (c.residual) ref_in.push_back(&res);
+      Tensor* ref_out[] = {&want};
+      r.find_op(n.domain, n.op_type, n.opset)->reference(n, ref_in, ref_out);
+
+      // The kernel on buffers in layout l.
+      std::vector<TensorInfo> ins = {{DType::F32, c.x}, {DType::F32, c.w}, {DType::F32, {c.w[0]}}};
+      std::vector<const Tensor*> consts = {nullptr, &w, &b};
+      std::vector<Layout> in_layouts = {l, Layout::Plain, Layout::Plain};
+      if (c.residual) {
+        ins.push_back({DType::F32, y_shape});
+        consts.push_back(nullptr);
+        in_layouts.push_back(l);
+      }
+      std::vector<TensorInfo> outs = {{DType::F32, y_shape}};
+      KernelSetup setup{n, ins, consts, outs, 1, in_layouts, {l}};
+      const KernelDef* kd = select_kernel(r, setup);
+      if (!kd) {
+        // oneDNN may lack a fast implementation for a layout it would never choose itself on
+        // this CPU (nChw8c on AVX-512); the layout it does choose must work.
+        const KernelDef* plain_kd = select_kernel(r, KernelSetup{n, ins, consts, outs, 1});
+        ASSERT_NE(plain_kd, nullptr);
+        std::optional<LayoutChoice> pref = plain_kd->preferred_layouts(KernelSetup{n, ins, consts, outs, 1});
+        EXPECT_FALSE(pref && pref->output == l) << "the preferred layout is refused";
+        continue;
+      }
+      EXPECT_EQ(kd->name, "onednn:conv");
+      std::unique_ptr<Kernel> kernel = kd->create();
+      kernel->prepare(setup);
+      Tensor x_l = relayout(x, Layout::Plain, l), res_l = relayout(res, Layout::Plain, l);
+      Tensor y_l(DType::F32, {layout_numel(y_shape, l)});
+      Tensor x_v = Tensor::view(DType::F32, c.x, x_l.data()), r_v = Tensor::view(DType::F32, y_shape, res_l.data());
+      Tensor y_v = Tensor::view(DType::F32, y_shape, y_l.data());
+      std::vector<const Tensor*> k_in = {&x_v, &w, &b};
+      if (c.residual) k_in.push_back(&r_v);
+      Tensor* k_out[] = {&y_v};
+      std::vector<char> scratch(kernel->scratch_bytes() + 64);
+      kernel->execute(k_in, k_out, scratch.data());
+      Tensor got = relayout(y_v, l, Layout::Plain);
+      for (int64_t i = 0; i < want.numel(); ++i)
+        ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-4) << "element " << i;
+    }
+}
+
+}  // namespace
+}  // namespace layerscope::testing

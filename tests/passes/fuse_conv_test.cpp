@@ -1,0 +1,206 @@
+// fuse_conv_activation: Conv [+ Add residual] [+ activation] -> one "layerscope" node. The graph
+// after the pass, and the same results: planned without passes vs with them (oneDNN post-ops),
+// and the fused op's reference kernel against the unfused plan.
+#include <algorithm>
+#include <limits>
+
+#include "ops/fused_conv.h"
+#include "ops/registry.h"
+#include "pass_test_util.h"
+
+namespace layerscope::testing {
+namespace {
+
+const Node* find_op(const ExecutionPlan& p, const std::string& op_type) {
+  for (const Step& s : p.steps)
+    if (p.graph.nodes[s.node].op_type == op_type) return &p.graph.nodes[s.node];
+  return nullptr;
+}
+
+Attributes conv_attrs(int64_t pad, int64_t stride = 1, int64_t group = 1) {
+  Attributes a;
+  a.set("pads", std::vector<int64_t>{pad, pad, pad, pad});
+  a.set("strides", std::vector<int64_t>{stride, stride});
+  a.set("group", group);
+  return a;
+}
+
+// Appends `act` reading x; returns its output.
+int add_activation(GraphBuilder& b, Activation act, int x) {
+  Attributes a;
+  switch (act) {
+    case Activation::Relu: return b.node("Relu", "act", {x});
+    case Activation::LeakyRelu: a.set("alpha", 0.2f); return b.node("LeakyRelu", "act", {x}, a);
+    case Activation::Clip: return b.node("Clip", "act", {x, b.scalar("lo", -0.5f), b.scalar("hi", 0.75f)});
+    case Activation::Sigmoid: return b.node("Sigmoid", "act", {x});
+    case Activation::HardSigmoid:
+      a.set("alpha", 0.3f);
+      a.set("beta", 0.4f);
+      return b.node("HardSigmoid", "act", {x}, a);
+    case Activation::HardSwish: return b.node("HardSwish", "act", {x});
+    case Activation::Elu: a.set("alpha", 0.7f); return b.node("Elu", "act", {x}, a);
+    case Activation::Tanh: return b.node("Tanh", "act", {x});
+    case Activation::Swish: return b.node("Mul", "act_mul", {x, b.node("Sigmoid", "act", {x})});
+    case Activation::Gelu: a.set("approximate", std::string("tanh")); return b.node("Gelu", "act", {x}, a);
+    case Activation::None: break;
+  }
+  return x;
+}
+
+// x -> Conv(c_in -> c_out) -> [Add(residual r)] -> [act] -> output. Opset 20 (for Gelu).
+GraphBuilder conv_epilogue_graph(bool residual, Activation act, int64_t c_in = 5, int64_t c_out = 20) {
+  GraphBuilder b(20);
+  int x = b.input("x", {1, c_in, 11, 13});
+  int c = b.node("Conv", "conv", {x, b.random_constant("w", {c_out, c_in, 3, 3}), b.random_constant("b", {c_out})},
+                 conv_attrs(1));
+  if (residual) c = b.node("Add", "add", {c, b.input("r", {1, c_out, 11, 13})});
+  b.output(add_activation(b, act, c));
+  return b;
+}
+
+TEST(FuseConv, EveryEpilogueBecomesOneNodeNamedLikeTheReferenceTool) {
+  for (bool residual : {false, true})
+    for (Activation act : kFusableActivations) {
+      SCOPED_TRACE(fused_conv_op_type(residual, act));
+      GraphBuilder b = conv_epilogue_graph(residual, act);
+      ExecutionPlan p = plan_of(b, true);
+      const std::string op = fused_conv_op_type(residual, act);
+      ASSERT_EQ(step_ops_no_reorders(p), std::vector<std::string>{op});
+      const Node* n = find_op(p, op);
+      EXPECT_EQ(n->domain, "layerscope");
+      std::vector<std::string> sources = {"conv"};
+      if (residual) sources.push_back("add");
+      sources.push_back("act");
+      if (act == Activation::Swish) sources.push_back("act_mul");
+      EXPECT_EQ(n->source_names, sources);
+      // The fused node runs on oneDNN (post-ops), not on its reference kernel.
+      for (const Step& s : p.steps)
+        if (p.graph.nodes[s.node].op_type == op) {
+          EXPECT_EQ(s.kernel->name().rfind("onednn:", 0), 0u) << s.kernel->name();
+        }
+      expect_same_results(b, 2e-5, 1);
+      expect_same_results(b, 2e-5, 2);
+    }
+}
+
+TEST(FuseConv, ResidualAddAloneIsConvAdd) {
+  GraphBuilder b = conv_epilogue_graph(true, Activation::None);
+  ExecutionPlan p = plan_of(b, true);
+  EXPECT_EQ(step_ops_no_reorders(p), std::vector<std::string>{"ConvAdd"});
+  EXPECT_EQ(find_op(p, "ConvAdd")->source_names, (std::vector<std::string>{"conv", "add"}));
+  expect_same_results(b, 1e-5);
+}
+
+// The fused ops' reference kernels (the fallback path) against the unfused graph.
+TEST(FuseConv, ReferenceKernelOfEveryFusedOpMatchesTheUnfusedGraph) {
+  const Registry& r = Registry::builtin();
+  for (bool residual : {false, true})
+    for (Activation act : kFusableActivations) {
+      const std::string op = fused_conv_op_type(residual, act);
+      SCOPED_TRACE(op);
+      GraphBuilder b = conv_epilogue_graph(residual, act);
+      ExecutionPlan fused = plan_of(b, true);
+      const Node& n = *find_op(fused, op);
+      std::vector<Tensor> inputs;
+      for (int v : b.graph().inputs) inputs.push_back(b.random_f32(b.binding().at(b.graph().values[v].name).shape));
+      std::vector<Tensor> want = Executor(plan_of(b, false)).run(inputs);
+
+      // The fused node's inputs by name: x and r are graph inputs (maybe behind a Reorder:
+      // "x/to_nhwc"; the reference reads the plain originals), W and B the builder's constants.
+      auto tensor_named = [&](const std::string& name) -> const Tensor* {
+        const std::string base = name.substr(0, name.find('/'));
+        if (base == "x") return &inputs[0];
+        if (base == "r") return &inputs[1];
+        for (const Value& val : b.graph().values)
+          if (val.name == base && val.constant) return &*val.constant;
+        ADD_FAILURE() << "no tensor for input '" << name << "'";
+        return nullptr;
+      };
+      std::vector<const Tensor*> in;
+      for (int v : n.inputs) in.push_back(v < 0 ? nullptr : tensor_named(fused.graph.values[v].name));
+      Tensor y(DType::F32, want[0].shape());
+      Tensor* out[] = {&y};
+      r.find_op("layerscope", op, 1)->reference(n, in, out);
+      for (int64_t i = 0; i < y.numel(); ++i)
+        ASSERT_NEAR(y.data_as<float>()[i], want[0].data_as<float>()[i], 1e-5) << "element " << i;
+    }
+}
+
+TEST(FuseConv, ErfGeluPatternAfterAConvBecomesConvGelu) {
+  // torch's GELU export, x * 0.5 * (1 + erf(x / sqrt 2)), which fuse_gelu turns into a
+  // "layerscope" Gelu before this pass runs.
+  GraphBuilder b;
+  int x = b.input("x", {1, 16, 10, 10});
+  int c = b.node("Conv", "conv", {x, b.random_constant("w", {24, 16, 3, 3}), b.random_constant("b", {24})},
+                 conv_attrs(1));
+  int e = b.node("Erf", "erf", {b.node("Div", "div", {c, b.scalar("sqrt2", 1.4142135f)})});
+  int h = b.node("Mul", "mul", {c, b.node("Add", "add1", {e, b.scalar("one", 1.f)})});
+  b.output(b.node("Mul", "half", {h, b.scalar("half_c", 0.5f)}));
+  ExecutionPlan p = plan_of(b, true);
+  ASSERT_EQ(step_ops_no_reorders(p), std::vector<std::string>{"ConvGelu"});
+  const Node* n = find_op(p, "ConvGelu");
+  EXPECT_EQ(n->source_names.front(), "conv");
+  EXPECT_EQ(n->source_names.size(), 6u);  // conv + the five nodes of the pattern
+  expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
+}
+
+TEST(FuseConv, ConvBatchNormReluBecomesConvReluAfterTheFold) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 3, 12, 12});
+  int c = b.node("Conv", "conv", {x, b.random_constant("w", {16, 3, 3, 3})}, conv_attrs(1, 2));
+  int bn = b.node("BatchNormalization", "bn",
+                  {c, b.random_constant("g", {16}, 0.5f, 2.f), b.random_constant("be", {16}),
+                   b.random_constant("m", {16}), b.random_constant("v", {16}, 0.5f, 2.f)});
+  b.output(b.node("Relu", "relu", {bn}));
+  ExecutionPlan p = plan_of(b, true);
+  EXPECT_EQ(step_ops_no_reorders(p), std::vector<std::string>{"ConvRelu"});
+  EXPECT_EQ(find_op(p, "ConvRelu")->source_names, (std::vector<std::string>{"conv", "bn", "relu"}));
+  expect_same_results(b, 1e-5);
+}
+
+TEST(FuseConv, ValuesReadElsewhereOrGraphOutputsAreNotAbsorbed) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 4, 8, 8});
+  int c1 = b.node("Conv", "c1", {x, b.random_constant("w1", {4, 4, 1, 1})});
+  int r1 = b.node("Relu", "r1", {c1});
+  b.output(c1);  // the conv output is a graph output: the Relu stays separate
+  b.output(r1);
+  int c2 = b.node("Conv", "c2", {x, b.random_constant("w2", {4, 4, 1, 1})});
+  int a = b.node("Add", "add", {c2, x});
+  b.output(b.node("Relu", "r2", {a}));
+  b.output(b.node("Sigmoid", "s2", {a}));  // the sum feeds two activations: only the Add fuses
+  ExecutionPlan p = plan_of(b, true);
+  std::vector<std::string> ops = step_ops_no_reorders(p);
+  std::sort(ops.begin(), ops.end());
+  EXPECT_EQ(ops, (std::vector<std::string>{"Conv", "ConvAdd", "Relu", "Relu", "Sigmoid"}));
+  expect_same_results(b, 1e-5);
+}
+
+TEST(FuseConv, ClipWithRunTimeBoundsAndAConstantAddendAreNotFused) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 4, 6, 6});
+  int hi = b.input("hi", {});
+  int c = b.node("Conv", "conv", {x, b.random_constant("w", {4, 4, 3, 3})}, conv_attrs(1));
+  int a = b.node("Add", "add", {c, b.random_constant("k", {1, 4, 6, 6})});
+  b.output(b.node("Clip", "clip", {a, b.scalar("lo", 0.f), hi}));
+  EXPECT_EQ(step_ops_no_reorders(plan_of(b, true)), (std::vector<std::string>{"Conv", "Add", "Clip"}));
+}
+
+TEST(FuseConv, DepthwiseGroupedAndStridedConvsFuseAndAgree) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 24, 17, 17});
+  int dw = b.node("Conv", "dw", {x, b.random_constant("wd", {24, 1, 3, 3}), b.random_constant("bd", {24})},
+                  conv_attrs(1, 2, 24));
+  int r6 = b.node("Clip", "relu6", {dw, b.scalar("z", 0.f), b.scalar("six", 6.f)});
+  int g = b.node("Conv", "grouped", {r6, b.random_constant("wg", {36, 8, 3, 3})}, conv_attrs(1, 1, 3));
+  int s = b.node("Sigmoid", "sig", {g});
+  b.output(b.node("Mul", "silu", {s, g}));
+  ExecutionPlan p = plan_of(b, true);
+  EXPECT_EQ(step_ops_no_reorders(p), (std::vector<std::string>{"ConvClip", "ConvSwish"}));
+  expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
+}
+
+}  // namespace
+}  // namespace layerscope::testing
