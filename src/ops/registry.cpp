@@ -62,6 +62,8 @@ const Registry& Registry::builtin() {
     register_tensor_ops(r);
     register_nn_ops(r);
     register_reduce_ops(r);
+    register_fused_conv_ops(r);
+    register_fused_transformer_ops(r);
     register_native_kernels(r);
     register_onednn_kernels(r);
     return r;

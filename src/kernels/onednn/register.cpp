@@ -13,6 +13,8 @@ void register_onednn_layernorm(Registry& r);
 void register_onednn_softmax(Registry& r);
 void register_onednn_resize(Registry& r);
 void register_onednn_reduction(Registry& r);
+void register_onednn_reorder(Registry& r);
+void register_onednn_fused_transformer(Registry& r);  // after layernorm: aliases its kernels
 
 void register_onednn_kernels(Registry& r) {
   register_onednn_conv(r);
@@ -25,6 +27,8 @@ void register_onednn_kernels(Registry& r) {
   register_onednn_softmax(r);
   register_onednn_resize(r);
   register_onednn_reduction(r);
+  register_onednn_reorder(r);
+  register_onednn_fused_transformer(r);
 }
 
 }  // namespace layerscope

@@ -1,0 +1,141 @@
+// SDPAttention (fused_transformer.h): softmax(Q K^T * scale + mask) V over the last two dims,
+// the batch dims ([B, H] in the models) shared by Q, K and V. The reference chains the ONNX
+// Transpose (when K is not already transposed), MatMul, Mul, Add, Softmax and MatMul references.
+#include <numeric>
+
+#include "ops/fused_reference.h"
+#include "ops/fused_transformer.h"
+#include "ops/op_utils.h"
+
+namespace layerscope {
+namespace {
+
+using fused_ref::as_onnx;
+using fused_ref::onnx_op;
+
+struct AttnDims {
+  Shape batch;  // leading dims shared by Q, K, V
+  int64_t Lq = 0, Lk = 0, D = 0, Dv = 0;
+  Shape scores() const {  // [batch..., Lq, Lk]
+    Shape s = batch;
+    s.push_back(Lq);
+    s.push_back(Lk);
+    return s;
+  }
+};
+
+AttnDims attention_dims(const InferContext& c) {
+  const bool kt = c.attrs().get_int("k_transposed", 0) != 0;
+  const int r = c.rank(kAttnQ);
+  if (r < 2) c.error("input Q has shape ", shape_to_string(c.shape(kAttnQ)), "; expected rank >= 2");
+  const Shape &q = c.shape(kAttnQ), &k = c.shape(kAttnK), &v = c.shape(kAttnV);
+  if (c.rank(kAttnK) != r || c.rank(kAttnV) != r)
+    c.error("Q, K and V must have the same rank, got ", shape_to_string(q), ", ", shape_to_string(k), ", ",
+            shape_to_string(v));
+  AttnDims d;
+  d.batch.assign(q.begin(), q.end() - 2);
+  if (!std::equal(d.batch.begin(), d.batch.end(), k.begin()) || !std::equal(d.batch.begin(), d.batch.end(), v.begin()))
+    c.error("Q, K and V must share their leading (batch) dims, got ", shape_to_string(q), ", ", shape_to_string(k),
+            ", ", shape_to_string(v));
+  d.Lq = q[r - 2];
+  d.D = q[r - 1];
+  d.Lk = kt ? k[r - 1] : k[r - 2];
+  const int64_t kd = kt ? k[r - 2] : k[r - 1];
+  if (kd != d.D)
+    c.error("K has shape ", shape_to_string(k), " (k_transposed = ", kt, "): its head size ", kd,
+            " does not match Q's ", d.D);
+  if (v[r - 2] != d.Lk) c.error("V has shape ", shape_to_string(v), "; expected ", d.Lk, " keys (from K)");
+  d.Dv = v[r - 1];
+  return d;
+}
+
+void infer_attention(InferContext& c) {
+  c.expect_inputs(3, 4);
+  for (int i = 0; i < c.num_inputs(); ++i)
+    if (c.has_input(i) && c.dtype(i) != DType::F32 && c.dtype(i) != DType::F64)
+      c.error("input ", i, " is ", dtype_name(c.dtype(i)), "; expected FLOAT or DOUBLE");
+  for (int i : {kAttnK, kAttnV, kAttnMask})
+    if (c.has_input(i) && c.dtype(i) != c.dtype(kAttnQ))
+      c.error("input ", i, " is ", dtype_name(c.dtype(i)), "; expected Q's type ", dtype_name(c.dtype(kAttnQ)));
+  AttnDims d = attention_dims(c);
+  if (c.has_input(kAttnMask)) {
+    Shape b;
+    if (!try_broadcast_shapes(d.scores(), c.shape(kAttnMask), &b) || b != d.scores())
+      c.error("the mask has shape ", shape_to_string(c.shape(kAttnMask)), ", which does not broadcast to the scores' ",
+              shape_to_string(d.scores()));
+  }
+  Shape out = d.batch;
+  out.push_back(d.Lq);
+  out.push_back(d.Dv);
+  c.set_output(0, c.dtype(kAttnQ), out);
+}
+
+// Both products' MACs; per score: the scale, the mask add and softmax's max, subtract-exp,
+// sum and normalise (4). Bytes: Q, K, V and the mask read once, the output written once: the
+// [Lq, Lk] score matrix of each head never goes to memory (that is the point of the fusion).
+Cost attention_cost(const CostContext& c) {
+  Cost cost = bytes_only_cost(c);
+  const Shape& q = c.inputs[kAttnQ].shape;
+  const Shape& o = c.outputs[0].shape;
+  if (q.size() < 2 || o.size() != q.size()) return cost;
+  const double rows = static_cast<double>(shape_numel(q)) / static_cast<double>(q.back());  // batch * Lq
+  const bool kt = c.node.attrs.get_int("k_transposed", 0) != 0;
+  const Shape& k = c.inputs[kAttnK].shape;
+  const double Lk = static_cast<double>(kt ? k.back() : k[k.size() - 2]);
+  const bool mask = c.inputs.size() > kAttnMask && c.inputs[kAttnMask].dtype != DType::Undefined;
+  cost.macs = rows * Lk * static_cast<double>(q.back() + o.back());
+  cost.other_ops = rows * Lk * (5.0 + (mask ? 1.0 : 0.0));
+  return cost;
+}
+
+}  // namespace
+
+void register_fused_attention_ops(Registry& r) {
+  RefKernelFn transpose = onnx_op(r, "Transpose", 13).reference, matmul = onnx_op(r, "MatMul", 13).reference,
+              mul = onnx_op(r, "Mul", 14).reference, add = onnx_op(r, "Add", 14).reference,
+              softmax = onnx_op(r, "Softmax", 13).reference;
+  OpDef d;
+  d.domain = kFusedTransformerDomain;
+  d.op_type = "SDPAttention";
+  d.since = 1;
+  d.infer = infer_attention;
+  d.cost = attention_cost;
+  d.reference = [=](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
+    const Tensor &q = *in[kAttnQ], &v = *in[kAttnV];
+    const DType dt = q.dtype();
+    const int r = q.rank();
+    Tensor kt_owned;
+    const Tensor* kt = in[kAttnK];
+    if (n.attrs.get_int("k_transposed", 0) == 0) {
+      std::vector<int64_t> perm(r);
+      std::iota(perm.begin(), perm.end(), 0);
+      std::swap(perm[r - 1], perm[r - 2]);
+      Shape s = kt->shape();
+      std::swap(s[r - 1], s[r - 2]);
+      Attributes ta;
+      ta.set("perm", perm);
+      kt_owned = fused_ref::run(transpose, as_onnx(n, "Transpose", 13, ta), {kt}, dt, s);
+      kt = &kt_owned;
+    }
+    Shape scores(q.shape().begin(), q.shape().end() - 1);
+    scores.push_back(kt->dim(-1));
+    Tensor s = fused_ref::run(matmul, as_onnx(n, "MatMul", 13, {}), {&q, kt}, dt, scores);
+    Tensor scale = fused_ref::scalar_f32(n.attrs.get_float("scale", 1.f));
+    if (dt == DType::F64) {
+      Tensor s64(DType::F64, {});
+      *s64.data_as<double>() = *scale.data_as<float>();
+      scale = s64;
+    }
+    s = fused_ref::run(mul, as_onnx(n, "Mul", 14, {}), {&s, &scale}, dt, scores);
+    if (in.size() > kAttnMask && in[kAttnMask])
+      s = fused_ref::run(add, as_onnx(n, "Add", 14, {}), {&s, in[kAttnMask]}, dt, scores);
+    Attributes sa;
+    sa.set("axis", int64_t{-1});
+    s = fused_ref::run(softmax, as_onnx(n, "Softmax", 13, sa), {&s}, dt, scores);
+    const Tensor* pv[] = {&s, &v};
+    matmul(as_onnx(n, "MatMul", 13, {}), pv, out);
+  };
+  r.add_op(std::move(d));
+}
+
+}  // namespace layerscope

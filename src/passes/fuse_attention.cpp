@@ -1,0 +1,204 @@
+// Scaled dot-product attention as exporters write it, to one "SDPAttention" node (domain
+// "layerscope", ops/fused_transformer.h) whose kernel never writes the [Lq, Lk] score matrix:
+//   S = MatMul(Q', K')   [S = Mul(S, c) | Div(S, c)]   [S = Add(S, mask)]
+//   O = MatMul(Softmax(S, last axis), V)
+// where Q' is Q, optionally scaled (Mul / Div by a constant: torch's vision transformer scales
+// Q before the product), and K' is K^T: Transpose(K) swapping the last two dims (absorbed:
+// k_transposed = 0) or any other tensor of shape [..., D, Lk] (k_transposed = 1), optionally
+// scaled too. All scale constants multiply into the attribute `scale`. Q, K and V must share
+// their batch dims, and every absorbed value must feed only the next node of the pattern. The
+// node keeps the first MatMul's name; source_names lists every absorbed node.
+#include <numeric>
+
+#include "passes/pass_list.h"
+#include "passes/pattern_util.h"
+
+namespace layerscope {
+namespace {
+
+using namespace pattern;
+
+struct Match {
+  std::vector<int> nodes;
+  int qk = -1;  // the first MatMul: the fused node takes its place and name
+  int q = -1, k = -1, v = -1, mask = -1, out = -1;
+  bool k_transposed = true;
+  double scale = 1.0;
+};
+
+class AttentionMatcher {
+ public:
+  AttentionMatcher(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead)
+      : g_(ctx.graph), ctx_(ctx), idx_(idx), dead_(dead) {}
+
+  std::optional<Match> match(int softmax) const {
+    const Node& sm = g_.nodes[softmax];
+    Match m;
+    const int p = sm.outputs[0], s_in = sm.inputs[0];
+    if (!ctx_.known(s_in)) return std::nullopt;
+    const int rank = static_cast<int>(ctx_.info[s_in].shape.size());
+    int64_t axis = sm.attrs.get_int("axis", sm.opset < 13 ? 1 : -1);
+    if (rank < 2 || (axis < 0 ? axis + rank : axis) != rank - 1) return std::nullopt;
+    const int mm2 = sole_user(g_, idx_, dead_, p, "MatMul");
+    if (mm2 < 0 || g_.nodes[mm2].inputs[0] != p) return std::nullopt;
+    m.v = g_.nodes[mm2].inputs[1];
+    m.out = g_.nodes[mm2].outputs[0];
+
+    // Walk back from the Softmax input: [Add mask] <- [scale] <- MatMul. Without a mask first,
+    // then with either operand of an Add as the scores and the other as the mask (the scaled
+    // operand first: a computed bias may itself be a MatMul).
+    if (std::optional<Match> full = match_scores(m, s_in, softmax, {}, softmax, mm2)) return full;
+    const int add = producer_op(g_, idx_, dead_, s_in, "Add");
+    if (add < 0 || !idx_.only_feeds(s_in, softmax) || g_.nodes[add].inputs.size() != 2) return std::nullopt;
+    const int first = scale_of(g_.nodes[add].inputs[1]) && !scale_of(g_.nodes[add].inputs[0]) ? 1 : 0;
+    for (int k : {first, 1 - first}) {
+      Match with_mask = m;
+      with_mask.mask = g_.nodes[add].inputs[1 - k];
+      if (std::optional<Match> full = match_scores(with_mask, g_.nodes[add].inputs[k], add, {add}, softmax, mm2))
+        return full;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // The rest of the pattern, from the scores `s` (read only by `user`) back to Q and K;
+  // `chain` holds what is absorbed between the scores and the Softmax, from the Softmax back.
+  std::optional<Match> match_scores(Match m, int s, int user, std::vector<int> chain, int softmax, int mm2) const {
+    if (std::optional<Scale> sc = scale_of(s); sc && idx_.only_feeds(s, user)) {
+      chain.push_back(sc->node);
+      m.scale *= sc->factor;
+      user = sc->node;
+      s = sc->input;
+    }
+    const int mm1 = producer_op(g_, idx_, dead_, s, "MatMul");
+    if (mm1 < 0 || !idx_.only_feeds(s, user)) return std::nullopt;
+
+    // Q side: scales only. K side: scales and one last-two-dims Transpose.
+    std::vector<int> q_nodes, k_nodes;
+    m.q = g_.nodes[mm1].inputs[0];
+    for (std::optional<Scale> sc; (sc = scale_of(m.q)) && idx_.only_feeds(m.q, user_of(q_nodes, mm1));) {
+      q_nodes.push_back(sc->node);
+      m.scale *= sc->factor;
+      m.q = sc->input;
+    }
+    m.k = g_.nodes[mm1].inputs[1];
+    for (bool progress = true; progress;) {
+      progress = false;
+      if (!idx_.only_feeds(m.k, user_of(k_nodes, mm1))) break;
+      if (std::optional<Scale> sc = scale_of(m.k)) {
+        k_nodes.push_back(sc->node);
+        m.scale *= sc->factor;
+        m.k = sc->input;
+        progress = true;
+      } else if (int t = producer_op(g_, idx_, dead_, m.k, "Transpose"); t >= 0 && m.k_transposed && swaps_last_two(t)) {
+        k_nodes.push_back(t);
+        m.k_transposed = false;
+        m.k = g_.nodes[t].inputs[0];
+        progress = true;
+      }
+    }
+    if (!shapes_fit(m)) return std::nullopt;
+    m.nodes.insert(m.nodes.end(), q_nodes.rbegin(), q_nodes.rend());
+    m.nodes.insert(m.nodes.end(), k_nodes.rbegin(), k_nodes.rend());
+    m.nodes.push_back(mm1);
+    m.qk = mm1;
+    m.nodes.insert(m.nodes.end(), chain.rbegin(), chain.rend());
+    m.nodes.push_back(softmax);
+    m.nodes.push_back(mm2);
+    return m;
+  }
+
+  // The node consuming the next value walked back from: the last absorbed one, else `first`.
+  static int user_of(const std::vector<int>& absorbed, int first) { return absorbed.empty() ? first : absorbed.back(); }
+
+  // `v` = Mul(x, c) / Mul(c, x) / Div(x, c) with c a constant scalar and x computed.
+  struct Scale {
+    int node;
+    double factor;
+    int input;  // x
+  };
+  std::optional<Scale> scale_of(int v) const {
+    if (int n = producer_op(g_, idx_, dead_, v, "Div"); n >= 0) {
+      std::optional<float> c = scalar_constant(g_, g_.nodes[n].inputs[1]);
+      if (c && *c != 0.f && !is_constant(g_.nodes[n].inputs[0])) return Scale{n, 1.0 / *c, g_.nodes[n].inputs[0]};
+    }
+    if (int n = producer_op(g_, idx_, dead_, v, "Mul"); n >= 0 && g_.nodes[n].inputs.size() == 2) {
+      for (int k = 0; k < 2; ++k) {
+        std::optional<float> c = scalar_constant(g_, g_.nodes[n].inputs[k]);
+        if (c && !is_constant(g_.nodes[n].inputs[1 - k])) return Scale{n, double(*c), g_.nodes[n].inputs[1 - k]};
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool is_constant(int v) const { return v < 0 || g_.values[v].constant.has_value(); }
+
+  bool swaps_last_two(int t) const {
+    const Node& n = g_.nodes[t];
+    if (!ctx_.known(n.inputs[0])) return false;
+    const int r = static_cast<int>(ctx_.info[n.inputs[0]].shape.size());
+    std::vector<int64_t> want(r);
+    std::iota(want.begin(), want.end(), 0);
+    if (r < 2) return false;
+    std::swap(want[r - 1], want[r - 2]);
+    return n.attrs.get_ints("perm") == want;
+  }
+
+  // Q [..., Lq, D], K [..., Lk, D] or K^T [..., D, Lk], V [..., Lk, Dv], same batch dims, F32.
+  bool shapes_fit(const Match& m) const {
+    for (int v : {m.q, m.k, m.v})
+      if (!ctx_.known(v) || ctx_.info[v].dtype != DType::F32) return false;
+    if (m.mask >= 0 && (!ctx_.known(m.mask) || ctx_.info[m.mask].dtype != DType::F32)) return false;
+    const Shape &q = ctx_.info[m.q].shape, &k = ctx_.info[m.k].shape, &v = ctx_.info[m.v].shape;
+    const size_t r = q.size();
+    if (r < 2 || k.size() != r || v.size() != r) return false;
+    for (size_t d = 0; d + 2 < r; ++d)
+      if (k[d] != q[d] || v[d] != q[d]) return false;
+    const int64_t kd = m.k_transposed ? k[r - 2] : k[r - 1], lk = m.k_transposed ? k[r - 1] : k[r - 2];
+    return kd == q[r - 1] && v[r - 2] == lk;
+  }
+
+  const Graph& g_;
+  const PassContext& ctx_;
+  const GraphIndex& idx_;
+  const std::vector<bool>& dead_;
+};
+
+}  // namespace
+
+int fuse_attention_pass(PassContext& ctx) {
+  Graph& g = ctx.graph;
+  GraphIndex idx(g);
+  std::vector<bool> dead(g.nodes.size(), false);
+  AttentionMatcher matcher(ctx, idx, dead);
+  int fused = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (dead[i] || !is_op(g.nodes[i], "Softmax") || g.nodes[i].outputs.size() != 1) continue;
+    std::optional<Match> m = matcher.match(static_cast<int>(i));
+    if (!m) continue;
+    bool clash = false;
+    for (int n : m->nodes) clash |= dead[n];
+    if (clash) continue;
+    const int keep = m->qk;
+    Node& n = g.nodes[keep];
+    std::vector<std::string> sources;
+    for (int k : m->nodes) append_sources(sources, g.nodes[k].source_names);
+    n.op_type = "SDPAttention";
+    n.domain = kFusedDomain;
+    n.opset = 1;
+    n.attrs = Attributes();
+    n.attrs.set("scale", static_cast<float>(m->scale));
+    n.attrs.set("k_transposed", int64_t{m->k_transposed ? 1 : 0});
+    n.inputs = {m->q, m->k, m->v};
+    if (m->mask >= 0) n.inputs.push_back(m->mask);
+    n.outputs = {m->out};
+    n.source_names = std::move(sources);
+    for (int k : m->nodes)
+      if (k != keep) dead[k] = true;
+    ++fused;
+  }
+  if (fused) erase_nodes(g, dead);
+  return fused;
+}
+
+}  // namespace layerscope

@@ -1,0 +1,53 @@
+// Small matching helpers shared by the transformer fusion passes (fuse_gelu, fuse_layernorm,
+// fuse_matmul_bias, fuse_attention, simplify_transpose_reshape).
+#pragma once
+#include <cmath>
+#include <optional>
+
+#include "passes/graph_index.h"
+#include "passes/pass.h"
+
+namespace layerscope::pattern {
+
+// An ONNX-domain node of type `op_type`.
+inline bool is_op(const Node& n, const char* op_type) { return n.domain.empty() && n.op_type == op_type; }
+
+// The value of a float32 constant holding one element (any rank), if `v` is one.
+inline std::optional<float> scalar_constant(const Graph& g, int v) {
+  if (v < 0 || !g.values[v].constant) return std::nullopt;
+  const Tensor& t = *g.values[v].constant;
+  if (t.dtype() != DType::F32 || t.numel() != 1) return std::nullopt;
+  return *t.data_as<float>();
+}
+
+// `value` is within `rel` (relative) of `expected`: exporters write constants such as sqrt(2)
+// or sqrt(2/pi) with more or fewer digits.
+inline bool near(float value, double expected, double rel = 1e-4) {
+  return std::fabs(value - expected) <= rel * std::fabs(expected);
+}
+
+// For a two-input node reading `v`, the other input (-1 if `v` is not an input).
+inline int other_input(const Node& n, int v) {
+  if (n.inputs.size() != 2) return -1;
+  if (n.inputs[0] == v) return n.inputs[1];
+  if (n.inputs[1] == v) return n.inputs[0];
+  return -1;
+}
+
+// The node that alone consumes `v` (and `v` is not a graph output), if it is an ONNX `op_type`
+// node not yet absorbed by another rewrite of this pass.
+inline int sole_user(const Graph& g, const GraphIndex& idx, const std::vector<bool>& dead, int v, const char* op_type) {
+  const int n = idx.sole_consumer(v);
+  if (n < 0 || dead[n] || !is_op(g.nodes[n], op_type) || g.nodes[n].outputs.size() != 1) return -1;
+  return n;
+}
+
+// The producer of `v` if it is an ONNX `op_type` node not yet absorbed, else -1.
+inline int producer_op(const Graph& g, const GraphIndex& idx, const std::vector<bool>& dead, int v, const char* op_type) {
+  if (v < 0) return -1;
+  const int n = idx.producer(v);
+  if (n < 0 || dead[n] || !is_op(g.nodes[n], op_type)) return -1;
+  return n;
+}
+
+}  // namespace layerscope::pattern

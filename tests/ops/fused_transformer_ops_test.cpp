@@ -1,0 +1,170 @@
+// The fused transformer ops (ops/fused_transformer.h) on their own: shape inference and its
+// messages, and each op's optimized kernel against its reference (the chained ONNX references).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "ops/fused_transformer.h"
+#include "ops/registry.h"
+
+namespace layerscope {
+namespace {
+
+struct Case {
+  Node node;
+  std::vector<Tensor> inputs;
+  std::vector<bool> constant;  // per input: known at prepare (weights)
+};
+
+Tensor random(Shape s, std::mt19937& rng, float lo = -1.f, float hi = 1.f) {
+  Tensor t(DType::F32, std::move(s));
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = d(rng);
+  return t;
+}
+
+Node fused_node(const std::string& op, Attributes attrs, size_t inputs) {
+  Node n;
+  n.name = "fused";
+  n.op_type = op;
+  n.domain = kFusedTransformerDomain;
+  n.opset = 1;
+  n.attrs = std::move(attrs);
+  for (size_t i = 0; i < inputs; ++i) n.inputs.push_back(static_cast<int>(i));
+  n.outputs = {static_cast<int>(inputs)};
+  return n;
+}
+
+TensorInfo infer(const Case& c) {
+  const OpDef* d = Registry::builtin().find_op(c.node.domain, c.node.op_type, 1);
+  if (!d) fail("no op ", c.node.op_type);
+  std::vector<TensorInfo> in;
+  std::vector<const Tensor*> values;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    in.push_back({c.inputs[i].dtype(), c.inputs[i].shape()});
+    values.push_back(c.constant[i] ? &c.inputs[i] : nullptr);
+  }
+  InferContext ctx(c.node, in, values);
+  d->infer(ctx);
+  return ctx.outputs()[0];
+}
+
+// Runs the highest-priority kernel that accepts the node (its name in *kernel) and the
+// reference; expects agreement within rel_tol x max |reference|.
+void expect_kernel_matches_reference(const Case& c, double rel_tol, const std::string& want_kernel, int threads) {
+  const TensorInfo out = infer(c);
+  std::vector<TensorInfo> infos, outs = {out};
+  std::vector<const Tensor*> consts, ins;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    infos.push_back({c.inputs[i].dtype(), c.inputs[i].shape()});
+    consts.push_back(c.constant[i] ? &c.inputs[i] : nullptr);
+    ins.push_back(&c.inputs[i]);
+  }
+  KernelSetup setup{c.node, infos, consts, outs, threads};
+  const KernelDef* def = nullptr;
+  for (const KernelDef* k : Registry::builtin().kernels_for(c.node.domain, c.node.op_type))
+    if (!k->supports || k->supports(setup)) {
+      def = k;
+      break;
+    }
+  ASSERT_NE(def, nullptr) << c.node.op_type << ": no kernel accepts the node";
+  std::unique_ptr<Kernel> kernel = def->create();
+  kernel->prepare(setup);
+  EXPECT_EQ(kernel->name().rfind(want_kernel, 0), 0u) << kernel->name();
+  std::vector<char> scratch(kernel->scratch_bytes() + 64);
+  Tensor got(out.dtype, out.shape), want(out.dtype, out.shape);
+  std::memset(got.data(), 0x5A, got.nbytes());
+  Tensor* got_p[] = {&got};
+  Tensor* want_p[] = {&want};
+  kernel->execute(ins, got_p, scratch.data());
+  Registry::builtin().find_op(c.node.domain, c.node.op_type, 1)->reference(c.node, ins, want_p);
+  double max_ref = 0, max_diff = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    max_ref = std::max(max_ref, std::fabs(double(want.data_as<float>()[i])));
+    max_diff = std::max(max_diff, std::fabs(double(want.data_as<float>()[i]) - got.data_as<float>()[i]));
+  }
+  EXPECT_LE(max_diff, rel_tol * max_ref) << c.node.op_type << " " << kernel->name() << " threads " << threads;
+}
+
+Case attention_case(Shape q, Shape k, Shape v, bool k_transposed, std::optional<Shape> mask, std::mt19937& rng) {
+  Attributes a;
+  a.set("scale", 0.17f);
+  a.set("k_transposed", int64_t{k_transposed});
+  Case c{fused_node("SDPAttention", a, mask ? 4 : 3), {random(q, rng), random(k, rng), random(v, rng)}, {false, false, false}};
+  if (mask) {
+    c.inputs.push_back(random(*mask, rng, -3.f, 0.f));
+    c.constant.push_back(false);
+  }
+  return c;
+}
+
+TEST(FusedTransformerOps, AttentionKernelMatchesReference) {
+  std::mt19937 rng(7);
+  for (int threads : {1, 2}) {
+    expect_kernel_matches_reference(attention_case({1, 12, 197, 64}, {1, 12, 197, 64}, {1, 12, 197, 64}, false,
+                                                   std::nullopt, rng),
+                                    1e-5, "native:sdpa", threads);
+    expect_kernel_matches_reference(
+        attention_case({12, 197, 64}, {12, 64, 197}, {12, 197, 64}, true, std::nullopt, rng), 1e-5, "native:sdpa",
+        threads);
+    // Odd sizes, Dv != D, Lq != Lk, a key-padding mask.
+    expect_kernel_matches_reference(
+        attention_case({3, 2, 17, 24}, {3, 2, 41, 24}, {3, 2, 41, 40}, false, Shape{3, 1, 1, 41}, rng), 1e-5,
+        "native:sdpa", threads);
+  }
+}
+
+TEST(FusedTransformerOps, LinearKernelsMatchReference) {
+  std::mt19937 rng(8);
+  for (const char* op : {"MatMulAdd", "MatMulAddRelu", "MatMulAddGelu", "MatMulAddSigmoid", "MatMulAddTanh"})
+    for (const std::string& approx : {std::string("none"), std::string("tanh")}) {
+      Attributes a;
+      a.set("approximate", approx);
+      Case c{fused_node(op, a, 3), {random({2, 9, 33}, rng), random({33, 20}, rng), random({20}, rng)}, {false, true, true}};
+      expect_kernel_matches_reference(c, 1e-5, "onednn:", 2);
+    }
+  Attributes g;
+  g.set("transA", int64_t{1});
+  g.set("alpha", 0.7f);
+  Case c{fused_node("GemmGelu", g, 3), {random({33, 9}, rng), random({33, 20}, rng), random({1}, rng)}, {false, true, true}};
+  expect_kernel_matches_reference(c, 1e-5, "onednn:", 1);
+}
+
+TEST(FusedTransformerOps, GeluAndLayerNormUseTheOnnxOpsKernels) {
+  std::mt19937 rng(9);
+  Attributes ga;
+  ga.set("approximate", std::string("tanh"));
+  expect_kernel_matches_reference(Case{fused_node("Gelu", ga, 1), {random({3, 1000}, rng, -6.f, 6.f)}, {false}}, 1e-6,
+                                  "native:unary", 2);
+  Attributes la;
+  la.set("axis", int64_t{-1});
+  la.set("epsilon", 1e-6f);
+  expect_kernel_matches_reference(
+      Case{fused_node("LayerNorm", la, 3), {random({5, 384}, rng), random({384}, rng), random({384}, rng)}, {false, true, true}},
+      1e-5, "onednn:", 2);
+}
+
+TEST(FusedTransformerOps, InferenceRejectsMismatchedShapesWithAClearMessage) {
+  std::mt19937 rng(10);
+  auto error_of = [](const Case& c) {
+    try {
+      infer(c);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  Case bad_k = attention_case({2, 5, 8}, {2, 5, 7}, {2, 5, 8}, false, std::nullopt, rng);
+  EXPECT_NE(error_of(bad_k).find("head size 7 does not match Q's 8"), std::string::npos) << error_of(bad_k);
+  Case bad_mask = attention_case({2, 5, 8}, {2, 5, 8}, {2, 5, 8}, false, Shape{3, 5, 5}, rng);
+  EXPECT_NE(error_of(bad_mask).find("does not broadcast to the scores' (2,5,5)"), std::string::npos)
+      << error_of(bad_mask);
+  Case bad_bias{fused_node("MatMulAdd", {}, 3), {random({4, 6}, rng), random({6, 3}, rng), random({4}, rng)}, {false, true, true}};
+  EXPECT_NE(error_of(bad_bias).find("input bias is FLOAT (4); expected FLOAT (3)"), std::string::npos)
+      << error_of(bad_bias);
+}
+
+}  // namespace
+}  // namespace layerscope
