@@ -10,6 +10,9 @@ namespace layerscope {
 
 struct Session::Impl {
   Graph graph;  // as loaded; each plan works on its own copy
+  // Set once a static-shape model is planned: it is never re-planned, so `graph` drops its
+  // weights and only the plan (and the kernels' packed copies) hold them.
+  bool graph_weights_released = false;
   SessionOptions options;
   int threads = 1;
   std::vector<ValueDesc> inputs, outputs;
@@ -19,7 +22,8 @@ struct Session::Impl {
   // Checks `given` against the declared inputs; returns them in graph input order and
   // (re)plans when their shapes differ from the current plan.
   std::vector<Tensor> bind(const std::vector<NamedTensor>& given);
-  void plan_for(const InputBinding& binding);
+  // `final_plan`: the binding can never change (static shapes), so the plan takes the weights.
+  void plan_for(const InputBinding& binding, bool final_plan = false);
 };
 
 // The binding implied by the declared input shapes, if every dim is static.

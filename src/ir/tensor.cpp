@@ -1,11 +1,17 @@
 #include "layerscope/tensor.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 
 #include "ir/error.h"
 
 namespace layerscope {
+
+namespace {
+constexpr size_t kMappedTensorBytes = size_t{1} << 20;
+}  // namespace
 
 size_t dtype_size(DType t) {
   switch (t) {
@@ -58,6 +64,17 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   // Round up so that an empty tensor still has a valid pointer and vector loads may overrun
   // the tail by up to 64 bytes without faulting.
   size_t bytes = (nbytes() + 64 + 63) / 64 * 64;
+  if (bytes >= kMappedTensorBytes) {
+    // Large buffers (weights, big activations) get their own zero-filled pages, returned to the
+    // system the moment the last copy goes: glibc would otherwise keep freed weights in its
+    // heap (its mmap threshold grows as large blocks are freed), inflating resident memory
+    // after the kernels have packed them.
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    LS_CHECK(p != MAP_FAILED, "out of memory allocating ", bytes, " bytes");
+    storage_ = std::shared_ptr<void>(p, [bytes](void* q) { ::munmap(q, bytes); });
+    data_ = p;
+    return;
+  }
   void* p = std::aligned_alloc(64, bytes);
   LS_CHECK(p != nullptr, "out of memory allocating ", bytes, " bytes");
   std::memset(p, 0, bytes);

@@ -1,6 +1,12 @@
 #include "onnx/model_loader.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/onnx_pb.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +19,9 @@ namespace layerscope {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr const char* kNotParsed =
+    "' is not a valid ONNX model: the protobuf could not be parsed (truncated or corrupt file?)";
 
 std::string normal_domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
@@ -84,13 +93,10 @@ Tensor constant_node_value(const Node& n) {
   fail(Graph::describe(n), ": Constant attribute '", name, "' is not supported (string or sparse constants)");
 }
 
-}  // namespace
-
-Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
-  onnx::ModelProto model;
-  LS_CHECK(!bytes.empty(), "'", path, "' is empty; expected an ONNX model (protobuf ModelProto)");
-  LS_CHECK(model.ParseFromString(bytes), "'", path,
-           "' is not a valid ONNX model: the protobuf could not be parsed (truncated or corrupt file?)");
+// Builds the IR from a parsed model. Initializer payloads are released from `model` as soon
+// as they are converted, so the weights are never held twice (peak memory while loading stays
+// close to one copy of the weights).
+Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t file_bytes) {
   LS_CHECK(model.has_graph(), "'", path, "' has no graph: not an ONNX model, or a corrupt one");
   LS_CHECK(model.ir_version() >= kMinIrVersion && model.ir_version() <= kMaxIrVersion, "'", path,
            "' has IR version ", model.ir_version(), "; supported IR versions are ", kMinIrVersion, " to ",
@@ -101,11 +107,11 @@ Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
   LS_CHECK(opsets.count(""), "'", path, "' imports no ai.onnx opset");
 
   const std::string model_dir = fs::path(path).parent_path().string();
-  const onnx::GraphProto& g = model.graph();
+  onnx::GraphProto& g = *model.mutable_graph();
   Graph graph;
   graph.name = g.name();
   graph.model_path = path;
-  graph.model_file_bytes = static_cast<int64_t>(bytes.size());
+  graph.model_file_bytes = file_bytes;
   graph.ir_version = model.ir_version();
 
   std::unordered_map<std::string, int> by_name;
@@ -117,11 +123,13 @@ Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
     return id;
   };
 
-  for (const auto& init : g.initializer()) {
+  for (onnx::TensorProto& init : *g.mutable_initializer()) {
     int id = value_id(init.name());
     Value& v = graph.values[id];
     v.constant = tensor_from_proto(init, model_dir, "initializer '" + init.name() + "' in '" + path + "'");
     v.dtype = v.constant->dtype();
+    onnx::TensorProto released;  // takes the payload and frees it at the end of the scope
+    released.Swap(&init);
   }
   LS_CHECK(g.sparse_initializer_size() == 0, "'", path, "': sparse initializers are not supported");
 
@@ -170,14 +178,34 @@ Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
   return graph;
 }
 
+}  // namespace
+
+Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
+  LS_CHECK(!bytes.empty(), "'", path, "' is empty; expected an ONNX model (protobuf ModelProto)");
+  onnx::ModelProto model;
+  LS_CHECK(model.ParseFromString(bytes), "'", path, kNotParsed);
+  return graph_from_model(model, path, static_cast<int64_t>(bytes.size()));
+}
+
 Graph load_onnx_model(const std::string& path) {
   std::error_code ec;
   LS_CHECK(fs::exists(path, ec), "model file '", path, "' does not exist");
   LS_CHECK(fs::is_regular_file(path, ec), "model path '", path, "' is not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  LS_CHECK(in.good(), "cannot open model file '", path, "'");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_onnx_model(bytes, path);
+  const auto size = fs::file_size(path, ec);
+  LS_CHECK(!ec, "cannot read the size of model file '", path, "': ", ec.message());
+  LS_CHECK(size > 0, "'", path, "' is empty; expected an ONNX model (protobuf ModelProto)");
+  // Parsed straight from the file: no second in-memory copy of the bytes.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  LS_CHECK(fd >= 0, "cannot open model file '", path, "': ", std::strerror(errno));
+  onnx::ModelProto model;
+  bool parsed;
+  {
+    google::protobuf::io::FileInputStream stream(fd);
+    parsed = model.ParseFromZeroCopyStream(&stream);
+  }
+  ::close(fd);
+  LS_CHECK(parsed, "'", path, kNotParsed);
+  return graph_from_model(model, path, static_cast<int64_t>(size));
 }
 
 }  // namespace layerscope
