@@ -4,6 +4,7 @@
 // it sits against the machine's measured roofs, and how the work split across threads.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace layerscope {
 struct ProfileOptions {
   int warmup = 5;  // un-timed runs first
   int runs = 20;   // timed runs with the profiler, and as many without it (interleaved)
+  // Optional progress display: called after each warm-up run (phase "warm-up") and each pair
+  // of timed runs (phase "run") with how many are done out of how many, never inside a timed run.
+  std::function<void(const char* phase, int done, int total)> progress;
 };
 
 // The machine limits every derived figure is measured against (from `layerscope machine`).
@@ -25,6 +29,7 @@ struct Roofs {
   double bandwidth_gbs_all_cores = 0;
   int cores = 0;
   bool measured = false;              // false: figures below are 0 and columns print '\'
+  std::string cpu_model;              // CPUID brand string of the calibrated machine ("" = unknown)
 };
 
 struct MachineInfo;
@@ -43,7 +48,10 @@ struct LayerProfile {
   double macs = 0, other_ops = 0;
   int64_t bytes_read = 0, bytes_written = 0;
   Stats time_us;                   // over the profiled runs
-  std::vector<double> workload;    // share of the layer's CPU time per worker thread (sums to 1)
+  // Per worker thread, its share of the time the threads worked on this layer (sums to 1): time
+  // inside the layer's parallel region bodies, plus the layer's serial time for worker 0; idle
+  // spinning is not work (see src/profile/omp_work.h). Empty = unknown.
+  std::vector<double> workload;
   // Derived from the roofs (0 when the roofs are not measured):
   double mem_cycles = 0, compute_cycles = 0, total_cycles = 0;
   std::vector<double> mac_usage_pct;  // per thread in use
@@ -70,7 +78,12 @@ struct MemoryReport {
 
 struct PerfReport {
   std::string model_path;
+  // "" when measured by this runtime; otherwise where the report was imported from, e.g.
+  // "RKNN eval_perf text, 2.x layout (board.txt)". Imported reports hold one run per layer
+  // (runs = 1), the board's cycle counters, and no end-to-end latency (count 0).
+  std::string imported_from;
   int threads = 0;
+  std::vector<int> cores;  // core worker i was pinned to (SessionOptions::cores); empty = not pinned
   int warmup = 0, runs = 0;
   Roofs roofs;
   std::vector<LayerProfile> layers;

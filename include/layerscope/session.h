@@ -16,8 +16,15 @@
 namespace layerscope {
 
 struct SessionOptions {
-  // Intra-op threads for every kernel; 0 = one per available core.
+  // Intra-op threads for every kernel; 0 = one per listed core when `cores` is given, else one
+  // per available core.
   int threads = 0;
+  // CPU cores to run on (the reference tool's core mask). Empty = AUTO: no pinning, the OS
+  // places the threads. Otherwise OpenMP worker i (the thread calling run() is worker 0) is
+  // pinned to cores[i % cores.size()] for every run; the calling thread gets its own affinity
+  // back when run() returns. Ids must be in the process's allowed CPU set (sched_getaffinity)
+  // and listed once; load() fails naming the bad id and the allowed set otherwise.
+  std::vector<int> cores;
 };
 
 // A graph input or output as the model declares it. Symbolic or unknown dims are -1 in
@@ -65,10 +72,9 @@ class Session {
   // Plan facts; fails before the first run of a model with symbolic input dims.
   Status plan_summary(PlanSummary* summary) const;
 
-  struct Impl;
-  Impl* impl() { return impl_.get(); }  // internal: for the profiler and tools in this repo
-
  private:
+  struct Impl;
+  friend struct SessionAccess;  // the library's internal access (src/api/session_access.h)
   Session();
   std::unique_ptr<Impl> impl_;
 };

@@ -6,6 +6,7 @@
 #include "api/session_impl.h"
 #include "ir/error.h"
 #include "onnx/model_loader.h"
+#include "runtime/thread_pinning.h"
 
 namespace layerscope {
 
@@ -52,9 +53,21 @@ bool static_binding(const std::vector<ValueDesc>& inputs, InputBinding* binding)
   return true;
 }
 
-void Session::Impl::plan_for(const InputBinding& b) {
+void Session::Impl::plan_for(const InputBinding& b, bool final_plan) {
+  LS_CHECK(!graph_weights_released, "internal: a static-shape model ('", graph.model_path, "') was re-planned");
   executor.reset();  // free the old arena before building the new plan
-  executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), threads));
+  if (!final_plan) {
+    executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), threads), options.cores);
+  } else {
+    // The plan becomes the only owner of the weights, so the planner can free each one as soon
+    // as its kernel has packed it; the session keeps the graph's structure without them.
+    Graph structure = graph;
+    for (Value& v : structure.values) v.constant.reset();
+    executor = std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), threads),
+                                          options.cores);
+    graph = std::move(structure);
+    graph_weights_released = true;
+  }
   binding = b;
 }
 
@@ -114,13 +127,18 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
     Impl& m = *s->impl_;
     m.options = options;
     LS_CHECK(options.threads >= 0, "threads must be >= 0 (0 = all cores), got ", options.threads);
-    m.threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+    check_cores(options.cores);
+    // With a core list and no thread count: one thread per listed core.
+    m.threads = options.threads > 0 ? options.threads
+                : !options.cores.empty() ? static_cast<int>(options.cores.size())
+                                         : omp_get_num_procs();
     m.graph = load_onnx_model(path);
     check_ops_supported(m.graph, Registry::builtin());
     for (int id : m.graph.inputs) m.inputs.push_back(describe_value(m.graph.values[id]));
     for (int id : m.graph.outputs) m.outputs.push_back(describe_value(m.graph.values[id]));
     InputBinding b;
-    if (static_binding(m.inputs, &b)) m.plan_for(b);
+    // A static-shape model is planned once, here, and never re-planned.
+    if (static_binding(m.inputs, &b)) m.plan_for(b, /*final_plan=*/true);
   });
   if (st) *out = std::move(s);
   return st;

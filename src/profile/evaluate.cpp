@@ -6,7 +6,7 @@
 #include <map>
 
 #include "api/guarded.h"
-#include "api/session_impl.h"
+#include "api/session_access.h"
 #include "ir/error.h"
 #include "layerscope/profile.h"
 #include "profile/layer_recorder.h"
@@ -62,23 +62,30 @@ Status evaluate_performance(Session& session, const std::vector<NamedTensor>& in
                             const Roofs& roofs, PerfReport* r) {
   return guarded([&] {
     LS_CHECK(o.runs >= 1 && o.warmup >= 0, "runs must be >= 1 and warmup >= 0");
-    Session::Impl& m = *session.impl();
+    SessionAccess::Impl& m = SessionAccess::impl(session);
     std::vector<Tensor> ordered = m.bind(inputs);
     Executor& ex = *m.executor;
     const ExecutionPlan& plan = ex.plan();
     const int steps = static_cast<int>(plan.steps.size());
 
-    for (int i = 0; i < o.warmup; ++i) ex.run(ordered);
+    for (int i = 0; i < o.warmup; ++i) {
+      ex.run(ordered);
+      if (o.progress) o.progress("warm-up", i + 1, o.warmup);
+    }
     LayerRecorder rec(steps, o.runs, plan.threads);
     std::vector<double> plain, profiled;
     for (int i = 0; i < o.runs; ++i) {
       plain.push_back(run_ms(ex, ordered, nullptr));
       profiled.push_back(run_ms(ex, ordered, &rec));
+      if (o.progress) o.progress("run", i + 1, o.runs);
     }
 
     *r = PerfReport{};
     r->model_path = plan.graph.model_path;
     r->threads = plan.threads;
+    // The core each worker was pinned to (empty = not pinned), as runtime/thread_pinning.h does it.
+    const std::vector<int>& cores = m.options.cores;
+    for (int t = 0; t < plan.threads && !cores.empty(); ++t) r->cores.push_back(cores[t % cores.size()]);
     r->warmup = o.warmup;
     r->runs = o.runs;
     r->roofs = roofs;
@@ -88,15 +95,17 @@ Status evaluate_performance(Session& session, const std::vector<NamedTensor>& in
     for (int s = 0; s < steps; ++s) {
       LayerProfile l = describe_step(plan, s);
       std::vector<double> times;
-      std::vector<double> cpu(rec.threads(), 0.0);
+      std::vector<double> work(rec.threads(), 0.0);
       for (int run = 0; run < o.runs; ++run) {
         times.push_back(rec.wall_us(run, s));
-        for (int t = 0; t < rec.threads(); ++t) cpu[t] += static_cast<double>(rec.cpu_ns(run, s, t));
+        for (int t = 0; t < rec.threads(); ++t) work[t] += static_cast<double>(rec.work_ns(run, s, t));
       }
       l.time_us = compute_stats(times);
-      double total_cpu = 0;
-      for (double c : cpu) total_cpu += c;
-      for (double c : cpu) l.workload.push_back(total_cpu > 0 ? c / total_cpu : 0.0);
+      double total_work = 0;
+      for (double w : work) total_work += w;
+      // Unknown (empty) rather than a guess when the per-thread work cannot be measured.
+      if (rec.work_known())
+        for (double w : work) l.workload.push_back(total_work > 0 ? w / total_work : 0.0);
       apply_roofline(roofs, plan.threads, l);
       r->layer_sum_us += l.time_us.median;
       OpTypeRank& rank = by_type[l.op_type];
@@ -120,7 +129,7 @@ Status evaluate_performance(Session& session, const std::vector<NamedTensor>& in
 
 Status evaluate_memory(Session& session, MemoryReport* report) {
   return guarded([&] {
-    Session::Impl& m = *session.impl();
+    SessionAccess::Impl& m = SessionAccess::impl(session);
     LS_CHECK(m.executor != nullptr, "no execution plan yet: the model has symbolic input dims; run it once first");
     *report = memory_of(m.executor->plan());
   });

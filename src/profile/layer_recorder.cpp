@@ -1,26 +1,30 @@
 #include "profile/layer_recorder.h"
 
+#include <algorithm>
+
 namespace layerscope {
 
 LayerRecorder::LayerRecorder(int steps, int runs, int threads)
-    : steps_(steps), runs_(runs), threads_(threads), cpu_begin_(threads), cpu_end_(threads),
-      wall_ns_(static_cast<size_t>(steps) * runs), cpu_ns_(static_cast<size_t>(steps) * runs * threads) {
-  clocks_.attach(threads);
-}
+    : steps_(steps), runs_(runs), threads_(threads), work_known_(OmpWorkMeter::available()), meter_(threads),
+      wall_ns_(static_cast<size_t>(steps) * runs), work_ns_(static_cast<size_t>(steps) * runs * threads) {}
 
 void LayerRecorder::on_step_begin(int) {
   if (run_ >= runs_) return;
-  clocks_.read(cpu_begin_.data());
+  meter_.start();
   begin_ = std::chrono::steady_clock::now();
 }
 
 void LayerRecorder::on_step_end(int step) {
   if (run_ >= runs_) return;
   auto end = std::chrono::steady_clock::now();
+  meter_.stop();
   size_t i = index(run_, step);
-  wall_ns_[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(end - begin_).count();
-  clocks_.read(cpu_end_.data());
-  for (int t = 0; t < threads_; ++t) cpu_ns_[i * threads_ + t] = cpu_end_[t] - cpu_begin_[t];
+  const long long wall = std::chrono::duration_cast<std::chrono::nanoseconds>(end - begin_).count();
+  wall_ns_[i] = wall;
+  // The calling thread is worker 0: it also worked whenever no parallel region was open.
+  const long long serial = std::max(0LL, wall - meter_.region_ns());
+  for (int t = 0; t < threads_; ++t)
+    work_ns_[i * threads_ + t] = std::max(0LL, meter_.worked_ns(t)) + (t == 0 ? serial : 0);
 }
 
 }  // namespace layerscope

@@ -1,11 +1,12 @@
-// LayerRecorder: the profiling observer. Records, per run and per step, the wall time and
-// each worker thread's CPU time. All storage is allocated before the first timed run, so
-// recording is two clock reads per edge plus a store.
+// LayerRecorder: the profiling observer. Records, per run and per step, the wall time and how
+// long each OpenMP worker thread worked on it (profile/omp_work.h: time inside parallel region
+// bodies, not the CPU time libgomp's idle workers burn spinning). All storage is allocated
+// before the first timed run, so recording is two clock reads per edge plus a few stores.
 #pragma once
 #include <chrono>
 #include <vector>
 
-#include "profile/worker_clocks.h"
+#include "profile/omp_work.h"
 #include "runtime/observer.h"
 
 namespace layerscope {
@@ -22,18 +23,21 @@ class LayerRecorder final : public ExecutionObserver {
   int runs_recorded() const { return run_; }
   // Wall time of `step` in run `run`, microseconds.
   double wall_us(int run, int step) const { return wall_ns_[index(run, step)] * 1e-3; }
-  // CPU time of worker `t` during `step` in run `run`, nanoseconds.
-  long long cpu_ns(int run, int step, int t) const { return cpu_ns_[index(run, step) * threads_ + t]; }
+  // Time worker `t` worked on `step` in run `run`, nanoseconds (see work_known()).
+  long long work_ns(int run, int step, int t) const { return work_ns_[index(run, step) * threads_ + t]; }
+  // False when the per-thread work cannot be measured in this process (OmpWorkMeter::available):
+  // WorkLoad is then unknown, not guessed.
+  bool work_known() const { return work_known_; }
   int threads() const { return threads_; }
 
  private:
   size_t index(int run, int step) const { return static_cast<size_t>(run) * steps_ + step; }
   int steps_, runs_, threads_, run_ = 0;
-  WorkerClocks clocks_;
+  bool work_known_;
+  OmpWorkMeter meter_;
   std::chrono::steady_clock::time_point begin_;
-  std::vector<long long> cpu_begin_, cpu_end_;
   std::vector<long long> wall_ns_;
-  std::vector<long long> cpu_ns_;
+  std::vector<long long> work_ns_;
 };
 
 }  // namespace layerscope

@@ -6,15 +6,19 @@
 #include <cstring>
 
 #include "ir/error.h"
+#include "runtime/thread_pinning.h"
 
 namespace layerscope {
 
-Executor::Executor(ExecutionPlan plan) : plan_(std::move(plan)), arena_(nullptr, std::free) {
+Executor::Executor(ExecutionPlan plan, std::vector<int> cores)
+    : plan_(std::move(plan)), cores_(std::move(cores)), arena_(nullptr, std::free) {
   size_t bytes = (plan_.arena_bytes + 64 + 63) / 64 * 64;
   arena_.reset(static_cast<char*>(std::aligned_alloc(64, bytes)));
   LS_CHECK(arena_ != nullptr, "out of memory allocating the ", bytes, "-byte activation arena");
   Graph& g = plan_.graph;
   values_.resize(g.values.size());
+  // Views carry the logical shape in every layout; a blocked slot's buffer is larger (its
+  // channel padding, planned by memory_planner.cpp) and only layout-aware kernels read it.
   for (size_t v = 0; v < g.values.size(); ++v) {
     const Slot& s = plan_.slots[v];
     if (s.kind == SlotKind::Constant) values_[v] = *g.values[v].constant;
@@ -63,6 +67,7 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs, ExecutionOb
     values_[g.inputs[i]] = inputs[i];
   }
   omp_set_num_threads(plan_.threads);
+  WorkerPinning pinning(cores_, plan_.threads);  // until the end of the run
   if (observer) observer->on_run_begin(plan_);
   for (size_t i = 0; i < plan_.steps.size(); ++i) {
     Step& step = plan_.steps[i];

@@ -12,7 +12,9 @@ namespace layerscope {
 
 class Executor {
  public:
-  explicit Executor(ExecutionPlan plan);
+  // `cores`: pin the OpenMP workers to these cores during every run (empty = no pinning; see
+  // runtime/thread_pinning.h). Checked by the caller (check_cores).
+  explicit Executor(ExecutionPlan plan, std::vector<int> cores = {});
   const ExecutionPlan& plan() const { return plan_; }
 
   // `inputs` follow plan().graph.inputs order and must match the bound dtypes and shapes.
@@ -23,6 +25,7 @@ class Executor {
   void run_dynamic_step(Step& step);
 
   ExecutionPlan plan_;
+  std::vector<int> cores_;
   std::unique_ptr<char, void (*)(void*)> arena_;
   std::vector<Tensor> values_;  // per graph value: arena view, constant, input or dynamic tensor
   std::vector<std::vector<const Tensor*>> step_inputs_;

@@ -162,6 +162,170 @@ class Cli(unittest.TestCase):
             self.assertIn("Network Layer Information Table", f.read())
 
 
+
+def run_with_tty_stderr(*args, env=None):
+    """Runs the CLI with stderr on a pseudo-terminal (as in an interactive shell); returns
+    (exit code, stdout, everything written to the terminal)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, stderr=slave, text=False, env=env)
+    os.close(slave)
+    seen = b""
+    out = b""
+    open_fds = [master, p.stdout.fileno()]
+    try:
+        while master in open_fds:  # until every writer has closed the terminal (EOF or EIO)
+            ready, _, _ = select.select(open_fds, [], [], 300)
+            if not ready:
+                raise TimeoutError("no output for 300 s")
+            for fd in ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO on the terminal once the child is gone
+                    chunk = b""
+                if not chunk:
+                    open_fds.remove(fd)
+                elif fd == master:
+                    seen += chunk
+                else:
+                    out += chunk
+        out += p.stdout.read()
+        p.wait(timeout=300)
+    finally:
+        os.close(master)
+        p.stdout.close()
+        if p.poll() is None:
+            p.kill()
+    return p.returncode, out.decode(), seen.decode(errors="replace")
+
+
+class CliPolish(unittest.TestCase):
+    """--help per subcommand, progress only on a terminal, usage errors, --cores."""
+
+    SUBCOMMANDS = ("run", "perf", "mem", "bench", "machine")
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.model = os.path.join(self.dir, "relu_add.onnx")
+        relu_add_model(self.model)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_each_subcommand_has_help_with_options_and_examples(self):
+        for sub in self.SUBCOMMANDS:
+            for flag in ("--help", "-h"):
+                r = run(sub, flag)
+                self.assertEqual(r.returncode, 0, (sub, r.stderr))
+                self.assertTrue(r.stdout.startswith(f"usage: layerscope {sub}"), r.stdout)
+                for section in ("options:", "examples:", "exit codes:", "--help"):
+                    self.assertIn(section, r.stdout, (sub, section))
+                examples = r.stdout.split("examples:\n")[1].split("\n\n")[0].splitlines()
+                self.assertGreaterEqual(len(examples), 2, sub)
+                for e in examples:
+                    self.assertTrue(e.strip().startswith(f"layerscope {sub}"), e)
+        for sub in ("run", "perf", "mem", "bench"):
+            r = run(sub, "--help")
+            for option in ("--input", "--image", "--threads", "--cores"):
+                self.assertIn(option, r.stdout, (sub, option))
+        self.assertIn("--recalibrate", run("machine", "--help").stdout)
+        # The top-level help lists every subcommand and how to get its help.
+        r = run("--help")
+        for sub in self.SUBCOMMANDS:
+            self.assertRegex(r.stdout, rf"\n  {sub} +\S")
+        self.assertIn("<command> --help", r.stdout)
+
+    def test_every_option_in_the_help_is_accepted(self):
+        """The help and the parser come from one spec: an option the help lists is never unknown."""
+        import re
+        r = run("bench", "--help")
+        options = set(re.findall(r"^  --([a-z-]+)", r.stdout, re.M)) - {"help", "input", "image"}
+        for option in sorted(options):
+            args = ["bench", self.model, "--runs", "1", "--warmup", "0"]
+            if option in ("json", "bgr"):
+                args.append(f"--{option}")
+            elif option in ("mean", "std"):
+                args += [f"--{option}", "1,1,1"]
+            elif option == "cores":
+                args += ["--cores", "0"]
+            elif option not in ("runs", "warmup"):
+                args += [f"--{option}", "1"]
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, (option, r.stderr))
+
+    def test_unknown_option_exits_2_naming_it(self):
+        for sub in ("run", "perf", "mem", "bench", "machine"):
+            args = [sub] + ([] if sub == "machine" else [self.model]) + ["--frobnicate"]
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, sub)
+            self.assertIn("unknown option --frobnicate", r.stderr)
+            self.assertIn(f"layerscope {sub} --help", r.stderr)
+        r = run("bench", self.model, "--runs")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--runs needs a value", r.stderr)
+
+    def test_no_progress_when_stderr_is_a_pipe(self):
+        for args in (("perf", self.model, "--warmup", "2", "--runs", "30"),
+                     ("bench", self.model, "--warmup", "2", "--runs", "200"),
+                     ("run", self.model, "--runs", "30")):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("\r", r.stderr, args[0])
+            self.assertNotIn("\033[K", r.stderr, args[0])
+            self.assertNotRegex(r.stderr, r"(run|warm-up) \d+/\d+", args[0])
+
+    def test_progress_on_a_terminal_is_drawn_in_place_and_erased(self):
+        code, out, tty = run_with_tty_stderr("bench", self.model, "--warmup", "3", "--runs", "50")
+        self.assertEqual(code, 0, tty)
+        self.assertIn("\rbench: run 50/50", tty)   # the last step is always drawn
+        self.assertTrue(tty.endswith("\r\x1b[K"), repr(tty[-40:]))  # and erased at the end
+        self.assertNotIn("bench:", out)             # results on stdout stay clean
+        self.assertIn("latency over 50 runs", out)
+        code, out, tty = run_with_tty_stderr("perf", self.model, "--warmup", "1", "--runs", "5")
+        self.assertEqual(code, 0, tty)
+        self.assertIn("\rperf: run 5/5", tty)
+
+    def test_calibration_ticks_on_a_terminal_only(self):
+        # A private cache folder, so this calibrates (a few seconds) without touching the user's cache.
+        env = dict(os.environ, LAYERSCOPE_CACHE_DIR=os.path.join(self.dir, "cache"))
+        code, out, tty = run_with_tty_stderr("machine", env=env)
+        self.assertEqual(code, 0, tty)
+        self.assertRegex(tty, r"\rcalibrating this machine .*\d+ s")
+        self.assertTrue(tty.endswith("\r\x1b[K"), repr(tty[-40:]))
+        self.assertIn("clock", out.lower())
+        r = subprocess.run([CLI, "machine", "--recalibrate"], capture_output=True, text=True, timeout=300, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("calibrating this machine", r.stderr)  # one plain notice line ...
+        self.assertNotIn("\r", r.stderr)                     # ... and no progress
+        self.assertNotRegex(r.stderr, r"\d+ s")
+
+    def test_cores_lists_are_parsed_and_checked(self):
+        allowed = sorted(os.sched_getaffinity(0))
+        goods = ["0", "0-0"] + ([f"{allowed[1]},{allowed[0]}", f"{allowed[0]}-{allowed[1]}"] if len(allowed) > 1 else [])
+        for good in goods:
+            r = run("run", self.model, "--cores", good, "--runs", "1")
+            self.assertEqual(r.returncode, 0, (good, r.stderr))
+        for bad in ("a", "1-0", "", "0,,1", "-1", "0-", "0;1", " 0"):
+            r = run("run", self.model, "--cores", bad)
+            self.assertEqual(r.returncode, 2, (bad, r.stderr))
+            self.assertIn("--cores", r.stderr)
+        r = run("bench", self.model, "--cores", "4095", "--runs", "1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("core 4095 is not available to this process; allowed cores:", r.stderr)
+        r = run("run", self.model, "--cores", "0,0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("listed twice", r.stderr)
+        r = run("bench", self.model, "--cores", "0", "--runs", "2", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import json
+        b = json.loads(r.stdout)
+        self.assertEqual((b["threads"], b["cores"]), (1, [0]))
+        r = run("perf", self.model, "--cores", "0", "--threads", "2", "--runs", "2", "--warmup", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Pinned: worker 0 -> core 0, worker 1 -> core 0", r.stdout)
+
 if __name__ == "__main__":
     CLI = sys.argv[sys.argv.index("--cli") + 1]
     del sys.argv[sys.argv.index("--cli"):sys.argv.index("--cli") + 2]

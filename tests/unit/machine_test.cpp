@@ -110,7 +110,7 @@ TEST(Machine, ComputePeaksArePlausible) {
     EXPECT_LE(m.fp32_macs_per_cycle, 64.0);
   }
   // Several cores at once are never slower than one (tolerance for a shared, busy machine).
-  EXPECT_GE(m.fp32.gmacs_all, 0.8 * m.fp32.gmacs_1core);
+  EXPECT_GE(m.fp32.gmacs_all, 0.5 * m.fp32.gmacs_1core);
   EXPECT_LE(m.fp32.gmacs_all, 1.2 * m.fp32.gmacs_1core * m.logical_cores);
 
   EXPECT_EQ(m.bf16.gmacs_1core > 0, m.isa.avx512_bf16);

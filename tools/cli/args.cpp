@@ -3,6 +3,24 @@
 namespace layerscope::cli {
 
 Args::Args(int argc, char** argv, int first, std::set<std::string> valued, std::set<std::string> switches) {
+  parse(argc, argv, first, valued, switches);
+}
+
+Args::Args(int argc, char** argv, const CommandSpec& spec) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      help_ = true;
+      return;
+    }
+  }
+  std::set<std::string> valued, switches;
+  for (const OptionSpec& o : spec.options) (o.value ? valued : switches).insert(o.name);
+  parse(argc, argv, 2, valued, switches);
+}
+
+void Args::parse(int argc, char** argv, int first, const std::set<std::string>& valued,
+                 const std::set<std::string>& switches) {
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0 || a == "--") {

@@ -1,11 +1,14 @@
 // Minimal command-line parsing for the subcommands: positional arguments plus
-// --flag VALUE / --flag=VALUE options (repeatable) and boolean --switches.
+// --flag VALUE / --flag=VALUE options (repeatable) and boolean --switches. An unknown option,
+// a missing value or a malformed number throws UsageError (exit code 2).
 #pragma once
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "help.h"
 
 namespace layerscope::cli {
 
@@ -17,6 +20,11 @@ class Args {
  public:
   // `valued`: options that take a value; `switches`: options that do not.
   Args(int argc, char** argv, int first, std::set<std::string> valued, std::set<std::string> switches);
+  // The options of a subcommand's spec (argv[2] on). `--help` or `-h` anywhere sets help() and
+  // skips everything else, so `layerscope perf --help` works without a MODEL.
+  Args(int argc, char** argv, const CommandSpec& spec);
+
+  bool help() const { return help_; }
 
   const std::vector<std::string>& positional() const { return positional_; }
   bool has(const std::string& name) const { return values_.count(name) != 0; }
@@ -25,6 +33,10 @@ class Args {
   int get_int(const std::string& name, int dflt, int min_value) const;
 
  private:
+  void parse(int argc, char** argv, int first, const std::set<std::string>& valued,
+             const std::set<std::string>& switches);
+
+  bool help_ = false;
   std::vector<std::string> positional_;
   std::map<std::string, std::vector<std::string>> values_;
 };

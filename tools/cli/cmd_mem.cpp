@@ -6,24 +6,44 @@
 
 #include "args.h"
 #include "commands.h"
+#include "help.h"
 #include "inputs.h"
 #include "layerscope/profile.h"
+#include "session_options.h"
 
 namespace layerscope::cli {
 
 namespace {
+
+const CommandSpec kMem = {
+    "mem",
+    "MODEL.onnx [options]",
+    "memory evaluation: weights, planned activation peak, inputs/outputs, measured RSS growth",
+    "The reference tool's eval_memory for this runtime: prints the Memory Profile Info Dump - weight memory "
+    "(constants as held, prepacked copies included), internal tensor memory (the planned activation arena "
+    "peak, kernel scratch included), other memory (model inputs and outputs) and the total - then the "
+    "process's measured peak resident memory growth while loading the model and during its first run.",
+    join_options({input_options(), thread_options()}),
+    {
+        "layerscope mem model.onnx",
+        "layerscope mem model.onnx --input images=batch.npy",
+        "layerscope mem depth.onnx --image front.jpg --threads 1",
+    },
+};
+
 double peak_rss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
+
 }  // namespace
 
 int cmd_mem(int argc, char** argv) {
-  Args args(argc, argv, 2, {"input", "image", "mean", "std", "threads"}, {"bgr"});
+  Args args(argc, argv, kMem);
+  if (args.help()) return print_help(kMem);
   if (args.positional().size() != 1) throw UsageError("mem: expected exactly one MODEL argument");
-  SessionOptions opts;
-  opts.threads = args.get_int("threads", 0, 0);
+  const SessionOptions opts = session_options(args);
   const double rss_start = peak_rss_mib();
   std::unique_ptr<Session> session;
   Status st = Session::load(args.positional()[0], opts, &session);

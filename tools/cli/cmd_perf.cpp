@@ -6,18 +6,59 @@
 
 #include "args.h"
 #include "commands.h"
+#include "help.h"
 #include "inputs.h"
+#include "layerscope/findings.h"
 #include "layerscope/machine.h"
 #include "layerscope/profile.h"
 #include "layerscope/report.h"
+#include "progress.h"
+#include "session_options.h"
 
 namespace layerscope::cli {
 
+namespace {
+
+const CommandSpec kPerf = {
+    "perf",
+    "MODEL.onnx [options]",
+    "layer-by-layer performance evaluation (RKNN eval_perf tables) and memory evaluation",
+    "The reference tool's eval_perf and eval_memory for this CPU. Runs MODEL.onnx --warmup times, then "
+    "--runs times with the per-layer profiler and as many times without it, interleaved, and prints: a header "
+    "(threads, pinned cores, the machine's measured roofs, end-to-end latency with and without the profiler, "
+    "`Profiling overhead` and `Layer sum / end-to-end`); the Network Layer Information Table (one row per "
+    "executed layer: op type, precision, shapes, Cycles(Mem/Compute/Total), median Time(us), MacUsage, "
+    "WorkLoad - each worker thread's share of the layer's work -, RW(KB), the kernel that ran, Bound and the "
+    "original ONNX node names); the Operator Time Consuming Ranking Table; the findings; and the Memory "
+    "Profile Info Dump.\n\n"
+    "Cycles, MacUsage and Bound are computed against this machine's measured roofs (`layerscope machine`; "
+    "calibrated on first use, a few seconds, then cached). With --out DIR the report is also written as "
+    "files; their format is described in docs/report-schema.md (perf.json: docs/report-schema.json).",
+    join_options({input_options(),
+                  thread_options(),
+                  {
+                      {"warmup", "N", "Un-timed runs first. Default 5."},
+                      {"runs", "N",
+                       "Timed runs with the profiler, and as many without it (at least 1). Default 20. Times "
+                       "are medians over these runs."},
+                      {"out", "DIR",
+                       "Also write the report files into DIR (created if missing): perf.txt, perf.json, "
+                       "layers.csv, trace.json (Chrome/Perfetto trace) and the other report files."},
+                  }}),
+    {
+        "layerscope perf model.onnx",
+        "layerscope perf model.onnx --threads 2 --runs 50 --out report/",
+        "layerscope perf depth.onnx --image front.jpg --mean 123.7,116.3,103.5 --std 58.4,57.1,57.4 --cores 0",
+    },
+};
+
+}  // namespace
+
 int cmd_perf(int argc, char** argv) {
-  Args args(argc, argv, 2, {"input", "image", "mean", "std", "out", "threads", "runs", "warmup"}, {"bgr"});
+  Args args(argc, argv, kPerf);
+  if (args.help()) return print_help(kPerf);
   if (args.positional().size() != 1) throw UsageError("perf: expected exactly one MODEL argument");
-  SessionOptions opts;
-  opts.threads = args.get_int("threads", 0, 0);
+  const SessionOptions opts = session_options(args);
   ProfileOptions popts;
   popts.warmup = args.get_int("warmup", 5, 0);
   popts.runs = args.get_int("runs", 20, 1);
@@ -28,14 +69,17 @@ int cmd_perf(int argc, char** argv) {
   std::vector<NamedTensor> inputs = prepare_inputs(*session, args);
   // Derived columns (cycles, MacUsage, Bound) use this machine's measured roofs.
   MachineInfo machine;
-  if (!std::filesystem::exists(machine_cache_path()))
-    std::fprintf(stderr, "calibrating this machine once (peak MAC rate, memory bandwidth; cached)...\n");
-  Status mst = load_or_calibrate(&machine, false);
+  Status mst = load_machine(&machine, false);
   if (!mst) std::fprintf(stderr, "warning: %s\n", mst.message().c_str());
   PerfReport report;
+  Progress progress("perf");
+  popts.progress = progress.callback();
   st = evaluate_performance(*session, inputs, popts, roofs_from_machine(machine), &report);
+  progress.clear();
   if (!st) return report_error(st);
-  std::string text = format_perf_text(report) + "\n" + format_memory_text(report.memory);
+  // The findings follow the ranking table: the reading of the tables above them.
+  std::string text = format_perf_text(report) + "\n" + format_findings_text(find_findings(report)) + "\n" +
+                     format_memory_text(report.memory);
   std::fputs(text.c_str(), stdout);
   if (args.has("out")) {
     std::filesystem::path dir = args.get("out");

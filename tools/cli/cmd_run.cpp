@@ -5,18 +5,47 @@
 
 #include "args.h"
 #include "commands.h"
+#include "help.h"
 #include "inputs.h"
 #include "layerscope/npy.h"
 #include "layerscope/stats.h"
+#include "progress.h"
+#include "session_options.h"
 
 namespace layerscope::cli {
 
+namespace {
+
+const CommandSpec kRun = {
+    "run",
+    "MODEL.onnx [options]",
+    "run a model, print its outputs' shapes and latency, save the outputs as .npy",
+    "Loads MODEL.onnx, runs it (warm-up runs first, then timed runs) and prints each output's name, type "
+    "and shape and a latency summary. With --out, each output is saved as DIR/<output name>.npy (characters "
+    "unsafe in file names become '_'), readable with numpy.load.",
+    join_options({input_options(),
+                  thread_options(),
+                  {
+                      {"out", "DIR", "Save every output as DIR/<name>.npy (the folder is created if missing)."},
+                      {"warmup", "N", "Un-timed runs before the timed ones. Default 1."},
+                      {"runs", "N", "Timed runs for the latency summary (at least 1). Default 5."},
+                  }}),
+    {
+        "layerscope run model.onnx",
+        "layerscope run model.onnx --input images=batch.npy --out outputs/",
+        "layerscope run depth.onnx --image front.jpg --mean 123.7,116.3,103.5 --std 58.4,57.1,57.4 --out out/",
+        "layerscope run model.onnx --cores 1 --runs 20",
+    },
+};
+
+}  // namespace
+
 int cmd_run(int argc, char** argv) {
-  Args args(argc, argv, 2, {"input", "image", "mean", "std", "out", "threads", "runs", "warmup"}, {"bgr"});
+  Args args(argc, argv, kRun);
+  if (args.help()) return print_help(kRun);
   if (args.positional().size() != 1) throw UsageError("run: expected exactly one MODEL argument");
   const std::string model = args.positional()[0];
-  SessionOptions opts;
-  opts.threads = args.get_int("threads", 0, 0);
+  const SessionOptions opts = session_options(args);
   const int warmup = args.get_int("warmup", 1, 0);
   const int runs = args.get_int("runs", 5, 1);
 
@@ -29,13 +58,17 @@ int cmd_run(int argc, char** argv) {
 
   std::vector<NamedTensor> outputs;
   std::vector<double> times;
+  Progress progress("run");
   for (int i = 0; i < warmup + runs; ++i) {
     auto a = std::chrono::steady_clock::now();
     st = session->run(inputs, &outputs);
     if (!st) return report_error(st);
     if (i >= warmup)
       times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    if (i < warmup) progress.update("warm-up", i + 1, warmup);
+    else progress.update("run", i + 1 - warmup, runs);
   }
+  progress.clear();
   std::printf("model: %s\n", model.c_str());
   for (const NamedTensor& o : outputs)
     std::printf("output %-24s %-8s %s\n", o.name.c_str(), dtype_name(o.tensor.dtype()),
@@ -56,7 +89,7 @@ int cmd_run(int argc, char** argv) {
       std::printf("wrote %s\n", file.string().c_str());
     }
   }
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace layerscope::cli

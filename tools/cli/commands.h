@@ -1,6 +1,7 @@
-// The CLI's subcommands. Each returns the process exit code (see docs/CLI.md):
+// The CLI's subcommands. Each returns the process exit code (see README.md and --help):
 //   0 ok, 1 the model/input could not be processed, 2 usage error.
 #pragma once
+#include "layerscope/machine.h"
 #include "layerscope/status.h"
 
 namespace layerscope::cli {
@@ -14,8 +15,14 @@ int cmd_perf(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_machine(int argc, char** argv);
 int cmd_mem(int argc, char** argv);
+int cmd_import(int argc, char** argv);
+int cmd_compare(int argc, char** argv);
 
 // Prints "error: <message>" on stderr and returns kExitFailure.
 int report_error(const Status& st);
+
+// load_or_calibrate() with a notice (and a ticking progress line on a terminal) when it has to
+// calibrate, which takes seconds.
+Status load_machine(MachineInfo* info, bool force);
 
 }  // namespace layerscope::cli

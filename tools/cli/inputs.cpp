@@ -2,36 +2,14 @@
 
 #include <cstdio>
 #include <map>
-#include <random>
 
 #include "layerscope/image.h"
 #include "layerscope/npy.h"
+#include "layerscope/random_inputs.h"
 
 namespace layerscope::cli {
 
 namespace {
-
-Tensor random_tensor(const ValueDesc& d, std::mt19937& rng) {
-  Shape shape = d.shape;
-  for (int64_t& s : shape)
-    if (s < 0) s = 1;  // symbolic dims default to 1
-  Tensor t(d.dtype, shape);
-  std::normal_distribution<float> normal(0.f, 1.f);
-  std::uniform_int_distribution<int> small(0, 9);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    switch (d.dtype) {
-      case DType::F32: t.data_as<float>()[i] = normal(rng); break;
-      case DType::F64: t.data_as<double>()[i] = normal(rng); break;
-      case DType::I64: t.data_as<int64_t>()[i] = small(rng); break;
-      case DType::I32: t.data_as<int32_t>()[i] = small(rng); break;
-      case DType::U8: case DType::I8: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng)); break;
-      case DType::Bool: t.data_as<uint8_t>()[i] = small(rng) & 1; break;
-      default: throw std::runtime_error("cannot make a random input of type " + std::string(dtype_name(d.dtype)) +
-                                        " for '" + d.name + "'; give it with --input");
-    }
-  }
-  return t;
-}
 
 std::vector<float> three_floats(const Args& args, const std::string& name, std::vector<float> dflt) {
   if (!args.has(name)) return dflt;
@@ -112,16 +90,24 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
     given[name] = t;
   }
   if (args.has("image")) add_image_input(session, args, given);
+  // Inputs not given: fixed-seed random values (the library's generator, shared with
+  // Runtime::eval_perf so the CLI and the API profile on the same data).
+  std::vector<ValueDesc> missing;
+  for (const ValueDesc& d : session.inputs())
+    if (!given.count(d.name)) missing.push_back(d);
+  std::vector<NamedTensor> random;
+  Status st = random_inputs(missing, 0, &random);
+  if (!st) throw std::runtime_error(st.message() + "; give it with --input");
   std::vector<NamedTensor> inputs;
-  std::mt19937 rng(0);
   std::vector<std::string> random_names;
+  size_t next_random = 0;
   for (const ValueDesc& d : session.inputs()) {
     auto it = given.find(d.name);
     if (it != given.end()) {
       inputs.push_back({d.name, it->second});
       given.erase(it);
     } else {
-      inputs.push_back({d.name, random_tensor(d, rng)});
+      inputs.push_back(std::move(random[next_random++]));
       random_names.push_back(d.name);
     }
   }

@@ -16,33 +16,29 @@ int report_error(const Status& st) {
 
 namespace {
 
+// The command list; each command's options and examples live with it (cmd_<name>.cpp) and are
+// printed by `layerscope <command> --help`.
 const char* kUsage =
     "usage: layerscope <command> [options]\n"
+    "       layerscope <command> --help     options and examples of one command\n"
     "\n"
     "commands:\n"
-    "  run MODEL [--input NAME=FILE.npy ...] [--out DIR] [--threads N] [--warmup N] [--runs N]\n"
-    "      run the model, print output shapes and latency, save outputs as DIR/<name>.npy\n"
-    "\n"
-    "  Inputs (run, perf, bench): --input NAME=FILE.npy for each input; or --image [NAME=]FILE.jpg\n"
-    "  [--mean R,G,B] [--std R,G,B] [--bgr]: decoded, resized to the input's size, (pixel-mean)/std,\n"
-    "  laid out as the input expects (NCHW or NHWC). Inputs not given get fixed-seed random values.\n"
-    "  perf MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup N] [--runs M] [--out DIR]\n"
-    "      layer-by-layer performance evaluation (layer table, op-type ranking) and memory\n"
-    "      evaluation; statistics over M runs; writes DIR/perf.txt\n"
-    "  mem MODEL [--input NAME=FILE.npy ...] [--threads N]\n"
-    "      memory evaluation: weights as held, planned activation peak, inputs/outputs,\n"
-    "      and the measured peak RSS growth while loading and running once\n"
-    "\n"
-    "  bench MODEL [--input NAME=FILE.npy ...] [--threads N] [--warmup W] [--runs R] [--json]\n"
-    "      end-to-end latency statistics (median, min, max, p90), load time, peak RSS\n"
-    "  machine [--recalibrate] [--json]\n"
-    "      this CPU: model, cores, ISA, measured clock, peak MAC rates and memory bandwidth\n"
-    "      (measured once, then cached per machine)\n"
+    "  run      run a model, print its outputs' shapes and latency, save the outputs as .npy\n"
+    "  perf     layer-by-layer performance evaluation (RKNN eval_perf tables) and memory evaluation\n"
+    "  mem      memory evaluation: weights, planned activation peak, inputs/outputs, measured RSS growth\n"
+    "  bench    end-to-end latency statistics (median, min, max, p90), load time, peak RSS\n"
+    "  machine  this CPU: model, cores, ISA, caches, measured clock, peak MAC rates, memory bandwidth\n"
+    "  import   read the reference tool's eval_perf text (RKNN 2.x/1.x) as a report, with findings\n"
+    "  compare  compare two reports (perf.json or eval_perf text) per op type and layer, beyond noise or not\n"
     "\n"
     "  --version   print the version\n"
     "  --help      print this help\n"
     "\n"
-    "exit codes: 0 ok, 1 the model or its inputs could not be processed, 2 usage error\n";
+    "examples:\n"
+    "  layerscope perf model.onnx --out report/\n"
+    "  layerscope run model.onnx --input images=batch.npy --out outputs/\n"
+    "\n"
+    "exit codes: 0 ok; 1 the model, its inputs or an output file could not be processed; 2 usage error\n";
 
 }  // namespace
 }  // namespace layerscope::cli
@@ -68,10 +64,12 @@ int main(int argc, char** argv) {
     if (cmd == "bench") return cmd_bench(argc, argv);
     if (cmd == "machine") return cmd_machine(argc, argv);
     if (cmd == "mem") return cmd_mem(argc, argv);
+    if (cmd == "import") return cmd_import(argc, argv);
+    if (cmd == "compare") return cmd_compare(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "error: %s\n(see layerscope --help)\n", e.what());
+    std::fprintf(stderr, "error: %s\n(see layerscope %s --help)\n", e.what(), cmd.c_str());
     return kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

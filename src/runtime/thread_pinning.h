@@ -1,0 +1,44 @@
+// Pinning the OpenMP workers to chosen CPU cores (SessionOptions::cores, `--cores 0,1`): the
+// reference tool's NPU core mask, for a CPU. Worker i (the caller is worker 0) runs on
+// cores[i % cores.size()].
+//
+// libgomp keeps one worker pool per calling thread and reuses its threads across parallel
+// regions, so pinning is done from inside a parallel region, each worker setting its own
+// affinity (sched_setaffinity), and sticks to those threads until changed. The caller, though,
+// belongs to the application: its previous affinity is put back when a run ends.
+#pragma once
+#include <string>
+#include <vector>
+#include <sched.h>
+
+namespace layerscope {
+
+// The CPUs this process may run on (the calling thread's affinity mask), ascending.
+std::vector<int> allowed_cores();
+
+// "0-3,6" style text of a sorted list of core ids.
+std::string core_list_text(const std::vector<int>& cores);
+
+// Throws Error unless every id is in allowed_cores() and none is listed twice; the message
+// names the bad id and the allowed set.
+void check_cores(const std::vector<int>& cores);
+
+// For the duration of one run: pins the `threads` workers of the calling thread's OpenMP pool
+// to `cores` (empty = AUTO: no pinning, and workers an earlier run pinned are released to the
+// caller's affinity again). The destructor restores the caller's own affinity.
+// Cost with cores, per run: one parallel region, three affinity syscalls on the caller (save,
+// pin, restore) and one per worker whose pin changes (none in steady state): a few
+// microseconds. AUTO when nothing was pinned before costs nothing.
+class WorkerPinning {
+ public:
+  WorkerPinning(const std::vector<int>& cores, int threads);
+  ~WorkerPinning();
+  WorkerPinning(const WorkerPinning&) = delete;
+  WorkerPinning& operator=(const WorkerPinning&) = delete;
+
+ private:
+  bool restore_caller_ = false;
+  cpu_set_t caller_mask_;
+};
+
+}  // namespace layerscope
