@@ -1,0 +1,190 @@
+// Runtime: the reference workflow's state machine over a Session. Stages: empty -> loaded
+// (load) -> ready (init_runtime); release() goes back to empty. Each call checks its stage
+// first so a call out of order says which call must come before it.
+#include "layerscope/runtime.h"
+
+#include "api/guarded.h"
+#include "api/image_input.h"
+#include "ir/error.h"
+#include "layerscope/random_inputs.h"
+#include "runtime/thread_pinning.h"
+
+namespace layerscope {
+
+struct Runtime::Impl {
+  RuntimeConfig config;
+  std::string model_path;
+  std::unique_ptr<Session> session;   // set by load()
+  SessionOptions session_options;     // what `session` was planned with
+  bool ready = false;                 // init_runtime() succeeded
+  RuntimeInit init;
+  std::vector<NamedTensor> last_inputs;  // as the model received them in the latest inference()
+
+  // Throws unless load() (and, when `need_ready`, init_runtime()) came first.
+  void require(const char* call, bool need_ready) const {
+    LS_CHECK(session, call, ": no model loaded; call load() first");
+    LS_CHECK(!need_ready || ready, call, ": the runtime is not initialised; call init_runtime() first");
+  }
+
+  // eval_perf's inputs: the latest inference()'s, else fixed-seed random ones (as the CLI).
+  std::vector<NamedTensor> profiling_inputs() const {
+    if (!last_inputs.empty()) return last_inputs;
+    std::vector<NamedTensor> made;
+    Status st = random_inputs(session->inputs(), 0, &made);
+    LS_CHECK(st, st.message(), "; call inference() with real inputs first");
+    return made;
+  }
+};
+
+namespace {
+
+const std::vector<ValueDesc> kNoValues;
+
+// Prefixes an error with the API call that failed: "load(): cannot open ...".
+template <typename F>
+Status step(const char* call, F&& body) {
+  Status st = guarded(std::forward<F>(body));
+  if (st) return st;
+  const std::string& m = st.message();
+  return m.rfind(call, 0) == 0 ? st : Status::error(std::string(call) + ": " + m);
+}
+
+std::vector<int> mask_cores(const CoreMask& mask) {
+  if (mask.is_auto()) return {};
+  if (mask.is_all()) return allowed_cores();
+  LS_CHECK(!mask.core_ids().empty(), "CoreMask::Of needs at least one core id (use CoreMask::Auto() for no pinning)");
+  return mask.core_ids();
+}
+
+}  // namespace
+
+Runtime::Runtime() : impl_(std::make_unique<Impl>()) {}
+Runtime::~Runtime() = default;
+
+Status Runtime::config(const RuntimeConfig& config) {
+  return step("config()", [&] {
+    LS_CHECK(!impl_->session, "config() must come before load() (as in the reference workflow); call release() "
+                              "to start over");
+    check_runtime_config(config);
+    impl_->config = config;
+  });
+}
+
+Status Runtime::load(const std::string& onnx_path) {
+  return step("load()", [&] {
+    LS_CHECK(!impl_->session, "a model is already loaded ('", impl_->model_path, "'); call release() first");
+    std::unique_ptr<Session> session;
+    SessionOptions options;
+    Status st = Session::load(onnx_path, options, &session);
+    LS_CHECK(st, st.message());
+    impl_->session = std::move(session);
+    impl_->session_options = options;
+    impl_->model_path = onnx_path;
+  });
+}
+
+const std::vector<ValueDesc>& Runtime::inputs() const {
+  return impl_->session ? impl_->session->inputs() : kNoValues;
+}
+
+const std::vector<ValueDesc>& Runtime::outputs() const {
+  return impl_->session ? impl_->session->outputs() : kNoValues;
+}
+
+Status Runtime::init_runtime(const RuntimeInit& init) {
+  return step("init_runtime()", [&] {
+    Impl& m = *impl_;
+    m.require("init_runtime()", false);
+    LS_CHECK(init.threads >= 0, "threads must be >= 0 (0 = one per core), got ", init.threads);
+    SessionOptions options;
+    options.threads = init.threads;
+    options.cores = mask_cores(init.core_mask);
+    check_cores(options.cores);  // the session's own check, before the loaded model is given up
+    if (options.threads != m.session_options.threads || options.cores != m.session_options.cores) {
+      // The plan (kernels, weights packed for the thread count) is built at load: plan again.
+      m.ready = false;
+      m.session.reset();  // free the old plan first: never two copies of the weights at once
+      std::unique_ptr<Session> session;
+      Status st = Session::load(m.model_path, options, &session);
+      LS_CHECK(st, st.message(), " (the model is no longer loaded; call load() again)");
+      m.session = std::move(session);
+      m.session_options = options;
+    }
+    m.init = init;
+    m.ready = true;
+  });
+}
+
+std::string Runtime::sdk_version() { return LAYERSCOPE_VERSION; }
+
+Status Runtime::eval_perf(PerfReport* report, std::string* text, const ProfileOptions& options) {
+  return step("eval_perf()", [&] {
+    Impl& m = *impl_;
+    m.require("eval_perf()", true);
+    LS_CHECK(m.init.perf_debug, "profiling is off; call init_runtime() with perf_debug = true first");
+    LS_CHECK(report, "report must not be null");
+    // Derived columns (cycles, MacUsage, Bound) need the machine's roofs. A calibration that
+    // could not be cached is still valid for this run, so a cache write error is not fatal.
+    MachineInfo machine;
+    (void)load_or_calibrate(&machine, false);
+    PerfReport r;
+    Status st = evaluate_performance(*m.session, m.profiling_inputs(), options, roofs_from_machine(machine), &r);
+    LS_CHECK(st, st.message());
+    if (text) *text = format_perf_text(r);
+    *report = std::move(r);
+  });
+}
+
+Status Runtime::eval_memory(MemoryReport* report, std::string* text) {
+  return step("eval_memory()", [&] {
+    Impl& m = *impl_;
+    m.require("eval_memory()", true);
+    LS_CHECK(m.init.eval_mem, "memory evaluation is off; call init_runtime() with eval_mem = true first");
+    LS_CHECK(report, "report must not be null");
+    PlanSummary plan;
+    if (!m.session->plan_summary(&plan)) {
+      // Symbolic input dims: the plan exists once a run has bound them.
+      std::vector<NamedTensor> outputs;
+      Status st = m.session->run(m.profiling_inputs(), &outputs);
+      LS_CHECK(st, st.message());
+    }
+    MemoryReport r;
+    Status st = evaluate_memory(*m.session, &r);
+    LS_CHECK(st, st.message());
+    if (text) *text = format_memory_text(r);
+    *report = r;
+  });
+}
+
+Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs, DataFormat format) {
+  return step("inference()", [&] {
+    Impl& m = *impl_;
+    m.require("inference()", true);
+    LS_CHECK(outputs, "outputs must not be null");
+    const std::vector<ValueDesc>& declared = m.session->inputs();
+    if (inputs.size() != declared.size()) {
+      std::string list;
+      for (const ValueDesc& d : declared)
+        list += (list.empty() ? "" : ", ") + d.name + " " + dtype_name(d.dtype) + " " + shape_to_string(d.shape);
+      fail("the model has ", declared.size(), " input(s) (", list, "), got ", inputs.size(), " tensor(s)");
+    }
+    const DataFormat fmt = format == DataFormat::AsConfigured ? m.config.input_format : format;
+    std::vector<NamedTensor> model_inputs;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      model_inputs.push_back(
+          {declared[i].name, to_model_input(inputs[i], declared[i], static_cast<int>(i), m.config, fmt)});
+    std::vector<NamedTensor> results;
+    Status st = m.session->run(model_inputs, &results);
+    LS_CHECK(st, st.message());
+    m.last_inputs = std::move(model_inputs);
+    outputs->clear();
+    for (NamedTensor& r : results) outputs->push_back(std::move(r.tensor));
+  });
+}
+
+void Runtime::release() {
+  impl_->session.reset();  // the plan and weights first, then the rest of the state
+  *impl_ = Impl();
+}
+
+}  // namespace layerscope
