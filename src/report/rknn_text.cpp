@@ -88,11 +88,9 @@ std::string mib(int64_t bytes) {
   return fmt("%.2f KiB", b / 1024.0);
 }
 
-}  // namespace
-
-std::string format_perf_text(const PerfReport& r) {
+// The run this report measured: machine, runs, end-to-end latency and the profiler's cost.
+std::string measured_header(const PerfReport& r) {
   std::string out;
-  const size_t width = 246;
   out += fmt("Model: %s\n", r.model_path.c_str());
   if (r.roofs.measured)
     out += fmt("CPU: %d core(s) in use of %d; measured clock %.2f GHz, peak %.1f fp32 MACs/cycle/core, "
@@ -102,6 +100,11 @@ std::string format_perf_text(const PerfReport& r) {
   else
     out += fmt("CPU: %d thread(s); machine roofs not measured (run `layerscope machine`): Cycles, MacUsage and "
                "Bound print '\\'\n", r.threads);
+  if (!r.cores.empty()) {  // pinned runs only (SessionOptions::cores): the reference's core mask
+    out += "Pinned:";
+    for (size_t i = 0; i < r.cores.size(); ++i) out += fmt("%s worker %zu -> core %d", i ? "," : "", i, r.cores[i]);
+    out += "\n";
+  }
   out += fmt("Runs: %d timed (after %d warm-up), each with and without the profiler, interleaved. "
              "Time(us) is the median over runs.\n", r.runs, r.warmup);
   out += fmt("End-to-end latency, profiler off: median %.3f ms (min %.3f, max %.3f, p90 %.3f)\n", r.latency_ms.median,
@@ -110,11 +113,50 @@ std::string format_perf_text(const PerfReport& r) {
              r.profiled_latency_ms.median, r.profiled_latency_ms.min, r.profiled_latency_ms.max,
              r.profiled_latency_ms.p90);
   out += fmt("Profiling overhead: %+.1f%%\n", r.overhead_pct);
-  out += fmt("Layer sum / end-to-end: %.1f%%\n\n", r.layer_sum_ratio_pct);
+  out += fmt("Layer sum / end-to-end: %.1f%%\n", r.layer_sum_ratio_pct);
+  return out;
+}
 
+// A report imported from the reference tool's text: one board run, no end-to-end latency.
+std::string imported_header(const PerfReport& r) {
+  std::string out;
+  out += fmt("Model: %s\n", r.model_path.empty() ? "(not named by the imported report)" : r.model_path.c_str());
+  out += "Imported from: " + r.imported_from + "\n";
+  out += fmt("Target: the board's units, %d core(s) in the WorkLoad columns. Cycles are the board's DDR/NPU/Total "
+             "counters; Time(us) is the one run the reference tool measured (no statistics, no end-to-end latency).\n",
+             r.threads);
+  return out;
+}
+
+// Ranking time per unit (CPU, GPU, NPU) of one op type, from its layers' Target.
+struct UnitTimes {
+  double cpu = 0, gpu = 0, npu = 0;
+};
+UnitTimes unit_times(const PerfReport& r, const OpTypeRank& k) {
+  UnitTimes t;
+  bool other_units = false;
+  for (const LayerProfile& l : r.layers) {
+    if (l.op_type != k.op_type) continue;
+    if (l.target == "NPU") t.npu += l.time_us.median, other_units = true;
+    else if (l.target == "GPU") t.gpu += l.time_us.median, other_units = true;
+    else t.cpu += l.time_us.median;
+  }
+  if (!other_units) t = UnitTimes{k.total_us, 0, 0};  // all on the CPU: the ranking's own total
+  return t;
+}
+
+}  // namespace
+
+std::string format_perf_text(const PerfReport& r) {
+  std::string out;
+  const size_t width = 246;
+  out += r.imported_from.empty() ? measured_header(r) : imported_header(r);
+
+  out += '\n';
   out += rule(width) + centred("Network Layer Information Table", width) + rule(width);
   out += cell("ID", 5) + cell("OpType", kOpTypeWidth) + cell("DataType", 9) + cell("Target", 7) + cell("InputShape", 41) +
-         cell("OutputShape", 23) + cell("Cycles(Mem/Compute/Total)", 25) + cell("Time(us)", 13) +
+         cell("OutputShape", 23) +
+         cell(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", 25) + cell("Time(us)", 13) +
          cell("MacUsage(%)", 21) + cell(thread_header("WorkLoad", r.threads), 21) +
          cell("RW(KB)", 13) + cell("Kernel", kKernelWidth) + cell("Bound", 9) + "FullName\n";
   out += rule(width);
@@ -123,7 +165,7 @@ std::string format_perf_text(const PerfReport& r) {
     double kb = static_cast<double>(l.bytes_read + l.bytes_written) / 1024.0;
     total_kb += kb;
     std::string cycles = l.total_cycles > 0 ? fmt("%.0f/%.0f/%.0f", l.mem_cycles, l.compute_cycles, l.total_cycles)
-                                            : (r.roofs.measured ? "0/0/0" : "\\");
+                                            : (r.roofs.measured || !r.imported_from.empty() ? "0/0/0" : "\\");
     out += cell(std::to_string(l.id), 5) + cell(l.op_type, kOpTypeWidth) + cell(l.data_type, 9) + cell(l.target, 7) +
            cell(shapes_text(l.input_shapes, 41), 41) + cell(shapes_text(l.output_shapes, 23), 23) + cell(cycles, 25) +
            cell(fmt("%.0f", l.time_us.median), 13) + cell(per_thread(l.mac_usage_pct, "%.2f"), 21) +
@@ -142,14 +184,19 @@ std::string format_perf_text(const PerfReport& r) {
          cell("NPUTime(us)", 13) + cell("TotalTime(us)", 15) + "TimeRatio(%)\n";
   out += rule(rank_width);
   int calls = 0;
+  UnitTimes sum;
   for (const OpTypeRank& k : r.ranking) {
     calls += k.calls;
-    out += cell(k.op_type, 19) + cell(std::to_string(k.calls), 13) + cell(fmt("%.0f", k.total_us), 13) + cell("0", 13) +
-           cell("0", 13) + cell(fmt("%.0f", k.total_us), 15) + fmt("%.2f%%", k.ratio_pct) + "\n";
+    const UnitTimes t = unit_times(r, k);
+    sum.cpu += t.cpu, sum.gpu += t.gpu, sum.npu += t.npu;
+    out += cell(k.op_type, 19) + cell(std::to_string(k.calls), 13) + cell(fmt("%.0f", t.cpu), 13) +
+           cell(fmt("%.0f", t.gpu), 13) + cell(fmt("%.0f", t.npu), 13) + cell(fmt("%.0f", k.total_us), 15) +
+           fmt("%.2f%%", k.ratio_pct) + "\n";
   }
   out += rule(rank_width);
-  out += cell("Total", 19) + cell(std::to_string(calls), 13) + cell(fmt("%.0f", r.layer_sum_us), 13) + cell("0", 13) +
-         cell("0", 13) + cell(fmt("%.0f", r.layer_sum_us), 15) + "\n";
+  if (sum.gpu == 0 && sum.npu == 0) sum.cpu = r.layer_sum_us;  // all on the CPU: the report's own total
+  out += cell("Total", 19) + cell(std::to_string(calls), 13) + cell(fmt("%.0f", sum.cpu), 13) +
+         cell(fmt("%.0f", sum.gpu), 13) + cell(fmt("%.0f", sum.npu), 13) + cell(fmt("%.0f", r.layer_sum_us), 15) + "\n";
   out += rule(rank_width);
   return out;
 }

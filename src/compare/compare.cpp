@@ -1,0 +1,135 @@
+// compare_reports: pairs the layers (match.cpp), then puts every time side by side with its
+// range over runs and the noise verdict (the rule is stated in include/layerscope/compare.h).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "compare/match.h"
+#include "layerscope/compare.h"
+
+namespace layerscope {
+
+namespace {
+
+TimeRange range_of(const Stats& s) { return TimeRange{s.median, s.min, s.p90, s.count}; }
+
+TimeRange sum_of(const std::vector<const LayerProfile*>& layers, int runs) {
+  TimeRange r;
+  r.runs = runs;
+  for (const LayerProfile* l : layers) {
+    r.median_us += l->time_us.median;
+    r.low_us += l->time_us.min;
+    r.high_us += l->time_us.p90;
+  }
+  return r;
+}
+
+TimeChange change(const TimeRange& a, const TimeRange& b) {
+  TimeChange c;
+  c.a = a;
+  c.b = b;
+  c.change_us = b.median_us - a.median_us;
+  c.change_pct = a.median_us > 0 ? 100.0 * c.change_us / a.median_us : 0.0;
+  if (a.runs < 2 || b.runs < 2) c.verdict = "no spread";
+  else if (b.low_us > a.high_us) c.verdict = "slower";
+  else if (b.high_us < a.low_us) c.verdict = "faster";
+  else c.verdict = "within noise";
+  return c;
+}
+
+// The runs a report's layer statistics are over: a single-run report has no spread.
+int runs_of(const PerfReport& r) {
+  int runs = r.runs;
+  for (const LayerProfile& l : r.layers) runs = std::min(runs, l.time_us.count);
+  return runs;
+}
+
+ReportSide side(const PerfReport& r, const std::string& label) {
+  ReportSide s;
+  s.label = label;
+  s.runs = runs_of(r);
+  s.has_spread = s.runs >= 2;
+  s.layers = static_cast<int>(r.layers.size());
+  if (!r.imported_from.empty()) {
+    s.description = r.imported_from;
+  } else {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "layerscope, %d timed run%s, %d thread%s", r.runs, r.runs == 1 ? "" : "s", r.threads,
+                  r.threads == 1 ? "" : "s");
+    s.description = buf;
+    if (!r.model_path.empty()) s.description += ", " + r.model_path;
+  }
+  return s;
+}
+
+bool by_magnitude(const TimeChange& x, const TimeChange& y) { return std::fabs(x.change_us) > std::fabs(y.change_us); }
+
+}  // namespace
+
+Comparison compare_reports(const PerfReport& a, const PerfReport& b, const std::string& label_a,
+                           const std::string& label_b) {
+  Comparison c;
+  c.a = side(a, label_a);
+  c.b = side(b, label_b);
+
+  std::vector<const LayerProfile*> all_a, all_b;
+  for (const LayerProfile& l : a.layers) all_a.push_back(&l);
+  for (const LayerProfile& l : b.layers) all_b.push_back(&l);
+  c.layer_sum = change(sum_of(all_a, c.a.runs), sum_of(all_b, c.b.runs));
+  c.has_latency = a.latency_ms.count > 0 && b.latency_ms.count > 0;
+  if (c.has_latency) {
+    auto us = [](const Stats& s) { return TimeRange{s.median * 1e3, s.min * 1e3, s.p90 * 1e3, s.count}; };
+    c.latency = change(us(a.latency_ms), us(b.latency_ms));
+  }
+
+  for (const compare::LayerPair& p : compare::match_layers(a.layers, b.layers)) {
+    LayerChange lc;
+    const LayerProfile* la = p.a >= 0 ? &a.layers[p.a] : nullptr;
+    const LayerProfile* lb = p.b >= 0 ? &b.layers[p.b] : nullptr;
+    TimeRange ra{0, 0, 0, c.a.runs}, rb{0, 0, 0, c.b.runs};  // an absent layer takes no time
+    if (la) {
+      lc.id_a = la->id;
+      lc.op_type_a = la->op_type;
+      lc.name_a = la->source_names.empty() ? "" : la->source_names.front();
+      ra = range_of(la->time_us);
+    }
+    if (lb) {
+      lc.id_b = lb->id;
+      lc.op_type_b = lb->op_type;
+      lc.name_b = lb->source_names.empty() ? "" : lb->source_names.front();
+      rb = range_of(lb->time_us);
+    }
+    lc.match = p.how;
+    lc.time = change(ra, rb);
+    if (!la) lc.time.verdict = "added";
+    if (!lb) lc.time.verdict = "removed";
+    if (p.how == "name") c.matched_by_name++;
+    else if (p.how == "name prefix") c.matched_by_prefix++;
+    else if (p.how == "op + shapes") c.matched_by_shapes++;
+    else if (la) c.removed++;
+    else c.added++;
+    c.layers.push_back(std::move(lc));
+  }
+  std::stable_sort(c.layers.begin(), c.layers.end(),
+                   [](const LayerChange& x, const LayerChange& y) { return by_magnitude(x.time, y.time); });
+
+  std::map<std::string, std::pair<std::vector<const LayerProfile*>, std::vector<const LayerProfile*>>> by_type;
+  for (const LayerProfile* l : all_a) by_type[l->op_type].first.push_back(l);
+  for (const LayerProfile* l : all_b) by_type[l->op_type].second.push_back(l);
+  for (const auto& [type, layers] : by_type) {
+    OpTypeChange oc;
+    oc.op_type = type;
+    oc.calls_a = static_cast<int>(layers.first.size());
+    oc.calls_b = static_cast<int>(layers.second.size());
+    oc.time = change(sum_of(layers.first, c.a.runs), sum_of(layers.second, c.b.runs));
+    if (oc.calls_a == 0) oc.time.verdict = "added";
+    if (oc.calls_b == 0) oc.time.verdict = "removed";
+    c.op_types.push_back(std::move(oc));
+  }
+  std::stable_sort(c.op_types.begin(), c.op_types.end(),
+                   [](const OpTypeChange& x, const OpTypeChange& y) { return by_magnitude(x.time, y.time); });
+  return c;
+}
+
+}  // namespace layerscope

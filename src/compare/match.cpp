@@ -1,0 +1,102 @@
+#include "compare/match.h"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+namespace layerscope::compare {
+
+namespace {
+
+// Op type and every input/output shape: the identity of a layer when names do not help.
+std::string shape_key(const LayerProfile& l) {
+  std::string k = l.op_type + "|";
+  for (const auto& s : l.input_shapes) {
+    for (int64_t d : s) k += std::to_string(d) + ",";
+    k += ";";
+  }
+  k += "|";
+  for (const auto& s : l.output_shapes) {
+    for (int64_t d : s) k += std::to_string(d) + ",";
+    k += ";";
+  }
+  return k;
+}
+
+}  // namespace
+
+bool is_converter_suffix_of(const std::string& name, const std::string& longer) {
+  if (name.empty() || longer.size() < name.size() + 2 || longer.compare(0, name.size(), name) != 0) return false;
+  if (longer[name.size()] != '_') return false;
+  // A number after the '_' that stands alone or is followed by another '_' ("_1", "_1_rs") is
+  // the source model's own node numbering, so the layer comes from another node; a number
+  // glued to letters ("_2conv") is the converter's.
+  size_t digits = 0;
+  const size_t start = name.size() + 1;
+  while (start + digits < longer.size() && std::isdigit(static_cast<unsigned char>(longer[start + digits]))) ++digits;
+  return digits == 0 || (start + digits < longer.size() && longer[start + digits] != '_');
+}
+
+std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const std::vector<LayerProfile>& b) {
+  std::vector<int> a_to_b(a.size(), -1), b_to_a(b.size(), -1);
+  std::vector<std::string> how(a.size());
+  auto pair_up = [&](size_t i, size_t j, const char* why) {
+    a_to_b[i] = static_cast<int>(j);
+    b_to_a[j] = static_cast<int>(i);
+    how[i] = why;
+  };
+
+  // 1. A shared original node name; B's first layer carrying a name wins.
+  std::unordered_map<std::string, size_t> b_by_name;
+  for (size_t j = 0; j < b.size(); ++j)
+    for (const std::string& n : b[j].source_names) b_by_name.emplace(n, j);
+  for (size_t i = 0; i < a.size(); ++i)
+    for (const std::string& n : a[i].source_names) {
+      auto it = b_by_name.find(n);
+      if (it != b_by_name.end() && b_to_a[it->second] < 0) {
+        pair_up(i, it->second, "name");
+        break;
+      }
+    }
+
+  // 2. One name is the other plus a converter suffix; the longest common prefix pairs first.
+  std::vector<std::tuple<size_t, size_t, size_t>> candidates;  // (prefix length, i, j)
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a_to_b[i] >= 0) continue;
+    for (size_t j = 0; j < b.size(); ++j) {
+      if (b_to_a[j] >= 0) continue;
+      for (const std::string& na : a[i].source_names)
+        for (const std::string& nb : b[j].source_names) {
+          if (is_converter_suffix_of(na, nb)) candidates.emplace_back(na.size(), i, j);
+          else if (is_converter_suffix_of(nb, na)) candidates.emplace_back(nb.size(), i, j);
+        }
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& x, const auto& y) { return std::get<0>(x) > std::get<0>(y); });
+  for (const auto& [len, i, j] : candidates)
+    if (a_to_b[i] < 0 && b_to_a[j] < 0) pair_up(i, j, "name prefix");
+
+  // 3. Same op type and shapes, paired in execution order.
+  std::map<std::string, std::deque<size_t>> b_by_shape;
+  for (size_t j = 0; j < b.size(); ++j)
+    if (b_to_a[j] < 0) b_by_shape[shape_key(b[j])].push_back(j);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a_to_b[i] >= 0) continue;
+    auto it = b_by_shape.find(shape_key(a[i]));
+    if (it == b_by_shape.end() || it->second.empty()) continue;
+    pair_up(i, it->second.front(), "op + shapes");
+    it->second.pop_front();
+  }
+
+  std::vector<LayerPair> out;
+  for (size_t i = 0; i < a.size(); ++i) out.push_back({static_cast<int>(i), a_to_b[i], how[i]});
+  for (size_t j = 0; j < b.size(); ++j)
+    if (b_to_a[j] < 0) out.push_back({-1, static_cast<int>(j), ""});
+  return out;
+}
+
+}  // namespace layerscope::compare

@@ -1,0 +1,238 @@
+#include "report/json_reader.h"
+
+#include <cmath>
+
+#include "ir/error.h"
+#include "layerscope/report.h"
+#include "report/json_writer.h"
+
+namespace layerscope {
+
+namespace {
+
+const char* type_name(const JsonValue& v) {
+  switch (v.type()) {
+    case JsonValue::Type::Null: return "null";
+    case JsonValue::Type::Bool: return "a boolean";
+    case JsonValue::Type::Number: return "a number";
+    case JsonValue::Type::String: return "a string";
+    case JsonValue::Type::Array: return "an array";
+    case JsonValue::Type::Object: return "an object";
+  }
+  return "?";
+}
+
+// One JSON object being read, with its path for error messages.
+class Obj {
+ public:
+  Obj(const JsonValue& v, std::string path, const std::string& source) : v_(v), path_(std::move(path)), source_(source) {
+    if (!v.is_object()) fail(source_, ": ", path_.empty() ? "the document" : path_, ": expected an object, got ", type_name(v));
+  }
+
+  std::string at(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+  [[noreturn]] void wrong(const char* key, const char* expected, const JsonValue& got) const {
+    fail(source_, ": ", at(key), ": expected ", expected, ", got ", type_name(got));
+  }
+  const JsonValue* opt(const char* key) const { return v_.find(key); }
+  const JsonValue& req(const char* key) const {
+    const JsonValue* m = v_.find(key);
+    if (!m) fail(source_, ": ", at(key), ": missing (required field)");
+    return *m;
+  }
+
+  // Numbers: null stands for "unknown" (roofline cycles) or a non-finite value; read as 0.
+  double number(const char* key, double dflt = 0) const {
+    const JsonValue* m = opt(key);
+    if (!m || m->is_null()) return dflt;
+    if (!m->is_number()) wrong(key, "a number", *m);
+    return m->as_number();
+  }
+  int64_t integer(const char* key, int64_t dflt = 0) const {
+    const JsonValue* m = opt(key);
+    if (!m) return dflt;
+    int64_t v = 0;
+    if (!m->as_int64(&v)) wrong(key, "an integer", *m);
+    return v;
+  }
+  int int32(const char* key, int dflt = 0) const { return static_cast<int>(integer(key, dflt)); }
+  std::string string(const char* key, bool allow_null = false) const {
+    const JsonValue* m = opt(key);
+    if (!m || (allow_null && m->is_null())) return "";
+    if (!m->is_string()) wrong(key, "a string", *m);
+    return m->as_string();
+  }
+  bool boolean(const char* key) const {
+    const JsonValue* m = opt(key);
+    if (!m) return false;
+    if (!m->is_bool()) wrong(key, "true or false", *m);
+    return m->as_bool();
+  }
+  const std::vector<JsonValue>& array(const char* key, bool required = false) const {
+    static const std::vector<JsonValue> kEmpty;
+    const JsonValue* m = required ? &req(key) : opt(key);
+    if (!m) return kEmpty;
+    if (!m->is_array()) wrong(key, "an array", *m);
+    return m->as_array();
+  }
+  Obj child(const char* key) const { return Obj(req(key), at(key), source_); }
+  bool has(const char* key) const { return opt(key) != nullptr; }
+
+  template <typename T, typename F>
+  std::vector<T> list(const char* key, const char* expected, F convert) const {
+    std::vector<T> out;
+    const auto& items = array(key);
+    for (size_t i = 0; i < items.size(); ++i) {
+      T v;
+      if (!convert(items[i], &v))
+        fail(source_, ": ", at(key), "[", i, "]: expected ", expected, ", got ", type_name(items[i]));
+      out.push_back(v);
+    }
+    return out;
+  }
+  std::vector<double> numbers(const char* key) const {
+    return list<double>(key, "a number", [](const JsonValue& v, double* out) {
+      *out = v.is_null() ? NAN : v.as_number();
+      return v.is_number() || v.is_null();
+    });
+  }
+  std::vector<std::string> strings(const char* key) const {
+    return list<std::string>(key, "a string", [](const JsonValue& v, std::string* out) {
+      *out = v.as_string();
+      return v.is_string();
+    });
+  }
+  std::vector<int64_t> integers(const JsonValue& arr, const std::string& where) const {
+    std::vector<int64_t> out;
+    if (!arr.is_array()) fail(source_, ": ", where, ": expected an array of integers, got ", type_name(arr));
+    for (const JsonValue& v : arr.as_array()) {
+      int64_t d = 0;
+      if (!v.as_int64(&d)) fail(source_, ": ", where, ": expected integers, got ", type_name(v));
+      out.push_back(d);
+    }
+    return out;
+  }
+  std::vector<std::vector<int64_t>> shapes(const char* key) const {
+    std::vector<std::vector<int64_t>> out;
+    const auto& items = array(key);
+    for (size_t i = 0; i < items.size(); ++i) out.push_back(integers(items[i], at(key) + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  Obj element(const JsonValue& v, const char* key, size_t i) const {
+    return Obj(v, at(key) + "[" + std::to_string(i) + "]", source_);
+  }
+
+ private:
+  const JsonValue& v_;
+  std::string path_;
+  const std::string& source_;
+};
+
+Stats read_stats(const Obj& o) {
+  Stats s;
+  s.median = o.number("median");
+  s.min = o.number("min");
+  s.max = o.number("max");
+  s.p90 = o.number("p90");
+  s.mean = o.number("mean");
+  s.count = o.int32("count");
+  return s;
+}
+
+LayerProfile read_layer(const Obj& o) {
+  LayerProfile l;
+  l.id = o.int32("id");
+  l.op_type = o.string("op_type");
+  l.data_type = o.string("data_type");
+  l.target = o.has("target") ? o.string("target") : "CPU";
+  l.input_shapes = o.shapes("input_shapes");
+  l.output_shapes = o.shapes("output_shapes");
+  l.kernel = o.string("kernel");
+  l.source_names = o.strings("source_names");
+  l.macs = o.number("macs");
+  l.other_ops = o.number("other_ops");
+  l.bytes_read = o.integer("bytes_read");
+  l.bytes_written = o.integer("bytes_written");
+  l.time_us = read_stats(o.child("time_us"));
+  l.workload = o.numbers("workload");
+  l.mem_cycles = o.number("mem_cycles");
+  l.compute_cycles = o.number("compute_cycles");
+  l.total_cycles = o.number("total_cycles");
+  l.mac_usage_pct = o.numbers("mac_usage_pct");
+  l.bound = o.string("bound", /*allow_null=*/true);
+  l.live_activation_bytes = o.integer("live_activation_bytes");
+  return l;
+}
+
+}  // namespace
+
+bool looks_like_json(std::string_view text) {
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    return c == '{';
+  }
+  return false;
+}
+
+PerfReport parse_perf_json(std::string_view text, const std::string& source) {
+  JsonValue doc;
+  std::string err;
+  if (!parse_json(text, &doc, &err)) fail(source, ": not valid JSON (", err, ")");
+  const Obj o(doc, "", source);
+  const std::string schema = o.string("schema");
+  if (schema != "layerscope.perf")
+    fail(source, ": not a layerscope performance report (schema '", schema, "', expected 'layerscope.perf')");
+  const int64_t version = o.integer("schema_version");
+  if (version < 1 || version > kPerfSchemaVersion)
+    fail(source, ": schema_version ", version, " is not one this layerscope reads (1 to ", kPerfSchemaVersion,
+         "); a newer layerscope wrote it");
+
+  PerfReport r;
+  r.model_path = o.string("model_path");
+  r.imported_from = o.string("imported_from");
+  r.threads = o.int32("threads");
+  if (o.has("cores"))
+    for (int64_t c : o.integers(*o.opt("cores"), o.at("cores"))) r.cores.push_back(static_cast<int>(c));
+  r.warmup = o.int32("warmup");
+  r.runs = o.int32("runs");
+  if (o.has("roofs")) {
+    const Obj f = o.child("roofs");
+    r.roofs.measured = f.boolean("measured");
+    r.roofs.cpu_model = f.string("cpu_model");
+    r.roofs.clock_ghz = f.number("clock_ghz");
+    r.roofs.macs_per_cycle_per_core = f.number("macs_per_cycle_per_core");
+    r.roofs.bandwidth_gbs_one_core = f.number("bandwidth_gbs_one_core");
+    r.roofs.bandwidth_gbs_all_cores = f.number("bandwidth_gbs_all_cores");
+    r.roofs.cores = f.int32("cores");
+  }
+  if (o.has("latency_ms")) r.latency_ms = read_stats(o.child("latency_ms"));
+  if (o.has("profiled_latency_ms")) r.profiled_latency_ms = read_stats(o.child("profiled_latency_ms"));
+  r.overhead_pct = o.number("overhead_pct");
+  r.layer_sum_us = o.number("layer_sum_us");
+  r.layer_sum_ratio_pct = o.number("layer_sum_ratio_pct");
+
+  const auto& layers = o.array("layers", /*required=*/true);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Obj l = o.element(layers[i], "layers", i);
+    l.req("id");
+    l.req("op_type");
+    l.req("time_us");
+    r.layers.push_back(read_layer(l));
+  }
+  const auto& ranking = o.array("ranking");
+  for (size_t i = 0; i < ranking.size(); ++i) {
+    const Obj k = o.element(ranking[i], "ranking", i);
+    r.ranking.push_back({k.string("op_type"), k.int32("calls"), k.number("total_us"), k.number("ratio_pct")});
+  }
+  if (o.has("memory")) {
+    const Obj m = o.child("memory");
+    r.memory.weight_bytes = m.integer("weight_bytes");
+    r.memory.internal_bytes = m.integer("internal_bytes");
+    r.memory.other_bytes = m.integer("other_bytes");
+    r.memory.total_bytes = m.integer("total_bytes");
+    r.memory.model_file_bytes = m.integer("model_file_bytes");
+    r.memory.naive_activation_bytes = m.integer("naive_activation_bytes");
+  }
+  return r;
+}
+
+}  // namespace layerscope
