@@ -5,6 +5,7 @@ namespace layerscope {
 
 Roofs roofs_from_machine(const MachineInfo& m) {
   Roofs r;
+  r.cpu_model = m.model_name;
   r.clock_ghz = m.clock_ghz;
   r.macs_per_cycle_per_core = m.fp32_macs_per_cycle;
   r.bandwidth_gbs_one_core = roof_bandwidth_gbs(m, 1);

@@ -2,7 +2,7 @@
 // ui.perfetto.dev). It shows one synthetic "median run": layers laid end to end in execution
 // order, each lasting its median time, so the picture matches the text report's Time(us).
 //
-// Worker tracks: the recorder knows each thread's share of a layer's CPU time, not when the
+// Worker tracks: the recorder knows each thread's share of a layer's work, not when the
 // thread was busy. Assuming the busiest thread worked for the whole layer, thread t was busy
 //   dur_t = median * share_t / max_share
 // so a balanced layer fills every worker track and an imbalanced one leaves visible gaps.
@@ -144,7 +144,7 @@ std::string perf_chrome_trace(const PerfReport& r) {
   w.field("overhead_pct", r.overhead_pct);
   w.field("layer_sum_us", r.layer_sum_us).field("layer_sum_ratio_pct", r.layer_sum_ratio_pct);
   w.field("note", "one synthetic run: layers end to end at their median times; worker spans = median x "
-                  "(thread's share of the layer's CPU time / largest share)");
+                  "(thread's share of the layer's work / largest share)");
   w.end_object();
 
   w.end_object();

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "layerscope/findings.h"
 #include "layerscope/report.h"
 #include "report/json_writer.h"
 
@@ -75,11 +76,14 @@ std::string perf_report_json(const PerfReport& r) {
   JsonWriter w;
   w.begin_object();
   w.field("schema", "layerscope.perf").field("schema_version", kPerfSchemaVersion);
-  w.field("model_path", r.model_path).field("threads", r.threads);
+  w.field("model_path", r.model_path).field("imported_from", r.imported_from).field("threads", r.threads);
+  w.key("cores");
+  write_list(w, r.cores);
   w.field("warmup", r.warmup).field("runs", r.runs);
 
   w.key("roofs").begin_object();
-  w.field("measured", r.roofs.measured).field("clock_ghz", r.roofs.clock_ghz);
+  w.field("measured", r.roofs.measured).field("cpu_model", r.roofs.cpu_model);
+  w.field("clock_ghz", r.roofs.clock_ghz);
   w.field("macs_per_cycle_per_core", r.roofs.macs_per_cycle_per_core);
   w.field("bandwidth_gbs_one_core", r.roofs.bandwidth_gbs_one_core);
   w.field("bandwidth_gbs_all_cores", r.roofs.bandwidth_gbs_all_cores);
@@ -95,7 +99,9 @@ std::string perf_report_json(const PerfReport& r) {
   w.field("layer_sum_ratio_pct", r.layer_sum_ratio_pct);
 
   w.key("layers").begin_array();
-  for (const LayerProfile& l : r.layers) write_layer(w, l, r.roofs.measured);
+  // Cycles are known from measured roofs, or from the board's counters in an imported report.
+  const bool cycles_known = r.roofs.measured || !r.imported_from.empty();
+  for (const LayerProfile& l : r.layers) write_layer(w, l, cycles_known);
   w.end_array();
 
   w.key("ranking").begin_array();
@@ -113,6 +119,18 @@ std::string perf_report_json(const PerfReport& r) {
   w.field("other_bytes", m.other_bytes).field("total_bytes", m.total_bytes);
   w.field("model_file_bytes", m.model_file_bytes).field("naive_activation_bytes", m.naive_activation_bytes);
   w.end_object();
+
+  // Derived from the fields above (find_findings); written for readers of the file alone.
+  w.key("findings").begin_array();
+  for (const Finding& f : find_findings(r)) {
+    w.begin_object();
+    w.field("kind", f.kind).field("severity", f.severity).field("title", f.title).field("detail", f.detail);
+    w.field("time_share_pct", f.time_share_pct);
+    w.key("layer_ids");
+    write_list(w, f.layer_ids);
+    w.end_object();
+  }
+  w.end_array();
 
   w.end_object();
   return w.str() + "\n";

@@ -1,4 +1,4 @@
-// write_perf_reports: the four report files, all or nothing.
+// write_perf_reports: the five report files, all or nothing.
 // Phase 1 writes every file's content to its own temporary in DIR (created O_EXCL, so two
 // concurrent writers never share one) and fsyncs it; phase 2 renames the temporaries over the
 // final names. rename() within one directory is atomic, so a reader sees either the old file
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "layerscope/findings.h"
 #include "layerscope/report.h"
 
 namespace layerscope {
@@ -81,7 +82,8 @@ Status write_perf_reports(const PerfReport& report, const std::string& dir, cons
 
   std::vector<std::string> contents;
   try {
-    contents = {text, perf_report_json(report), perf_layers_csv(report), perf_chrome_trace(report)};
+    contents = {text, perf_report_json(report), perf_layers_csv(report), perf_chrome_trace(report),
+                perf_report_html(report, find_findings(report))};
   } catch (const std::exception& e) {
     return Status::error(std::string("cannot format reports: ") + e.what());
   }

@@ -458,7 +458,8 @@ TEST(WritePerfReports, WritesAllFourAndNoTemporaries) {
   tmp.write("perf.json", "old");
   Status st = write_perf_reports(r, tmp.path().string(), "the text report\n");
   ASSERT_TRUE(st) << st.message();
-  EXPECT_EQ(listing(tmp.path()), (std::vector<std::string>{"layers.csv", "perf.json", "perf.txt", "trace.json"}));
+  EXPECT_EQ(listing(tmp.path()),
+            (std::vector<std::string>{"layers.csv", "perf.json", "perf.txt", "report.html", "trace.json"}));
   EXPECT_EQ(read_file(tmp.path() / "perf.txt"), "the text report\n");
   EXPECT_EQ(read_file(tmp.path() / "perf.json"), perf_report_json(r));
   EXPECT_EQ(read_file(tmp.path() / "layers.csv"), perf_layers_csv(r));

@@ -1,0 +1,199 @@
+// report.html: the Network Layer Information Table and the Operator Time Consuming Ranking
+// Table, as plain HTML. Sortable cells carry their raw number in data-v (the page script sorts
+// on it, so "1,161" and "\" sort correctly); an empty data-v means unknown and sorts last.
+#include <algorithm>
+#include <string>
+
+#include "report/html_parts.h"
+
+namespace layerscope::html {
+
+namespace {
+
+std::string th(const char* key, const char* type, const std::string& label, const char* title) {
+  return std::string("<th data-key=\"") + key + "\" data-type=\"" + type + "\"" +
+         (std::string(type) == "num" ? " class=\"num\"" : "") + " title=\"" + title +
+         "\" tabindex=\"0\" aria-sort=\"none\">" + label + "</th>";
+}
+
+// A numeric cell: shown text, raw sort value ("" = unknown), optional tooltip.
+std::string num_td(const std::string& text, const std::string& value, const std::string& title = "") {
+  std::string out = "<td class=\"num\" data-v=\"" + value + "\"";
+  if (!title.empty()) out += " title=\"" + escape(title) + "\"";
+  return out + ">" + escape(text) + "</td>";
+}
+
+std::string text_td(const std::string& text, const char* cls = nullptr) {
+  std::string out = "<td";
+  if (cls) out += std::string(" class=\"") + cls + "\"";
+  return out + " title=\"" + escape(text) + "\">" + escape(text) + "</td>";
+}
+
+std::string op_chip(const std::string& op) {
+  return "<span class=\"op-chip\" data-op=\"" + escape(op) + "\">" + escape(op) + "</span>";
+}
+
+std::string per_thread(const std::vector<double>& values, const char* format) {
+  if (values.empty()) return "\\";
+  std::string s;
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? "/" : "") + fmt(format, values[i]);
+  return s;
+}
+
+double mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0 : sum / static_cast<double>(values.size());
+}
+
+std::string layer_row(const LayerProfile& l, const PerfReport& r) {
+  // Cycles are known from measured roofs, or from the board's counters in an imported report.
+  const bool cycles = r.roofs.measured || !r.imported_from.empty();
+  const double share = r.layer_sum_us > 0 ? 100.0 * l.time_us.median / r.layer_sum_us : 0;
+  std::vector<double> workload_pct;
+  double max_share = 0;
+  for (double w : l.workload) {
+    workload_pct.push_back(100.0 * w);
+    max_share = std::max(max_share, w);
+  }
+  const int64_t rw = l.bytes_read + l.bytes_written;
+  std::string row = "<tr id=\"layer-" + std::to_string(l.id) + "\" data-op=\"" + escape(l.op_type) + "\">";
+  row += num_td(std::to_string(l.id), std::to_string(l.id));
+  row += "<td data-v=\"" + escape(l.op_type) + "\">" + op_chip(l.op_type) + "</td>";
+  row += text_td(l.data_type);
+  row += text_td(l.target);
+  row += text_td(shapes_text(l.input_shapes), "shape");
+  row += text_td(shapes_text(l.output_shapes), "shape");
+  row += cycles ? num_td(fmt("%.0f/%.0f/%.0f", l.mem_cycles, l.compute_cycles, l.total_cycles),
+                         fmt("%.17g", l.total_cycles), "sorted by Total")
+                : num_td("\\", "");
+  row += num_td(micros(l.time_us.median), fmt("%.17g", l.time_us.median),
+                "median " + micros(l.time_us.median) + " us; min " + micros(l.time_us.min) + ", p90 " +
+                    micros(l.time_us.p90) + ", max " + micros(l.time_us.max) + " over " +
+                    std::to_string(l.time_us.count) + " runs");
+  row += num_td(fmt("%.2f", share), fmt("%.17g", share));
+  row += l.mac_usage_pct.empty() ? num_td("\\", "")
+                                 : num_td(per_thread(l.mac_usage_pct, "%.2f"), fmt("%.17g", mean_of(l.mac_usage_pct)),
+                                          "sorted by the mean over threads");
+  row += num_td(per_thread(workload_pct, "%.1f%%"), l.workload.empty() ? "" : fmt("%.17g", 100.0 * max_share),
+                "sorted by the busiest thread's share");
+  row += num_td(fmt("%.0f", static_cast<double>(rw) / 1024.0), std::to_string(rw),
+                std::to_string(l.bytes_read) + " B read, " + std::to_string(l.bytes_written) + " B written");
+  row += num_td(fmt("%.0f", static_cast<double>(l.live_activation_bytes) / 1024.0),
+                std::to_string(l.live_activation_bytes));
+  const bool fallback = l.kernel.rfind("ref", 0) == 0;
+  row += text_td(l.kernel, fallback ? "kernel fallback" : "kernel");
+  row += "<td data-v=\"" + escape(l.bound) + "\">" +
+         (l.bound.empty() ? std::string("<span class=\"muted\">\\</span>")
+                          : "<span class=\"bound bound-" + escape(l.bound) + "\">" + escape(l.bound) + "</span>") +
+         "</td>";
+  row += text_td(full_name(l), "name");
+  return row + "</tr>\n";
+}
+
+std::string filter_box(const char* table_id, const char* placeholder, const std::string& noun, size_t count) {
+  return std::string("<div class=\"table-tools\"><input type=\"search\" class=\"filter\" data-filter-for=\"") +
+         table_id + "\" placeholder=\"" + placeholder + "\" aria-label=\"" + placeholder +
+         "\"><span class=\"count\" data-count-for=\"" + table_id + "\" data-noun=\"" + noun + "\">" +
+         std::to_string(count) + " " + noun + "</span><span class=\"hint\">Click a column header to sort; "
+         "the filter keeps rows containing every word.</span></div>\n";
+}
+
+}  // namespace
+
+std::string layer_table_section(const PerfReport& r) {
+  size_t threads = 0;
+  for (const LayerProfile& l : r.layers) threads = std::max(threads, l.workload.size());
+  std::string workload_label = "WorkLoad(";
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) workload_label += (i ? "/" : "") + std::to_string(i);
+  workload_label += ")";
+
+  std::string out = "<section id=\"layers\">\n<h2>Network Layer Information Table</h2>\n";
+  out += filter_box("layer-table", "Filter layers: op type, name, kernel, bound, shape", "layers", r.layers.size());
+  out += "<div class=\"table-wrap\"><table id=\"layer-table\" class=\"data\" data-table=\"layers\">\n<thead><tr>";
+  out += th("id", "num", "ID", "execution order");
+  out += th("op", "text", "OpType", "operator as executed (after fusion)");
+  out += th("dtype", "text", "DataType", "precision the layer ran in");
+  out += th("target", "text", "Target", "device that ran it");
+  out += th("in", "text", "InputShape", "every input, weights included");
+  out += th("out", "text", "OutputShape", "every output");
+  out += th("cycles", "num", "Cycles(Mem/Compute/Total)", "roofline lower bound at the measured roofs");
+  out += th("time", "num", "Time(&micro;s)", "median over the profiled runs");
+  out += th("share", "num", "Share(%)", "of the sum of the layers' medians");
+  out += th("mac", "num", "MacUsage(%)", "achieved MACs / one core's peak, per thread");
+  out += th("workload", "num", workload_label, "each worker thread's share of the layer's work");
+  out += th("rw", "num", "RW(KB)", "bytes read + written, / 1024");
+  out += th("live", "num", "LiveAct(KB)", "activations alive while the layer runs, / 1024");
+  out += th("kernel", "text", "Kernel", "implementation that ran; ref = generic fallback");
+  out += th("bound", "text", "Bound", "the roof that dominates the cycles");
+  out += th("name", "text", "FullName", "op type : original ONNX node names");
+  out += "</tr></thead>\n<tbody>\n";
+  for (const LayerProfile& l : r.layers) out += layer_row(l, r);
+  out += "</tbody>\n<tfoot><tr><th colspan=\"7\">Total Operator Elapsed Per Frame Time(&micro;s)</th>";
+  out += "<td class=\"num\">" + micros(r.layer_sum_us) + "</td><td colspan=\"9\"></td></tr></tfoot>\n";
+  return out + "</table></div>\n</section>\n";
+}
+
+std::string optype_table_section(const PerfReport& r) {
+  std::string out = "<section id=\"optypes\">\n<h2>Operator Time Consuming Ranking Table</h2>\n";
+  out += filter_box("optype-table", "Filter op types", "op types", r.ranking.size());
+  out += "<div class=\"table-wrap\"><table id=\"optype-table\" class=\"data\" data-table=\"optypes\">\n<thead><tr>";
+  out += th("op", "text", "OpType", "operator as executed");
+  out += th("calls", "num", "CallNumber", "layers of this type");
+  out += th("total", "num", "TotalTime(&micro;s)", "sum of the layers' medians");
+  out += th("mean", "num", "PerCall(&micro;s)", "total / calls");
+  out += th("ratio", "num", "TimeRatio(%)", "of the sum of all layers' medians");
+  out += "</tr></thead>\n<tbody>\n";
+  int calls = 0;
+  for (const OpTypeRank& k : r.ranking) {
+    calls += k.calls;
+    const double per_call = k.calls > 0 ? k.total_us / k.calls : 0;
+    out += "<tr data-op=\"" + escape(k.op_type) + "\"><td data-v=\"" + escape(k.op_type) + "\">" + op_chip(k.op_type) +
+           "</td>";
+    out += num_td(std::to_string(k.calls), std::to_string(k.calls));
+    out += num_td(micros(k.total_us), fmt("%.17g", k.total_us));
+    out += num_td(micros(per_call), fmt("%.17g", per_call));
+    out += "<td class=\"num ratio\" data-v=\"" + fmt("%.17g", k.ratio_pct) + "\"><span class=\"ratio-bar\" data-op=\"" +
+           escape(k.op_type) + "\" style=\"width:" + fmt("%.2f", std::clamp(k.ratio_pct, 0.0, 100.0)) +
+           "%\"></span><span class=\"ratio-text\">" + fmt("%.2f%%", k.ratio_pct) + "</span></td></tr>\n";
+  }
+  out += "</tbody>\n<tfoot><tr><th>Total</th><td class=\"num\">" + std::to_string(calls) + "</td><td class=\"num\">" +
+         micros(r.layer_sum_us) + "</td><td></td><td></td></tr></tfoot>\n";
+  return out + "</table></div>\n</section>\n";
+}
+
+std::string findings_section(const PerfReport& r, const std::vector<Finding>& findings) {
+  std::string out = "<section id=\"findings\">\n<h2>Findings</h2>\n";
+  if (findings.empty())
+    return out + "<p class=\"muted\" id=\"no-findings\">No findings: no rule flagged anything in this report.</p>\n"
+                 "</section>\n";
+  out += "<ol class=\"findings\">\n";
+  for (const Finding& f : findings) {
+    const std::string severity = f.severity.empty() ? "info" : f.severity;
+    out += "<li class=\"finding sev-" + escape(severity) + "\" data-kind=\"" + escape(f.kind) + "\">\n";
+    out += "<div class=\"finding-head\"><span class=\"severity\">" + escape(severity) +
+           "</span><span class=\"finding-title\">" + escape(f.title) + "</span>";
+    if (f.time_share_pct > 0)
+      out += "<span class=\"finding-share\">" + fmt("%.1f%%", f.time_share_pct) + " of layer time</span>";
+    out += "</div>\n<p class=\"finding-detail\">" + escape(f.detail) + "</p>\n";
+    if (!f.layer_ids.empty()) {
+      out += "<div class=\"finding-layers\"><span class=\"muted\">" + std::to_string(f.layer_ids.size()) +
+             " layer(s):</span> ";
+      for (int id : f.layer_ids) {
+        auto it = std::find_if(r.layers.begin(), r.layers.end(), [id](const LayerProfile& l) { return l.id == id; });
+        if (it == r.layers.end()) {
+          out += "<span class=\"layer-link missing\">#" + std::to_string(id) + "</span> ";
+          continue;
+        }
+        out += "<a class=\"layer-link\" href=\"#layer-" + std::to_string(id) + "\" data-op=\"" + escape(it->op_type) +
+               "\" title=\"" + escape(full_name(*it)) + "\">#" + std::to_string(id) + " " + escape(it->op_type) +
+               "</a> ";
+      }
+      out += "</div>\n";
+    }
+    out += "</li>\n";
+  }
+  return out + "</ol>\n</section>\n";
+}
+
+}  // namespace layerscope::html
