@@ -3,6 +3,7 @@
 // column header sorts its table (numbers by value, text alphabetically; again to reverse).
 #include "compare/compare_internal.h"
 #include "layerscope/compare.h"
+#include "report/html_parts.h"
 
 namespace layerscope {
 
@@ -10,20 +11,7 @@ namespace {
 
 using compare::fmt;
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return html::escape(s); }
 
 std::string num_cell(double v, const std::string& text) { return "<td class=\"n\" data-v=\"" + fmt("%.17g", v) + "\">" + text + "</td>"; }
 std::string text_cell(const std::string& s) { return "<td>" + esc(s) + "</td>"; }

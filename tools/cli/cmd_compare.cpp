@@ -55,15 +55,9 @@ int cmd_compare(int argc, char** argv) {
   const Comparison c = compare_reports(a, b, path_a, path_b);
   const std::string text = format_comparison_text(c);
   std::fputs(text.c_str(), stdout);
-  if (args.has("out")) {
-    std::filesystem::path dir = args.get("out");
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return report_error(Status::error("cannot create output folder '" + dir.string() + "': " + ec.message()));
-    st = write_comparison_files(c, dir.string(), text);
-    if (!st) return report_error(st);
-    for (const char* name : kCompareFiles) std::fprintf(stderr, "wrote %s\n", (dir / name).string().c_str());
-  }
+  if (args.has("out"))
+    return write_out_dir(args.get("out"), kCompareFiles,
+                         [&](const std::string& dir) { return write_comparison_files(c, dir, text); });
   return kExitOk;
 }
 

@@ -81,15 +81,9 @@ int cmd_perf(int argc, char** argv) {
   std::string text = format_perf_text(report) + "\n" + format_findings_text(find_findings(report)) + "\n" +
                      format_memory_text(report.memory);
   std::fputs(text.c_str(), stdout);
-  if (args.has("out")) {
-    std::filesystem::path dir = args.get("out");
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return report_error(Status::error("cannot create output folder '" + dir.string() + "': " + ec.message()));
-    st = write_perf_reports(report, dir.string(), text);
-    if (!st) return report_error(st);
-    for (const char* name : kPerfReportFiles) std::fprintf(stderr, "wrote %s\n", (dir / name).string().c_str());
-  }
+  if (args.has("out"))
+    return write_out_dir(args.get("out"), kPerfReportFiles,
+                         [&](const std::string& dir) { return write_perf_reports(report, dir, text); });
   return kExitOk;
 }
 

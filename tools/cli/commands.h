@@ -1,6 +1,10 @@
 // The CLI's subcommands. Each returns the process exit code (see README.md and --help):
 //   0 ok, 1 the model/input could not be processed, 2 usage error.
 #pragma once
+#include <functional>
+#include <span>
+#include <string>
+
 #include "layerscope/machine.h"
 #include "layerscope/status.h"
 
@@ -20,6 +24,11 @@ int cmd_compare(int argc, char** argv);
 
 // Prints "error: <message>" on stderr and returns kExitFailure.
 int report_error(const Status& st);
+
+// For --out DIR: creates DIR, calls write(DIR) (which writes every file or none) and lists the
+// written `files` on stderr. Returns the exit code.
+int write_out_dir(const std::string& dir, std::span<const char* const> files,
+                  const std::function<Status(const std::string&)>& write);
 
 // load_or_calibrate() with a notice (and a ticking progress line on a terminal) when it has to
 // calibrate, which takes seconds.

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include "args.h"
@@ -12,6 +13,17 @@ namespace layerscope::cli {
 int report_error(const Status& st) {
   std::fprintf(stderr, "error: %s\n", st.message().c_str());
   return kExitFailure;
+}
+
+int write_out_dir(const std::string& dir, std::span<const char* const> files,
+                  const std::function<Status(const std::string&)>& write) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return report_error(Status::error("cannot create output folder '" + dir + "': " + ec.message()));
+  Status st = write(dir);
+  if (!st) return report_error(st);
+  for (const char* name : files) std::fprintf(stderr, "wrote %s\n", (std::filesystem::path(dir) / name).string().c_str());
+  return kExitOk;
 }
 
 namespace {
