@@ -168,3 +168,25 @@ TEST(FusedTransformerOps, InferenceRejectsMismatchedShapesWithAClearMessage) {
 
 }  // namespace
 }  // namespace layerscope
+
+namespace layerscope {
+namespace {
+
+// SDPAttention's cost by hand: Q [1,2,5,4], K [1,2,7,4] (not transposed), V [1,2,7,3].
+// MACs = B*H*Lq*Lk*(D + Dv) = 2*5*7*(4+3) = 490 (QK^T then PV); bytes read = Q+K+V, written = O;
+// the 5x7 score matrix per head is never counted as traffic (it stays in cache).
+TEST(FusedTransformerOps, AttentionCostIsBothMatMulsAndNoScoreTraffic) {
+  const OpDef* def = Registry::builtin().find_op(kFusedTransformerDomain, "SDPAttention", 1);
+  ASSERT_NE(def, nullptr);
+  Node n = fused_node("SDPAttention", {}, 3);
+  std::vector<TensorInfo> in = {{DType::F32, {1, 2, 5, 4}}, {DType::F32, {1, 2, 7, 4}}, {DType::F32, {1, 2, 7, 3}}};
+  std::vector<TensorInfo> out = {{DType::F32, {1, 2, 5, 3}}};
+  Cost c = def->cost(CostContext{n, in, out});
+  EXPECT_DOUBLE_EQ(c.macs, 490.0);
+  EXPECT_EQ(c.bytes_read, (40 + 56 + 42) * 4);
+  EXPECT_EQ(c.bytes_written, 30 * 4);
+  EXPECT_GT(c.other_ops, 0.0);  // scale, exp, sum, divide per score
+}
+
+}  // namespace
+}  // namespace layerscope
