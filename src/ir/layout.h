@@ -29,6 +29,9 @@ int64_t layout_channel_block(Layout l);
 // Elements the buffer of a tensor of logical shape `shape` holds in layout `l`: the channel
 // padding of the blocked layouts included.
 int64_t layout_numel(const Shape& shape, Layout l);
+// The buffer holds exactly one slot per element (no channel padding): Plain, channels-last, or
+// a blocked layout whose channel count fills its blocks.
+inline bool padding_free(const Shape& shape, Layout l) { return layout_numel(shape, l) == shape_numel(shape); }
 // Element offset of logical element (n, c, s) (s = flattened spatial index) in a buffer of
 // layout `l` holding a tensor with C channels and S spatial elements per channel.
 inline int64_t layout_offset(Layout l, int64_t C, int64_t S, int64_t n, int64_t c, int64_t s) {

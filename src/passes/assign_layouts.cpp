@@ -15,9 +15,13 @@
 //     layout), or a Plain value as it is when its kernel runs as well on Plain input (a first
 //     convolution over 3 image channels).
 // Nodes whose kernel follows its input (pooling) read input 0 as it arrives and write the same.
+// A layout-aware node whose input arrives in another layout its kernel runs about as well in
+// (LayoutChoice::also_runs_in) keeps that layout for its input and output, so a 1x1 convolution
+// between Winograd 3x3 ones stays in nChw16c instead of bouncing through NHWC.
 // Position-wise nodes (Relu, Add of two same-shape tensors, ...: passes/layout_rules.h) pass a
-// padding-free layout (channels-last) from an input to their output, so the Relu or residual
-// Add between two convolutions costs no Reorders; their other same-shape inputs follow.
+// layout with no channel padding for the shape (channels-last, or blocked when the channels fill
+// the blocks) from an input to their output, so the Relu or residual Add between two
+// convolutions costs no Reorders; their other same-shape inputs follow.
 // Before rewriting, every layout-aware node is checked against its kernel with the exact
 // layouts chosen; a node whose kernel refuses them keeps everything Plain and the choice is
 // made again without it.
@@ -25,6 +29,7 @@
 #include "passes/layout_rules.h"
 #include "passes/pass_list.h"
 
+#include <algorithm>
 #include <map>
 
 namespace layerscope {
@@ -101,6 +106,7 @@ class LayoutPlanner {
       return ctx_.info[v].shape == ctx_.info[g_.nodes[c].outputs[0]].shape ? follow_[c] : Layout::Plain;
     if (!w) return Layout::Plain;
     if (w->follows_input) return k == 0 ? layout_[v] : Layout::Plain;
+    if (k == 0 && kept_[c] != Layout::Plain) return kept_[c];
     if (k == 0) {
       if (layout_[v] == w->input || (layout_[v] == Layout::Plain && w->plain_input_ok)) return layout_[v];
       return w->input;
@@ -146,14 +152,18 @@ class LayoutPlanner {
   void decide() {
     layout_.assign(g_.values.size(), Layout::Plain);
     follow_.assign(g_.nodes.size(), Layout::Plain);
+    kept_.assign(g_.nodes.size(), Layout::Plain);
     for (int p : order_) {
       const Node& n = g_.nodes[p];
       if (want_[p]) {
-        layout_[n.outputs[0]] = want_[p]->follows_input ? layout_[n.inputs[0]] : want_[p]->output;
+        const Layout in = layout_[n.inputs[0]];
+        const std::vector<Layout>& also = want_[p]->also_runs_in;
+        if (in != Layout::Plain && std::find(also.begin(), also.end(), in) != also.end()) kept_[p] = in;
+        layout_[n.outputs[0]] = want_[p]->follows_input || kept_[p] != Layout::Plain ? in : want_[p]->output;
       } else if (positionwise_[p]) {
-        // Pass through the first padding-free layout an input arrives in.
+        // Pass through the first layout an input arrives in that has no channel padding here.
         for (int v : n.inputs)
-          if (v >= 0 && layout_[v] != Layout::Plain && layout_channel_block(layout_[v]) == 1 &&
+          if (v >= 0 && layout_[v] != Layout::Plain && padding_free(ctx_.info[v].shape, layout_[v]) &&
               ctx_.info[v].shape == ctx_.info[n.outputs[0]].shape) {
             follow_[p] = layout_[n.outputs[0]] = layout_[v];
             break;
@@ -180,6 +190,7 @@ class LayoutPlanner {
   std::vector<int> order_;
   std::vector<Layout> layout_;
   std::vector<Layout> follow_;  // per node: the layout a position-wise node passes through
+  std::vector<Layout> kept_;    // per node: an arriving layout in its also_runs_in, kept in and out
 };
 
 // Rewrites the graph: value layouts, and one Reorder per (value, layout) some reader needs.

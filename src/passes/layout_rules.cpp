@@ -35,10 +35,14 @@ bool is_positionwise(const Node& n, const std::vector<TensorInfo>& inputs) {
 
 bool layout_transparent(const Node& n, const std::vector<TensorInfo>& inputs, const std::vector<Layout>& in_layouts,
                         const std::vector<Layout>& out_layouts) {
+  if (!is_positionwise(n, inputs)) return false;
+  // Same-shape operands share one element order; none may hold channel padding (a scalar
+  // operand is always Plain).
+  const Shape& shape = inputs[0].shape;
   for (const std::vector<Layout>* ls : {&in_layouts, &out_layouts})
     for (Layout l : *ls)
-      if (layout_channel_block(l) != 1) return false;
-  return is_positionwise(n, inputs);
+      if (!padding_free(shape, l)) return false;
+  return true;
 }
 
 }  // namespace layerscope

@@ -1,9 +1,10 @@
 // Which nodes can run on a non-Plain buffer layout without knowing it: position-wise ops
 // (y[i] = f(x[i]), or f of several same-shape inputs, plus scalar parameters) compute the
 // same flat index mapping in every layout, so any kernel of theirs is right on a layout whose
-// buffer has exactly one slot per element (channels-last; not the zero-padded blocked ones).
-// The layout pass lets such nodes pass a channels-last layout through (a Relu between two
-// NHWC convolutions needs no Reorder), and the planner then hands their kernels a Plain view.
+// buffer has exactly one slot per element (channels-last, or nChw16c over a multiple of 16
+// channels; not zero-padded blocked buffers). The layout pass lets such nodes pass such a
+// layout through (a Relu between two NHWC convolutions needs no Reorder), and the planner then
+// hands their kernels a Plain view.
 #pragma once
 #include <vector>
 

@@ -3,6 +3,8 @@
 // back with Reorder's reference kernel, must match the op's reference kernel on plain data.
 // Covers channels not divisible by 8/16, depthwise stride 2, and a residual post-op read in the
 // output's (padded) layout.
+#include <algorithm>
+
 #include "ops/fused_conv.h"
 #include "ops/registry.h"
 #include "pass_test_util.h"
@@ -42,6 +44,9 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
       {"3x3 20->36", "Conv", {1, 20, 11, 9}, {36, 20, 3, 3}, 1, 1, false},
       {"depthwise 24 stride 2 + clip", "ConvClip", {1, 24, 13, 13}, {24, 1, 3, 3}, 2, 24, false},
       {"1x1 40->24 + residual + relu", "ConvAddRelu", {2, 40, 7, 6}, {24, 40, 1, 1}, 1, 1, true},
+      // Winograd in nChw16c; its residual is a sum post-op over a copy of the residual in dst.
+      {"3x3 32->48 + residual", "ConvAdd", {1, 32, 12, 10}, {48, 32, 3, 3}, 1, 1, true},
+      {"3x3 16->20 + residual + relu", "ConvAddRelu", {1, 16, 9, 14}, {20, 16, 3, 3}, 1, 1, true},
   };
   for (const ConvCase& c : cases)
     for (Layout l : {Layout::ChannelsLast, Layout::Blocked8, Layout::Blocked16}) {
@@ -103,8 +108,13 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
       std::vector<const Tensor*> k_in = {&x_v, &w, &b};
       if (c.residual) k_in.push_back(&r_v);
       Tensor* k_out[] = {&y_v};
+      if (l == Layout::Blocked16 && c.w[2] == 3 && c.stride == 1 && c.group == 1)
+        EXPECT_NE(kernel->name().find("wino"), std::string::npos) << kernel->name();
+      const std::vector<char> res_before(static_cast<char*>(res_l.data()), static_cast<char*>(res_l.data()) + res_l.nbytes());
       std::vector<char> scratch(kernel->scratch_bytes() + 64);
       kernel->execute(k_in, k_out, scratch.data());
+      EXPECT_TRUE(std::equal(res_before.begin(), res_before.end(), static_cast<char*>(res_l.data())))
+          << "the residual input was modified";
       Tensor got = relayout(y_v, l, Layout::Plain);
       for (int64_t i = 0; i < want.numel(); ++i)
         ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-4) << "element " << i;

@@ -1,5 +1,8 @@
 #include "kernels/onednn/conv_common.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace layerscope::onednn {
 
 namespace {
@@ -16,6 +19,16 @@ tag layout_tag(size_t rank, Layout l) {
 }
 
 dims to_onednn(const std::vector<int64_t>& v) { return dims(v.begin(), v.end()); }
+
+// memcpy split into one contiguous chunk per thread (a residual is megabytes).
+void copy_parallel(void* dst, const void* src, size_t bytes, int threads) {
+  const size_t chunk = (bytes / threads + 63) / 64 * 64;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    const size_t b = t * chunk, e = std::min(bytes, b + chunk);
+    if (b < e) std::memcpy(static_cast<char*>(dst) + b, static_cast<const char*>(src) + b, e - b);
+  }
+}
 
 }  // namespace
 
@@ -54,15 +67,20 @@ ConvDescs conv_descs(const KernelSetup& s, const ConvGeometry& g, const dims& w_
 }
 
 void ConvLikeKernel::bind(dnnl::primitive prim, const dnnl::primitive_desc_base& pd, const ConvDescs& d,
-                          const KernelSetup& s, int residual, const dnnl::memory::desc& residual_md) {
+                          const KernelSetup& s, int residual, const dnnl::memory::desc& residual_md,
+                          ResidualMode residual_mode) {
   w_const_ = d.w_const;
   has_bias_ = d.has_bias;
   residual_ = residual;
+  residual_mode_ = residual_mode;
+  residual_bytes_ = residual >= 0 ? residual_md.get_size() : 0;
+  threads_ = std::max(1, s.threads);
   runner_.init(std::move(prim), pd);
   runner_.bind(DNNL_ARG_SRC, d.src);
   runner_.bind(DNNL_ARG_DST, d.dst);
   if (has_bias_) runner_.bind(DNNL_ARG_BIAS, d.bias);
-  if (residual_ >= 0) runner_.bind(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, residual_md);
+  if (residual_ >= 0 && residual_mode_ == ResidualMode::Binary)
+    runner_.bind(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, residual_md);
   if (w_const_) {
     const dnnl::memory::desc packed = pd.weights_desc(0);
     runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(d.w, s.constants[1]->data(), packed));
@@ -77,7 +95,10 @@ void ConvLikeKernel::execute(std::span<const Tensor* const> in, std::span<Tensor
   runner_.set(DNNL_ARG_SRC, in[0]->data());
   if (!w_const_) runner_.set(DNNL_ARG_WEIGHTS, in[1]->data());
   if (has_bias_) runner_.set(DNNL_ARG_BIAS, in[2]->data());
-  if (residual_ >= 0) runner_.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, in[residual_]->data());
+  if (residual_ >= 0 && residual_mode_ == ResidualMode::Binary)
+    runner_.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, in[residual_]->data());
+  if (residual_ >= 0 && residual_mode_ == ResidualMode::Sum && out[0]->data() != in[residual_]->data())
+    copy_parallel(out[0]->data(), in[residual_]->data(), residual_bytes_, threads_);
   runner_.set(DNNL_ARG_DST, out[0]->data());
   runner_.run(scratch);
 }

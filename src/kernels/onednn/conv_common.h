@@ -38,8 +38,13 @@ bool conv_like_supported(const KernelSetup& s, Build&& build) {
   return succeeds(build);
 }
 
-// A convolution-like primitive with src, weights, [bias], dst and an optional residual read as
-// the source of a binary-add post-op at post-op index 0.
+// How a fused residual reaches the primitive: as the source of a binary-add post-op (read in
+// place), or as a sum post-op, which adds what dst holds when the primitive runs: execute()
+// first copies the residual into dst.
+enum class ResidualMode { Binary, Sum };
+
+// A convolution-like primitive with src, weights, [bias], dst and an optional residual at
+// post-op index 0.
 class ConvLikeKernel : public OnednnKernel {
  public:
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override;
@@ -47,11 +52,15 @@ class ConvLikeKernel : public OnednnKernel {
  protected:
   // `residual`: the input index of the residual, or -1; `residual_md` its descriptor.
   void bind(dnnl::primitive prim, const dnnl::primitive_desc_base& pd, const ConvDescs& d, const KernelSetup& s,
-            int residual = -1, const dnnl::memory::desc& residual_md = {});
+            int residual = -1, const dnnl::memory::desc& residual_md = {},
+            ResidualMode residual_mode = ResidualMode::Binary);
 
  private:
   bool w_const_ = false, has_bias_ = false;
   int residual_ = -1;
+  ResidualMode residual_mode_ = ResidualMode::Binary;
+  size_t residual_bytes_ = 0;  // the residual's buffer, channel padding included
+  int threads_ = 1;
 };
 
 }  // namespace layerscope::onednn
