@@ -55,6 +55,23 @@ struct LayoutChoice {
   std::vector<Layout> also_runs_in = {};
 };
 
+// Buffer sharing a kernel allows between its output 0 and one of its inputs (asked after
+// prepare(); the memory planner decides, runtime/memory_sharing.cpp):
+//   View     output 0 is input k's bytes reinterpreted (Reshape & co.): legal even while
+//            input k is read later, since values never change once produced.
+//   InPlace  the kernel computes correctly when output 0's buffer IS input k's buffer (it
+//            reads each element before writing it, and only there): legal only when input k
+//            has no reader after this step.
+// The planner checks everything else (arena slots, equal bytes and layout, lifetimes).
+struct OutputSharing {
+  enum class Mode { None, View, InPlace };
+  Mode mode = Mode::None;
+  std::vector<int> inputs;  // candidate inputs k, preferred first
+  // InPlace: every input is read only at the index being written (no broadcast), so the shared
+  // buffer may also feed another input of this node (Add(x, x)).
+  bool position_wise = false;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -71,6 +88,12 @@ class Kernel {
     (void)input;
     return true;
   }
+  // What output 0 may share (see OutputSharing); asked once after prepare().
+  virtual OutputSharing output_sharing() const { return {}; }
+  // The memory planner's answer: output 0 shares input `input`'s buffer, or -1 (it does not).
+  // Called once, before any execute(), for kernels that offered sharing; a view kernel uses it
+  // to skip its copy and to name itself truthfully in the profile.
+  virtual void set_output_shared(int input) { (void)input; }
   virtual void execute(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs,
                        void* scratch) = 0;
 };

@@ -51,8 +51,15 @@ LayerProfile describe_step(const ExecutionPlan& p, int i) {
   l.other_ops = step.cost.other_ops;
   l.bytes_read = step.cost.bytes_read;
   l.bytes_written = step.cost.bytes_written;
-  for (const Slot& s : p.slots)
-    if (s.kind == SlotKind::Arena && s.first_step <= i && i <= s.last_step) l.live_activation_bytes += s.info.bytes();
+  // Values sharing one buffer (views, in-place outputs: Slot::buffer) count once.
+  std::vector<bool> counted(p.slots.size(), false);
+  for (size_t v = 0; v < p.slots.size(); ++v) {
+    const Slot& s = p.slots[v];
+    const size_t buffer = s.buffer >= 0 ? static_cast<size_t>(s.buffer) : v;
+    if (s.kind != SlotKind::Arena || s.first_step > i || i > s.last_step || counted[buffer]) continue;
+    counted[buffer] = true;
+    l.live_activation_bytes += s.info.bytes();
+  }
   return l;
 }
 

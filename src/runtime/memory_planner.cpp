@@ -1,10 +1,13 @@
 // Greedy-by-size offset assignment (the "greedy by size" strategy of TFLite's arena planner):
 // largest blocks first, each at the lowest offset that does not overlap any already-placed
 // block alive at the same time. Good results for inference graphs at O(n^2) cost.
+// Values sharing a buffer (views, in-place outputs: runtime/memory_sharing.cpp) form one block
+// alive from the first member's producer to the last member's last reader.
 #include <algorithm>
 #include <climits>
 
 #include "runtime/memory_planner.h"
+#include "runtime/memory_sharing.h"
 
 namespace layerscope {
 
@@ -17,6 +20,13 @@ struct Block {
   int first, last;  // inclusive step range
   size_t* offset;   // where to write the result
 };
+
+// Blocks start empty (bytes 0, first INT_MAX, last -1) and grow to cover their members.
+void cover(Block& b, size_t bytes, int first, int last) {
+  b.bytes = std::max(b.bytes, bytes);
+  b.first = std::min(b.first, first);
+  b.last = std::max(b.last, last);
+}
 }  // namespace
 
 void plan_memory(ExecutionPlan& plan) {
@@ -31,15 +41,24 @@ void plan_memory(ExecutionPlan& plan) {
   }
   for (int o : g.outputs) plan.slots[o].last_step = INT_MAX;
 
+  const std::vector<int> group = share_buffers(plan);
+  // One block per group owner, found through block_of; members copy the owner's offset below.
   std::vector<Block> blocks;
+  std::vector<int> block_of(plan.slots.size(), -1);
   plan.naive_activation_bytes = 0;
-  for (Slot& slot : plan.slots) {
+  for (size_t v = 0; v < plan.slots.size(); ++v) {
+    Slot& slot = plan.slots[v];
     if (slot.kind != SlotKind::Arena) continue;
     // Blocked layouts (nChw16c, ...) hold their zero channel padding too.
-    const int64_t held = layout_numel(slot.info.shape, slot.layout) * static_cast<int64_t>(dtype_size(slot.info.dtype));
-    size_t bytes = align_up(static_cast<size_t>(std::max<int64_t>(held, 1)));
-    plan.naive_activation_bytes += static_cast<size_t>(held);
-    blocks.push_back({bytes, slot.first_step, std::min(slot.last_step, n_steps), &slot.offset});
+    const int64_t held = slot_held_bytes(slot);
+    plan.naive_activation_bytes += static_cast<size_t>(held);  // every tensor, shared or not
+    int& b = block_of[group[v]];
+    if (b < 0) {
+      b = static_cast<int>(blocks.size());
+      blocks.push_back({0, INT_MAX, -1, &plan.slots[group[v]].offset});
+    }
+    cover(blocks[b], align_up(static_cast<size_t>(std::max<int64_t>(held, 1))), slot.first_step,
+          std::min(slot.last_step, n_steps));
   }
   for (int s = 0; s < n_steps; ++s) {
     Step& step = plan.steps[s];
@@ -65,6 +84,13 @@ void plan_memory(ExecutionPlan& plan) {
     placed.push_back(&b);
   }
   plan.arena_bytes = arena;
+  // Every member of a group sits at its owner's offset.
+  for (size_t v = 0; v < plan.slots.size(); ++v) {
+    Slot& slot = plan.slots[v];
+    if (slot.kind != SlotKind::Arena) continue;
+    slot.buffer = group[v];
+    slot.offset = plan.slots[group[v]].offset;
+  }
 
   // Dynamic tensors are heap-allocated per run and released after their last use.
   for (size_t v = 0; v < plan.slots.size(); ++v) {

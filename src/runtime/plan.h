@@ -33,6 +33,8 @@ struct Slot {
   TensorInfo info;      // planned dtype/shape (not for Dynamic)
   Layout layout = Layout::Plain;  // buffer layout (Value::layout); blocked buffers include channel padding
   size_t offset = 0;    // Arena: byte offset
+  int buffer = -1;      // Arena: the value owning the buffer this one uses (itself, or the input
+                        // it is a view of / was computed in place over: runtime/memory_sharing.h)
   int first_step = -1;  // producing step (-1: before the first step)
   int last_step = -1;   // last consuming step (INT_MAX-ish for graph outputs)
 };

@@ -1,10 +1,13 @@
 // Native data movement kernels (every element type; they move bytes):
-//   native:copy       Reshape Flatten Squeeze Unsqueeze Identity Dropout: one memcpy (the
-//                     executor does not alias buffers yet)
+//   native:view       Reshape Flatten Squeeze Unsqueeze Identity Dropout: no work at all, when
+//                     the memory planner put the output in the input's buffer
+//                     (Kernel::output_sharing, runtime/memory_sharing.cpp)
+//   native:copy       the same ops when it could not (e.g. the input is a graph input): one memcpy
 //   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h)
 //   native:concat     Concat: one memcpy per (input, outer index)
 //   native:slice      Slice with all steps 1: memcpy of the contiguous runs
-//   native:gather     Gather: memcpy of the run after the axis per index
+//   native:gather     Gather: memcpy of the run after the axis per index (runs are split
+//                     among threads when there are too few of them to share out)
 // Big tensors (>= 256 KB) are split across the plan's threads.
 #include <algorithm>
 #include <cstring>
@@ -34,18 +37,23 @@ void copy_bytes(void* dst, const void* src, int64_t bytes, int threads) {
   }
 }
 
+// Output 0 holds input 0's bytes unchanged, so it offers to be a view of input 0; a Dropout's
+// mask (output 1) is a buffer of its own either way.
 class CopyKernel final : public Kernel {
  public:
-  std::string name() const override { return "native:copy"; }
+  std::string name() const override { return view_ ? "native:view" : "native:copy"; }
   void prepare(const KernelSetup& s) override { threads_ = std::max(1, s.threads); }
+  OutputSharing output_sharing() const override { return {OutputSharing::Mode::View, {0}, false}; }
+  void set_output_shared(int input) override { view_ = input == 0; }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
-    copy_bytes(out[0]->data(), in[0]->data(), in[0]->nbytes(), threads_);
+    if (!view_) copy_bytes(out[0]->data(), in[0]->data(), in[0]->nbytes(), threads_);
     if (out.size() > 1 && out[1])  // Dropout's mask at inference: everything kept
       for (int64_t i = 0; i < out[1]->numel(); ++i) store_double(out[1]->dtype(), out[1]->data(), i, 1.0);
   }
 
  private:
   int threads_ = 1;
+  bool view_ = false;
 };
 
 // Transpose and the two block/space rearrangements, each as (view shape, permutation).
@@ -214,11 +222,15 @@ class GatherKernel final : public Kernel {
     }
     const char* x = static_cast<const char*>(in[0]->data());
     char* y = static_cast<char*>(out[0]->data());
-#pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
-    for (int64_t t = 0; t < outer_ * count; ++t) {
-      const int64_t o = t / count, j = t % count;
-      std::memcpy(y + t * run_bytes_, x + (o * dim_ + idx[j]) * run_bytes_, run_bytes_);
+    auto source = [&](int64_t t) { return x + (t / count * dim_ + idx[t % count]) * run_bytes_; };
+    const int64_t runs = outer_ * count;
+    if (big_ && runs < 4 * threads_ && run_bytes_ >= kParallelBytes) {
+      // Too few runs to share out evenly (a scalar index on axis 0 is one run): split each run.
+      for (int64_t t = 0; t < runs; ++t) copy_bytes(y + t * run_bytes_, source(t), run_bytes_, threads_);
+      return;
     }
+#pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
+    for (int64_t t = 0; t < runs; ++t) std::memcpy(y + t * run_bytes_, source(t), run_bytes_);
   }
 
  private:

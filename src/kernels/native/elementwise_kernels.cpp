@@ -5,6 +5,9 @@
 //   native:clip    Clip;  native:where  Where with float32 values
 // Everything else (other types, legacy broadcasting, other exponents) falls back to the
 // reference kernel: each supports() accepts only what its kernel implements.
+// Binary, unary, pow and clip may run in place (Kernel::output_sharing): the output then
+// overwrites an input of the output's size. Their loops read element i of every input before
+// writing element i and never read it again, and claim no __restrict between input and output.
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -36,10 +39,27 @@ class ElementwiseKernel : public Kernel {
     std::vector<Shape> in;
     for (const TensorInfo& t : s.inputs) in.push_back(t.shape);
     prepare_shapes(s.outputs[0].shape, in);
+    // In-place candidates: the activation inputs the output does not broadcast (same count).
+    in_place_inputs_.clear();
+    position_wise_ = true;
+    for (int k = 0; k < static_cast<int>(s.inputs.size()); ++k) {
+      if (s.node.inputs[k] < 0 || k >= in_place_operands()) continue;
+      const bool full = shape_numel(s.inputs[k].shape) == shape_numel(s.outputs[0].shape);
+      if (full) in_place_inputs_.push_back(k);
+      position_wise_ = position_wise_ && full;
+    }
+  }
+  OutputSharing output_sharing() const override {
+    return {OutputSharing::Mode::InPlace, in_place_inputs_, position_wise_};
   }
 
  protected:
   virtual void prepare_shapes(const Shape& out, const std::vector<Shape>& in) {}
+  // Inputs read element by element (the rest, e.g. Clip's bounds or Pow's exponent, are not
+  // candidates; a kernel reading such an input makes itself not position-wise).
+  virtual int in_place_operands() const { return 1; }
+  std::vector<int> in_place_inputs_;
+  bool position_wise_ = true;
   std::string name_;
   int threads_ = 1;
   const Node* node_ = nullptr;
@@ -49,16 +69,20 @@ class ElementwiseKernel : public Kernel {
 
 enum class BinOp { Add, Sub, Mul, Div };
 
+// y may be a or b (in place): no __restrict; `omp simd` still vectorises, which is safe
+// because each iteration only reads the index it writes.
 template <typename F>
-void binary_run(F f, const float* __restrict a, int64_t sa, const float* __restrict b, int64_t sb,
-                float* __restrict y, int64_t n) {
+void binary_run(F f, const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n) {
   if (sa && sb) {
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
   } else if (sa) {
     const float bv = *b;
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], bv);
   } else if (sb) {
     const float av = *a;
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = f(av, b[i]);
   } else {
     const float v = f(*a, *b);
@@ -71,6 +95,7 @@ class BinaryKernel final : public ElementwiseKernel {
  public:
   BinaryKernel() : ElementwiseKernel("native:binary") {}
   void prepare_shapes(const Shape& out, const std::vector<Shape>& in) override { plan_ = make_broadcast_plan(out, in); }
+  int in_place_operands() const override { return 2; }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     const float* a = in[0]->data_as<float>();
     const float* b = in[1]->data_as<float>();
@@ -182,6 +207,11 @@ KernelDef pow_def() {
 class ClipKernel final : public ElementwiseKernel {
  public:
   ClipKernel() : ElementwiseKernel("native:clip") {}
+  // The bounds (inputs 1, 2) are read whole before the loop, not element by element.
+  void prepare(const KernelSetup& s) override {
+    ElementwiseKernel::prepare(s);
+    position_wise_ = position_wise_ && s.inputs.size() == 1;
+  }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     float lo = -INFINITY, hi = INFINITY;
     if (node_->opset < 11) {
@@ -205,6 +235,7 @@ class ClipKernel final : public ElementwiseKernel {
 class WhereKernel final : public ElementwiseKernel {
  public:
   WhereKernel() : ElementwiseKernel("native:where") {}
+  OutputSharing output_sharing() const override { return {}; }  // its loop uses __restrict
   void prepare_shapes(const Shape& out, const std::vector<Shape>& in) override { plan_ = make_broadcast_plan(out, in); }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     const uint8_t* c = in[0]->data_as<uint8_t>();
