@@ -204,3 +204,46 @@ TEST(FuseConv, DepthwiseGroupedAndStridedConvsFuseAndAgree) {
 
 }  // namespace
 }  // namespace layerscope::testing
+
+namespace layerscope::testing {
+namespace {
+
+// A DPT-style residual unit over 32 channels: y = conv(relu(conv(relu(x)))) + x, then `tail`
+// reads x again when `x_read_later`. The 3x3 convs run Winograd in nChw16c, whose residual is
+// a sum post-op into dst: dst takes the residual's buffer when the residual dies at the ConvAdd
+// (no copy), and gets a copy of it otherwise; both give the unfused graph's numbers.
+GraphBuilder residual_unit(bool x_read_later) {
+  GraphBuilder b;
+  int in = b.input("in", {1, 32, 10, 12});
+  int x = b.node("Conv", "c0", {in, b.random_constant("w0", {32, 32, 1, 1})});
+  int h = b.node("Relu", "r0", {x});
+  h = b.node("Relu", "r1", {b.node("Conv", "c1", {h, b.random_constant("w1", {32, 32, 3, 3})}, conv_attrs(1))});
+  int y = b.node("Add", "add", {b.node("Conv", "c2", {h, b.random_constant("w2", {32, 32, 3, 3})}, conv_attrs(1)), x});
+  if (x_read_later) y = b.node("Mul", "tail", {y, x});
+  b.output(b.node("Conv", "c3", {y, b.random_constant("w3", {8, 32, 1, 1})}));
+  return b;
+}
+
+const Step& step_of(const ExecutionPlan& p, const std::string& op_type) {
+  for (const Step& s : p.steps)
+    if (p.graph.nodes[s.node].op_type == op_type) return s;
+  throw std::runtime_error("no " + op_type + " step");
+}
+
+TEST(FuseConv, WinogradResidualIsSummedInPlaceWhenItDiesThere) {
+  for (bool later : {false, true}) {
+    SCOPED_TRACE(later ? "residual read later" : "residual dies at the ConvAdd");
+    GraphBuilder b = residual_unit(later);
+    ExecutionPlan p = plan_of(b, true);
+    const Step& s = step_of(p, "ConvAdd");
+    const Node& n = p.graph.nodes[s.node];
+    EXPECT_NE(s.kernel->name().find("wino"), std::string::npos) << s.kernel->name();
+    const bool shared = p.slots[n.outputs[0]].offset == p.slots[n.inputs[kConvResidualInput]].offset;
+    EXPECT_EQ(shared, !later);
+    expect_same_results(b, 1e-5, 1);
+    expect_same_results(b, 1e-5, 2);
+  }
+}
+
+}  // namespace
+}  // namespace layerscope::testing

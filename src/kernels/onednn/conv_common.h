@@ -48,6 +48,12 @@ enum class ResidualMode { Binary, Sum };
 class ConvLikeKernel : public OnednnKernel {
  public:
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override;
+  // A sum-mode residual may be dst itself (in place, when the residual dies here): the copy
+  // execute() makes first is then skipped.
+  OutputSharing output_sharing() const override {
+    if (residual_ < 0 || residual_mode_ != ResidualMode::Sum) return {};
+    return {OutputSharing::Mode::InPlace, {residual_}, false};
+  }
 
  protected:
   // `residual`: the input index of the residual, or -1; `residual_md` its descriptor.
