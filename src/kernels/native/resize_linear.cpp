@@ -1,10 +1,17 @@
-// native:resize_linear — 2-D (H, W) linear Resize/Upsample of float32 NCHW tensors for every
+// native:resize_linear — 2-D (H, W) linear Resize/Upsample of float32 4-D tensors for every
 // coordinate_transformation_mode except tf_crop_and_resize. oneDNN's resampling only
 // reproduces ONNX for half-pixel-style mappings, so without this kernel the align_corners
 // upsampling of DPT-style heads ran on the reference kernel (14% of the depth model).
 // Per axis, output index j maps to source coordinate x (resize_source_coord) and two taps,
 // exactly as the reference does: base = floor(x), r = x - base (an integral x selects pixel x),
 // indices clamped to [0, len-1]. The taps and weights are computed once at prepare().
+//
+// Layout-aware (follows its input): a Resize between convolutions reads and writes their
+// layout (NCHW, NHWC, nChw8c or nChw16c), so the layout pass needs no Reorders around it. All
+// four are the same buffer shape [outer, H, W, inner] with contiguous `inner`
+// (resize_buffer_shape); the blocked layouts' channel padding is interpolated like any channel,
+// so zero padding in gives zero padding out. Every layout computes each element with the same
+// float expression, so the results agree bit for bit with the NCHW path.
 #include <omp.h>
 
 #include <algorithm>
@@ -37,9 +44,39 @@ Taps axis_taps(const ResizeAttrs& a, const ResizeGeometry& g, int d) {
   return t;
 }
 
-// Geometry of a node this kernel can run, or nullopt-like false.
+// The buffer of an [N, C, H, W] tensor in layout `l`, seen as [outer, H, W, inner] with
+// contiguous `inner` (blocked layouts: channel padding included).
+struct BufferShape {
+  int64_t outer, inner;
+};
+
+BufferShape resize_buffer_shape(const Shape& s, Layout l) {
+  const int64_t N = s[0], C = s[1];
+  switch (l) {
+    case Layout::Plain: return {N * C, 1};
+    case Layout::ChannelsLast: return {N, C};
+    default: {
+      const int64_t b = layout_channel_block(l);
+      return {N * ((C + b - 1) / b), b};
+    }
+  }
+}
+
+// The layouts this kernel reads and writes: input 0 in any layout, output 0 in the same, the
+// parameter inputs (roi, scales, sizes: constants) Plain.
+bool layouts_supported(const KernelSetup& s) {
+  if (s.output_layout(0) != s.input_layout(0)) return false;
+  for (size_t k = 1; k < s.input_layouts.size(); ++k)
+    if (s.input_layouts[k] != Layout::Plain) return false;
+  for (size_t k = 1; k < s.output_layouts.size(); ++k)
+    if (s.output_layouts[k] != Layout::Plain) return false;
+  return true;
+}
+
+// Geometry of a node this kernel can run, or false.
 bool plan_resize(const KernelSetup& s, ResizeAttrs* attrs, ResizeGeometry* geom) {
   if (s.inputs.empty() || s.inputs[0].dtype != DType::F32 || s.inputs[0].shape.size() != 4) return false;
+  if (!layouts_supported(s)) return false;
   const ResizeAttrs a = parse_resize_attrs(s.node);
   if (a.mode != ResizeMode::Linear || a.antialias || a.exclude_outside ||
       a.coord_mode == ResizeCoordMode::TfCropAndResize)
@@ -64,6 +101,33 @@ bool plan_resize(const KernelSetup& s, ResizeAttrs* attrs, ResizeGeometry* geom)
   return true;
 }
 
+// One output row (out_w pixels of `inner` floats) from input rows r0 (weight wy0) and r1
+// (wy1). Inner > 0 fixes the pixel width at compile time (the blocked layouts: one vector per
+// tap); Inner == 0 reads it from `inner` (NHWC). The k loop over contiguous floats is what the
+// compiler vectorises; the expression is the NCHW path's, term for term.
+template <int64_t Inner>
+void interpolate_row(const float* __restrict r0, const float* __restrict r1, float wy0, float wy1, const Taps& cols,
+                     int64_t out_w, int64_t inner, float* __restrict o) {
+  const int64_t n = Inner > 0 ? Inner : inner;
+  for (int64_t x = 0; x < out_w; ++x, o += n) {
+    const float* a0 = r0 + cols.i0[x] * n;
+    const float* a1 = r0 + cols.i1[x] * n;
+    const float* b0 = r1 + cols.i0[x] * n;
+    const float* b1 = r1 + cols.i1[x] * n;
+    const float wx0 = cols.w0[x], wx1 = cols.w1[x];
+    for (int64_t k = 0; k < n; ++k) o[k] = wy0 * (wx0 * a0[k] + wx1 * a1[k]) + wy1 * (wx0 * b0[k] + wx1 * b1[k]);
+  }
+}
+
+// NCHW: one float per pixel, so the loop runs over x with gathered taps.
+void interpolate_plain_row(const float* __restrict r0, const float* __restrict r1, float wy0, float wy1,
+                           const Taps& cols, int64_t out_w, float* __restrict o) {
+  for (int64_t x = 0; x < out_w; ++x) {
+    const int64_t x0 = cols.i0[x], x1 = cols.i1[x];
+    o[x] = wy0 * (cols.w0[x] * r0[x0] + cols.w1[x] * r0[x1]) + wy1 * (cols.w0[x] * r1[x0] + cols.w1[x] * r1[x1]);
+  }
+}
+
 class ResizeLinearKernel final : public Kernel {
  public:
   std::string name() const override { return "native:resize_linear"; }
@@ -72,37 +136,50 @@ class ResizeLinearKernel final : public Kernel {
     ResizeAttrs a;
     ResizeGeometry g;
     LS_CHECK(plan_resize(s, &a, &g), Graph::describe(s.node), ": native linear resize cannot run this node");
-    planes_ = g.input_shape[0] * g.input_shape[1];
+    const BufferShape b = resize_buffer_shape(g.input_shape, s.input_layout(0));
+    outer_ = b.outer;
+    inner_ = b.inner;
     in_h_ = g.input_shape[2];
     in_w_ = g.input_shape[3];
     out_h_ = g.output_shape[2];
     out_w_ = g.output_shape[3];
     rows_ = axis_taps(a, g, 2);
     cols_ = axis_taps(a, g, 3);
+    threads_ = std::max(1, s.threads);
   }
 
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
-    const float* src = in[0]->data_as<float>();
-    float* dst = out[0]->data_as<float>();
-    const int64_t rows = planes_ * out_h_;
-    // One task per output row; threads only when there is enough work to pay for waking them.
-    const bool parallel = rows * out_w_ >= (1 << 16);
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t p = r / out_h_, y = r % out_h_;
-      const float* r0 = src + (p * in_h_ + rows_.i0[y]) * in_w_;
-      const float* r1 = src + (p * in_h_ + rows_.i1[y]) * in_w_;
-      const float wy0 = rows_.w0[y], wy1 = rows_.w1[y];
-      float* o = dst + r * out_w_;
-      for (int64_t x = 0; x < out_w_; ++x) {
-        const int64_t x0 = cols_.i0[x], x1 = cols_.i1[x];
-        o[x] = wy0 * (cols_.w0[x] * r0[x0] + cols_.w1[x] * r0[x1]) + wy1 * (cols_.w0[x] * r1[x0] + cols_.w1[x] * r1[x1]);
-      }
+    switch (inner_) {
+      case 1: run<1>(in[0]->data_as<float>(), out[0]->data_as<float>()); break;
+      case 8: run<8>(in[0]->data_as<float>(), out[0]->data_as<float>()); break;
+      case 16: run<16>(in[0]->data_as<float>(), out[0]->data_as<float>()); break;
+      default: run<0>(in[0]->data_as<float>(), out[0]->data_as<float>()); break;
     }
   }
 
  private:
-  int64_t planes_ = 0, in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
+  template <int64_t Inner>
+  void run(const float* src, float* dst) const {
+    const int64_t rows = outer_ * out_h_, in_plane = in_h_ * in_w_ * inner_, in_row = in_w_ * inner_;
+    const int64_t out_row = out_w_ * inner_;
+    // One task per output row of one outer index; threads only when there is enough work to
+    // pay for waking them.
+    const bool parallel = rows * out_row >= (1 << 16);
+#pragma omp parallel for schedule(static) num_threads(threads_) if (parallel)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t p = r / out_h_, y = r % out_h_;
+      const float* r0 = src + p * in_plane + rows_.i0[y] * in_row;
+      const float* r1 = src + p * in_plane + rows_.i1[y] * in_row;
+      float* o = dst + r * out_row;
+      if constexpr (Inner == 1)
+        interpolate_plain_row(r0, r1, rows_.w0[y], rows_.w1[y], cols_, out_w_, o);
+      else
+        interpolate_row<Inner>(r0, r1, rows_.w0[y], rows_.w1[y], cols_, out_w_, inner_, o);
+    }
+  }
+
+  int64_t outer_ = 0, inner_ = 1, in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
+  int threads_ = 1;
   Taps rows_, cols_;
 };
 
@@ -126,6 +203,14 @@ void register_native_resize_kernels(Registry& r) {
     d.priority = 50;  // below oneDNN (100), which takes the half-pixel cases it reproduces exactly
     d.supports = supports_resize_linear;
     d.create = [] { return std::make_unique<ResizeLinearKernel>(); };
+    // A Resize between convolutions (DPT's fusion blocks) reads and writes their layout, so no
+    // Reorder is needed around it. Only nodes this kernel wins on Plain data are asked.
+    d.accepts_layouts = true;
+    d.preferred_layouts = [](const KernelSetup&) {
+      LayoutChoice c;
+      c.follows_input = true;
+      return std::optional<LayoutChoice>(c);
+    };
     r.add_kernel(std::move(d));
   }
 }
