@@ -176,25 +176,13 @@ int fuse_attention_pass(PassContext& ctx) {
     if (dead[i] || !is_op(g.nodes[i], "Softmax") || g.nodes[i].outputs.size() != 1) continue;
     std::optional<Match> m = matcher.match(static_cast<int>(i));
     if (!m) continue;
-    bool clash = false;
-    for (int n : m->nodes) clash |= dead[n];
-    if (clash) continue;
-    const int keep = m->qk;
-    Node& n = g.nodes[keep];
-    std::vector<std::string> sources;
-    for (int k : m->nodes) append_sources(sources, g.nodes[k].source_names);
-    n.op_type = "SDPAttention";
-    n.domain = kFusedDomain;
-    n.opset = 1;
-    n.attrs = Attributes();
-    n.attrs.set("scale", static_cast<float>(m->scale));
-    n.attrs.set("k_transposed", int64_t{m->k_transposed ? 1 : 0});
-    n.inputs = {m->q, m->k, m->v};
-    if (m->mask >= 0) n.inputs.push_back(m->mask);
-    n.outputs = {m->out};
-    n.source_names = std::move(sources);
-    for (int k : m->nodes)
-      if (k != keep) dead[k] = true;
+    if (any_dead(dead, m->nodes)) continue;
+    Attributes attrs;
+    attrs.set("scale", static_cast<float>(m->scale));
+    attrs.set("k_transposed", int64_t{m->k_transposed ? 1 : 0});
+    std::vector<int> inputs = {m->q, m->k, m->v};
+    if (m->mask >= 0) inputs.push_back(m->mask);
+    become_fused(g, dead, m->qk, m->nodes, {"SDPAttention", std::move(attrs), std::move(inputs), {m->out}});
     ++fused;
   }
   if (fused) erase_nodes(g, dead);

@@ -160,23 +160,10 @@ int fuse_gelu_pass(PassContext& ctx) {
     if (dead[i] || (!erf && !tanh) || anchor.inputs.size() != 1 || anchor.outputs.size() != 1) continue;
     std::optional<Match> m = erf ? matcher.erf_form(static_cast<int>(i)) : matcher.tanh_form(static_cast<int>(i));
     if (!m || !ctx.known(m->x) || ctx.info[m->x].dtype != DType::F32) continue;
-    bool clash = false;
-    for (int n : m->nodes) clash |= dead[n];
-    if (clash) continue;
-
-    Node& n = g.nodes[i];
-    std::vector<std::string> sources;
-    for (int k : m->nodes) append_sources(sources, g.nodes[k].source_names);
-    n.op_type = "Gelu";
-    n.domain = kFusedDomain;
-    n.opset = 1;
-    n.attrs = Attributes();
-    n.attrs.set("approximate", std::string(erf ? "none" : "tanh"));
-    n.inputs = {m->x};
-    n.outputs = {m->y};
-    n.source_names = std::move(sources);
-    for (int k : m->nodes)
-      if (k != static_cast<int>(i)) dead[k] = true;
+    if (any_dead(dead, m->nodes)) continue;
+    Attributes attrs;
+    attrs.set("approximate", std::string(erf ? "none" : "tanh"));
+    become_fused(g, dead, static_cast<int>(i), m->nodes, {"Gelu", std::move(attrs), {m->x}, {m->y}});
     ++fused;
   }
   if (fused) erase_nodes(g, dead);

@@ -152,21 +152,12 @@ int fuse_layernorm_pass(PassContext& ctx) {
     const std::string name = g.nodes[i].name;
     const int gv = ctx.add_constant(name + "/fused_scale", std::move(*gamma));
     const int bv = beta ? ctx.add_constant(name + "/fused_bias", std::move(*beta)) : -1;
-    Node& n = g.nodes[i];
-    std::vector<std::string> sources;
-    for (int k : m->nodes) append_sources(sources, g.nodes[k].source_names);
-    n.op_type = "LayerNorm";
-    n.domain = kFusedDomain;
-    n.opset = 1;
-    n.attrs = Attributes();
-    n.attrs.set("axis", m->axis);
-    n.attrs.set("epsilon", m->eps);
-    n.inputs = {m->x, gv};
-    if (bv >= 0) n.inputs.push_back(bv);
-    n.outputs = {m->y};
-    n.source_names = std::move(sources);
-    for (int k : m->nodes)
-      if (k != static_cast<int>(i)) dead[k] = true;
+    Attributes attrs;
+    attrs.set("axis", m->axis);
+    attrs.set("epsilon", m->eps);
+    std::vector<int> inputs = {m->x, gv};
+    if (bv >= 0) inputs.push_back(bv);
+    become_fused(g, dead, static_cast<int>(i), m->nodes, {"LayerNorm", std::move(attrs), std::move(inputs), {m->y}});
     ++fused;
   }
   if (fused) erase_nodes(g, dead);

@@ -3,6 +3,8 @@
 #pragma once
 #include <cmath>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "passes/graph_index.h"
 #include "passes/pass.h"
@@ -48,6 +50,37 @@ inline int producer_op(const Graph& g, const GraphIndex& idx, const std::vector<
   const int n = idx.producer(v);
   if (n < 0 || dead[n] || !is_op(g.nodes[n], op_type)) return -1;
   return n;
+}
+
+// Some node of a match was already absorbed by an earlier rewrite of this pass.
+inline bool any_dead(const std::vector<bool>& dead, const std::vector<int>& nodes) {
+  for (int n : nodes)
+    if (dead[n]) return true;
+  return false;
+}
+
+// What a matched pattern becomes: one node of the fused ("layerscope") domain.
+struct FusedNode {
+  std::string op_type;
+  Attributes attrs;
+  std::vector<int> inputs, outputs;
+};
+
+// Rewrites node `keep` into `f`, naming it after every node of `matched` (in that order, `keep`
+// among them: source_names keep each original layer), and marks the others dead.
+inline void become_fused(Graph& g, std::vector<bool>& dead, int keep, const std::vector<int>& matched, FusedNode f) {
+  std::vector<std::string> sources;
+  for (int k : matched) append_sources(sources, g.nodes[k].source_names);
+  Node& n = g.nodes[keep];
+  n.op_type = std::move(f.op_type);
+  n.domain = kFusedDomain;
+  n.opset = 1;
+  n.attrs = std::move(f.attrs);
+  n.inputs = std::move(f.inputs);
+  n.outputs = std::move(f.outputs);
+  n.source_names = std::move(sources);
+  for (int k : matched)
+    if (k != keep) dead[k] = true;
 }
 
 }  // namespace layerscope::pattern
