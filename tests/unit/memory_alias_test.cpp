@@ -31,6 +31,31 @@ TEST(MemoryAlias, ReshapeIsAViewEvenWhenItsInputIsReadLater) {
   expect_values(ex, random_input(kShape), 0, [](float v) { return sigmoid(v) + relu(sigmoid(v)); });
 }
 
+TEST(MemoryAlias, TransposeMovingOnlySizeOneAxesIsAView) {
+  // ViT's (197, 1, 768) <-> (1, 197, 768) Transposes keep every element in place; a real
+  // transpose of the same tensor does not.
+  Builder b;
+  int x = b.input("x");
+  int a = b.node("sig", "Sigmoid", {x});
+  int r = b.reshape("add_axis", a, {8, 1, 16384});
+  Attributes swap_unit;
+  swap_unit.set("perm", std::vector<int64_t>{1, 0, 2});
+  int t = b.node("move_unit_axis", "Transpose", {r}, swap_unit);  // (1, 8, 16384)
+  Attributes swap_real;
+  swap_real.set("perm", std::vector<int64_t>{0, 2, 1});
+  int u = b.node("real_transpose", "Transpose", {t}, swap_real);  // (1, 16384, 8)
+  int v = b.node("back", "Transpose", {u}, swap_real);            // (1, 8, 16384)
+  int y = b.reshape("flat", v, {8, 16384});
+  b.g.outputs = {y};
+  ExecutionPlan p = plan_of(b.g, kShape);
+  EXPECT_EQ(kernel_of(p, "move_unit_axis"), "native:view");
+  EXPECT_EQ(offset_of(p, t), offset_of(p, a));
+  EXPECT_EQ(kernel_of(p, "real_transpose"), "native:transpose");
+  EXPECT_NE(offset_of(p, u), offset_of(p, t));
+  Executor ex(std::move(p));
+  expect_values(ex, random_input(kShape), 0, sigmoid);
+}
+
 TEST(MemoryAlias, ReshapeOfAGraphInputCopies) {
   Builder b;
   int x = b.input("x");

@@ -3,7 +3,8 @@
 //                     the memory planner put the output in the input's buffer
 //                     (Kernel::output_sharing, runtime/memory_sharing.cpp)
 //   native:copy       the same ops when it could not (e.g. the input is a graph input): one memcpy
-//   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h)
+//   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h); a
+//                     Transpose that only moves size-1 axes is a native:view, as Reshape
 //   native:concat     Concat: one memcpy per (input, outer index)
 //   native:slice      Slice with all steps 1: memcpy of the contiguous runs
 //   native:gather     Gather: memcpy of the run after the axis per index (runs are split
@@ -59,7 +60,6 @@ class CopyKernel final : public Kernel {
 // Transpose and the two block/space rearrangements, each as (view shape, permutation).
 class TransposeKernel final : public Kernel {
  public:
-  std::string name() const override { return "native:transpose"; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
     const Node& n = s.node;
@@ -84,14 +84,35 @@ class TransposeKernel final : public Kernel {
       }
     }
     plan_ = std::make_unique<TransposePlan>(view, perm, dtype_size(s.inputs[0].dtype));
+    keeps_order_ = keeps_element_order(view, perm);
   }
+  // A permutation that only moves axes of size 1 (ViT's (197,1,768) <-> (1,197,768)) leaves
+  // every element where it was: the output may be a view of the input, like a Reshape.
+  OutputSharing output_sharing() const override {
+    if (!keeps_order_) return {};
+    return {OutputSharing::Mode::View, {0}, false};
+  }
+  void set_output_shared(int input) override { view_ = input == 0; }
+  std::string name() const override { return view_ ? "native:view" : "native:transpose"; }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
-    plan_->run(in[0]->data(), out[0]->data(), threads_);
+    if (!view_) plan_->run(in[0]->data(), out[0]->data(), threads_);
   }
 
  private:
+  // The axes longer than 1 appear in `perm` in their original order.
+  static bool keeps_element_order(const Shape& view, const std::vector<int64_t>& perm) {
+    int64_t last = -1;
+    for (int64_t a : perm) {
+      if (view[a] == 1) continue;
+      if (a < last) return false;
+      last = a;
+    }
+    return true;
+  }
+
   std::unique_ptr<TransposePlan> plan_;
   int threads_ = 1;
+  bool keeps_order_ = false, view_ = false;
 };
 
 class ConcatKernel final : public Kernel {
