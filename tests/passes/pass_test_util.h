@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/registry.h"
 #include "runtime/executor.h"
 #include "runtime/plan.h"
 
@@ -71,6 +72,25 @@ class GraphBuilder {
   int opset_;
   std::mt19937 rng_{1234};
 };
+
+// `t` (logical shape, buffer in `from`) copied into a new flat buffer in `to` (padding
+// included) by Reorder's reference kernel: how the layout tests feed and read a kernel's
+// non-plain buffers.
+inline Tensor relayout(const Tensor& t, Layout from, Layout to) {
+  const OpDef* reorder = Registry::builtin().find_op("layerscope", "Reorder", 1);
+  Node n;
+  n.name = "relayout";
+  n.op_type = "Reorder";
+  n.domain = "layerscope";
+  n.attrs.set("from", std::string(layout_name(from)));
+  n.attrs.set("to", std::string(layout_name(to)));
+  Tensor buf(DType::F32, {layout_numel(t.shape(), to)});
+  Tensor out = Tensor::view(DType::F32, t.shape(), buf.data());
+  const Tensor* in[] = {&t};
+  Tensor* outs[] = {&out};
+  reorder->reference(n, in, outs);
+  return buf;
+}
 
 inline ExecutionPlan plan_of(const GraphBuilder& b, bool optimize, int threads = 1) {
   return build_plan(b.graph(), b.binding(), Registry::builtin(), threads, optimize);

@@ -13,24 +13,6 @@
 namespace layerscope::testing {
 namespace {
 
-// `t` (logical shape, buffer in `from`) copied into a new flat buffer in `to` (padding
-// included) by Reorder's reference kernel.
-Tensor relayout(const Tensor& t, Layout from, Layout to) {
-  const OpDef* reorder = Registry::builtin().find_op("layerscope", "Reorder", 1);
-  Node n;
-  n.name = "relayout";
-  n.op_type = "Reorder";
-  n.domain = "layerscope";
-  n.attrs.set("from", std::string(layout_name(from)));
-  n.attrs.set("to", std::string(layout_name(to)));
-  Tensor buf(DType::F32, {layout_numel(t.shape(), to)});
-  Tensor out = Tensor::view(DType::F32, t.shape(), buf.data());
-  const Tensor* in[] = {&t};
-  Tensor* outs[] = {&out};
-  reorder->reference(n, in, outs);
-  return buf;
-}
-
 Tensor sizes_tensor(const Shape& out) {
   Tensor sizes(DType::I64, {4});
   std::copy(out.begin(), out.end(), sizes.data_as<int64_t>());
