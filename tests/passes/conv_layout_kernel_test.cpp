@@ -104,5 +104,35 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
     }
 }
 
+// Winograd only where it pays: a stem over 3 image channels (or any conv with fewer than 16
+// input or output channels) stays on the direct algorithm in the layout oneDNN picks.
+TEST(ConvKernelLayouts, WinogradOnlyWhenChannelsFillAVectorBlock) {
+  const Registry& r = Registry::builtin();
+  GraphBuilder rng;
+  for (auto [c_in, c_out, wino] : {std::tuple{3, 64, false}, {8, 32, false}, {32, 8, false}, {16, 16, true}}) {
+    SCOPED_TRACE(::testing::Message() << c_in << " -> " << c_out);
+    Node n;
+    n.name = "conv";
+    n.op_type = "Conv";
+    n.opset = 17;
+    n.attrs.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+    n.inputs = {0, 1};
+    n.outputs = {2};
+    Tensor w = rng.random_f32({c_out, c_in, 3, 3});
+    const std::vector<TensorInfo> ins = {{DType::F32, {1, c_in, 28, 28}}, {DType::F32, w.shape()}};
+    const std::vector<const Tensor*> consts = {nullptr, &w};
+    const std::vector<TensorInfo> outs = {{DType::F32, {1, c_out, 28, 28}}};
+    KernelSetup free_choice{n, ins, consts, outs, 1};
+    const KernelDef* kd = select_kernel(r, free_choice);
+    ASSERT_NE(kd, nullptr);
+    std::optional<LayoutChoice> pref = kd->preferred_layouts(free_choice);
+    ASSERT_TRUE(pref);
+    KernelSetup chosen{n, ins, consts, outs, 1, {pref->input, Layout::Plain}, {pref->output}};
+    std::unique_ptr<Kernel> k = select_kernel(r, chosen)->create();
+    k->prepare(chosen);
+    EXPECT_EQ(k->name().find("wino") != std::string::npos, wino) << k->name();
+  }
+}
+
 }  // namespace
 }  // namespace layerscope::testing

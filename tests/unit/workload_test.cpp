@@ -97,7 +97,9 @@ TEST(OmpWorkMeter, OnlyRegionsOfTheMeteringThreadBetweenStartAndStop) {
   EXPECT_EQ(meter.region_ns(), 0);
 }
 
-// x (1,64,56,56) -> Conv 3x3 (oneDNN, parallel) -> Neg (reference kernel, one thread) -> y
+// x (1,64,56,56) -> Conv 3x3 stride 2 (oneDNN's direct brgconv, parallel over fine-grained
+// blocks; a stride-1 3x3 would run Winograd, whose coarser split is more exposed to a busy
+// machine) -> Neg (reference kernel, one thread) -> y
 std::string conv_then_neg_model(const TempDir& dir) {
   onnx::ModelProto m = testing::single_node_model("Conv", {1, 64, 56, 56});
   auto* g = m.mutable_graph();
@@ -108,6 +110,10 @@ std::string conv_then_neg_model(const TempDir& dir) {
   pads->set_name("pads");
   pads->set_type(onnx::AttributeProto::INTS);
   for (int i = 0; i < 4; ++i) pads->add_ints(1);
+  auto* strides = conv->add_attribute();
+  strides->set_name("strides");
+  strides->set_type(onnx::AttributeProto::INTS);
+  for (int i = 0; i < 2; ++i) strides->add_ints(2);
   auto* w = g->add_initializer();
   w->set_name("w");
   w->set_data_type(onnx::TensorProto::FLOAT);
