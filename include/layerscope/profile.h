@@ -84,6 +84,7 @@ struct PerfReport {
   std::string imported_from;
   int threads = 0;
   std::vector<int> cores;  // core worker i was pinned to (SessionOptions::cores); empty = not pinned
+  bool optimized = true;   // graph rewrites applied (SessionOptions::optimize)
   int warmup = 0, runs = 0;
   Roofs roofs;
   std::vector<LayerProfile> layers;

@@ -25,6 +25,11 @@ struct SessionOptions {
   // back when run() returns. Ids must be in the process's allowed CPU set (sched_getaffinity)
   // and listed once; load() fails naming the bad id and the allowed set otherwise.
   std::vector<int> cores;
+  // Graph rewrites before planning (fusions such as ConvRelu or SDPAttention, activation
+  // layouts, Reorders; docs/ARCHITECTURE.md "Passes"). false runs the model's nodes one by one
+  // as exported (constant sub-graphs are still folded): slower, but a profile then has one
+  // layer per original ONNX node, for A/B checks of what the rewrites buy.
+  bool optimize = true;
 };
 
 // A graph input or output as the model declares it. Symbolic or unknown dims are -1 in

@@ -57,13 +57,13 @@ void Session::Impl::plan_for(const InputBinding& b, bool final_plan) {
   LS_CHECK(!graph_weights_released, "internal: a static-shape model ('", graph.model_path, "') was re-planned");
   executor.reset();  // free the old arena before building the new plan
   if (!final_plan) {
-    executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), threads), options.cores);
+    executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), threads, options.optimize), options.cores);
   } else {
     // The plan becomes the only owner of the weights, so the planner can free each one as soon
     // as its kernel has packed it; the session keeps the graph's structure without them.
     Graph structure = graph;
     for (Value& v : structure.values) v.constant.reset();
-    executor = std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), threads),
+    executor = std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), threads, options.optimize),
                                           options.cores);
     graph = std::move(structure);
     graph_weights_released = true;

@@ -93,6 +93,7 @@ Status evaluate_performance(Session& session, const std::vector<NamedTensor>& in
     // The core each worker was pinned to (empty = not pinned), as runtime/thread_pinning.h does it.
     const std::vector<int>& cores = m.options.cores;
     for (int t = 0; t < plan.threads && !cores.empty(); ++t) r->cores.push_back(cores[t % cores.size()]);
+    r->optimized = m.options.optimize;
     r->warmup = o.warmup;
     r->runs = o.runs;
     r->roofs = roofs;

@@ -192,6 +192,7 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
   r.threads = o.int32("threads");
   if (o.has("cores"))
     for (int64_t c : o.integers(*o.opt("cores"), o.at("cores"))) r.cores.push_back(static_cast<int>(c));
+  if (o.has("optimized")) r.optimized = o.boolean("optimized");  // absent before it existed: true
   r.warmup = o.int32("warmup");
   r.runs = o.int32("runs");
   if (o.has("roofs")) {

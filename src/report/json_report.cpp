@@ -79,6 +79,7 @@ std::string perf_report_json(const PerfReport& r) {
   w.field("model_path", r.model_path).field("imported_from", r.imported_from).field("threads", r.threads);
   w.key("cores");
   write_list(w, r.cores);
+  w.field("optimized", r.optimized);
   w.field("warmup", r.warmup).field("runs", r.runs);
 
   w.key("roofs").begin_object();

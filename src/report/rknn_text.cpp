@@ -105,6 +105,8 @@ std::string measured_header(const PerfReport& r) {
     for (size_t i = 0; i < r.cores.size(); ++i) out += fmt("%s worker %zu -> core %d", i ? "," : "", i, r.cores[i]);
     out += "\n";
   }
+  if (!r.optimized)
+    out += "Graph rewrites: off (--no-optimize): one layer per ONNX node, no fusions or layout changes\n";
   out += fmt("Runs: %d timed (after %d warm-up), each with and without the profiler, interleaved. "
              "Time(us) is the median over runs.\n", r.runs, r.warmup);
   out += fmt("End-to-end latency, profiler off: median %.3f ms (min %.3f, max %.3f, p90 %.3f)\n", r.latency_ms.median,

@@ -35,6 +35,22 @@ def relu_add_model(path, output_name="y:0"):
     onnx.save(m, path)
 
 
+def conv_relu_model(path):
+    """y = Relu(Conv(x, W)): fused into one ConvRelu layer unless --no-optimize."""
+    rng = np.random.default_rng(0)
+    w = helper.make_tensor("w", TensorProto.FLOAT, [8, 4, 3, 3], rng.standard_normal(8 * 4 * 9).astype(np.float32))
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["y"], name="relu")],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])],
+        [w])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, path)
+
+
 class Cli(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -61,6 +77,32 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--threads", r.stderr)
         self.assertEqual(run("run").returncode, 2)
+
+    def test_no_optimize_profiles_every_onnx_node_as_its_own_layer(self):
+        import json
+        model = os.path.join(self.dir, "conv_relu.onnx")
+        conv_relu_model(model)
+        layers = {}
+        for flag in ([], ["--no-optimize"]):
+            out = os.path.join(self.dir, "report" + "".join(flag))
+            r = run("perf", model, "--runs", "2", "--warmup", "1", "--out", out, *flag)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "perf.json")) as f:
+                report = json.load(f)
+            self.assertEqual(report["optimized"], not flag)
+            layers[bool(flag)] = [l["op_type"] for l in report["layers"] if l["op_type"] != "Reorder"]
+            self.assertEqual("Graph rewrites: off" in r.stdout, bool(flag))
+        self.assertEqual(layers[False], ["ConvRelu"])
+        self.assertEqual(layers[True], ["Conv", "Relu"])
+        x = np.random.default_rng(1).standard_normal((1, 4, 16, 16)).astype(np.float32)
+        np.save(os.path.join(self.dir, "x.npy"), x)
+        outs = []
+        for flag in ([], ["--no-optimize"]):
+            out = os.path.join(self.dir, "run" + "".join(flag))
+            r = run("run", model, "--input", "x=" + os.path.join(self.dir, "x.npy"), "--out", out, *flag)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            outs.append(np.load(os.path.join(out, "y.npy")))
+        np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-5)
 
     def test_missing_and_corrupt_model_exit_1(self):
         r = run("run", os.path.join(self.dir, "nope.onnx"))
@@ -244,7 +286,7 @@ class CliPolish(unittest.TestCase):
         options = set(re.findall(r"^  --([a-z-]+)", r.stdout, re.M)) - {"help", "input", "image"}
         for option in sorted(options):
             args = ["bench", self.model, "--runs", "1", "--warmup", "0"]
-            if option in ("json", "bgr"):
+            if option in ("json", "bgr", "no-optimize"):
                 args.append(f"--{option}")
             elif option in ("mean", "std"):
                 args += [f"--{option}", "1,1,1"]

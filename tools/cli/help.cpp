@@ -74,6 +74,10 @@ std::vector<OptionSpec> thread_options() {
        "Pin worker thread i to the i-th listed CPU core (the reference tool's core mask), e.g. 0,1 or 0-1 or "
        "0,2-3; with more threads than cores, thread i uses entry i mod count. Ids must be in this process's "
        "allowed CPU set (see taskset/cgroups). Default: no pinning (AUTO)."},
+      {"no-optimize", nullptr,
+       "Run the model's nodes one by one as exported: no fusions (ConvRelu, MatMulAdd, SDPAttention, ...) and "
+       "no layout changes; constant sub-graphs are still folded. Slower; for comparing a profile with the "
+       "original ONNX layers or checking what the rewrites buy."},
   };
 }
 

@@ -42,6 +42,7 @@ SessionOptions session_options(const Args& args) {
   SessionOptions opts;
   opts.threads = args.get_int("threads", 0, 0);
   if (args.has("cores")) opts.cores = parse_core_list(args.get("cores"), "cores");
+  opts.optimize = !args.has("no-optimize");
   return opts;
 }
 

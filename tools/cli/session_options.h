@@ -1,4 +1,4 @@
-// --threads and --cores, shared by every command that runs a model.
+// --threads, --cores and --no-optimize, shared by every command that runs a model.
 #pragma once
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@ namespace layerscope::cli {
 // Whether the cores exist is checked by Session::load (against the allowed CPU set).
 std::vector<int> parse_core_list(const std::string& text, const std::string& option);
 
-// SessionOptions from --threads N (0 = automatic) and --cores LIST.
+// SessionOptions from --threads N (0 = automatic), --cores LIST and --no-optimize.
 SessionOptions session_options(const Args& args);
 
 }  // namespace layerscope::cli
