@@ -57,6 +57,7 @@ bool allows(Op op, int opset, DType dt) {
   switch (dt) {
     case DType::F32: case DType::F64: case DType::I32: case DType::I64: case DType::U32: case DType::U64: return true;
     case DType::I8: case DType::U8: return (op == Op::Max || op == Op::Min) && opset >= 12;
+    case DType::Bool: return (op == Op::Max || op == Op::Min) && opset >= 20;  // any / all
     default: return false;
   }
 }
@@ -148,6 +149,12 @@ RefKernelFn reduce_reference(Op op) {
       for (int64_t k = 0; k < in[1]->numel(); ++k) axes.push_back(in[1]->data_as<int64_t>()[k]);
     }
     ReduceSpec s = make_spec(node, op, x.rank(), axes, [&](const auto&... p) { fail(Graph::describe(node), ": ", p...); });
+    if (x.dtype() == DType::Bool) {  // Max = any, Min = all, over bytes holding 0 or 1
+      reduce_typed<uint8_t, uint64_t>(op, x, *out[0], s);
+      uint8_t* y = out[0]->data_as<uint8_t>();
+      for (int64_t i = 0; i < out[0]->numel(); ++i) y[i] = y[i] != 0;  // empty Min: 255 -> true
+      return;
+    }
     dispatch_numeric(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       using Acc = std::conditional_t<std::is_floating_point_v<T>, double,

@@ -106,6 +106,20 @@ TEST(Reduce, IntegerTypes) {
   EXPECT_NE(infer_error("ReduceSum", 13, {Tensor(DType::F16, {2})}).find("FLOAT16"), std::string::npos);
 }
 
+TEST(Reduce, BoolMaxIsAnyAndMinIsAllFromOpset20) {
+  Tensor b = make<uint8_t>(DType::Bool, {2, 3}, {1, 0, 1, 1, 1, 1});
+  Tensor any = run("ReduceMax", 20, {b, i64({1}, {1})});
+  ASSERT_EQ(any.dtype(), DType::Bool);
+  EXPECT_EQ(values_of<uint8_t>(any), (std::vector<uint8_t>{1, 1}));
+  EXPECT_EQ(values_of<uint8_t>(run("ReduceMin", 20, {b, i64({1}, {1})})), (std::vector<uint8_t>{0, 1}));
+  // Over nothing: any = false, all = true.
+  Tensor empty = make<uint8_t>(DType::Bool, {0, 2}, {});
+  EXPECT_EQ(values_of<uint8_t>(run("ReduceMax", 20, {empty, i64({1}, {0})})), (std::vector<uint8_t>{0, 0}));
+  EXPECT_EQ(values_of<uint8_t>(run("ReduceMin", 20, {empty, i64({1}, {0})})), (std::vector<uint8_t>{1, 1}));
+  EXPECT_NE(infer_error("ReduceMax", 18, {b}).find("BOOL"), std::string::npos);  // bool only from 20
+  EXPECT_NE(infer_error("ReduceSum", 21, {b}).find("BOOL"), std::string::npos);
+}
+
 TEST(Reduce, FloatAccumulatesInDouble) {
   // 2^24 + 1 + 1: a float accumulator would stay at 2^24.
   Tensor y = run("ReduceSum", 13, {f32({3}, {16777216.0f, 1, 1})});
