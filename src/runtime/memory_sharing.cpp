@@ -75,6 +75,8 @@ std::vector<int> share_buffers(ExecutionPlan& plan) {
       groups.last_read[group] = std::max(groups.last_read[group], plan.slots[out].last_step);
     }
     step.kernel->set_output_shared(chosen);
+    // A view moves nothing: its layer reports no bytes (the op's cost assumed a copy).
+    if (chosen >= 0 && sharing.mode == OutputSharing::Mode::View) step.cost = Cost{};
   }
   return groups.of;
 }

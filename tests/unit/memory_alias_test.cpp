@@ -21,6 +21,8 @@ TEST(MemoryAlias, ReshapeIsAViewEvenWhenItsInputIsReadLater) {
   ExecutionPlan p = plan_of(b.g, kShape);
   EXPECT_EQ(kernel_of(p, "to_square"), "native:view");
   EXPECT_EQ(kernel_of(p, "back"), "native:view");
+  for (const Step& s : p.steps)  // a view moves no bytes; the ops around it do
+    EXPECT_EQ(s.cost.bytes_read == 0, p.graph.nodes[s.node].op_type == "Reshape") << p.graph.nodes[s.node].name;
   EXPECT_EQ(offset_of(p, r), offset_of(p, a));
   EXPECT_EQ(offset_of(p, d), offset_of(p, c));
   // Relu may not overwrite r: a (same buffer) is read by Add later.
