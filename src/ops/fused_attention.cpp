@@ -1,8 +1,12 @@
 // SDPAttention (fused_transformer.h): softmax(Q K^T * scale + mask) V over the last two dims,
-// the batch dims ([B, H] in the models) shared by Q, K and V. The reference chains the ONNX
-// Transpose (when K is not already transposed), MatMul, Mul, Add, Softmax and MatMul references.
+// the batch dims ([B, H] in the models) shared by Q, K and V. Q, K, V may be views of the
+// inputs and the output a transposed write (q_perm, ..., out_perm: attention_operands.h). The
+// reference chains the ONNX Transpose / Gather (the views), Transpose (when K is not already
+// transposed), MatMul, Mul, Add, Softmax, MatMul and Transpose (out_perm) references.
+#include <array>
 #include <numeric>
 
+#include "ops/attention_operands.h"
 #include "ops/fused_reference.h"
 #include "ops/fused_transformer.h"
 #include "ops/op_utils.h"
@@ -24,12 +28,22 @@ struct AttnDims {
   }
 };
 
-AttnDims attention_dims(const InferContext& c) {
+// The logical Q, K, V (after the views), checked.
+std::array<Shape, 3> operand_shapes(const InferContext& c) {
+  std::array<Shape, 3> s;
+  for (int i : {kAttnQ, kAttnK, kAttnV}) {
+    if (std::string p = attention_operand_problem(c.node(), i, c.shape(i)); !p.empty())
+      c.error("input ", i, " has shape ", shape_to_string(c.shape(i)), ": ", p);
+    s[i] = attention_operand(c.node(), i, c.shape(i)).shape;
+  }
+  return s;
+}
+
+AttnDims attention_dims(const InferContext& c, const Shape& q, const Shape& k, const Shape& v) {
   const bool kt = c.attrs().get_int("k_transposed", 0) != 0;
-  const int r = c.rank(kAttnQ);
-  if (r < 2) c.error("input Q has shape ", shape_to_string(c.shape(kAttnQ)), "; expected rank >= 2");
-  const Shape &q = c.shape(kAttnQ), &k = c.shape(kAttnK), &v = c.shape(kAttnV);
-  if (c.rank(kAttnK) != r || c.rank(kAttnV) != r)
+  const int r = static_cast<int>(q.size());
+  if (r < 2) c.error("input Q has shape ", shape_to_string(q), "; expected rank >= 2");
+  if (static_cast<int>(k.size()) != r || static_cast<int>(v.size()) != r)
     c.error("Q, K and V must have the same rank, got ", shape_to_string(q), ", ", shape_to_string(k), ", ",
             shape_to_string(v));
   AttnDims d;
@@ -57,7 +71,8 @@ void infer_attention(InferContext& c) {
   for (int i : {kAttnK, kAttnV, kAttnMask})
     if (c.has_input(i) && c.dtype(i) != c.dtype(kAttnQ))
       c.error("input ", i, " is ", dtype_name(c.dtype(i)), "; expected Q's type ", dtype_name(c.dtype(kAttnQ)));
-  AttnDims d = attention_dims(c);
+  const std::array<Shape, 3> qkv = operand_shapes(c);
+  AttnDims d = attention_dims(c, qkv[kAttnQ], qkv[kAttnK], qkv[kAttnV]);
   if (c.has_input(kAttnMask)) {
     Shape b;
     if (!try_broadcast_shapes(d.scores(), c.shape(kAttnMask), &b) || b != d.scores())
@@ -67,25 +82,45 @@ void infer_attention(InferContext& c) {
   Shape out = d.batch;
   out.push_back(d.Lq);
   out.push_back(d.Dv);
-  c.set_output(0, c.dtype(kAttnQ), out);
+  if (std::string p = attention_output_problem(c.node(), static_cast<int>(out.size())); !p.empty())
+    c.error("the result has shape ", shape_to_string(out), ": ", p);
+  c.set_output(0, c.dtype(kAttnQ), attention_output_shape(c.node(), out));
 }
 
 // Both products' MACs; per score: the scale, the mask add and softmax's max, subtract-exp,
-// sum and normalise (4). Bytes: Q, K, V and the mask read once, the output written once: the
-// [Lq, Lk] score matrix of each head never goes to memory (that is the point of the fusion).
+// sum and normalise (4). Bytes: Q, K, V (the viewed parts) and the mask read once, the output
+// written once: the [Lq, Lk] score matrix of each head never goes to memory (that is the point
+// of the fusion).
 Cost attention_cost(const CostContext& c) {
   Cost cost = bytes_only_cost(c);
-  const Shape& q = c.inputs[kAttnQ].shape;
-  const Shape& o = c.outputs[0].shape;
-  if (q.size() < 2 || o.size() != q.size()) return cost;
+  if (c.inputs.size() <= kAttnV) return cost;
+  std::array<Shape, 3> qkv;
+  for (int i : {kAttnQ, kAttnK, kAttnV}) {
+    if (!attention_operand_problem(c.node, i, c.inputs[i].shape).empty()) return cost;
+    qkv[i] = attention_operand(c.node, i, c.inputs[i].shape).shape;
+  }
+  // A view reads only its operand: Depth-Anything's Q, K and V are thirds of one input.
+  cost.bytes_read = 0;
+  for (int i : {kAttnQ, kAttnK, kAttnV})
+    cost.bytes_read += shape_numel(qkv[i]) * static_cast<int64_t>(dtype_size(c.inputs[i].dtype));
+  if (c.inputs.size() > kAttnMask && c.inputs[kAttnMask].dtype != DType::Undefined)
+    cost.bytes_read += c.inputs[kAttnMask].bytes();
+  const Shape &q = qkv[kAttnQ], &k = qkv[kAttnK], &v = qkv[kAttnV];
+  if (q.size() < 2 || k.size() != q.size() || v.size() != q.size() || q.back() == 0) return cost;
   const double rows = static_cast<double>(shape_numel(q)) / static_cast<double>(q.back());  // batch * Lq
   const bool kt = c.node.attrs.get_int("k_transposed", 0) != 0;
-  const Shape& k = c.inputs[kAttnK].shape;
   const double Lk = static_cast<double>(kt ? k.back() : k[k.size() - 2]);
   const bool mask = c.inputs.size() > kAttnMask && c.inputs[kAttnMask].dtype != DType::Undefined;
-  cost.macs = rows * Lk * static_cast<double>(q.back() + o.back());
+  cost.macs = rows * Lk * static_cast<double>(q.back() + v.back());
   cost.other_ops = rows * Lk * (5.0 + (mask ? 1.0 : 0.0));
   return cost;
+}
+
+// Attributes of an ONNX Transpose with `perm`.
+Attributes transpose_attrs(std::vector<int64_t> perm) {
+  Attributes a;
+  a.set("perm", std::move(perm));
+  return a;
 }
 
 }  // namespace
@@ -93,7 +128,8 @@ Cost attention_cost(const CostContext& c) {
 void register_fused_attention_ops(Registry& r) {
   RefKernelFn transpose = onnx_op(r, "Transpose", 13).reference, matmul = onnx_op(r, "MatMul", 13).reference,
               mul = onnx_op(r, "Mul", 14).reference, add = onnx_op(r, "Add", 14).reference,
-              softmax = onnx_op(r, "Softmax", 13).reference;
+              softmax = onnx_op(r, "Softmax", 13).reference,
+              gather = onnx_op(r, "Gather", 13).reference;
   OpDef d;
   d.domain = kFusedTransformerDomain;
   d.op_type = "SDPAttention";
@@ -101,20 +137,41 @@ void register_fused_attention_ops(Registry& r) {
   d.infer = infer_attention;
   d.cost = attention_cost;
   d.reference = [=](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-    const Tensor &q = *in[kAttnQ], &v = *in[kAttnV];
+    // The logical operands: materialised views (Transpose, then Gather of one index).
+    Tensor owned[3];
+    const Tensor* qkv[3];
+    for (int i : {kAttnQ, kAttnK, kAttnV}) {
+      qkv[i] = in[i];
+      if (n.attrs.has(kAttnPermAttrs[i])) {
+        const std::vector<int64_t> perm = n.attrs.get_ints(kAttnPermAttrs[i]);
+        Shape s;
+        for (int64_t p : perm) s.push_back(in[i]->dim(static_cast<int>(p)));
+        owned[i] = fused_ref::run(transpose, as_onnx(n, "Transpose", 13, transpose_attrs(perm)), {in[i]},
+                                  in[i]->dtype(), s);
+        qkv[i] = &owned[i];
+      }
+      if (n.attrs.has(kAttnIndexAttrs[i])) {
+        Tensor index(DType::I64, {});
+        *index.data_as<int64_t>() = n.attrs.get_int(kAttnIndexAttrs[i], 0);
+        Shape s(qkv[i]->shape().begin() + 1, qkv[i]->shape().end());
+        Attributes ga;
+        ga.set("axis", int64_t{0});
+        owned[i] = fused_ref::run(gather, as_onnx(n, "Gather", 13, ga), {qkv[i], &index}, qkv[i]->dtype(), s);
+        qkv[i] = &owned[i];
+      }
+    }
+    const Tensor &q = *qkv[kAttnQ], &v = *qkv[kAttnV];
     const DType dt = q.dtype();
     const int r = q.rank();
     Tensor kt_owned;
-    const Tensor* kt = in[kAttnK];
+    const Tensor* kt = qkv[kAttnK];
     if (n.attrs.get_int("k_transposed", 0) == 0) {
       std::vector<int64_t> perm(r);
       std::iota(perm.begin(), perm.end(), 0);
       std::swap(perm[r - 1], perm[r - 2]);
       Shape s = kt->shape();
       std::swap(s[r - 1], s[r - 2]);
-      Attributes ta;
-      ta.set("perm", perm);
-      kt_owned = fused_ref::run(transpose, as_onnx(n, "Transpose", 13, ta), {kt}, dt, s);
+      kt_owned = fused_ref::run(transpose, as_onnx(n, "Transpose", 13, transpose_attrs(perm)), {kt}, dt, s);
       kt = &kt_owned;
     }
     Shape scores(q.shape().begin(), q.shape().end() - 1);
@@ -132,8 +189,17 @@ void register_fused_attention_ops(Registry& r) {
     Attributes sa;
     sa.set("axis", int64_t{-1});
     s = fused_ref::run(softmax, as_onnx(n, "Softmax", 13, sa), {&s}, dt, scores);
-    const Tensor* pv[] = {&s, &v};
-    matmul(as_onnx(n, "MatMul", 13, {}), pv, out);
+    std::optional<std::vector<int64_t>> out_perm = attention_out_perm(n);
+    if (!out_perm) {
+      const Tensor* pv[] = {&s, &v};
+      matmul(as_onnx(n, "MatMul", 13, {}), pv, out);
+      return;
+    }
+    Shape result(scores.begin(), scores.end() - 1);
+    result.push_back(v.dim(-1));
+    Tensor o = fused_ref::run(matmul, as_onnx(n, "MatMul", 13, {}), {&s, &v}, dt, result);
+    const Tensor* t[] = {&o};
+    transpose(as_onnx(n, "Transpose", 13, transpose_attrs(*out_perm)), t, out);
   };
   r.add_op(std::move(d));
 }

@@ -9,6 +9,9 @@
 //   SDPAttention  Q [..., Lq, D], K [..., Lk, D] (or with k_transposed = 1 K^T [..., D, Lk]),
 //                 V [..., Lk, Dv], [mask, broadcastable to [..., Lq, Lk]]; attribute scale:
 //                 softmax(Q K^T * scale + mask, last axis) V; Q, K, V share their batch dims.
+//                 Q, K, V may be views of the inputs and the output written transposed
+//                 (attributes q_perm, k_perm, v_perm, q_index, ..., out_perm: see
+//                 ops/attention_operands.h), which is how the head-split Transposes vanish.
 // <A> is empty or one of kLinearActivations' names (MatMulAddGelu, GemmRelu, ...); the Gelu
 // variant is the node's attribute approximate.
 #pragma once

@@ -7,9 +7,15 @@
 // k_transposed = 0) or any other tensor of shape [..., D, Lk] (k_transposed = 1), optionally
 // scaled too. All scale constants multiply into the attribute `scale`. Q, K and V must share
 // their batch dims, and every absorbed value must feed only the next node of the pattern. The
-// node keeps the first MatMul's name; source_names lists every absorbed node.
+// head-split copies around the match (Transposes, Gathers of a Transpose, the Transpose of the
+// result) are then folded in as strided views (attention_views.h): the kernel reads and writes
+// the exporter's [L, H, D]-style buffers directly. The node keeps the first MatMul's name;
+// source_names lists every absorbed node.
 #include <numeric>
 
+#include "ops/attention_operands.h"
+#include "ops/fused_transformer.h"
+#include "passes/attention_views.h"
 #include "passes/pass_list.h"
 #include "passes/pattern_util.h"
 
@@ -22,6 +28,7 @@ struct Match {
   std::vector<int> nodes;
   int qk = -1;  // the first MatMul: the fused node takes its place and name
   int q = -1, k = -1, v = -1, mask = -1, out = -1;
+  int q_user = -1, k_user = -1, pv = -1;  // the matched nodes reading q, k and v
   bool k_transposed = true;
   double scale = 1.0;
 };
@@ -42,6 +49,7 @@ class AttentionMatcher {
     const int mm2 = sole_user(g_, idx_, dead_, p, "MatMul");
     if (mm2 < 0 || g_.nodes[mm2].inputs[0] != p) return std::nullopt;
     m.v = g_.nodes[mm2].inputs[1];
+    m.pv = mm2;
     m.out = g_.nodes[mm2].outputs[0];
 
     // Walk back from the Softmax input: [Add mask] <- [scale] <- MatMul. Without a mask first,
@@ -98,6 +106,8 @@ class AttentionMatcher {
       }
     }
     if (!shapes_fit(m)) return std::nullopt;
+    m.q_user = user_of(q_nodes, mm1);
+    m.k_user = user_of(k_nodes, mm1);
     m.nodes.insert(m.nodes.end(), q_nodes.rbegin(), q_nodes.rend());
     m.nodes.insert(m.nodes.end(), k_nodes.rbegin(), k_nodes.rend());
     m.nodes.push_back(mm1);
@@ -164,6 +174,35 @@ class AttentionMatcher {
   const std::vector<bool>& dead_;
 };
 
+
+// The fused node's inputs, attributes and absorbed nodes once the copies around the match
+// that can be read as strided views are folded in (attention_views.h).
+struct WithViews {
+  std::vector<int> inputs, nodes;
+  int out = -1;
+};
+WithViews fold_views(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead, const Match& m,
+                     Attributes& attrs) {
+  std::vector<std::optional<attention_views::InputView>> views = {
+      attention_views::input_view(ctx, idx, dead, m.q, m.q_user),
+      attention_views::input_view(ctx, idx, dead, m.k, m.k_user),
+      attention_views::input_view(ctx, idx, dead, m.v, m.pv)};
+  WithViews w{{m.q, m.k, m.v}, attention_views::keep_absorbable(idx, views), m.out};
+  w.nodes.insert(w.nodes.end(), m.nodes.begin(), m.nodes.end());
+  for (int i : {kAttnQ, kAttnK, kAttnV}) {
+    if (!views[i]) continue;
+    w.inputs[i] = views[i]->value;
+    attrs.set(kAttnPermAttrs[i], views[i]->perm);
+    if (views[i]->index >= 0) attrs.set(kAttnIndexAttrs[i], views[i]->index);
+  }
+  if (std::optional<attention_views::OutputView> o = attention_views::output_view(ctx, idx, dead, m.out)) {
+    w.out = o->value;
+    attrs.set(kAttnOutPermAttr, o->perm);
+    w.nodes.push_back(o->transpose);
+  }
+  return w;
+}
+
 }  // namespace
 
 int fuse_attention_pass(PassContext& ctx) {
@@ -176,13 +215,13 @@ int fuse_attention_pass(PassContext& ctx) {
     if (dead[i] || !is_op(g.nodes[i], "Softmax") || g.nodes[i].outputs.size() != 1) continue;
     std::optional<Match> m = matcher.match(static_cast<int>(i));
     if (!m) continue;
-    if (any_dead(dead, m->nodes)) continue;
     Attributes attrs;
     attrs.set("scale", static_cast<float>(m->scale));
     attrs.set("k_transposed", int64_t{m->k_transposed ? 1 : 0});
-    std::vector<int> inputs = {m->q, m->k, m->v};
-    if (m->mask >= 0) inputs.push_back(m->mask);
-    become_fused(g, dead, m->qk, m->nodes, {"SDPAttention", std::move(attrs), std::move(inputs), {m->out}});
+    WithViews w = fold_views(ctx, idx, dead, *m, attrs);
+    if (any_dead(dead, w.nodes)) continue;
+    if (m->mask >= 0) w.inputs.push_back(m->mask);
+    become_fused(g, dead, m->qk, w.nodes, {"SDPAttention", std::move(attrs), std::move(w.inputs), {w.out}});
     ++fused;
   }
   if (fused) erase_nodes(g, dead);

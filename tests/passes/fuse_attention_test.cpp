@@ -85,7 +85,7 @@ TEST(FuseAttention, MaskComputedByAMatMulAndAddedFirst) {
 }
 
 // torchvision ViT: q / sqrt(d) before the product, K^T made by a Transpose that is not a swap
-// of the last two dims (so it stays: k_transposed = 1), 3-D tensors [B*H, L, D].
+// of the last two dims (k_transposed = 1, the Transpose read as a view), 3-D tensors [B*H, L, D].
 TEST(FuseAttention, TorchvisionFormScalesQAndReadsKTransposed) {
   GraphBuilder b;
   const int64_t L = 197, H = 12, D = 64;
@@ -95,11 +95,12 @@ TEST(FuseAttention, TorchvisionFormScalesQAndReadsKTransposed) {
   int p = b.node("Softmax", "softmax", {b.node("MatMul", "qk", {qs, kt})});
   b.output(b.node("MatMul", "pv", {p, v}));
   ExecutionPlan plan = plan_of(b, true);
-  ASSERT_EQ(step_ops(plan), (std::vector<std::string>{"Transpose", "SDPAttention"}));
-  const Node& n = step_node(plan, 1);
+  ASSERT_EQ(step_ops(plan), (std::vector<std::string>{"SDPAttention"}));
+  const Node& n = step_node(plan, 0);
   EXPECT_EQ(n.attrs.get_int("k_transposed", -1), 1);
+  EXPECT_EQ(n.attrs.get_ints("k_perm"), (std::vector<int64_t>{1, 2, 0}));  // K^T read from [L, H, D]
   EXPECT_FLOAT_EQ(n.attrs.get_float("scale", 0), 0.125f);
-  EXPECT_EQ(n.source_names, (std::vector<std::string>{"q_scale", "qk", "softmax", "pv"}));
+  EXPECT_EQ(n.source_names, (std::vector<std::string>{"k_t", "q_scale", "qk", "softmax", "pv"}));
   expect_same_results(b, 1e-5, 1);
   expect_same_results(b, 1e-5, 2);
 }

@@ -5,6 +5,9 @@
 //   S = S * scale + mask; each row: m = max, S = exp(S - m), l = sum   (in place)
 //   O_tile = S V             [T, Dv]  oneDNN matmul, straight into the output
 //   O_tile row i /= l_i      (normalising O costs Dv per row instead of Lk for S)
+// Q, K, V and the output are strided views (attention_geometry.h): the head-split Transposes
+// an exporter writes around attention were absorbed by fuse_attention; heads that are not
+// dense are packed in cache (see `dense` below) and the output tile is normalised into place.
 // Tiles are parallelised over (head, tile) with OpenMP; a oneDNN primitive executed inside the
 // parallel region runs on the calling thread, so the primitives are created once at prepare
 // for one thread (tile shapes: T rows and the last tile's rows), with per-thread argument
@@ -15,8 +18,10 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "kernels/kernel_alias.h"
+#include "kernels/native/attention_geometry.h"
 #include "kernels/native/attention_rows.h"
 #include "kernels/onednn/onednn_common.h"
 #include "ops/fused_transformer.h"
@@ -33,6 +38,25 @@ constexpr int64_t kScoreTileBytes = 512 * 1024;
 constexpr int64_t kMinTileRows = 16, kMaxTileRows = 128;
 
 size_t align64(size_t n) { return (n + 63) & ~size_t(63); }
+
+using attention_geometry::Geometry;
+using attention_geometry::MatrixView;
+
+// oneDNN 2.6 runs matmul on brgemm only for dense operands; a strided one falls back to its
+// gemm:jit, measured 20-25% slower on ViT-B/16's heads (per block 811 us vs 660 us, 2 threads)
+// - more than the head-split Transposes cost. So a view that is not dense is packed, per tile
+// or per head, into the thread's cache-resident scratch (the same bytes a Transpose moved,
+// without the extra trip through memory), and the result tile is normalised straight into its
+// strided place in the output.
+bool dense(const MatrixView& m, int64_t cols) { return m.col == 1 && m.row == cols; }
+
+// K^T [D, Lk] as the matmul reads it: K rows ([Lk, D] row-major, "ba") when K's head size is
+// its unit-stride dim, else K^T rows.
+bool kt_as_k_rows(const Geometry& g) { return g.kt.row == 1; }
+dnnl::memory::desc kt_md(const Geometry& g) {
+  return kt_as_k_rows(g) ? strided_md({g.D, g.Lk}, {1, g.D}) : plain_md({g.D, g.Lk});
+}
+bool kt_direct(const Geometry& g) { return kt_as_k_rows(g) ? g.kt.col == g.D : dense(g.kt, g.Lk); }
 
 // One matmul primitive of a tile shape, and its per-thread argument memories.
 struct TileMatmul {
@@ -54,33 +78,32 @@ class AttentionKernel final : public Kernel {
   size_t scratch_bytes() const override { return per_thread_ * threads_ + 64; }
 
   void prepare(const KernelSetup& s) override {
-    const Shape& q = s.inputs[kAttnQ].shape;
-    const Shape& k = s.inputs[kAttnK].shape;
-    const Shape& v = s.inputs[kAttnV].shape;
-    const int r = static_cast<int>(q.size());
-    k_transposed_ = s.node.attrs.get_int("k_transposed", 0) != 0;
+    g_ = attention_geometry::of(s);
     scale_ = s.node.attrs.get_float("scale", 1.f);
-    batch_ = shape_numel(Shape(q.begin(), q.end() - 2));
-    Lq_ = q[r - 2];
-    D_ = q[r - 1];
-    Lk_ = k_transposed_ ? k[r - 1] : k[r - 2];
-    Dv_ = v[r - 1];
+    batch_ = g_.batch;
+    Lq_ = g_.Lq;
+    D_ = g_.D;
+    Lk_ = g_.Lk;
+    Dv_ = g_.Dv;
     threads_ = std::max(1, s.threads);
     choose_tiles();
-    if (s.inputs.size() > kAttnMask && s.node.inputs[kAttnMask] >= 0) prepare_mask(s.inputs[kAttnMask].shape, q);
+    if (s.inputs.size() > kAttnMask && s.node.inputs[kAttnMask] >= 0) prepare_mask(s.inputs[kAttnMask].shape);
 
     onednn::ThreadScope one(1);  // executed inside our parallel region: one thread each
     const int64_t rows[2] = {tile_rows_, last_rows_};
     for (int t = 0; t < 2; ++t) {
-      const dnnl::memory::desc kt = k_transposed_ ? plain_md({D_, Lk_}) : strided_md({D_, Lk_}, {1, D_});
-      mm_[t] = make_matmul(plain_md({rows[t], D_}), kt, plain_md({rows[t], Lk_}));
+      mm_[t] = make_matmul(plain_md({rows[t], D_}), kt_md(g_), plain_md({rows[t], Lk_}));
       mm_[2 + t] = make_matmul(plain_md({rows[t], Lk_}), plain_md({Lk_, Dv_}), plain_md({rows[t], Dv_}));
     }
     size_t pad = 0;
     for (const TileMatmul& m : mm_) pad = std::max(pad, m.scratchpad);
-    scores_bytes_ = align64(static_cast<size_t>(tile_rows_ * Lk_) * sizeof(float));
-    sums_bytes_ = align64(static_cast<size_t>(tile_rows_) * sizeof(float));
-    per_thread_ = scores_bytes_ + sums_bytes_ + align64(pad);
+    auto floats = [](int64_t n) { return align64(static_cast<size_t>(n) * sizeof(float)); };
+    // Per thread: scores | sums | oneDNN scratchpad | packed Q tile, K, V, O tile (when needed).
+    scratch_at_ = {0, floats(tile_rows_ * Lk_), floats(tile_rows_), align64(pad),
+                   dense(g_.q, D_) ? 0 : floats(tile_rows_ * D_), kt_direct(g_) ? 0 : floats(Lk_ * D_),
+                   dense(g_.v, Dv_) ? 0 : floats(Lk_ * Dv_), dense(g_.o, Dv_) ? 0 : floats(tile_rows_ * Dv_)};
+    for (size_t i = 1; i < scratch_at_.size(); ++i) scratch_at_[i] += scratch_at_[i - 1];
+    per_thread_ = scratch_at_.back();
     args_.clear();
     for (int t = 0; t < threads_; ++t) {
       ThreadArgs a{dnnl::stream(engine()), {}, {}};
@@ -112,23 +135,44 @@ class AttentionKernel final : public Kernel {
       const int tid = omp_get_thread_num();
       ThreadArgs& a = args_[tid];
       char* mine = base + per_thread_ * tid;
-      float* scores = reinterpret_cast<float*>(mine);
-      float* sums = reinterpret_cast<float*>(mine + scores_bytes_);
-      void* pad = mine + scores_bytes_ + sums_bytes_;
-#pragma omp for schedule(dynamic, 1)
+      auto part = [&](int i) { return reinterpret_cast<float*>(mine + scratch_at_[i]); };
+      float *scores = part(0), *sums = part(1), *q_pack = part(3), *k_pack = part(4), *v_pack = part(5),
+            *o_pack = part(6);
+      void* pad = part(2);
+      int64_t packed = -1;  // the head whose K and V sit in k_pack / v_pack
+      // Contiguous blocks of items: a thread meets each head's tiles in a row and packs its K
+      // and V once (the tiles cost the same, so static blocks balance).
+#pragma omp for schedule(static)
       for (int64_t it = 0; it < items; ++it) {
         const int64_t b = it / tiles_, t = it % tiles_, r0 = t * tile_rows_;
         const bool last = t == tiles_ - 1;
         const int64_t rows = last ? last_rows_ : tile_rows_;
-        if (failed || !run(a, last ? 1 : 0, q + (b * Lq_ + r0) * D_, k + b * Lk_ * D_, scores, pad)) {
+        if (failed) continue;
+        const float* kb = k + g_.kt.offsets[b];
+        const float* vb = v + g_.v.offsets[b];
+        if (b != packed && !kt_direct(g_)) {
+          if (kt_as_k_rows(g_))
+            attention_rows::pack(k_pack, kb, Lk_, D_, g_.kt.col, 1);
+          else
+            attention_rows::pack(k_pack, kb, D_, Lk_, g_.kt.row, g_.kt.col);
+        }
+        if (b != packed && !dense(g_.v, Dv_)) attention_rows::pack(v_pack, vb, Lk_, Dv_, g_.v.row, g_.v.col);
+        packed = b;
+        const float* qt = q + g_.q.offsets[b] + r0 * g_.q.row;
+        if (!dense(g_.q, D_)) {
+          attention_rows::pack(q_pack, qt, rows, D_, g_.q.row, g_.q.col);
+          qt = q_pack;
+        }
+        if (!run(a, last ? 1 : 0, qt, kt_direct(g_) ? kb : k_pack, scores, pad)) {
           failed = true;
           continue;
         }
         const float* mrow = mask ? mask + mask_batch_offset_[b] + r0 * mask_row_stride_ : nullptr;
         attention_rows::softmax_unnormalised(scores, rows, Lk_, scale_, mrow, mask_row_stride_, mask_col_stride_, sums);
-        float* orow = o + (b * Lq_ + r0) * Dv_;
-        failed |= !run(a, last ? 3 : 2, scores, v + b * Lk_ * Dv_, orow, pad);
-        attention_rows::scale_rows(orow, rows, Dv_, sums);
+        float* ot = o + g_.o.offsets[b] + r0 * g_.o.row;
+        float* product = dense(g_.o, Dv_) ? ot : o_pack;
+        failed |= !run(a, last ? 3 : 2, scores, dense(g_.v, Dv_) ? vb : v_pack, product, pad);
+        attention_rows::scale_rows(product, Dv_, ot, g_.o.row, rows, Dv_, sums);
       }
     }
     LS_CHECK(!failed, "native:sdpa: a oneDNN matmul failed to execute");
@@ -168,9 +212,8 @@ class AttentionKernel final : public Kernel {
   }
 
   // The mask's strides against the scores [batch..., Lq, Lk] (0 where it broadcasts).
-  void prepare_mask(const Shape& mask, const Shape& q) {
-    Shape scores(q.begin(), q.end() - 1);
-    scores.push_back(Lk_);
+  void prepare_mask(const Shape& mask) {
+    const Shape& scores = g_.scores;
     const std::vector<int64_t> st = broadcast_strides(mask, scores);
     const int r = static_cast<int>(scores.size());
     mask_row_stride_ = st[r - 2];
@@ -186,7 +229,7 @@ class AttentionKernel final : public Kernel {
     }
   }
 
-  bool k_transposed_ = false;
+  attention_geometry::Geometry g_;
   float scale_ = 1.f;
   int64_t batch_ = 1, Lq_ = 0, Lk_ = 0, D_ = 0, Dv_ = 0;
   int64_t tiles_ = 1, tile_rows_ = 0, last_rows_ = 0;
@@ -195,23 +238,26 @@ class AttentionKernel final : public Kernel {
   int threads_ = 1;
   std::array<TileMatmul, 4> mm_;
   std::vector<ThreadArgs> args_;
-  size_t scores_bytes_ = 0, sums_bytes_ = 0, per_thread_ = 0;
+  std::array<size_t, 8> scratch_at_{};  // per-thread scratch: offsets of its parts, then the end
+  size_t per_thread_ = 0;
 };
 
 bool attention_supported(const KernelSetup& s) {
   for (size_t i = 0; i < s.inputs.size(); ++i)
     if (s.node.inputs[i] >= 0 && (s.inputs[i].dtype != DType::F32 || shape_numel(s.inputs[i].shape) == 0)) return false;
   if (s.outputs[0].dtype != DType::F32) return false;
-  const Shape& q = s.inputs[kAttnQ].shape;
-  if (q.size() < 2) return false;
-  const bool kt = s.node.attrs.get_int("k_transposed", 0) != 0;
-  const int64_t Lk = kt ? s.inputs[kAttnK].shape.back() : s.inputs[kAttnK].shape[q.size() - 2];
+  if (s.inputs.size() <= kAttnV || s.inputs[kAttnQ].shape.size() < 2) return false;
+  const Geometry g = attention_geometry::of(s);
+  // scale_rows writes output rows contiguously: Dv must stay the output's innermost dim.
+  if (g.o.col != 1) return false;
   return onednn::succeeds([&] {
     onednn::ThreadScope one(1);
-    const dnnl::memory::desc k = kt ? plain_md({q.back(), Lk}) : strided_md({q.back(), Lk}, {1, q.back()});
-    onednn::require_optimized(dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(plain_md({kMinTileRows, q.back()}), k, plain_md({kMinTileRows, Lk})), onednn::base_attr(),
-        engine()));
+    const int64_t rows = std::min(kMinTileRows, g.Lq);
+    for (const auto& [src, wei, dst] :
+         {std::tuple{plain_md({rows, g.D}), kt_md(g), plain_md({rows, g.Lk})},
+          std::tuple{plain_md({rows, g.Lk}), plain_md({g.Lk, g.Dv}), plain_md({rows, g.Dv})}})
+      onednn::require_optimized(
+          dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wei, dst), onednn::base_attr(), engine()));
   });
 }
 

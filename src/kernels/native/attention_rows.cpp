@@ -1,6 +1,7 @@
 #include "kernels/native/attention_rows.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "kernels/native/elementwise_math.h"
@@ -71,11 +72,24 @@ void softmax_unnormalised(float* s, int64_t rows, int64_t n, float scale, const 
   }
 }
 
-void scale_rows(float* o, int64_t rows, int64_t n, const float* sums) {
+void scale_rows(const float* o, int64_t o_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t n,
+                const float* sums) {
   for (int64_t i = 0; i < rows; ++i) {
     const float inv = 1.f / sums[i];
-    float* row = o + i * n;
-    for (int64_t j = 0; j < n; ++j) row[j] *= inv;
+    const float* in = o + i * o_stride;
+    float* out = dst + i * dst_stride;
+    for (int64_t j = 0; j < n; ++j) out[j] = in[j] * inv;
+  }
+}
+
+void pack(float* dst, const float* src, int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
+  for (int64_t i = 0; i < rows; ++i, dst += cols) {
+    const float* row = src + i * row_stride;
+    if (col_stride == 1) {
+      std::memcpy(dst, row, static_cast<size_t>(cols) * sizeof(float));
+    } else {
+      for (int64_t j = 0; j < cols; ++j) dst[j] = row[j * col_stride];
+    }
   }
 }
 

@@ -12,7 +12,15 @@ namespace layerscope::attention_rows {
 void softmax_unnormalised(float* s, int64_t rows, int64_t n, float scale, const float* mask, int64_t mask_row_stride,
                           int64_t mask_col_stride, float* sums);
 
-// Row i of `o` (n values each) divided by sums[i].
-void scale_rows(float* o, int64_t rows, int64_t n, const float* sums);
+// Row i of `o` (n contiguous values at o + i * o_stride) divided by sums[i], into row i of
+// `dst` (at dst + i * dst_stride; may be `o` itself). The destination may be a strided view,
+// e.g. one head's columns of an [L, H, Dv] output: the division doubles as the copy out.
+void scale_rows(const float* o, int64_t o_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t n,
+                const float* sums);
+
+// The [rows, cols] matrix whose element (i, j) is src[i * row_stride + j * col_stride], copied
+// densely (row-major) into `dst`: how a strided head becomes an operand oneDNN's fast matmul
+// (brgemm, which takes only dense matrices) accepts.
+void pack(float* dst, const float* src, int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride);
 
 }  // namespace layerscope::attention_rows

@@ -1,0 +1,31 @@
+// Where native:sdpa finds each head's Q, K^T, V and output rows: the operands are strided
+// views of the input buffers (ops/attention_operands.h), so every one is described by a base
+// offset per batch item (head) and a row and a column stride, which oneDNN matmul takes as a
+// strided memory descriptor.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kernels/kernel.h"
+
+namespace layerscope::attention_geometry {
+
+// A [rows, cols] matrix per batch item, inside one buffer.
+struct MatrixView {
+  std::vector<int64_t> offsets;  // per batch item, elements from the buffer's start
+  int64_t row = 0, col = 0;      // element strides
+};
+
+struct Geometry {
+  int64_t batch = 1, Lq = 0, Lk = 0, D = 0, Dv = 0;
+  Shape scores;   // [batch dims..., Lq, Lk]: what a mask broadcasts to
+  MatrixView q;   // [Lq, D]
+  MatrixView kt;  // K^T [D, Lk], whichever way K is stored
+  MatrixView v;   // [Lk, Dv]
+  MatrixView o;   // [Lq, Dv] of the output
+};
+
+// The views of an SDPAttention node whose shapes inference accepted.
+Geometry of(const KernelSetup& s);
+
+}  // namespace layerscope::attention_geometry
