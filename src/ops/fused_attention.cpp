@@ -1,8 +1,10 @@
 // SDPAttention (fused_transformer.h): softmax(Q K^T * scale + mask) V over the last two dims,
 // the batch dims ([B, H] in the models) shared by Q, K and V. Q, K, V may be views of the
-// inputs and the output a transposed write (q_perm, ..., out_perm: attention_operands.h). The
-// reference chains the ONNX Transpose / Gather (the views), Transpose (when K is not already
-// transposed), MatMul, Mul, Add, Softmax, MatMul and Transpose (out_perm) references.
+// inputs and the output a transposed write (q_slice, q_shape, q_perm, ..., out_perm:
+// attention_operands.h). The reference chains the ONNX Slice / Reshape / Transpose / Gather (the
+// views), Transpose (when K is not already transposed), MatMul, Mul, Add, Softmax, MatMul and
+// Transpose (out_perm) references.
+#include <algorithm>
 #include <array>
 #include <numeric>
 
@@ -123,13 +125,59 @@ Attributes transpose_attrs(std::vector<int64_t> perm) {
   return a;
 }
 
+// A 1-D INT64 tensor holding `values` (the index inputs of Slice, Reshape and Gather).
+Tensor int64s(const std::vector<int64_t>& values, bool scalar = false) {
+  Tensor t(DType::I64, scalar ? Shape{} : Shape{static_cast<int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.data_as<int64_t>());
+  return t;
+}
+
+// An operand view (attention_operands.h) computed by the ONNX references of the ops it stands
+// for: Slice, Reshape, Transpose, then Gather. The oracle never goes through StridedView.
+struct ViewReferences {
+  RefKernelFn slice, reshape, transpose, gather;
+  explicit ViewReferences(const Registry& r)
+      : slice(onnx_op(r, "Slice", 13).reference),
+        reshape(onnx_op(r, "Reshape", 14).reference),
+        transpose(onnx_op(r, "Transpose", 13).reference),
+        gather(onnx_op(r, "Gather", 13).reference) {}
+
+  Tensor materialise(const Node& n, const OperandView& view, const Tensor& input) const {
+    Tensor x = input;
+    if (view.slice) {
+      const AxisSlice& s = *view.slice;
+      Tensor starts = int64s({s.start}), ends = int64s({s.end}), axes = int64s({s.axis});
+      Shape shape = x.shape();
+      shape[s.axis] = s.end - s.start;
+      x = fused_ref::run(slice, as_onnx(n, "Slice", 13, {}), {&x, &starts, &ends, &axes}, x.dtype(), shape);
+    }
+    if (!view.shape.empty()) {
+      Tensor shape = int64s(view.shape);
+      x = fused_ref::run(reshape, as_onnx(n, "Reshape", 14, {}), {&x, &shape}, x.dtype(), view.shape);
+    }
+    if (!view.perm.empty()) {
+      Shape shape;
+      for (int64_t p : view.perm) shape.push_back(x.dim(static_cast<int>(p)));
+      x = fused_ref::run(transpose, as_onnx(n, "Transpose", 13, transpose_attrs(view.perm)), {&x}, x.dtype(), shape);
+    }
+    if (view.index) {
+      Tensor index = int64s({*view.index}, true);
+      Attributes axis0;
+      axis0.set("axis", int64_t{0});
+      x = fused_ref::run(gather, as_onnx(n, "Gather", 13, axis0), {&x, &index}, x.dtype(),
+                         Shape(x.shape().begin() + 1, x.shape().end()));
+    }
+    return x;
+  }
+};
+
 }  // namespace
 
 void register_fused_attention_ops(Registry& r) {
   RefKernelFn transpose = onnx_op(r, "Transpose", 13).reference, matmul = onnx_op(r, "MatMul", 13).reference,
               mul = onnx_op(r, "Mul", 14).reference, add = onnx_op(r, "Add", 14).reference,
-              softmax = onnx_op(r, "Softmax", 13).reference,
-              gather = onnx_op(r, "Gather", 13).reference;
+              softmax = onnx_op(r, "Softmax", 13).reference;
+  const ViewReferences view_refs(r);
   OpDef d;
   d.domain = kFusedTransformerDomain;
   d.op_type = "SDPAttention";
@@ -137,28 +185,12 @@ void register_fused_attention_ops(Registry& r) {
   d.infer = infer_attention;
   d.cost = attention_cost;
   d.reference = [=](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-    // The logical operands: materialised views (Transpose, then Gather of one index).
+    // The logical operands: the views materialised by the ops they stand for.
     Tensor owned[3];
     const Tensor* qkv[3];
     for (int i : {kAttnQ, kAttnK, kAttnV}) {
-      qkv[i] = in[i];
-      if (n.attrs.has(kAttnPermAttrs[i])) {
-        const std::vector<int64_t> perm = n.attrs.get_ints(kAttnPermAttrs[i]);
-        Shape s;
-        for (int64_t p : perm) s.push_back(in[i]->dim(static_cast<int>(p)));
-        owned[i] = fused_ref::run(transpose, as_onnx(n, "Transpose", 13, transpose_attrs(perm)), {in[i]},
-                                  in[i]->dtype(), s);
-        qkv[i] = &owned[i];
-      }
-      if (n.attrs.has(kAttnIndexAttrs[i])) {
-        Tensor index(DType::I64, {});
-        *index.data_as<int64_t>() = n.attrs.get_int(kAttnIndexAttrs[i], 0);
-        Shape s(qkv[i]->shape().begin() + 1, qkv[i]->shape().end());
-        Attributes ga;
-        ga.set("axis", int64_t{0});
-        owned[i] = fused_ref::run(gather, as_onnx(n, "Gather", 13, ga), {qkv[i], &index}, qkv[i]->dtype(), s);
-        qkv[i] = &owned[i];
-      }
+      owned[i] = view_refs.materialise(n, attention_operand_view(n, i), *in[i]);
+      qkv[i] = &owned[i];
     }
     const Tensor &q = *qkv[kAttnQ], &v = *qkv[kAttnV];
     const DType dt = q.dtype();

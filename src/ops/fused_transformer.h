@@ -10,8 +10,9 @@
 //                 V [..., Lk, Dv], [mask, broadcastable to [..., Lq, Lk]]; attribute scale:
 //                 softmax(Q K^T * scale + mask, last axis) V; Q, K, V share their batch dims.
 //                 Q, K, V may be views of the inputs and the output written transposed
-//                 (attributes q_perm, k_perm, v_perm, q_index, ..., out_perm: see
-//                 ops/attention_operands.h), which is how the head-split Transposes vanish.
+//                 (attributes q_slice, q_shape, q_perm, q_index, ..., out_perm: see
+//                 ops/attention_operands.h), which is how the head-split Transposes and the
+//                 Slices of a fused QKV projection vanish.
 // <A> is empty or one of kLinearActivations' names (MatMulAddGelu, GemmRelu, ...); the Gelu
 // variant is the node's attribute approximate.
 #pragma once

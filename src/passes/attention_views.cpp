@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "ops/fused_transformer.h"
+#include "ops/tensor_common.h"
 #include "passes/pattern_util.h"
 
 namespace layerscope::attention_views {
@@ -49,11 +51,74 @@ std::optional<InputView> transpose_view(const PassContext& ctx, const GraphIndex
   if (t < 0 || !ctx.known(g.nodes[t].inputs[0])) return std::nullopt;
   InputView view;
   view.value = g.nodes[t].inputs[0];
-  view.perm = perm_of(g.nodes[t], ctx.info[view.value].shape.size());
+  view.view.perm = perm_of(g.nodes[t], ctx.info[view.value].shape.size());
   view.transpose = t;
   view.transposed = v;
-  if (view.perm.empty()) return std::nullopt;
+  if (view.view.perm.empty()) return std::nullopt;
   return view;
+}
+
+// Slice node `s` as one range of one axis with step 1, when its starts/ends/axes/steps are
+// constants saying so (ONNX semantics: negative and clamped bounds are normalised).
+std::optional<AxisSlice> axis_slice(const PassContext& ctx, int s) {
+  const Graph& g = ctx.graph;
+  const Node& n = g.nodes[s];
+  if (n.inputs.empty() || !ctx.known(n.inputs[0])) return std::nullopt;
+  const Shape& in = ctx.info[n.inputs[0]].shape;
+  std::vector<const Tensor*> values(n.inputs.size(), nullptr);
+  for (size_t i = 1; i < n.inputs.size(); ++i) {
+    if (n.inputs[i] < 0) continue;
+    if (!g.values[n.inputs[i]].constant) return std::nullopt;
+    values[i] = &*g.values[n.inputs[i]].constant;
+  }
+  const bool attrs = n.opset < 10;
+  const int64_t starts = attrs ? static_cast<int64_t>(n.attrs.get_ints("starts").size())
+                               : (values.size() > 1 && values[1] ? values[1]->numel() : 0);
+  if (starts != 1) return std::nullopt;  // one axis
+  int64_t axis = 0;
+  if (attrs && n.attrs.has("axes")) axis = n.attrs.get_ints("axes")[0];
+  if (!attrs && values.size() > 3 && values[3]) {
+    if (values[3]->numel() != 1) return std::nullopt;
+    axis = element_as_int(*values[3], 0);
+  }
+  if (axis < 0) axis += static_cast<int64_t>(in.size());
+  if (axis < 0 || axis >= static_cast<int64_t>(in.size())) return std::nullopt;
+  const SliceSpec spec = slice_spec_from_inputs(n, in, values);
+  if (spec.step[axis] != 1) return std::nullopt;
+  return AxisSlice{axis, spec.start[axis], spec.start[axis] + spec.out[axis]};
+}
+
+// Moves `view` up past x = [Reshape(]Slice(p)[)] when x is read only by `reader`: the fused
+// node then reads p. Unchanged when x is no such slice, or when the slice (and reshape) would
+// not leave the operand's innermost elements adjacent, as the checks of the Transpose assume.
+void absorb_slice(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead, InputView& view,
+                  int reader) {
+  const Graph& g = ctx.graph;
+  const int x = view.value;
+  if (!idx.only_feeds(x, reader)) return;
+  int reshape = producer_op(g, idx, dead, x, "Reshape");
+  const int sliced = reshape >= 0 ? g.nodes[reshape].inputs[0] : x;
+  if (reshape >= 0 && !idx.only_feeds(sliced, reshape)) return;
+  const int s = producer_op(g, idx, dead, sliced, "Slice");
+  if (s < 0 || !ctx.known(x)) return;
+  std::optional<AxisSlice> range = axis_slice(ctx, s);
+  if (!range || range->end == range->start) return;  // an empty operand: nothing to read
+  const int p = g.nodes[s].inputs[0];
+  OperandView upstream;  // the slice and reshape alone
+  upstream.slice = range;
+  if (reshape >= 0) upstream.shape = ctx.info[x].shape;
+  OperandView full = view.view;
+  full.slice = upstream.slice;
+  full.shape = upstream.shape;
+  const Shape& input = ctx.info[p].shape;
+  // (The slot only names attributes in the message, which is not kept.)
+  if (!operand_view_problem(full, kAttnQ, input).empty()) return;
+  const StridedView sv = operand_strided_view(upstream, input);
+  if (sv.strides.empty() || sv.strides.back() != 1) return;
+  view.value = p;
+  view.view = std::move(full);
+  view.slice = s;
+  view.reshape = reshape;
 }
 
 }  // namespace
@@ -62,24 +127,33 @@ std::optional<InputView> input_view(const PassContext& ctx, const GraphIndex& id
                                     int v, int user) {
   if (!idx.only_feeds(v, user)) return std::nullopt;
   if (std::optional<InputView> t = transpose_view(ctx, idx, dead, v)) {
-    if (!fast_matrix(t->perm)) return std::nullopt;
+    if (!fast_matrix(t->view.perm)) return std::nullopt;
+    absorb_slice(ctx, idx, dead, *t, t->transpose);
     return t;
   }
   // Gather(Transpose(x), c, axis 0) with a scalar c: element c of the transposed first axis.
   const Graph& g = ctx.graph;
   const int gather = producer_op(g, idx, dead, v, "Gather");
-  if (gather < 0 || g.nodes[gather].inputs.size() != 2 || g.nodes[gather].attrs.get_int("axis", 0) != 0)
-    return std::nullopt;
+  if (gather < 0 || g.nodes[gather].inputs.size() != 2 || g.nodes[gather].attrs.get_int("axis", 0) != 0) {
+    // No head-split copy: the operand may still be a slice read directly.
+    InputView direct;
+    direct.value = v;
+    absorb_slice(ctx, idx, dead, direct, user);
+    if (direct.slice < 0) return std::nullopt;
+    return direct;
+  }
   std::optional<int64_t> c = int_scalar(g, g.nodes[gather].inputs[1]);
   if (!c || g.values[g.nodes[gather].inputs[1]].constant->rank() != 0) return std::nullopt;  // keeps axis 0
   std::optional<InputView> t = transpose_view(ctx, idx, dead, g.nodes[gather].inputs[0]);
-  if (!t || t->perm.size() < 3) return std::nullopt;
-  const std::vector<int64_t> rest(t->perm.begin() + 1, t->perm.end());
-  const int64_t extent = ctx.info[t->value].shape[t->perm[0]];
-  const int64_t r = static_cast<int64_t>(t->perm.size());
+  if (!t || t->view.perm.size() < 3) return std::nullopt;
+  const std::vector<int64_t>& perm = t->view.perm;
+  const std::vector<int64_t> rest(perm.begin() + 1, perm.end());
+  const int64_t extent = ctx.info[t->value].shape[perm[0]];
+  const int64_t r = static_cast<int64_t>(perm.size());
   if (!(rest[r - 2] == r - 1 || rest[r - 3] == r - 1) || *c < -extent || *c >= extent) return std::nullopt;
-  t->index = *c < 0 ? *c + extent : *c;
+  t->view.index = *c < 0 ? *c + extent : *c;
   t->gather = gather;
+  absorb_slice(ctx, idx, dead, *t, t->transpose);
   return t;
 }
 
@@ -104,10 +178,12 @@ std::vector<int> keep_absorbable(const GraphIndex& idx, std::vector<std::optiona
     if (idx.is_graph_output(view->transposed) || !std::all_of(readers.begin(), readers.end(), ours)) view.reset();
   }
   std::vector<int> nodes;
+  auto add_once = [&](int node) {
+    if (node >= 0 && std::find(nodes.begin(), nodes.end(), node) == nodes.end()) nodes.push_back(node);
+  };
   for (const std::optional<InputView>& view : views) {
     if (!view) continue;
-    if (std::find(nodes.begin(), nodes.end(), view->transpose) == nodes.end()) nodes.push_back(view->transpose);
-    if (view->gather >= 0) nodes.push_back(view->gather);
+    for (int node : {view->slice, view->reshape, view->transpose, view->gather}) add_once(node);
   }
   return nodes;
 }

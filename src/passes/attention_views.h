@@ -5,6 +5,10 @@
 //                                                            (c a constant scalar; the Transpose
 //                                                            must feed only Gathers absorbed
 //                                                            into the same node)
+//             and above either (or alone), x = [Reshape(]Slice(p)[)]: read p with _slice
+//             [and _shape] when the Slice has constant starts/ends/axes/steps, step 1, on one
+//             axis, the Reshape is a view of the slice, and each of them feeds only the next
+//             absorbed node (torchvision's ViT slices Q, K, V out of one fused projection p)
 //   output:   Transpose(result, perm) as its sole reader  -> write with out_perm
 // Only views the native kernel reads at full speed are taken: each operand's innermost input
 // dim stays one of its last two (a matrix with a unit stride, as oneDNN's matmul wants), and
@@ -13,18 +17,20 @@
 #include <optional>
 #include <vector>
 
+#include "ops/attention_operands.h"
 #include "passes/graph_index.h"
 #include "passes/pass.h"
 
 namespace layerscope::attention_views {
 
 struct InputView {
-  int value = -1;             // what the fused node reads instead
-  std::vector<int64_t> perm;  // Transpose permutation applied to `value`
-  int64_t index = -1;         // >= 0: then element `index` of axis 0
-  int gather = -1;            // the absorbed Gather, if any
-  int transpose = -1;         // the absorbed Transpose (for Gathers, shared by them)
-  int transposed = -1;        // its output
+  int value = -1;       // what the fused node reads instead
+  OperandView view;     // how it reads it
+  int slice = -1;       // the absorbed Slice, if any
+  int reshape = -1;     // the absorbed Reshape, if any
+  int transpose = -1;   // the absorbed Transpose, if any (for Gathers, shared by them)
+  int transposed = -1;  // its output
+  int gather = -1;      // the absorbed Gather, if any
 };
 
 struct OutputView {
@@ -43,7 +49,8 @@ std::optional<OutputView> output_view(const PassContext& ctx, const GraphIndex& 
 
 // Drops the Gather views whose Transpose is read by anything but the Gathers of `views`
 // (the copy would still run for that reader: nothing would be saved, and the Transpose must
-// stay). Returns the nodes to absorb: the Transposes and Gathers of the views kept.
+// stay). Returns the nodes to absorb: the Slices, Reshapes, Transposes and Gathers of the views
+// kept, each once.
 std::vector<int> keep_absorbable(const GraphIndex& idx, std::vector<std::optional<InputView>>& views);
 
 }  // namespace layerscope::attention_views

@@ -7,9 +7,9 @@
 // k_transposed = 0) or any other tensor of shape [..., D, Lk] (k_transposed = 1), optionally
 // scaled too. All scale constants multiply into the attribute `scale`. Q, K and V must share
 // their batch dims, and every absorbed value must feed only the next node of the pattern. The
-// head-split copies around the match (Transposes, Gathers of a Transpose, the Transpose of the
-// result) are then folded in as strided views (attention_views.h): the kernel reads and writes
-// the exporter's [L, H, D]-style buffers directly. The node keeps the first MatMul's name;
+// head-split copies around the match (Transposes, Gathers of a Transpose, the Slices of a fused
+// QKV projection and their Reshapes, the Transpose of the result) are then folded in as strided
+// views (attention_views.h): the kernel reads and writes the exporter's buffers directly. The node keeps the first MatMul's name;
 // source_names lists every absorbed node.
 #include <numeric>
 
@@ -192,8 +192,7 @@ WithViews fold_views(const PassContext& ctx, const GraphIndex& idx, const std::v
   for (int i : {kAttnQ, kAttnK, kAttnV}) {
     if (!views[i]) continue;
     w.inputs[i] = views[i]->value;
-    attrs.set(kAttnPermAttrs[i], views[i]->perm);
-    if (views[i]->index >= 0) attrs.set(kAttnIndexAttrs[i], views[i]->index);
+    set_attention_operand_view(attrs, i, views[i]->view);
   }
   if (std::optional<attention_views::OutputView> o = attention_views::output_view(ctx, idx, dead, m.out)) {
     w.out = o->value;

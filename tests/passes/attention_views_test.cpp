@@ -4,22 +4,13 @@
 // copies left, the native kernel agrees with the unfused graph at 1 and 2 threads, and the
 // fused node's reference kernel (the oracle) agrees with the unfused graph too.
 #include "ops/attention_operands.h"
-#include "pass_test_util.h"
+#include "attention_test_util.h"
 
 namespace layerscope::testing {
 namespace {
 
-Attributes perm(std::vector<int64_t> p) {
-  Attributes a;
-  a.set("perm", std::move(p));
-  return a;
-}
-
-Attributes axis(int64_t a) {
-  Attributes at;
-  at.set("axis", a);
-  return at;
-}
+Attributes perm(std::vector<int64_t> p) { return perm_attr(std::move(p)); }
+Attributes axis(int64_t a) { return axis_attr(a); }
 
 // torchvision ViT: Q, K, V arrive as [L, H, D] (a Reshape of the projection); the heads are
 // split by Transposes, K straight to K^T, and the result goes back to [L, H, D].
@@ -64,29 +55,6 @@ GraphBuilder gathered_attention(int64_t B, int64_t L, int64_t H, int64_t D) {
   int o = b.node("MatMul", "pv", {b.node("Softmax", "softmax", {s}, axis(-1)), v});
   b.output(b.node("Transpose", "o_t", {o}, perm({0, 2, 1, 3})));
   return b;
-}
-
-// The fused node's reference kernel, run on the graph inputs, against the unfused plan: the
-// views the reference materialises are the ones the Transposes computed.
-void expect_reference_matches_unfused(GraphBuilder& b) {
-  ExecutionPlan fused = plan_of(b, true);
-  ASSERT_EQ(fused.steps.size(), 1u);
-  const Node& n = step_node(fused, 0);
-  std::vector<Tensor> inputs;
-  for (int v : b.graph().inputs) inputs.push_back(b.random_f32(b.binding().at(b.graph().values[v].name).shape));
-  std::vector<const Tensor*> in;
-  for (int v : n.inputs) {
-    const std::string& name = fused.graph.values[v].name;
-    for (size_t k = 0; k < b.graph().inputs.size(); ++k)
-      if (b.graph().values[b.graph().inputs[k]].name == name) in.push_back(&inputs[k]);
-  }
-  ASSERT_EQ(in.size(), n.inputs.size()) << "the fused node reads only graph inputs here";
-  std::vector<Tensor> want = Executor(plan_of(b, false)).run(inputs);
-  Tensor got(DType::F32, want[0].shape());
-  Tensor* out[] = {&got};
-  Registry::builtin().find_op(n.domain, n.op_type, 1)->reference(n, in, out);
-  for (int64_t i = 0; i < got.numel(); ++i)
-    ASSERT_NEAR(got.data_as<float>()[i], want[0].data_as<float>()[i], 1e-5) << "element " << i;
 }
 
 TEST(AttentionViews, VitFormLeavesNoTransposes) {
@@ -170,9 +138,10 @@ TEST(AttentionViews, InferenceRejectsBadViewAttributesWithAClearMessage) {
   n.inputs = {0, 1, 2};
   n.outputs = {3};
   const std::vector<TensorInfo> in(3, TensorInfo{DType::F32, {5, 2, 8}});
-  auto error_of = [&](const char* attr, std::vector<int64_t> value) {
+  using Attr = std::pair<const char*, std::vector<int64_t>>;
+  auto error_of = [&](std::vector<Attr> attrs) {
     Node bad = n;
-    bad.attrs.set(attr, std::move(value));
+    for (auto& [name, value] : attrs) bad.attrs.set(name, value);
     InferContext ctx(bad, in, {nullptr, nullptr, nullptr});
     try {
       Registry::builtin().find_op("layerscope", "SDPAttention", 1)->infer(ctx);
@@ -181,11 +150,22 @@ TEST(AttentionViews, InferenceRejectsBadViewAttributesWithAClearMessage) {
     }
     return std::string();
   };
-  EXPECT_NE(error_of("q_perm", {1, 1, 2}).find("attribute q_perm (1,1,2) is not a permutation of the 3 dims"),
-            std::string::npos)
-      << error_of("q_perm", {1, 1, 2});
-  EXPECT_NE(error_of("out_perm", {1, 0}).find("attribute out_perm (1,0) is not a permutation"), std::string::npos)
-      << error_of("out_perm", {1, 0});
+  auto expect_error = [&](std::vector<Attr> attrs, const std::string& message) {
+    const std::string got = error_of(attrs);
+    EXPECT_NE(got.find(message), std::string::npos) << got;
+  };
+  expect_error({{"q_perm", {1, 1, 2}}}, "attribute q_perm (1,1,2) is not a permutation of the 3 dims");
+  expect_error({{"out_perm", {1, 0}}}, "attribute out_perm (1,0) is not a permutation");
+  // The fused-projection views: a slice of one axis, then a reshape that must be a view.
+  expect_error({{"k_slice", {3, 0, 4}}}, "input 1 has shape (5,2,8): attribute k_slice (3,0,4) names axis 3 of a rank-3");
+  expect_error({{"k_slice", {2}}}, "attribute k_slice (-1,0,0) names axis -1");
+  expect_error({{"v_slice", {2, 2, 9}}}, "attribute v_slice (2,2,9) is not a range [start, end) within the 8 entries");
+  expect_error({{"q_slice", {2, 0, 4}}, {"q_shape", {5, 9}}}, "attribute q_shape (5,9) does not hold the 40 elements");
+  expect_error({{"q_slice", {2, 0, 4}}, {"q_shape", {5, 8}}},
+               "attribute q_shape (5,8) merges dims of (5,2,4) that are not contiguous in the input (5,2,8)");
+  expect_error({{"q_slice", {2, 0, 4}}, {"q_shape", {5, 2, 2, 2}}, {"q_perm", {1, 0, 2}}},
+               "attribute q_perm (1,0,2) is not a permutation of the 4 dims");
+  EXPECT_EQ(error_of({{"q_slice", {1, 1, 2}}, {"q_shape", {5, 1, 8}}}), "") << "the second query row of each batch";
 }
 
 TEST(AttentionViews, CopiesReadElsewhereStay) {

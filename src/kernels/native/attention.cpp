@@ -6,7 +6,8 @@
 //   O_tile = S V             [T, Dv]  oneDNN matmul, straight into the output
 //   O_tile row i /= l_i      (normalising O costs Dv per row instead of Lk for S)
 // Q, K, V and the output are strided views (attention_geometry.h): the head-split Transposes
-// an exporter writes around attention were absorbed by fuse_attention; heads that are not
+// an exporter writes around attention (and the Slices that cut Q, K, V out of a fused QKV
+// projection) were absorbed by fuse_attention; heads that are not
 // dense are packed in cache (see `dense` below) and the output tile is normalised into place.
 // Tiles are parallelised over (head, tile) with OpenMP; a oneDNN primitive executed inside the
 // parallel region runs on the calling thread, so the primitives are created once at prepare
