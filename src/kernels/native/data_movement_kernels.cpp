@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "kernels/native/transpose.h"
+#include "kernels/parallel_copy.h"
 #include "ops/tensor_common.h"
 
 namespace layerscope {
@@ -22,21 +23,7 @@ namespace native {
 namespace {
 
 constexpr int kPriority = 10;
-constexpr int64_t kParallelBytes = 256 * 1024;
-
-void copy_bytes(void* dst, const void* src, int64_t bytes, int threads) {
-  if (bytes <= 0 || dst == src) return;
-  if (bytes < kParallelBytes || threads <= 1) {
-    std::memcpy(dst, src, bytes);
-    return;
-  }
-  const int64_t chunk = (bytes / threads + 63) / 64 * 64;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int t = 0; t < threads; ++t) {
-    const int64_t b = t * chunk, e = std::min(bytes, b + chunk);
-    if (b < e) std::memcpy(static_cast<char*>(dst) + b, static_cast<const char*>(src) + b, e - b);
-  }
-}
+constexpr int64_t kParallelBytes = kParallelCopyBytes;
 
 // Output 0 holds input 0's bytes unchanged, so it offers to be a view of input 0; a Dropout's
 // mask (output 1) is a buffer of its own either way.

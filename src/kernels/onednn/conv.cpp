@@ -166,13 +166,8 @@ class ConvKernel : public ConvLikeKernel {
 };
 
 void add_conv_kernel(Registry& r, const std::string& domain, const std::string& op_type) {
-  KernelDef d;
-  d.op_type = op_type;
+  KernelDef d = kernel_def(op_type, "conv", conv_supported, [] { return std::make_unique<ConvKernel>(); });
   d.domain = domain;
-  d.name = "onednn:conv";
-  d.priority = 100;
-  d.supports = conv_supported;
-  d.create = [] { return std::make_unique<ConvKernel>(); };
   d.accepts_layouts = true;
   d.preferred_layouts = conv_preferred_layouts;
   r.add_kernel(std::move(d));

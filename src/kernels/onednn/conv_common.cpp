@@ -1,7 +1,8 @@
 #include "kernels/onednn/conv_common.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "kernels/parallel_copy.h"
 
 namespace layerscope::onednn {
 
@@ -19,16 +20,6 @@ tag layout_tag(size_t rank, Layout l) {
 }
 
 dims to_onednn(const std::vector<int64_t>& v) { return dims(v.begin(), v.end()); }
-
-// memcpy split into one contiguous chunk per thread (a residual is megabytes).
-void copy_parallel(void* dst, const void* src, size_t bytes, int threads) {
-  const size_t chunk = (bytes / threads + 63) / 64 * 64;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int t = 0; t < threads; ++t) {
-    const size_t b = t * chunk, e = std::min(bytes, b + chunk);
-    if (b < e) std::memcpy(static_cast<char*>(dst) + b, static_cast<const char*>(src) + b, e - b);
-  }
-}
 
 }  // namespace
 
@@ -98,7 +89,7 @@ void ConvLikeKernel::execute(std::span<const Tensor* const> in, std::span<Tensor
   if (residual_ >= 0 && residual_mode_ == ResidualMode::Binary)
     runner_.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, in[residual_]->data());
   if (residual_ >= 0 && residual_mode_ == ResidualMode::Sum && out[0]->data() != in[residual_]->data())
-    copy_parallel(out[0]->data(), in[residual_]->data(), residual_bytes_, threads_);
+    copy_bytes(out[0]->data(), in[residual_]->data(), static_cast<int64_t>(residual_bytes_), threads_);
   runner_.set(DNNL_ARG_DST, out[0]->data());
   runner_.run(scratch);
 }

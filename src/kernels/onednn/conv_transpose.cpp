@@ -73,12 +73,8 @@ class DeconvKernel : public ConvLikeKernel {
 }  // namespace
 
 void register_onednn_conv_transpose(Registry& r) {
-  KernelDef d;
-  d.op_type = "ConvTranspose";
-  d.name = "onednn:conv_transpose";
-  d.priority = 100;
-  d.supports = deconv_supported;
-  d.create = [] { return std::make_unique<DeconvKernel>(); };
+  KernelDef d = onednn::kernel_def("ConvTranspose", "conv_transpose", deconv_supported,
+                                   [] { return std::make_unique<DeconvKernel>(); });
   d.accepts_layouts = true;
   d.preferred_layouts = deconv_preferred_layouts;
   r.add_kernel(std::move(d));

@@ -120,8 +120,8 @@ void Runner::run(void* scratch) {
   stream().wait();
 }
 
-void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
-                std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create) {
+KernelDef kernel_def(const std::string& op_type, const std::string& family,
+                     std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create) {
   KernelDef d;
   d.op_type = op_type;
   d.domain = "";
@@ -129,7 +129,12 @@ void add_kernel(Registry& r, const std::string& op_type, const std::string& fami
   d.priority = 100;
   d.supports = std::move(supports);
   d.create = std::move(create);
-  r.add_kernel(std::move(d));
+  return d;
+}
+
+void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
+                std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create) {
+  r.add_kernel(kernel_def(op_type, family, std::move(supports), std::move(create)));
 }
 
 }  // namespace layerscope::onednn

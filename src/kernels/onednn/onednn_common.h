@@ -143,7 +143,11 @@ class SrcDstKernel : public OnednnKernel {
   }
 };
 
-// Registers a kernel with the shared conventions (domain "", priority 100).
+// A KernelDef with the shared conventions (domain "", name "onednn:" + family, priority 100),
+// for callers that set more (a fused op's domain, layout hooks) before registering it.
+KernelDef kernel_def(const std::string& op_type, const std::string& family,
+                     std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);
+// Registers kernel_def(...) as it is.
 void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
                 std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);
 

@@ -68,12 +68,9 @@ class PoolKernel : public SrcDstKernel {
 };
 
 void add_pool(Registry& r, const char* op, PoolKind kind) {
-  KernelDef d;
-  d.op_type = op;
-  d.name = "onednn:pooling";
-  d.priority = 100;
-  d.supports = [kind](const KernelSetup& s) { return pool_supported(s, kind); };
-  d.create = [kind] { return std::make_unique<PoolKernel>(kind); };
+  KernelDef d = kernel_def(
+      op, "pooling", [kind](const KernelSetup& s) { return pool_supported(s, kind); },
+      [kind] { return std::make_unique<PoolKernel>(kind); });
   // Pooling after a blocked or channels-last convolution reads and writes that layout, so no
   // Reorder is needed around it.
   d.accepts_layouts = true;

@@ -42,13 +42,8 @@ class ReorderKernel : public SrcDstKernel {
 }  // namespace
 
 void register_onednn_reorder(Registry& r) {
-  KernelDef d;
-  d.op_type = "Reorder";
+  KernelDef d = kernel_def("Reorder", "reorder", reorder_supported, [] { return std::make_unique<ReorderKernel>(); });
   d.domain = "layerscope";
-  d.name = "onednn:reorder";
-  d.priority = 100;
-  d.supports = reorder_supported;
-  d.create = [] { return std::make_unique<ReorderKernel>(); };
   d.accepts_layouts = true;  // its layouts are its attributes
   r.add_kernel(std::move(d));
 }
