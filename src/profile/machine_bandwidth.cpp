@@ -5,7 +5,7 @@
 // Store kernels write a constant whose bytes differ (0x0123...): a byte-uniform constant
 // lets the compiler turn the loop into memset(), whose large-size path uses non-temporal
 // stores and would blur the regular-vs-streaming distinction.
-#include <immintrin.h>
+#include "util/simd.h"
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -10,7 +10,7 @@
 //   vdpbf16ps:    2 per fp32 lane (bf16 pair products summed into fp32)   (zmm: 32)
 //   vpdpbusd:     4 per int32 lane (u8 x s8 quadruple products into s32)  (zmm: 64, ymm: 32)
 // Optimised builds only: at -O0 the accumulators live in memory and the figures mean nothing.
-#include <immintrin.h>
+#include "util/simd.h"
 
 #include <algorithm>
 

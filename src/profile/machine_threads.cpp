@@ -12,7 +12,7 @@
 #include "profile/machine_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
+#include "util/simd.h"
 #define LS_CPU_RELAX() _mm_pause()
 #else
 #define LS_CPU_RELAX() std::this_thread::yield()

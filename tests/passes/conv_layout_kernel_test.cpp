@@ -91,8 +91,9 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
       std::vector<const Tensor*> k_in = {&x_v, &w, &b};
       if (c.residual) k_in.push_back(&r_v);
       Tensor* k_out[] = {&y_v};
-      if (l == Layout::Blocked16 && c.w[2] == 3 && c.stride == 1 && c.group == 1)
+      if (l == Layout::Blocked16 && c.w[2] == 3 && c.stride == 1 && c.group == 1) {
         EXPECT_NE(kernel->name().find("wino"), std::string::npos) << kernel->name();
+      }
       const std::vector<char> res_before(static_cast<char*>(res_l.data()), static_cast<char*>(res_l.data()) + res_l.nbytes());
       std::vector<char> scratch(kernel->scratch_bytes() + 64);
       kernel->execute(k_in, k_out, scratch.data());

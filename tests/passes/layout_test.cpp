@@ -198,7 +198,9 @@ TEST(AssignLayouts, OneByOneConvBetweenWinogradConvsKeepsTheirLayout) {
     if (n.op_type == "Reorder") continue;
     EXPECT_EQ(p.slots[n.inputs[0]].layout, Layout::Blocked16) << n.name;
     const bool three = n.source_names[0] != "c2";
-    if (three) EXPECT_NE(s.kernel->name().find("wino"), std::string::npos) << n.name << ": " << s.kernel->name();
+    if (three) {
+      EXPECT_NE(s.kernel->name().find("wino"), std::string::npos) << n.name << ": " << s.kernel->name();
+    }
   }
   EXPECT_EQ(count_ops(p, "Reorder"), 2);  // the graph input in, the graph output out
   expect_same_results(b, 1e-5, 1);

@@ -250,7 +250,9 @@ TEST(Findings, OrderAndText) {
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     std::string line = text.substr(pos, nl - pos);
-    if (line.rfind("   ", 0) == 0 && line.rfind("     #", 0) != 0) EXPECT_LE(line.size(), 100u) << line;
+    if (line.rfind("   ", 0) == 0 && line.rfind("     #", 0) != 0) {
+      EXPECT_LE(line.size(), 100u) << line;
+    }
     pos = nl + 1;
   }
   std::string text_none = format_findings_text({});

@@ -47,7 +47,9 @@ TEST(Loader, TruncatedModelAtEveryLength) {
     std::string path = dir.write("cut.onnx", bytes.substr(0, len));
     std::unique_ptr<Session> s;
     Status st = Session::load(path, {}, &s);
-    if (!st) EXPECT_HAS(st.message(), "cut.onnx");
+    if (!st) {
+      EXPECT_HAS(st.message(), "cut.onnx");
+    }
   }
 }
 

@@ -168,7 +168,9 @@ TEST(RknnImport, Layout1x) {
   // A run on core 0 only: the imbalance rule stays quiet; MacUsage counts the core in use.
   for (const Finding& x : find_findings(r)) {
     EXPECT_NE(x.kind, "workload_imbalance");
-    if (x.kind == "low_mac_usage") EXPECT_NE(x.detail.find("MacUsage 14.5%"), std::string::npos) << x.detail;
+    if (x.kind == "low_mac_usage") {
+      EXPECT_NE(x.detail.find("MacUsage 14.5%"), std::string::npos) << x.detail;
+    }
   }
 }
 

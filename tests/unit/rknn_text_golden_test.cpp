@@ -49,7 +49,7 @@ PerfReport fixed_report() {
   r.threads = 2;
   r.warmup = 5;
   r.runs = 20;
-  r.roofs = Roofs{3.6, 16.0, 25.0, 55.0, 2, true};
+  r.roofs = Roofs{3.6, 16.0, 25.0, 55.0, 2, true, ""};
   r.layers = {
       layer(1, "Conv", {{1, 3, 480, 640}, {384, 3, 14, 14}, {384}}, {1, 384, 34, 45}, "onednn:x64:gemm:jit",
             {"/encoder/patch_embed/Conv"}, 349324800, 4586496, 2350080, 4191, {0.5, 0.5}),

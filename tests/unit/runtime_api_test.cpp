@@ -55,7 +55,9 @@ class RuntimeApi : public ::testing::Test {
   }
   // config (when given), load, init_runtime; asserts each step.
   void start(Runtime& rt, const RuntimeInit& init, const RuntimeConfig* config = nullptr) {
-    if (config) ASSERT_TRUE(rt.config(*config)) << "config";
+    if (config) {
+      ASSERT_TRUE(rt.config(*config)) << "config";
+    }
     Status st = rt.load(model_);
     ASSERT_TRUE(st) << st.message();
     st = rt.init_runtime(init);

@@ -7,7 +7,7 @@
 #include "kernels/native/elementwise_math.h"
 
 #if defined(__AVX512F__)
-#include <immintrin.h>
+#include "util/simd.h"
 #endif
 
 namespace layerscope::attention_rows {

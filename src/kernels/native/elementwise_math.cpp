@@ -5,7 +5,7 @@
 #include <cmath>
 
 #if defined(__AVX512F__)
-#include <immintrin.h>
+#include "util/simd.h"
 #endif
 
 namespace layerscope::native {

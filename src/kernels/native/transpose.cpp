@@ -1,6 +1,6 @@
 #include "kernels/native/transpose.h"
 
-#include <immintrin.h>
+#include "util/simd.h"
 
 #include <algorithm>
 #include <cstring>
