@@ -30,6 +30,12 @@ struct SessionOptions {
   // as exported (constant sub-graphs are still folded): slower, but a profile then has one
   // layer per original ONNX node, for A/B checks of what the rewrites buy.
   bool optimize = true;
+  // Upper bound on the memory a plan may use (activations, scratch, weights); 0 = the
+  // machine's available memory when load() starts (MemAvailable, or the cgroup's limit when
+  // lower). Every tensor is checked while shapes are inferred and the whole plan once laid
+  // out, before anything is allocated: a model declaring enormous tensors fails with a Status
+  // naming the node and the sizes instead of exhausting the machine.
+  uint64_t max_memory_bytes = 0;
 };
 
 // A graph input or output as the model declares it. Symbolic or unknown dims are -1 in

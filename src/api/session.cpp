@@ -57,13 +57,13 @@ void Session::Impl::plan_for(const InputBinding& b, bool final_plan) {
   LS_CHECK(!graph_weights_released, "internal: a static-shape model ('", graph.model_path, "') was re-planned");
   executor.reset();  // free the old arena before building the new plan
   if (!final_plan) {
-    executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), threads, options.optimize), options.cores);
+    executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), plan_options()), options.cores);
   } else {
     // The plan becomes the only owner of the weights, so the planner can free each one as soon
     // as its kernel has packed it; the session keeps the graph's structure without them.
     Graph structure = graph;
     for (Value& v : structure.values) v.constant.reset();
-    executor = std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), threads, options.optimize),
+    executor = std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), plan_options()),
                                           options.cores);
     graph = std::move(structure);
     graph_weights_released = true;
@@ -132,6 +132,7 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
     m.threads = options.threads > 0 ? options.threads
                 : !options.cores.empty() ? static_cast<int>(options.cores.size())
                                          : omp_get_num_procs();
+    m.memory = memory_budget(options.max_memory_bytes);
     m.graph = load_onnx_model(path);
     check_ops_supported(m.graph, Registry::builtin());
     for (int id : m.graph.inputs) m.inputs.push_back(describe_value(m.graph.values[id]));

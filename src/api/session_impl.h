@@ -15,6 +15,9 @@ struct Session::Impl {
   bool graph_weights_released = false;
   SessionOptions options;
   int threads = 1;
+  // Taken when loading starts (before the weights are read, which would count them twice):
+  // SessionOptions::max_memory_bytes, or the machine's available memory then.
+  MemoryBudget memory;
   std::vector<ValueDesc> inputs, outputs;
   std::unique_ptr<Executor> executor;  // plan for the current input binding
   InputBinding binding;
@@ -24,6 +27,7 @@ struct Session::Impl {
   std::vector<Tensor> bind(const std::vector<NamedTensor>& given);
   // `final_plan`: the binding can never change (static shapes), so the plan takes the weights.
   void plan_for(const InputBinding& binding, bool final_plan = false);
+  PlanOptions plan_options() const { return PlanOptions{threads, options.optimize, memory}; }
 };
 
 // The binding implied by the declared input shapes, if every dim is static.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ir/error.h"
+#include "ir/tensor_size.h"
 
 namespace layerscope {
 
@@ -61,6 +62,8 @@ std::string shape_to_string(const Shape& s) {
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   for (int64_t d : shape_) LS_CHECK(d >= 0, "tensor dimension ", d, " is negative in shape ", shape_to_string(shape_));
   LS_CHECK(dtype_size(dtype) > 0, "tensors of type ", dtype_name(dtype), " are not supported");
+  LS_CHECK(checked_nbytes(dtype, shape_), "tensor shape ", shape_to_string(shape_), " of ", dtype_name(dtype),
+           " has more elements than a 64-bit size can count");
   // Round up so that an empty tensor still has a valid pointer and vector loads may overrun
   // the tail by up to 64 bytes without faulting.
   size_t bytes = (nbytes() + 64 + 63) / 64 * 64;

@@ -47,7 +47,10 @@ AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& mod
   fail(ctx, ": attribute '", a.name(), "' has unsupported type ", static_cast<int>(a.type()));
 }
 
-void set_declared(Value& v, const onnx::ValueInfoProto& info) {
+// A declared dim is a size >= 0, a symbol, or unknown. A graph input's negative size is an
+// error, never quietly read as "unknown" (its shape decides what gets allocated); elsewhere
+// (value_info, outputs: hints only) a negative size counts as unknown.
+void set_declared(Value& v, const onnx::ValueInfoProto& info, const std::string& path, bool is_input) {
   if (!info.has_type() || !info.type().has_tensor_type()) return;
   const auto& tt = info.type().tensor_type();
   if (tt.elem_type()) v.dtype = dtype_from_onnx(tt.elem_type());
@@ -55,7 +58,11 @@ void set_declared(Value& v, const onnx::ValueInfoProto& info) {
   std::vector<DeclaredDim> dims;
   for (const auto& d : tt.shape().dim()) {
     DeclaredDim dd;
-    if (d.has_dim_value()) dd.size = d.dim_value();
+    if (d.has_dim_value() && (is_input || d.dim_value() >= 0)) {
+      LS_CHECK(d.dim_value() >= 0, "'", path, "': '", info.name(), "' (graph input) declares dimension ", dims.size(), " as ",
+               d.dim_value(), "; a dimension must be >= 0 or symbolic");
+      dd.size = d.dim_value();
+    }
     else if (d.has_dim_param()) dd.symbol = d.dim_param();
     dims.push_back(dd);
   }
@@ -137,12 +144,12 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
     int id = value_id(in.name());
     Value& v = graph.values[id];
     if (v.constant) continue;  // IR < 4: initializers are listed as inputs too
-    set_declared(v, in);
+    set_declared(v, in, path, true);
     LS_CHECK(v.dtype != DType::Undefined, "'", path, "': graph input '", in.name(),
              "' has no tensor type or an unsupported element type");
     graph.inputs.push_back(id);
   }
-  for (const auto& vi : g.value_info()) set_declared(graph.values[value_id(vi.name())], vi);
+  for (const auto& vi : g.value_info()) set_declared(graph.values[value_id(vi.name())], vi, path, false);
 
   int index = 0;
   for (const auto& np : g.node()) {
@@ -172,7 +179,7 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
   for (const auto& out : g.output()) {
     auto it = by_name.find(out.name());
     LS_CHECK(it != by_name.end(), "'", path, "': graph output '", out.name(), "' is produced by no node");
-    set_declared(graph.values[it->second], out);
+    set_declared(graph.values[it->second], out, path, false);
     graph.outputs.push_back(it->second);
   }
   return graph;

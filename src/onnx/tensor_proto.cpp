@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "ir/error.h"
+#include "ir/tensor_size.h"
 
 namespace layerscope {
 namespace fs = std::filesystem;
@@ -49,29 +50,62 @@ fs::path resolve_external(const std::string& location, const std::string& model_
   return full;
 }
 
-void read_external(const onnx::TensorProto& p, const std::string& model_dir, const std::string& context,
-                   void* dst, size_t nbytes) {
+// Where an external tensor's bytes are: checked against the file before anything is allocated.
+struct ExternalSpan {
+  fs::path file;
+  int64_t offset = 0;
+};
+
+// A non-negative decimal integer from external_data (offset, length); anything else is an error.
+int64_t external_number(const std::string& key, const std::string& text, const std::string& context) {
+  int64_t v = 0;
+  bool ok = !text.empty() && text.size() <= 18;
+  for (char c : text) ok = ok && c >= '0' && c <= '9';
+  LS_CHECK(ok, context, ": external data '", key, "' is '", text, "'; expected a non-negative decimal integer");
+  for (char c : text) v = v * 10 + (c - '0');
+  return v;
+}
+
+ExternalSpan locate_external(const onnx::TensorProto& p, const std::string& model_dir, const std::string& context,
+                             int64_t nbytes) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = external_number("offset", kv.value(), context);
+    else if (kv.key() == "length") length = external_number("length", kv.value(), context);
   }
-  fs::path file = resolve_external(location, model_dir, context);
+  ExternalSpan span{resolve_external(location, model_dir, context), offset};
   std::error_code ec;
-  LS_CHECK(fs::is_regular_file(file, ec), context, ": external data file '", file.string(), "' does not exist");
-  auto size = static_cast<int64_t>(fs::file_size(file, ec));
-  LS_CHECK(offset >= 0, context, ": negative external data offset");
+  LS_CHECK(fs::is_regular_file(span.file, ec), context, ": external data file '", span.file.string(),
+           "' does not exist");
+  const auto size = static_cast<int64_t>(fs::file_size(span.file, ec));
+  LS_CHECK(!ec, context, ": cannot read the size of external data file '", span.file.string(), "'");
   if (length >= 0)
-    LS_CHECK(length == static_cast<int64_t>(nbytes), context, ": external data length ", length,
-             " does not match the tensor's ", nbytes, " bytes");
-  LS_CHECK(offset + static_cast<int64_t>(nbytes) <= size, context, ": external data file '", file.string(), "' has ",
-           size, " bytes; need ", nbytes, " at offset ", offset);
-  std::ifstream in(file, std::ios::binary);
-  in.seekg(offset);
+    LS_CHECK(length == nbytes, context, ": external data length ", length, " does not match the tensor's ", nbytes,
+             " bytes");
+  // offset <= size first, so offset + nbytes cannot overflow (both are below 2^63 / 2).
+  LS_CHECK(offset <= size && nbytes <= size - offset, context, ": external data file '", span.file.string(),
+           "' has ", size, " bytes; need ", nbytes, " at offset ", offset);
+  return span;
+}
+
+void read_external(const ExternalSpan& span, const std::string& context, void* dst, size_t nbytes) {
+  std::ifstream in(span.file, std::ios::binary);
+  in.seekg(span.offset);
   in.read(static_cast<char*>(dst), static_cast<std::streamsize>(nbytes));
-  LS_CHECK(in.good() || nbytes == 0, context, ": could not read external data from '", file.string(), "'");
+  LS_CHECK(in.good() || nbytes == 0, context, ": could not read external data from '", span.file.string(), "'");
+}
+
+// The number of values a typed field (float_data, int32_data, ...) holds for `dt`.
+int64_t typed_field_size(const onnx::TensorProto& p, DType dt) {
+  switch (dt) {
+    case DType::F32: return p.float_data_size();
+    case DType::F64: return p.double_data_size();
+    case DType::I64: return p.int64_data_size();
+    case DType::U32: case DType::U64: return p.uint64_data_size();
+    default: return p.int32_data_size();
+  }
 }
 
 template <typename Src, typename Dst>
@@ -90,18 +124,28 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& model_di
            " (TensorProto.DataType) is not supported");
   Shape shape(p.dims().begin(), p.dims().end());
   for (int64_t d : shape) LS_CHECK(d >= 0, context, ": negative dimension in shape ", shape_to_string(shape));
-  Tensor t(dt, shape);
-  const size_t nbytes = t.nbytes();
+  // The size the shape claims is checked against the bytes the file really holds before the
+  // tensor is allocated: a hostile header cannot make us allocate more than the model's size.
+  const std::optional<int64_t> claimed = checked_nbytes(dt, shape);
+  LS_CHECK(claimed, context, ": shape ", shape_to_string(shape), " of ", dtype_name(dt),
+           " has more elements than a 64-bit size can count");
+  const int64_t nbytes = *claimed;
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
-    read_external(p, model_dir, context, t.data(), nbytes);
+    ExternalSpan span = locate_external(p, model_dir, context, nbytes);
+    Tensor t(dt, shape);
+    read_external(span, context, t.data(), static_cast<size_t>(nbytes));
     return t;
   }
   if (p.has_raw_data()) {
-    LS_CHECK(p.raw_data().size() == nbytes, context, ": raw_data has ", p.raw_data().size(), " bytes; shape ",
-             shape_to_string(shape), " of ", dtype_name(dt), " needs ", nbytes);
-    if (nbytes) std::memcpy(t.data(), p.raw_data().data(), nbytes);
+    LS_CHECK(static_cast<int64_t>(p.raw_data().size()) == nbytes, context, ": raw_data has ", p.raw_data().size(),
+             " bytes; shape ", shape_to_string(shape), " of ", dtype_name(dt), " needs ", nbytes);
+    Tensor t(dt, shape);
+    if (nbytes) std::memcpy(t.data(), p.raw_data().data(), static_cast<size_t>(nbytes));
     return t;
   }
+  LS_CHECK(typed_field_size(p, dt) == shape_numel(shape), context, ": has ", typed_field_size(p, dt),
+           " values for shape ", shape_to_string(shape));
+  Tensor t(dt, shape);
   switch (dt) {
     case DType::F32: copy_field<float, float>(p.float_data(), t, context); break;
     case DType::F64: copy_field<double, double>(p.double_data(), t, context); break;

@@ -9,6 +9,7 @@
 
 #include "kernels/kernel.h"
 #include "ops/registry.h"
+#include "runtime/memory_budget.h"
 
 namespace layerscope {
 
@@ -48,6 +49,7 @@ struct ExecutionPlan {
   size_t constant_bytes = 0;   // constants as held (after folding)
   size_t packed_weight_bytes = 0;  // extra copies held by kernels (prepacked weights)
   int threads = 1;
+  MemoryBudget memory_budget;  // what the plan was checked against; dynamic steps are checked at run time
   std::vector<std::string> folded_nodes;  // names of nodes evaluated at plan time
   std::vector<std::pair<std::string, int>> applied_passes;  // graph pass -> rewrites it made
   // Constants only packed kernels read (their originals were dropped from `graph`); a session
@@ -58,10 +60,22 @@ struct ExecutionPlan {
 // Input shapes/dtypes to bind, by graph input name.
 using InputBinding = std::map<std::string, TensorInfo>;
 
-// `optimize` = false skips the graph passes (src/passes/): the plan then runs the model's
-// nodes one by one, as exported (for A/B checks of what the passes change).
-ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const Registry& registry, int threads,
-                         bool optimize = true);
+struct PlanOptions {
+  int threads = 1;
+  // false skips the graph passes (src/passes/): the plan then runs the model's nodes one by one,
+  // as exported (for A/B checks of what the passes change).
+  bool optimize = true;
+  // Upper bound on the plan's memory (every tensor, then arena + weights); bytes 0 = the
+  // machine's available memory now (runtime/memory_budget.h). A plan over it is refused before
+  // anything is allocated.
+  MemoryBudget memory;
+};
+
+ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const Registry& registry, const PlanOptions& options);
+inline ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const Registry& registry, int threads,
+                                bool optimize = true) {
+  return build_plan(std::move(graph), inputs, registry, PlanOptions{threads, optimize, {}});
+}
 
 // Checks that every node's op is registered for its opset (the first thing a user needs to
 // know about a model); throws Error naming the node, op, domain and opset otherwise.

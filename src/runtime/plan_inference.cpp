@@ -60,7 +60,8 @@ void run_reference(const OpDef& def, const Node& n, const std::vector<const Tens
 
 // One inference sweep; folded nodes are marked in `folded`.
 GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry& registry,
-                          std::vector<bool>& folded, std::vector<std::string>& folded_names) {
+                          std::vector<bool>& folded, std::vector<std::string>& folded_names,
+                          const MemoryBudget& budget) {
   GraphInference r;
   r.info.assign(g.values.size(), TensorInfo{});
   std::vector<bool> dynamic(g.values.size(), false);
@@ -69,6 +70,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
   for (int id : g.inputs) {
     auto it = binding.find(g.values[id].name);
     LS_CHECK(it != binding.end(), "no shape bound for graph input '", g.values[id].name, "'");
+    check_tensor_fits(it->second, budget, "'" + g.model_path + "': graph input '" + g.values[id].name + "'");
     r.info[id] = it->second;
   }
   r.order = topological_order(g);
@@ -117,6 +119,8 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
       int o = n.outputs[k];
       if (o < 0) continue;
       LS_CHECK(r.node_out[ni][k].dtype != DType::Undefined, Graph::describe(n), ": shape inference set no output ", k);
+      check_tensor_fits(r.node_out[ni][k], budget,
+                        "'" + g.model_path + "': " + Graph::describe(n) + ": output '" + g.values[o].name + "'");
       r.info[o] = r.node_out[ni][k];
       g.values[o].dtype = r.info[o].dtype;
     }
@@ -139,9 +143,9 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
 }  // namespace
 
 GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
-                              std::vector<std::string>& folded_names) {
+                              std::vector<std::string>& folded_names, const MemoryBudget& budget) {
   std::vector<bool> folded;
-  GraphInference r = infer_once(graph, binding, registry, folded, folded_names);
+  GraphInference r = infer_once(graph, binding, registry, folded, folded_names, budget);
   bool any = false;
   for (bool f : folded) any |= f;
   if (!any) return r;
@@ -149,7 +153,7 @@ GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const R
   // every foldable node went in the first sweep, which runs in topological order).
   std::vector<bool> drop(folded.begin(), folded.end());
   erase_nodes(graph, drop);
-  return infer_once(graph, binding, registry, folded, folded_names);
+  return infer_once(graph, binding, registry, folded, folded_names, budget);
 }
 
 }  // namespace layerscope

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/memory_budget.h"
 #include "runtime/plan.h"
 
 namespace layerscope {
@@ -19,8 +20,9 @@ struct GraphInference {
 // nodes whose result is known at plan time (all inputs constant, or infer() states the
 // output values, as Shape does): their outputs become constants and the nodes are removed
 // from `graph`, their names appended to `folded_names`. The result describes the graph as
-// left after folding.
+// left after folding. Every bound input and inferred output must fit `budget` (checked before
+// anything is allocated, folded values included).
 GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
-                              std::vector<std::string>& folded_names);
+                              std::vector<std::string>& folded_names, const MemoryBudget& budget);
 
 }  // namespace layerscope

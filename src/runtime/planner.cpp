@@ -13,9 +13,11 @@
 #include "ir/error.h"
 #include "passes/layout_rules.h"
 #include "passes/pass.h"
+#include "runtime/memory_budget.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan_inference.h"
 #include "runtime/plan.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -39,18 +41,32 @@ static std::vector<Layout> layouts_of(const Graph& g, const std::vector<int>& va
   return l;
 }
 
-ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry, int threads,
-                         bool optimize) {
+// The whole plan against the budget, before the executor allocates its arena.
+static void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budget) {
+  const uint64_t total = plan.arena_bytes + plan.constant_bytes + plan.packed_weight_bytes;
+  LS_CHECK(total <= budget.bytes, "'", plan.graph.model_path, "': the execution plan needs ",
+           bytes_text(static_cast<double>(total)), " (activations and scratch ",
+           bytes_text(static_cast<double>(plan.arena_bytes)), ", weights and constants ",
+           bytes_text(static_cast<double>(plan.constant_bytes)), ", packed weights ",
+           bytes_text(static_cast<double>(plan.packed_weight_bytes)), "), more than the memory limit of ",
+           budget.describe(), "; the arena was not allocated");
+}
+
+ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry,
+                         const PlanOptions& options) {
   check_ops_supported(graph, registry);
   ExecutionPlan plan;
+  const int threads = options.threads;
   plan.threads = threads;
+  const MemoryBudget budget = options.memory.bytes ? options.memory : memory_budget(0);
+  plan.memory_budget = budget;
   Graph& g = graph;
 
-  GraphInference inf = infer_and_fold(g, binding, registry, plan.folded_nodes);
-  if (optimize) {
+  GraphInference inf = infer_and_fold(g, binding, registry, plan.folded_nodes, budget);
+  if (options.optimize) {
     PassContext ctx{g, inf.info, registry};
     plan.applied_passes = run_passes(ctx, default_passes());
-    if (!plan.applied_passes.empty()) inf = infer_and_fold(g, binding, registry, plan.folded_nodes);
+    if (!plan.applied_passes.empty()) inf = infer_and_fold(g, binding, registry, plan.folded_nodes, budget);
   }
   const std::vector<int>& order = inf.order;
   const std::vector<TensorInfo>& info = inf.info;
@@ -149,6 +165,7 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
 
   plan.graph = std::move(graph);
   plan_memory(plan);
+  check_plan_fits(plan, budget);
   return plan;
 }
 

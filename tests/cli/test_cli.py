@@ -292,6 +292,8 @@ class CliPolish(unittest.TestCase):
                 args += [f"--{option}", "1,1,1"]
             elif option == "cores":
                 args += ["--cores", "0"]
+            elif option == "max-memory":
+                args += ["--max-memory", "64M"]
             elif option not in ("runs", "warmup"):
                 args += [f"--{option}", "1"]
             r = run(*args)
@@ -367,6 +369,33 @@ class CliPolish(unittest.TestCase):
         r = run("perf", self.model, "--cores", "0", "--threads", "2", "--runs", "2", "--warmup", "0")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("Pinned: worker 0 -> core 0, worker 1 -> core 0", r.stdout)
+
+    def test_max_memory_bounds_the_plan_and_is_parsed(self):
+        # relu_add's tensors are 2x4 floats (32 bytes): 16 bytes refuses the input, 1K runs it.
+        r = run("run", self.model, "--max-memory", "16")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("graph input 'x' would have shape (2,4) of FLOAT = 32 B, more than the memory limit of 16 B "
+                      "(--max-memory)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "y_0.npy")))
+        r = run("run", self.model, "--max-memory", "1K", "--out", self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for bad in ("0", "-5", "12Q", "M", "1.5.2G", "nan"):
+            r = run("bench", self.model, "--max-memory", bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn("--max-memory", r.stderr)
+        # A model declaring a 10 TiB input is refused at once under the default limit.
+        big = os.path.join(self.dir, "big.onnx")
+        g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="r")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 1000000, 1000000])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 1000000, 1000000])])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.save(m, big)
+        r = run("perf", big)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("big.onnx", r.stderr)
+        self.assertIn("10.91 TiB, more than the memory limit of", r.stderr)
+        self.assertIn("(available memory)", r.stderr)
 
 if __name__ == "__main__":
     CLI = sys.argv[sys.argv.index("--cli") + 1]

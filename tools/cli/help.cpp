@@ -78,6 +78,10 @@ std::vector<OptionSpec> thread_options() {
        "Run the model's nodes one by one as exported: no fusions (ConvRelu, MatMulAdd, SDPAttention, ...) and "
        "no layout changes; constant sub-graphs are still folded. Slower; for comparing a profile with the "
        "original ONNX layers or checking what the rewrites buy."},
+      {"max-memory", "SIZE",
+       "Refuse a model whose plan needs more memory than SIZE (activations, scratch, weights), checked "
+       "before anything is allocated: a byte count or a number with K, M, G or T (powers of 1024; KiB, MB, "
+       "... also accepted), e.g. 512M or 1.5G. Default: the memory available when the model is loaded."},
   };
 }
 

@@ -17,6 +17,37 @@ int core_id(const std::string& item, const std::string& text, const std::string&
 
 }  // namespace
 
+uint64_t parse_byte_size(const std::string& text, const std::string& option) {
+  const auto bad = [&] {
+    return UsageError("--" + option + " expects a size like 4096, 512M or 1.5G, got '" + text + "'");
+  };
+  size_t pos = 0;
+  while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) ++pos;
+  if (pos == 0) throw bad();
+  double number = 0;
+  try {
+    size_t used = 0;
+    number = std::stod(text.substr(0, pos), &used);
+    if (used != pos) throw bad();
+  } catch (const std::logic_error&) {
+    throw bad();
+  }
+  std::string unit = text.substr(pos);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();    // MB, MIB -> M, MI
+  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();    // MI -> M
+  static const std::string kUnits = "KMGT";
+  double scale = 1;
+  if (unit == "B" || unit.empty()) scale = 1;
+  else if (unit.size() == 1 && kUnits.find(unit[0]) != std::string::npos)
+    scale = static_cast<double>(uint64_t{1} << (10 * (kUnits.find(unit[0]) + 1)));
+  else
+    throw bad();
+  const double bytes = number * scale;
+  if (!(bytes >= 1) || bytes > 9.0e18) throw UsageError("--" + option + " must be between 1 byte and 8 EiB, got '" + text + "'");
+  return static_cast<uint64_t>(bytes);
+}
+
 std::vector<int> parse_core_list(const std::string& text, const std::string& option) {
   std::vector<int> cores;
   size_t pos = 0;
@@ -43,6 +74,7 @@ SessionOptions session_options(const Args& args) {
   opts.threads = args.get_int("threads", 0, 0);
   if (args.has("cores")) opts.cores = parse_core_list(args.get("cores"), "cores");
   opts.optimize = !args.has("no-optimize");
+  if (args.has("max-memory")) opts.max_memory_bytes = parse_byte_size(args.get("max-memory"), "max-memory");
   return opts;
 }
 
