@@ -18,14 +18,20 @@ using alg = dnnl::algorithm;
 // The epilogue as post-ops: [the residual, as a binary add or as a sum into dst], then the
 // activation. HardSigmoid has
 // no oneDNN 2.6 eltwise: it is linear (alpha x + beta) followed by clip to [0, 1].
-dnnl::post_ops epilogue_post_ops(const ConvEpilogue& e, const dnnl::memory::desc* residual_md, ResidualMode mode) {
+// Winograd accepts only eltwise_relu among the eltwise post-ops; its transforms already turn an
+// infinite input into NaN across the tile, so append_relu's -inf guarantee is moot there.
+dnnl::post_ops epilogue_post_ops(const ConvEpilogue& e, const dnnl::memory::desc* residual_md, ResidualMode mode,
+                                 alg algorithm) {
   dnnl::post_ops po;
   if (residual_md && mode == ResidualMode::Binary) po.append_binary(alg::binary_add, *residual_md);
   if (residual_md && mode == ResidualMode::Sum) po.append_sum(1.f);
   auto eltwise = [&](alg a, float alpha = 0.f, float beta = 0.f) { po.append_eltwise(1.f, a, alpha, beta); };
   switch (e.activation) {
     case Activation::None: break;
-    case Activation::Relu: eltwise(alg::eltwise_relu); break;
+    case Activation::Relu:
+      if (algorithm == alg::convolution_winograd) eltwise(alg::eltwise_relu);
+      else append_relu(po);
+      break;
     case Activation::LeakyRelu: eltwise(alg::eltwise_relu, e.alpha); break;  // alpha = negative slope
     case Activation::Clip: eltwise(alg::eltwise_clip_v2, e.lo, e.hi); break;
     case Activation::Sigmoid: eltwise(alg::eltwise_logistic); break;
@@ -89,7 +95,7 @@ ConvBuild build_conv(const KernelSetup& s, std::optional<Layout> src, std::optio
       b.residual_md = activation_md(to_dims(g.output_shape()), s.input_layout(kConvResidualInput));
       if (algorithm == alg::convolution_winograd) b.residual_mode = ResidualMode::Sum;
     }
-    attr.set_post_ops(epilogue_post_ops(*e, b.residual >= 0 ? &b.residual_md : nullptr, b.residual_mode));
+    attr.set_post_ops(epilogue_post_ops(*e, b.residual >= 0 ? &b.residual_md : nullptr, b.residual_mode, algorithm));
   }
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, algorithm,
                                     b.d.src, b.d.weights_request(), b.d.bias, b.d.dst, b.d.strides, b.d.dilations,

@@ -21,9 +21,9 @@ struct LinearBuild {
   int bias_input = -1;
 };
 
+// The activation's eltwise post-op (Relu: onednn::append_relu).
 dnnl::algorithm eltwise_of(const LinearEpilogue& e) {
   switch (e.activation) {
-    case Activation::Relu: return dnnl::algorithm::eltwise_relu;
     case Activation::Gelu: return e.gelu_tanh ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf;
     case Activation::Sigmoid: return dnnl::algorithm::eltwise_logistic;
     case Activation::Tanh: return dnnl::algorithm::eltwise_tanh;
@@ -70,7 +70,8 @@ LinearBuild build_linear(const KernelSetup& s) {
   dnnl::primitive_attr attr = base_attr();
   if (e->activation != Activation::None) {
     dnnl::post_ops po;
-    po.append_eltwise(1.f, eltwise_of(*e), 0.f, 0.f);
+    if (e->activation == Activation::Relu) append_relu(po);
+    else po.append_eltwise(1.f, eltwise_of(*e), 0.f, 0.f);
     attr.set_post_ops(po);
   }
   const dnnl::memory::desc w_any({b.K, b.N}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);

@@ -1,5 +1,7 @@
 #include "kernels/onednn/onednn_common.h"
 
+#include <limits>
+
 #include <omp.h>
 
 namespace layerscope::onednn {
@@ -33,6 +35,10 @@ dnnl::primitive_attr base_attr() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
+}
+
+void append_relu(dnnl::post_ops& po) {
+  po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, std::numeric_limits<float>::infinity());
 }
 
 std::string impl_name(const dnnl::primitive_desc_base& pd) { return std::string("onednn:") + pd.impl_info_str(); }
