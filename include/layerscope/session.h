@@ -5,6 +5,11 @@
 //   if (!st) { std::cerr << st.message(); return 1; }
 //   std::vector<layerscope::NamedTensor> outputs;
 //   st = s->run({{"input", input_tensor}}, &outputs);
+//
+// Threads: different Sessions are independent and run concurrently on different threads (each
+// run's OpenMP team belongs to the calling thread). One Session runs one inference at a time:
+// run(), plan_summary() and the profiling calls (profile.h) on the same Session may be called
+// from several threads, and wait for each other. The destructor must not overlap any call.
 #pragma once
 #include <memory>
 #include <string>
@@ -21,8 +26,8 @@ struct SessionOptions {
   int threads = 0;
   // CPU cores to run on (the reference tool's core mask). Empty = AUTO: no pinning, the OS
   // places the threads. Otherwise OpenMP worker i (the thread calling run() is worker 0) is
-  // pinned to cores[i % cores.size()] for every run; the calling thread gets its own affinity
-  // back when run() returns. Ids must be in the process's allowed CPU set (sched_getaffinity)
+  // pinned to cores[i % cores.size()] for every run; when run() returns, the calling thread and
+  // the workers have the caller's affinity from before the run back. Ids must be in the process's allowed CPU set (sched_getaffinity)
   // and listed once; load() fails naming the bad id and the allowed set otherwise.
   std::vector<int> cores;
   // Graph rewrites before planning (fusions such as ConvRelu or SDPAttention, activation

@@ -14,13 +14,6 @@ namespace layerscope {
 
 namespace {
 
-// On a worker thread: the core our pinning last bound it to (-1 = not pinned by us), so a run
-// only makes the syscall when the pin changes.
-thread_local int tl_pinned_core = -1;
-// On a calling thread: how many workers of its pool may carry a pin (largest pinned team), so
-// an AUTO run knows whether and how widely to release them.
-thread_local int tl_pinned_team = 0;
-
 cpu_set_t single_core(int core) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -73,45 +66,36 @@ void check_cores(const std::vector<int>& cores) {
   }
 }
 
-WorkerPinning::WorkerPinning(const std::vector<int>& cores, int threads) {
-  if (cores.empty() && tl_pinned_team == 0) return;  // AUTO, nothing to undo: no cost at all
+WorkerPinning::WorkerPinning(const std::vector<int>& cores, int threads) : threads_(threads) {
+  if (cores.empty()) return;  // AUTO: no pinning, no cost
   caller_mask_ = own_affinity();
-  std::atomic<int> failed_core{-2};
-  if (cores.empty()) {
-    // Release the workers an earlier pinned run left bound: back to the caller's affinity.
-#pragma omp parallel num_threads(tl_pinned_team)
-    if (tl_pinned_core >= 0 && omp_get_thread_num() != 0) {
-      if (!set_own_affinity(caller_mask_)) failed_core = -1;
-      tl_pinned_core = -1;
-    }
-    tl_pinned_team = 0;
-  } else {
-    restore_caller_ = true;
-    const int n = static_cast<int>(cores.size());
+  pinned_ = true;
+  std::atomic<int> failed_core{-1};
+  const int n = static_cast<int>(cores.size());
 #pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num();
-      const int core = cores[t % n];
-      if (t == 0) {
-        if (!set_own_affinity(single_core(core))) failed_core = core;  // undone by the destructor
-      } else if (tl_pinned_core != core) {
-        if (set_own_affinity(single_core(core))) tl_pinned_core = core;
-        else failed_core = core;
-      }
-    }
-    tl_pinned_team = std::max(tl_pinned_team, threads);
+  {
+    const int core = cores[omp_get_thread_num() % n];
+    if (!set_own_affinity(single_core(core))) failed_core = core;
   }
   const int bad = failed_core.load();
-  if (bad != -2) {
-    if (restore_caller_) set_own_affinity(caller_mask_);
-    if (bad == -1) fail("could not release the worker threads' CPU affinity (sched_setaffinity failed)");
+  if (bad >= 0) {
+    release();
     fail("could not pin a worker thread to core ", bad, " (sched_setaffinity failed); allowed cores: ",
          core_list_text(allowed_cores()));
   }
 }
 
-WorkerPinning::~WorkerPinning() {
-  if (restore_caller_) set_own_affinity(caller_mask_);
+// Every worker of the team, the caller included, gets the caller's affinity from before the
+// run back: the host program's own parallel regions reuse these threads.
+void WorkerPinning::release() noexcept {
+  if (!pinned_) return;
+  pinned_ = false;
+  const cpu_set_t mask = caller_mask_;
+#pragma omp parallel num_threads(threads_)
+  set_own_affinity(mask);
+  set_own_affinity(mask);
 }
+
+WorkerPinning::~WorkerPinning() { release(); }
 
 }  // namespace layerscope

@@ -4,8 +4,7 @@
 //
 // libgomp keeps one worker pool per calling thread and reuses its threads across parallel
 // regions, so pinning is done from inside a parallel region, each worker setting its own
-// affinity (sched_setaffinity), and sticks to those threads until changed. The caller, though,
-// belongs to the application: its previous affinity is put back when a run ends.
+// affinity (sched_setaffinity), and undone the same way when the run ends.
 #pragma once
 #include <string>
 #include <vector>
@@ -24,11 +23,11 @@ std::string core_list_text(const std::vector<int>& cores);
 void check_cores(const std::vector<int>& cores);
 
 // For the duration of one run: pins the `threads` workers of the calling thread's OpenMP pool
-// to `cores` (empty = AUTO: no pinning, and workers an earlier run pinned are released to the
-// caller's affinity again). The destructor restores the caller's own affinity.
-// Cost with cores, per run: one parallel region, three affinity syscalls on the caller (save,
-// pin, restore) and one per worker whose pin changes (none in steady state): a few
-// microseconds. AUTO when nothing was pinned before costs nothing.
+// (the caller is worker 0) to `cores` (empty = AUTO: no pinning, no cost). The destructor gives
+// every worker, and the caller, the caller's affinity from before the run back, so the host
+// program's own OpenMP regions never inherit our pins (a library is a guest).
+// Cost with cores, per run: two parallel regions and one affinity syscall per worker at each
+// end, plus one on the caller to save its mask: a few microseconds.
 class WorkerPinning {
  public:
   WorkerPinning(const std::vector<int>& cores, int threads);
@@ -37,7 +36,10 @@ class WorkerPinning {
   WorkerPinning& operator=(const WorkerPinning&) = delete;
 
  private:
-  bool restore_caller_ = false;
+  void release() noexcept;
+
+  int threads_ = 1;
+  bool pinned_ = false;
   cpu_set_t caller_mask_;
 };
 

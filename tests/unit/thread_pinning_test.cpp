@@ -1,6 +1,7 @@
 // SessionOptions::cores: the OpenMP workers really run on the requested cores during a run (seen
-// from inside the run by an observer and from the pool's worker afterwards), the caller gets its
-// affinity back, AUTO releases the pins, and bad ids are refused with a clear message.
+// from inside the run by an observer), every worker and the caller get their affinity back when
+// the run ends (the host program's own OpenMP regions never inherit the pins), and bad ids are
+// refused with a clear message.
 #include <gtest/gtest.h>
 #include <omp.h>
 #include <sched.h>
@@ -36,14 +37,16 @@ std::vector<int> worker_affinity(int threads, int t) {
   return seen;
 }
 
-// Records, inside the run, the affinity and the CPU of the thread running the steps (worker 0).
+// Records, inside the run, the affinity and the CPU of the thread running the steps (worker 0)
+// and the affinity of worker 1 of its pool.
 class AffinityProbe final : public ExecutionObserver {
  public:
   void on_step_begin(int) override {
     affinity = own_affinity();
     cpu = sched_getcpu();
+    worker1 = worker_affinity(2, 1);
   }
-  std::vector<int> affinity;
+  std::vector<int> affinity, worker1;
   int cpu = -1;
 };
 
@@ -81,12 +84,13 @@ TEST_F(ThreadPinning, WorkersRunOnTheRequestedCore) {
     ASSERT_TRUE(run_pinned({core}, 2, &probe, &s));
     EXPECT_EQ(probe.affinity, std::vector<int>{core});  // worker 0 = the caller, during the run
     EXPECT_EQ(probe.cpu, core);
-    EXPECT_EQ(worker_affinity(2, 1), std::vector<int>{core});  // worker 1 stays bound to cores[1 % 1]
-    EXPECT_EQ(own_affinity(), caller_before);                  // the caller got its affinity back
+    EXPECT_EQ(probe.worker1, std::vector<int>{core});  // worker 1 bound to cores[1 % 1] during the run
+    EXPECT_EQ(own_affinity(), caller_before);          // the caller got its affinity back
+    EXPECT_EQ(worker_affinity(2, 1), caller_before);   // and so did the worker
   }
 }
 
-TEST_F(ThreadPinning, OneThreadPerListedCoreAndAutoReleasesThePins) {
+TEST_F(ThreadPinning, OneThreadPerListedCoreAndThePinsEndWithTheRun) {
   const std::vector<int> allowed = allowed_cores();
   if (allowed.size() < 2) GTEST_SKIP() << "needs two usable cores";
   const std::vector<int> two = {allowed[1], allowed[0]};  // order matters: worker i -> two[i]
@@ -97,12 +101,14 @@ TEST_F(ThreadPinning, OneThreadPerListedCoreAndAutoReleasesThePins) {
   ASSERT_TRUE(s->plan_summary(&plan));
   EXPECT_EQ(plan.threads, 2);  // no thread count: one per listed core
   EXPECT_EQ(probe.affinity, std::vector<int>{two[0]});
-  EXPECT_EQ(worker_affinity(2, 1), std::vector<int>{two[1]});
+  EXPECT_EQ(probe.worker1, std::vector<int>{two[1]});
+  EXPECT_EQ(worker_affinity(2, 1), own_affinity());
 
-  // An AUTO session on the same calling thread must not inherit the pins.
+  // An AUTO session on the same calling thread runs unpinned.
   std::unique_ptr<Session> autos;
   ASSERT_TRUE(run_pinned({}, 2, &probe, &autos));
   EXPECT_EQ(probe.affinity, own_affinity());
+  EXPECT_EQ(probe.worker1, own_affinity());
   EXPECT_EQ(worker_affinity(2, 1), own_affinity());
 }
 
