@@ -17,6 +17,7 @@
 #include "layerscope/npy.h"
 #include "layerscope/report.h"
 #include "layerscope/runtime.h"
+#include "layerscope/workload.h"
 
 namespace ls = layerscope;
 
@@ -100,6 +101,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: cannot create output folder '%s': %s\n", args.outdir.c_str(), ec.message().c_str());
     return kExitFailure;
   }
+
+  // WorkLoad (the per-core split) is measured only when the program asks for it: it interposes
+  // libgomp for the whole process (layerscope/workload.h, linked from layerscope::workload).
+  if (!ls::enable_workload_measurement()) std::puts("note: WorkLoad cannot be measured in this process");
 
   ls::Runtime rt;
   std::puts("--> Config model");

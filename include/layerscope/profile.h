@@ -19,6 +19,9 @@ struct ProfileOptions {
   // Optional progress display: called after each warm-up run (phase "warm-up") and each pair
   // of timed runs (phase "run") with how many are done out of how many, never inside a timed run.
   std::function<void(const char* phase, int done, int total)> progress;
+  // Measure each layer's work split across threads (WorkLoad) when the program enabled it
+  // (include/layerscope/workload.h); otherwise, or when false, WorkLoad is reported unknown.
+  bool measure_workload = true;
 };
 
 // The machine limits every derived figure is measured against (from `layerscope machine`).

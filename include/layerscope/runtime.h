@@ -18,7 +18,12 @@
 //   rt.release();
 //
 // Every call returns a Status (no exception crosses this API); a call made out of order fails
-// with a message naming the call that must come first. Not thread-safe: one Runtime per thread.
+// with a message naming the call that must come first.
+//
+// Threads: a Runtime serves one thread at a time, like the reference's RKNN object. A call made
+// while another call on the same Runtime is running on another thread fails at once with a
+// Status saying so (it never races it); release() and the destructor must not overlap another
+// call. Different Runtimes are independent and may run on different threads at the same time.
 #pragma once
 #include <memory>
 #include <string>

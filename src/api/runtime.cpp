@@ -3,6 +3,8 @@
 // first so a call out of order says which call must come before it.
 #include "layerscope/runtime.h"
 
+#include <atomic>
+
 #include "api/guarded.h"
 #include "api/image_input.h"
 #include "ir/error.h"
@@ -19,6 +21,24 @@ struct Runtime::Impl {
   bool ready = false;                 // init_runtime() succeeded
   RuntimeInit init;
   std::vector<NamedTensor> last_inputs;  // as the model received them in the latest inference()
+  // Set while a call runs: a second thread's call fails clearly instead of racing it.
+  std::atomic<bool> busy{false};
+
+  // Runs one API call: prefixes an error with the call that failed ("load(): cannot open ..."),
+  // and fails at once when another call on this Runtime is running on another thread.
+  template <typename F>
+  Status step(const char* call, F&& body) {
+    bool idle = false;
+    if (!busy.compare_exchange_strong(idle, true))
+      return Status::error(std::string(call) +
+                           ": another call on this Runtime is running on another thread; a Runtime serves one "
+                           "thread at a time (use one Runtime per thread)");
+    Status st = guarded(std::forward<F>(body));
+    busy.store(false);
+    if (st) return st;
+    const std::string& m = st.message();
+    return m.rfind(call, 0) == 0 ? st : Status::error(std::string(call) + ": " + m);
+  }
 
   // Throws unless load() (and, when `need_ready`, init_runtime()) came first.
   void require(const char* call, bool need_ready) const {
@@ -40,14 +60,6 @@ namespace {
 
 const std::vector<ValueDesc> kNoValues;
 
-// Prefixes an error with the API call that failed: "load(): cannot open ...".
-template <typename F>
-Status step(const char* call, F&& body) {
-  Status st = guarded(std::forward<F>(body));
-  if (st) return st;
-  const std::string& m = st.message();
-  return m.rfind(call, 0) == 0 ? st : Status::error(std::string(call) + ": " + m);
-}
 
 std::vector<int> mask_cores(const CoreMask& mask) {
   if (mask.is_auto()) return {};
@@ -62,7 +74,7 @@ Runtime::Runtime() : impl_(std::make_unique<Impl>()) {}
 Runtime::~Runtime() = default;
 
 Status Runtime::config(const RuntimeConfig& config) {
-  return step("config()", [&] {
+  return impl_->step("config()", [&] {
     LS_CHECK(!impl_->session, "config() must come before load() (as in the reference workflow); call release() "
                               "to start over");
     check_runtime_config(config);
@@ -71,7 +83,7 @@ Status Runtime::config(const RuntimeConfig& config) {
 }
 
 Status Runtime::load(const std::string& onnx_path) {
-  return step("load()", [&] {
+  return impl_->step("load()", [&] {
     LS_CHECK(!impl_->session, "a model is already loaded ('", impl_->model_path, "'); call release() first");
     std::unique_ptr<Session> session;
     SessionOptions options;
@@ -92,7 +104,7 @@ const std::vector<ValueDesc>& Runtime::outputs() const {
 }
 
 Status Runtime::init_runtime(const RuntimeInit& init) {
-  return step("init_runtime()", [&] {
+  return impl_->step("init_runtime()", [&] {
     Impl& m = *impl_;
     m.require("init_runtime()", false);
     LS_CHECK(init.threads >= 0, "threads must be >= 0 (0 = one per core), got ", init.threads);
@@ -118,7 +130,7 @@ Status Runtime::init_runtime(const RuntimeInit& init) {
 std::string Runtime::sdk_version() { return LAYERSCOPE_VERSION; }
 
 Status Runtime::eval_perf(PerfReport* report, std::string* text, const ProfileOptions& options) {
-  return step("eval_perf()", [&] {
+  return impl_->step("eval_perf()", [&] {
     Impl& m = *impl_;
     m.require("eval_perf()", true);
     LS_CHECK(m.init.perf_debug, "profiling is off; call init_runtime() with perf_debug = true first");
@@ -136,7 +148,7 @@ Status Runtime::eval_perf(PerfReport* report, std::string* text, const ProfileOp
 }
 
 Status Runtime::eval_memory(MemoryReport* report, std::string* text) {
-  return step("eval_memory()", [&] {
+  return impl_->step("eval_memory()", [&] {
     Impl& m = *impl_;
     m.require("eval_memory()", true);
     LS_CHECK(m.init.eval_mem, "memory evaluation is off; call init_runtime() with eval_mem = true first");
@@ -157,7 +169,7 @@ Status Runtime::eval_memory(MemoryReport* report, std::string* text) {
 }
 
 Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs, DataFormat format) {
-  return step("inference()", [&] {
+  return impl_->step("inference()", [&] {
     Impl& m = *impl_;
     m.require("inference()", true);
     LS_CHECK(outputs, "outputs must not be null");
@@ -184,7 +196,7 @@ Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>
 
 void Runtime::release() {
   impl_->session.reset();  // the plan and weights first, then the rest of the state
-  *impl_ = Impl();
+  impl_ = std::make_unique<Impl>();
 }
 
 }  // namespace layerscope

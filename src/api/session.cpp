@@ -151,6 +151,7 @@ const std::string& Session::model_path() const { return impl_->graph.model_path;
 
 Status Session::run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs) {
   return guarded([&] {
+    std::lock_guard<std::mutex> lock(impl_->run_mutex);
     std::vector<Tensor> ordered = impl_->bind(inputs);
     std::vector<Tensor> results = impl_->executor->run(ordered);
     outputs->clear();
@@ -159,6 +160,7 @@ Status Session::run(const std::vector<NamedTensor>& inputs, std::vector<NamedTen
 }
 
 Status Session::plan_summary(PlanSummary* out) const {
+  std::lock_guard<std::mutex> lock(impl_->run_mutex);
   if (!impl_->executor) return Status::error("no execution plan yet: the model has symbolic input dims; run it once");
   const ExecutionPlan& p = impl_->executor->plan();
   out->layers = static_cast<int>(p.steps.size());

@@ -2,6 +2,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "layerscope/session.h"
 #include "runtime/executor.h"
@@ -21,6 +22,9 @@ struct Session::Impl {
   std::vector<ValueDesc> inputs, outputs;
   std::unique_ptr<Executor> executor;  // plan for the current input binding
   InputBinding binding;
+  // One inference at a time per session (the executor owns one arena): run(), the profiling
+  // calls and plan_summary() hold it, so calls from several threads wait their turn.
+  mutable std::mutex run_mutex;
 
   // Checks `given` against the declared inputs; returns them in graph input order and
   // (re)plans when their shapes differ from the current plan.

@@ -2,6 +2,8 @@
 // With no meter active they add one thread_local load and an indirect call per parallel region.
 #include "profile/omp_work.h"
 
+#include "layerscope/workload.h"
+
 #include <dlfcn.h>
 #include <omp.h>
 #include <time.h>
@@ -165,6 +167,12 @@ bool OmpWorkMeter::available() {
   // The process-wide lookup (what libdnnl.so's calls bind to) must find these definitions.
   return dlsym(RTLD_DEFAULT, "GOMP_parallel") == reinterpret_cast<void*>(&GOMP_parallel) &&
          dlsym(RTLD_DEFAULT, "GOMP_barrier") == reinterpret_cast<void*>(&GOMP_barrier);
+}
+
+bool enable_workload_measurement() {
+  if (!OmpWorkMeter::available()) return false;
+  install_work_meter([](int threads) -> std::unique_ptr<WorkMeter> { return std::make_unique<OmpWorkMeter>(threads); });
+  return true;
 }
 
 }  // namespace layerscope

@@ -21,22 +21,24 @@
 // that it costs two vDSO clock reads, ~20 ns each, per thread per region instead of CPU-clock
 // syscalls); tasks run inside a barrier would count as waiting (neither we nor oneDNN use
 // tasks).
-// The definitions live in this library, which is linked statically into the executable; the
-// executable exports them because libdnnl.so refers to them, so the dynamic linker binds
-// oneDNN's calls here too. They forward to libgomp's own through dlsym(RTLD_NEXT).
+// This file is the whole of the layerscope_workload library (profile/work_meter.h says why it
+// is separate). It is linked statically into the executable, which exports the interposers
+// because libdnnl.so refers to them, so the dynamic linker binds oneDNN's calls here too. They forward to libgomp's own through dlsym(RTLD_NEXT).
 // available() checks that the interposition is really in effect; if not (e.g. this library
 // loaded with dlopen(RTLD_LOCAL)), the profiler reports WorkLoad as unknown instead of a split
 // that would miss oneDNN's threads.
 #pragma once
 #include <vector>
 
+#include "profile/work_meter.h"
+
 namespace layerscope {
 
-class OmpWorkMeter {
+class OmpWorkMeter final : public WorkMeter {
  public:
   // Slots for team threads 0..threads-1 (threads beyond are not counted).
   explicit OmpWorkMeter(int threads);
-  ~OmpWorkMeter();
+  ~OmpWorkMeter() override;
   OmpWorkMeter(const OmpWorkMeter&) = delete;
   OmpWorkMeter& operator=(const OmpWorkMeter&) = delete;
 
@@ -44,15 +46,15 @@ class OmpWorkMeter {
   static bool available();
 
   // Zeroes the counters and starts accounting the parallel regions the calling thread opens.
-  void start();
+  void start() override;
   // Stops accounting (on the thread that called start()).
-  void stop();
+  void stop() override;
 
   int threads() const { return static_cast<int>(slots_.size()); }
   // Since start(): nanoseconds team thread `t` spent in region bodies, less barrier waits.
-  long long worked_ns(int t) const { return slots_[t].body_ns - slots_[t].barrier_ns; }
+  long long worked_ns(int t) const override { return slots_[t].body_ns - slots_[t].barrier_ns; }
   // Since start(): wall nanoseconds the calling thread spent inside parallel regions.
-  long long region_ns() const { return region_ns_; }
+  long long region_ns() const override { return region_ns_; }
 
   // Per-thread counters, one cache line each so team threads never share a line.
   struct alignas(64) Slot {

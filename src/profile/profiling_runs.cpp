@@ -1,14 +1,10 @@
-// evaluate_performance / evaluate_memory: the profiling runs and the report model they fill.
-// Plain and profiled runs are interleaved (plain, profiled, plain, ...) so clock-frequency
-// drift and background noise affect both equally; the overhead figure compares their medians.
+#include "profile/profiling_runs.h"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
 
-#include "api/guarded.h"
-#include "api/session_access.h"
 #include "ir/error.h"
-#include "layerscope/profile.h"
 #include "profile/layer_recorder.h"
 #include "profile/roofline.h"
 
@@ -22,6 +18,8 @@ double run_ms(Executor& ex, const std::vector<Tensor>& inputs, ExecutionObserver
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
 }
 
+}  // namespace
+
 MemoryReport memory_of(const ExecutionPlan& p) {
   MemoryReport m;
   m.weight_bytes = static_cast<int64_t>(p.constant_bytes + p.packed_weight_bytes);
@@ -33,6 +31,8 @@ MemoryReport memory_of(const ExecutionPlan& p) {
   m.naive_activation_bytes = static_cast<int64_t>(p.naive_activation_bytes);
   return m;
 }
+
+namespace {
 
 LayerProfile describe_step(const ExecutionPlan& p, int i) {
   const Step& step = p.steps[i];
@@ -65,82 +65,69 @@ LayerProfile describe_step(const ExecutionPlan& p, int i) {
 
 }  // namespace
 
-Status evaluate_performance(Session& session, const std::vector<NamedTensor>& inputs, const ProfileOptions& o,
-                            const Roofs& roofs, PerfReport* r) {
-  return guarded([&] {
-    LS_CHECK(o.runs >= 1 && o.warmup >= 0, "runs must be >= 1 and warmup >= 0");
-    SessionAccess::Impl& m = SessionAccess::impl(session);
-    std::vector<Tensor> ordered = m.bind(inputs);
-    Executor& ex = *m.executor;
-    const ExecutionPlan& plan = ex.plan();
-    const int steps = static_cast<int>(plan.steps.size());
+void profile_runs(Executor& ex, const std::vector<Tensor>& ordered, const ProfileOptions& o, const Roofs& roofs,
+                  const std::vector<int>& cores, bool optimized, PerfReport* r) {
+  LS_CHECK(o.runs >= 1 && o.warmup >= 0, "runs must be >= 1 and warmup >= 0");
+  const ExecutionPlan& plan = ex.plan();
+  const int steps = static_cast<int>(plan.steps.size());
 
-    for (int i = 0; i < o.warmup; ++i) {
-      ex.run(ordered);
-      if (o.progress) o.progress("warm-up", i + 1, o.warmup);
-    }
-    LayerRecorder rec(steps, o.runs, plan.threads);
-    std::vector<double> plain, profiled;
-    for (int i = 0; i < o.runs; ++i) {
-      plain.push_back(run_ms(ex, ordered, nullptr));
-      profiled.push_back(run_ms(ex, ordered, &rec));
-      if (o.progress) o.progress("run", i + 1, o.runs);
-    }
+  for (int i = 0; i < o.warmup; ++i) {
+    ex.run(ordered);
+    if (o.progress) o.progress("warm-up", i + 1, o.warmup);
+  }
+  LayerRecorder rec(steps, o.runs, plan.threads, o.measure_workload);
+  std::vector<double> plain, profiled;
+  for (int i = 0; i < o.runs; ++i) {
+    plain.push_back(run_ms(ex, ordered, nullptr));
+    profiled.push_back(run_ms(ex, ordered, &rec));
+    if (o.progress) o.progress("run", i + 1, o.runs);
+  }
 
-    *r = PerfReport{};
-    r->model_path = plan.graph.model_path;
-    r->threads = plan.threads;
-    // The core each worker was pinned to (empty = not pinned), as runtime/thread_pinning.h does it.
-    const std::vector<int>& cores = m.options.cores;
-    for (int t = 0; t < plan.threads && !cores.empty(); ++t) r->cores.push_back(cores[t % cores.size()]);
-    r->optimized = m.options.optimize;
-    r->warmup = o.warmup;
-    r->runs = o.runs;
-    r->roofs = roofs;
-    r->latency_ms = compute_stats(plain);
-    r->profiled_latency_ms = compute_stats(profiled);
-    std::map<std::string, OpTypeRank> by_type;
-    for (int s = 0; s < steps; ++s) {
-      LayerProfile l = describe_step(plan, s);
-      std::vector<double> times;
-      std::vector<double> work(rec.threads(), 0.0);
-      for (int run = 0; run < o.runs; ++run) {
-        times.push_back(rec.wall_us(run, s));
-        for (int t = 0; t < rec.threads(); ++t) work[t] += static_cast<double>(rec.work_ns(run, s, t));
-      }
-      l.time_us = compute_stats(times);
-      double total_work = 0;
-      for (double w : work) total_work += w;
-      // Unknown (empty) rather than a guess when the per-thread work cannot be measured.
+  *r = PerfReport{};
+  r->model_path = plan.graph.model_path;
+  r->threads = plan.threads;
+  // The core each worker was pinned to (empty = not pinned), as runtime/thread_pinning.h does it.
+  for (int t = 0; t < plan.threads && !cores.empty(); ++t) r->cores.push_back(cores[t % cores.size()]);
+  r->optimized = optimized;
+  r->warmup = o.warmup;
+  r->runs = o.runs;
+  r->roofs = roofs;
+  r->latency_ms = compute_stats(plain);
+  r->profiled_latency_ms = compute_stats(profiled);
+  std::map<std::string, OpTypeRank> by_type;
+  for (int s = 0; s < steps; ++s) {
+    LayerProfile l = describe_step(plan, s);
+    std::vector<double> times;
+    std::vector<double> work(rec.threads(), 0.0);
+    for (int run = 0; run < o.runs; ++run) {
+      times.push_back(rec.wall_us(run, s));
       if (rec.work_known())
-        for (double w : work) l.workload.push_back(total_work > 0 ? w / total_work : 0.0);
-      apply_roofline(roofs, plan.threads, l);
-      r->layer_sum_us += l.time_us.median;
-      OpTypeRank& rank = by_type[l.op_type];
-      rank.op_type = l.op_type;
-      rank.calls++;
-      rank.total_us += l.time_us.median;
-      r->layers.push_back(std::move(l));
+        for (int t = 0; t < rec.threads(); ++t) work[t] += static_cast<double>(rec.work_ns(run, s, t));
     }
-    for (auto& [name, rank] : by_type) {
-      rank.ratio_pct = r->layer_sum_us > 0 ? 100.0 * rank.total_us / r->layer_sum_us : 0;
-      r->ranking.push_back(rank);
-    }
-    std::stable_sort(r->ranking.begin(), r->ranking.end(),
-                     [](const OpTypeRank& a, const OpTypeRank& b) { return a.total_us > b.total_us; });
-    const double plain_us = r->latency_ms.median * 1000.0;
-    r->overhead_pct = r->latency_ms.median > 0 ? 100.0 * (r->profiled_latency_ms.median / r->latency_ms.median - 1) : 0;
-    r->layer_sum_ratio_pct = plain_us > 0 ? 100.0 * r->layer_sum_us / plain_us : 0;
-    r->memory = memory_of(plan);
-  });
-}
-
-Status evaluate_memory(Session& session, MemoryReport* report) {
-  return guarded([&] {
-    SessionAccess::Impl& m = SessionAccess::impl(session);
-    LS_CHECK(m.executor != nullptr, "no execution plan yet: the model has symbolic input dims; run it once first");
-    *report = memory_of(m.executor->plan());
-  });
+    l.time_us = compute_stats(times);
+    double total_work = 0;
+    for (double w : work) total_work += w;
+    // Unknown (empty) rather than a guess when the per-thread work cannot be measured.
+    if (rec.work_known())
+      for (double w : work) l.workload.push_back(total_work > 0 ? w / total_work : 0.0);
+    apply_roofline(roofs, plan.threads, l);
+    r->layer_sum_us += l.time_us.median;
+    OpTypeRank& rank = by_type[l.op_type];
+    rank.op_type = l.op_type;
+    rank.calls++;
+    rank.total_us += l.time_us.median;
+    r->layers.push_back(std::move(l));
+  }
+  for (auto& [name, rank] : by_type) {
+    rank.ratio_pct = r->layer_sum_us > 0 ? 100.0 * rank.total_us / r->layer_sum_us : 0;
+    r->ranking.push_back(rank);
+  }
+  std::stable_sort(r->ranking.begin(), r->ranking.end(),
+                   [](const OpTypeRank& a, const OpTypeRank& b) { return a.total_us > b.total_us; });
+  const double plain_us = r->latency_ms.median * 1000.0;
+  r->overhead_pct = r->latency_ms.median > 0 ? 100.0 * (r->profiled_latency_ms.median / r->latency_ms.median - 1) : 0;
+  r->layer_sum_ratio_pct = plain_us > 0 ? 100.0 * r->layer_sum_us / plain_us : 0;
+  r->memory = memory_of(plan);
 }
 
 }  // namespace layerscope

@@ -11,6 +11,7 @@
 
 #include "layerscope/profile.h"
 #include "onnx_builder.h"
+#include "layerscope/workload.h"
 #include "profile/omp_work.h"
 
 namespace layerscope {
@@ -129,6 +130,7 @@ std::string conv_then_neg_model(const TempDir& dir) {
 
 TEST(WorkLoad, SerialLayerIsAllWorkerZeroAndConvUsesBothThreads) {
   if (omp_get_num_procs() < 2) GTEST_SKIP() << "needs two cores";
+  ASSERT_TRUE(enable_workload_measurement());  // this test program links layerscope_workload
   TempDir dir;
   SessionOptions so;
   so.threads = 2;
@@ -160,6 +162,22 @@ TEST(WorkLoad, SerialLayerIsAllWorkerZeroAndConvUsesBothThreads) {
   EXPECT_GT(neg->workload[0], 0.99) << neg->workload[0] << "/" << neg->workload[1];
   EXPECT_GT(conv->workload[0], 0.25) << conv->workload[0] << "/" << conv->workload[1];
   EXPECT_GT(conv->workload[1], 0.25) << conv->workload[0] << "/" << conv->workload[1];
+}
+
+TEST(WorkLoad, AProfileThatDoesNotAskForItLeavesItUnknown) {
+  ASSERT_TRUE(enable_workload_measurement());
+  TempDir dir;
+  SessionOptions so;
+  so.threads = 2;
+  std::unique_ptr<Session> s;
+  ASSERT_TRUE(Session::load(conv_then_neg_model(dir), so, &s));
+  ProfileOptions po;
+  po.warmup = 0;
+  po.runs = 2;
+  po.measure_workload = false;
+  PerfReport r;
+  ASSERT_TRUE(evaluate_performance(*s, {{"x", Tensor(DType::F32, {1, 64, 56, 56})}}, po, Roofs{}, &r));
+  for (const LayerProfile& l : r.layers) EXPECT_TRUE(l.workload.empty()) << l.op_type;
 }
 
 }  // namespace

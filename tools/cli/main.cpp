@@ -6,6 +6,7 @@
 #include <string>
 
 #include "args.h"
+#include "layerscope/workload.h"
 #include "commands.h"
 
 namespace layerscope::cli {
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   std::string cmd = argv[1];
+  // The CLI is a profiler: it measures WorkLoad (include/layerscope/workload.h). If the
+  // interposition cannot take effect, WorkLoad is reported unknown; nothing else changes.
+  layerscope::enable_workload_measurement();
   try {
     if (cmd == "--version") {
       std::printf("layerscope %s\n", LAYERSCOPE_VERSION);

@@ -11,8 +11,10 @@ dnnl::engine& engine() {
   return e;
 }
 
+// One stream per thread: sessions running on different threads never share one (oneDNN does
+// not promise that a stream may be used by two threads at once).
 dnnl::stream& stream() {
-  static dnnl::stream s(engine());
+  thread_local dnnl::stream s(engine());
   return s;
 }
 
