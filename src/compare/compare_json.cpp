@@ -1,7 +1,7 @@
 // compare.json: the Comparison field for field (docs/report-schema.md, "compare.json").
 #include "compare/compare_internal.h"
 #include "layerscope/compare.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "profile/machine_internal.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 

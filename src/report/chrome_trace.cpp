@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "layerscope/report.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 

@@ -6,7 +6,7 @@
 
 #include "layerscope/report.h"
 #include "report/html_parts.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 #ifndef LAYERSCOPE_VERSION
 #define LAYERSCOPE_VERSION "unknown"

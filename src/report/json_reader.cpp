@@ -4,7 +4,7 @@
 
 #include "ir/error.h"
 #include "layerscope/report.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 

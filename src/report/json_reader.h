@@ -1,5 +1,5 @@
 // Reading our perf.json back into a PerfReport (for `layerscope compare` and round trips). It
-// builds on the DOM parser of report/json_writer.h (parse_json) rather than a second parser, and
+// builds on the DOM parser of util/json.h (parse_json) rather than a second parser, and
 // adds what a reader of a versioned file needs: typed access with errors that name the field
 // ("perf.json: layers[3].time_us.median: expected a number, got a string").
 #pragma once

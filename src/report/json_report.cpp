@@ -6,7 +6,7 @@
 
 #include "layerscope/findings.h"
 #include "layerscope/report.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 

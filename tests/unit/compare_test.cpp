@@ -12,7 +12,7 @@
 #include "layerscope/import.h"
 #include "layerscope/report.h"
 #include "onnx_builder.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 namespace {

@@ -11,7 +11,7 @@
 #include "layerscope/report.h"
 #include "onnx_builder.h"
 #include "report/html_parts.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 namespace {

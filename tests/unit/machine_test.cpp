@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "layerscope/machine.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "layerscope/report.h"
 #include "onnx_builder.h"
-#include "report/json_writer.h"
+#include "util/json.h"
 
 namespace layerscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "report/json_writer.h"
+#include "util/json.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,5 +1,5 @@
-// Minimal JSON support without dependencies: a streaming writer (used by the machine cache
-// and the report writers) and a small DOM reader for reading back files we wrote.
+// Minimal JSON support without dependencies, for every layer (the machine cache, the report
+// writers and readers, compare): a streaming writer and a small DOM reader.
 //
 //   JsonWriter w;                       // pretty-printed, 2-space indent
 //   w.begin_object();
