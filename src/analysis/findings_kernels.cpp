@@ -12,9 +12,10 @@ namespace layerscope::findings {
 namespace {
 
 // Our reference kernels ("ref"; "ref(dynamic)" for shapes known only at run time) are the
-// correctness oracle: plain scalar loops, single-threaded, typically 10-100x slower than an
-// optimised kernel. oneDNN's own "ref" implementations are the same kind of code (the runtime
-// refuses them today, but a report from another build or version may carry them).
+// correctness oracle: plain scalar loops (a few split their outer loop across threads), typically
+// 10-100x slower than an optimised kernel. oneDNN's own "ref" implementations are the same kind
+// of code (the runtime refuses them today, but a report from another build or version may carry
+// them).
 bool is_reference_kernel(const std::string& k) {
   return k == "ref" || k.rfind("ref(", 0) == 0 || k.rfind("onednn:ref", 0) == 0;
 }

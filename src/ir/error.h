@@ -1,4 +1,4 @@
-// Internal error type. Everything below the public API throws ls::Error with a message
+// Internal error type. Everything below the public API throws layerscope::Error with a message
 // that names the file / node / op involved; the API layer converts it to a Status.
 #pragma once
 #include <sstream>

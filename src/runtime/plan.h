@@ -37,7 +37,7 @@ struct Slot {
   int buffer = -1;      // Arena: the value owning the buffer this one uses (itself, or the input
                         // it is a view of / was computed in place over: runtime/memory_sharing.h)
   int first_step = -1;  // producing step (-1: before the first step)
-  int last_step = -1;   // last consuming step (INT_MAX-ish for graph outputs)
+  int last_step = -1;   // last consuming step (INT_MAX for graph outputs)
 };
 
 struct ExecutionPlan {
