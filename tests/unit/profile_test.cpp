@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "layerscope/profile.h"
+#include "layerscope/workload.h"
 #include "onnx_builder.h"
 
 namespace layerscope {
@@ -34,6 +35,7 @@ std::string three_layer_model(const TempDir& dir) {
 class Profile : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_TRUE(enable_workload_measurement());  // unit_tests links layerscope_workload
     Status st = Session::load(three_layer_model(dir_), {}, &session_);
     ASSERT_TRUE(st) << st.message();
     inputs_ = {{"x", Tensor(DType::F32, {1, 64, 32, 32})}};
