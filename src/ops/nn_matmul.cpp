@@ -190,6 +190,9 @@ void register_nn_matmul_ops(Registry& r) {
     d.op_type = "Gemm";
     d.since = since;
     d.until = until;
+    d.attributes = {{"alpha", AttrType::FLOAT}, {"beta", AttrType::FLOAT}, {"transA", AttrType::INT},
+                    {"transB", AttrType::INT}};
+    if (v.broadcast_attr) d.attributes.push_back({"broadcast", AttrType::INT});
     d.infer = [v](InferContext& c) { gemm_infer(c, v); };
     d.cost = gemm_cost;
     d.reference = gemm_reference;

@@ -31,13 +31,28 @@ void tap_range(int64_t start, int64_t d, int64_t k, int64_t n, int64_t* lo, int6
   if (*hi < *lo) *hi = *lo;
 }
 
-// LpPool's p: a float attribute in opset 1, an int from opset 2.
+// LpPool's p: a float attribute in opset 1, an int from opset 2 (pool_attributes).
 double lp_p(const Node& node) {
-  auto it = node.attrs.all().find("p");
-  if (it == node.attrs.all().end()) return 2.0;
-  if (const int64_t* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
-  if (const float* f = std::get_if<float>(&it->second)) return *f;
-  fail(Graph::describe(node), ": attribute 'p' has an unexpected type");
+  if (node.opset == 1) return node.attrs.get_float("p", 2.f);
+  return static_cast<double>(node.attrs.get_int("p", 2));
+}
+
+// The attributes of one variant (ceil_mode from opset 10, ...).
+std::vector<AttrSpec> pool_attributes(const PoolVariant& v) {
+  using enum AttrType;
+  std::vector<AttrSpec> a;
+  if (!v.global) {
+    a = {{"auto_pad", STRING}, {"kernel_shape", INTS}, {"pads", INTS}, {"strides", INTS}};
+    if (v.ceil_mode) a.push_back({"ceil_mode", INT});
+    if (v.dilations) a.push_back({"dilations", INTS});
+    if (v.count_include_pad) a.push_back({"count_include_pad", INT});
+    if (v.indices) a.push_back({"storage_order", INT});
+  }
+  if (v.kind == PoolKind::Lp) {
+    a.push_back({"p", FLOAT, 1, 1});
+    a.push_back({"p", INT, 2});
+  }
+  return a;
 }
 
 void pool_infer(InferContext& ctx, PoolVariant v) {
@@ -174,6 +189,7 @@ void register_nn_pool_ops(Registry& r) {
     d.op_type = op;
     d.since = since;
     d.until = until;
+    d.attributes = pool_attributes(v);
     d.infer = [v](InferContext& c) { pool_infer(c, v); };
     d.cost = pool_cost;
     d.reference = [kind = v.kind](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
@@ -192,7 +208,7 @@ void register_nn_pool_ops(Registry& r) {
   add("AveragePool", 7, 9, {K::Avg, false, false, false, false, true});
   add("AveragePool", 10, 18, {K::Avg, false, false, true, false, true});
   add("AveragePool", 19, INT_MAX, {K::Avg, false, false, true, true, true});
-  // LpPool: p is a float in opset 1 and an int from 2 (lp_p reads either); 18 adds ceil_mode + dilations.
+  // LpPool: p is a float in opset 1 and an int from 2; 18 adds ceil_mode + dilations.
   add("LpPool", 1, 17, {K::Lp});
   add("LpPool", 18, INT_MAX, {K::Lp, false, false, true, true});
   add("GlobalMaxPool", 1, INT_MAX, {K::Max, true});

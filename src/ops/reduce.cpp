@@ -187,8 +187,10 @@ CostFn reduce_cost(Op op) {
 void add_reduce(Registry& r, const char* name, Op op) {
   const int moved = op == Op::Sum ? 13 : 18;  // axes: attribute -> input
   InferFn infer = [op](InferContext& ctx) { infer_reduce(ctx, op); };
-  r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op)});
-  r.add_op(OpDef{name, "", moved, INT_MAX, infer, reduce_cost(op), reduce_reference(op)});
+  r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op),
+                 {{"axes", AttrType::INTS}, {"keepdims", AttrType::INT}}});
+  r.add_op(OpDef{name, "", moved, INT_MAX, infer, reduce_cost(op), reduce_reference(op),
+                 {{"keepdims", AttrType::INT}, {"noop_with_empty_axes", AttrType::INT}}});
 }
 
 }  // namespace

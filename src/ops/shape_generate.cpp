@@ -10,6 +10,7 @@ namespace {
 
 OpDef constant_of_shape_def() {
   OpDef d = op_def("ConstantOfShape", 9);
+  d.attributes = {{"value", AttrType::TENSOR}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     c.expect_dtype_in(0, {DType::I64});
@@ -94,6 +95,7 @@ OpDef range_def() {
 
 OpDef eye_like_def() {
   OpDef d = op_def("EyeLike", 9);
+  d.attributes = {{"dtype", AttrType::INT}, {"k", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     if (!is_arith(c.dtype(0)) && c.dtype(0) != DType::Bool)

@@ -80,6 +80,11 @@ int64_t pad_source(PadMode mode, int64_t i, int64_t dim) {
 
 OpDef pad_def(int since, int until) {
   OpDef d = op_def("Pad", since, until);
+  d.attributes = {{"mode", AttrType::STRING}};
+  if (since < 11) {
+    d.attributes.push_back({since == 1 ? "paddings" : "pads", AttrType::INTS});
+    d.attributes.push_back({"value", AttrType::FLOAT});
+  }
   d.infer = [since](InferContext& c) {
     c.expect_inputs(since >= 11 ? 2 : 1, since >= 18 ? 4 : since >= 11 ? 3 : 1);
     expect_movable(c, 0);
