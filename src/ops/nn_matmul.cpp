@@ -101,8 +101,6 @@ void gemm_infer(InferContext& ctx, GemmVariant v) {
   nn::expect_types(ctx, 0, "A", v.integers ? kNumericTypes : kFloatTypes);
   nn::expect_same_type(ctx, 0, "A", 1, "B");
   if (ctx.has_input(2)) nn::expect_same_type(ctx, 0, "A", 2, "C");
-  if (!v.broadcast_attr && ctx.attrs().has("broadcast"))
-    ctx.error("attribute 'broadcast' was removed in opset 7 (C is always broadcast)");
   GemmDims d = gemm_dims(ctx.node(), ctx.shape(0), ctx.shape(1));
   Shape y{d.M, d.N};
   if (ctx.has_input(2)) {

@@ -37,7 +37,8 @@ double lp_p(const Node& node) {
   return static_cast<double>(node.attrs.get_int("p", 2));
 }
 
-// The attributes of one variant (ceil_mode from opset 10, ...).
+// The attributes of one variant: the planner refuses the others (ceil_mode before
+// opset 10, ...), so the kernels below can read them without asking which opset they are in.
 std::vector<AttrSpec> pool_attributes(const PoolVariant& v) {
   using enum AttrType;
   std::vector<AttrSpec> a;
@@ -62,19 +63,10 @@ void pool_infer(InferContext& ctx, PoolVariant v) {
   else
     nn::expect_float(ctx, 0, "X");
   const Attributes& a = ctx.attrs();
-  auto reject = [&](const char* attr, bool defined) {
-    if (!defined && a.has(attr))
-      ctx.error("attribute '", attr, "' is not defined for ", ctx.node().op_type, " at opset ", ctx.node().opset);
-  };
-  if (!v.global) {
-    reject("ceil_mode", v.ceil_mode);
-    reject("dilations", v.dilations);
-    reject("count_include_pad", v.count_include_pad);
-    reject("storage_order", v.indices);
-  }
   int64_t storage_order = a.get_int("storage_order", 0);
   if (storage_order != 0 && storage_order != 1)
-    ctx.error("attribute 'storage_order' = ", storage_order, " is not supported; expected 0 (row major) or 1 (column major)");
+    ctx.error("attribute 'storage_order' = ", storage_order,
+              " is not supported; expected 0 (row major) or 1 (column major)");
   int64_t cip = a.get_int("count_include_pad", 0);
   if (cip != 0 && cip != 1) ctx.error("attribute 'count_include_pad' = ", cip, "; expected 0 or 1");
   if (v.kind == PoolKind::Lp && !(lp_p(ctx.node()) > 0)) ctx.error("attribute 'p' = ", lp_p(ctx.node()), " must be > 0");

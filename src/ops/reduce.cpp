@@ -72,9 +72,6 @@ void infer_reduce(InferContext& ctx, Op op) {
     ctx.error("input 0 has type ", dtype_name(ctx.dtype(0)), ", which ", node.op_type, " does not support at opset ",
               node.opset);
   }
-  if (from_input && ctx.attrs().has("axes"))
-    ctx.error("attribute 'axes' is not valid at opset ", node.opset, ": since opset ", op == Op::Sum ? 13 : 18,
-              " the axes are the second input");
   std::vector<int64_t> axes;
   if (!from_input) {
     axes = ctx.attrs().get_ints("axes");

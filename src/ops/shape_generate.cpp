@@ -20,8 +20,6 @@ OpDef constant_of_shape_def() {
       if (v->numel() != 1) c.error("attribute 'value' must hold exactly one element, got ", v->numel());
       dt = v->dtype();
       if (!is_movable(dt)) c.error("attribute 'value' has unsupported type ", dtype_name(dt));
-    } else if (c.attrs().has("value")) {
-      c.error("attribute 'value' must be a tensor");
     }
     Shape out = c.int_values(0);  // empty = scalar output
     for (int64_t s : out)

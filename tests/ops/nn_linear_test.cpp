@@ -8,6 +8,7 @@
 #include "ops/conv_geometry.h"
 #include "ops/matmul_shape.h"
 #include "ops/registry.h"
+#include "attr_check.h"
 
 namespace layerscope {
 namespace {
@@ -38,6 +39,7 @@ std::vector<TensorInfo> infer(const std::string& op, int opset, Attributes attrs
   std::vector<bool> present;
   for (const TensorInfo& t : in) present.push_back(t.dtype != DType::Undefined);
   Node n = make_node(op, opset, std::move(attrs), in.size(), present, n_out);
+  testing::expect_declared_attributes(n);
   InferContext ctx(n, in, std::vector<const Tensor*>(in.size(), nullptr));
   op_def(op, opset).infer(ctx);
   return ctx.outputs();
@@ -255,8 +257,12 @@ TEST(NnLinearInfer, Pooling) {
   EXPECT_FALSE(infer_error("MaxPool", 7, a, {F({1, 2, 5, 5})}, 2).empty());  // no Indices before 8
   Attributes dil = a;
   dil.set("dilations", Ints{2, 2});
-  EXPECT_NE(infer_error("MaxPool", 8, dil, {F({1, 2, 5, 5})}).find("'dilations' is not defined"), std::string::npos);
-  EXPECT_NE(infer_error("AveragePool", 18, dil, {F({1, 2, 5, 5})}).find("'dilations' is not defined"),
+  // Attributes of later opsets are refused (by the declared lists), naming where they belong.
+  EXPECT_NE(infer_error("MaxPool", 8, dil, {F({1, 2, 5, 5})})
+                .find("unknown attribute 'dilations' (accepted in opsets 10 and later)"),
+            std::string::npos);
+  EXPECT_NE(infer_error("AveragePool", 18, dil, {F({1, 2, 5, 5})})
+                .find("unknown attribute 'dilations' (accepted in opsets 19 and later)"),
             std::string::npos);
   EXPECT_EQ(infer("AveragePool", 19, dil, {F({1, 2, 5, 5})})[0].shape, (Shape{1, 2, 1, 1}));
   EXPECT_NE(infer_error("MaxPool", 12, {}, {F({1, 2, 5, 5})}).find("kernel_shape"), std::string::npos);
