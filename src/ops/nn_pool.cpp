@@ -67,8 +67,10 @@ void pool_infer(InferContext& ctx, PoolVariant v) {
   if (storage_order != 0 && storage_order != 1)
     ctx.error("attribute 'storage_order' = ", storage_order,
               " is not supported; expected 0 (row major) or 1 (column major)");
-  int64_t cip = a.get_int("count_include_pad", 0);
-  if (cip != 0 && cip != 1) ctx.error("attribute 'count_include_pad' = ", cip, "; expected 0 or 1");
+  for (const char* flag : {"count_include_pad", "ceil_mode"}) {
+    const int64_t f = a.get_int(flag, 0);
+    if (f != 0 && f != 1) ctx.error("attribute '", flag, "' = ", f, "; expected 0 or 1");
+  }
   if (v.kind == PoolKind::Lp && !(lp_p(ctx.node()) > 0)) ctx.error("attribute 'p' = ", lp_p(ctx.node()), " must be > 0");
   bool want_indices = ctx.num_outputs() > 1 && ctx.node().outputs[1] >= 0;
   if (ctx.num_outputs() > (v.indices ? 2 : 1) || (want_indices && !v.indices))
@@ -76,6 +78,12 @@ void pool_infer(InferContext& ctx, PoolVariant v) {
 
   ConvGeometry g = pool_geometry(ctx.node(), ctx.shape(0));
   nn::spatial_rank_checked(ctx, g, ctx.node().op_type.c_str());
+  // A window wholly inside the padding would have no input to pool (ONNX Runtime refuses such
+  // pads too): every pad must be shorter than the (dilated) kernel.
+  for (int i = 0; i < g.spatial_rank(); ++i)
+    if (g.pads_begin[i] >= g.dilated_kernel(i) || g.pads_end[i] >= g.dilated_kernel(i))
+      ctx.error("pads ", g.pads_begin[i], "+", g.pads_end[i], " along spatial dimension ", i,
+                " are not smaller than the kernel (", g.dilated_kernel(i), "): a window would hold only padding");
   ctx.set_output(0, ctx.dtype(0), g.output_shape());
   if (ctx.num_outputs() > 1) ctx.set_output(1, DType::I64, g.output_shape());
 }

@@ -272,6 +272,32 @@ TEST(NnLinearInfer, Pooling) {
   EXPECT_NE(infer_error("GlobalMaxPool", 1, {}, {F({2, 3})}).find("rank >= 3"), std::string::npos);
 }
 
+// Attribute values outside what the spec allows are refused, not read loosely.
+TEST(NnLinearInfer, OutOfSpecAttributeValuesAreRefused) {
+  Attributes k2 = attrs({{"kernel_shape", Ints{2}}});
+  Attributes ceil2 = k2;
+  ceil2.set("ceil_mode", int64_t{2});
+  EXPECT_NE(infer_error("MaxPool", 12, ceil2, {F({1, 1, 5})}).find("attribute 'ceil_mode' = 2; expected 0 or 1"),
+            std::string::npos);
+  // A pad as long as the kernel leaves a window with only padding in it.
+  Attributes pad2 = k2;
+  pad2.set("pads", Ints{2, 0});
+  EXPECT_NE(infer_error("AveragePool", 11, pad2, {F({1, 1, 5})}).find("are not smaller than the kernel (2)"),
+            std::string::npos);
+  pad2.set("pads", Ints{1, 1});
+  EXPECT_EQ(infer("AveragePool", 11, pad2, {F({1, 1, 5})})[0].shape, (Shape{1, 1, 6}));
+  // With dilation 2 a kernel of 2 spans 3 elements: a pad of 2 still reaches the input.
+  pad2.set("pads", Ints{2, 2});
+  pad2.set("dilations", Ints{2});
+  EXPECT_EQ(infer("MaxPool", 12, pad2, {F({1, 1, 5})})[0].shape, (Shape{1, 1, 7}));
+  // A weight with a zero-size kernel dim has no taps.
+  EXPECT_NE(infer_error("Conv", 11, {}, {F({1, 2, 5, 5}), F({4, 2, 0, 3})}).find("a kernel dim of size 0"),
+            std::string::npos);
+  EXPECT_NE(infer_error("Conv", 11, attrs({{"group", int64_t{3}}}), {F({1, 6, 5, 5}), F({4, 2, 3, 3})})
+                .find("not divisible by group 3"),
+            std::string::npos);
+}
+
 // ---------------- cost ----------------
 
 TEST(NnLinearCost, GroupedStridedConv) {
