@@ -115,6 +115,8 @@ void read_common(const Node& node, const Shape& x, ConvGeometry& g, const char* 
 // kernel_shape is optional for Conv/ConvTranspose; when present it must match W.
 void check_kernel_shape(const Node& node, const Shape& w, ConvGeometry& g) {
   g.kernel.assign(w.begin() + 2, w.end());
+  for (int64_t k : g.kernel)
+    if (k < 1) geometry_error(node, "weight W has shape ", shape_to_string(w), ": a kernel dim of size 0");
   if (node.attrs.has("kernel_shape")) {
     std::vector<int64_t> ks = node.attrs.get_ints("kernel_shape");
     if (ks != g.kernel)

@@ -43,6 +43,7 @@ void register_prelu(Registry& r) {
     d.op_type = "PRelu";
     d.since = since;
     d.until = until;
+    d.attributes = {legacy_consumed_inputs()};
     const bool legacy = since == 1;
     d.infer = [legacy](InferContext& c) {
       c.expect_inputs(2, 2);
@@ -78,27 +79,31 @@ void register_prelu(Registry& r) {
 }  // namespace
 
 void register_activation_ops(Registry& r) {
+  using enum AttrType;
+  const AttrSpec consumed_inputs = legacy_consumed_inputs();
   // Relu: NaN passes through (it is not below zero).
-  add_unary<kFloat | kSigned>(r, "Relu", 1, [](auto x) { return x < decltype(x)(0) ? decltype(x)(0) : x; });
-  add_unary_with_attrs<kFloat>(r, "LeakyRelu", 1, [](const Attributes& a) {
+  add_unary<kFloat | kSigned>(r, "Relu", 1, {consumed_inputs},
+                              [](auto x) { return x < decltype(x)(0) ? decltype(x)(0) : x; });
+  add_unary_with_attrs<kFloat>(r, "LeakyRelu", 1, {{"alpha", FLOAT}, consumed_inputs}, [](const Attributes& a) {
     const float alpha = a.get_float("alpha", 0.01f);
     return [alpha](auto x) { return x < 0 ? decltype(x)(alpha) * x : x; };
   });
-  add_unary_with_attrs<kFloat>(r, "Elu", 1, [](const Attributes& a) {
+  add_unary_with_attrs<kFloat>(r, "Elu", 1, {{"alpha", FLOAT}, consumed_inputs}, [](const Attributes& a) {
     const float alpha = a.get_float("alpha", 1.0f);
     return [alpha](auto x) { return x < 0 ? decltype(x)(alpha) * std::expm1(x) : x; };
   });
-  add_unary_with_attrs<kFloat>(r, "Selu", 1, [](const Attributes& a) {
-    const float alpha = a.get_float("alpha", 1.67326319217681884765625f);
-    const float gamma = a.get_float("gamma", 1.05070102214813232421875f);
-    return [alpha, gamma](auto x) {
-      using T = decltype(x);
-      return x <= 0 ? T(gamma) * (T(alpha) * std::exp(x) - T(alpha)) : T(gamma) * x;
-    };
-  });
+  add_unary_with_attrs<kFloat>(
+      r, "Selu", 1, {{"alpha", FLOAT}, {"gamma", FLOAT}, consumed_inputs}, [](const Attributes& a) {
+        const float alpha = a.get_float("alpha", 1.67326319217681884765625f);
+        const float gamma = a.get_float("gamma", 1.05070102214813232421875f);
+        return [alpha, gamma](auto x) {
+          using T = decltype(x);
+          return x <= 0 ? T(gamma) * (T(alpha) * std::exp(x) - T(alpha)) : T(gamma) * x;
+        };
+      });
   // Celu: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
   add_unary_with_attrs<kFloat>(
-      r, "Celu", 12,
+      r, "Celu", 12, {{"alpha", FLOAT}},
       [](const Attributes& a) {
         const float alpha = a.get_float("alpha", 1.0f);
         return [alpha](auto x) {
@@ -109,14 +114,16 @@ void register_activation_ops(Registry& r) {
       [](const InferContext& c) {
         if (c.attrs().get_float("alpha", 1.0f) == 0.f) c.error("attribute 'alpha' must not be 0");
       });
-  add_unary<kFloat>(r, "Sigmoid", 1, [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); });
-  add_unary_with_attrs<kFloat>(r, "HardSigmoid", 1, [](const Attributes& a) {
-    const float alpha = a.get_float("alpha", 0.2f), beta = a.get_float("beta", 0.5f);
-    return [alpha, beta](auto x) {
-      using T = decltype(x);
-      return std::max(T(0), std::min(T(1), T(alpha) * x + T(beta)));
-    };
-  });
+  add_unary<kFloat>(r, "Sigmoid", 1, {consumed_inputs},
+                    [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); });
+  add_unary_with_attrs<kFloat>(
+      r, "HardSigmoid", 1, {{"alpha", FLOAT}, {"beta", FLOAT}, consumed_inputs}, [](const Attributes& a) {
+        const float alpha = a.get_float("alpha", 0.2f), beta = a.get_float("beta", 0.5f);
+        return [alpha, beta](auto x) {
+          using T = decltype(x);
+          return std::max(T(0), std::min(T(1), T(alpha) * x + T(beta)));
+        };
+      });
   // HardSwish: x * HardSigmoid(x) with alpha = 1/6, beta = 0.5.
   add_unary<kFloat>(r, "HardSwish", 14, [](auto x) {
     using T = decltype(x);
@@ -124,8 +131,8 @@ void register_activation_ops(Registry& r) {
   });
   add_unary<kFloat>(r, "Softplus", 1, [](auto x) { return softplus(x); });
   add_unary<kFloat>(r, "Softsign", 1, [](auto x) { return x / (decltype(x)(1) + std::abs(x)); });
-  add_unary<kFloat>(r, "Tanh", 1, [](auto x) { return std::tanh(x); });
-  add_unary_with_attrs<kFloat>(r, "ThresholdedRelu", 10, [](const Attributes& a) {
+  add_unary<kFloat>(r, "Tanh", 1, {consumed_inputs}, [](auto x) { return std::tanh(x); });
+  add_unary_with_attrs<kFloat>(r, "ThresholdedRelu", 10, {{"alpha", FLOAT}}, [](const Attributes& a) {
     const float alpha = a.get_float("alpha", 1.0f);
     return [alpha](auto x) { return x > decltype(x)(alpha) ? x : decltype(x)(0); };
   });
@@ -133,7 +140,7 @@ void register_activation_ops(Registry& r) {
   // Gelu: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); 'tanh' approximates erf(x / sqrt 2) by
   // tanh(sqrt(2 / pi) (x + 0.044715 x^3)).
   add_unary_with_attrs<kFloat>(
-      r, "Gelu", 20,
+      r, "Gelu", 20, {{"approximate", STRING}},
       [](const Attributes& a) {
         const bool tanh_approx = a.get_string("approximate", "none") == "tanh";
         return [tanh_approx](auto x) {

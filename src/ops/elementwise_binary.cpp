@@ -93,7 +93,7 @@ T pow_element(T base, U e) {
 }
 
 void register_pow(Registry& r) {
-  add_binary<kFloat, false>(r, "Pow", 1, 6, true, stateless([](auto a, auto b) { return std::pow(a, b); }));
+  add_binary<kFloat, false>(r, "Pow", 1, 6, true, {}, stateless([](auto a, auto b) { return std::pow(a, b); }));
   // Opset 7+ (mixed base/exponent types since 12; same-type 7-11 is a subset).
   constexpr TypeMask kBase = kFloat | bit(DType::I32) | bit(DType::I64);
   OpDef d;
@@ -125,22 +125,22 @@ void register_pow(Registry& r) {
 }  // namespace
 
 void register_binary_ops(Registry& r) {
-  add_binary_all_opsets<kNumeric, false>(r, "Add", stateless([](auto a, auto b) {
+  add_binary_all_opsets<kNumeric, false>(r, "Add", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
     using T = decltype(a);
     if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) + static_cast<WrapType<T>>(b));
     else return a + b;
   }));
-  add_binary_all_opsets<kNumeric, false>(r, "Sub", stateless([](auto a, auto b) {
+  add_binary_all_opsets<kNumeric, false>(r, "Sub", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
     using T = decltype(a);
     if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) - static_cast<WrapType<T>>(b));
     else return a - b;
   }));
-  add_binary_all_opsets<kNumeric, false>(r, "Mul", stateless([](auto a, auto b) {
+  add_binary_all_opsets<kNumeric, false>(r, "Mul", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
     using T = decltype(a);
     if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) * static_cast<WrapType<T>>(b));
     else return a * b;
   }));
-  add_binary_all_opsets<kNumeric, false>(r, "Div", stateless([](auto a, auto b) {
+  add_binary_all_opsets<kNumeric, false>(r, "Div", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
     using T = decltype(a);
     if constexpr (std::is_integral_v<T>) {
       if (b == T(0)) fail("Div: integer division by zero");
@@ -153,7 +153,7 @@ void register_binary_ops(Registry& r) {
   }));
   register_pow(r);
   add_binary<kNumeric, false>(
-      r, "Mod", 10, INT_MAX, false,
+      r, "Mod", 10, INT_MAX, false, {{"fmod", AttrType::INT}},
       [](const Attributes& attrs) {
         const bool c_fmod = attrs.get_int("fmod", 0) != 0;
         return [c_fmod](auto a, auto b) {
@@ -180,19 +180,20 @@ void register_binary_ops(Registry& r) {
           c.error("attribute 'fmod' must be 1 for floating-point inputs (got 0)");
       });
 
-  add_binary_all_opsets<kAll, true>(r, "Equal", stateless([](auto a, auto b) { return a == b; }));
-  add_binary_all_opsets<kNumeric, true>(r, "Less", stateless([](auto a, auto b) { return a < b; }));
-  add_binary_all_opsets<kNumeric, true>(r, "Greater", stateless([](auto a, auto b) { return a > b; }));
-  add_binary<kNumeric, true>(r, "LessOrEqual", 12, INT_MAX, false, stateless([](auto a, auto b) { return a <= b; }));
-  add_binary<kNumeric, true>(r, "GreaterOrEqual", 12, INT_MAX, false,
+  add_binary_all_opsets<kAll, true>(r, "Equal", {}, stateless([](auto a, auto b) { return a == b; }));
+  add_binary_all_opsets<kNumeric, true>(r, "Less", {}, stateless([](auto a, auto b) { return a < b; }));
+  add_binary_all_opsets<kNumeric, true>(r, "Greater", {}, stateless([](auto a, auto b) { return a > b; }));
+  add_binary<kNumeric, true>(r, "LessOrEqual", 12, INT_MAX, false, {},
+                             stateless([](auto a, auto b) { return a <= b; }));
+  add_binary<kNumeric, true>(r, "GreaterOrEqual", 12, INT_MAX, false, {},
                              stateless([](auto a, auto b) { return a >= b; }));
-  add_binary_all_opsets<kBool, false>(r, "And", stateless([](bool a, bool b) { return a && b; }));
-  add_binary_all_opsets<kBool, false>(r, "Or", stateless([](bool a, bool b) { return a || b; }));
-  add_binary_all_opsets<kBool, false>(r, "Xor", stateless([](bool a, bool b) { return a != b; }));
+  add_binary_all_opsets<kBool, false>(r, "And", {}, stateless([](bool a, bool b) { return a && b; }));
+  add_binary_all_opsets<kBool, false>(r, "Or", {}, stateless([](bool a, bool b) { return a || b; }));
+  add_binary_all_opsets<kBool, false>(r, "Xor", {}, stateless([](bool a, bool b) { return a != b; }));
 
   // BitShift: shifting by the type's width or more gives 0 (C++ would leave it undefined).
   add_binary<kUnsigned, false>(
-      r, "BitShift", 11, INT_MAX, false,
+      r, "BitShift", 11, INT_MAX, false, {{"direction", AttrType::STRING}},
       [](const Attributes& attrs) {
         const bool left = attrs.get_string("direction", "") == "LEFT";
         return [left](auto a, auto b) {
@@ -207,11 +208,11 @@ void register_binary_ops(Registry& r) {
         if (d != "LEFT" && d != "RIGHT")
           c.error("attribute 'direction' = '", d, "' is not supported; expected one of LEFT, RIGHT");
       });
-  add_binary<kInt, false>(r, "BitwiseAnd", 18, INT_MAX, false,
+  add_binary<kInt, false>(r, "BitwiseAnd", 18, INT_MAX, false, {},
                           stateless([](auto a, auto b) { return static_cast<decltype(a)>(a & b); }));
-  add_binary<kInt, false>(r, "BitwiseOr", 18, INT_MAX, false,
+  add_binary<kInt, false>(r, "BitwiseOr", 18, INT_MAX, false, {},
                           stateless([](auto a, auto b) { return static_cast<decltype(a)>(a | b); }));
-  add_binary<kInt, false>(r, "BitwiseXor", 18, INT_MAX, false,
+  add_binary<kInt, false>(r, "BitwiseXor", 18, INT_MAX, false, {},
                           stateless([](auto a, auto b) { return static_cast<decltype(a)>(a ^ b); }));
 }
 

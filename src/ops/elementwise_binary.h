@@ -17,13 +17,19 @@ Shape binary_output_shape(const InferContext& ctx, bool legacy);
 // b's shape as the reference kernel should broadcast it.
 Shape effective_b_shape(const Node& node, bool legacy, const Shape& a, const Shape& b);
 
+// `attributes`: the op's own; legacy definitions also accept 'broadcast' and 'axis'.
 template <TypeMask Mask, bool BoolOut, typename Make>
-void add_binary(Registry& r, const char* name, int since, int until, bool legacy, Make make,
-                ValidateFn validate = nullptr, double ops_per_element = 1.0) {
+void add_binary(Registry& r, const char* name, int since, int until, bool legacy, std::vector<AttrSpec> attributes,
+                Make make, ValidateFn validate = nullptr, double ops_per_element = 1.0) {
   OpDef d;
   d.op_type = name;
   d.since = since;
   d.until = until;
+  d.attributes = std::move(attributes);
+  if (legacy) {
+    d.attributes.push_back({"broadcast", AttrType::INT});
+    d.attributes.push_back({"axis", AttrType::INT});
+  }
   d.infer = [validate, legacy](InferContext& c) {
     c.expect_inputs(2, 2);
     check_type(c, 0, Mask);
@@ -48,11 +54,12 @@ void add_binary(Registry& r, const char* name, int since, int until, bool legacy
   r.add_op(std::move(d));
 }
 
-// Registers `name` twice: opsets 1-6 with legacy broadcasting and `since7`+ with numpy rules.
+// Registers `name` twice: opsets 1-6 with legacy broadcasting (and `legacy_attributes`, e.g.
+// consumed_inputs) and 7+ with numpy rules.
 template <TypeMask Mask, bool BoolOut, typename Make>
-void add_binary_all_opsets(Registry& r, const char* name, Make make) {
-  add_binary<Mask, BoolOut>(r, name, 1, 6, true, make);
-  add_binary<Mask, BoolOut>(r, name, 7, INT_MAX, false, make);
+void add_binary_all_opsets(Registry& r, const char* name, std::vector<AttrSpec> legacy_attributes, Make make) {
+  add_binary<Mask, BoolOut>(r, name, 1, 6, true, std::move(legacy_attributes), make);
+  add_binary<Mask, BoolOut>(r, name, 7, INT_MAX, false, {}, make);
 }
 
 // Integer arithmetic in the unsigned type of at least int width: wraps instead of UB.

@@ -103,6 +103,8 @@ void register_cast_ops(Registry& r) {
   OpDef cast;
   cast.op_type = "Cast";
   cast.since = 1;
+  // saturate (19+) only concerns float8 targets, which are refused: accepted, no effect.
+  cast.attributes = {{"to", AttrType::STRING, 1, 5}, {"to", AttrType::INT, 6}, {"saturate", AttrType::INT, 19}};
   cast.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     check_castable(c, 0, c.dtype(0), "input 0");
@@ -119,6 +121,7 @@ void register_cast_ops(Registry& r) {
   OpDef like;
   like.op_type = "CastLike";
   like.since = 15;
+  like.attributes = {{"saturate", AttrType::INT, 19}};
   like.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
     check_castable(c, 0, c.dtype(0), "input 0");

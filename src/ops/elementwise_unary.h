@@ -14,14 +14,16 @@ namespace layerscope::elementwise {
 using ValidateFn = std::function<void(const InferContext&)>;
 
 // `make(attrs)` returns the per-element function (usually a generic lambda, so one definition
-// serves every type); `validate` checks attributes at plan time. BoolOut: y is BOOL (IsNaN, IsInf).
+// serves every type); `attributes` are the ones the op accepts (OpDef::attributes); `validate`
+// checks their values at plan time. BoolOut: y is BOOL (IsNaN, IsInf).
 template <TypeMask Mask, bool BoolOut = false, typename Make>
-void add_unary_with_attrs(Registry& r, const char* name, int since, Make make, ValidateFn validate = nullptr,
-                          int until = INT_MAX) {
+void add_unary_with_attrs(Registry& r, const char* name, int since, std::vector<AttrSpec> attributes, Make make,
+                          ValidateFn validate = nullptr, int until = INT_MAX) {
   OpDef d;
   d.op_type = name;
   d.since = since;
   d.until = until;
+  d.attributes = std::move(attributes);
   d.infer = [validate](InferContext& c) {
     c.expect_inputs(1, 1);
     check_type(c, 0, Mask);
@@ -43,10 +45,15 @@ void add_unary_with_attrs(Registry& r, const char* name, int since, Make make, V
   r.add_op(std::move(d));
 }
 
-// Attribute-free variant: `f` is the per-element function itself.
+// Parameter-free variant: `f` is the per-element function itself; `attributes` may only list
+// ones without effect (the legacy consumed_inputs).
+template <TypeMask Mask, bool BoolOut = false, typename F>
+void add_unary(Registry& r, const char* name, int since, std::vector<AttrSpec> attributes, F f) {
+  add_unary_with_attrs<Mask, BoolOut>(r, name, since, std::move(attributes), [f](const Attributes&) { return f; });
+}
 template <TypeMask Mask, bool BoolOut = false, typename F>
 void add_unary(Registry& r, const char* name, int since, F f) {
-  add_unary_with_attrs<Mask, BoolOut>(r, name, since, [f](const Attributes&) { return f; });
+  add_unary<Mask, BoolOut>(r, name, since, {}, f);
 }
 
 // -x with two's-complement wrap-around for integers (-INT_MIN stays INT_MIN instead of UB).

@@ -27,6 +27,7 @@ void add_variadic(Registry& r, const char* name, Fold fold) {
   OpDef d;
   d.op_type = name;
   d.since = 1;
+  d.attributes = {legacy_consumed_inputs()};
   d.infer = [](InferContext& c) {
     if (c.num_inputs() < 1) c.error("expected at least 1 input, got 0");
     c.expect_inputs(c.num_inputs(), c.num_inputs());
@@ -109,6 +110,7 @@ void register_clip(Registry& r) {
   old.op_type = "Clip";
   old.since = 1;
   old.until = 10;
+  old.attributes = {{"min", AttrType::FLOAT}, {"max", AttrType::FLOAT}, legacy_consumed_inputs()};
   old.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     check_type(c, 0, kFloat);

@@ -182,6 +182,12 @@ void register_fused_attention_ops(Registry& r) {
   d.domain = kFusedTransformerDomain;
   d.op_type = "SDPAttention";
   d.since = 1;
+  d.attributes = {{"scale", AttrType::FLOAT}, {"k_transposed", AttrType::INT}, {kAttnOutPermAttr, AttrType::INTS}};
+  for (int i : {kAttnQ, kAttnK, kAttnV})
+    d.attributes.insert(d.attributes.end(), {{kAttnSliceAttrs[i], AttrType::INTS},
+                                             {kAttnShapeAttrs[i], AttrType::INTS},
+                                             {kAttnPermAttrs[i], AttrType::INTS},
+                                             {kAttnIndexAttrs[i], AttrType::INT}});
   d.infer = infer_attention;
   d.cost = attention_cost;
   d.reference = [=](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {

@@ -72,6 +72,12 @@ void add_fused_conv(Registry& r, bool residual, Activation act) {
   d.domain = kDomain;
   d.op_type = fused_conv_op_type(residual, act);
   d.since = 1;
+  // The Conv's attributes and the activation's (what fuse_conv copies from the absorbed node).
+  d.attributes = attributes_at(*conv, 11);
+  if (act != Activation::None) {
+    const OpDef* a = r.find_op("", activation_op(act).op_type, activation_op(act).opset);
+    for (AttrSpec& s : attributes_at(*a, activation_op(act).opset)) d.attributes.push_back(std::move(s));
+  }
   d.infer = [conv_infer = conv->infer, residual](InferContext& c) {
     if (c.num_inputs() > (residual ? 4 : 3)) c.error("expected at most ", residual ? 4 : 3, " inputs, got ", c.num_inputs());
     InferContext sub = conv_part(c);

@@ -24,6 +24,12 @@ std::pair<const char*, int> activation_onnx_op(Activation a) {
   fail("activation ", activation_name(a), " is not one a fused linear layer carries");
 }
 
+// The activation op's attributes (Gelu's approximate), which the pass copies onto the fused node.
+std::vector<AttrSpec> activation_attr_specs(const Registry& r, Activation a) {
+  auto [op_type, opset] = activation_onnx_op(a);
+  return attributes_at(onnx_op(r, op_type, opset), opset);
+}
+
 Attributes activation_attrs(const Node& n, Activation a) {
   Attributes at;
   if (a == Activation::Gelu) at.set("approximate", n.attrs.get_string("approximate", "none"));
@@ -45,6 +51,7 @@ void add_matmul_add(Registry& r, Activation act) {
   d.domain = kFusedTransformerDomain;
   d.op_type = fused_linear_op_type(LinearBase::MatMulAdd, act);
   d.since = 1;
+  if (act != Activation::None) d.attributes = activation_attr_specs(r, act);
   d.infer = [mm_infer = mm.infer, act](InferContext& c) {
     c.expect_inputs(3, 3);
     if (c.rank(1) != 2) c.error("input W has shape ", shape_to_string(c.shape(1)), "; expected a matrix (K,N)");
@@ -85,6 +92,8 @@ void add_gemm_act(Registry& r, Activation act) {
   d.domain = kFusedTransformerDomain;
   d.op_type = fused_linear_op_type(LinearBase::Gemm, act);
   d.since = 1;
+  d.attributes = attributes_at(gemm, 13);
+  for (AttrSpec& s : activation_attr_specs(r, act)) d.attributes.push_back(std::move(s));
   d.infer = [gemm_infer = gemm.infer, act](InferContext& c) {
     check_approximate(c, act);
     gemm_infer(c);

@@ -19,6 +19,7 @@ void add_renamed(Registry& r, const char* onnx_type, int opset, const char* fuse
   d.op_type = fused_type;
   d.since = 1;
   d.until = INT_MAX;
+  d.attributes = attributes_at(d, opset);
   r.add_op(std::move(d));
 }
 

@@ -55,6 +55,7 @@ void register_reorder_op(Registry& r) {
   d.domain = "layerscope";
   d.op_type = "Reorder";
   d.since = 1;
+  d.attributes = {{"from", AttrType::STRING}, {"to", AttrType::STRING}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     const Layout from = layout_attr(c.node(), "from"), to = layout_attr(c.node(), "to");

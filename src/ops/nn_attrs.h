@@ -39,13 +39,6 @@ inline void expect_same_type(const InferContext& ctx, int i, const char* a, int 
               ") must have the same type");
 }
 
-// Attributes introduced at a later opset are errors before it (the model is malformed, and
-// silently honouring or ignoring them would both be guesses).
-inline void reject_attr_before(const InferContext& ctx, const char* attr, int since) {
-  if (ctx.node().opset < since && ctx.attrs().has(attr))
-    ctx.error("attribute '", attr, "' is only defined from opset ", since);
-}
-
 // Geometry errors already name the node; this just forwards to the shared functions.
 inline int spatial_rank_checked(const InferContext& ctx, const ConvGeometry& g, const char* op) {
   if (g.spatial_rank() < 1 || g.spatial_rank() > 3)

@@ -153,10 +153,14 @@ void conv_reference(const Node& node, std::span<const Tensor* const> in, std::sp
 }  // namespace
 
 void register_nn_conv_ops(Registry& r) {
+  using enum AttrType;
+  const std::vector<AttrSpec> window = {{"auto_pad", STRING}, {"dilations", INTS}, {"group", INT},
+                                        {"kernel_shape", INTS}, {"pads", INTS},    {"strides", INTS}};
   // Conv-1 and Conv-11 differ only in documentation; 22 adds bfloat16 (unsupported type).
   OpDef conv;
   conv.op_type = "Conv";
   conv.since = 1;
+  conv.attributes = window;
   conv.infer = [](InferContext& c) { conv_infer(c, false); };
   conv.cost = conv_cost;
   conv.reference = conv_reference<false>;
@@ -165,6 +169,8 @@ void register_nn_conv_ops(Registry& r) {
   OpDef convt;
   convt.op_type = "ConvTranspose";
   convt.since = 1;
+  convt.attributes = window;
+  convt.attributes.insert(convt.attributes.end(), {{"output_padding", INTS}, {"output_shape", INTS}});
   convt.infer = [](InferContext& c) { conv_infer(c, true); };
   convt.cost = conv_transpose_cost;
   convt.reference = conv_reference<true>;

@@ -101,8 +101,6 @@ void gemm_infer(InferContext& ctx, GemmVariant v) {
   nn::expect_types(ctx, 0, "A", v.integers ? kNumericTypes : kFloatTypes);
   nn::expect_same_type(ctx, 0, "A", 1, "B");
   if (ctx.has_input(2)) nn::expect_same_type(ctx, 0, "A", 2, "C");
-  if (!v.broadcast_attr && ctx.attrs().has("broadcast"))
-    ctx.error("attribute 'broadcast' was removed in opset 7 (C is always broadcast)");
   GemmDims d = gemm_dims(ctx.node(), ctx.shape(0), ctx.shape(1));
   Shape y{d.M, d.N};
   if (ctx.has_input(2)) {
@@ -190,6 +188,9 @@ void register_nn_matmul_ops(Registry& r) {
     d.op_type = "Gemm";
     d.since = since;
     d.until = until;
+    d.attributes = {{"alpha", AttrType::FLOAT}, {"beta", AttrType::FLOAT}, {"transA", AttrType::INT},
+                    {"transB", AttrType::INT}};
+    if (v.broadcast_attr) d.attributes.push_back({"broadcast", AttrType::INT});
     d.infer = [v](InferContext& c) { gemm_infer(c, v); };
     d.cost = gemm_cost;
     d.reference = gemm_reference;

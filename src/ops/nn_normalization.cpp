@@ -275,17 +275,30 @@ void ref_groupnorm(const Node& node, std::span<const Tensor* const> in, std::spa
 }  // namespace
 
 void register_normalization_ops(Registry& r) {
+  using enum AttrType;
   // 1-6: is_test / spatial / consumed_inputs attributes; 7: is_test removed; 9: spatial
   // removed; 14: training_mode + separate mean/var type; 15: separate scale/bias type.
-  r.add_op(OpDef{"BatchNormalization", "", 1, 6, infer_batchnorm, batchnorm_cost, ref_batchnorm});
-  r.add_op(OpDef{"BatchNormalization", "", 7, 8, infer_batchnorm, batchnorm_cost, ref_batchnorm});
-  r.add_op(OpDef{"BatchNormalization", "", 9, 13, infer_batchnorm, batchnorm_cost, ref_batchnorm});
-  r.add_op(OpDef{"BatchNormalization", "", 14, 14, infer_batchnorm, batchnorm_cost, ref_batchnorm});
-  r.add_op(OpDef{"BatchNormalization", "", 15, INT_MAX, infer_batchnorm, batchnorm_cost, ref_batchnorm});
-  r.add_op(OpDef{"LayerNormalization", "", 17, INT_MAX, infer_layernorm, norm7_cost, ref_layernorm});
-  r.add_op(OpDef{"InstanceNormalization", "", 1, INT_MAX, infer_instancenorm, norm7_cost, ref_instancenorm});
-  r.add_op(OpDef{"GroupNormalization", "", 18, 20, infer_groupnorm, norm7_cost, ref_groupnorm});
-  r.add_op(OpDef{"GroupNormalization", "", 21, INT_MAX, infer_groupnorm, norm7_cost, ref_groupnorm});
+  // momentum only matters when training and is_test only says whether we are (the extra
+  // outputs a training node asks for are refused by infer_batchnorm).
+  const std::vector<AttrSpec> bn = {{"epsilon", FLOAT}, {"momentum", FLOAT}};
+  auto batchnorm = [&](int since, int until, std::vector<AttrSpec> extra) {
+    extra.insert(extra.begin(), bn.begin(), bn.end());
+    r.add_op(OpDef{"BatchNormalization", "", since, until, infer_batchnorm, batchnorm_cost, ref_batchnorm,
+                   std::move(extra)});
+  };
+  batchnorm(1, 6, {{"spatial", INT}, {"is_test", INT}, legacy_consumed_inputs()});
+  batchnorm(7, 8, {{"spatial", INT}});
+  batchnorm(9, 13, {});
+  batchnorm(14, 14, {{"training_mode", INT}});
+  batchnorm(15, INT_MAX, {{"training_mode", INT}});
+  r.add_op(OpDef{"LayerNormalization", "", 17, INT_MAX, infer_layernorm, norm7_cost, ref_layernorm,
+                 {{"axis", INT}, {"epsilon", FLOAT}, {"stash_type", INT}}});
+  r.add_op(OpDef{"InstanceNormalization", "", 1, INT_MAX, infer_instancenorm, norm7_cost, ref_instancenorm,
+                 {{"epsilon", FLOAT}, legacy_consumed_inputs()}});
+  r.add_op(OpDef{"GroupNormalization", "", 18, 20, infer_groupnorm, norm7_cost, ref_groupnorm,
+                 {{"epsilon", FLOAT}, {"num_groups", INT}}});
+  r.add_op(OpDef{"GroupNormalization", "", 21, INT_MAX, infer_groupnorm, norm7_cost, ref_groupnorm,
+                 {{"epsilon", FLOAT}, {"num_groups", INT}, {"stash_type", INT}}});
 }
 
 }  // namespace layerscope

@@ -31,13 +31,29 @@ void tap_range(int64_t start, int64_t d, int64_t k, int64_t n, int64_t* lo, int6
   if (*hi < *lo) *hi = *lo;
 }
 
-// LpPool's p: a float attribute in opset 1, an int from opset 2.
+// LpPool's p: a float attribute in opset 1, an int from opset 2 (pool_attributes).
 double lp_p(const Node& node) {
-  auto it = node.attrs.all().find("p");
-  if (it == node.attrs.all().end()) return 2.0;
-  if (const int64_t* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
-  if (const float* f = std::get_if<float>(&it->second)) return *f;
-  fail(Graph::describe(node), ": attribute 'p' has an unexpected type");
+  if (node.opset == 1) return node.attrs.get_float("p", 2.f);
+  return static_cast<double>(node.attrs.get_int("p", 2));
+}
+
+// The attributes of one variant: the planner refuses the others (ceil_mode before
+// opset 10, ...), so the kernels below can read them without asking which opset they are in.
+std::vector<AttrSpec> pool_attributes(const PoolVariant& v) {
+  using enum AttrType;
+  std::vector<AttrSpec> a;
+  if (!v.global) {
+    a = {{"auto_pad", STRING}, {"kernel_shape", INTS}, {"pads", INTS}, {"strides", INTS}};
+    if (v.ceil_mode) a.push_back({"ceil_mode", INT});
+    if (v.dilations) a.push_back({"dilations", INTS});
+    if (v.count_include_pad) a.push_back({"count_include_pad", INT});
+    if (v.indices) a.push_back({"storage_order", INT});
+  }
+  if (v.kind == PoolKind::Lp) {
+    a.push_back({"p", FLOAT, 1, 1});
+    a.push_back({"p", INT, 2});
+  }
+  return a;
 }
 
 void pool_infer(InferContext& ctx, PoolVariant v) {
@@ -47,21 +63,14 @@ void pool_infer(InferContext& ctx, PoolVariant v) {
   else
     nn::expect_float(ctx, 0, "X");
   const Attributes& a = ctx.attrs();
-  auto reject = [&](const char* attr, bool defined) {
-    if (!defined && a.has(attr))
-      ctx.error("attribute '", attr, "' is not defined for ", ctx.node().op_type, " at opset ", ctx.node().opset);
-  };
-  if (!v.global) {
-    reject("ceil_mode", v.ceil_mode);
-    reject("dilations", v.dilations);
-    reject("count_include_pad", v.count_include_pad);
-    reject("storage_order", v.indices);
-  }
   int64_t storage_order = a.get_int("storage_order", 0);
   if (storage_order != 0 && storage_order != 1)
-    ctx.error("attribute 'storage_order' = ", storage_order, " is not supported; expected 0 (row major) or 1 (column major)");
-  int64_t cip = a.get_int("count_include_pad", 0);
-  if (cip != 0 && cip != 1) ctx.error("attribute 'count_include_pad' = ", cip, "; expected 0 or 1");
+    ctx.error("attribute 'storage_order' = ", storage_order,
+              " is not supported; expected 0 (row major) or 1 (column major)");
+  for (const char* flag : {"count_include_pad", "ceil_mode"}) {
+    const int64_t f = a.get_int(flag, 0);
+    if (f != 0 && f != 1) ctx.error("attribute '", flag, "' = ", f, "; expected 0 or 1");
+  }
   if (v.kind == PoolKind::Lp && !(lp_p(ctx.node()) > 0)) ctx.error("attribute 'p' = ", lp_p(ctx.node()), " must be > 0");
   bool want_indices = ctx.num_outputs() > 1 && ctx.node().outputs[1] >= 0;
   if (ctx.num_outputs() > (v.indices ? 2 : 1) || (want_indices && !v.indices))
@@ -69,6 +78,12 @@ void pool_infer(InferContext& ctx, PoolVariant v) {
 
   ConvGeometry g = pool_geometry(ctx.node(), ctx.shape(0));
   nn::spatial_rank_checked(ctx, g, ctx.node().op_type.c_str());
+  // A window wholly inside the padding would have no input to pool (ONNX Runtime refuses such
+  // pads too): every pad must be shorter than the (dilated) kernel.
+  for (int i = 0; i < g.spatial_rank(); ++i)
+    if (g.pads_begin[i] >= g.dilated_kernel(i) || g.pads_end[i] >= g.dilated_kernel(i))
+      ctx.error("pads ", g.pads_begin[i], "+", g.pads_end[i], " along spatial dimension ", i,
+                " are not smaller than the kernel (", g.dilated_kernel(i), "): a window would hold only padding");
   ctx.set_output(0, ctx.dtype(0), g.output_shape());
   if (ctx.num_outputs() > 1) ctx.set_output(1, DType::I64, g.output_shape());
 }
@@ -174,6 +189,7 @@ void register_nn_pool_ops(Registry& r) {
     d.op_type = op;
     d.since = since;
     d.until = until;
+    d.attributes = pool_attributes(v);
     d.infer = [v](InferContext& c) { pool_infer(c, v); };
     d.cost = pool_cost;
     d.reference = [kind = v.kind](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
@@ -192,7 +208,7 @@ void register_nn_pool_ops(Registry& r) {
   add("AveragePool", 7, 9, {K::Avg, false, false, false, false, true});
   add("AveragePool", 10, 18, {K::Avg, false, false, true, false, true});
   add("AveragePool", 19, INT_MAX, {K::Avg, false, false, true, true, true});
-  // LpPool: p is a float in opset 1 and an int from 2 (lp_p reads either); 18 adds ceil_mode + dilations.
+  // LpPool: p is a float in opset 1 and an int from 2; 18 adds ceil_mode + dilations.
   add("LpPool", 1, 17, {K::Lp});
   add("LpPool", 18, INT_MAX, {K::Lp, false, false, true, true});
   add("GlobalMaxPool", 1, INT_MAX, {K::Max, true});

@@ -255,13 +255,22 @@ Cost resize_cost(const CostContext& c) {
 }  // namespace
 
 void register_resize_ops(Registry& r) {
-  r.add_op(OpDef{"Upsample", "", 7, 8, infer_resize, resize_cost, ref_resize});   // scales attribute
-  r.add_op(OpDef{"Upsample", "", 9, INT_MAX, infer_resize, resize_cost, ref_resize});  // scales input (deprecated at 10)
-  r.add_op(OpDef{"Resize", "", 10, 10, infer_resize, resize_cost, ref_resize});
-  r.add_op(OpDef{"Resize", "", 11, 12, infer_resize, resize_cost, ref_resize});
-  r.add_op(OpDef{"Resize", "", 13, 17, infer_resize, resize_cost, ref_resize});
-  r.add_op(OpDef{"Resize", "", 18, 18, infer_resize, resize_cost, ref_resize});
-  r.add_op(OpDef{"Resize", "", 19, INT_MAX, infer_resize, resize_cost, ref_resize});
+  using enum AttrType;
+  auto add = [&](const char* op, int since, int until, std::vector<AttrSpec> attributes) {
+    r.add_op(OpDef{op, "", since, until, infer_resize, resize_cost, ref_resize, std::move(attributes)});
+  };
+  add("Upsample", 7, 8, {{"mode", STRING}, {"scales", FLOATS}});  // scales attribute
+  add("Upsample", 9, INT_MAX, {{"mode", STRING}});                // scales input (deprecated at 10)
+  add("Resize", 10, 10, {{"mode", STRING}});
+  const std::vector<AttrSpec> r11 = {{"mode", STRING},          {"coordinate_transformation_mode", STRING},
+                                     {"nearest_mode", STRING},  {"cubic_coeff_a", FLOAT},
+                                     {"exclude_outside", INT},  {"extrapolation_value", FLOAT}};
+  std::vector<AttrSpec> r18 = r11;
+  r18.insert(r18.end(), {{"antialias", INT}, {"axes", INTS}, {"keep_aspect_ratio_policy", STRING}});
+  add("Resize", 11, 12, r11);
+  add("Resize", 13, 17, r11);
+  add("Resize", 18, 18, r18);
+  add("Resize", 19, INT_MAX, r18);
 }
 
 }  // namespace layerscope

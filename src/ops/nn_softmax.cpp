@@ -119,8 +119,9 @@ CostFn softmax_cost(Kind kind) {
 }
 
 void add_family(Registry& r, const char* name, Kind kind) {
-  r.add_op(OpDef{name, "", 1, 12, infer_softmax, softmax_cost(kind), softmax_reference(kind)});
-  r.add_op(OpDef{name, "", 13, INT_MAX, infer_softmax, softmax_cost(kind), softmax_reference(kind)});
+  const std::vector<AttrSpec> axis = {{"axis", AttrType::INT}};
+  r.add_op(OpDef{name, "", 1, 12, infer_softmax, softmax_cost(kind), softmax_reference(kind), axis});
+  r.add_op(OpDef{name, "", 13, INT_MAX, infer_softmax, softmax_cost(kind), softmax_reference(kind), axis});
 }
 
 }  // namespace

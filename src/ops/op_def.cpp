@@ -1,5 +1,8 @@
 #include "ops/op_def.h"
 
+#include <algorithm>
+#include <type_traits>
+
 namespace layerscope {
 
 std::string Graph::describe(const Node& n) {
@@ -7,6 +10,91 @@ std::string Graph::describe(const Node& n) {
   if (!n.domain.empty()) d += " (domain " + n.domain + ")";
   d += " (opset " + std::to_string(n.opset) + ")";
   return d;
+}
+
+const char* attr_type_name(AttrType t) {
+  switch (t) {
+    case AttrType::INT: return "INT";
+    case AttrType::FLOAT: return "FLOAT";
+    case AttrType::STRING: return "STRING";
+    case AttrType::INTS: return "INTS";
+    case AttrType::FLOATS: return "FLOATS";
+    case AttrType::STRINGS: return "STRINGS";
+    case AttrType::TENSOR: return "TENSOR";
+    case AttrType::GRAPH: return "GRAPH";
+  }
+  return "?";
+}
+
+namespace {
+AttrType type_of(const AttrValue& v) {
+  return std::visit(
+      [](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, int64_t>) return AttrType::INT;
+        else if constexpr (std::is_same_v<T, float>) return AttrType::FLOAT;
+        else if constexpr (std::is_same_v<T, std::string>) return AttrType::STRING;
+        else if constexpr (std::is_same_v<T, std::vector<int64_t>>) return AttrType::INTS;
+        else if constexpr (std::is_same_v<T, std::vector<float>>) return AttrType::FLOATS;
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>) return AttrType::STRINGS;
+        else if constexpr (std::is_same_v<T, Tensor>) return AttrType::TENSOR;
+        else return AttrType::GRAPH;
+      },
+      v);
+}
+}  // namespace
+
+std::vector<AttrSpec> attributes_at(const OpDef& def, int opset) {
+  std::vector<AttrSpec> out;
+  for (const AttrSpec& a : def.attributes)
+    if (a.applies(opset)) out.push_back({a.name, a.type});
+  return out;
+}
+
+namespace {
+// "18 and later", "1 to 8, 11 to 12": the opsets in which some version of the op accepts `name`.
+std::string opsets_accepting(std::span<const OpDef> versions, const std::string& name) {
+  std::vector<std::pair<int, int>> ranges;
+  for (const OpDef& d : versions)
+    for (const AttrSpec& s : d.attributes)
+      if (s.name == name && std::max(s.since, d.since) <= std::min(s.until, d.until))
+        ranges.emplace_back(std::max(s.since, d.since), std::min(s.until, d.until));
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<int, int>> merged;
+  for (auto [lo, hi] : ranges)
+    if (!merged.empty() && lo <= merged.back().second + 1) merged.back().second = std::max(merged.back().second, hi);
+    else merged.emplace_back(lo, hi);
+  std::string out;
+  for (auto [lo, hi] : merged)
+    out += (out.empty() ? "" : ", ") + std::to_string(lo) +
+           (hi == INT_MAX ? " and later" : hi == lo ? "" : " to " + std::to_string(hi));
+  return out;
+}
+}  // namespace
+
+std::string attribute_problem(const OpDef& def, const Node& n, std::span<const OpDef> versions) {
+  for (const auto& [name, value] : n.attrs.all()) {
+    const AttrSpec* spec = nullptr;
+    for (const AttrSpec& s : def.attributes)
+      if (s.name == name && s.applies(n.opset)) spec = &s;
+    if (spec) {
+      const AttrType got = type_of(value);
+      if (got != spec->type)
+        return "attribute '" + name + "' is " + attr_type_name(got) + ", expected " + attr_type_name(spec->type);
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const AttrSpec& s : def.attributes)
+      if (s.applies(n.opset)) names.push_back(s.name);
+    std::sort(names.begin(), names.end());
+    std::string accepted;
+    for (const std::string& s : names) accepted += (accepted.empty() ? "" : ", ") + s;
+    std::string elsewhere = opsets_accepting(versions.empty() ? std::span<const OpDef>(&def, 1) : versions, name);
+    if (!elsewhere.empty()) elsewhere = " (accepted in opsets " + elsewhere + ")";
+    return "unknown attribute '" + name + "'" + elsewhere + "; " + n.op_type +
+           (accepted.empty() ? " accepts no attributes" : " accepts " + accepted);
+  }
+  return {};
 }
 
 std::vector<int64_t> InferContext::int_values(int i) const {

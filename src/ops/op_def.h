@@ -2,6 +2,7 @@
 //   infer()     pure shape/dtype inference (may read constant input values, e.g. Reshape's shape)
 //   cost()      multiply-accumulates and bytes moved, for the profiler and the roofline
 //   reference   a straightforward kernel: the correctness oracle and the fallback implementation
+//   attributes  the attributes the op accepts, with their ONNX types (per opset range)
 // Faster kernels for the same op are registered separately as KernelDefs (kernels/kernel.h).
 #pragma once
 #include <climits>
@@ -103,6 +104,25 @@ using CostFn = std::function<Cost(const CostContext&)>;
 using RefKernelFn =
     std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>)>;
 
+// The ONNX type of an attribute (AttributeProto.AttributeType); GRAPH also stands for GRAPHS,
+// which the loader decodes to the same (unexecuted) sub-graph marker.
+enum class AttrType { INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR, GRAPH };
+const char* attr_type_name(AttrType t);  // "INTS"
+
+// One attribute an op accepts, for the opsets [since, until] of the op where the spec has it
+// (e.g. Resize's antialias from 18, BatchNormalization's spatial until 8).
+struct AttrSpec {
+  std::string name;
+  AttrType type;
+  int since = 1;
+  int until = INT_MAX;
+  bool applies(int opset) const { return opset >= since && opset <= until; }
+};
+
+// consumed_inputs (opsets 1-5 of many ops): an in-place memory hint of ONNX's first versions
+// that never changed a result, so it is accepted and ignored.
+inline AttrSpec legacy_consumed_inputs() { return {"consumed_inputs", AttrType::INTS, 1, 5}; }
+
 struct OpDef {
   std::string op_type;
   std::string domain;        // "" = ai.onnx
@@ -111,7 +131,23 @@ struct OpDef {
   InferFn infer;
   CostFn cost;               // optional: default counts bytes only
   RefKernelFn reference;
+  // Every attribute the op accepts (names and types from the ONNX spec, checked against it by
+  // tests/op_attributes; for fused ops, what the passes that create them set). The planner
+  // refuses a node with any other (attribute_problem), so a misspelt 'pads' is an error
+  // instead of a silently unpadded convolution.
+  std::vector<AttrSpec> attributes;
 };
+
+// The attributes `def` accepts at `opset`, valid at every opset: what a fused op (whose nodes
+// are opset 1 of their own domain) inherits from an ONNX op it stands for.
+std::vector<AttrSpec> attributes_at(const OpDef& def, int opset);
+
+// Empty when every attribute of `n` is one `def` declares for n.opset, with the declared type;
+// else what is wrong: "unknown attribute 'padz'; Conv accepts auto_pad, dilations, ..." or
+// "attribute 'pads' is FLOAT, expected INTS". `versions` (every OpDef of the op) lets an
+// attribute of other opsets say where it belongs: "unknown attribute 'antialias' (accepted
+// in opsets 18 and later); ...". Registry::attribute_problem supplies them.
+std::string attribute_problem(const OpDef& def, const Node& n, std::span<const OpDef> versions = {});
 
 // Bytes-only cost: read every input once, write every output once.
 Cost bytes_only_cost(const CostContext& c);

@@ -72,9 +72,6 @@ void infer_reduce(InferContext& ctx, Op op) {
     ctx.error("input 0 has type ", dtype_name(ctx.dtype(0)), ", which ", node.op_type, " does not support at opset ",
               node.opset);
   }
-  if (from_input && ctx.attrs().has("axes"))
-    ctx.error("attribute 'axes' is not valid at opset ", node.opset, ": since opset ", op == Op::Sum ? 13 : 18,
-              " the axes are the second input");
   std::vector<int64_t> axes;
   if (!from_input) {
     axes = ctx.attrs().get_ints("axes");
@@ -187,8 +184,10 @@ CostFn reduce_cost(Op op) {
 void add_reduce(Registry& r, const char* name, Op op) {
   const int moved = op == Op::Sum ? 13 : 18;  // axes: attribute -> input
   InferFn infer = [op](InferContext& ctx) { infer_reduce(ctx, op); };
-  r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op)});
-  r.add_op(OpDef{name, "", moved, INT_MAX, infer, reduce_cost(op), reduce_reference(op)});
+  r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op),
+                 {{"axes", AttrType::INTS}, {"keepdims", AttrType::INT}}});
+  r.add_op(OpDef{name, "", moved, INT_MAX, infer, reduce_cost(op), reduce_reference(op),
+                 {{"keepdims", AttrType::INT}, {"noop_with_empty_axes", AttrType::INT}}});
 }
 
 }  // namespace

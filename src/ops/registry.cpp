@@ -29,6 +29,12 @@ const OpDef* Registry::find_op(const std::string& domain, const std::string& op_
   return nullptr;
 }
 
+std::string Registry::attribute_problem(const Node& n) const {
+  auto it = ops_.find({n.domain, n.op_type});
+  const OpDef* def = find_op(n.domain, n.op_type, n.opset);
+  return def ? layerscope::attribute_problem(*def, n, it->second) : std::string();
+}
+
 std::string Registry::supported_opsets(const std::string& domain, const std::string& op_type) const {
   auto it = ops_.find({domain, op_type});
   if (it == ops_.end()) return "";
@@ -51,6 +57,13 @@ std::vector<const KernelDef*> Registry::kernels_for(const std::string& domain, c
 std::vector<std::pair<std::string, std::string>> Registry::op_names() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [key, defs] : ops_) out.push_back(key);
+  return out;
+}
+
+std::vector<const OpDef*> Registry::all_ops() const {
+  std::vector<const OpDef*> out;
+  for (const auto& [key, defs] : ops_)
+    for (const OpDef& d : defs) out.push_back(&d);
   return out;
 }
 

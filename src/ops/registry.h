@@ -19,12 +19,17 @@ class Registry {
 
   // The definition of (domain, op_type) covering `opset`, or nullptr.
   const OpDef* find_op(const std::string& domain, const std::string& op_type, int opset) const;
+  // attribute_problem() (op_def.h) for `n` against its OpDef, naming the opsets in which an
+  // unknown attribute would be accepted; "" when it has no problem or no OpDef.
+  std::string attribute_problem(const Node& n) const;
   // "opsets 1-12, 13-17" or "" when the op is unknown: for error messages.
   std::string supported_opsets(const std::string& domain, const std::string& op_type) const;
   // Kernels registered for (domain, op_type), highest priority first.
   std::vector<const KernelDef*> kernels_for(const std::string& domain, const std::string& op_type) const;
   // All (domain, op_type) pairs with at least one OpDef.
   std::vector<std::pair<std::string, std::string>> op_names() const;
+  // Every OpDef, grouped by (domain, op_type), each group by opset.
+  std::vector<const OpDef*> all_ops() const;
 
   // The process-wide registry with every built-in op and kernel.
   static const Registry& builtin();

@@ -10,6 +10,7 @@ namespace {
 
 OpDef constant_of_shape_def() {
   OpDef d = op_def("ConstantOfShape", 9);
+  d.attributes = {{"value", AttrType::TENSOR}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     c.expect_dtype_in(0, {DType::I64});
@@ -19,8 +20,6 @@ OpDef constant_of_shape_def() {
       if (v->numel() != 1) c.error("attribute 'value' must hold exactly one element, got ", v->numel());
       dt = v->dtype();
       if (!is_movable(dt)) c.error("attribute 'value' has unsupported type ", dtype_name(dt));
-    } else if (c.attrs().has("value")) {
-      c.error("attribute 'value' must be a tensor");
     }
     Shape out = c.int_values(0);  // empty = scalar output
     for (int64_t s : out)
@@ -94,6 +93,7 @@ OpDef range_def() {
 
 OpDef eye_like_def() {
   OpDef d = op_def("EyeLike", 9);
+  d.attributes = {{"dtype", AttrType::INT}, {"k", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     if (!is_arith(c.dtype(0)) && c.dtype(0) != DType::Bool)

@@ -71,6 +71,10 @@ OpDef identity_def() {
 //   12+:  optional inputs ratio and training_mode (true = training, which we do not do)
 OpDef dropout_def(int since, int until) {
   OpDef d = op_def("Dropout", since, until);
+  // ratio and seed only shape random (training) dropout, which is refused: accepted, no effect.
+  if (since < 7) d.attributes = {{"is_test", AttrType::INT}, {"ratio", AttrType::FLOAT}, legacy_consumed_inputs()};
+  else if (since < 12) d.attributes = {{"ratio", AttrType::FLOAT}};
+  else d.attributes = {{"seed", AttrType::INT}};
   d.infer = [since](InferContext& c) {
     c.expect_inputs(1, since >= 12 ? 3 : 1);
     c.expect_dtype_in(0, {DType::F32, DType::F64, DType::F16, DType::BF16});
@@ -108,6 +112,7 @@ void register_shape_info_ops(Registry& r) {
   r.add_op(shape1);
   OpDef shape15 = shape_def();  // + start/end attributes
   shape15.since = 15;
+  shape15.attributes = {{"start", AttrType::INT}, {"end", AttrType::INT}};
   r.add_op(shape15);
   r.add_op(size_def());
   r.add_op(identity_def());

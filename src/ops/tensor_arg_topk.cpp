@@ -41,6 +41,7 @@ int axis_attr(const Node& n, int rank, int64_t dflt) {
 // ArgMax / ArgMin: first (or, with select_last_index, last) position of the extreme value.
 OpDef arg_def(const char* name, bool is_max) {
   OpDef d = op_def(name, 1);
+  d.attributes = {{"axis", AttrType::INT}, {"keepdims", AttrType::INT}, {"select_last_index", AttrType::INT, 12}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     expect_arith(c, 0);
@@ -88,6 +89,9 @@ OpDef arg_def(const char* name, bool is_max) {
 // With sorted = 0 any order is allowed; we return the sorted order.
 OpDef topk_def(int since, int until) {
   OpDef d = op_def("TopK", since, until);
+  d.attributes = {{"axis", AttrType::INT}};
+  if (since < 10) d.attributes.push_back({"k", AttrType::INT});
+  if (since >= 11) d.attributes.insert(d.attributes.end(), {{"largest", AttrType::INT}, {"sorted", AttrType::INT}});
   d.infer = [since](InferContext& c) {
     c.expect_inputs(since >= 10 ? 2 : 1, since >= 10 ? 2 : 1);
     expect_arith(c, 0);
@@ -152,6 +156,7 @@ OpDef topk_def(int since, int until) {
 // CumSum: y[j] = sum of x[j'] for j' <= j (exclusive: j' < j; reverse: j' >= j / j' > j).
 OpDef cumsum_def() {
   OpDef d = op_def("CumSum", 11);
+  d.attributes = {{"exclusive", AttrType::INT}, {"reverse", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
     expect_arith(c, 0);

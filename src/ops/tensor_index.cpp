@@ -12,6 +12,7 @@ namespace {
 // Opset 11 made negative indices count back from depth (before, they match nothing).
 OpDef one_hot_def(int since, int until) {
   OpDef d = op_def("OneHot", since, until);
+  d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(3, 3);
     if (!is_arith(c.dtype(0)) || !is_arith(c.dtype(1)))
@@ -56,6 +57,7 @@ OpDef one_hot_def(int since, int until) {
 // Trilu: keeps element (i, j) of each trailing matrix where j - i >= k (upper) or <= k (lower).
 OpDef trilu_def() {
   OpDef d = op_def("Trilu", 14);
+  d.attributes = {{"upper", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 2);
     expect_movable(c, 0);
@@ -132,6 +134,7 @@ OpDef non_zero_def() {
 // axis) whose condition entry is true; condition entries past the end are ignored.
 OpDef compress_def() {
   OpDef d = op_def("Compress", 9);
+  d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
     expect_movable(c, 0);

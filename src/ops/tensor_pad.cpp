@@ -40,9 +40,13 @@ PadSpec pad_spec(const Node& n, int since, int rank, const Tensor* pads_in, cons
   }
   std::vector<int64_t> axes;
   if (axes_in) {
+    std::vector<bool> seen(rank, false);
     for (int64_t i = 0; i < axes_in->numel(); ++i) {
       int64_t a = element_as_int(*axes_in, i);
       if (a < -rank || a >= rank) err("axis ", a, " is out of range for rank ", rank);
+      // A repeated axis would take its last pads silently (the spec leaves it undefined).
+      if (seen[a < 0 ? a + rank : a]) err("axis ", a, " is repeated in 'axes'");
+      seen[a < 0 ? a + rank : a] = true;
       axes.push_back(a < 0 ? a + rank : a);
     }
   } else {
@@ -80,6 +84,11 @@ int64_t pad_source(PadMode mode, int64_t i, int64_t dim) {
 
 OpDef pad_def(int since, int until) {
   OpDef d = op_def("Pad", since, until);
+  d.attributes = {{"mode", AttrType::STRING}};
+  if (since < 11) {
+    d.attributes.push_back({since == 1 ? "paddings" : "pads", AttrType::INTS});
+    d.attributes.push_back({"value", AttrType::FLOAT});
+  }
   d.infer = [since](InferContext& c) {
     c.expect_inputs(since >= 11 ? 2 : 1, since >= 18 ? 4 : since >= 11 ? 3 : 1);
     expect_movable(c, 0);

@@ -78,7 +78,8 @@ inline ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const R
 }
 
 // Checks that every node's op is registered for its opset (the first thing a user needs to
-// know about a model); throws Error naming the node, op, domain and opset otherwise.
+// know about a model) and carries only attributes its OpDef declares, with the declared types;
+// throws Error naming the file, node, op, domain and opset (and attribute) otherwise.
 void check_ops_supported(const Graph& graph, const Registry& registry);
 
 }  // namespace layerscope

@@ -83,6 +83,9 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
     Node& n = g.nodes[ni];
     r.defs[ni] = registry.find_op(n.domain, n.op_type, n.opset);
     LS_CHECK(r.defs[ni], Graph::describe(n), ": no operator definition (domain '", n.domain, "')");
+    // Again after the passes: a fused node must carry only attributes its op declares.
+    const std::string problem = registry.attribute_problem(n);
+    LS_CHECK(problem.empty(), "'", g.model_path, "': ", Graph::describe(n), ": ", problem);
     bool any_dynamic = false, all_const = true;
     std::vector<TensorInfo> in;
     std::vector<const Tensor*> values;

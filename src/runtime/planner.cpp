@@ -23,7 +23,12 @@ namespace layerscope {
 
 void check_ops_supported(const Graph& g, const Registry& r) {
   for (const Node& n : g.nodes) {
-    if (r.find_op(n.domain, n.op_type, n.opset)) continue;
+    if (r.find_op(n.domain, n.op_type, n.opset)) {
+      // Attributes too: a misspelt 'pads' must not run as an unpadded convolution.
+      const std::string problem = r.attribute_problem(n);
+      if (!problem.empty()) fail("'", g.model_path, "': ", Graph::describe(n), ": ", problem);
+      continue;
+    }
     std::string opsets = r.supported_opsets(n.domain, n.op_type);
     std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
     if (opsets.empty())

@@ -7,6 +7,7 @@
 
 #include "ir/error.h"
 #include "ops/registry.h"
+#include "attr_check.h"
 
 namespace layerscope::elementwise_test {
 
@@ -48,6 +49,7 @@ inline Tensor run_ref(const std::string& op, int opset, const std::vector<Tensor
     values.push_back(inputs[i].empty() ? nullptr : &inputs[i]);
   }
   const OpDef& def = find(op, opset);
+  testing::expect_declared_attributes(n);
   InferContext ctx(n, infos, values);
   def.infer(ctx);
   Tensor out(ctx.outputs()[0].dtype, ctx.outputs()[0].shape);
@@ -62,6 +64,7 @@ inline std::string infer_error(const std::string& op, int opset, const std::vect
   Node n = make_node(op, opset, infos.size(), std::move(attrs));
   std::vector<const Tensor*> values(infos.size(), nullptr);
   try {
+    testing::expect_declared_attributes(n);
     InferContext ctx(n, infos, values);
     find(op, opset).infer(ctx);
   } catch (const Error& e) {

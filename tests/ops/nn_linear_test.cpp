@@ -8,6 +8,7 @@
 #include "ops/conv_geometry.h"
 #include "ops/matmul_shape.h"
 #include "ops/registry.h"
+#include "attr_check.h"
 
 namespace layerscope {
 namespace {
@@ -38,6 +39,7 @@ std::vector<TensorInfo> infer(const std::string& op, int opset, Attributes attrs
   std::vector<bool> present;
   for (const TensorInfo& t : in) present.push_back(t.dtype != DType::Undefined);
   Node n = make_node(op, opset, std::move(attrs), in.size(), present, n_out);
+  testing::expect_declared_attributes(n);
   InferContext ctx(n, in, std::vector<const Tensor*>(in.size(), nullptr));
   op_def(op, opset).infer(ctx);
   return ctx.outputs();
@@ -255,8 +257,12 @@ TEST(NnLinearInfer, Pooling) {
   EXPECT_FALSE(infer_error("MaxPool", 7, a, {F({1, 2, 5, 5})}, 2).empty());  // no Indices before 8
   Attributes dil = a;
   dil.set("dilations", Ints{2, 2});
-  EXPECT_NE(infer_error("MaxPool", 8, dil, {F({1, 2, 5, 5})}).find("'dilations' is not defined"), std::string::npos);
-  EXPECT_NE(infer_error("AveragePool", 18, dil, {F({1, 2, 5, 5})}).find("'dilations' is not defined"),
+  // Attributes of later opsets are refused (by the declared lists), naming where they belong.
+  EXPECT_NE(infer_error("MaxPool", 8, dil, {F({1, 2, 5, 5})})
+                .find("unknown attribute 'dilations' (accepted in opsets 10 and later)"),
+            std::string::npos);
+  EXPECT_NE(infer_error("AveragePool", 18, dil, {F({1, 2, 5, 5})})
+                .find("unknown attribute 'dilations' (accepted in opsets 19 and later)"),
             std::string::npos);
   EXPECT_EQ(infer("AveragePool", 19, dil, {F({1, 2, 5, 5})})[0].shape, (Shape{1, 2, 1, 1}));
   EXPECT_NE(infer_error("MaxPool", 12, {}, {F({1, 2, 5, 5})}).find("kernel_shape"), std::string::npos);
@@ -264,6 +270,32 @@ TEST(NnLinearInfer, Pooling) {
   EXPECT_EQ(infer("GlobalAveragePool", 1, {}, {F({2, 3, 4, 5, 6})})[0].shape, (Shape{2, 3, 1, 1, 1}));
   EXPECT_EQ(infer("GlobalLpPool", 2, {}, {F({2, 3, 7})})[0].shape, (Shape{2, 3, 1}));
   EXPECT_NE(infer_error("GlobalMaxPool", 1, {}, {F({2, 3})}).find("rank >= 3"), std::string::npos);
+}
+
+// Attribute values outside what the spec allows are refused, not read loosely.
+TEST(NnLinearInfer, OutOfSpecAttributeValuesAreRefused) {
+  Attributes k2 = attrs({{"kernel_shape", Ints{2}}});
+  Attributes ceil2 = k2;
+  ceil2.set("ceil_mode", int64_t{2});
+  EXPECT_NE(infer_error("MaxPool", 12, ceil2, {F({1, 1, 5})}).find("attribute 'ceil_mode' = 2; expected 0 or 1"),
+            std::string::npos);
+  // A pad as long as the kernel leaves a window with only padding in it.
+  Attributes pad2 = k2;
+  pad2.set("pads", Ints{2, 0});
+  EXPECT_NE(infer_error("AveragePool", 11, pad2, {F({1, 1, 5})}).find("are not smaller than the kernel (2)"),
+            std::string::npos);
+  pad2.set("pads", Ints{1, 1});
+  EXPECT_EQ(infer("AveragePool", 11, pad2, {F({1, 1, 5})})[0].shape, (Shape{1, 1, 6}));
+  // With dilation 2 a kernel of 2 spans 3 elements: a pad of 2 still reaches the input.
+  pad2.set("pads", Ints{2, 2});
+  pad2.set("dilations", Ints{2});
+  EXPECT_EQ(infer("MaxPool", 12, pad2, {F({1, 1, 5})})[0].shape, (Shape{1, 1, 7}));
+  // A weight with a zero-size kernel dim has no taps.
+  EXPECT_NE(infer_error("Conv", 11, {}, {F({1, 2, 5, 5}), F({4, 2, 0, 3})}).find("a kernel dim of size 0"),
+            std::string::npos);
+  EXPECT_NE(infer_error("Conv", 11, attrs({{"group", int64_t{3}}}), {F({1, 6, 5, 5}), F({4, 2, 3, 3})})
+                .find("not divisible by group 3"),
+            std::string::npos);
 }
 
 // ---------------- cost ----------------

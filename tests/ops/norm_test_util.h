@@ -9,6 +9,7 @@
 
 #include "ir/error.h"
 #include "ops/registry.h"
+#include "attr_check.h"
 
 namespace layerscope::norm_test {
 
@@ -70,6 +71,7 @@ inline std::vector<Tensor> run_all(const std::string& op, int opset, const std::
                                    Attributes a = {}, int n_outputs = 1) {
   Call c = make_call(op, opset, inputs, n_outputs, std::move(a));
   const OpDef& def = find(op, opset);
+  testing::expect_declared_attributes(c.node);
   InferContext ctx(c.node, c.infos, c.values);
   def.infer(ctx);
   std::vector<Tensor> outs;
@@ -88,6 +90,7 @@ inline std::vector<TensorInfo> infer(const std::string& op, int opset, const std
                                      Attributes a = {}, std::string* err = nullptr, int n_outputs = 1) {
   Call c = make_call(op, opset, inputs, n_outputs, std::move(a));
   try {
+    testing::expect_declared_attributes(c.node);
     InferContext ctx(c.node, c.infos, c.values);
     find(op, opset).infer(ctx);
     return ctx.outputs();

@@ -9,6 +9,7 @@
 
 #include "ir/error.h"
 #include "ops/registry.h"
+#include "attr_check.h"
 
 namespace layerscope::shape_test {
 
@@ -70,6 +71,7 @@ inline std::vector<TensorInfo> infer(const Node& n, const std::vector<In>& in) {
     infos.push_back(x.omitted ? TensorInfo{} : TensorInfo{x.t.dtype(), x.t.shape()});
     values.push_back(x.known && !x.omitted ? &x.t : nullptr);
   }
+  testing::expect_declared_attributes(n);
   InferContext ctx(n, infos, values);
   op_def_for(n).infer(ctx);
   return ctx.outputs();

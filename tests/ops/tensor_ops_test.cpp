@@ -163,7 +163,7 @@ TEST(TensorOps, Scatters) {
   EXPECT_TRUE(contains(infer_error("ScatterElements", 16, {{data}, {ind}, {upd}}, {{"reduction", std::string("max")}}),
                        "expected one of none, add, mul"));
   EXPECT_TRUE(contains(infer_error("ScatterElements", 13, {{data}, {ind}, {upd}}, {{"reduction", std::string("add")}}),
-                       "expected one of none"));
+                       "unknown attribute 'reduction' (accepted in opsets 16 and later)"));
 
   Tensor d = i32({4}, {1, 2, 3, 4});
   y = run_ref("ScatterND", 16, {{d}, {i64({2, 1}, {0, 3})}, {i32({2}, {10, 20})}}, {{"reduction", std::string("mul")}});
@@ -213,6 +213,9 @@ TEST(TensorOps, PadModes) {
   y = run_ref("Pad", 1, {{f32({2}, {1, 2})}}, {{"paddings", V{0, 2}}, {"mode", std::string("reflect")}});
   EXPECT_EQ(values_of<float>(y), (F{1, 2, 1, 2}));
   EXPECT_TRUE(contains(infer_error("Pad", 13, {{x}, {i64s({1, 1})}}), "expected 4"));
+  // A repeated axis (-1 is 1 again) is refused rather than taking the last pads.
+  EXPECT_TRUE(contains(infer_error("Pad", 18, {{x}, {i64s({1, 0, 0, 2})}, omitted(), {i64s({1, -1})}}),
+                       "axis -1 is repeated in 'axes'"));
 }
 
 TEST(TensorOps, OneHotTriluNonZeroCompress) {
