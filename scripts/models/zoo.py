@@ -73,11 +73,20 @@ def as_tuple(out):
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
+def zero_symbolic(g, self):
+    """aten::zero (Tensor.zero_()) has no ONNX symbolic in torch 1.13: zeros of self's shape.
+    torchvision's Swin V2 zeroes the key part of a clone of its qkv bias at every forward;
+    the result is constant and folded away by the exporter."""
+    import torch
+    return g.op("ConstantOfShape", g.op("Shape", self), value_t=torch.tensor([0.0]))
+
+
 def export(module, feeds, output_names):
     """torch.onnx.export of module(*feeds) at OPSET to a ModelProto (static shapes, constants
     folded), and the numpy outputs of the tracing run (tracing runs the model once anyway)."""
     import onnx
     import torch
+    torch.onnx.register_custom_op_symbolic("aten::zero", zero_symbolic, OPSET)
     args = tuple(torch.from_numpy(a) for a in feeds.values())
     buf, grabbed = io.BytesIO(), []
     hook = module.register_forward_hook(lambda m, i, o: grabbed.append(o))
@@ -207,7 +216,7 @@ def spec_hash(entry):
         with open(os.path.join(HERE, f), "rb") as fh:
             h.update(fh.read())
     # Only the code of this file that shapes the outputs: editing the CLI or the docs rebuilds nothing.
-    for fn in (make_feeds, export, session, Taps, rescale, calibrate, output_stats, process,
+    for fn in (make_feeds, zero_symbolic, export, session, Taps, rescale, calibrate, output_stats, process,
                export_models.to_opset, export_models.op_counts):
         h.update(inspect.getsource(fn).encode())
     h.update(f"{torch.__version__} {torchvision.__version__} {onnxruntime.__version__}".encode())
