@@ -325,6 +325,8 @@ def main():
     models = manifest.data["models"]
     for stale in [f for f, e in models.items() if e.get("model") not in zoo_manifest.BY_NAME]:
         del models[stale]  # an entry dropped from the zoo
+    for e in models.values():  # the zoo's order may have changed without changing the models
+        e["order"] = zoo_manifest.ZOO.index(zoo_manifest.BY_NAME[e["model"]])
     manifest.data["zoo"] = {"opset": OPSET, "torch": torch.__version__, "torchvision": torchvision.__version__,
                             "onnxruntime": onnxruntime.__version__, "seeds": {
                                 "model": MODEL_SEED, "calibration": CALIB_SEED, "input": INPUT_SEED}}

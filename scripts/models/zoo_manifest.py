@@ -70,10 +70,10 @@ def image(size, channels=3, kind="normal"):
     return (InputSpec("input", (1, channels, size, size), kind),)
 
 
-def tv(name, family, size=224, notes="", reinit=False, **kw):
+def tv(name, family, size=224, notes="", reinit=False, rescale_mean=0.0, **kw):
     """A torchvision classification model at its default crop size."""
     return ZooModel(name, family, f"torchvision:{name}", image(size), notes,
-                    kwargs=tuple(sorted(kw.items())), reinit=reinit)
+                    kwargs=tuple(sorted(kw.items())), reinit=reinit, rescale_mean=rescale_mean)
 
 
 LIGHT_BN = (2, 2)  # BatchNorm calibration for models above ~30 GMACs per image
@@ -91,7 +91,8 @@ ZOO = (
     tv("densenet121", "DenseNet", notes="dense concatenations"),
     tv("googlenet", "GoogLeNet", aux_logits=False, init_weights=True),
     tv("inception_v3", "Inception-v3", 299, aux_logits=False, init_weights=True),
-    tv("squeezenet1_1", "SqueezeNet", notes="the last conv feeds a ReLU and a global pool"),
+    tv("squeezenet1_1", "SqueezeNet", notes="the last conv feeds a ReLU and a global pool: "
+       "rescaled to mean 0.5 so most of it passes the ReLU", rescale_mean=0.5),
     tv("shufflenet_v2_x1_0", "ShuffleNetV2", notes="channel shuffle (Reshape/Transpose), channel split"),
     tv("mobilenet_v2", "MobileNetV2", notes="depthwise convolutions, ReLU6 (Clip)"),
     tv("mobilenet_v3_small", "MobileNetV3", notes="hard-swish, squeeze-excitation"),
@@ -106,7 +107,9 @@ ZOO = (
     tv("swin_t", "Swin", notes="shifted windows (Roll as Slice+Concat), relative position bias",
        reinit=True),
     tv("swin_v2_t", "Swin V2", 256, notes="cosine attention, continuous position bias MLP", reinit=True),
-    tv("maxvit_t", "MaxViT", notes="block + grid attention, MBConv", reinit=True),
+    ZooModel("maxvit_t", "MaxViT", "torchvision:maxvit_t", image(224),
+             "block + grid attention (its relative-position bias is an Einsum), MBConv",
+             reinit=True, waits_for=WAITS),
     # --- segmentation at torchvision's 520 resize ---
     ZooModel("deeplabv3_mobilenet_v3_large", "DeepLabV3", "segmentation:deeplabv3_mobilenet_v3_large",
              image(520), "dilated MobileNetV3, ASPP, bilinear upsampling", bn_samples=LIGHT_BN),
@@ -116,10 +119,12 @@ ZOO = (
              image(520), "two classifier convs summed; both are rescaled",
              last=("model.classifier.low_classifier", "model.classifier.high_classifier"),
              bn_samples=LIGHT_BN),
-    # --- video: a 16-frame 112x112 clip ---
+    # --- video: a 16-frame 112x112 clip (torchvision's 112 crop, its training clip length) ---
     ZooModel("r2plus1d_18", "R(2+1)D", "video:r2plus1d_18",
              (InputSpec("input", (1, 3, 16, 112, 112)),), "3-D convolutions factored 1x3x3 + 3x1x1",
              bn_samples=LIGHT_BN),
+    ZooModel("r3d_18", "R3D", "video:r3d_18", (InputSpec("input", (1, 3, 16, 112, 112)),),
+             "full 3x3x3 convolutions", bn_samples=LIGHT_BN),
     # --- custom architectures (zoo_models.py) ---
     ZooModel("bert_base_like", "BERT", "custom:BertLikeEncoder",
              (InputSpec("input_ids", (1, SEQ), "tokens", vocab=30522),
@@ -147,8 +152,10 @@ ZOO = (
              outputs=("boxes", "scores", "labels"), last=None, bn_samples=LIGHT_BN, waits_for=WAITS),
     ZooModel("fasterrcnn_mobilenet_v3_large_320_fpn", "Faster R-CNN",
              "detection:fasterrcnn_mobilenet_v3_large_320_fpn", image(320, kind="uniform"),
-             "FPN, RPN with NMS, RoIAlign, second-stage NMS; not rescaled",
-             outputs=("boxes", "scores", "labels"), last=None, bn_samples=LIGHT_BN, waits_for=WAITS),
+             "FPN, RPN with NMS, RoIAlign, second-stage NMS; not rescaled; score threshold 0 "
+             "(random weights score every class ~1/91, under the default 0.05: no detections)",
+             kwargs=(("box_score_thresh", 0.0),), outputs=("boxes", "scores", "labels"), last=None,
+             bn_samples=LIGHT_BN, waits_for=WAITS),
 )
 
 BY_NAME = {m.name: m for m in ZOO}
