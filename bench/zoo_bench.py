@@ -131,7 +131,8 @@ def summarise(rows, threads):
     out["mean_move_pct"] = statistics.fmean(move) if move else None
     models = len({r["model"] for r in rows})
     failures = sum(len(r["errors"]) for r in rows)
-    line = (f"zoo bench: {models} models x {len(threads)} thread counts: " + "; ".join(parts) +
+    line = (f"zoo bench: {models} models x threads {','.join(map(str, threads))}: " +
+            ("; ".join(parts) or "no layerscope/peer ratio (a run failed in every pair)") +
             f"; layer time in ref kernels {fmt(out['mean_ref_pct'], '.1f')}%, in data movement "
             f"{fmt(out['mean_move_pct'], '.1f')}% (mean over rows); {failures} failure(s) (< 1: layerscope faster)")
     return out, line

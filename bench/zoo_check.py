@@ -7,9 +7,10 @@
 For every zoo model (scripts/models/zoo.py built it, its inputs and onnxruntime's reference
 outputs): `layerscope run` on the saved inputs, every output compared with the reference by
 tests/models/check_model.py's rule (max |layerscope - reference| <= TOLERANCE * max |reference|),
-then `layerscope perf` (one run) for the executed layers and the kernels that fell back to the
-reference implementation ('ref'). Prints a markdown table (model, status, error, layers, ref
-kernels) and a summary line. Models marked "waits for issue N" in the zoo are checked too (the
+then `layerscope perf` (one run) for the executed layers, the kernels that fell back to the
+reference implementation ('ref') and the share of layer time in them and in data movement
+(zoo_common.time_shares; one run on --threads, so indicative only). Prints a markdown table
+(model, status, error, layers, ref kernels, ref %, move %) and a summary line. Models marked "waits for issue N" in the zoo are checked too (the
 table says when one runs after all); they do not fail the sweep.
 
 Exit status: 0 when every model not marked waiting is ok, else 1.
@@ -54,7 +55,8 @@ def check_model(entry, a):
     path = os.path.join(a.zoo_dir, entry["path"])
     inputs = zoo_common.input_args(entry, a.zoo_dir)
     row = {"model": entry["model"], "family": entry.get("family", ""), "waits_for": entry.get("waits_for", ""),
-           "status": "", "rel_err": None, "message": "", "layers": None, "ref_layers": None}
+           "status": "", "rel_err": None, "message": "", "layers": None, "ref_layers": None,
+           "ref_pct": None, "move_pct": None}
     with tempfile.TemporaryDirectory(prefix="zoo_check_") as out:
         cmd = [a.cli, "run", path, *inputs, "--warmup", "0", "--runs", "1", "--threads", str(a.threads),
                "--out", out]
@@ -77,6 +79,8 @@ def check_model(entry, a):
         ref = [l["op_type"] for l in perf["layers"] if zoo_common.is_reference_kernel(l["kernel"])]
         row["layers"] = len(perf["layers"])
         row["ref_layers"] = dict(collections.Counter(ref).most_common())
+        shares = zoo_common.time_shares(perf)
+        row["ref_pct"], row["move_pct"] = shares["ref_pct"], shares["move_pct"]
     except RuntimeError as e:
         row["message"] = (row["message"] + "; " if row["message"] else "") + f"perf: {e}"
     return row
@@ -96,14 +100,15 @@ def status_text(row):
 
 def print_table(rows):
     print(f"rule: max |layerscope - onnxruntime| <= {TOLERANCE} x max |onnxruntime| per output\n")
-    print("| model | family | status | max err / max\\|ref\\| | layers | ref kernels (layers per op) |")
-    print("|---|---|---|---|---|---|")
+    print("| model | family | status | max err / max\\|ref\\| | layers | ref kernels (layers per op) | ref % | move % |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         err = "-" if r["rel_err"] is None else f"{r['rel_err']:.1e}"
         layers = "-" if r["layers"] is None else str(r["layers"])
         refs = "-" if r["ref_layers"] is None else \
             (", ".join(f"{op} x{n}" for op, n in r["ref_layers"].items()) or "none")
-        print(f"| {r['model']} | {r['family']} | {status_text(r)} | {err} | {layers} | {refs} |")
+        pct = ["-" if r[k] is None else f"{r[k]:.1f}" for k in ("ref_pct", "move_pct")]
+        print(f"| {r['model']} | {r['family']} | {status_text(r)} | {err} | {layers} | {refs} | {pct[0]} | {pct[1]} |")
 
 
 def summary(rows):
