@@ -12,18 +12,12 @@ faster) and the peak RSS of each process.
 import argparse
 import json
 import os
-import subprocess
 import sys
+
+from zoo_common import run_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def run_json(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr}")
-    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def main():
