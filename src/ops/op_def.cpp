@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "ir/printable.h"
+
 namespace layerscope {
 
 std::string Graph::describe(const Node& n) {
-  std::string d = "'" + n.op_type + "' node '" + n.name + "'";
-  if (!n.domain.empty()) d += " (domain " + n.domain + ")";
+  // Every part comes from the model file: escaped, so a corrupt name prints as \xNN.
+  std::string d = "'" + printable(n.op_type) + "' node '" + printable(n.name) + "'";
+  if (!n.domain.empty()) d += " (domain " + printable(n.domain) + ")";
   d += " (opset " + std::to_string(n.opset) + ")";
   return d;
 }
