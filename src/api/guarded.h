@@ -6,7 +6,7 @@
 #include <string>
 
 #include "ir/error.h"
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "layerscope/status.h"
 
 namespace layerscope {

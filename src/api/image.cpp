@@ -10,7 +10,7 @@
 #include <cstring>
 #include <memory>
 
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 
 namespace layerscope {
 

@@ -14,7 +14,7 @@
 
 #include "api/guarded.h"
 #include "ir/error.h"
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "report/atomic_write.h"
 
 namespace layerscope {

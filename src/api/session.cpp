@@ -5,7 +5,7 @@
 #include "api/guarded.h"
 #include "api/session_impl.h"
 #include "ir/error.h"
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "onnx/model_loader.h"
 #include "runtime/thread_pinning.h"
 

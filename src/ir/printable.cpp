@@ -1,4 +1,4 @@
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 
 #include <cstdint>
 

@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "ir/error.h"
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "onnx/tensor_proto.h"
 
 namespace layerscope {

@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 
 namespace layerscope {
 
 std::string Graph::describe(const Node& n) {
   // Every part comes from the model file: escaped, so a corrupt name prints as \xNN.
-  std::string d = "'" + printable(n.op_type) + "' node '" + printable(n.name) + "'";
-  if (!n.domain.empty()) d += " (domain " + printable(n.domain) + ")";
+  std::string d = "'";
+  d.append(printable(n.op_type)).append("' node '").append(printable(n.name)).append("'");
+  if (!n.domain.empty()) d.append(" (domain ").append(printable(n.domain)).append(")");
   d += " (opset " + std::to_string(n.opset) + ")";
   return d;
 }

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "ir/error.h"
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "profile/layer_recorder.h"
 #include "profile/roofline.h"
 

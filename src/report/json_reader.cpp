@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "ir/error.h"
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "layerscope/report.h"
 #include "util/json.h"
 

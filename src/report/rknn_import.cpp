@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "report/rknn_import.h"
 
 namespace layerscope::rknn {

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "report/rknn_import.h"
 
 namespace layerscope::rknn {

@@ -245,6 +245,16 @@ class HostileCli(unittest.TestCase):
                 text = f.read()
             self.assertNotIn("\x1b", text, name)
             self.assertNotIn("\x07", text, name)
+        # Output names reach the `run` table and the random-input note escaped too.
+        named = self.path("named.onnx")
+        save_model(named, [helper.make_node("Relu", ["x\x1b[1m"], ["y\x1b[2J"])],
+                   [helper.make_tensor_value_info("x\x1b[1m", TensorProto.FLOAT, [4])],
+                   [helper.make_tensor_value_info("y\x1b[2J", TensorProto.FLOAT, [4])])
+        r = run("run", named, "--runs", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("output y\\x1b[2J", r.stdout)
+        self.assertIn("input x\\x1b[1m", r.stderr)
+        self.assertNotIn("\x1b", r.stdout + r.stderr)
         bad = self.path("bad_op.onnx")
         save_model(bad, [helper.make_node("No\x1b[2JSuchOp", ["x"], ["y"], name=evil)],
                    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],

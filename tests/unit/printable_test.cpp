@@ -1,7 +1,7 @@
 // ir/printable.h: names from files are escaped in every message and report.
 #include <gtest/gtest.h>
 
-#include "ir/printable.h"
+#include "layerscope/printable.h"
 #include "layerscope/profile.h"
 #include "layerscope/session.h"
 #include "onnx_builder.h"

@@ -7,6 +7,7 @@
 #include "help.h"
 #include "inputs.h"
 #include "layerscope/npy.h"
+#include "layerscope/printable.h"
 #include "layerscope/stats.h"
 #include "progress.h"
 #include "session_options.h"
@@ -73,7 +74,7 @@ int cmd_run(int argc, char** argv) {
   progress.clear();
   std::printf("model: %s\n", model.c_str());
   for (const NamedTensor& o : outputs)
-    std::printf("output %-24s %-8s %s\n", o.name.c_str(), dtype_name(o.tensor.dtype()),
+    std::printf("output %-24s %-8s %s\n", printable(o.name).c_str(), dtype_name(o.tensor.dtype()),
                 shape_to_string(o.tensor.shape()).c_str());
   Stats s = compute_stats(times);
   std::printf("load: %.1f ms; latency over %d runs (after %d warm-up): median %.3f ms, min %.3f, max %.3f, p90 %.3f\n",

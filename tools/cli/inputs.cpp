@@ -7,6 +7,7 @@
 
 #include "layerscope/image.h"
 #include "layerscope/npy.h"
+#include "layerscope/printable.h"
 #include "layerscope/random_inputs.h"
 
 namespace layerscope::cli {
@@ -36,7 +37,8 @@ std::vector<float> three_floats(const Args& args, const std::string& name, std::
   for (float x : v) {
     // nan, inf or a zero divisor would turn every pixel into NaN or infinity.
     if (!std::isfinite(x)) throw UsageError("--" + name + " expects finite numbers, got '" + text + "'");
-    if (x == 0.f && nonzero) throw UsageError("--" + name + " values divide the pixels: they must be non-zero, got '" + text + "'");
+    if (x == 0.f && nonzero)
+      throw UsageError("--" + name + " values divide the pixels: they must be non-zero, got '" + text + "'");
   }
   return v;
 }
@@ -60,7 +62,7 @@ void add_image_input(const Session& session, const Args& args, std::map<std::str
                                                : "several inputs; write --image NAME=FILE.jpg; its inputs are: " +
                                                      describe_values(session.inputs())));
   if (given.count(target->name))
-    throw UsageError("input '" + target->name + "' is given by both --input and --image; give it once");
+    throw UsageError("input '" + printable(target->name) + "' is given by both --input and --image; give it once");
   ImagePreprocess cfg;
   cfg.mean = three_floats(args, "mean", cfg.mean, false);
   cfg.std = three_floats(args, "std", cfg.std, true);
@@ -114,7 +116,8 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
       file = spec.substr(eq + 1);
     }
     // A second value for the same input would silently win over the first.
-    if (given.count(name)) throw UsageError("--input: input '" + name + "' is given twice; give each input once");
+    if (given.count(name))
+      throw UsageError("--input: input '" + printable(name) + "' is given twice; give each input once");
     Tensor t;
     Status st = load_npy(file, &t);
     if (!st) throw std::runtime_error(st.message());
@@ -144,7 +147,7 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
   for (const auto& [name, t] : given) inputs.push_back({name, t});  // unknown names: Session::run explains
   if (!random_names.empty()) {
     std::string list;
-    for (const auto& n : random_names) list += (list.empty() ? "" : ", ") + n;
+    for (const auto& n : random_names) list += (list.empty() ? "" : ", ") + printable(n);
     std::fprintf(stderr, "note: no data given for input%s %s: using fixed-seed random values (seed 0)\n",
                  random_names.size() > 1 ? "s" : "", list.c_str());
   }

@@ -1,6 +1,8 @@
 // Text that came from a file (node and value names, header fields), made safe to print in an
 // error message, a terminal or a report: a corrupt model must not be able to move the cursor,
-// recolour the terminal or break a table row with the bytes of a name.
+// recolour the terminal or break a table row with the bytes of a name. The library escapes the
+// names in its messages and reports itself; ValueDesc and NamedTensor names stay exact (they
+// are what run() matches), so a program printing them should pass them through printable().
 #pragma once
 #include <string>
 #include <string_view>
@@ -13,7 +15,7 @@ namespace layerscope {
 std::string printable(std::string_view text);
 
 // The same for a whole message, except that line breaks and tabs are kept (messages may span
-// lines). The API applies it to every error it returns, as a net under printable().
+// lines). The API applies it to every error Status it returns, as a net under printable().
 std::string printable_message(std::string_view text);
 
 }  // namespace layerscope
