@@ -15,7 +15,7 @@
 #include "api/guarded.h"
 #include "ir/error.h"
 #include "layerscope/printable.h"
-#include "report/atomic_write.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 

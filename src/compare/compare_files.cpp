@@ -2,7 +2,7 @@
 #include <exception>
 
 #include "layerscope/compare.h"
-#include "report/atomic_write.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "profile/machine_internal.h"
-#include "report/atomic_write.h"
+#include "util/atomic_write.h"
 #include "util/json.h"
 
 namespace layerscope {
@@ -115,7 +115,7 @@ bool read_file(const std::string& path, std::string* out) {
   return static_cast<bool>(f) || f.eof();
 }
 
-// The cache file appears complete or not at all (report/atomic_write.h): readers, or a
+// The cache file appears complete or not at all (util/atomic_write.h): readers, or a
 // concurrent calibration in another process, never see a half-written file.
 bool write_cache_file(const std::string& path, const std::string& text, std::string* error) {
   namespace fs = std::filesystem;

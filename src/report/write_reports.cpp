@@ -1,11 +1,11 @@
-// write_perf_reports: the report files, all or nothing (report/atomic_write.h).
+// write_perf_reports: the report files, all or nothing (util/atomic_write.h).
 #include <exception>
 #include <string>
 #include <vector>
 
 #include "layerscope/findings.h"
 #include "layerscope/report.h"
-#include "report/atomic_write.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 

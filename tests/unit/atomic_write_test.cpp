@@ -1,4 +1,4 @@
-// report/atomic_write.h: files appear complete or not at all, for sets of files too.
+// util/atomic_write.h: files appear complete or not at all, for sets of files too.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "onnx_builder.h"
-#include "report/atomic_write.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "report/atomic_write.h"
+#include "util/atomic_write.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
