@@ -1,6 +1,7 @@
 // Image inputs: decode a JPEG and preprocess it for a model input the way the reference
 // tool's config does (mean/std per channel, optional RGB->BGR, layout, resize).
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,21 @@ struct ImagePreprocess {
   bool rgb_to_bgr = false;  // feed channels as B,G,R instead of the decoded R,G,B
 };
 
+// The largest image load_jpeg() decodes: 100 megapixels (300 MB as RGB), far above any camera
+// frame a model takes, far below what a hostile header can claim (65500 x 65500).
+inline constexpr uint64_t kMaxImagePixels = 100'000'000;
+
 // Decodes a baseline or progressive JPEG into an HWC uint8 RGB tensor of shape (H, W, 3).
+// Fails, naming the file, when it cannot be opened or decoded, when its header claims more
+// than kMaxImagePixels (checked before anything is allocated), and when the data is corrupt or
+// truncated (libjpeg's warnings, which it would otherwise paper over with grey pixels).
 Status load_jpeg(const std::string& path, Tensor* hwc_rgb);
 
 // Resizes (bilinear, half-pixel centres) an (H, W, 3) uint8 image to the spatial size of
 // `input` and lays it out as the input expects: (1,3,H,W) (NCHW) or (1,H,W,3) (NHWC), told
 // apart by where the 3-channel dim is. Float inputs get (pixel - mean) / std; uint8 inputs
-// get the resized pixels unchanged.
+// get the resized pixels unchanged. Fails when a mean value is not finite or a std value is
+// not finite or zero (NaN or infinite inputs would follow).
 Status preprocess_image(const Tensor& hwc_rgb, const ValueDesc& input, const ImagePreprocess& config, Tensor* out);
 
 }  // namespace layerscope

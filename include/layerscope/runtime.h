@@ -138,7 +138,8 @@ class Runtime {
   // `text` (optional) receives the reference's "Memory Profile Info Dump".
   Status eval_memory(MemoryReport* report, std::string* text = nullptr);
 
-  // Runs the model. `inputs` come one per model input, in the model's order. Image inputs
+  // Runs the model. `inputs` come one per model input, in the order of inputs(); the trailing
+  // inputs that have a default (ValueDesc::has_default) may be left out. Image inputs
   // (see RuntimeConfig) take uint8 or float32 tensors in `format`, are transposed to the
   // model's layout and get rgb_to_bgr and (pixel - mean) / std; a UINT8 model input gets
   // the pixels as they are (and refuses a mean/std config it cannot apply). Outputs come

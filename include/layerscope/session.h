@@ -20,9 +20,13 @@
 
 namespace layerscope {
 
+// The most intra-op threads a session accepts (SessionOptions::threads): far above any CPU's
+// core count, far below what makes OpenMP's thread creation fail.
+inline constexpr int kMaxThreads = 1024;
+
 struct SessionOptions {
-  // Intra-op threads for every kernel; 0 = one per listed core when `cores` is given, else one
-  // per available core.
+  // Intra-op threads for every kernel, 0..kMaxThreads; 0 = one per listed core when `cores` is
+  // given, else one per available core. Session::load fails on a value outside that range.
   int threads = 0;
   // CPU cores to run on (the reference tool's core mask). Empty = AUTO: no pinning, the OS
   // places the threads. Otherwise OpenMP worker i (the thread calling run() is worker 0) is
@@ -51,7 +55,14 @@ struct ValueDesc {
   std::vector<int64_t> shape;
   std::vector<std::string> dim_names;
   bool has_shape = false;
+  // An input with a default value: an initializer the model also lists as a graph input (ONNX
+  // IR >= 4). Giving it to run() overrides the default; leaving it out uses the default.
+  bool has_default = false;
 };
+
+// "x FLOAT (1,3,224,224), mask BOOL (batch,?) [has a default]", or "none": the inputs a message
+// about a wrong input name lists. Names are escaped for printing (control bytes as \xNN).
+std::string describe_values(const std::vector<ValueDesc>& values);
 
 struct NamedTensor {
   std::string name;
@@ -77,12 +88,16 @@ class Session {
                      std::unique_ptr<Session>* session);
   ~Session();
 
+  // The inputs: first those the caller must give, in the model's order, then those with a
+  // default (ValueDesc::has_default), in the model's order.
   const std::vector<ValueDesc>& inputs() const;
   const std::vector<ValueDesc>& outputs() const;
   const std::string& model_path() const;
 
-  // Runs the model. Inputs are matched by name; all must be given. Symbolic dims are bound
-  // from the given shapes (a new binding re-plans). Outputs come back in the model's order.
+  // Runs the model. Inputs are matched by name, each at most once; all must be given except
+  // those with a default. Symbolic dims are bound from the given shapes (a new binding, or
+  // overriding a default or no longer overriding it, re-plans). Outputs come back in the
+  // model's order.
   Status run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs);
 
   // Plan facts; fails before the first run of a model with symbolic input dims.

@@ -1,10 +1,12 @@
 // The boundary between internal exceptions and the public API's Status: every public entry
-// point runs its body through guarded(), so no exception crosses the API.
+// point runs its body through guarded(), so no exception crosses the API. Messages leave with
+// control bytes escaped (ir/printable.h), whatever text from a file went into them.
 #pragma once
 #include <new>
 #include <string>
 
 #include "ir/error.h"
+#include "layerscope/printable.h"
 #include "layerscope/status.h"
 
 namespace layerscope {
@@ -15,11 +17,11 @@ Status guarded(F&& f) {
     f();
     return Status::ok();
   } catch (const Error& e) {
-    return Status::error(e.what());
+    return Status::error(printable_message(e.what()));
   } catch (const std::bad_alloc&) {
     return Status::error("out of memory");
   } catch (const std::exception& e) {
-    return Status::error(std::string("internal error: ") + e.what());
+    return Status::error(printable_message(std::string("internal error: ") + e.what()));
   }
 }
 

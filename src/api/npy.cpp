@@ -1,11 +1,21 @@
+// NumPy .npy reading and writing. The header is a Python dict literal,
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+// padded with spaces to a multiple of 64 bytes and ended by '\n'. It is validated completely
+// before any data is read or allocated: exactly these three keys, a supported little-endian
+// dtype, C order, a shape of non-negative integers whose byte size does not overflow and equals
+// what the file holds after the header.
 #include "layerscope/npy.h"
 
-#include <cstdio>
+#include <charconv>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
+#include <limits>
+#include <set>
 
+#include "api/guarded.h"
 #include "ir/error.h"
+#include "layerscope/printable.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 
@@ -29,84 +39,164 @@ const char* descr_of(DType t) {
   }
 }
 
-DType dtype_of(const std::string& d, const std::string& path) {
-  static const std::pair<const char*, DType> table[] = {
-      {"f4", DType::F32}, {"f8", DType::F64}, {"f2", DType::F16}, {"i1", DType::I8},  {"i2", DType::I16},
-      {"i4", DType::I32}, {"i8", DType::I64}, {"u1", DType::U8},  {"u2", DType::U16}, {"u4", DType::U32},
-      {"u8", DType::U64}, {"b1", DType::Bool}};
-  LS_CHECK(d.size() == 3, "'", path, "': unsupported .npy dtype '", d, "'");
-  LS_CHECK(d[0] != '>', "'", path, "': big-endian .npy data is not supported");
-  for (const auto& [code, t] : table)
-    if (d.compare(1, 2, code) == 0) return t;
-  fail("'", path, "': unsupported .npy dtype '", d, "'");
-}
+// The header dict, read strictly: a hostile file gets a message naming the file and the field.
+class HeaderParser {
+ public:
+  HeaderParser(std::string_view text, const std::string& path) : s_(text), path_(path) {}
 
-// Extracts the value text of 'key' from the header dict.
-std::string header_field(const std::string& h, const std::string& key, const std::string& path) {
-  size_t k = h.find("'" + key + "'");
-  LS_CHECK(k != std::string::npos, "'", path, "': .npy header has no '", key, "'");
-  size_t colon = h.find(':', k);
-  LS_CHECK(colon != std::string::npos, "'", path, "': malformed .npy header");
-  size_t start = h.find_first_not_of(' ', colon + 1);
-  size_t end = h[start] == '(' ? h.find(')', start) + 1 : h.find_first_of(",}", start);
-  LS_CHECK(start != std::string::npos && end != std::string::npos, "'", path, "': malformed .npy header");
-  return h.substr(start, end - start);
+  void parse(DType* dtype, Shape* shape) {
+    expect('{', "the header to start with '{'");
+    std::set<std::string> seen;
+    while (true) {
+      skip_space();
+      if (peek() == '}') break;
+      const std::string key = quoted("a key in quotes");
+      if (!seen.insert(key).second) fail_at("key '" + printable(key) + "' appears twice");
+      expect(':', "':' after '" + printable(key) + "'");
+      if (key == "descr") *dtype = dtype_of(quoted("the dtype in quotes, like '<f4'"));
+      else if (key == "fortran_order") fortran_order();
+      else if (key == "shape") *shape = shape_tuple();
+      else fail_at("unexpected key '" + printable(key) + "' (expected descr, fortran_order and shape)");
+      skip_space();
+      if (peek() != ',') break;
+      ++i_;
+    }
+    expect('}', "',' or '}' after a value");
+    skip_space();
+    if (i_ != s_.size()) fail_at("text after the closing '}'");
+    for (const char* key : {"descr", "fortran_order", "shape"})
+      if (!seen.count(key)) fail("'", path_, "': .npy header has no '", key, "'");
+  }
+
+ private:
+  char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  void skip_space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t')) ++i_;
+  }
+  [[noreturn]] void fail_at(const std::string& what) const {
+    fail("'", path_, "': malformed .npy header: ", what, " at offset ", i_, " of '", printable(s_), "'");
+  }
+  void expect(char c, const std::string& what) {
+    skip_space();
+    if (peek() != c) fail_at("expected " + what);
+    ++i_;
+  }
+  std::string quoted(const std::string& what) {
+    skip_space();
+    const char q = peek();
+    if (q != '\'' && q != '"') fail_at("expected " + what);
+    const size_t end = s_.find(q, i_ + 1);
+    if (end == std::string_view::npos) fail_at("unterminated string");
+    std::string v(s_.substr(i_ + 1, end - i_ - 1));
+    i_ = end + 1;
+    return v;
+  }
+  void fortran_order() {
+    skip_space();
+    if (s_.substr(i_, 5) == "False") {
+      i_ += 5;
+      return;
+    }
+    if (s_.substr(i_, 4) == "True")
+      fail("'", path_, "': Fortran-order arrays are not supported; save with np.ascontiguousarray");
+    fail_at("expected fortran_order True or False");
+  }
+  // "(2, 3)", "(5,)", "()": non-negative integers.
+  Shape shape_tuple() {
+    Shape shape;
+    expect('(', "the shape as a tuple like (1, 3, 224, 224)");
+    while (true) {
+      skip_space();
+      if (peek() == ')') break;
+      int64_t d = 0;
+      const char* begin = s_.data() + i_;
+      auto [end, ec] = std::from_chars(begin, s_.data() + s_.size(), d);
+      if (ec == std::errc::result_out_of_range) fail_at("a dimension too large for 64 bits");
+      if (ec != std::errc() || d < 0) fail_at("expected a non-negative integer dimension");
+      i_ += static_cast<size_t>(end - begin);
+      shape.push_back(d);
+      skip_space();
+      if (peek() != ',') break;
+      ++i_;
+    }
+    expect(')', "',' or ')' in the shape");
+    return shape;
+  }
+  DType dtype_of(const std::string& d) const {
+    static const std::pair<const char*, DType> table[] = {
+        {"f4", DType::F32}, {"f8", DType::F64}, {"f2", DType::F16}, {"i1", DType::I8},  {"i2", DType::I16},
+        {"i4", DType::I32}, {"i8", DType::I64}, {"u1", DType::U8},  {"u2", DType::U16}, {"u4", DType::U32},
+        {"u8", DType::U64}, {"b1", DType::Bool}};
+    const std::string shown = printable(d);
+    if (d.size() != 3 || std::string_view("<>|=").find(d[0]) == std::string_view::npos)
+      fail("'", path_, "': unsupported .npy dtype '", shown, "' (expected e.g. '<f4', '<i8', '|u1', '|b1')");
+    for (const auto& [code, t] : table) {
+      if (d.compare(1, 2, code) != 0) continue;
+      if (d[0] == '>' && dtype_size(t) > 1)
+        fail("'", path_, "': big-endian .npy data ('", shown, "') is not supported; save with "
+             "arr.astype(arr.dtype.newbyteorder('<'))");
+      return t;
+    }
+    fail("'", path_, "': unsupported .npy dtype '", shown, "'");
+  }
+
+  std::string_view s_;
+  const std::string& path_;
+  size_t i_ = 0;
+};
+
+// Bytes of `shape` elements of `dtype`, or fails when that overflows.
+uint64_t data_bytes(const Shape& shape, DType dtype, const std::string& path) {
+  uint64_t n = dtype_size(dtype);
+  for (int64_t d : shape) {
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / static_cast<uint64_t>(d))
+      fail("'", path, "': .npy shape ", shape_to_string(shape), " is too large (its byte size overflows)");
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
 }
 
 Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   LS_CHECK(in.good(), "cannot open .npy file '", path, "'");
+  const uint64_t file_bytes = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
   char magic[8];
   in.read(magic, 8);
   LS_CHECK(in.gcount() == 8 && std::memcmp(magic, "\x93NUMPY", 6) == 0, "'", path, "' is not a .npy file");
+  const int major = static_cast<unsigned char>(magic[6]), minor = static_cast<unsigned char>(magic[7]);
+  LS_CHECK(major >= 1 && major <= 3, "'", path, "': .npy format version ", major, ".", minor,
+           " is not supported (versions 1.0 to 3.0 are)");
   uint32_t header_len = 0;
-  if (magic[6] == 1) {
+  if (major == 1) {
     uint16_t n = 0;
     in.read(reinterpret_cast<char*>(&n), 2);
     header_len = n;
   } else {
     in.read(reinterpret_cast<char*>(&header_len), 4);
   }
-  LS_CHECK(in.good() && header_len < (1u << 20), "'", path, "': truncated .npy header");
+  const uint64_t data_start = (major == 1 ? 10 : 12) + uint64_t{header_len};
+  LS_CHECK(in.good() && data_start <= file_bytes, "'", path, "': truncated .npy header (", file_bytes,
+           " bytes in the file)");
   std::string h(header_len, '\0');
   in.read(h.data(), header_len);
   LS_CHECK(in.good(), "'", path, "': truncated .npy header");
-  std::string descr = header_field(h, "descr", path);
-  LS_CHECK(descr.size() >= 2, "'", path, "': malformed dtype");
-  DType dt = dtype_of(descr.substr(1, descr.size() - 2), path);
-  LS_CHECK(header_field(h, "fortran_order", path) == "False", "'", path,
-           "': Fortran-order arrays are not supported; save with np.ascontiguousarray");
-  std::string shape_text = header_field(h, "shape", path);
+  DType dt = DType::Undefined;
   Shape shape;
-  for (size_t i = 1; i < shape_text.size();) {
-    size_t j = shape_text.find_first_of(",)", i);
-    std::string tok = shape_text.substr(i, j - i);
-    tok.erase(0, tok.find_first_not_of(' '));
-    if (!tok.empty()) shape.push_back(std::stoll(tok));
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
+  HeaderParser(h, path).parse(&dt, &shape);
+  const uint64_t want = data_bytes(shape, dt, path);
+  const uint64_t have = file_bytes - data_start;
+  LS_CHECK(have == want, "'", path, "': the header says ", dtype_name(dt), " ", shape_to_string(shape), " (",
+           want, " bytes of data) but the file holds ", have, " bytes after the header",
+           have < want ? " (truncated?)" : "");
   Tensor t(dt, shape);
   in.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.nbytes()));
-  LS_CHECK(static_cast<size_t>(in.gcount()) == t.nbytes(), "'", path, "': data truncated (expected ", t.nbytes(),
-           " bytes for ", dtype_name(dt), " ", shape_to_string(shape), ")");
+  LS_CHECK(static_cast<uint64_t>(in.gcount()) == want, "'", path, "': read error in the data");
   return t;
 }
 
-}  // namespace
-
-Status load_npy(const std::string& path, Tensor* out) {
-  try {
-    *out = read_npy(path);
-    return Status::ok();
-  } catch (const std::exception& e) {
-    return Status::error(e.what());
-  }
-}
-
-Status save_npy(const std::string& path, const Tensor& t) {
-  const char* descr = descr_of(t.dtype());
-  if (!descr) return Status::error("cannot save " + std::string(dtype_name(t.dtype())) + " tensors as .npy");
+// The header for `t` (format 1.0: the shape fits a 16-bit header length for any rank we use).
+std::string npy_header(const Tensor& t, const char* descr) {
   std::string shape = "(";
   for (int64_t d : t.shape()) shape += std::to_string(d) + ",";
   if (t.rank() > 1) shape.pop_back();
@@ -114,28 +204,38 @@ Status save_npy(const std::string& path, const Tensor& t) {
   std::string h = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + h.size() + 1) % 64) h += ' ';
   h += '\n';
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::error("cannot write '" + tmp + "'");
-    out.write("\x93NUMPY\x01\x00", 8);
-    uint16_t n = static_cast<uint16_t>(h.size());
-    out.write(reinterpret_cast<const char*>(&n), 2);
-    out.write(h.data(), static_cast<std::streamsize>(h.size()));
-    out.write(static_cast<const char*>(t.data()), static_cast<std::streamsize>(t.nbytes()));
-    if (!out.good()) {
-      out.close();
-      std::remove(tmp.c_str());
-      return Status::error("failed writing '" + path + "' (disk full?)");
-    }
+  const auto n = static_cast<uint16_t>(h.size());
+  return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(n & 0xFF) + static_cast<char>(n >> 8) + h;
+}
+
+}  // namespace
+
+Status load_npy(const std::string& path, Tensor* out) {
+  return guarded([&] { *out = read_npy(path); });
+}
+
+Status save_npy_files(const std::string& dir, const std::vector<NamedTensor>& files) {
+  std::vector<std::string> headers;
+  for (const NamedTensor& f : files) {
+    const char* descr = descr_of(f.tensor.dtype());
+    if (!descr)
+      return Status::error("cannot save '" + f.name + "': " + dtype_name(f.tensor.dtype()) +
+                           " tensors cannot be written as .npy");
+    headers.push_back(npy_header(f.tensor, descr));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    return Status::error("cannot write '" + path + "': " + ec.message());
-  }
-  return Status::ok();
+  std::vector<FileContent> contents;
+  for (size_t i = 0; i < files.size(); ++i)
+    contents.push_back({files[i].name,
+                        {headers[i], std::string_view(static_cast<const char*>(files[i].tensor.data()),
+                                                      files[i].tensor.nbytes())}});
+  return write_files_atomically(dir, contents);
+}
+
+Status save_npy(const std::string& path, const Tensor& t) {
+  const char* descr = descr_of(t.dtype());
+  if (!descr) return Status::error("cannot save " + std::string(dtype_name(t.dtype())) + " tensors as .npy");
+  const std::string header = npy_header(t, descr);
+  return write_file_atomically(path, {header, std::string_view(static_cast<const char*>(t.data()), t.nbytes())});
 }
 
 }  // namespace layerscope

@@ -35,7 +35,8 @@ Status random_inputs(const std::vector<ValueDesc>& descs, uint32_t seed, std::ve
   return guarded([&] {
     std::mt19937 rng(seed);
     std::vector<NamedTensor> made;
-    for (const ValueDesc& d : descs) made.push_back({d.name, random_tensor(d, rng)});
+    for (const ValueDesc& d : descs)
+      if (!d.has_default) made.push_back({d.name, random_tensor(d, rng)});
     *out = std::move(made);
   });
 }

@@ -174,11 +174,13 @@ Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>
     m.require("inference()", true);
     LS_CHECK(outputs, "outputs must not be null");
     const std::vector<ValueDesc>& declared = m.session->inputs();
-    if (inputs.size() != declared.size()) {
-      std::string list;
-      for (const ValueDesc& d : declared)
-        list += (list.empty() ? "" : ", ") + d.name + " " + dtype_name(d.dtype) + " " + shape_to_string(d.shape);
-      fail("the model has ", declared.size(), " input(s) (", list, "), got ", inputs.size(), " tensor(s)");
+    size_t required = 0;
+    for (const ValueDesc& d : declared) required += !d.has_default;
+    if (inputs.size() < required || inputs.size() > declared.size()) {
+      const std::string count = required == declared.size()
+                                    ? std::to_string(required)
+                                    : std::to_string(required) + " to " + std::to_string(declared.size());
+      fail("the model has ", count, " input(s) (", describe_values(declared), "), got ", inputs.size(), " tensor(s)");
     }
     const DataFormat fmt = format == DataFormat::AsConfigured ? m.config.input_format : format;
     std::vector<NamedTensor> model_inputs;

@@ -5,6 +5,7 @@
 #include "api/guarded.h"
 #include "api/session_impl.h"
 #include "ir/error.h"
+#include "layerscope/printable.h"
 #include "onnx/model_loader.h"
 #include "runtime/thread_pinning.h"
 
@@ -30,21 +31,33 @@ ValueDesc describe_value(const Value& v) {
   return d;
 }
 
+// "FLOAT (1,3,?,W)" for messages.
 std::string declared_string(const ValueDesc& d) {
   std::string s = std::string(dtype_name(d.dtype)) + " (";
   if (!d.has_shape) return s + "any shape)";
   for (size_t i = 0; i < d.shape.size(); ++i) {
     if (i) s += ",";
-    s += d.shape[i] >= 0 ? std::to_string(d.shape[i]) : (d.dim_names[i].empty() ? "?" : d.dim_names[i]);
+    s += d.shape[i] >= 0 ? std::to_string(d.shape[i]) : (d.dim_names[i].empty() ? "?" : printable(d.dim_names[i]));
   }
   return s + ")";
 }
 
+// "input 'x'" with the name escaped for printing.
+std::string input_named(const std::string& name) { return "input '" + printable(name) + "'"; }
+
 
 }  // namespace
 
+std::string describe_values(const std::vector<ValueDesc>& values) {
+  std::string list;
+  for (const ValueDesc& d : values)
+    list += (list.empty() ? "" : ", ") + printable(d.name) + " " + declared_string(d) + (d.has_default ? " [has a default]" : "");
+  return list.empty() ? "none" : list;
+}
+
 bool static_binding(const std::vector<ValueDesc>& inputs, InputBinding* binding) {
   for (const ValueDesc& d : inputs) {
+    if (d.has_default) continue;  // bound only when given
     if (!d.has_shape) return false;
     for (int64_t s : d.shape)
       if (s < 0) return false;
@@ -53,12 +66,20 @@ bool static_binding(const std::vector<ValueDesc>& inputs, InputBinding* binding)
   return true;
 }
 
-void Session::Impl::plan_for(const InputBinding& b, bool final_plan) {
+void Session::Impl::plan_for(const InputBinding& b, const std::vector<int>& overridden, bool final_plan) {
   LS_CHECK(!graph_weights_released, "internal: a static-shape model ('", graph.model_path, "') was re-planned");
   executor.reset();  // free the old arena before building the new plan
   if (!final_plan) {
-    executor = std::make_unique<Executor>(build_plan(graph, b, Registry::builtin(), plan_options()), options.cores);
+    Graph g = graph;
+    // An overridden default is a graph input of this plan: no constant, bound like the others
+    // (appended to `inputs` in the order bind() passes the tensors).
+    for (int id : overridden) {
+      g.values[id].constant.reset();
+      g.inputs.push_back(id);
+    }
+    executor = std::make_unique<Executor>(build_plan(std::move(g), b, Registry::builtin(), plan_options()), options.cores);
   } else {
+    LS_CHECK(overridden.empty() && graph.default_inputs.empty(), "internal: final plan with default inputs");
     // The plan becomes the only owner of the weights, so the planner can free each one as soon
     // as its kernel has packed it; the session keeps the graph's structure without them.
     Graph structure = graph;
@@ -77,44 +98,52 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
     bool known = false;
     for (const ValueDesc& d : inputs) known |= d.name == t.name;
     if (!known) {
-      std::string list;
-      for (const ValueDesc& d : inputs) list += (list.empty() ? "" : ", ") + d.name + " " + declared_string(d);
-      fail("model '", graph.model_path, "' has no input named '", t.name, "'; its inputs are: ", list);
+      bool inside = false;  // a weight or an intermediate value, not an input
+      for (const Value& v : graph.values) inside |= v.name == t.name;
+      fail("model '", graph.model_path, "' has no input named '", printable(t.name), "'",
+           inside ? " (that is a value inside the model, not one of its inputs)" : "", "; its inputs are: ",
+           describe_values(inputs));
     }
-    LS_CHECK(by_name.emplace(t.name, &t.tensor).second, "input '", t.name, "' is given twice");
+    LS_CHECK(by_name.emplace(t.name, &t.tensor).second, input_named(t.name), " is given twice");
   }
   std::vector<Tensor> ordered;
   InputBinding b;
+  std::vector<int> overridden;  // default inputs given by the caller, in graph.default_inputs order
   std::map<std::string, int64_t> symbols;
-  for (const ValueDesc& d : inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ValueDesc& d = inputs[i];
     auto it = by_name.find(d.name);
-    LS_CHECK(it != by_name.end(), "input '", d.name, "' ", declared_string(d), " is missing");
+    if (it == by_name.end()) {
+      LS_CHECK(d.has_default, input_named(d.name), " ", declared_string(d), " is missing");
+      continue;  // the model's default value
+    }
     const Tensor& t = *it->second;
-    LS_CHECK(t.dtype() == d.dtype, "input '", d.name, "' has type ", dtype_name(t.dtype()), "; the model expects ",
-             declared_string(d));
+    LS_CHECK(t.dtype() == d.dtype, input_named(d.name), " has type ", dtype_name(t.dtype()),
+             "; the model expects ", declared_string(d));
     if (d.has_shape) {
-      LS_CHECK(t.rank() == static_cast<int>(d.shape.size()), "input '", d.name, "' has shape ",
+      LS_CHECK(t.rank() == static_cast<int>(d.shape.size()), input_named(d.name), " has shape ",
                shape_to_string(t.shape()), "; the model expects ", declared_string(d));
       for (size_t k = 0; k < d.shape.size(); ++k) {
         if (d.shape[k] >= 0) {
-          LS_CHECK(t.dim(static_cast<int>(k)) == d.shape[k], "input '", d.name, "' has shape ",
+          LS_CHECK(t.dim(static_cast<int>(k)) == d.shape[k], input_named(d.name), " has shape ",
                    shape_to_string(t.shape()), "; the model expects ", declared_string(d));
         } else if (!d.dim_names[k].empty()) {
           auto [pos, inserted] = symbols.emplace(d.dim_names[k], t.dim(static_cast<int>(k)));
-          LS_CHECK(inserted || pos->second == t.dim(static_cast<int>(k)), "input '", d.name, "' binds dim '",
-                   d.dim_names[k], "' to ", t.dim(static_cast<int>(k)), " but another input bound it to ",
-                   pos->second);
+          LS_CHECK(inserted || pos->second == t.dim(static_cast<int>(k)), input_named(d.name), " binds dim '",
+                   printable(d.dim_names[k]), "' to ", t.dim(static_cast<int>(k)),
+                   " but another input bound it to ", pos->second);
         }
       }
     }
     b[d.name] = TensorInfo{t.dtype(), t.shape()};
     ordered.push_back(t);
+    if (d.has_default) overridden.push_back(graph.default_inputs[i - graph.inputs.size()]);
   }
   if (!executor || b.size() != binding.size() ||
       !std::equal(b.begin(), b.end(), binding.begin(), [](const auto& x, const auto& y) {
         return x.first == y.first && x.second.dtype == y.second.dtype && x.second.shape == y.second.shape;
       }))
-    plan_for(b);
+    plan_for(b, overridden);
   return ordered;
 }
 
@@ -126,7 +155,8 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
   Status st = guarded([&] {
     Impl& m = *s->impl_;
     m.options = options;
-    LS_CHECK(options.threads >= 0, "threads must be >= 0 (0 = all cores), got ", options.threads);
+    LS_CHECK(options.threads >= 0 && options.threads <= kMaxThreads, "threads must be 0 (one per core) to ",
+             kMaxThreads, ", got ", options.threads);
     check_cores(options.cores);
     // With a core list and no thread count: one thread per listed core.
     m.threads = options.threads > 0 ? options.threads
@@ -136,10 +166,16 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
     m.graph = load_onnx_model(path);
     check_ops_supported(m.graph, Registry::builtin());
     for (int id : m.graph.inputs) m.inputs.push_back(describe_value(m.graph.values[id]));
+    for (int id : m.graph.default_inputs) {
+      m.inputs.push_back(describe_value(m.graph.values[id]));
+      m.inputs.back().has_default = true;
+    }
     for (int id : m.graph.outputs) m.outputs.push_back(describe_value(m.graph.values[id]));
     InputBinding b;
-    // A static-shape model is planned once, here, and never re-planned.
-    if (static_binding(m.inputs, &b)) m.plan_for(b, /*final_plan=*/true);
+    // A static-shape model is planned here. Without inputs that have a default it is never
+    // re-planned, so the plan may take the weights; with them, overriding one re-plans, which
+    // needs the weights again: the session keeps its copy.
+    if (static_binding(m.inputs, &b)) m.plan_for(b, {}, /*final_plan=*/m.graph.default_inputs.empty());
   });
   if (st) *out = std::move(s);
   return st;

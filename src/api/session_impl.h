@@ -26,11 +26,14 @@ struct Session::Impl {
   // calls and plan_summary() hold it, so calls from several threads wait their turn.
   mutable std::mutex run_mutex;
 
-  // Checks `given` against the declared inputs; returns them in graph input order and
-  // (re)plans when their shapes differ from the current plan.
+  // Checks `given` against the declared inputs; returns them in the plan's input order (the
+  // required inputs, then the overridden defaults) and (re)plans when their shapes, or the set
+  // of overridden defaults, differ from the current plan.
   std::vector<Tensor> bind(const std::vector<NamedTensor>& given);
-  // `final_plan`: the binding can never change (static shapes), so the plan takes the weights.
-  void plan_for(const InputBinding& binding, bool final_plan = false);
+  // `overridden`: default inputs (graph.default_inputs ids) the caller gives, planned as graph
+  // inputs. `final_plan`: the binding can never change (static shapes, no defaults), so the plan
+  // takes the weights.
+  void plan_for(const InputBinding& binding, const std::vector<int>& overridden, bool final_plan = false);
   PlanOptions plan_options() const { return PlanOptions{threads, options.optimize, memory}; }
 };
 

@@ -2,18 +2,20 @@
 #include <exception>
 
 #include "layerscope/compare.h"
-#include "report/file_set.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 
 Status write_comparison_files(const Comparison& c, const std::string& dir, const std::string& text) {
-  std::vector<NamedContent> files;
+  std::vector<std::string> contents;
   try {
-    files = {{kCompareFiles[0], text}, {kCompareFiles[1], comparison_json(c)}, {kCompareFiles[2], comparison_html(c)}};
+    contents = {text, comparison_json(c), comparison_html(c)};
   } catch (const std::exception& e) {
     return Status::error(std::string("cannot format the comparison: ") + e.what());
   }
-  return write_file_set(dir, files);
+  std::vector<FileContent> files;
+  for (size_t i = 0; i < contents.size(); ++i) files.push_back({kCompareFiles[i], {contents[i]}});
+  return write_files_atomically(dir, files);
 }
 
 }  // namespace layerscope

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "ir/error.h"
+#include "layerscope/printable.h"
 #include "onnx/tensor_proto.h"
 
 namespace layerscope {
@@ -143,7 +144,24 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
   for (const auto& in : g.input()) {
     int id = value_id(in.name());
     Value& v = graph.values[id];
-    if (v.constant) continue;  // IR < 4: initializers are listed as inputs too
+    if (v.constant) {
+      // IR < 4 lists every initializer as an input too: weights, not inputs. From IR 4 on, an
+      // initializer listed as an input is an input with a default value.
+      if (graph.ir_version < 4) continue;
+      const DType init_dtype = v.dtype;
+      set_declared(v, in, path, true);
+      LS_CHECK(v.dtype == init_dtype, "'", path, "': graph input '", printable(in.name()), "' is declared ",
+               dtype_name(v.dtype), " but its initializer (the default value) is ", dtype_name(init_dtype));
+      if (v.declared_shape) {
+        const Shape& s = v.constant->shape();
+        bool fits = v.declared_shape->size() == s.size();
+        for (size_t k = 0; fits && k < s.size(); ++k) fits = (*v.declared_shape)[k].size < 0 || (*v.declared_shape)[k].size == s[k];
+        LS_CHECK(fits, "'", path, "': graph input '", printable(in.name()), "' is declared with a shape its "
+                 "initializer (the default value, ", shape_to_string(s), ") does not have");
+      }
+      graph.default_inputs.push_back(id);
+      continue;
+    }
     set_declared(v, in, path, true);
     LS_CHECK(v.dtype != DType::Undefined, "'", path, "': graph input '", in.name(),
              "' has no tensor type or an unsupported element type");

@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "layerscope/printable.h"
+
 namespace layerscope {
 
 std::string Graph::describe(const Node& n) {
-  std::string d = "'" + n.op_type + "' node '" + n.name + "'";
-  if (!n.domain.empty()) d += " (domain " + n.domain + ")";
+  // Every part comes from the model file: escaped, so a corrupt name prints as \xNN.
+  std::string d = "'";
+  d.append(printable(n.op_type)).append("' node '").append(printable(n.name)).append("'");
+  if (!n.domain.empty()) d.append(" (domain ").append(printable(n.domain)).append(")");
   d += " (opset " + std::to_string(n.opset) + ")";
   return d;
 }

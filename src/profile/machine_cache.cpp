@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "profile/machine_internal.h"
+#include "util/atomic_write.h"
 #include "util/json.h"
 
 namespace layerscope {
@@ -114,34 +115,20 @@ bool read_file(const std::string& path, std::string* out) {
   return static_cast<bool>(f) || f.eof();
 }
 
-// Write to a temporary file then rename: readers (or a concurrent calibration in another
-// process) never see a half-written file.
-bool write_file_atomic(const std::string& path, const std::string& text, std::string* error) {
+// The cache file appears complete or not at all (util/atomic_write.h): readers, or a
+// concurrent calibration in another process, never see a half-written file.
+bool write_cache_file(const std::string& path, const std::string& text, std::string* error) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
+  const fs::path dir = fs::path(path).parent_path();
+  fs::create_directories(dir, ec);
   if (ec) {
-    *error = "cannot create directory: " + ec.message();
+    *error = "cannot create the cache folder '" + dir.string() + "': " + ec.message();
     return false;
   }
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      *error = "cannot write '" + tmp + "'";
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    *error = "cannot rename '" + tmp + "': " + ec.message();
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
+  Status st = write_file_atomically(path, {text});
+  if (!st) *error = st.message();
+  return static_cast<bool>(st);
 }
 
 // A cached result serves `options` unless it is less complete than what is asked for.
@@ -278,13 +265,13 @@ Status load_or_calibrate(MachineInfo* info, bool force, const CalibrationOptions
   }
   MachineInfo fresh = calibrate_machine(options);
   std::string err = path.empty() ? "no cache directory (set LAYERSCOPE_CACHE_DIR or HOME)" : "";
-  if (!path.empty() && write_file_atomic(path, machine_to_json(fresh), &err)) {
+  if (!path.empty() && write_cache_file(path, machine_to_json(fresh), &err)) {
     fresh.cache_path = path;
     *info = std::move(fresh);
     return Status::ok();
   }
   *info = std::move(fresh);
-  return Status::error("machine calibration not cached: " + err);
+  return Status::error("machine calibration not cached (" + err + "); using this run's calibration");
 }
 
 }  // namespace layerscope

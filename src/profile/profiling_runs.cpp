@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ir/error.h"
+#include "layerscope/printable.h"
 #include "profile/layer_recorder.h"
 #include "profile/roofline.h"
 
@@ -39,8 +40,10 @@ LayerProfile describe_step(const ExecutionPlan& p, int i) {
   const Node& n = p.graph.nodes[step.node];
   LayerProfile l;
   l.id = i + 1;
-  l.op_type = n.op_type;
-  l.source_names = n.source_names;
+  // Names come from the model file: escaped (ir/printable.h) so no report format carries a
+  // corrupt name's control bytes to a terminal or breaks a row with them.
+  l.op_type = printable(n.op_type);
+  for (const std::string& name : n.source_names) l.source_names.push_back(printable(name));
   l.kernel = step.kernel ? step.kernel->name() : "ref(dynamic)";
   DType dt = step.outputs.empty() ? DType::Undefined : step.outputs[0].dtype;
   l.data_type = dtype_name(dt);

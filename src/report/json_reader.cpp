@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ir/error.h"
+#include "layerscope/printable.h"
 #include "layerscope/report.h"
 #include "util/json.h"
 
@@ -59,7 +60,7 @@ class Obj {
     const JsonValue* m = opt(key);
     if (!m || (allow_null && m->is_null())) return "";
     if (!m->is_string()) wrong(key, "a string", *m);
-    return m->as_string();
+    return printable(m->as_string());  // names and paths end up on terminals and in reports
   }
   bool boolean(const char* key) const {
     const JsonValue* m = opt(key);
@@ -97,7 +98,7 @@ class Obj {
   }
   std::vector<std::string> strings(const char* key) const {
     return list<std::string>(key, "a string", [](const JsonValue& v, std::string* out) {
-      *out = v.as_string();
+      *out = v.is_string() ? printable(v.as_string()) : "";
       return v.is_string();
     });
   }

@@ -1,11 +1,15 @@
 // The reference tool's eval_perf text as a whole: the optional clock-frequency header, the layer
 // table (rknn_import_layers.cpp), the totals, the op-type ranking and the memory dump, in either
 // the 2.x or the 1.x layout. Lines we do not know (banners, warnings, INFO lines) are skipped;
-// lines inside a table that do not parse are errors naming the file and line.
+// lines inside a table that do not parse are errors naming the file and line. A text cut off
+// (a layer table that runs into the end of the file, a ranking table that counts more layers
+// than the layer table holds, totals that disagree with the layers, a memory dump without its
+// total) is an error too: a report of part of the layers would mislead.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "layerscope/printable.h"
 #include "report/rknn_import.h"
 
 namespace layerscope::rknn {
@@ -101,6 +105,14 @@ class Parser {
       report_.layers.push_back(std::move(l));
     }
     if (report_.layers.empty()) fail(file_, ": the layer table has no rows");
+    // The reference always prints a closing rule or the totals after the rows: a table that
+    // runs into the end of the file (blank lines aside) was cut off.
+    size_t next = i_;
+    while (next < lines_.size() && trim(lines_[next]).empty()) ++next;
+    if (next >= lines_.size())
+      fail(file_, ":", lines_.size(), ": the layer table runs into the end of the file after ", report_.layers.size(),
+           " rows (last ID ", report_.layers.back().id, ") without the closing rule and totals the reference prints "
+           "after it: the text looks cut off; give the complete eval_perf output");
     --i_;  // let run() see the line that ended the table
   }
 
@@ -123,7 +135,7 @@ class Parser {
         at().fail("ranking row: expected ", values, " values (OpType, calls, CPU", gpu ? ", GPU" : "",
                   ", NPU, total time, ratio), got ", t.size(), ": '", line, "'");
       OpTypeRank k;
-      k.op_type = t[0].text;
+      k.op_type = printable(t[0].text);
       k.calls = static_cast<int>(parse_integer(at(), t[1].text, "CallNumber"));
       k.total_us = parse_number(at(), t[values - 2].text, "TotalTime(us)");
       k.ratio_pct = parse_number(at(), t[values - 1].text, "TimeRatio(%)", true);
@@ -151,12 +163,22 @@ class Parser {
       return;
     }
     MemoryReport& m = report_.memory;
-    if (starts_with(line, "Weight Memory:")) m.weight_bytes = parse_size(at(), after_colon(line), "Weight Memory");
-    else if (starts_with(line, "Internal Tensor Memory:")) m.internal_bytes = parse_size(at(), after_colon(line), "Internal Tensor Memory");
-    else if (starts_with(line, "Other Memory:")) m.other_bytes = parse_size(at(), after_colon(line), "Other Memory");
-    else if (starts_with(line, "Total Memory:")) m.total_bytes = parse_size(at(), after_colon(line), "Total Memory");
-    else if (line.find("current model size is:") != std::string_view::npos)
+    // The parts come before "Total Memory:"; counted, to notice a dump cut off before its total.
+    if (starts_with(line, "Weight Memory:")) {
+      m.weight_bytes = parse_size(at(), after_colon(line), "Weight Memory");
+      ++memory_parts_;
+    } else if (starts_with(line, "Internal Tensor Memory:")) {
+      m.internal_bytes = parse_size(at(), after_colon(line), "Internal Tensor Memory");
+      ++memory_parts_;
+    } else if (starts_with(line, "Other Memory:")) {
+      m.other_bytes = parse_size(at(), after_colon(line), "Other Memory");
+      ++memory_parts_;
+    } else if (starts_with(line, "Total Memory:")) {
+      m.total_bytes = parse_size(at(), after_colon(line), "Total Memory");
+      memory_total_seen_ = true;
+    } else if (line.find("current model size is:") != std::string_view::npos) {
       m.model_file_bytes = parse_size(at(), trim(line.substr(line.find("is:") + 3)), "model size");
+    }
   }
 
   PerfReport finish() {
@@ -170,10 +192,23 @@ class Parser {
     r.runs = 1;
     double sum = 0;
     for (const LayerProfile& l : r.layers) sum += l.time_us.median;
+    // The printed total is the sum of the printed (whole-microsecond) layer times; allow 1 us of
+    // rounding per layer and 1% besides, for a total printed from unrounded times.
+    if (printed_total_us_ >= 0 && std::fabs(printed_total_us_ - sum) > 0.01 * printed_total_us_ + r.layers.size())
+      fail(file_, ": 'Total Operator Elapsed' says ", printed_total_us_, " us but the ", r.layers.size(),
+           " layers read sum to ", sum, " us: the layer table is incomplete or corrupt");
     r.layer_sum_us = printed_total_us_ >= 0 ? printed_total_us_ : sum;
+    if (memory_parts_ > 0 && !memory_total_seen_)
+      fail(file_, ": the memory dump has no 'Total Memory:' line: the text looks cut off; give the complete "
+                  "eval_perf output");
     if (r.memory.total_bytes == 0)
       r.memory.total_bytes = r.memory.weight_bytes + r.memory.internal_bytes + r.memory.other_bytes;
     if (ranking_seen_ && !ranking_.empty()) {
+      int calls = 0;
+      for (const OpTypeRank& k : ranking_) calls += k.calls;
+      if (calls != static_cast<int>(r.layers.size()))
+        fail(file_, ": the ranking table counts ", calls, " layer calls but the layer table has ", r.layers.size(),
+             " rows: one of the tables is incomplete (the text looks cut off or edited)");
       r.ranking = ranking_;
     } else {
       r.ranking = ranking_from_layers(r);
@@ -204,6 +239,8 @@ class Parser {
   std::vector<OpTypeRank> ranking_;
   std::vector<std::string> frequencies_;
   double printed_total_us_ = -1;
+  int memory_parts_ = 0;  // Weight/Internal Tensor/Other Memory lines read
+  bool memory_total_seen_ = false;
 };
 
 }  // namespace

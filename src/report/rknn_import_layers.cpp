@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "layerscope/printable.h"
 #include "report/rknn_import.h"
 
 namespace layerscope::rknn {
@@ -200,7 +201,7 @@ LayerProfile parse_layer_row(const Where& at, std::string_view line, const Layer
       std::string_view name = colon != std::string_view::npos && full.substr(0, colon).find('/') == std::string_view::npos
                                   ? full.substr(colon + 1)
                                   : full;
-      if (!name.empty()) l.source_names.emplace_back(name);
+      if (!name.empty()) l.source_names.push_back(printable(name));
       break;
     }
     if (k >= t.size())
@@ -214,9 +215,9 @@ LayerProfile parse_layer_row(const Where& at, std::string_view line, const Layer
         l.id = static_cast<int>(id);
         break;
       }
-      case Column::OpType: l.op_type = v; break;
-      case Column::DataType: l.data_type = v; break;
-      case Column::Target: l.target = v; break;
+      case Column::OpType: l.op_type = printable(v); break;
+      case Column::DataType: l.data_type = printable(v); break;
+      case Column::Target: l.target = printable(v); break;
       case Column::InputShape: l.input_shapes = parse_shapes(at, v, "InputShape"); break;
       case Column::OutputShape: l.output_shapes = parse_shapes(at, v, "OutputShape"); break;
       case Column::Cycles: {

@@ -36,8 +36,8 @@ inline onnx::ModelProto single_node_model(const std::string& op, const std::vect
   auto* n = g->add_node();
   n->set_op_type(op);
   n->set_name("the_node");
-  n->add_input("x");
-  n->add_output("y");
+  n->add_input(std::string("x"));  // the const char* overload trips GCC 12 -Wrestrict
+  n->add_output(std::string("y"));
   *g->add_input() = tensor_info("x", onnx::TensorProto::FLOAT, dims);
   *g->add_output() = tensor_info("y", onnx::TensorProto::FLOAT, dims);
   return m;

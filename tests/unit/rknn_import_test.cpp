@@ -252,5 +252,50 @@ TEST(RknnImport, MalformedInputNamesFileAndLine) {
   EXPECT_NE(m.find("ranking row: expected 7 values"), std::string::npos) << m;
 }
 
+// A text cut off anywhere never imports as a report of fewer layers: at every byte, the import
+// either fails or holds every layer of the table.
+TEST(RknnImport, TextCutAnywhereNeverYieldsPartOfTheLayers) {
+  for (const auto& [file, layers] : {std::pair<std::string, size_t>{"eval_perf_2x.txt", 17}, {"eval_perf_1x.txt", 8}}) {
+    const std::string text = read_text(kDir + file);
+    size_t refused = 0;
+    for (size_t keep = 0; keep < text.size(); ++keep) {
+      PerfReport r;
+      Status st = perf_report_from_rknn_text(text.substr(0, keep), "cut.txt", &r);
+      if (st) EXPECT_EQ(r.layers.size(), layers) << file << " cut at byte " << keep;
+      else ++refused;
+      if (HasFailure()) return;
+    }
+    EXPECT_GT(refused, text.size() / 2) << file;
+  }
+}
+
+TEST(RknnImport, CutOffTablesAndTotalsAreNamed) {
+  const std::string text = read_text(kDir + "eval_perf_2x.txt");
+  // The probe's case: the file ends after row 5 of 17.
+  std::string m = parse_error(text.substr(0, text.find("6    Add")));
+  EXPECT_NE(m.find("the layer table runs into the end of the file after 5 rows (last ID 5)"), std::string::npos) << m;
+  EXPECT_NE(m.find("looks cut off"), std::string::npos) << m;
+  // Blank lines after the last row do not hide it.
+  m = parse_error(text.substr(0, text.find("6    Add")) + "\n\n");
+  EXPECT_NE(m.find("runs into the end of the file"), std::string::npos) << m;
+  // Cut inside the ranking table: it counts fewer layers than the layer table holds.
+  m = parse_error(text.substr(0, text.find("Add                1")));
+  EXPECT_NE(m.find("the ranking table counts 13 layer calls but the layer table has 17 rows"), std::string::npos) << m;
+  // Rows lost in the middle of the table: the totals disagree.
+  const size_t row9 = text.find("9    Reshape");
+  std::string gap = text;
+  gap.erase(row9, text.find('\n', row9) + 1 - row9);
+  m = parse_error(gap);
+  EXPECT_NE(m.find("'Total Operator Elapsed' says 163316 us but the 16 layers read sum to 159840 us"),
+            std::string::npos) << m;
+  // Cut inside the memory dump.
+  m = parse_error(text.substr(0, text.find("  Other Memory")));
+  EXPECT_NE(m.find("the memory dump has no 'Total Memory:' line"), std::string::npos) << m;
+  // Cut right after the table's closing rule: every layer is there, the import goes on.
+  const size_t totals = text.find("Total Operator Elapsed");
+  PerfReport r = parse_ok(text.substr(0, totals), "table_only.txt");
+  EXPECT_EQ(r.layers.size(), 17u);
+}
+
 }  // namespace
 }  // namespace layerscope

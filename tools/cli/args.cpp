@@ -17,6 +17,9 @@ Args::Args(int argc, char** argv, const CommandSpec& spec) {
   std::set<std::string> valued, switches;
   for (const OptionSpec& o : spec.options) (o.value ? valued : switches).insert(o.name);
   parse(argc, argv, 2, valued, switches);
+  // Before any work starts: an option given twice would silently take its last value.
+  for (const OptionSpec& o : spec.options)
+    if (o.value && !o.repeatable) (void)get(o.name);
 }
 
 void Args::parse(int argc, char** argv, int first, const std::set<std::string>& valued,
@@ -51,7 +54,12 @@ void Args::parse(int argc, char** argv, int first, const std::set<std::string>& 
 
 std::string Args::get(const std::string& name, const std::string& dflt) const {
   auto it = values_.find(name);
-  return it == values_.end() ? dflt : it->second.back();
+  if (it == values_.end()) return dflt;
+  // A second value would silently replace the first: say so instead.
+  if (it->second.size() > 1)
+    throw UsageError("option --" + name + " is given " + std::to_string(it->second.size()) +
+                     " times ('" + it->second[0] + "', '" + it->second[1] + "'); give it once");
+  return it->second.back();
 }
 
 std::vector<std::string> Args::all(const std::string& name) const {
@@ -59,7 +67,7 @@ std::vector<std::string> Args::all(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
-int Args::get_int(const std::string& name, int dflt, int min_value) const {
+int Args::get_int(const std::string& name, int dflt, int min_value, int max_value) const {
   if (!has(name)) return dflt;
   std::string v = get(name);
   size_t pos = 0;
@@ -71,6 +79,8 @@ int Args::get_int(const std::string& name, int dflt, int min_value) const {
   }
   if (pos != v.size() || v.empty()) throw UsageError("--" + name + " expects an integer, got '" + v + "'");
   if (n < min_value) throw UsageError("--" + name + " must be at least " + std::to_string(min_value));
+  if (n > max_value)
+    throw UsageError("--" + name + " must be at most " + std::to_string(max_value) + ", got " + v);
   return n;
 }
 

@@ -2,6 +2,7 @@
 // --flag VALUE / --flag=VALUE options (repeatable) and boolean --switches. An unknown option,
 // a missing value or a malformed number throws UsageError (exit code 2).
 #pragma once
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -28,9 +29,13 @@ class Args {
 
   const std::vector<std::string>& positional() const { return positional_; }
   bool has(const std::string& name) const { return values_.count(name) != 0; }
+  // The value of an option given at most once; a second occurrence is a UsageError (it would
+  // silently win). Repeatable options are read with all().
   std::string get(const std::string& name, const std::string& dflt = "") const;
   std::vector<std::string> all(const std::string& name) const;
-  int get_int(const std::string& name, int dflt, int min_value) const;
+  // An integer option in [min_value, max_value]; anything else is a UsageError naming the bounds.
+  int get_int(const std::string& name, int dflt, int min_value,
+              int max_value = std::numeric_limits<int>::max()) const;
 
  private:
   void parse(int argc, char** argv, int first, const std::set<std::string>& valued,

@@ -31,7 +31,7 @@ const CommandSpec kCompare = {
     {
         {"out", "DIR",
          "Also write DIR/compare.txt (the text printed), DIR/compare.json and DIR/compare.html (one "
-         "self-contained page with sortable tables); DIR is created if missing."},
+         "self-contained page with sortable tables), all or none; DIR is created if missing."},
     },
     {
         "layerscope compare before/perf.json after/perf.json",
@@ -56,7 +56,7 @@ int cmd_compare(int argc, char** argv) {
   const std::string text = format_comparison_text(c);
   std::fputs(text.c_str(), stdout);
   if (args.has("out"))
-    return write_out_dir(args.get("out"), kCompareFiles,
+    return write_out_dir(args.get("out"), file_names(kCompareFiles),
                          [&](const std::string& dir) { return write_comparison_files(c, dir, text); });
   return kExitOk;
 }

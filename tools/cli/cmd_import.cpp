@@ -26,11 +26,12 @@ const CommandSpec kImport = {
     "findings (e.g. the layers that fell back from the NPU to the CPU and their share of the time).\n\n"
     "The reference measures one run per layer: the report has no statistics and no end-to-end latency, "
     "and rules that need kernel names or machine roofs are skipped. A malformed line is reported with "
-    "its file and line number.",
+    "its file and line number; a text cut off (a layer table that runs into the end of the file, a ranking "
+    "table or totals that disagree with the layers read) is refused.",
     {
         {"out", "DIR",
          "Also write the report files into DIR (created if missing): perf.txt, perf.json, layers.csv, "
-         "trace.json and the other report files, as `layerscope perf --out` does."},
+         "trace.json and the other report files, as `layerscope perf --out` does (all or none)."},
     },
     {
         "layerscope import eval_perf.txt",
@@ -48,10 +49,10 @@ int cmd_import(int argc, char** argv) {
   Status st = read_perf_report(args.positional()[0], &report);
   if (!st) return report_error(st);
   std::string text = format_perf_text(report) + "\n" + format_findings_text(find_findings(report));
-  if (report.memory.total_bytes > 0) text += "\n" + format_memory_text(report.memory);
+  if (report.memory.total_bytes > 0) text.append("\n").append(format_memory_text(report.memory));
   std::fputs(text.c_str(), stdout);
   if (args.has("out"))
-    return write_out_dir(args.get("out"), kPerfReportFiles,
+    return write_out_dir(args.get("out"), file_names(kPerfReportFiles),
                          [&](const std::string& dir) { return write_perf_reports(report, dir, text); });
   return kExitOk;
 }

@@ -36,7 +36,10 @@ const CommandSpec kMachine = {
 }  // namespace
 
 Status load_machine(MachineInfo* info, bool force) {
-  const bool calibrating = force || !std::filesystem::exists(machine_cache_path());
+  // An unusable cache location (unreadable, a loop, not a folder) just means calibrating; the
+  // write's failure is reported by load_or_calibrate() and is not fatal.
+  std::error_code ec;
+  const bool calibrating = force || !std::filesystem::exists(machine_cache_path(), ec);
   const char* notice = "calibrating this machine (peak MAC rates, memory bandwidth; a few seconds, cached)...";
   if (calibrating && !progress_enabled()) std::fprintf(stderr, "%s\n", notice);
   std::optional<ElapsedTicker> ticker;

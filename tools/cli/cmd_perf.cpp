@@ -43,7 +43,8 @@ const CommandSpec kPerf = {
                        "are medians over these runs."},
                       {"out", "DIR",
                        "Also write the report files into DIR (created if missing): perf.txt, perf.json, "
-                       "layers.csv, trace.json (Chrome/Perfetto trace) and the other report files."},
+                       "layers.csv, trace.json (Chrome/Perfetto trace) and the other report files; all or none: after a "
+                       "failure (full disk, unwritable folder) the old files are as they were."},
                   }}),
     {
         "layerscope perf model.onnx",
@@ -82,7 +83,7 @@ int cmd_perf(int argc, char** argv) {
                      format_memory_text(report.memory);
   std::fputs(text.c_str(), stdout);
   if (args.has("out"))
-    return write_out_dir(args.get("out"), kPerfReportFiles,
+    return write_out_dir(args.get("out"), file_names(kPerfReportFiles),
                          [&](const std::string& dir) { return write_perf_reports(report, dir, text); });
   return kExitOk;
 }

@@ -1,13 +1,13 @@
 // `layerscope run`: run a model once (plus optional timed repeats), save its outputs.
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 
 #include "args.h"
 #include "commands.h"
 #include "help.h"
 #include "inputs.h"
 #include "layerscope/npy.h"
+#include "layerscope/printable.h"
 #include "layerscope/stats.h"
 #include "progress.h"
 #include "session_options.h"
@@ -21,12 +21,15 @@ const CommandSpec kRun = {
     "MODEL.onnx [options]",
     "run a model, print its outputs' shapes and latency, save the outputs as .npy",
     "Loads MODEL.onnx, runs it (warm-up runs first, then timed runs) and prints each output's name, type "
-    "and shape and a latency summary. With --out, each output is saved as DIR/<output name>.npy (characters "
-    "unsafe in file names become '_'), readable with numpy.load.",
+    "and shape and a latency summary. With --out, each output is saved as DIR/<output name>.npy, readable with "
+    "numpy.load: bytes other than letters, digits, '-', '_' and '.' become '_' (a leading '.' too, names are cut "
+    "at 200 bytes), and when two outputs' names come out the same (a/b and a_b) each of them gets ~<its "
+    "position among the outputs> (a_b~0.npy, a_b~1.npy). The files are written all or none: when one cannot "
+    "be written, none is created or replaced, and a DIR created for them is removed again.",
     join_options({input_options(),
                   thread_options(),
                   {
-                      {"out", "DIR", "Save every output as DIR/<name>.npy (the folder is created if missing)."},
+                      {"out", "DIR", "Save every output as DIR/<name>.npy (the folder is created if missing; naming above)."},
                       {"warmup", "N", "Un-timed runs before the timed ones. Default 1."},
                       {"runs", "N", "Timed runs for the latency summary (at least 1). Default 5."},
                   }}),
@@ -71,23 +74,19 @@ int cmd_run(int argc, char** argv) {
   progress.clear();
   std::printf("model: %s\n", model.c_str());
   for (const NamedTensor& o : outputs)
-    std::printf("output %-24s %-8s %s\n", o.name.c_str(), dtype_name(o.tensor.dtype()),
+    std::printf("output %-24s %-8s %s\n", printable(o.name).c_str(), dtype_name(o.tensor.dtype()),
                 shape_to_string(o.tensor.shape()).c_str());
   Stats s = compute_stats(times);
   std::printf("load: %.1f ms; latency over %d runs (after %d warm-up): median %.3f ms, min %.3f, max %.3f, p90 %.3f\n",
               load_ms, runs, warmup, s.median, s.min, s.max, s.p90);
 
   if (args.has("out")) {
-    std::filesystem::path dir = args.get("out");
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return report_error(Status::error("cannot create output folder '" + dir.string() + "': " + ec.message()));
-    for (const NamedTensor& o : outputs) {
-      std::filesystem::path file = dir / (safe_file_name(o.name) + ".npy");
-      st = save_npy(file.string(), o.tensor);
-      if (!st) return report_error(st);
-      std::printf("wrote %s\n", file.string().c_str());
-    }
+    std::vector<std::string> names;
+    for (const NamedTensor& o : outputs) names.push_back(o.name);
+    const std::vector<std::string> files = output_file_names(names);
+    std::vector<NamedTensor> saved;
+    for (size_t i = 0; i < outputs.size(); ++i) saved.push_back({files[i], outputs[i].tensor});
+    return write_out_dir(args.get("out"), files, [&](const std::string& dir) { return save_npy_files(dir, saved); });
   }
   return kExitOk;
 }

@@ -54,22 +54,26 @@ std::vector<OptionSpec> input_options() {
   return {
       {"input", "NAME=FILE.npy",
        "Value of model input NAME from a NumPy .npy file (dtype and shape must match the model). Repeat for "
-       "each input. Inputs given neither here nor with --image get fixed-seed random values (announced on "
-       "stderr)."},
+       "each input; each input at most once. Inputs given neither here nor with --image get fixed-seed random "
+       "values (announced on stderr), except inputs with a default in the model (an initializer that is also "
+       "a graph input), which keep their default.",
+       true},
       {"image", "[NAME=]FILE.jpg",
        "Feed a JPEG image to input NAME (or to the only input): decoded, resized to the input's height and "
-       "width, normalised as (pixel - mean) / std and laid out as the input expects (NCHW or NHWC)."},
+       "width, normalised as (pixel - mean) / std and laid out as the input expects (NCHW or NHWC). Images "
+       "over 100 megapixels and corrupt or truncated JPEG data are refused."},
       {"mean", "R,G,B",
        "Per-channel mean subtracted from --image pixels (0-255 scale), in the model's channel order (after "
-       "--bgr). Default 0,0,0."},
-      {"std", "R,G,B", "Per-channel divisor for --image pixels, same order. Default 1,1,1."},
+       "--bgr), finite numbers. Default 0,0,0."},
+      {"std", "R,G,B", "Per-channel divisor for --image pixels, same order; finite and non-zero. Default 1,1,1."},
       {"bgr", nullptr, "Feed --image channels in BGR order instead of RGB."},
   };
 }
 
 std::vector<OptionSpec> thread_options() {
   return {
-      {"threads", "N", "Intra-op worker threads. Default: one per --cores entry, else one per available core."},
+      {"threads", "N",
+       "Intra-op worker threads, 1 to 1024. Default: one per --cores entry, else one per available core."},
       {"cores", "LIST",
        "Pin worker thread i to the i-th listed CPU core (the reference tool's core mask), e.g. 0,1 or 0-1 or "
        "0,2-3; with more threads than cores, thread i uses entry i mod count. Ids must be in this process's "

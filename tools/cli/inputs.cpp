@@ -1,17 +1,21 @@
 #include "inputs.h"
 
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
 #include "layerscope/image.h"
 #include "layerscope/npy.h"
+#include "layerscope/printable.h"
 #include "layerscope/random_inputs.h"
 
 namespace layerscope::cli {
 
 namespace {
 
-std::vector<float> three_floats(const Args& args, const std::string& name, std::vector<float> dflt) {
+// --mean / --std: three finite numbers ("123.7,116.3,103.5"); `nonzero` for divisors.
+std::vector<float> three_floats(const Args& args, const std::string& name, std::vector<float> dflt, bool nonzero) {
   if (!args.has(name)) return dflt;
   std::vector<float> v;
   std::string text = args.get(name);
@@ -30,6 +34,12 @@ std::vector<float> three_floats(const Args& args, const std::string& name, std::
     pos = comma + 1;
   }
   if (v.size() != 3) throw UsageError("--" + name + " expects three comma-separated numbers, got '" + text + "'");
+  for (float x : v) {
+    // nan, inf or a zero divisor would turn every pixel into NaN or infinity.
+    if (!std::isfinite(x)) throw UsageError("--" + name + " expects finite numbers, got '" + text + "'");
+    if (x == 0.f && nonzero)
+      throw UsageError("--" + name + " values divide the pixels: they must be non-zero, got '" + text + "'");
+  }
   return v;
 }
 
@@ -46,12 +56,16 @@ void add_image_input(const Session& session, const Args& args, std::map<std::str
   const ValueDesc* target = nullptr;
   for (const ValueDesc& d : session.inputs())
     if (name.empty() ? session.inputs().size() == 1 : d.name == name) target = &d;
-  if (!target)
-    throw UsageError(name.empty() ? "--image: the model has several inputs; write --image NAME=FILE.jpg"
-                                  : "--image: the model has no input named '" + name + "'");
+  if (!target)  // NAME, when given, is always one of the inputs (else it is part of FILE)
+    throw UsageError("--image " + spec + ": the model has " +
+                     (session.inputs().empty() ? std::string("no inputs")
+                                               : "several inputs; write --image NAME=FILE.jpg; its inputs are: " +
+                                                     describe_values(session.inputs())));
+  if (given.count(target->name))
+    throw UsageError("input '" + printable(target->name) + "' is given by both --input and --image; give it once");
   ImagePreprocess cfg;
-  cfg.mean = three_floats(args, "mean", cfg.mean);
-  cfg.std = three_floats(args, "std", cfg.std);
+  cfg.mean = three_floats(args, "mean", cfg.mean, false);
+  cfg.std = three_floats(args, "std", cfg.std, true);
   cfg.rgb_to_bgr = args.has("bgr");
   Tensor img, t;
   Status st = load_jpeg(file, &img);
@@ -63,27 +77,47 @@ void add_image_input(const Session& session, const Args& args, std::map<std::str
 }  // namespace
 
 std::string safe_file_name(const std::string& name) {
-  std::string s = name.empty() ? "output" : name;
+  std::string s = name.empty() ? "output" : name.substr(0, kMaxFileStem);
   for (char& c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
   if (s[0] == '.') s[0] = '_';  // no hidden files, no ".."
   return s;
 }
 
+std::vector<std::string> output_file_names(const std::vector<std::string>& output_names) {
+  std::vector<std::string> stems;
+  std::map<std::string, int> uses;
+  for (const std::string& n : output_names) ++uses[stems.emplace_back(safe_file_name(n))];
+  // '~' never survives safe_file_name(), so "stem~index" cannot meet any other output's name.
+  for (size_t i = 0; i < stems.size(); ++i)
+    if (uses[stems[i]] > 1) stems[i].append("~").append(std::to_string(i));
+  for (std::string& s : stems) s += ".npy";
+  return stems;
+}
+
 std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args) {
+  // Checked before any file is read: malformed numbers are usage errors even without --image.
+  (void)three_floats(args, "mean", {}, false);
+  (void)three_floats(args, "std", {}, true);
   std::map<std::string, Tensor> given;
   for (const std::string& spec : args.all("input")) {
     size_t eq = spec.find('=');
     std::string name, file;
     if (eq == std::string::npos) {
       if (session.inputs().size() != 1)
-        throw UsageError("--input " + spec + ": the model has several inputs; write --input NAME=FILE.npy");
+        throw UsageError("--input " + spec + ": the model has " +
+                         (session.inputs().empty() ? std::string("no inputs")
+                                                   : "several inputs; write --input NAME=FILE.npy; its inputs are: " +
+                                                         describe_values(session.inputs())));
       name = session.inputs()[0].name;
       file = spec;
     } else {
       name = spec.substr(0, eq);
       file = spec.substr(eq + 1);
     }
+    // A second value for the same input would silently win over the first.
+    if (given.count(name))
+      throw UsageError("--input: input '" + printable(name) + "' is given twice; give each input once");
     Tensor t;
     Status st = load_npy(file, &t);
     if (!st) throw std::runtime_error(st.message());
@@ -92,29 +126,28 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
   if (args.has("image")) add_image_input(session, args, given);
   // Inputs not given: fixed-seed random values (the library's generator, shared with
   // Runtime::eval_perf so the CLI and the API profile on the same data).
+  // Inputs with a default in the model keep it.
   std::vector<ValueDesc> missing;
   for (const ValueDesc& d : session.inputs())
-    if (!given.count(d.name)) missing.push_back(d);
+    if (!given.count(d.name) && !d.has_default) missing.push_back(d);
   std::vector<NamedTensor> random;
   Status st = random_inputs(missing, 0, &random);
   if (!st) throw std::runtime_error(st.message() + "; give it with --input");
   std::vector<NamedTensor> inputs;
   std::vector<std::string> random_names;
-  size_t next_random = 0;
+  for (NamedTensor& r : random) random_names.push_back(r.name);
   for (const ValueDesc& d : session.inputs()) {
     auto it = given.find(d.name);
     if (it != given.end()) {
       inputs.push_back({d.name, it->second});
       given.erase(it);
-    } else {
-      inputs.push_back(std::move(random[next_random++]));
-      random_names.push_back(d.name);
     }
   }
+  for (NamedTensor& r : random) inputs.push_back(std::move(r));
   for (const auto& [name, t] : given) inputs.push_back({name, t});  // unknown names: Session::run explains
   if (!random_names.empty()) {
     std::string list;
-    for (const auto& n : random_names) list += (list.empty() ? "" : ", ") + n;
+    for (const auto& n : random_names) list += (list.empty() ? "" : ", ") + printable(n);
     std::fprintf(stderr, "note: no data given for input%s %s: using fixed-seed random values (seed 0)\n",
                  random_names.size() > 1 ? "s" : "", list.c_str());
   }

@@ -16,14 +16,30 @@ int report_error(const Status& st) {
   return kExitFailure;
 }
 
-int write_out_dir(const std::string& dir, std::span<const char* const> files,
+int write_out_dir(const std::string& dir, const std::vector<std::string>& files,
                   const std::function<Status(const std::string&)>& write) {
+  namespace fs = std::filesystem;
+  // The folders this call creates (DIR and any missing parents), so that a failed write takes
+  // them away again: a failed command leaves nothing behind.
+  std::vector<fs::path> created;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return report_error(Status::error("cannot create output folder '" + dir + "': " + ec.message()));
-  Status st = write(dir);
-  if (!st) return report_error(st);
-  for (const char* name : files) std::fprintf(stderr, "wrote %s\n", (std::filesystem::path(dir) / name).string().c_str());
+  fs::path p = fs::absolute(dir, ec).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();  // "out/" -> "out"
+  while (!ec && !p.empty()) {
+    std::error_code missing;
+    if (fs::exists(fs::symlink_status(p, missing))) break;
+    created.push_back(p);
+    if (p == p.parent_path()) break;
+    p = p.parent_path();
+  }
+  ec.clear();
+  fs::create_directories(dir, ec);
+  Status st = ec ? Status::error("cannot create output folder '" + dir + "': " + ec.message()) : write(dir);
+  if (!st) {
+    for (const fs::path& p : created) fs::remove(p, ec);  // innermost first; only empty folders go
+    return report_error(st);
+  }
+  for (const std::string& name : files) std::fprintf(stderr, "wrote %s\n", (fs::path(dir) / name).string().c_str());
   return kExitOk;
 }
 

@@ -71,7 +71,8 @@ std::vector<int> parse_core_list(const std::string& text, const std::string& opt
 
 SessionOptions session_options(const Args& args) {
   SessionOptions opts;
-  opts.threads = args.get_int("threads", 0, 0);
+  // 0 = automatic; the library's bound: libgomp fails or crashes creating tens of thousands.
+  opts.threads = args.get_int("threads", 0, 0, kMaxThreads);
   if (args.has("cores")) opts.cores = parse_core_list(args.get("cores"), "cores");
   opts.optimize = !args.has("no-optimize");
   if (args.has("max-memory")) opts.max_memory_bytes = parse_byte_size(args.get("max-memory"), "max-memory");
