@@ -9,8 +9,6 @@ namespace layerscope {
 
 namespace {
 
-using compare::fmt;
-
 std::string esc(const std::string& s) { return html::escape(s); }
 
 std::string num_cell(double v, const std::string& text) { return "<td class=\"n\" data-v=\"" + fmt("%.17g", v) + "\">" + text + "</td>"; }
