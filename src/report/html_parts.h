@@ -33,10 +33,4 @@ std::string optype_table_section(const PerfReport& report);
 std::string findings_section(const PerfReport& report, const std::vector<Finding>& findings);
 std::string charts_section(const PerfReport& report);
 
-// Inline assets: the stylesheet and the page script (no external references).
-extern const char* const kStyle;
-extern const char* const kScriptTables;  // colours, sorting, filtering, URL state, tooltip
-extern const char* const kScriptCharts;    // chart plumbing, layer/op-type time, activation memory
-extern const char* const kScriptRoofline;  // the roofline plot, then draws every chart
-
 }  // namespace layerscope::html
