@@ -97,9 +97,7 @@ std::string filter_box(const char* table_id, const char* placeholder, const std:
 std::string layer_table_section(const PerfReport& r) {
   size_t threads = 0;
   for (const LayerProfile& l : r.layers) threads = std::max(threads, l.workload.size());
-  std::string workload_label = "WorkLoad(";
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) workload_label += (i ? "/" : "") + std::to_string(i);
-  workload_label += ")";
+  const std::string workload_label = per_thread_heading("WorkLoad", std::max<size_t>(threads, 1));
 
   std::string out = "<section id=\"layers\">\n<h2>Network Layer Information Table</h2>\n";
   out += filter_box("layer-table", "Filter layers: op type, name, kernel, bound, shape", "layers", r.layers.size());

@@ -1,6 +1,7 @@
 // The reference tool's eval_perf / eval_memory text layout, column for column, so users can
 // read it the way they already do; plus our Kernel and Bound columns before FullName, the
 // statistics header and the honest overhead lines.
+#include <algorithm>
 #include <string>
 
 #include "layerscope/profile.h"
@@ -45,12 +46,6 @@ std::vector<double> percentages(const std::vector<double>& shares) {
   std::vector<double> p;
   for (double s : shares) p.push_back(100.0 * s);
   return p;
-}
-
-std::string thread_header(const char* name, int threads) {
-  std::string s = std::string(name) + "(";
-  for (int i = 0; i < threads; ++i) s += (i ? "/" : "") + std::to_string(i);
-  return s + ")";
 }
 
 std::string rule(size_t n) { return std::string(n, '-') + "\n"; }
@@ -139,7 +134,7 @@ std::string format_perf_text(const PerfReport& r) {
          padded("OutputShape", kOutputShapeWidth) +
          padded(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", kCyclesWidth) +
          padded("Time(us)", kTimeWidth) + padded("MacUsage(%)", kMacUsageWidth) +
-         padded(thread_header("WorkLoad", r.threads), kWorkLoadWidth) + padded("RW(KB)", kRwWidth) +
+         padded(per_thread_heading("WorkLoad", static_cast<size_t>(std::max(r.threads, 0))), kWorkLoadWidth) + padded("RW(KB)", kRwWidth) +
          padded("Kernel", kKernelWidth) + padded("Bound", kBoundWidth) + "FullName\n";
   out += rule(width);
   double total_kb = 0;

@@ -117,4 +117,10 @@ std::string per_thread_text(const std::vector<double>& values, const char* forma
   return out;
 }
 
+std::string per_thread_heading(const std::string& name, size_t threads) {
+  std::string out = name + "(";
+  for (size_t i = 0; i < threads; ++i) out += (i ? "/" : "") + std::to_string(i);
+  return out + ")";
+}
+
 }  // namespace layerscope

@@ -60,5 +60,7 @@ std::string layer_full_name(const std::string& op_type, const std::vector<std::s
 // (the reference tool's MacUsage and WorkLoad columns); "\" when there are none.
 std::string per_thread_text(const std::vector<double>& values, const char* format)
     __attribute__((format(printf, 2, 0)));
+// The heading of such a column: "WorkLoad(0/1/2)" for name "WorkLoad" and 3 threads.
+std::string per_thread_heading(const std::string& name, size_t threads);
 
 }  // namespace layerscope

@@ -65,6 +65,8 @@ TEST(Text, PerThreadColumns) {
   EXPECT_EQ(per_thread_text({40, 30.5}, "%.2f"), "40.00/30.50");
   EXPECT_EQ(per_thread_text({60, 40}, "%.1f%%"), "60.0%/40.0%");
   EXPECT_EQ(per_thread_text({}, "%.2f"), "\\");
+  EXPECT_EQ(per_thread_heading("WorkLoad", 3), "WorkLoad(0/1/2)");
+  EXPECT_EQ(per_thread_heading("WorkLoad", 0), "WorkLoad()");
 }
 
 TEST(Text, PaddedCells) {
