@@ -28,21 +28,7 @@ int severity_rank(const std::string& s) { return s == "high" ? 0 : s == "medium"
 constexpr size_t kTextWidth = 100;
 std::string wrap(const std::string& line, const std::string& indent) {
   if (line.size() + indent.size() <= kTextWidth || line[0] == ' ') return indent + line + "\n";
-  std::string out, current = indent;
-  size_t pos = 0;
-  while (pos < line.size()) {
-    size_t end = line.find(' ', pos);
-    if (end == std::string::npos) end = line.size();
-    std::string word = line.substr(pos, end - pos);
-    if (current.size() > indent.size() && current.size() + 1 + word.size() > kTextWidth) {
-      out += current + "\n";
-      current = indent;
-    }
-    if (current.size() > indent.size()) current += ' ';
-    current += word;
-    pos = end + 1;
-  }
-  return out + current + "\n";
+  return word_wrapped(line, kTextWidth, indent, indent);
 }
 
 // How many layer ids the text block lists before eliding (all stay in Finding::layer_ids).
@@ -94,7 +80,6 @@ std::vector<Finding> find_findings(const PerfReport& report) {
 }
 
 std::string format_findings_text(const std::vector<Finding>& list) {
-  using findings::fmt;
   using findings::wrap;
   std::string out = std::string(100, '-') + "\n";
   out += "Findings (most important first; shares are of the sum of the layers' times)\n";

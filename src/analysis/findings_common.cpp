@@ -1,7 +1,5 @@
 // What the findings rules share: the time base, severities, evidence lines.
 #include <algorithm>
-#include <cstdarg>
-#include <cstdio>
 
 #include "analysis/findings_rules.h"
 
@@ -48,15 +46,6 @@ std::string severity_for_share(double share_pct) {
 std::string capped_severity(double share_pct) {
   std::string s = severity_for_share(share_pct);
   return s == "high" ? "medium" : s;
-}
-
-std::string fmt(const char* format, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, format);
-  vsnprintf(buf, sizeof buf, format, ap);
-  va_end(ap);
-  return buf;
 }
 
 std::string count_layers(size_t n) { return fmt("%zu layer%s", n, n == 1 ? "" : "s"); }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "layerscope/findings.h"
+#include "util/text.h"  // fmt
 
 namespace layerscope::findings {
 
@@ -62,7 +63,6 @@ template <typename F>
 std::string evidence(const Context& ctx, std::vector<const LayerProfile*> layers, F extra);
 std::string evidence(const Context& ctx, std::vector<const LayerProfile*> layers);
 
-std::string fmt(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // "1 layer" / "3 layers"
 std::string count_layers(size_t n);
 // Mean of the MacUsage values of the active workers (all of them when none is known to be

@@ -2,11 +2,11 @@
 // range over runs and the noise verdict (the rule is stated in include/layerscope/compare.h).
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 #include "compare/match.h"
 #include "layerscope/compare.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -54,10 +54,8 @@ ReportSide side(const PerfReport& r, const std::string& label) {
   if (!r.imported_from.empty()) {
     s.description = r.imported_from;
   } else {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "layerscope, %d timed run%s, %d thread%s", r.runs, r.runs == 1 ? "" : "s", r.threads,
-                  r.threads == 1 ? "" : "s");
-    s.description = buf;
+    s.description = fmt("layerscope, %d timed run%s, %d thread%s", r.runs, r.runs == 1 ? "" : "s", r.threads,
+                        r.threads == 1 ? "" : "s");
     if (!r.model_path.empty()) s.description += ", " + r.model_path;
   }
   return s;

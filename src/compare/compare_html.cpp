@@ -1,6 +1,8 @@
-// compare.html: the comparison as one self-contained page. Style and script are inline and nothing
-// refers to the network, so the file can be mailed or archived and opened offline. Clicking a
-// column header sorts its table (numbers by value, text alphabetically; again to reverse).
+// compare.html: the comparison as one self-contained page. Style and script (src/compare/assets/)
+// are inline and nothing refers to the network, so the file can be mailed or archived and opened
+// offline. Clicking a column header sorts its table (numbers by value, text alphabetically; again
+// to reverse).
+#include "compare/assets.h"
 #include "compare/compare_internal.h"
 #include "layerscope/compare.h"
 #include "report/html_parts.h"
@@ -8,8 +10,6 @@
 namespace layerscope {
 
 namespace {
-
-using compare::fmt;
 
 std::string esc(const std::string& s) { return html::escape(s); }
 
@@ -29,55 +29,12 @@ const char* kTimeHeads =
     "<th class=\"num\">A (us)</th><th class=\"num\">B (us)</th><th class=\"num\">Change (us)</th>"
     "<th class=\"num\">Change (%)</th><th>Verdict</th>";
 
-const char* kStyle = R"(<style>
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 13px; }
-th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: left; }
-th { background: #f0f0f0; cursor: pointer; user-select: none; }
-th[data-dir="asc"]::after { content: " \25B2"; }
-th[data-dir="desc"]::after { content: " \25BC"; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.slower { color: #b00020; font-weight: bold; }
-td.faster { color: #1b7a1b; font-weight: bold; }
-.legend { font-size: 13px; color: #444; max-width: 70em; }
-</style>
-)";
-
-const char* kScript = R"(<script>
-document.querySelectorAll('table.sortable').forEach(function (table) {
-  var heads = table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(heads, function (th, col) {
-    th.addEventListener('click', function () {
-      var asc = th.getAttribute('data-dir') !== 'asc';
-      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('data-dir'); });
-      th.setAttribute('data-dir', asc ? 'asc' : 'desc');
-      var numeric = th.classList.contains('num');
-      var key = function (row) {
-        var cell = row.cells[col];
-        if (!numeric) return cell.textContent;
-        var v = parseFloat(cell.getAttribute('data-v'));
-        return isNaN(v) ? -Infinity : v;
-      };
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (x, y) {
-        var a = key(x), b = key(y);
-        var r = numeric ? (a < b ? -1 : a > b ? 1 : 0) : a.localeCompare(b);
-        return asc ? r : -r;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    });
-  });
-});
-</script>
-)";
-
 }  // namespace
 
 std::string comparison_html(const Comparison& c) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<title>layerscope compare: " + esc(c.a.label) + " vs " + esc(c.b.label) + "</title>\n";
-  out += kStyle;
+  out += std::string("<style>\n") + assets::kCompareCss + "</style>\n";
   out += "</head>\n<body>\n<h1>Comparison</h1>\n<p>A (baseline): <b>" + esc(c.a.label) + "</b> (" + esc(c.a.description) +
          ")<br>\nB (candidate): <b>" + esc(c.b.label) + "</b> (" + esc(c.b.description) + ")</p>\n";
   out += fmt("<p>Layers: A %d, B %d; matched %d (%d by name, %d by name prefix, %d by op + shapes); %d added in B, %d "
@@ -113,7 +70,7 @@ std::string comparison_html(const Comparison& c) {
            text_cell(l.name_a) + text_cell(l.name_b) + "</tr>\n";
   }
   out += "</tbody>\n</table>\n";
-  out += kScript;
+  out += std::string("<script>\n") + assets::kCompareJs + "</script>\n";
   out += "</body>\n</html>\n";
   return out;
 }

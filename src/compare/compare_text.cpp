@@ -1,22 +1,10 @@
 // The comparison as text (terminal and compare.txt), and the legend shared with the HTML page.
-#include <cstdarg>
-#include <cstdio>
-
 #include "compare/compare_internal.h"
 #include "layerscope/compare.h"
 
 namespace layerscope {
 
 namespace compare {
-
-std::string fmt(const char* f, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, f);
-  vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
 
 std::string pct_text(const TimeChange& t) {
   return t.a.median_us > 0 ? fmt("%+.1f%%", t.change_pct) : std::string("n/a");
@@ -45,37 +33,11 @@ std::vector<std::string> legend(const Comparison& c) {
 
 namespace {
 
-using compare::fmt;
-
-std::string cell(const std::string& s, size_t width) {
-  if (s.size() + 1 >= width) return s + " ";
-  return s + std::string(width - s.size(), ' ');
-}
-
 std::string us(double v) { return fmt("%.1f", v); }
 
-// `text` word-wrapped at `width` columns, continuation lines starting with `indent`.
-std::string wrapped(const std::string& text, size_t width, const std::string& indent) {
-  std::string out, line;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find(' ', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string word = text.substr(pos, end - pos);
-    if (!line.empty() && line.size() + 1 + word.size() > width) {
-      out += line + "\n";
-      line = indent;
-    }
-    if (!line.empty() && line != indent) line += ' ';
-    line += word;
-    pos = end + 1;
-  }
-  return out + line + "\n";
-}
-
 std::string time_cells(const TimeChange& t) {
-  return cell(us(t.a.median_us), 13) + cell(us(t.b.median_us), 13) + cell(fmt("%+.1f", t.change_us), 14) +
-         cell(compare::pct_text(t), 12) + cell(t.verdict, 14);
+  return padded(us(t.a.median_us), 13) + padded(us(t.b.median_us), 13) + padded(fmt("%+.1f", t.change_us), 14) +
+         padded(compare::pct_text(t), 12) + padded(t.verdict, 14);
 }
 
 std::string layer_name(const LayerChange& l) {
@@ -102,29 +64,29 @@ std::string format_comparison_text(const Comparison& c) {
              c.a.layers, c.b.layers, c.matched_by_name + c.matched_by_prefix + c.matched_by_shapes, c.matched_by_name,
              c.matched_by_prefix, c.matched_by_shapes, c.added, c.removed);
 
-  const std::string head = cell("A (us)", 13) + cell("B (us)", 13) + cell("Change (us)", 14) + cell("Change (%)", 12) +
-                           cell("Verdict", 14);
-  out += cell("", 28) + head + "\n";
-  out += cell("Layer sum", 28) + time_cells(c.layer_sum) + "\n";
-  if (c.has_latency) out += cell("End-to-end (profiler off)", 28) + time_cells(c.latency) + "\n";
+  const std::string head = padded("A (us)", 13) + padded("B (us)", 13) + padded("Change (us)", 14) + padded("Change (%)", 12) +
+                           padded("Verdict", 14);
+  out += padded("", 28) + head + "\n";
+  out += padded("Layer sum", 28) + time_cells(c.layer_sum) + "\n";
+  if (c.has_latency) out += padded("End-to-end (profiler off)", 28) + time_cells(c.latency) + "\n";
   else out += "End-to-end latency: not compared (a report has no end-to-end measurement, e.g. an imported one)\n";
   out += "\n";
-  for (const std::string& line : compare::legend(c)) out += wrapped("Note: " + line, 100, "      ");
+  for (const std::string& line : compare::legend(c)) out += word_wrapped("Note: " + line, 100, "", "      ");
 
   const std::string rule(140, '-');
   out += '\n';
   out += rule + "\nPer op type (largest change first)\n" + rule + "\n";
-  out += cell("OpType", 19) + cell("Calls A", 9) + cell("Calls B", 9) + head + "\n";
+  out += padded("OpType", 19) + padded("Calls A", 9) + padded("Calls B", 9) + head + "\n";
   for (const OpTypeChange& o : c.op_types)
-    out += cell(o.op_type, 19) + cell(std::to_string(o.calls_a), 9) + cell(std::to_string(o.calls_b), 9) +
+    out += padded(o.op_type, 19) + padded(std::to_string(o.calls_a), 9) + padded(std::to_string(o.calls_b), 9) +
            time_cells(o.time) + "\n";
 
   out += '\n';
   out += rule + "\nPer layer (largest change first)\n" + rule + "\n";
-  out += cell("ID A", 6) + cell("ID B", 6) + cell("OpType", 19) + head + cell("Match", 13) + "Layer (A ~ B)\n";
+  out += padded("ID A", 6) + padded("ID B", 6) + padded("OpType", 19) + head + padded("Match", 13) + "Layer (A ~ B)\n";
   for (const LayerChange& l : c.layers)
-    out += cell(l.id_a ? std::to_string(l.id_a) : "-", 6) + cell(l.id_b ? std::to_string(l.id_b) : "-", 6) +
-           cell(op_types(l), 19) + time_cells(l.time) + cell(l.match.empty() ? "-" : l.match, 13) + layer_name(l) + "\n";
+    out += padded(l.id_a ? std::to_string(l.id_a) : "-", 6) + padded(l.id_b ? std::to_string(l.id_b) : "-", 6) +
+           padded(op_types(l), 19) + time_cells(l.time) + padded(l.match.empty() ? "-" : l.match, 13) + layer_name(l) + "\n";
   return out;
 }
 

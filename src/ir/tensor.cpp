@@ -7,6 +7,7 @@
 
 #include "ir/error.h"
 #include "ir/tensor_size.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -50,14 +51,7 @@ int64_t shape_numel(const Shape& s) {
   return n;
 }
 
-std::string shape_to_string(const Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i) out += ",";
-    out += std::to_string(s[i]);
-  }
-  return out + ")";
-}
+std::string shape_to_string(const Shape& s) { return shape_text(s); }  // util/text.h spells shapes
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   for (int64_t d : shape_) LS_CHECK(d >= 0, "tensor dimension ", d, " is negative in shape ", shape_to_string(shape_));

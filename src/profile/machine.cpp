@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "profile/machine_internal.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -108,10 +109,8 @@ double roof_bandwidth_gbs(const MachineInfo& info, int threads) {
 
 std::string format_machine(const MachineInfo& m) {
   std::string out;
-  char buf[256];
-  auto line = [&](const char* fmt, auto... args) {
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    out += buf;
+  auto line = [&](const char* format, auto... args) {
+    out += fmt(format, args...);  // whole, however long (a cache path can be)
     out += '\n';
   };
   line("CPU         %s (%s, family %d model %d stepping %d)", m.model_name.c_str(),
@@ -128,13 +127,9 @@ std::string format_machine(const MachineInfo& m) {
 
   std::string clock_note;
   if (m.cpuinfo_mhz > 0) {
-    std::snprintf(buf, sizeof buf, "; /proc/cpuinfo %.0f MHz", m.cpuinfo_mhz);
-    clock_note = buf;
+    clock_note = fmt("; /proc/cpuinfo %.0f MHz", m.cpuinfo_mhz);
     double dev = m.clock_ghz * 1000.0 / m.cpuinfo_mhz - 1.0;
-    if (std::fabs(dev) > 0.10) {
-      std::snprintf(buf, sizeof buf, " (measured %+.0f%%: turbo, power saving or busy CPU)", dev * 100);
-      clock_note += buf;
-    }
+    if (std::fabs(dev) > 0.10) clock_note += fmt(" (measured %+.0f%%: turbo, power saving or busy CPU)", dev * 100);
   }
   line("Clock       %.3f GHz measured (dependent-add chain)%s", m.clock_ghz, clock_note.c_str());
 

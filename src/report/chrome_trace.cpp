@@ -19,6 +19,7 @@
 
 #include "layerscope/report.h"
 #include "util/json.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -31,16 +32,9 @@ int worker_tid(size_t worker) { return 1 + static_cast<int>(worker); }
 int64_t to_ns(double us) { return std::isfinite(us) && us > 0 ? std::llround(us * 1000.0) : 0; }
 double ns_to_us(int64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  if (shape.empty()) return "scalar";
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s;
-}
-
 void write_shapes(JsonWriter& w, const char* name, const std::vector<std::vector<int64_t>>& shapes) {
   w.key(name).begin_array();
-  for (const auto& s : shapes) w.value(shape_text(s));
+  for (const auto& s : shapes) w.value(shape_token(s));
   w.end_array();
 }
 
@@ -56,18 +50,12 @@ void write_metadata(JsonWriter& w, const char* what, int tid, const std::string&
   w.end_object();
 }
 
-std::string full_name(const LayerProfile& l) {
-  std::string s;
-  for (size_t i = 0; i < l.source_names.size(); ++i) s += (i ? "+" : "") + l.source_names[i];
-  return s;
-}
-
 void write_layer_event(JsonWriter& w, const LayerProfile& l, int64_t ts_ns, int64_t dur_ns) {
   w.begin_object();
   w.field("name", l.op_type).field("cat", "layer").field("ph", "X");
   w.field("ts", ns_to_us(ts_ns)).field("dur", ns_to_us(dur_ns)).field("pid", kPid).field("tid", kLayerTid);
   w.key("args").begin_object();
-  w.field("id", l.id).field("layer", full_name(l)).field("op_type", l.op_type).field("kernel", l.kernel);
+  w.field("id", l.id).field("layer", fused_names_text(l.source_names)).field("op_type", l.op_type).field("kernel", l.kernel);
   w.field("data_type", l.data_type);
   write_shapes(w, "input_shapes", l.input_shapes);
   write_shapes(w, "output_shapes", l.output_shapes);
@@ -92,7 +80,7 @@ void write_worker_event(JsonWriter& w, const LayerProfile& l, size_t worker, int
   w.field("name", l.op_type).field("cat", "worker").field("ph", "X");
   w.field("ts", ns_to_us(ts_ns)).field("dur", ns_to_us(dur_ns)).field("pid", kPid).field("tid", worker_tid(worker));
   w.key("args").begin_object();
-  w.field("id", l.id).field("layer", full_name(l)).field("workload_share", l.workload[worker]);
+  w.field("id", l.id).field("layer", fused_names_text(l.source_names)).field("workload_share", l.workload[worker]);
   w.end_object();
   w.end_object();
 }

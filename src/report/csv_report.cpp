@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "layerscope/report.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -31,17 +32,10 @@ std::string number(double v) {
   return std::string(buf, res.ptr);
 }
 
-// "1x3x224x224"; a rank-0 (scalar) shape is "scalar" so it is not confused with a missing one.
-std::string shape_text(const std::vector<int64_t>& shape) {
-  if (shape.empty()) return "scalar";
+// "1x3x224x224;64x3x7x7" (shape_token: no commas, so the field needs no quotes).
+std::string shape_tokens(const std::vector<std::vector<int64_t>>& shapes) {
   std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s;
-}
-
-std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
-  std::string s;
-  for (size_t i = 0; i < shapes.size(); ++i) s += (i ? ";" : "") + shape_text(shapes[i]);
+  for (size_t i = 0; i < shapes.size(); ++i) s += (i ? ";" : "") + shape_token(shapes[i]);
   return s;
 }
 
@@ -80,7 +74,7 @@ std::string perf_layers_csv(const PerfReport& r) {
   for (const LayerProfile& l : r.layers) {
     const Stats& t = l.time_us;
     append_row(out, {std::to_string(l.id), l.op_type, l.data_type, l.target, l.kernel, joined(l.source_names),
-                     shapes_text(l.input_shapes), shapes_text(l.output_shapes), number(t.median), number(t.min),
+                     shape_tokens(l.input_shapes), shape_tokens(l.output_shapes), number(t.median), number(t.min),
                      number(t.max), number(t.p90), number(t.mean), std::to_string(t.count), number(l.macs),
                      number(l.other_ops), std::to_string(l.bytes_read), std::to_string(l.bytes_written),
                      joined(l.workload), roofs ? number(l.mem_cycles) : "", roofs ? number(l.compute_cycles) : "",

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "layerscope/report.h"
+#include "report/assets.h"
 #include "report/html_parts.h"
 #include "util/json.h"
 
@@ -87,7 +88,7 @@ std::string perf_report_html(const PerfReport& report, const std::vector<Finding
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   out += "<meta name=\"generator\" content=\"layerscope " LAYERSCOPE_VERSION "\">\n";
   out += "<title>" + escape(model) + " &ndash; layerscope performance report</title>\n";
-  out += std::string("<style>\n") + kStyle + "</style>\n</head>\n<body>\n";
+  out += std::string("<style>\n") + assets::kReportCss + "</style>\n</head>\n<body>\n";
   out += "<header class=\"page-head\"><div class=\"brand\">layerscope</div><h1>Performance report <span class=\"model\">" +
          escape(model) + "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>"
          "<a href=\"#charts\">Charts</a><a href=\"#layers\">Layers</a><a href=\"#optypes\">Op types</a></nav></header>\n";
@@ -104,7 +105,10 @@ std::string perf_report_html(const PerfReport& report, const std::vector<Finding
   out += "<script type=\"application/json\" id=\"report-data\">{\"report\":" +
          script_safe_json(perf_report_json(report)) + ",\"findings\":" + script_safe_json(findings_json(findings)) +
          "}</script>\n";
-  out += std::string("<script>\n") + kScriptTables + kScriptCharts + kScriptRoofline + "</script>\n";
+  // The three scripts (src/report/assets/) in one element, in order: tables.js defines window.LS,
+  // which charts.js and roofline.js use.
+  out += std::string("<script>\n") + assets::kReportTablesJs + assets::kReportChartsJs + assets::kReportRooflineJs +
+         "</script>\n";
   out += "</body>\n</html>\n";
   return out;
 }

@@ -33,13 +33,6 @@ std::string op_chip(const std::string& op) {
   return "<span class=\"op-chip\" data-op=\"" + escape(op) + "\">" + escape(op) + "</span>";
 }
 
-std::string per_thread(const std::vector<double>& values, const char* format) {
-  if (values.empty()) return "\\";
-  std::string s;
-  for (size_t i = 0; i < values.size(); ++i) s += (i ? "/" : "") + fmt(format, values[i]);
-  return s;
-}
-
 double mean_of(const std::vector<double>& values) {
   double sum = 0;
   for (double v : values) sum += v;
@@ -73,9 +66,9 @@ std::string layer_row(const LayerProfile& l, const PerfReport& r) {
                     std::to_string(l.time_us.count) + " runs");
   row += num_td(fmt("%.2f", share), fmt("%.17g", share));
   row += l.mac_usage_pct.empty() ? num_td("\\", "")
-                                 : num_td(per_thread(l.mac_usage_pct, "%.2f"), fmt("%.17g", mean_of(l.mac_usage_pct)),
+                                 : num_td(per_thread_text(l.mac_usage_pct, "%.2f"), fmt("%.17g", mean_of(l.mac_usage_pct)),
                                           "sorted by the mean over threads");
-  row += num_td(per_thread(workload_pct, "%.1f%%"), l.workload.empty() ? "" : fmt("%.17g", 100.0 * max_share),
+  row += num_td(per_thread_text(workload_pct, "%.1f%%"), l.workload.empty() ? "" : fmt("%.17g", 100.0 * max_share),
                 "sorted by the busiest thread's share");
   row += num_td(fmt("%.0f", static_cast<double>(rw) / 1024.0), std::to_string(rw),
                 std::to_string(l.bytes_read) + " B read, " + std::to_string(l.bytes_written) + " B written");
@@ -87,7 +80,7 @@ std::string layer_row(const LayerProfile& l, const PerfReport& r) {
          (l.bound.empty() ? std::string("<span class=\"muted\">\\</span>")
                           : "<span class=\"bound bound-" + escape(l.bound) + "\">" + escape(l.bound) + "</span>") +
          "</td>";
-  row += text_td(full_name(l), "name");
+  row += text_td(layer_full_name(l.op_type, l.source_names), "name");
   return row + "</tr>\n";
 }
 
@@ -104,9 +97,7 @@ std::string filter_box(const char* table_id, const char* placeholder, const std:
 std::string layer_table_section(const PerfReport& r) {
   size_t threads = 0;
   for (const LayerProfile& l : r.layers) threads = std::max(threads, l.workload.size());
-  std::string workload_label = "WorkLoad(";
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) workload_label += (i ? "/" : "") + std::to_string(i);
-  workload_label += ")";
+  const std::string workload_label = per_thread_heading("WorkLoad", std::max<size_t>(threads, 1));
 
   std::string out = "<section id=\"layers\">\n<h2>Network Layer Information Table</h2>\n";
   out += filter_box("layer-table", "Filter layers: op type, name, kernel, bound, shape", "layers", r.layers.size());
@@ -186,7 +177,7 @@ std::string findings_section(const PerfReport& r, const std::vector<Finding>& fi
           continue;
         }
         out += "<a class=\"layer-link\" href=\"#layer-" + std::to_string(id) + "\" data-op=\"" + escape(it->op_type) +
-               "\" title=\"" + escape(full_name(*it)) + "\">#" + std::to_string(id) + " " + escape(it->op_type) +
+               "\" title=\"" + escape(layer_full_name(it->op_type, it->source_names)) + "\">#" + std::to_string(id) + " " + escape(it->op_type) +
                "</a> ";
       }
       out += "</div>\n";

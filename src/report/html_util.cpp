@@ -1,7 +1,4 @@
 // Text helpers shared by the report.html writers (src/report/html_*.cpp).
-#include <cinttypes>
-#include <cstdarg>
-#include <cstdio>
 #include <string>
 
 #include "report/html_parts.h"
@@ -22,15 +19,6 @@ std::string escape(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string fmt(const char* format, ...) {
-  char buf[256];
-  va_list ap;
-  va_start(ap, format);
-  vsnprintf(buf, sizeof buf, format, ap);
-  va_end(ap);
-  return buf;
 }
 
 std::string script_safe_json(std::string_view json) {
@@ -63,35 +51,10 @@ std::string script_safe_json(std::string_view json) {
   return out;
 }
 
-std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
-  if (shapes.empty()) return "\\";
-  std::string out;
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    out += i ? ",(" : "(";
-    for (size_t d = 0; d < shapes[i].size(); ++d) out += (d ? "," : "") + std::to_string(shapes[i][d]);
-    out += ")";
-  }
-  return out;
-}
-
-std::string full_name(const LayerProfile& layer) {
-  std::string s = layer.op_type + ":";
-  for (size_t i = 0; i < layer.source_names.size(); ++i) s += (i ? "+" : "") + layer.source_names[i];
-  return s;
-}
-
 std::string micros(double us) {
   if (us >= 1000) return fmt("%.0f", us);
   if (us >= 10) return fmt("%.1f", us);
   return fmt("%.2f", us);
-}
-
-std::string bytes_text(int64_t bytes) {
-  const double b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024.0 * 1024.0) return fmt("%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
-  if (b >= 1024.0 * 1024.0) return fmt("%.2f MiB", b / (1024.0 * 1024.0));
-  if (b >= 1024.0) return fmt("%.2f KiB", b / 1024.0);
-  return fmt("%" PRId64 " B", bytes);
 }
 
 }  // namespace layerscope::html

@@ -11,6 +11,7 @@
 
 #include "layerscope/printable.h"
 #include "report/rknn_import.h"
+#include "util/text.h"
 
 namespace layerscope::rknn {
 
@@ -56,9 +57,7 @@ std::string frequency_text(const std::string& unit, const std::vector<std::strin
     if (i) out += "/";
     double v = 0;
     if (std::sscanf(std::string(values[i]).c_str(), "%lf", &v) == 1 && v > 0) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.0f", unit == "CPU" ? v / 1e3 : v / 1e6);
-      out += buf;
+      out += fmt("%.0f", unit == "CPU" ? v / 1e3 : v / 1e6);
     } else {
       out += std::string(values[i]);  // "Unknown"
     }

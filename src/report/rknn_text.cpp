@@ -1,61 +1,46 @@
 // The reference tool's eval_perf / eval_memory text layout, column for column, so users can
 // read it the way they already do; plus our Kernel and Bound columns before FullName, the
 // statistics header and the honest overhead lines.
-#include <cinttypes>
-#include <cstdarg>
-#include <cstdio>
+#include <algorithm>
 #include <string>
 
 #include "layerscope/profile.h"
+#include "util/text.h"
 
 namespace layerscope {
 
 namespace {
 
+// Column widths of the Network Layer Information Table, in characters: each cell is its text
+// left-aligned and padded to the width (padded(): at least one space follows). FullName comes
+// last, unpadded. The reference tool's widths, except:
 // OpType uses the later 2.x width (19; 1.x/early 2.x used 17) so that names such as
-// LayerNormalization and GlobalAveragePool keep the columns aligned. Kernel is our column.
+// LayerNormalization and GlobalAveragePool keep the columns aligned. Kernel and Bound are ours.
+constexpr size_t kIdWidth = 5;
 constexpr size_t kOpTypeWidth = 19;
+constexpr size_t kDataTypeWidth = 9;
+constexpr size_t kTargetWidth = 7;
+constexpr size_t kInputShapeWidth = 41;
+constexpr size_t kOutputShapeWidth = 23;
+constexpr size_t kCyclesWidth = 25;
+constexpr size_t kTimeWidth = 13;
+constexpr size_t kMacUsageWidth = 21;
+constexpr size_t kWorkLoadWidth = 21;
+constexpr size_t kRwWidth = 13;
 constexpr size_t kKernelWidth = 40;
+constexpr size_t kBoundWidth = 9;
+// The table's rules span every padded column (FullName, of any length, runs past them).
+constexpr size_t kLayerTableWidth = kIdWidth + kOpTypeWidth + kDataTypeWidth + kTargetWidth + kInputShapeWidth +
+                                    kOutputShapeWidth + kCyclesWidth + kTimeWidth + kMacUsageWidth +
+                                    kWorkLoadWidth + kRwWidth + kKernelWidth + kBoundWidth;
 
-std::string fmt(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
-
-// Left-aligned in `width` columns, always followed by at least one space.
-std::string cell(const std::string& s, size_t width) {
-  if (s.size() + 1 >= width) return s + " ";
-  return s + std::string(width - s.size(), ' ');
-}
-
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + ")";
-}
-
-// "(1,3,480,640),(384,3,14,14),(384)", cut at whole shapes with ",..." when too long.
-std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes, size_t width) {
-  std::string out;
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    std::string next = (i ? "," : "") + shape_text(shapes[i]);
-    bool last = i + 1 == shapes.size();
-    if (out.size() + next.size() + (last ? 0 : 4) >= width) return out.empty() ? next.substr(0, width - 5) + "..." : out + ",...";
-    out += next;
-  }
-  return out.empty() ? "\\" : out;
-}
-
-std::string per_thread(const std::vector<double>& v, const char* f) {
-  if (v.empty()) return "\\";
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "/" : "") + fmt(f, v[i]);
-  return s;
-}
+// Column widths of the Operator Time Consuming Ranking Table (OpType as above). TimeRatio(%)
+// comes last and is not padded; its width counts only towards the rules.
+constexpr size_t kCallsWidth = 13;
+constexpr size_t kUnitTimeWidth = 13;  // each of CPUTime, GPUTime, NPUTime
+constexpr size_t kTotalTimeWidth = 15;
+constexpr size_t kRatioWidth = 14;
+constexpr size_t kRankTableWidth = kOpTypeWidth + kCallsWidth + 3 * kUnitTimeWidth + kTotalTimeWidth + kRatioWidth;
 
 std::vector<double> percentages(const std::vector<double>& shares) {
   std::vector<double> p;
@@ -63,23 +48,11 @@ std::vector<double> percentages(const std::vector<double>& shares) {
   return p;
 }
 
-std::string thread_header(const char* name, int threads) {
-  std::string s = std::string(name) + "(";
-  for (int i = 0; i < threads; ++i) s += (i ? "/" : "") + std::to_string(i);
-  return s + ")";
-}
-
 std::string rule(size_t n) { return std::string(n, '-') + "\n"; }
 
 std::string centred(const std::string& title, size_t n) {
   size_t pad = title.size() < n ? (n - title.size()) / 2 : 0;
   return std::string(pad, ' ') + title + "\n";
-}
-
-std::string full_name(const LayerProfile& l) {
-  std::string s = l.op_type + ":";
-  for (size_t i = 0; i < l.source_names.size(); ++i) s += (i ? "+" : "") + l.source_names[i];
-  return s;
 }
 
 std::string mib(int64_t bytes) {
@@ -151,16 +124,18 @@ UnitTimes unit_times(const PerfReport& r, const OpTypeRank& k) {
 
 std::string format_perf_text(const PerfReport& r) {
   std::string out;
-  const size_t width = 246;
   out += r.imported_from.empty() ? measured_header(r) : imported_header(r);
 
   out += '\n';
+  const size_t width = kLayerTableWidth;
   out += rule(width) + centred("Network Layer Information Table", width) + rule(width);
-  out += cell("ID", 5) + cell("OpType", kOpTypeWidth) + cell("DataType", 9) + cell("Target", 7) + cell("InputShape", 41) +
-         cell("OutputShape", 23) +
-         cell(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", 25) + cell("Time(us)", 13) +
-         cell("MacUsage(%)", 21) + cell(thread_header("WorkLoad", r.threads), 21) +
-         cell("RW(KB)", 13) + cell("Kernel", kKernelWidth) + cell("Bound", 9) + "FullName\n";
+  out += padded("ID", kIdWidth) + padded("OpType", kOpTypeWidth) + padded("DataType", kDataTypeWidth) +
+         padded("Target", kTargetWidth) + padded("InputShape", kInputShapeWidth) +
+         padded("OutputShape", kOutputShapeWidth) +
+         padded(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", kCyclesWidth) +
+         padded("Time(us)", kTimeWidth) + padded("MacUsage(%)", kMacUsageWidth) +
+         padded(per_thread_heading("WorkLoad", static_cast<size_t>(std::max(r.threads, 0))), kWorkLoadWidth) + padded("RW(KB)", kRwWidth) +
+         padded("Kernel", kKernelWidth) + padded("Bound", kBoundWidth) + "FullName\n";
   out += rule(width);
   double total_kb = 0;
   for (const LayerProfile& l : r.layers) {
@@ -168,11 +143,15 @@ std::string format_perf_text(const PerfReport& r) {
     total_kb += kb;
     std::string cycles = l.total_cycles > 0 ? fmt("%.0f/%.0f/%.0f", l.mem_cycles, l.compute_cycles, l.total_cycles)
                                             : (r.roofs.measured || !r.imported_from.empty() ? "0/0/0" : "\\");
-    out += cell(std::to_string(l.id), 5) + cell(l.op_type, kOpTypeWidth) + cell(l.data_type, 9) + cell(l.target, 7) +
-           cell(shapes_text(l.input_shapes, 41), 41) + cell(shapes_text(l.output_shapes, 23), 23) + cell(cycles, 25) +
-           cell(fmt("%.0f", l.time_us.median), 13) + cell(per_thread(l.mac_usage_pct, "%.2f"), 21) +
-           cell(per_thread(percentages(l.workload), "%.1f%%"), 21) +
-           cell(fmt("%.0f", kb), 13) + cell(l.kernel, kKernelWidth) + cell(l.bound.empty() ? "\\" : l.bound, 9) + full_name(l) +
+    out += padded(std::to_string(l.id), kIdWidth) + padded(l.op_type, kOpTypeWidth) +
+           padded(l.data_type, kDataTypeWidth) + padded(l.target, kTargetWidth) +
+           padded(shapes_text_within(l.input_shapes, kInputShapeWidth), kInputShapeWidth) +
+           padded(shapes_text_within(l.output_shapes, kOutputShapeWidth), kOutputShapeWidth) +
+           padded(cycles, kCyclesWidth) + padded(fmt("%.0f", l.time_us.median), kTimeWidth) +
+           padded(per_thread_text(l.mac_usage_pct, "%.2f"), kMacUsageWidth) +
+           padded(per_thread_text(percentages(l.workload), "%.1f%%"), kWorkLoadWidth) +
+           padded(fmt("%.0f", kb), kRwWidth) + padded(l.kernel, kKernelWidth) +
+           padded(l.bound.empty() ? "\\" : l.bound, kBoundWidth) + layer_full_name(l.op_type, l.source_names) +
            "\n";
   }
   out += rule(width);
@@ -180,10 +159,11 @@ std::string format_perf_text(const PerfReport& r) {
   out += fmt("Total Memory Read/Write Per Frame Size(KB): %.0f\n", total_kb);
   out += rule(width) + "\n";
 
-  const size_t rank_width = 100;
+  const size_t rank_width = kRankTableWidth;
   out += rule(rank_width) + centred("Operator Time Consuming Ranking Table", rank_width) + rule(rank_width);
-  out += cell("OpType", 19) + cell("CallNumber", 13) + cell("CPUTime(us)", 13) + cell("GPUTime(us)", 13) +
-         cell("NPUTime(us)", 13) + cell("TotalTime(us)", 15) + "TimeRatio(%)\n";
+  out += padded("OpType", kOpTypeWidth) + padded("CallNumber", kCallsWidth) + padded("CPUTime(us)", kUnitTimeWidth) +
+         padded("GPUTime(us)", kUnitTimeWidth) + padded("NPUTime(us)", kUnitTimeWidth) +
+         padded("TotalTime(us)", kTotalTimeWidth) + "TimeRatio(%)\n";
   out += rule(rank_width);
   int calls = 0;
   UnitTimes sum;
@@ -191,14 +171,16 @@ std::string format_perf_text(const PerfReport& r) {
     calls += k.calls;
     const UnitTimes t = unit_times(r, k);
     sum.cpu += t.cpu, sum.gpu += t.gpu, sum.npu += t.npu;
-    out += cell(k.op_type, 19) + cell(std::to_string(k.calls), 13) + cell(fmt("%.0f", t.cpu), 13) +
-           cell(fmt("%.0f", t.gpu), 13) + cell(fmt("%.0f", t.npu), 13) + cell(fmt("%.0f", k.total_us), 15) +
+    out += padded(k.op_type, kOpTypeWidth) + padded(std::to_string(k.calls), kCallsWidth) +
+           padded(fmt("%.0f", t.cpu), kUnitTimeWidth) + padded(fmt("%.0f", t.gpu), kUnitTimeWidth) +
+           padded(fmt("%.0f", t.npu), kUnitTimeWidth) + padded(fmt("%.0f", k.total_us), kTotalTimeWidth) +
            fmt("%.2f%%", k.ratio_pct) + "\n";
   }
   out += rule(rank_width);
   if (sum.gpu == 0 && sum.npu == 0) sum.cpu = r.layer_sum_us;  // all on the CPU: the report's own total
-  out += cell("Total", 19) + cell(std::to_string(calls), 13) + cell(fmt("%.0f", sum.cpu), 13) +
-         cell(fmt("%.0f", sum.gpu), 13) + cell(fmt("%.0f", sum.npu), 13) + cell(fmt("%.0f", r.layer_sum_us), 15) + "\n";
+  out += padded("Total", kOpTypeWidth) + padded(std::to_string(calls), kCallsWidth) +
+         padded(fmt("%.0f", sum.cpu), kUnitTimeWidth) + padded(fmt("%.0f", sum.gpu), kUnitTimeWidth) +
+         padded(fmt("%.0f", sum.npu), kUnitTimeWidth) + padded(fmt("%.0f", r.layer_sum_us), kTotalTimeWidth) + "\n";
   out += rule(rank_width);
   return out;
 }

@@ -172,6 +172,19 @@ TEST(Compare, OutputsAreSelfContainedAndEscaped) {
   EXPECT_EQ(doc.find("matching")->find("added")->as_number(), 1);
 }
 
+// A single-run side's legend line names its model path whole, however long (the legend was once
+// formatted in a fixed 1024-byte buffer): in the header and in the note, twice.
+TEST(Compare, LongModelPathIsPrintedWhole) {
+  const Stats t = stats(100, 95, 105, 1);
+  PerfReport a = report({layer(1, "Conv", "/conv1", {{1, 3}}, t)}, 1);
+  a.model_path = "/" + std::string(1500, 'm') + "/model.onnx";
+  PerfReport b = report({layer(1, "Conv", "/conv1", {{1, 3}}, t)}, 1);
+  const std::string text = format_comparison_text(compare_reports(a, b, "a", "b"));
+  size_t n = 0;
+  for (size_t at = text.find(a.model_path); at != std::string::npos; at = text.find(a.model_path, at + 1)) ++n;
+  EXPECT_EQ(n, 2u) << text;
+}
+
 TEST(Compare, WritesAllFilesOrNone) {
   TempDir dir;
   PerfReport a = report({layer(1, "Conv", "c", {}, stats(100, 95, 105))});

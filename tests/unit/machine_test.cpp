@@ -155,6 +155,14 @@ TEST(Machine, FormatMentionsTheFigures) {
   EXPECT_NE(s.find("/some/where/machine-x.json"), std::string::npos) << s;
 }
 
+TEST(Machine, FormatKeepsALongCachePathWhole) {
+  // Longer than the fixed 256-byte line buffer format_machine once had: nothing may be cut.
+  MachineInfo m = quick_info();
+  m.cache_path = "/" + std::string(400, 'd') + "/machine-x.json";
+  const std::string s = format_machine(m);
+  EXPECT_NE(s.find("Cache file  " + m.cache_path + " (written)\n"), std::string::npos) << s;
+}
+
 // ---- cache ----
 
 TEST(MachineCache, JsonRoundTripsExactly) {

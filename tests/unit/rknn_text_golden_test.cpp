@@ -93,5 +93,41 @@ TEST(RknnText, MatchesGoldenFile) {
   EXPECT_EQ(text, golden.str()) << "layout changed; if intended, regenerate with LAYERSCOPE_UPDATE_GOLDEN=1";
 }
 
+// The rules of each table span its padded columns: the layer table's up to FullName, the
+// ranking's up to TimeRatio(%) plus that column's width (14), as the reference tool draws them.
+// (An imported report: its header "Cycles(DDR/NPU/Total)" fits its column, where our own
+// "Cycles(Mem/Compute/Total)" fills it and pushes the later headings one place right.)
+TEST(RknnText, RulesSpanTheColumns) {
+  PerfReport r = fixed_report();
+  r.imported_from = "eval_perf.txt";
+  const std::string text = format_perf_text(r);
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  auto header = [&](const std::string& start) -> size_t {
+    for (size_t i = 0; i < lines.size(); ++i)
+      if (lines[i].rfind(start, 0) == 0) return i;
+    ADD_FAILURE() << "no line starts with " << start;
+    return 0;
+  };
+  const size_t layers = header("ID   OpType");
+  ASSERT_GT(layers, 0u);
+  EXPECT_EQ(lines[layers - 1], std::string(lines[layers].find("FullName"), '-'));
+  EXPECT_EQ(lines[layers + 1], lines[layers - 1]);
+  const size_t ranking = header("OpType             CallNumber");
+  ASSERT_GT(ranking, 0u);
+  EXPECT_EQ(lines[ranking - 1], std::string(lines[ranking].find("TimeRatio(%)") + 14, '-'));
+  EXPECT_EQ(lines[ranking + 1], lines[ranking - 1]);
+}
+
+// A model path of any length is printed whole (the header was once formatted in a fixed
+// 512-byte buffer, which cut long paths).
+TEST(RknnText, LongModelPathIsPrintedWhole) {
+  PerfReport r = fixed_report();
+  r.model_path = "/" + std::string(700, 'm') + "/depth_like.onnx";
+  const std::string text = format_perf_text(r);
+  EXPECT_EQ(text.rfind("Model: " + r.model_path + "\n", 0), 0u) << text.substr(0, 800);
+}
+
 }  // namespace
 }  // namespace layerscope

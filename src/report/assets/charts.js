@@ -1,13 +1,8 @@
 // report.html, script part 2: the bar and area charts (time per layer, time per op type,
-// activation memory) and the chart plumbing shared with the roofline (script part 3): SVG is
-// built as markup (the HTML parser puts <svg> content in the SVG namespace by itself), each
-// container gets data-rendered="1" and data-marks=<marks drawn> once drawn, so tests and
+// activation memory) and the chart plumbing shared with the roofline (part 3, roofline.js):
+// SVG is built as markup (the HTML parser puts <svg> content in the SVG namespace by itself),
+// each container gets data-rendered="1" and data-marks=<marks drawn> once drawn, so tests and
 // readers can tell a drawn chart from an empty one. Charts redraw when the window is resized.
-#include "report/html_parts.h"
-
-namespace layerscope::html {
-
-const char* const kScriptCharts = R"JS(
 (function () {
   'use strict';
   var LS = window.LS, R = LS.report, layers = R.layers, esc = LS.esc;
@@ -180,6 +175,3 @@ const char* const kScriptCharts = R"JS(
   C.draw = [{ id: 'chart-layer-time', fn: drawLayerTime }, { id: 'chart-optype-time', fn: drawOpTypeTime },
             { id: 'chart-activation-memory', fn: drawActivationMemory }];
 })();
-)JS";
-
-}  // namespace layerscope::html

@@ -3,11 +3,6 @@
 // intensity = FLOP / (bytes read + written); achieved GFLOP/s = FLOP / median time. Roofs come
 // from the measured machine figures: compute = 2 x MACs/cycle/core x GHz x cores in use,
 // memory = intensity x measured GB/s.
-#include "report/html_parts.h"
-
-namespace layerscope::html {
-
-const char* const kScriptRoofline = R"JS(
 (function () {
   'use strict';
   var LS = window.LS, R = LS.report, C = LS.charts, esc = LS.esc;
@@ -140,6 +135,3 @@ const char* const kScriptRoofline = R"JS(
   drawAll();
   document.documentElement.setAttribute('data-charts', 'drawn');
 })();
-)JS";
-
-}  // namespace layerscope::html

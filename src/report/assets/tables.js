@@ -2,11 +2,8 @@
 // every table and chart, makes the tables sortable and filterable (the state is kept in the
 // page's query string, e.g. report.html?layers.sort=time&layers.dir=desc&layers.q=conv, so a
 // view can be shared as a link), and provides the shared helpers the charts use (window.LS).
-#include "report/html_parts.h"
-
-namespace layerscope::html {
-
-const char* const kScriptTables = R"JS(
+// The page runs tables.js, charts.js and roofline.js in that order in one <script> element;
+// they are embedded into the library at build time (cmake/embed_asset.cmake).
 (function () {
   'use strict';
   window.addEventListener('error', function (e) {
@@ -179,6 +176,3 @@ const char* const kScriptTables = R"JS(
   var initial = /^#layer-(\d+)$/.exec(location.hash);
   if (initial) LS.showLayer(initial[1]);
 })();
-)JS";
-
-}  // namespace layerscope::html
