@@ -11,17 +11,23 @@
 
 namespace layerscope {
 
+// The other direction, inside a guarded body: a failed Status from a nested public call is thrown
+// on with its code (and `suffix` appended to its message).
+inline void throw_if_error(const Status& st, const std::string& suffix = "") {
+  if (!st) throw Error(st.message() + suffix, st.code());
+}
+
 template <typename F>
 Status guarded(F&& f) {
   try {
     f();
     return Status::ok();
   } catch (const Error& e) {
-    return Status::error(printable_message(e.what()));
+    return Status::error(printable_message(e.what()), e.code());
   } catch (const std::bad_alloc&) {
-    return Status::error("out of memory");
+    return Status::error("out of memory", StatusCode::kResourceExhausted);
   } catch (const std::exception& e) {
-    return Status::error(printable_message(std::string("internal error: ") + e.what()));
+    return Status::error(printable_message(std::string("internal error: ") + e.what()), StatusCode::kInternal);
   }
 }
 

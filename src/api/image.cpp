@@ -81,7 +81,7 @@ Decode decode_jpeg(FILE* file, Tensor* img, char* message, uint32_t* width, uint
 
 Status load_jpeg(const std::string& path, Tensor* out) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!file) return Status::error("cannot open image '" + path + "': " + std::strerror(errno));
+  if (!file) return Status::error("cannot open image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
   Tensor img;
   char message[JMSG_LENGTH_MAX] = {};
   uint32_t width = 0, height = 0;

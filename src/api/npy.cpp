@@ -158,7 +158,7 @@ uint64_t data_bytes(const Shape& shape, DType dtype, const std::string& path) {
 
 Tensor read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  LS_CHECK(in.good(), "cannot open .npy file '", path, "'");
+  if (!in.good()) fail_with(StatusCode::kIoError, "cannot open .npy file '", path, "'");
   const uint64_t file_bytes = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
   char magic[8];

@@ -31,19 +31,21 @@ struct Runtime::Impl {
     bool idle = false;
     if (!busy.compare_exchange_strong(idle, true))
       return Status::error(std::string(call) +
-                           ": another call on this Runtime is running on another thread; a Runtime serves one "
-                           "thread at a time (use one Runtime per thread)");
+                               ": another call on this Runtime is running on another thread; a Runtime serves one "
+                               "thread at a time (use one Runtime per thread)",
+                           StatusCode::kFailedPrecondition);
     Status st = guarded(std::forward<F>(body));
     busy.store(false);
     if (st) return st;
     const std::string& m = st.message();
-    return m.rfind(call, 0) == 0 ? st : Status::error(std::string(call) + ": " + m);
+    return m.rfind(call, 0) == 0 ? st : Status::error(std::string(call) + ": " + m, st.code());
   }
 
   // Throws unless load() (and, when `need_ready`, init_runtime()) came first.
   void require(const char* call, bool need_ready) const {
-    LS_CHECK(session, call, ": no model loaded; call load() first");
-    LS_CHECK(!need_ready || ready, call, ": the runtime is not initialised; call init_runtime() first");
+    if (!session) fail_with(StatusCode::kFailedPrecondition, call, ": no model loaded; call load() first");
+    if (need_ready && !ready)
+      fail_with(StatusCode::kFailedPrecondition, call, ": the runtime is not initialised; call init_runtime() first");
   }
 
   // eval_perf's inputs: the latest inference()'s, else fixed-seed random ones (as the CLI).
@@ -51,7 +53,7 @@ struct Runtime::Impl {
     if (!last_inputs.empty()) return last_inputs;
     std::vector<NamedTensor> made;
     Status st = random_inputs(session->inputs(), 0, &made);
-    LS_CHECK(st, st.message(), "; call inference() with real inputs first");
+    throw_if_error(st, "; call inference() with real inputs first");
     return made;
   }
 };
@@ -88,7 +90,7 @@ Status Runtime::load(const std::string& onnx_path) {
     std::unique_ptr<Session> session;
     SessionOptions options;
     Status st = Session::load(onnx_path, options, &session);
-    LS_CHECK(st, st.message());
+    throw_if_error(st);
     impl_->session = std::move(session);
     impl_->session_options = options;
     impl_->model_path = onnx_path;
@@ -118,7 +120,7 @@ Status Runtime::init_runtime(const RuntimeInit& init) {
       m.session.reset();  // free the old plan first: never two copies of the weights at once
       std::unique_ptr<Session> session;
       Status st = Session::load(m.model_path, options, &session);
-      LS_CHECK(st, st.message(), " (the model is no longer loaded; call load() again)");
+      throw_if_error(st, " (the model is no longer loaded; call load() again)");
       m.session = std::move(session);
       m.session_options = options;
     }
@@ -141,7 +143,7 @@ Status Runtime::eval_perf(PerfReport* report, std::string* text, const ProfileOp
     (void)load_or_calibrate(&machine, false);
     PerfReport r;
     Status st = evaluate_performance(*m.session, m.profiling_inputs(), options, roofs_from_machine(machine), &r);
-    LS_CHECK(st, st.message());
+    throw_if_error(st);
     if (text) *text = format_perf_text(r);
     *report = std::move(r);
   });
@@ -158,11 +160,11 @@ Status Runtime::eval_memory(MemoryReport* report, std::string* text) {
       // Symbolic input dims: the plan exists once a run has bound them.
       std::vector<NamedTensor> outputs;
       Status st = m.session->run(m.profiling_inputs(), &outputs);
-      LS_CHECK(st, st.message());
+      throw_if_error(st);
     }
     MemoryReport r;
     Status st = evaluate_memory(*m.session, &r);
-    LS_CHECK(st, st.message());
+    throw_if_error(st);
     if (text) *text = format_memory_text(r);
     *report = r;
   });
@@ -189,7 +191,7 @@ Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>
           {declared[i].name, to_model_input(inputs[i], declared[i], static_cast<int>(i), m.config, fmt)});
     std::vector<NamedTensor> results;
     Status st = m.session->run(model_inputs, &results);
-    LS_CHECK(st, st.message());
+    throw_if_error(st);
     m.last_inputs = std::move(model_inputs);
     outputs->clear();
     for (NamedTensor& r : results) outputs->push_back(std::move(r.tensor));

@@ -5,11 +5,20 @@
 #include <stdexcept>
 #include <string>
 
+#include "layerscope/status.h"
+
 namespace layerscope {
 
+// The public StatusCode the API reports for this error (kInvalidInput unless the throw site
+// says otherwise with fail_with()).
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& what) : std::runtime_error(what) {}
+  explicit Error(const std::string& what, StatusCode code = StatusCode::kInvalidInput)
+      : std::runtime_error(what), code_(code) {}
+  StatusCode code() const { return code_; }
+
+ private:
+  StatusCode code_;
 };
 
 namespace detail {
@@ -27,6 +36,14 @@ template <typename... A>
   std::ostringstream os;
   detail::append(os, parts...);
   throw Error(os.str());
+}
+
+// fail() with a StatusCode other than kInvalidInput: fail_with(StatusCode::kUnsupported, ...).
+template <typename... A>
+[[noreturn]] void fail_with(StatusCode code, const A&... parts) {
+  std::ostringstream os;
+  detail::append(os, parts...);
+  throw Error(os.str(), code);
 }
 
 #define LS_CHECK(cond, ...)                  \

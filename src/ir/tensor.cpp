@@ -67,13 +67,13 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
     // heap (its mmap threshold grows as large blocks are freed), inflating resident memory
     // after the kernels have packed them.
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    LS_CHECK(p != MAP_FAILED, "out of memory allocating ", bytes, " bytes");
+    if (p == MAP_FAILED) fail_with(StatusCode::kResourceExhausted, "out of memory allocating ", bytes, " bytes");
     storage_ = std::shared_ptr<void>(p, [bytes](void* q) { ::munmap(q, bytes); });
     data_ = p;
     return;
   }
   void* p = std::aligned_alloc(64, bytes);
-  LS_CHECK(p != nullptr, "out of memory allocating ", bytes, " bytes");
+  if (p == nullptr) fail_with(StatusCode::kResourceExhausted, "out of memory allocating ", bytes, " bytes");
   std::memset(p, 0, bytes);
   storage_ = std::shared_ptr<void>(p, std::free);
   data_ = p;

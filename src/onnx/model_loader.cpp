@@ -45,7 +45,8 @@ AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& mod
   if (a.has_s()) return a.s();
   if (a.ints_size()) return std::vector<int64_t>(a.ints().begin(), a.ints().end());
   if (a.floats_size()) return std::vector<float>(a.floats().begin(), a.floats().end());
-  fail(ctx, ": attribute '", a.name(), "' has unsupported type ", static_cast<int>(a.type()));
+  fail_with(StatusCode::kUnsupported, ctx, ": attribute '", a.name(), "' has unsupported type ",
+            static_cast<int>(a.type()));
 }
 
 // A declared dim is a size >= 0, a symbol, or unknown. A graph input's negative size is an
@@ -98,7 +99,8 @@ Tensor constant_node_value(const Node& n) {
     std::copy(f.begin(), f.end(), t.data_as<int64_t>());
     return t;
   }
-  fail(Graph::describe(n), ": Constant attribute '", name, "' is not supported (string or sparse constants)");
+  fail_with(StatusCode::kUnsupported, Graph::describe(n), ": Constant attribute '", name,
+            "' is not supported (string or sparse constants)");
 }
 
 // Builds the IR from a parsed model. Initializer payloads are released from `model` as soon
@@ -106,9 +108,9 @@ Tensor constant_node_value(const Node& n) {
 // close to one copy of the weights).
 Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t file_bytes) {
   LS_CHECK(model.has_graph(), "'", path, "' has no graph: not an ONNX model, or a corrupt one");
-  LS_CHECK(model.ir_version() >= kMinIrVersion && model.ir_version() <= kMaxIrVersion, "'", path,
-           "' has IR version ", model.ir_version(), "; supported IR versions are ", kMinIrVersion, " to ",
-           kMaxIrVersion);
+  if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion)
+    fail_with(StatusCode::kUnsupported, "'", path, "' has IR version ", model.ir_version(),
+              "; supported IR versions are ", kMinIrVersion, " to ", kMaxIrVersion);
 
   std::map<std::string, int> opsets;
   for (const auto& o : model.opset_import()) opsets[normal_domain(o.domain())] = static_cast<int>(o.version());
@@ -214,14 +216,15 @@ Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
 
 Graph load_onnx_model(const std::string& path) {
   std::error_code ec;
-  LS_CHECK(fs::exists(path, ec), "model file '", path, "' does not exist");
-  LS_CHECK(fs::is_regular_file(path, ec), "model path '", path, "' is not a regular file");
+  if (!fs::exists(path, ec)) fail_with(StatusCode::kIoError, "model file '", path, "' does not exist");
+  if (!fs::is_regular_file(path, ec))
+    fail_with(StatusCode::kIoError, "model path '", path, "' is not a regular file");
   const auto size = fs::file_size(path, ec);
-  LS_CHECK(!ec, "cannot read the size of model file '", path, "': ", ec.message());
+  if (ec) fail_with(StatusCode::kIoError, "cannot read the size of model file '", path, "': ", ec.message());
   LS_CHECK(size > 0, "'", path, "' is empty; expected an ONNX model (protobuf ModelProto)");
   // Parsed straight from the file: no second in-memory copy of the bytes.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  LS_CHECK(fd >= 0, "cannot open model file '", path, "': ", std::strerror(errno));
+  if (fd < 0) fail_with(StatusCode::kIoError, "cannot open model file '", path, "': ", std::strerror(errno));
   onnx::ModelProto model;
   bool parsed;
   {

@@ -120,8 +120,9 @@ void copy_field(const google::protobuf::RepeatedField<Src>& field, Tensor& t, co
 
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& model_dir, const std::string& context) {
   DType dt = dtype_from_onnx(p.data_type());
-  LS_CHECK(dt != DType::Undefined, context, ": tensor element type ", p.data_type(),
-           " (TensorProto.DataType) is not supported");
+  if (dt == DType::Undefined)
+    fail_with(StatusCode::kUnsupported, context, ": tensor element type ", p.data_type(),
+              " (TensorProto.DataType) is not supported");
   Shape shape(p.dims().begin(), p.dims().end());
   for (int64_t d : shape) LS_CHECK(d >= 0, context, ": negative dimension in shape ", shape_to_string(shape));
   // The size the shape claims is checked against the bytes the file really holds before the

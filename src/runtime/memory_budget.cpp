@@ -64,12 +64,13 @@ void check_tensor_fits(const TensorInfo& t, const MemoryBudget& budget, const st
   if (!bytes) {
     for (int64_t d : t.shape)
       LS_CHECK(d >= 0, what, " would have shape ", shape_to_string(t.shape), ": a negative dimension");
-    fail(what, " would have shape ", shape_to_string(t.shape), " of ", dtype_name(t.dtype),
-         ": more elements than a 64-bit size can count");
+    fail_with(StatusCode::kResourceExhausted, what, " would have shape ", shape_to_string(t.shape), " of ",
+              dtype_name(t.dtype), ": more elements than a 64-bit size can count");
   }
-  LS_CHECK(static_cast<uint64_t>(*bytes) <= budget.bytes, what, " would have shape ", shape_to_string(t.shape),
-           " of ", dtype_name(t.dtype), " = ", bytes_text(static_cast<double>(*bytes)),
-           ", more than the memory limit of ", budget.describe(), "; nothing was allocated");
+  if (static_cast<uint64_t>(*bytes) > budget.bytes)
+    fail_with(StatusCode::kResourceExhausted, what, " would have shape ", shape_to_string(t.shape), " of ",
+              dtype_name(t.dtype), " = ", bytes_text(static_cast<double>(*bytes)), ", more than the memory limit of ",
+              budget.describe(), "; nothing was allocated");
 }
 
 }  // namespace layerscope

@@ -32,9 +32,10 @@ void check_ops_supported(const Graph& g, const Registry& r) {
     std::string opsets = r.supported_opsets(n.domain, n.op_type);
     std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
     if (opsets.empty())
-      fail("'", g.model_path, "': unsupported operator '", n.op_type, "' (domain ", domain, ", opset ", n.opset,
+      fail_with(StatusCode::kUnsupported, "'", g.model_path, "': unsupported operator '", n.op_type, "' (domain ", domain, ", opset ", n.opset,
            ") in node '", n.name, "'");
-    fail("'", g.model_path, "': operator '", n.op_type, "' (domain ", domain, ") at opset ", n.opset,
+    fail_with(StatusCode::kUnsupported, "'", g.model_path, "': operator '", n.op_type, "' (domain ", domain,
+              ") at opset ", n.opset,
          " is not supported (supported: ", opsets, ") in node '", n.name, "'");
   }
 }
@@ -49,7 +50,8 @@ static std::vector<Layout> layouts_of(const Graph& g, const std::vector<int>& va
 // The whole plan against the budget, before the executor allocates its arena.
 static void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budget) {
   const uint64_t total = plan.arena_bytes + plan.constant_bytes + plan.packed_weight_bytes;
-  LS_CHECK(total <= budget.bytes, "'", plan.graph.model_path, "': the execution plan needs ",
+  if (total > budget.bytes)
+    fail_with(StatusCode::kResourceExhausted, "'", plan.graph.model_path, "': the execution plan needs ",
            bytes_text(static_cast<double>(total)), " (activations and scratch ",
            bytes_text(static_cast<double>(plan.arena_bytes)), ", weights and constants ",
            bytes_text(static_cast<double>(plan.constant_bytes)), ", packed weights ",

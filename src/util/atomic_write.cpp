@@ -107,8 +107,9 @@ bool roll_back(std::vector<Pending>& pending) {
 Status write_files_atomically(const std::string& dir, const std::vector<FileContent>& files) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    if (fs::exists(dir, ec)) return Status::error("cannot write into '" + dir + "': it is not a folder");
-    return Status::error("cannot write into '" + dir + "': the output folder does not exist");
+    if (fs::exists(dir, ec))
+      return Status::error("cannot write into '" + dir + "': it is not a folder", StatusCode::kIoError);
+    return Status::error("cannot write into '" + dir + "': the output folder does not exist", StatusCode::kIoError);
   }
   std::set<std::string> names;
   for (const FileContent& f : files)
@@ -122,7 +123,7 @@ Status write_files_atomically(const std::string& dir, const std::vector<FileCont
     std::string err = write_temporary(dir, files[i].name, files[i].pieces, &pending[i]);
     if (!err.empty()) {
       roll_back(pending);
-      return Status::error(err);
+      return Status::error(err, StatusCode::kIoError);
     }
   }
   // Phase 2: the renames, each replaced file backed up first.
@@ -134,7 +135,8 @@ Status write_files_atomically(const std::string& dir, const std::vector<FileCont
                                                                            : std::strerror(err);
       const bool restored = roll_back(pending);
       return Status::error("cannot write '" + p.final_path + "': " + why +
-                           (restored ? "" : " (and a file replaced before it could not be restored)"));
+                               (restored ? "" : " (and a file replaced before it could not be restored)"),
+                           StatusCode::kIoError);
     }
     p.renamed = true;
   }

@@ -89,7 +89,7 @@ int cmd_bench(int argc, char** argv) {
   progress.clear();
   Stats s = compute_stats(times);
   PlanSummary plan;
-  session->plan_summary(&plan);
+  if (Status planned = session->plan_summary(&plan); !planned) return report_error(planned);
   std::string cores;
   for (int c : opts.cores) {
     if (!cores.empty()) cores += ',';
