@@ -1,5 +1,6 @@
 // infer_and_fold(): topological order, shape inference and constant folding (planner stage 1).
 #include <deque>
+#include <string_view>
 
 #include "ir/error.h"
 #include "passes/graph_index.h"
@@ -46,6 +47,19 @@ std::vector<int> topological_order(const Graph& g) {
   }
   LS_CHECK(order.size() == g.nodes.size(), "'", g.model_path, "': the graph has a cycle");
   return order;
+}
+
+// Errors raised below an op's infer() or reference kernel without naming the node (a shape
+// whose element count overflows, a tensor too large to allocate) get the node named here.
+template <typename F>
+void naming_node(const Node& n, F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    const std::string where = Graph::describe(n);
+    if (std::string_view(e.what()).find(where) != std::string_view::npos) throw;
+    fail(where, ": ", e.what());
+  }
 }
 
 void run_reference(const OpDef& def, const Node& n, const std::vector<const Tensor*>& in,
@@ -112,7 +126,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
     }
     InferContext ctx(n, in, values);
     try {
-      r.defs[ni]->infer(ctx);
+      naming_node(n, [&] { r.defs[ni]->infer(ctx); });
     } catch (const NeedsRuntimeValue&) {
       mark_dynamic();
       continue;
@@ -133,7 +147,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
     for (size_t k = 0; k < known_values.size(); ++k) values_known &= n.outputs[k] < 0 || !known_values[k].empty();
     if (values_known || (all_const && !n.inputs.empty())) {
       std::vector<Tensor> outs = known_values;
-      if (!values_known) run_reference(*r.defs[ni], n, values, r.node_out[ni], outs);
+      if (!values_known) naming_node(n, [&] { run_reference(*r.defs[ni], n, values, r.node_out[ni], outs); });
       for (size_t k = 0; k < n.outputs.size(); ++k)
         if (n.outputs[k] >= 0) g.values[n.outputs[k]].constant = std::move(outs[k]);
       folded[ni] = true;
