@@ -10,7 +10,9 @@
 
 #include "layerscope/npy.h"
 #include "layerscope/session.h"
+#include "onnx/model_loader.h"
 #include "onnx_builder.h"
+#include "runtime/plan.h"
 
 namespace layerscope {
 namespace {
@@ -186,6 +188,94 @@ TEST(FuzzRegressions, ReshapeTargetElementCountOverflowIsRefused) {
   EXPECT_HAS(m, "more elements than fit in 64 bits");
   m = load_error(dir.write_model("reshape.onnx", reshape_model({3602879701896396807, 6, -1})));
   EXPECT_HAS(m, "more elements than fit in 64 bits");
+}
+
+// ---- constant folding (fuzz_load_plan) ----
+
+TEST(FuzzRegressions, FoldingDoesNotAllocateWhatTheDeclaredShapesSay) {
+  // x declared (16384, 16384) -> Shape -> ConstantOfShape: folding used to allocate and fill
+  // the 1 GiB result at plan time (6.4 GB for (40000, 40000)). Past the fold budget the node
+  // stays a run-time step, planned like any activation.
+  onnx::ModelProto model = single_node_model("Shape", {16384, 16384});
+  auto* g = model.mutable_graph();
+  g->mutable_node(0)->set_output(0, "dims");
+  auto* fill = g->add_node();
+  fill->set_op_type("ConstantOfShape");
+  fill->set_name("fill");
+  fill->add_input("dims");
+  fill->add_output("y");
+  g->mutable_output(0)->mutable_type()->mutable_tensor_type()->clear_shape();
+  Graph graph = parse_onnx_model(model.SerializeAsString(), "fill.onnx");
+  ExecutionPlan plan = build_plan(std::move(graph), {{"x", {DType::F32, {16384, 16384}}}}, Registry::builtin(), 1);
+  EXPECT_EQ(plan.folded_nodes, std::vector<std::string>({"the_node"}));  // Shape folds; the fill does not
+  ASSERT_EQ(plan.steps.size(), 1u);
+  EXPECT_EQ(plan.graph.nodes[plan.steps[0].node].name, "fill");
+  EXPECT_GE(plan.arena_bytes, size_t{16384} * 16384 * 4);  // planned, not allocated
+
+  // A small one still folds.
+  graph = parse_onnx_model(model.SerializeAsString(), "fill.onnx");
+  plan = build_plan(std::move(graph), {{"x", {DType::F32, {64, 64}}}}, Registry::builtin(), 1);
+  EXPECT_EQ(plan.folded_nodes, std::vector<std::string>({"the_node", "fill"}));
+}
+
+TEST(FuzzRegressions, ResizeToAHugeSizeIsNotCheckedCoordinateByCoordinate) {
+  // Was: choosing oneDNN's resampling compared the source coordinate of every output pixel
+  // (resize.cpp dim_matches), so a sizes input of 10^9 spent seconds in planning (found by
+  // fuzz_load_plan as a timeout: tests/data/fuzz/fuzz_load_plan/resize_huge_output_timeout.onnx).
+  // Past 2^16 along a dim the check is skipped and another kernel serves the node.
+  onnx::ModelProto model = single_node_model("Resize", {1, 1, 2, 2}, 13);
+  auto* g = model.mutable_graph();
+  auto* node = g->mutable_node(0);
+  node->add_input("");
+  node->add_input("");
+  node->add_input("sizes");
+  auto* mode = node->add_attribute();
+  mode->set_name("mode");
+  mode->set_type(onnx::AttributeProto::STRING);
+  mode->set_s("linear");
+  auto* sizes = g->add_initializer();
+  sizes->set_name("sizes");
+  sizes->set_data_type(onnx::TensorProto::INT64);
+  sizes->add_dims(4);
+  for (int64_t d : {1, 1, 2, 70000}) sizes->add_int64_data(d);
+  g->mutable_output(0)->mutable_type()->mutable_tensor_type()->clear_shape();
+  ExecutionPlan plan = build_plan(parse_onnx_model(model.SerializeAsString(), "resize.onnx"),
+                                  {{"x", {DType::F32, {1, 1, 2, 2}}}}, Registry::builtin(), 1);
+  ASSERT_EQ(plan.steps.size(), 1u);
+  EXPECT_EQ(plan.steps[0].outputs[0].shape, Shape({1, 1, 2, 70000}));
+  EXPECT_EQ(plan.steps[0].kernel->name().find("onednn"), std::string::npos) << plan.steps[0].kernel->name();
+}
+
+TEST(FuzzRegressions, NodeWithFewerOutputsThanItsOpProduces) {
+  // Was: Gemm's inference wrote output 0 of a node listing none: std::out_of_range
+  // ("internal error: vector::_M_range_check"). Found by fuzz_load_plan
+  // (tests/data/fuzz/fuzz_load_plan/gemm_without_outputs.onnx).
+  TempDir dir;
+  onnx::ModelProto model = single_node_model("Relu", {2, 2});
+  auto* gemm = model.mutable_graph()->add_node();
+  gemm->set_op_type("Gemm");
+  gemm->set_name("g");
+  gemm->add_input("x");
+  gemm->add_input("x");
+  std::unique_ptr<Session> s;
+  Status st = Session::load(dir.write_model("gemm.onnx", model), {}, &s);
+  // Gemm's result is not needed by any output, but its inference still runs.
+  ASSERT_FALSE(st);
+  EXPECT_HAS(st.message(), "'Gemm' node 'g'");
+  EXPECT_HAS(st.message(), "produces an output 0 but the node lists 0 outputs");
+  // Too few inputs read the same way.
+  gemm->add_output("unused");
+  model.mutable_graph()->mutable_node(1)->clear_input();
+  EXPECT_HAS(load_error(dir.write_model("gemm.onnx", model)), "'Gemm' node 'g'");
+}
+
+TEST(FuzzRegressions, DeclaredInputLargerThanAnyPlanIsRefused) {
+  // (2^31, 2^31) floats: 2^64 bytes, which the costs and the memory plan would have summed
+  // in int64 (signed overflow). Refused by name before anything is planned.
+  TempDir dir;
+  std::string m = load_error(dir.write_model("big.onnx", single_node_model("Relu", {int64_t{1} << 31, int64_t{1} << 31})));
+  EXPECT_HAS(m, "big.onnx': graph input 'x' has shape (2147483648,2147483648) of FLOAT");
+  EXPECT_HAS(m, "more than 2^48 bytes");
 }
 
 }  // namespace
