@@ -12,9 +12,6 @@ namespace layerscope {
 
 namespace {
 
-// More threads than any machine has; the reports print one column entry per thread.
-constexpr int64_t kMaxThreads = 1 << 16;
-
 const char* type_name(const JsonValue& v) {
   switch (v.type()) {
     case JsonValue::Type::Null: return "null";
@@ -200,6 +197,7 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
   PerfReport r;
   r.model_path = o.string("model_path");
   r.imported_from = o.string("imported_from");
+  // At most what a Session accepts (session.h); the reports print one column entry per thread.
   r.threads = o.int32("threads", 0, 0, kMaxThreads);
   if (o.has("cores"))
     for (int64_t c : o.integers(*o.opt("cores"), o.at("cores"))) {
