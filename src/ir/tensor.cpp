@@ -46,8 +46,14 @@ const char* dtype_name(DType t) {
 }
 
 int64_t shape_numel(const Shape& s) {
+  // A zero dim makes the product 0 whatever the others are (they may be huge: (2^40,2^40,0)
+  // is a valid empty shape); otherwise every step is overflow-checked, since shapes come from
+  // files and inferred shapes multiply them.
+  for (int64_t d : s)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    LS_CHECK(!__builtin_mul_overflow(n, d, &n), "shape ", shape_to_string(s), " has more elements than fit in 64 bits");
   return n;
 }
 

@@ -10,7 +10,15 @@
 namespace layerscope {
 
 // The number of elements, or nullopt when a dim is negative or the product overflows int64.
+// A zero dim makes the count 0 whatever the other dims are ((2^40, 2^40, 0) is a valid empty
+// shape; fuzz_npy found it overflowing on the way to the 0).
 inline std::optional<int64_t> checked_numel(const Shape& shape) {
+  bool empty = false;
+  for (int64_t d : shape) {
+    if (d < 0) return std::nullopt;
+    empty |= d == 0;
+  }
+  if (empty) return 0;
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0 || __builtin_mul_overflow(n, d, &n)) return std::nullopt;

@@ -71,35 +71,44 @@ void set_declared(Value& v, const onnx::ValueInfoProto& info, const std::string&
   v.declared_shape = std::move(dims);
 }
 
+// The Constant attribute's value as type T; a file may give any attribute any type.
+template <typename T>
+const T& constant_attr(const std::string& ctx, const std::string& name, const AttrValue& v, const char* expected) {
+  const T* p = std::get_if<T>(&v);
+  LS_CHECK(p, ctx, ": Constant attribute '", name, "' must be ", expected);
+  return *p;
+}
+
 // Turns a Constant node's attribute into its value.
-Tensor constant_node_value(const Node& n) {
+// `ctx` names the file and the node.
+Tensor constant_node_value(const Node& n, const std::string& ctx) {
   const auto& attrs = n.attrs.all();
-  LS_CHECK(attrs.size() == 1, Graph::describe(n), ": expected exactly one value attribute");
+  LS_CHECK(attrs.size() == 1, ctx, ": expected exactly one value attribute");
   const auto& [name, v] = *attrs.begin();
-  if (name == "value") return std::get<Tensor>(v);
+  if (name == "value") return constant_attr<Tensor>(ctx, name, v, "a tensor");
   if (name == "value_float") {
     Tensor t(DType::F32, {});
-    *t.data_as<float>() = std::get<float>(v);
+    *t.data_as<float>() = constant_attr<float>(ctx, name, v, "a float");
     return t;
   }
   if (name == "value_floats") {
-    const auto& f = std::get<std::vector<float>>(v);
+    const auto& f = constant_attr<std::vector<float>>(ctx, name, v, "a list of floats");
     Tensor t(DType::F32, {static_cast<int64_t>(f.size())});
     std::copy(f.begin(), f.end(), t.data_as<float>());
     return t;
   }
   if (name == "value_int") {
     Tensor t(DType::I64, {});
-    *t.data_as<int64_t>() = std::get<int64_t>(v);
+    *t.data_as<int64_t>() = constant_attr<int64_t>(ctx, name, v, "an integer");
     return t;
   }
   if (name == "value_ints") {
-    const auto& f = std::get<std::vector<int64_t>>(v);
+    const auto& f = constant_attr<std::vector<int64_t>>(ctx, name, v, "a list of integers");
     Tensor t(DType::I64, {static_cast<int64_t>(f.size())});
     std::copy(f.begin(), f.end(), t.data_as<int64_t>());
     return t;
   }
-  fail_with(StatusCode::kUnsupported, Graph::describe(n), ": Constant attribute '", name,
+  fail_with(StatusCode::kUnsupported, ctx, ": Constant attribute '", name,
             "' is not supported (string or sparse constants)");
 }
 
@@ -190,7 +199,7 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
     if (n.op_type == "Constant" && n.domain.empty()) {
       LS_CHECK(n.outputs.size() == 1 && n.outputs[0] >= 0, ctx, ": expected one output");
       Value& v = graph.values[n.outputs[0]];
-      v.constant = constant_node_value(n);
+      v.constant = constant_node_value(n, ctx);
       v.dtype = v.constant->dtype();
       continue;
     }

@@ -37,10 +37,15 @@ class InferContext {
   int num_inputs() const { return static_cast<int>(in_.size()); }
   int num_outputs() const { return static_cast<int>(out_.size()); }
   bool has_input(int i) const { return i < num_inputs() && node_.inputs[i] >= 0; }
-  const TensorInfo& input(int i) const { return in_.at(i); }
-  DType dtype(int i) const { return in_.at(i).dtype; }
-  const Shape& shape(int i) const { return in_.at(i).shape; }
-  int rank(int i) const { return static_cast<int>(in_.at(i).shape.size()); }
+  // Inputs and outputs are counted by the file, not by the op: reading past them is an error
+  // naming the node, never an out-of-range exception.
+  const TensorInfo& input(int i) const {
+    if (i < 0 || i >= num_inputs()) error("expected an input ", i, " but the node has ", num_inputs(), " inputs");
+    return in_[i];
+  }
+  DType dtype(int i) const { return input(i).dtype; }
+  const Shape& shape(int i) const { return input(i).shape; }
+  int rank(int i) const { return static_cast<int>(input(i).shape.size()); }
 
   // The input's contents if known now (constants, or at run time); else throws NeedsRuntimeValue.
   const Tensor& value(int i) const {
@@ -51,12 +56,12 @@ class InferContext {
   // An integer input (int32/int64) read as int64 values.
   std::vector<int64_t> int_values(int i) const;
 
-  void set_output(int i, DType dtype, Shape shape) { out_.at(i) = TensorInfo{dtype, std::move(shape)}; }
+  void set_output(int i, DType dtype, Shape shape) { output_slot(i) = TensorInfo{dtype, std::move(shape)}; }
   // Also states the output's contents when they follow from shapes alone (Shape, Size of a
   // tensor whose shape is known): the planner then folds the node even though its input is
   // not a constant, which is what lets the Shape->Gather->Concat->Reshape chains of exports fold.
   void set_output_value(int i, Tensor value) {
-    out_.at(i) = TensorInfo{value.dtype(), value.shape()};
+    output_slot(i) = TensorInfo{value.dtype(), value.shape()};
     out_values_.resize(out_.size());
     out_values_[i] = std::move(value);
   }
@@ -75,6 +80,11 @@ class InferContext {
   void expect_dtype_in(int i, std::initializer_list<DType> allowed) const;
 
  private:
+  TensorInfo& output_slot(int i) {
+    if (i < 0 || i >= num_outputs()) error("produces an output ", i, " but the node lists ", num_outputs(), " outputs");
+    return out_[i];
+  }
+
   const Node& node_;
   std::vector<TensorInfo> in_;
   std::vector<const Tensor*> values_;

@@ -32,7 +32,9 @@ Shape reshape_target(const InferContext& c, const std::vector<int64_t>& spec, bo
       has_zero = true;
     }
     out[i] = s;
-    known *= s;
+    // Overflow-checked: the spec comes from the file ((2^62+1) * 4 would wrap to 4).
+    if (__builtin_mul_overflow(known, s, &known))
+      c.error("shape ", shape_to_string(spec), " has more elements than fit in 64 bits");
   }
   const int64_t total = shape_numel(in);
   if (infer_at >= 0) {

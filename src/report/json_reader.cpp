@@ -1,6 +1,7 @@
 #include "report/json_reader.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "ir/error.h"
 #include "layerscope/printable.h"
@@ -55,7 +56,13 @@ class Obj {
     if (!m->as_int64(&v)) wrong(key, "an integer", *m);
     return v;
   }
-  int int32(const char* key, int dflt = 0) const { return static_cast<int>(integer(key, dflt)); }
+  // Out-of-range values are errors, not truncations (threads = 22147483648 used to wrap to
+  // 1.3 billion threads, and the text report then printed a header entry per thread).
+  int int32(const char* key, int dflt = 0, int64_t lo = INT32_MIN, int64_t hi = INT32_MAX) const {
+    const int64_t v = integer(key, dflt);
+    if (v < lo || v > hi) fail(source_, ": ", at(key), ": expected an integer from ", lo, " to ", hi, ", got ", v);
+    return static_cast<int>(v);
+  }
   std::string string(const char* key, bool allow_null = false) const {
     const JsonValue* m = opt(key);
     if (!m || (allow_null && m->is_null())) return "";
@@ -190,9 +197,13 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
   PerfReport r;
   r.model_path = o.string("model_path");
   r.imported_from = o.string("imported_from");
-  r.threads = o.int32("threads");
+  // At most what a Session accepts (session.h); the reports print one column entry per thread.
+  r.threads = o.int32("threads", 0, 0, kMaxThreads);
   if (o.has("cores"))
-    for (int64_t c : o.integers(*o.opt("cores"), o.at("cores"))) r.cores.push_back(static_cast<int>(c));
+    for (int64_t c : o.integers(*o.opt("cores"), o.at("cores"))) {
+      if (c < 0 || c > INT32_MAX) fail(source, ": cores: expected core numbers from 0 to ", INT32_MAX, ", got ", c);
+      r.cores.push_back(static_cast<int>(c));
+    }
   if (o.has("optimized")) r.optimized = o.boolean("optimized");  // absent before it existed: true
   r.warmup = o.int32("warmup");
   r.runs = o.int32("runs");
@@ -204,7 +215,7 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
     r.roofs.macs_per_cycle_per_core = f.number("macs_per_cycle_per_core");
     r.roofs.bandwidth_gbs_one_core = f.number("bandwidth_gbs_one_core");
     r.roofs.bandwidth_gbs_all_cores = f.number("bandwidth_gbs_all_cores");
-    r.roofs.cores = f.int32("cores");
+    r.roofs.cores = f.int32("cores", 0, 0, kMaxThreads);
   }
   if (o.has("latency_ms")) r.latency_ms = read_stats(o.child("latency_ms"));
   if (o.has("profiled_latency_ms")) r.profiled_latency_ms = read_stats(o.child("profiled_latency_ms"));

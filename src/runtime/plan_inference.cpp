@@ -1,5 +1,7 @@
 // infer_and_fold(): topological order, shape inference and constant folding (planner stage 1).
+#include <algorithm>
 #include <deque>
+#include <string_view>
 
 #include "ir/error.h"
 #include "passes/graph_index.h"
@@ -48,6 +50,19 @@ std::vector<int> topological_order(const Graph& g) {
   return order;
 }
 
+// Errors raised below an op's infer() or reference kernel without naming the node (a shape
+// whose element count overflows, a tensor too large to allocate) get the node named here.
+template <typename F>
+void naming_node(const Node& n, F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    const std::string where = Graph::describe(n);
+    if (std::string_view(e.what()).find(where) != std::string_view::npos) throw;
+    fail(where, ": ", e.what());
+  }
+}
+
 void run_reference(const OpDef& def, const Node& n, const std::vector<const Tensor*>& in,
                    const std::vector<TensorInfo>& out_info, std::vector<Tensor>& out) {
   out.clear();
@@ -57,11 +72,40 @@ void run_reference(const OpDef& def, const Node& n, const std::vector<const Tens
   def.reference(n, in, out_ptrs);
 }
 
+// Folding runs the op's reference kernel at plan time and keeps the outputs as constants. The
+// sizes come from the file: ConstantOfShape(Shape(x)) with x declared (40000, 40000) would
+// allocate and fill 6.4 GB, and a MatMul of two expanded constants would compute for minutes,
+// before anything runs. Folding is only an optimisation, so a node past these bounds stays an
+// ordinary run-time step (planned and bounded like any activation).
+struct FoldBudget {
+  uint64_t bytes_left;  // all folded outputs of one plan: max(256 MiB, 2x the model file)
+  static constexpr double kMaxWork = 2e8;  // MACs + other ops of one folded node (~0.1-1 s)
+
+  explicit FoldBudget(const Graph& g)
+      : bytes_left(std::max<uint64_t>(uint64_t{256} << 20, 2 * static_cast<uint64_t>(std::max<int64_t>(g.model_file_bytes, 0)))) {}
+
+  // Takes the node's output bytes from the budget when it may fold.
+  bool take(const OpDef& def, const Node& n, const std::vector<TensorInfo>& in, const std::vector<TensorInfo>& out) {
+    uint64_t bytes = 0;
+    for (const TensorInfo& t : out) {
+      const uint64_t numel = static_cast<uint64_t>(shape_numel(t.shape));
+      if (numel > bytes_left / std::max<size_t>(dtype_size(t.dtype), 1)) return false;
+      bytes += numel * dtype_size(t.dtype);
+      if (bytes > bytes_left) return false;
+    }
+    if (def.cost) {
+      Cost c = def.cost(CostContext{n, in, out});
+      if (!(c.macs + c.other_ops <= kMaxWork)) return false;
+    }
+    bytes_left -= bytes;
+    return true;
+  }
+};
 
 // One inference sweep; folded nodes are marked in `folded`.
 GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry& registry,
                           std::vector<bool>& folded, std::vector<std::string>& folded_names,
-                          const MemoryBudget& budget) {
+                          const MemoryBudget& budget, FoldBudget& fold_budget) {
   GraphInference r;
   r.info.assign(g.values.size(), TensorInfo{});
   std::vector<bool> dynamic(g.values.size(), false);
@@ -112,7 +156,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
     }
     InferContext ctx(n, in, values);
     try {
-      r.defs[ni]->infer(ctx);
+      naming_node(n, [&] { r.defs[ni]->infer(ctx); });
     } catch (const NeedsRuntimeValue&) {
       mark_dynamic();
       continue;
@@ -131,9 +175,12 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
     const std::vector<Tensor>& known_values = ctx.output_values();
     bool values_known = !known_values.empty();
     for (size_t k = 0; k < known_values.size(); ++k) values_known &= n.outputs[k] < 0 || !known_values[k].empty();
-    if (values_known || (all_const && !n.inputs.empty())) {
+    bool fold = values_known;
+    if (!fold && all_const && !n.inputs.empty())
+      naming_node(n, [&] { fold = fold_budget.take(*r.defs[ni], n, in, r.node_out[ni]); });
+    if (fold) {
       std::vector<Tensor> outs = known_values;
-      if (!values_known) run_reference(*r.defs[ni], n, values, r.node_out[ni], outs);
+      if (!values_known) naming_node(n, [&] { run_reference(*r.defs[ni], n, values, r.node_out[ni], outs); });
       for (size_t k = 0; k < n.outputs.size(); ++k)
         if (n.outputs[k] >= 0) g.values[n.outputs[k]].constant = std::move(outs[k]);
       folded[ni] = true;
@@ -148,7 +195,8 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
 GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
                               std::vector<std::string>& folded_names, const MemoryBudget& budget) {
   std::vector<bool> folded;
-  GraphInference r = infer_once(graph, binding, registry, folded, folded_names, budget);
+  FoldBudget fold_budget(graph);
+  GraphInference r = infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget);
   bool any = false;
   for (bool f : folded) any |= f;
   if (!any) return r;
@@ -156,7 +204,7 @@ GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const R
   // every foldable node went in the first sweep, which runs in topological order).
   std::vector<bool> drop(folded.begin(), folded.end());
   erase_nodes(graph, drop);
-  return infer_once(graph, binding, registry, folded, folded_names, budget);
+  return infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget);
 }
 
 }  // namespace layerscope

@@ -69,8 +69,13 @@ ResizeBuild build_resize(const KernelSetup& s) {
   if (g.output_shape != s.outputs[0].shape) fail("output shape mismatch");
   if (x.size() < 3 || x.size() > 5 || g.output_shape[0] != x[0] || g.output_shape[1] != x[1])
     fail("only spatial dims can be resized");
-  for (int d = 0; d < static_cast<int>(x.size()); ++d)
+  // dim_matches() visits every output coordinate: bound it, so a hostile output size (say
+  // 10^9 along one dim) costs no plan time; such a Resize runs on the native/reference kernel.
+  constexpr int64_t kMaxCheckedDim = int64_t{1} << 16;
+  for (int d = 0; d < static_cast<int>(x.size()); ++d) {
+    if (g.output_shape[d] > kMaxCheckedDim) fail("output dim too large to check the coordinate mapping");
     if (!dim_matches(a, g, d)) fail("coordinate mapping differs from oneDNN's");
+  }
   ResizeBuild b;
   b.src_md = plain_md(to_dims(x));
   b.dst_md = plain_md(to_dims(g.output_shape));
