@@ -39,7 +39,7 @@ class Registry {
   std::map<std::pair<std::string, std::string>, std::vector<KernelDef>> kernels_;
 };
 
-// One function per op family (src/ops/<family>.cpp) and per kernel backend.
+// One function per op family (src/ops/<family>/) and per kernel backend.
 void register_elementwise_ops(Registry& r);
 void register_shape_ops(Registry& r);
 void register_tensor_ops(Registry& r);
@@ -47,7 +47,7 @@ void register_nn_ops(Registry& r);
 void register_reduce_ops(Registry& r);
 // Ops only graph passes create (domain "layerscope"): fused convolutions and Reorder. After the families.
 void register_fused_conv_ops(Registry& r);
-// Fused transformer ops (ops/fused_transformer.h): Gelu, LayerNorm, MatMulAdd*, Gemm*, SDPAttention.
+// Fused transformer ops (ops/fused/transformer.h): Gelu, LayerNorm, MatMulAdd*, Gemm*, SDPAttention.
 void register_fused_transformer_ops(Registry& r);
 void register_native_kernels(Registry& r);
 void register_onednn_kernels(Registry& r);

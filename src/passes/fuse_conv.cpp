@@ -1,4 +1,4 @@
-// Conv [-> Add(residual)] [-> activation] becomes one fused node (ops/fused_conv.h), e.g.
+// Conv [-> Add(residual)] [-> activation] becomes one fused node (ops/fused/conv.h), e.g.
 // "ConvAddRelu": oneDNN applies the add and the activation to each output block while it is
 // still in registers (post-ops), instead of two more passes over memory.
 // Activations: Relu, LeakyRelu, Clip (constant min/max), Sigmoid, HardSigmoid, HardSwish, Elu,
@@ -9,13 +9,13 @@
 #include <limits>
 #include <string_view>
 
-#include "ops/fused_conv.h"
+#include "ops/fused/conv.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
 
 namespace layerscope {
 
-static_assert(std::string_view(kFusedDomain) == "layerscope", "ops/fused_conv.cpp registers the fused ops there");
+static_assert(std::string_view(kFusedDomain) == "layerscope", "ops/fused/conv.cpp registers the fused ops there");
 
 namespace {
 

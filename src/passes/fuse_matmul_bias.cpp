@@ -1,4 +1,4 @@
-// Linear layers as exporters write them, to one fused node (ops/fused_transformer.h) that the
+// Linear layers as exporters write them, to one fused node (ops/fused/transformer.h) that the
 // oneDNN matmul kernel runs with the bias and the activation applied while each output block
 // is still in registers (bias + eltwise post-op), instead of two more passes over memory:
 //   MatMul(A, W) -> Add(bias) [-> act]  => MatMulAdd[Act]  (W a constant [K, N], bias a
@@ -7,7 +7,7 @@
 //                                            of 1 or N values: what the kernel can fold)
 // act: Relu, Sigmoid, Tanh, Gelu (ONNX's or the fused "layerscope" Gelu: fuse_gelu runs
 // first). The fused node keeps the MatMul's / Gemm's name; source_names lists every node.
-#include "ops/fused_transformer.h"
+#include "ops/fused/transformer.h"
 #include "passes/pass_list.h"
 #include "passes/pattern_util.h"
 

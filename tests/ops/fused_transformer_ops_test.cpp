@@ -1,4 +1,4 @@
-// The fused transformer ops (ops/fused_transformer.h) on their own: shape inference and its
+// The fused transformer ops (ops/fused/transformer.h) on their own: shape inference and its
 // messages, and each op's optimized kernel against its reference (the chained ONNX references).
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <random>
 
-#include "ops/fused_transformer.h"
+#include "ops/fused/transformer.h"
 #include "ops/registry.h"
 
 namespace layerscope {

@@ -1,7 +1,7 @@
 // Resize / Upsample: coordinate transformation modes, nearest modes, interpolation modes,
 // opset differences, the resize_params.h API, and errors. Values hand-computed from the spec.
 #include "norm_test_util.h"
-#include "ops/resize_params.h"
+#include "ops/nn/resize_params.h"
 
 namespace layerscope {
 namespace {

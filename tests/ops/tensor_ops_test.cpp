@@ -2,7 +2,7 @@
 // hand-computed examples. Native kernels vs reference: data_movement_kernels_test.cpp.
 #include <cmath>
 
-#include "ops/tensor_common.h"
+#include "ops/tensor/common.h"
 #include "shape_test_util.h"
 
 namespace layerscope::shape_test {

@@ -3,7 +3,7 @@
 // result become strided views of the SDPAttention node. Checked three ways: the plan has no
 // copies left, the native kernel agrees with the unfused graph at 1 and 2 threads, and the
 // fused node's reference kernel (the oracle) agrees with the unfused graph too.
-#include "ops/attention_operands.h"
+#include "ops/fused/attention_operands.h"
 #include "attention_test_util.h"
 
 namespace layerscope::testing {

@@ -5,7 +5,7 @@
 // output's (padded) layout.
 #include <algorithm>
 
-#include "ops/fused_conv.h"
+#include "ops/fused/conv.h"
 #include "ops/registry.h"
 #include "pass_test_util.h"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "ops/fused_conv.h"
+#include "ops/fused/conv.h"
 #include "ops/registry.h"
 #include "pass_test_util.h"
 

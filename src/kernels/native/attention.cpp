@@ -1,4 +1,4 @@
-// native:sdpa — SDPAttention (ops/fused_transformer.h) without the score matrix in memory.
+// native:sdpa — SDPAttention (ops/fused/transformer.h) without the score matrix in memory.
 // The queries of each batch item (head) are cut into tiles of T rows; one thread handles one
 // (head, tile) at a time, entirely in its own cache:
 //   S = Q_tile K^T           [T, Lk]  oneDNN matmul, into the thread's scratch
@@ -25,7 +25,7 @@
 #include "kernels/native/attention_geometry.h"
 #include "kernels/native/attention_rows.h"
 #include "kernels/onednn/onednn_common.h"
-#include "ops/fused_transformer.h"
+#include "ops/fused/transformer.h"
 #include "ops/op_utils.h"
 
 namespace layerscope {

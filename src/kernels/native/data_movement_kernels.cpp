@@ -15,7 +15,7 @@
 
 #include "kernels/native/transpose.h"
 #include "kernels/parallel_copy.h"
-#include "ops/tensor_common.h"
+#include "ops/tensor/common.h"
 
 namespace layerscope {
 

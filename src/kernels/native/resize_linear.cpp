@@ -18,7 +18,7 @@
 #include <cmath>
 
 #include "ops/registry.h"
-#include "ops/resize_params.h"
+#include "ops/nn/resize_params.h"
 
 namespace layerscope {
 

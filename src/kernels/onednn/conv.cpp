@@ -1,13 +1,13 @@
-// Conv and the fused convolutions of ops/fused_conv.h (ConvRelu, ConvAdd, ConvAddRelu, ...) via
+// Conv and the fused convolutions of ops/fused/conv.h (ConvRelu, ConvAdd, ConvAddRelu, ...) via
 // dnnl::convolution_forward. Geometry (auto_pad, defaults, kernel_shape) comes from
-// ops/conv_geometry.h so it matches the reference exactly. A fused node's residual is the source
+// ops/nn/conv_geometry.h so it matches the reference exactly. A fused node's residual is the source
 // of a binary-add post-op and its activation an eltwise post-op, applied while each output
 // block is still in registers. Activations are read and written in the layouts the layout pass
 // chose (KernelSetup); preferred_layouts() reports what oneDNN picks when left free.
 // Constant weights are reordered once into the implementation's preferred blocked layout;
 // non-constant weights are passed in ONNX's own layout.
 #include "kernels/onednn/conv_common.h"
-#include "ops/fused_conv.h"
+#include "ops/fused/conv.h"
 
 namespace layerscope {
 namespace {

@@ -1,4 +1,4 @@
-// oneDNN kernels of the fused transformer ops (ops/fused_transformer.h):
+// oneDNN kernels of the fused transformer ops (ops/fused/transformer.h):
 //   MatMulAdd[Act], Gemm<Act>: one dnnl::matmul with the bias as the primitive's bias and the
 //     activation as an eltwise post-op, so both are applied to each output block while it is
 //     still in registers. The weights (times Gemm's alpha) are packed once into the layout the
@@ -6,7 +6,7 @@
 //   LayerNorm: the LayerNormalization kernels, which read the same inputs and attributes.
 #include "kernels/kernel_alias.h"
 #include "kernels/onednn/onednn_common.h"
-#include "ops/fused_transformer.h"
+#include "ops/fused/transformer.h"
 
 namespace layerscope {
 namespace {

@@ -3,7 +3,7 @@
 // the product is one [batch*M, K] x [K, N] GEMM. A constant B is reordered once into the
 // layout the implementation prefers.
 #include "kernels/onednn/onednn_common.h"
-#include "ops/matmul_shape.h"
+#include "ops/nn/matmul_shape.h"
 
 namespace layerscope {
 namespace {

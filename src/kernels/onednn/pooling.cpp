@@ -1,5 +1,5 @@
 // MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool via dnnl::pooling_v2_forward
-// (which has dilation). Geometry from ops/conv_geometry.h; ceil_mode becomes extra end padding
+// (which has dilation). Geometry from ops/nn/conv_geometry.h; ceil_mode becomes extra end padding
 // (ConvGeometry::effective_pads_end), which oneDNN's max pooling ignores (-inf) and its
 // exclude-padding average never counts — both as ONNX specifies. Not handled (reference runs):
 //   MaxPool's Indices output; AveragePool with count_include_pad=1 when ceil_mode adds end

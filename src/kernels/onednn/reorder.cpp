@@ -1,4 +1,4 @@
-// Reorder (ops/layout_reorder.cpp) via dnnl::reorder: the layout changes the layout pass inserts
+// Reorder (ops/fused/reorder.cpp) via dnnl::reorder: the layout changes the layout pass inserts
 // around runs of blocked convolutions. float32 only; other types run the reference.
 #include "kernels/onednn/conv_common.h"
 

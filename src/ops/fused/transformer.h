@@ -1,0 +1,49 @@
+// The fused transformer ops made by the passes fuse_gelu, fuse_layernorm, fuse_matmul_bias and
+// fuse_attention: one node of domain "layerscope" (kFusedDomain, opset 1) per pattern, named
+// like the reference tool's fused layers. Each computes exactly what the ONNX nodes it replaces
+// computed (their reference kernels are chained to form its reference):
+//   Gelu          X -> X * Phi(X); attribute approximate = "none" | "tanh" (ONNX Gelu-20)
+//   LayerNorm     X, Scale, [B]; attributes axis, epsilon (ONNX LayerNormalization-17)
+//   MatMulAdd<A>  A [..., K], W [K, N], bias [N]:  act(A x W + bias); W and bias constant
+//   Gemm<A>       ONNX Gemm's inputs and attributes, then act
+//   SDPAttention  Q [..., Lq, D], K [..., Lk, D] (or with k_transposed = 1 K^T [..., D, Lk]),
+//                 V [..., Lk, Dv], [mask, broadcastable to [..., Lq, Lk]]; attribute scale:
+//                 softmax(Q K^T * scale + mask, last axis) V; Q, K, V share their batch dims.
+//                 Q, K, V may be views of the inputs and the output written transposed
+//                 (attributes q_slice, q_shape, q_perm, q_index, ..., out_perm: see
+//                 ops/fused/attention_operands.h), which is how the head-split Transposes and the
+//                 Slices of a fused QKV projection vanish.
+// <A> is empty or one of kLinearActivations' names (MatMulAddGelu, GemmRelu, ...); the Gelu
+// variant is the node's attribute approximate.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "ir/graph.h"
+#include "ops/fused/conv.h"
+
+namespace layerscope {
+
+inline constexpr const char* kFusedTransformerDomain = "layerscope";  // = passes/pass.h kFusedDomain
+
+// Activations a fused linear layer may end with (oneDNN eltwise post-ops without parameters).
+inline constexpr Activation kLinearActivations[] = {Activation::Relu, Activation::Gelu, Activation::Sigmoid,
+                                                    Activation::Tanh};
+
+enum class LinearBase { MatMulAdd, Gemm };
+
+struct LinearEpilogue {
+  LinearBase base = LinearBase::MatMulAdd;
+  Activation activation = Activation::None;
+  bool gelu_tanh = false;  // Gelu with approximate = "tanh"
+};
+
+// "MatMulAdd" / "Gemm" + activation name.
+std::string fused_linear_op_type(LinearBase base, Activation a);
+// What a fused linear node computes, or nullopt when `node` is not one.
+std::optional<LinearEpilogue> linear_epilogue(const Node& node);
+
+// SDPAttention's input slots.
+inline constexpr int kAttnQ = 0, kAttnK = 1, kAttnV = 2, kAttnMask = 3;
+
+}  // namespace layerscope
