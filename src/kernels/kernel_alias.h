@@ -1,5 +1,5 @@
 // Registering existing kernels under a fused op's name: the fused ops that keep an ONNX op's
-// inputs and attributes (the "layerscope" Gelu and LayerNorm, ops/fused/transformer.h) are
+// inputs and attributes (the fused-domain Gelu and LayerNorm, ops/fused/transformer.h) are
 // served by that op's kernels unchanged.
 #pragma once
 #include <string>

@@ -45,7 +45,7 @@ void register_shape_ops(Registry& r);
 void register_tensor_ops(Registry& r);
 void register_nn_ops(Registry& r);
 void register_reduce_ops(Registry& r);
-// Ops only graph passes create (domain "layerscope"): fused convolutions and Reorder. After the families.
+// Ops only graph passes create (the fused domain, kFusedDomain): fused convolutions and Reorder. After the families.
 void register_fused_conv_ops(Registry& r);
 // Fused transformer ops (ops/fused/transformer.h): Gelu, LayerNorm, MatMulAdd*, Gemm*, SDPAttention.
 void register_fused_transformer_ops(Registry& r);

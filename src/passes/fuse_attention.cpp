@@ -1,5 +1,5 @@
 // Scaled dot-product attention as exporters write it, to one "SDPAttention" node (domain
-// "layerscope", ops/fused/transformer.h) whose kernel never writes the [Lq, Lk] score matrix:
+// kFusedDomain, ops/fused/transformer.h) whose kernel never writes the [Lq, Lk] score matrix:
 //   S = MatMul(Q', K')   [S = Mul(S, c) | Div(S, c)]   [S = Add(S, mask)]
 //   O = MatMul(Softmax(S, last axis), V)
 // where Q' is Q, optionally scaled (Mul / Div by a constant: torch's vision transformer scales

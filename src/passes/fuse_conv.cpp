@@ -2,20 +2,17 @@
 // "ConvAddRelu": oneDNN applies the add and the activation to each output block while it is
 // still in registers (post-ops), instead of two more passes over memory.
 // Activations: Relu, LeakyRelu, Clip (constant min/max), Sigmoid, HardSigmoid, HardSwish, Elu,
-// Tanh, Gelu (ONNX's, or the "layerscope" Gelu of the GELU-fusion pass, which must then run
+// Tanh, Gelu (ONNX's, or the fused-domain Gelu of the GELU-fusion pass, which must then run
 // first) and the SiLU pattern x * Sigmoid(x) (-> "Swish").
 // A value is absorbed only when it feeds nothing but the next node of the pattern and is not a
 // graph output; the residual must be a computed (non-constant) tensor of the output's shape.
 #include <limits>
-#include <string_view>
 
 #include "ops/fused/conv.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
 
 namespace layerscope {
-
-static_assert(std::string_view(kFusedDomain) == "layerscope", "ops/fused/conv.cpp registers the fused ops there");
 
 namespace {
 

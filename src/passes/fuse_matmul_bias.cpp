@@ -5,7 +5,7 @@
 //                                            constant of N values broadcast over the last dim)
 //   Gemm -> act                         => Gemm<Act>       (B constant, C absent or a constant
 //                                            of 1 or N values: what the kernel can fold)
-// act: Relu, Sigmoid, Tanh, Gelu (ONNX's or the fused "layerscope" Gelu: fuse_gelu runs
+// act: Relu, Sigmoid, Tanh, Gelu (ONNX's or the fused-domain Gelu: fuse_gelu runs
 // first). The fused node keeps the MatMul's / Gemm's name; source_names lists every node.
 #include "ops/fused/transformer.h"
 #include "passes/pass_list.h"

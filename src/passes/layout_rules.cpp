@@ -23,7 +23,7 @@ const std::set<std::string>& positionwise_ops() {
 }  // namespace
 
 bool is_positionwise(const Node& n, const std::vector<TensorInfo>& inputs) {
-  const bool onnx = n.domain.empty() || (n.domain == "layerscope" && n.op_type == "Gelu");
+  const bool onnx = n.domain.empty() || (n.domain == kFusedDomain && n.op_type == "Gelu");
   if (!onnx || !positionwise_ops().count(n.op_type) || n.outputs.size() != 1 || inputs.empty()) return false;
   const Shape& shape = inputs[0].shape;
   for (size_t k = 0; k < inputs.size(); ++k) {

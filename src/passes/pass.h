@@ -14,9 +14,6 @@
 
 namespace layerscope {
 
-// Domain of the operators that only passes create (fused layers, layout reorders).
-inline constexpr const char* kFusedDomain = "layerscope";
-
 struct PassContext {
   Graph& graph;
   std::vector<TensorInfo>& info;  // per value, from inference; Undefined dtype = known only at run time

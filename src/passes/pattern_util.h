@@ -59,7 +59,7 @@ inline bool any_dead(const std::vector<bool>& dead, const std::vector<int>& node
   return false;
 }
 
-// What a matched pattern becomes: one node of the fused ("layerscope") domain.
+// What a matched pattern becomes: one node of the fused domain (kFusedDomain).
 struct FusedNode {
   std::string op_type;
   Attributes attrs;

@@ -1,4 +1,4 @@
-// fuse_conv_activation: Conv [+ Add residual] [+ activation] -> one "layerscope" node. The graph
+// fuse_conv_activation: Conv [+ Add residual] [+ activation] -> one fused-domain node. The graph
 // after the pass, and the same results: planned without passes vs with them (oneDNN post-ops),
 // and the fused op's reference kernel against the unfused plan.
 #include <algorithm>
@@ -67,7 +67,7 @@ TEST(FuseConv, EveryEpilogueBecomesOneNodeNamedLikeTheReferenceTool) {
       const std::string op = fused_conv_op_type(residual, act);
       ASSERT_EQ(step_ops_no_reorders(p), std::vector<std::string>{op});
       const Node* n = find_op(p, op);
-      EXPECT_EQ(n->domain, "layerscope");
+      EXPECT_EQ(n->domain, kFusedDomain);
       std::vector<std::string> sources = {"conv"};
       if (residual) sources.push_back("add");
       sources.push_back("act");
@@ -120,7 +120,7 @@ TEST(FuseConv, ReferenceKernelOfEveryFusedOpMatchesTheUnfusedGraph) {
       for (int v : n.inputs) in.push_back(v < 0 ? nullptr : tensor_named(fused.graph.values[v].name));
       Tensor y(DType::F32, want[0].shape());
       Tensor* out[] = {&y};
-      r.find_op("layerscope", op, 1)->reference(n, in, out);
+      r.find_op(kFusedDomain, op, 1)->reference(n, in, out);
       for (int64_t i = 0; i < y.numel(); ++i)
         ASSERT_NEAR(y.data_as<float>()[i], want[0].data_as<float>()[i], 1e-5) << "element " << i;
     }
@@ -128,7 +128,7 @@ TEST(FuseConv, ReferenceKernelOfEveryFusedOpMatchesTheUnfusedGraph) {
 
 TEST(FuseConv, ErfGeluPatternAfterAConvBecomesConvGelu) {
   // torch's GELU export, x * 0.5 * (1 + erf(x / sqrt 2)), which fuse_gelu turns into a
-  // "layerscope" Gelu before this pass runs.
+  // fused-domain Gelu before this pass runs.
   GraphBuilder b;
   int x = b.input("x", {1, 16, 10, 10});
   int c = b.node("Conv", "conv", {x, b.random_constant("w", {24, 16, 3, 3}), b.random_constant("b", {24})},

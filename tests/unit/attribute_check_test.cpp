@@ -175,7 +175,7 @@ TEST(AttributeCheck, FusedNodeWithAnUndeclaredAttributeIsRefusedAfterThePasses) 
   Node n;
   n.name = "conv1";
   n.op_type = "ConvRelu";
-  n.domain = "layerscope";
+  n.domain = kFusedDomain;
   n.opset = 1;
   n.inputs = {x, w};
   n.outputs = {y};

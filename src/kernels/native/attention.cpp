@@ -267,7 +267,7 @@ bool attention_supported(const KernelSetup& s) {
 void register_native_fused_transformer_kernels(Registry& r) {
   KernelDef d;
   d.op_type = "SDPAttention";
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.name = "native:sdpa";
   d.priority = 100;
   d.supports = attention_supported;
@@ -277,7 +277,7 @@ void register_native_fused_transformer_kernels(Registry& r) {
   // native one beats oneDNN's eltwise gelu on 2.35M floats, 1 thread: erf 1.58 ms vs 1.63 ms,
   // tanh 0.82 ms vs 2.10 ms, at 2e-6 max relative error where oneDNN's reaches 7e-2 in the
   // negative tail.
-  alias_kernels(r, {"", "Gelu"}, {kFusedTransformerDomain, "Gelu"});
+  alias_kernels(r, {"", "Gelu"}, {kFusedDomain, "Gelu"});
 }
 
 }  // namespace layerscope

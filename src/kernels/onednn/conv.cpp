@@ -183,9 +183,9 @@ void add_conv_kernel(Registry& r, const std::string& domain, const std::string& 
 
 void register_onednn_conv(Registry& r) {
   add_conv_kernel(r, "", "Conv");
-  add_conv_kernel(r, "layerscope", fused_conv_op_type(true, Activation::None));
+  add_conv_kernel(r, kFusedDomain, fused_conv_op_type(true, Activation::None));
   for (Activation a : kFusableActivations)
-    for (bool residual : {false, true}) add_conv_kernel(r, "layerscope", fused_conv_op_type(residual, a));
+    for (bool residual : {false, true}) add_conv_kernel(r, kFusedDomain, fused_conv_op_type(residual, a));
 }
 
 }  // namespace layerscope

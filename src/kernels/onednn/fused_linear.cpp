@@ -122,7 +122,7 @@ class LinearKernel : public OnednnKernel {
 void add_linear_kernel(Registry& r, const std::string& op_type) {
   KernelDef d;
   d.op_type = op_type;
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.name = "onednn:matmul";
   d.priority = 100;
   d.supports = linear_supported;
@@ -136,7 +136,7 @@ void register_onednn_fused_transformer(Registry& r) {
   add_linear_kernel(r, fused_linear_op_type(LinearBase::MatMulAdd, Activation::None));
   for (Activation a : kLinearActivations)
     for (LinearBase base : {LinearBase::MatMulAdd, LinearBase::Gemm}) add_linear_kernel(r, fused_linear_op_type(base, a));
-  alias_kernels(r, {"", "LayerNormalization"}, {kFusedTransformerDomain, "LayerNorm"});
+  alias_kernels(r, {"", "LayerNormalization"}, {kFusedDomain, "LayerNorm"});
 }
 
 }  // namespace layerscope

@@ -43,7 +43,7 @@ class ReorderKernel : public SrcDstKernel {
 
 void register_onednn_reorder(Registry& r) {
   KernelDef d = kernel_def("Reorder", "reorder", reorder_supported, [] { return std::make_unique<ReorderKernel>(); });
-  d.domain = "layerscope";
+  d.domain = kFusedDomain;
   d.accepts_layouts = true;  // its layouts are its attributes
   r.add_kernel(std::move(d));
 }

@@ -179,7 +179,7 @@ void register_fused_attention_ops(Registry& r) {
               softmax = onnx_op(r, "Softmax", 13).reference;
   const ViewReferences view_refs(r);
   OpDef d;
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.op_type = "SDPAttention";
   d.since = 1;
   d.attributes = {{"scale", AttrType::FLOAT}, {"k_transposed", AttrType::INT}, {kAttnOutPermAttr, AttrType::INTS}};

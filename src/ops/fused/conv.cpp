@@ -14,8 +14,6 @@ void register_reorder_op(Registry& r);  // ops/fused/reorder.cpp
 
 namespace {
 
-constexpr const char* kDomain = "layerscope";  // passes/pass.h kFusedDomain (checked there)
-
 // The ONNX definition whose reference kernel computes activation `a` (Swish: Sigmoid, then Mul).
 struct ActivationOp {
   const char* op_type;
@@ -69,7 +67,7 @@ void add_fused_conv(Registry& r, bool residual, Activation act) {
   if (act == Activation::Swish) mul_ref = reference_of(r, "Mul", 14);
 
   OpDef d;
-  d.domain = kDomain;
+  d.domain = kFusedDomain;
   d.op_type = fused_conv_op_type(residual, act);
   d.since = 1;
   // The Conv's attributes and the activation's (what fuse_conv copies from the absorbed node).
@@ -155,7 +153,7 @@ std::optional<ConvEpilogue> conv_epilogue(const Node& n) {
       for (bool res : {false, true}) m[fused_conv_op_type(res, a)] = {res, a};
     return m;
   }();
-  if (n.domain != kDomain) return std::nullopt;
+  if (n.domain != kFusedDomain) return std::nullopt;
   auto it = kinds.find(n.op_type);
   if (it == kinds.end()) return std::nullopt;
   ConvEpilogue e;

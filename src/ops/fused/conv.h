@@ -1,5 +1,5 @@
 // The fused convolutions made by passes/fuse_conv.cpp: Conv [+ Add of a residual] [+ one
-// activation] as one node of domain "layerscope" (kFusedDomain), named like the reference
+// activation] as one node of the fused domain (kFusedDomain), named like the reference
 // tool's layers: "Conv" + "Add" if a residual is added + the activation's ONNX name, e.g.
 // "ConvRelu", "ConvAdd", "ConvAddRelu", "ConvClip", "ConvHardSwish", "ConvGelu".
 //   inputs:     X, W, [B] (index 2, -1 when absent), [residual] (index 3, same shape as Y)

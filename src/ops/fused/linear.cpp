@@ -48,7 +48,7 @@ void add_matmul_add(Registry& r, Activation act) {
   RefKernelFn mm_ref = mm.reference, add_ref = onnx_op(r, "Add", 14).reference, act_ref;
   if (act != Activation::None) act_ref = onnx_op(r, activation_onnx_op(act).first, activation_onnx_op(act).second).reference;
   OpDef d;
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.op_type = fused_linear_op_type(LinearBase::MatMulAdd, act);
   d.since = 1;
   if (act != Activation::None) d.attributes = activation_attr_specs(r, act);
@@ -89,7 +89,7 @@ void add_gemm_act(Registry& r, Activation act) {
   RefKernelFn gemm_ref = gemm.reference;
   RefKernelFn act_ref = onnx_op(r, activation_onnx_op(act).first, activation_onnx_op(act).second).reference;
   OpDef d;
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.op_type = fused_linear_op_type(LinearBase::Gemm, act);
   d.since = 1;
   d.attributes = attributes_at(gemm, 13);
@@ -128,7 +128,7 @@ std::optional<LinearEpilogue> linear_epilogue(const Node& n) {
       for (LinearBase b : {LinearBase::MatMulAdd, LinearBase::Gemm}) m[fused_linear_op_type(b, a)] = {b, a};
     return m;
   }();
-  if (n.domain != kFusedTransformerDomain) return std::nullopt;
+  if (n.domain != kFusedDomain) return std::nullopt;
   auto it = kinds.find(n.op_type);
   if (it == kinds.end()) return std::nullopt;
   LinearEpilogue e;

@@ -1,4 +1,4 @@
-// Reorder (domain "layerscope"): copies a tensor from one buffer layout to another (ir/layout.h),
+// Reorder (the fused domain, kFusedDomain): copies a tensor from one buffer layout to another (ir/layout.h),
 // e.g. NCHW -> nChw16c before a run of blocked convolutions and back after it. Inserted only by
 // the layout pass (passes/assign_layouts.cpp), so that every change of layout is a layer of its
 // own in the profile. Attributes: from, to (layout names: nchw, nhwc, nChw8c, nChw16c).
@@ -52,7 +52,7 @@ void reorder_reference(const Node& n, std::span<const Tensor* const> in, std::sp
 
 void register_reorder_op(Registry& r) {
   OpDef d;
-  d.domain = "layerscope";
+  d.domain = kFusedDomain;
   d.op_type = "Reorder";
   d.since = 1;
   d.attributes = {{"from", AttrType::STRING}, {"to", AttrType::STRING}};

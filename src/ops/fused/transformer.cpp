@@ -15,7 +15,7 @@ namespace {
 
 void add_renamed(Registry& r, const char* onnx_type, int opset, const char* fused_type) {
   OpDef d = fused_ref::onnx_op(r, onnx_type, opset);
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.op_type = fused_type;
   d.since = 1;
   d.until = INT_MAX;

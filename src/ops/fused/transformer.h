@@ -1,5 +1,5 @@
 // The fused transformer ops made by the passes fuse_gelu, fuse_layernorm, fuse_matmul_bias and
-// fuse_attention: one node of domain "layerscope" (kFusedDomain, opset 1) per pattern, named
+// fuse_attention: one node of the fused domain (kFusedDomain, opset 1) per pattern, named
 // like the reference tool's fused layers. Each computes exactly what the ONNX nodes it replaces
 // computed (their reference kernels are chained to form its reference):
 //   Gelu          X -> X * Phi(X); attribute approximate = "none" | "tanh" (ONNX Gelu-20)
@@ -23,8 +23,6 @@
 #include "ops/fused/conv.h"
 
 namespace layerscope {
-
-inline constexpr const char* kFusedTransformerDomain = "layerscope";  // = passes/pass.h kFusedDomain
 
 // Activations a fused linear layer may end with (oneDNN eltwise post-ops without parameters).
 inline constexpr Activation kLinearActivations[] = {Activation::Relu, Activation::Gelu, Activation::Sigmoid,
