@@ -156,7 +156,7 @@ std::vector<AttrSpec> attributes_at(const OpDef& def, int opset);
 // else what is wrong: "unknown attribute 'padz'; Conv accepts auto_pad, dilations, ..." or
 // "attribute 'pads' is FLOAT, expected INTS". `versions` (every OpDef of the op) lets an
 // attribute of other opsets say where it belongs: "unknown attribute 'antialias' (accepted
-// in opsets 18 and later); ...". Registry::attribute_problem supplies them.
+// in opsets 18 and later); ...". OpRegistry::attribute_problem supplies them.
 std::string attribute_problem(const OpDef& def, const Node& n, std::span<const OpDef> versions = {});
 
 // Bytes-only cost: read every input once, write every output once.

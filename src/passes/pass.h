@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ir/graph.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope {
 

@@ -103,7 +103,7 @@ struct FoldBudget {
 };
 
 // One inference sweep; folded nodes are marked in `folded`.
-GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry& registry,
+GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistry& registry,
                           std::vector<bool>& folded, std::vector<std::string>& folded_names,
                           const MemoryBudget& budget, FoldBudget& fold_budget) {
   GraphInference r;
@@ -192,7 +192,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
 
 }  // namespace
 
-GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
+GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const OpRegistry& registry,
                               std::vector<std::string>& folded_names, const MemoryBudget& budget) {
   std::vector<bool> folded;
   FoldBudget fold_budget(graph);

@@ -21,7 +21,7 @@
 
 namespace layerscope {
 
-void check_ops_supported(const Graph& g, const Registry& r) {
+void check_ops_supported(const Graph& g, const OpRegistry& r) {
   for (const Node& n : g.nodes) {
     if (r.find_op(n.domain, n.op_type, n.opset)) {
       // Attributes too: a misspelt 'pads' must not run as an unpadded convolution.

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope::elementwise_test {

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "ops/fused/transformer.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope {
 namespace {

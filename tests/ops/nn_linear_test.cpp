@@ -7,7 +7,7 @@
 #include "ir/error.h"
 #include "ops/nn/conv_geometry.h"
 #include "ops/nn/matmul_shape.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope::norm_test {

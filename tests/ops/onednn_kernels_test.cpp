@@ -11,7 +11,7 @@
 
 #include <omp.h>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope {
 namespace {

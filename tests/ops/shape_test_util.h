@@ -8,7 +8,7 @@
 #include <random>
 
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope::shape_test {

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "ops/fused/conv.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "ops/fused/conv.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {

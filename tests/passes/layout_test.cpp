@@ -4,7 +4,7 @@
 // unoptimised plan computes. Also the Reorder op itself: reference kernel vs oneDNN's.
 #include <algorithm>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "runtime/executor.h"
 #include "runtime/plan.h"
 

@@ -7,7 +7,7 @@
 
 #include "layerscope/session.h"
 #include "onnx_builder.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "runtime/plan_inference.h"
 
 namespace layerscope {

@@ -264,7 +264,7 @@ bool attention_supported(const KernelSetup& s) {
 
 }  // namespace
 
-void register_native_fused_transformer_kernels(Registry& r) {
+void register_native_fused_transformer_kernels(KernelRegistry& r) {
   KernelDef d;
   d.op_type = "SDPAttention";
   d.domain = kFusedDomain;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/kernel_registry.h"
 #include "kernels/native/transpose.h"
 #include "kernels/parallel_copy.h"
 #include "ops/tensor/common.h"
@@ -279,7 +280,7 @@ bool unit_step_slice(const KernelSetup& s) {
 }  // namespace
 }  // namespace native
 
-void register_native_data_movement_kernels(Registry& r) {
+void register_native_data_movement_kernels(KernelRegistry& r) {
   using namespace native;
   auto any = [](const KernelSetup&) { return true; };
   for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"})

@@ -14,7 +14,7 @@
 
 #include "kernels/native/elementwise_broadcast.h"
 #include "kernels/native/elementwise_math.h"
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
 
 namespace layerscope {
 
@@ -269,7 +269,7 @@ class WhereKernel final : public ElementwiseKernel {
 }  // namespace
 }  // namespace native
 
-void register_native_elementwise_kernels(Registry& r) {
+void register_native_elementwise_kernels(KernelRegistry& r) {
   using namespace native;
   r.add_kernel(binary_def<BinOp::Add>("Add"));
   r.add_kernel(binary_def<BinOp::Sub>("Sub"));

@@ -11,7 +11,7 @@
 
 #include <algorithm>
 
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
 
 namespace layerscope {
 namespace {
@@ -99,7 +99,7 @@ class GemvKernel final : public Kernel {
 
 }  // namespace
 
-void register_native_gemv_kernels(Registry& r) {
+void register_native_gemv_kernels(KernelRegistry& r) {
   KernelDef d;
   d.op_type = "Gemm";
   d.name = "native:gemv";

@@ -171,7 +171,7 @@ class ConvKernel : public ConvLikeKernel {
   }
 };
 
-void add_conv_kernel(Registry& r, const std::string& domain, const std::string& op_type) {
+void add_conv_kernel(KernelRegistry& r, const std::string& domain, const std::string& op_type) {
   KernelDef d = kernel_def(op_type, "conv", conv_supported, [] { return std::make_unique<ConvKernel>(); });
   d.domain = domain;
   d.accepts_layouts = true;
@@ -181,7 +181,7 @@ void add_conv_kernel(Registry& r, const std::string& domain, const std::string& 
 
 }  // namespace
 
-void register_onednn_conv(Registry& r) {
+void register_onednn_conv(KernelRegistry& r) {
   add_conv_kernel(r, "", "Conv");
   add_conv_kernel(r, kFusedDomain, fused_conv_op_type(true, Activation::None));
   for (Activation a : kFusableActivations)

@@ -119,7 +119,7 @@ class LinearKernel : public OnednnKernel {
   }
 };
 
-void add_linear_kernel(Registry& r, const std::string& op_type) {
+void add_linear_kernel(KernelRegistry& r, const std::string& op_type) {
   KernelDef d;
   d.op_type = op_type;
   d.domain = kFusedDomain;
@@ -132,7 +132,7 @@ void add_linear_kernel(Registry& r, const std::string& op_type) {
 
 }  // namespace
 
-void register_onednn_fused_transformer(Registry& r) {
+void register_onednn_fused_transformer(KernelRegistry& r) {
   add_linear_kernel(r, fused_linear_op_type(LinearBase::MatMulAdd, Activation::None));
   for (Activation a : kLinearActivations)
     for (LinearBase base : {LinearBase::MatMulAdd, LinearBase::Gemm}) add_linear_kernel(r, fused_linear_op_type(base, a));

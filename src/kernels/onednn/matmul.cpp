@@ -84,7 +84,7 @@ class MatMulKernel : public OnednnKernel {
 
 }  // namespace
 
-void register_onednn_matmul(Registry& r) {
+void register_onednn_matmul(KernelRegistry& r) {
   onednn::add_kernel(r, "MatMul", "matmul", matmul_supported, [] { return std::make_unique<MatMulKernel>(); });
 }
 

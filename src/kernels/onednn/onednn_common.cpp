@@ -140,7 +140,7 @@ KernelDef kernel_def(const std::string& op_type, const std::string& family,
   return d;
 }
 
-void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
+void add_kernel(KernelRegistry& r, const std::string& op_type, const std::string& family,
                 std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create) {
   r.add_kernel(kernel_def(op_type, family, std::move(supports), std::move(create)));
 }

@@ -16,7 +16,7 @@
 
 #include "ir/error.h"
 #include "kernels/kernel.h"
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
 
 namespace layerscope::onednn {
 
@@ -152,7 +152,7 @@ class SrcDstKernel : public OnednnKernel {
 KernelDef kernel_def(const std::string& op_type, const std::string& family,
                      std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);
 // Registers kernel_def(...) as it is.
-void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
+void add_kernel(KernelRegistry& r, const std::string& op_type, const std::string& family,
                 std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);
 
 }  // namespace layerscope::onednn

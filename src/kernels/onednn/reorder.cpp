@@ -41,7 +41,7 @@ class ReorderKernel : public SrcDstKernel {
 
 }  // namespace
 
-void register_onednn_reorder(Registry& r) {
+void register_onednn_reorder(KernelRegistry& r) {
   KernelDef d = kernel_def("Reorder", "reorder", reorder_supported, [] { return std::make_unique<ReorderKernel>(); });
   d.domain = kFusedDomain;
   d.accepts_layouts = true;  // its layouts are its attributes

@@ -104,7 +104,7 @@ class ResizeKernel : public SrcDstKernel {
 
 }  // namespace
 
-void register_onednn_resize(Registry& r) {
+void register_onednn_resize(KernelRegistry& r) {
   for (const char* op : {"Resize", "Upsample"})
     onednn::add_kernel(r, op, "resize", resize_supported, [] { return std::make_unique<ResizeKernel>(); });
 }

@@ -35,7 +35,7 @@ bool prelu_slope_shape(bool legacy, const Shape& x, const Shape& slope, Shape* e
   return true;
 }
 
-void register_prelu(Registry& r) {
+void register_prelu(OpRegistry& r) {
   // y = x < 0 ? slope * x : x.
   constexpr TypeMask kTypes = kFloat | kSigned | bit(DType::U32) | bit(DType::U64);
   for (auto [since, until] : {std::pair{1, 6}, std::pair{7, INT_MAX}}) {
@@ -78,7 +78,7 @@ void register_prelu(Registry& r) {
 
 }  // namespace
 
-void register_activation_ops(Registry& r) {
+void register_activation_ops(OpRegistry& r) {
   using enum AttrType;
   const AttrSpec consumed_inputs = legacy_consumed_inputs();
   // Relu: NaN passes through (it is not below zero).

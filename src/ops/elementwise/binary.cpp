@@ -92,7 +92,7 @@ T pow_element(T base, U e) {
   }
 }
 
-void register_pow(Registry& r) {
+void register_pow(OpRegistry& r) {
   add_binary<kFloat, false>(r, "Pow", 1, 6, true, {}, stateless([](auto a, auto b) { return std::pow(a, b); }));
   // Opset 7+ (mixed base/exponent types since 12; same-type 7-11 is a subset).
   constexpr TypeMask kBase = kFloat | bit(DType::I32) | bit(DType::I64);
@@ -124,7 +124,7 @@ void register_pow(Registry& r) {
 
 }  // namespace
 
-void register_binary_ops(Registry& r) {
+void register_binary_ops(OpRegistry& r) {
   add_binary_all_opsets<kNumeric, false>(r, "Add", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
     using T = decltype(a);
     if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) + static_cast<WrapType<T>>(b));

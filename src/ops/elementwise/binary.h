@@ -19,7 +19,7 @@ Shape effective_b_shape(const Node& node, bool legacy, const Shape& a, const Sha
 
 // `attributes`: the op's own; legacy definitions also accept 'broadcast' and 'axis'.
 template <TypeMask Mask, bool BoolOut, typename Make>
-void add_binary(Registry& r, const char* name, int since, int until, bool legacy, std::vector<AttrSpec> attributes,
+void add_binary(OpRegistry& r, const char* name, int since, int until, bool legacy, std::vector<AttrSpec> attributes,
                 Make make, ValidateFn validate = nullptr, double ops_per_element = 1.0) {
   OpDef d;
   d.op_type = name;
@@ -57,7 +57,7 @@ void add_binary(Registry& r, const char* name, int since, int until, bool legacy
 // Registers `name` twice: opsets 1-6 with legacy broadcasting (and `legacy_attributes`, e.g.
 // consumed_inputs) and 7+ with numpy rules.
 template <TypeMask Mask, bool BoolOut, typename Make>
-void add_binary_all_opsets(Registry& r, const char* name, std::vector<AttrSpec> legacy_attributes, Make make) {
+void add_binary_all_opsets(OpRegistry& r, const char* name, std::vector<AttrSpec> legacy_attributes, Make make) {
   add_binary<Mask, BoolOut>(r, name, 1, 6, true, std::move(legacy_attributes), make);
   add_binary<Mask, BoolOut>(r, name, 7, INT_MAX, false, {}, make);
 }

@@ -99,7 +99,7 @@ DType cast_target(const Node& n) {
 
 }  // namespace
 
-void register_cast_ops(Registry& r) {
+void register_cast_ops(OpRegistry& r) {
   OpDef cast;
   cast.op_type = "Cast";
   cast.since = 1;

@@ -1,17 +1,17 @@
 // The elementwise family: registration entry point and the helpers every part shares.
 // The ops themselves live in {unary,activation,binary,variadic,cast}.cpp of this folder.
 #include "ops/elementwise/common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
 namespace elementwise {
 
-void register_unary_ops(Registry& r);       // Abs .. Not, BitwiseNot
-void register_activation_ops(Registry& r);  // Relu .. Gelu, PRelu
-void register_binary_ops(Registry& r);      // arithmetic, comparison, logical, bitwise
-void register_variadic_ops(Registry& r);    // Sum Mean Max Min, Where, Clip
-void register_cast_ops(Registry& r);        // Cast, CastLike
+void register_unary_ops(OpRegistry& r);       // Abs .. Not, BitwiseNot
+void register_activation_ops(OpRegistry& r);  // Relu .. Gelu, PRelu
+void register_binary_ops(OpRegistry& r);      // arithmetic, comparison, logical, bitwise
+void register_variadic_ops(OpRegistry& r);    // Sum Mean Max Min, Where, Clip
+void register_cast_ops(OpRegistry& r);        // Cast, CastLike
 
 std::string mask_names(TypeMask m) {
   std::string s;
@@ -44,7 +44,7 @@ Cost elementwise_cost(const CostContext& c, double ops_per_element) {
 
 }  // namespace elementwise
 
-void register_elementwise_ops(Registry& r) {
+void register_elementwise_ops(OpRegistry& r) {
   elementwise::register_unary_ops(r);
   elementwise::register_activation_ops(r);
   elementwise::register_binary_ops(r);

@@ -9,7 +9,7 @@
 
 namespace layerscope::elementwise {
 
-void register_unary_ops(Registry& r) {
+void register_unary_ops(OpRegistry& r) {
   using enum AttrType;
   add_unary<kNumeric>(r, "Abs", 1, {legacy_consumed_inputs()}, [](auto x) {
     using T = decltype(x);

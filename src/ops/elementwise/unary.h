@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "ops/elementwise/common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope::elementwise {
 
@@ -17,7 +17,7 @@ using ValidateFn = std::function<void(const InferContext&)>;
 // serves every type); `attributes` are the ones the op accepts (OpDef::attributes); `validate`
 // checks their values at plan time. BoolOut: y is BOOL (IsNaN, IsInf).
 template <TypeMask Mask, bool BoolOut = false, typename Make>
-void add_unary_with_attrs(Registry& r, const char* name, int since, std::vector<AttrSpec> attributes, Make make,
+void add_unary_with_attrs(OpRegistry& r, const char* name, int since, std::vector<AttrSpec> attributes, Make make,
                           ValidateFn validate = nullptr, int until = INT_MAX) {
   OpDef d;
   d.op_type = name;
@@ -48,11 +48,11 @@ void add_unary_with_attrs(Registry& r, const char* name, int since, std::vector<
 // Parameter-free variant: `f` is the per-element function itself; `attributes` may only list
 // ones without effect (the legacy consumed_inputs).
 template <TypeMask Mask, bool BoolOut = false, typename F>
-void add_unary(Registry& r, const char* name, int since, std::vector<AttrSpec> attributes, F f) {
+void add_unary(OpRegistry& r, const char* name, int since, std::vector<AttrSpec> attributes, F f) {
   add_unary_with_attrs<Mask, BoolOut>(r, name, since, std::move(attributes), [f](const Attributes&) { return f; });
 }
 template <TypeMask Mask, bool BoolOut = false, typename F>
-void add_unary(Registry& r, const char* name, int since, F f) {
+void add_unary(OpRegistry& r, const char* name, int since, F f) {
   add_unary<Mask, BoolOut>(r, name, since, {}, f);
 }
 

@@ -23,7 +23,7 @@ T nan_min(T acc, T x) {
 enum class Fold { Sum, Mean, Max, Min };
 
 template <TypeMask Mask>
-void add_variadic(Registry& r, const char* name, Fold fold) {
+void add_variadic(OpRegistry& r, const char* name, Fold fold) {
   OpDef d;
   d.op_type = name;
   d.since = 1;
@@ -68,7 +68,7 @@ void add_variadic(Registry& r, const char* name, Fold fold) {
   r.add_op(std::move(d));
 }
 
-void register_where(Registry& r) {
+void register_where(OpRegistry& r) {
   OpDef d;
   d.op_type = "Where";
   d.since = 9;
@@ -105,7 +105,7 @@ void clip_loop(const Tensor& x, Tensor& y, T lo, T hi) {
   }
 }
 
-void register_clip(Registry& r) {
+void register_clip(OpRegistry& r) {
   OpDef old;  // opsets 1-10: float attributes 'min' and 'max'
   old.op_type = "Clip";
   old.since = 1;
@@ -157,7 +157,7 @@ void register_clip(Registry& r) {
 
 }  // namespace
 
-void register_variadic_ops(Registry& r) {
+void register_variadic_ops(OpRegistry& r) {
   add_variadic<kFloat>(r, "Sum", Fold::Sum);
   add_variadic<kFloat>(r, "Mean", Fold::Mean);
   add_variadic<kNumeric>(r, "Max", Fold::Max);

@@ -136,7 +136,7 @@ Tensor int64s(const std::vector<int64_t>& values, bool scalar = false) {
 // for: Slice, Reshape, Transpose, then Gather. The oracle never goes through StridedView.
 struct ViewReferences {
   RefKernelFn slice, reshape, transpose, gather;
-  explicit ViewReferences(const Registry& r)
+  explicit ViewReferences(const OpRegistry& r)
       : slice(onnx_op(r, "Slice", 13).reference),
         reshape(onnx_op(r, "Reshape", 14).reference),
         transpose(onnx_op(r, "Transpose", 13).reference),
@@ -173,7 +173,7 @@ struct ViewReferences {
 
 }  // namespace
 
-void register_fused_attention_ops(Registry& r) {
+void register_fused_attention_ops(OpRegistry& r) {
   RefKernelFn transpose = onnx_op(r, "Transpose", 13).reference, matmul = onnx_op(r, "MatMul", 13).reference,
               mul = onnx_op(r, "Mul", 14).reference, add = onnx_op(r, "Add", 14).reference,
               softmax = onnx_op(r, "Softmax", 13).reference;

@@ -6,11 +6,11 @@
 #include <limits>
 #include <map>
 
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
-void register_reorder_op(Registry& r);  // ops/fused/reorder.cpp
+void register_reorder_op(OpRegistry& r);  // ops/fused/reorder.cpp
 
 namespace {
 
@@ -36,7 +36,7 @@ ActivationOp activation_op(Activation a) {
   fail("no activation op");
 }
 
-const RefKernelFn& reference_of(const Registry& r, const char* op_type, int opset) {
+const RefKernelFn& reference_of(const OpRegistry& r, const char* op_type, int opset) {
   const OpDef* d = r.find_op("", op_type, opset);
   LS_CHECK(d != nullptr, "fused conv ops need '", op_type, "' (opset ", opset, ") registered first");
   return d->reference;
@@ -59,7 +59,7 @@ InferContext conv_part(const InferContext& c) {
   return InferContext(c.node(), std::move(in), std::move(values));
 }
 
-void add_fused_conv(Registry& r, bool residual, Activation act) {
+void add_fused_conv(OpRegistry& r, bool residual, Activation act) {
   const OpDef* conv = r.find_op("", "Conv", 11);
   LS_CHECK(conv != nullptr, "fused conv ops need Conv registered first");
   RefKernelFn conv_ref = conv->reference, add_ref = reference_of(r, "Add", 14), act_ref, mul_ref;
@@ -178,7 +178,7 @@ std::optional<ConvEpilogue> conv_epilogue(const Node& n) {
   return e;
 }
 
-void register_fused_conv_ops(Registry& r) {
+void register_fused_conv_ops(OpRegistry& r) {
   add_fused_conv(r, true, Activation::None);
   for (Activation a : kFusableActivations)
     for (bool residual : {false, true}) add_fused_conv(r, residual, a);

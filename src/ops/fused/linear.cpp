@@ -25,7 +25,7 @@ std::pair<const char*, int> activation_onnx_op(Activation a) {
 }
 
 // The activation op's attributes (Gelu's approximate), which the pass copies onto the fused node.
-std::vector<AttrSpec> activation_attr_specs(const Registry& r, Activation a) {
+std::vector<AttrSpec> activation_attr_specs(const OpRegistry& r, Activation a) {
   auto [op_type, opset] = activation_onnx_op(a);
   return attributes_at(onnx_op(r, op_type, opset), opset);
 }
@@ -43,7 +43,7 @@ void check_approximate(const InferContext& c, Activation a) {
 }
 
 // MatMulAdd[Act]: A [..., K] x W [K, N] + bias [N], then act.
-void add_matmul_add(Registry& r, Activation act) {
+void add_matmul_add(OpRegistry& r, Activation act) {
   const OpDef& mm = onnx_op(r, "MatMul", 13);
   RefKernelFn mm_ref = mm.reference, add_ref = onnx_op(r, "Add", 14).reference, act_ref;
   if (act != Activation::None) act_ref = onnx_op(r, activation_onnx_op(act).first, activation_onnx_op(act).second).reference;
@@ -84,7 +84,7 @@ void add_matmul_add(Registry& r, Activation act) {
 }
 
 // Gemm<Act>: ONNX Gemm (opset 13 semantics), then act.
-void add_gemm_act(Registry& r, Activation act) {
+void add_gemm_act(OpRegistry& r, Activation act) {
   const OpDef& gemm = onnx_op(r, "Gemm", 13);
   RefKernelFn gemm_ref = gemm.reference;
   RefKernelFn act_ref = onnx_op(r, activation_onnx_op(act).first, activation_onnx_op(act).second).reference;
@@ -138,7 +138,7 @@ std::optional<LinearEpilogue> linear_epilogue(const Node& n) {
   return e;
 }
 
-void register_fused_linear_ops(Registry& r) {
+void register_fused_linear_ops(OpRegistry& r) {
   add_matmul_add(r, Activation::None);
   for (Activation a : kLinearActivations) {
     add_matmul_add(r, a);

@@ -5,12 +5,12 @@
 #include <span>
 #include <vector>
 
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope::fused_ref {
 
 // The registered ONNX definition of (op_type, opset); fused ops register after the families.
-inline const OpDef& onnx_op(const Registry& r, const char* op_type, int opset) {
+inline const OpDef& onnx_op(const OpRegistry& r, const char* op_type, int opset) {
   const OpDef* d = r.find_op("", op_type, opset);
   LS_CHECK(d != nullptr, "fused ops need '", op_type, "' (opset ", opset, ") registered first");
   return *d;

@@ -5,7 +5,7 @@
 // The value is unchanged: the output has the input's type and logical shape.
 #include <cstring>
 
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 namespace {
@@ -50,7 +50,7 @@ void reorder_reference(const Node& n, std::span<const Tensor* const> in, std::sp
 
 }  // namespace
 
-void register_reorder_op(Registry& r) {
+void register_reorder_op(OpRegistry& r) {
   OpDef d;
   d.domain = kFusedDomain;
   d.op_type = "Reorder";

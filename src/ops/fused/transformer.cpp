@@ -8,12 +8,12 @@
 
 namespace layerscope {
 
-void register_fused_linear_ops(Registry& r);     // ops/fused/linear.cpp
-void register_fused_attention_ops(Registry& r);  // ops/fused/attention.cpp
+void register_fused_linear_ops(OpRegistry& r);     // ops/fused/linear.cpp
+void register_fused_attention_ops(OpRegistry& r);  // ops/fused/attention.cpp
 
 namespace {
 
-void add_renamed(Registry& r, const char* onnx_type, int opset, const char* fused_type) {
+void add_renamed(OpRegistry& r, const char* onnx_type, int opset, const char* fused_type) {
   OpDef d = fused_ref::onnx_op(r, onnx_type, opset);
   d.domain = kFusedDomain;
   d.op_type = fused_type;
@@ -25,7 +25,7 @@ void add_renamed(Registry& r, const char* onnx_type, int opset, const char* fuse
 
 }  // namespace
 
-void register_fused_transformer_ops(Registry& r) {
+void register_fused_transformer_ops(OpRegistry& r) {
   add_renamed(r, "Gelu", 20, "Gelu");
   add_renamed(r, "LayerNormalization", 17, "LayerNorm");
   register_fused_linear_ops(r);

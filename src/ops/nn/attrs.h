@@ -5,13 +5,13 @@
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_def.h"
 #include "ops/op_utils.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
-void register_nn_matmul_ops(Registry& r);  // MatMul, Gemm
-void register_nn_conv_ops(Registry& r);    // Conv, ConvTranspose
-void register_nn_pool_ops(Registry& r);    // MaxPool, AveragePool, LpPool, Global*Pool
+void register_nn_matmul_ops(OpRegistry& r);  // MatMul, Gemm
+void register_nn_conv_ops(OpRegistry& r);    // Conv, ConvTranspose
+void register_nn_pool_ops(OpRegistry& r);    // MaxPool, AveragePool, LpPool, Global*Pool
 
 namespace nn {
 

@@ -152,7 +152,7 @@ void conv_reference(const Node& node, std::span<const Tensor* const> in, std::sp
 
 }  // namespace
 
-void register_nn_conv_ops(Registry& r) {
+void register_nn_conv_ops(OpRegistry& r) {
   using enum AttrType;
   const std::vector<AttrSpec> window = {{"auto_pad", STRING}, {"dilations", INTS}, {"group", INT},
                                         {"kernel_shape", INTS}, {"pads", INTS},    {"strides", INTS}};

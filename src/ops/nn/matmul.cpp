@@ -169,7 +169,7 @@ void gemm_reference(const Node& node, std::span<const Tensor* const> in, std::sp
 
 }  // namespace
 
-void register_nn_matmul_ops(Registry& r) {
+void register_nn_matmul_ops(OpRegistry& r) {
   auto matmul = [&](int since, int until, bool integers) {
     OpDef d;
     d.op_type = "MatMul";

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "ops/nn/norm_common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
@@ -154,7 +154,7 @@ void ref_lrn(const Node& node, std::span<const Tensor* const> in, std::span<Tens
 
 }  // namespace
 
-void register_norm_misc_ops(Registry& r) {
+void register_norm_misc_ops(OpRegistry& r) {
   using enum AttrType;
   // LpNormalization: abs/square + accumulate, divide: 3 ops per element.
   r.add_op(OpDef{"LpNormalization", "", 1, INT_MAX, infer_lpnorm,

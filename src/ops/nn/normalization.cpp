@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ops/nn/norm_common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
@@ -274,7 +274,7 @@ void ref_groupnorm(const Node& node, std::span<const Tensor* const> in, std::spa
 
 }  // namespace
 
-void register_normalization_ops(Registry& r) {
+void register_normalization_ops(OpRegistry& r) {
   using enum AttrType;
   // 1-6: is_test / spatial / consumed_inputs attributes; 7: is_test removed; 9: spatial
   // removed; 14: training_mode + separate mean/var type; 15: separate scale/bias type.

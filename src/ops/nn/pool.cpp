@@ -183,7 +183,7 @@ void pool_reference(const Node& node, std::span<const Tensor* const> in, std::sp
 
 }  // namespace
 
-void register_nn_pool_ops(Registry& r) {
+void register_nn_pool_ops(OpRegistry& r) {
   auto add = [&](const char* op, int since, int until, PoolVariant v) {
     OpDef d;
     d.op_type = op;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "ops/nn/norm_common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 #include "ops/nn/resize_params.h"
 
 namespace layerscope {
@@ -254,7 +254,7 @@ Cost resize_cost(const CostContext& c) {
 
 }  // namespace
 
-void register_resize_ops(Registry& r) {
+void register_resize_ops(OpRegistry& r) {
   using enum AttrType;
   auto add = [&](const char* op, int since, int until, std::vector<AttrSpec> attributes) {
     r.add_op(OpDef{op, "", since, until, infer_resize, resize_cost, ref_resize, std::move(attributes)});

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ops/nn/norm_common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
@@ -118,7 +118,7 @@ CostFn softmax_cost(Kind kind) {
   };
 }
 
-void add_family(Registry& r, const char* name, Kind kind) {
+void add_family(OpRegistry& r, const char* name, Kind kind) {
   const std::vector<AttrSpec> axis = {{"axis", AttrType::INT}};
   r.add_op(OpDef{name, "", 1, 12, infer_softmax, softmax_cost(kind), softmax_reference(kind), axis});
   r.add_op(OpDef{name, "", 13, INT_MAX, infer_softmax, softmax_cost(kind), softmax_reference(kind), axis});
@@ -126,7 +126,7 @@ void add_family(Registry& r, const char* name, Kind kind) {
 
 }  // namespace
 
-void register_softmax_ops(Registry& r) {
+void register_softmax_ops(OpRegistry& r) {
   add_family(r, "Softmax", Kind::Softmax);
   add_family(r, "LogSoftmax", Kind::LogSoftmax);
   add_family(r, "Hardmax", Kind::Hardmax);

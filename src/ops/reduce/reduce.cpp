@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "ops/nn/norm_common.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
@@ -181,7 +181,7 @@ CostFn reduce_cost(Op op) {
   };
 }
 
-void add_reduce(Registry& r, const char* name, Op op) {
+void add_reduce(OpRegistry& r, const char* name, Op op) {
   const int moved = op == Op::Sum ? 13 : 18;  // axes: attribute -> input
   InferFn infer = [op](InferContext& ctx) { infer_reduce(ctx, op); };
   r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op),
@@ -192,7 +192,7 @@ void add_reduce(Registry& r, const char* name, Op op) {
 
 }  // namespace
 
-void register_reduce_ops(Registry& r) {
+void register_reduce_ops(OpRegistry& r) {
   add_reduce(r, "ReduceSum", Op::Sum);
   add_reduce(r, "ReduceMean", Op::Mean);
   add_reduce(r, "ReduceMax", Op::Max);

@@ -122,7 +122,7 @@ OpDef eye_like_def() {
 
 }  // namespace
 
-void register_generator_ops(Registry& r) {
+void register_generator_ops(OpRegistry& r) {
   r.add_op(constant_of_shape_def());
   r.add_op(range_def());
   r.add_op(eye_like_def());

@@ -164,7 +164,7 @@ OpDef unsqueeze_def(int since, int until) {
 
 }  // namespace
 
-void register_reshape_ops(Registry& r) {
+void register_reshape_ops(OpRegistry& r) {
   r.add_op(reshape_def(1, 4));
   r.add_op(reshape_def(5, 13));
   r.add_op(reshape_def(14, INT_MAX));

@@ -106,7 +106,7 @@ void copy_input0(const Node&, std::span<const Tensor* const> in, std::span<Tenso
   if (in[0]->nbytes()) std::memcpy(out[0]->data(), in[0]->data(), in[0]->nbytes());
 }
 
-void register_shape_info_ops(Registry& r) {
+void register_shape_info_ops(OpRegistry& r) {
   OpDef shape1 = shape_def();
   shape1.until = 14;
   r.add_op(shape1);
@@ -122,7 +122,7 @@ void register_shape_info_ops(Registry& r) {
   r.add_op(dropout_def(12, INT_MAX));
 }
 
-void register_shape_ops(Registry& r) {
+void register_shape_ops(OpRegistry& r) {
   register_shape_info_ops(r);
   register_reshape_ops(r);
   register_generator_ops(r);

@@ -201,7 +201,7 @@ OpDef cumsum_def() {
 
 }  // namespace
 
-void register_arg_topk_ops(Registry& r) {
+void register_arg_topk_ops(OpRegistry& r) {
   r.add_op(arg_def("ArgMax", true));  // select_last_index (12) defaults to the older behaviour
   r.add_op(arg_def("ArgMin", false));
   r.add_op(topk_def(1, 9));

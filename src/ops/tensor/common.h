@@ -7,23 +7,23 @@
 #include <vector>
 
 #include "ops/op_utils.h"
-#include "ops/registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
 // Per-topic registration (called from register_shape_ops / register_tensor_ops).
-void register_shape_info_ops(Registry& r);    // Shape, Size, Identity, Dropout
-void register_reshape_ops(Registry& r);       // Reshape, Flatten, Squeeze, Unsqueeze
-void register_generator_ops(Registry& r);     // ConstantOfShape, Range, EyeLike
-void register_transpose_ops(Registry& r);     // Transpose, DepthToSpace, SpaceToDepth
-void register_concat_split_ops(Registry& r);  // Concat, Split
-void register_slice_ops(Registry& r);         // Slice
-void register_pad_ops(Registry& r);           // Pad
-void register_gather_ops(Registry& r);        // Gather, GatherElements, GatherND
-void register_scatter_ops(Registry& r);       // Scatter, ScatterElements, ScatterND
-void register_expand_tile_ops(Registry& r);   // Expand, Tile
-void register_index_ops(Registry& r);         // OneHot, Trilu, NonZero, Compress
-void register_arg_topk_ops(Registry& r);      // ArgMax, ArgMin, TopK, CumSum
+void register_shape_info_ops(OpRegistry& r);    // Shape, Size, Identity, Dropout
+void register_reshape_ops(OpRegistry& r);       // Reshape, Flatten, Squeeze, Unsqueeze
+void register_generator_ops(OpRegistry& r);     // ConstantOfShape, Range, EyeLike
+void register_transpose_ops(OpRegistry& r);     // Transpose, DepthToSpace, SpaceToDepth
+void register_concat_split_ops(OpRegistry& r);  // Concat, Split
+void register_slice_ops(OpRegistry& r);         // Slice
+void register_pad_ops(OpRegistry& r);           // Pad
+void register_gather_ops(OpRegistry& r);        // Gather, GatherElements, GatherND
+void register_scatter_ops(OpRegistry& r);       // Scatter, ScatterElements, ScatterND
+void register_expand_tile_ops(OpRegistry& r);   // Expand, Tile
+void register_index_ops(OpRegistry& r);         // OneHot, Trilu, NonZero, Compress
+void register_arg_topk_ops(OpRegistry& r);      // ArgMax, ArgMin, TopK, CumSum
 
 inline OpDef op_def(const char* op_type, int since, int until = INT_MAX) {
   OpDef d;

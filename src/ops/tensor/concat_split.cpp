@@ -150,7 +150,7 @@ OpDef split_def(int since, int until) {
 
 }  // namespace
 
-void register_concat_split_ops(Registry& r) {
+void register_concat_split_ops(OpRegistry& r) {
   r.add_op(concat_def(1, 3));  // axis defaults to 1
   r.add_op(concat_def(4, INT_MAX));
   r.add_op(split_def(1, 1));

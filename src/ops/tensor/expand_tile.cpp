@@ -97,7 +97,7 @@ OpDef tile1_def() {
 
 }  // namespace
 
-void register_expand_tile_ops(Registry& r) {
+void register_expand_tile_ops(OpRegistry& r) {
   r.add_op(expand_def());
   r.add_op(tile1_def());
   r.add_op(tile_def());

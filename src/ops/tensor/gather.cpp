@@ -146,7 +146,7 @@ OpDef gather_nd_def() {
 
 }  // namespace
 
-void register_gather_ops(Registry& r) {
+void register_gather_ops(OpRegistry& r) {
   r.add_op(gather_def());
   r.add_op(gather_elements_def());
   r.add_op(gather_nd_def());  // batch_dims (opset 12) defaults to 0, so 11 is the same op

@@ -182,7 +182,7 @@ OpDef compress_def() {
 
 }  // namespace
 
-void register_index_ops(Registry& r) {
+void register_index_ops(OpRegistry& r) {
   r.add_op(one_hot_def(9, 10));
   r.add_op(one_hot_def(11, INT_MAX));
   r.add_op(trilu_def());

@@ -147,7 +147,7 @@ OpDef pad_def(int since, int until) {
 
 }  // namespace
 
-void register_pad_ops(Registry& r) {
+void register_pad_ops(OpRegistry& r) {
   r.add_op(pad_def(1, 1));
   r.add_op(pad_def(2, 10));
   r.add_op(pad_def(11, 17));

@@ -153,7 +153,7 @@ OpDef scatter_nd_def() {
 
 }  // namespace
 
-void register_scatter_ops(Registry& r) {
+void register_scatter_ops(OpRegistry& r) {
   r.add_op(scatter_elements_def("Scatter", 9, 10));
   // The reduction attribute (16: add/mul, 18: max/min) is validated against the node's opset.
   r.add_op(scatter_elements_def("ScatterElements", 11, INT_MAX));

@@ -43,7 +43,7 @@ OpDef slice_def(int since, int until) {
 
 }  // namespace
 
-void register_slice_ops(Registry& r) {
+void register_slice_ops(OpRegistry& r) {
   r.add_op(slice_def(1, 9));
   r.add_op(slice_def(10, INT_MAX));
 }

@@ -3,7 +3,7 @@
 
 namespace layerscope {
 
-void register_tensor_ops(Registry& r) {
+void register_tensor_ops(OpRegistry& r) {
   register_transpose_ops(r);
   register_concat_split_ops(r);
   register_slice_ops(r);

@@ -104,7 +104,7 @@ OpDef space_to_depth_def() {
 
 }  // namespace
 
-void register_transpose_ops(Registry& r) {
+void register_transpose_ops(OpRegistry& r) {
   r.add_op(transpose_def());
   r.add_op(depth_to_space_def(1, 10));
   r.add_op(depth_to_space_def(11, INT_MAX));  // + mode (DCR / CRD)
