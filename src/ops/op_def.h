@@ -3,15 +3,20 @@
 //   cost()      multiply-accumulates and bytes moved, for the profiler and the roofline
 //   reference   a straightforward kernel: the correctness oracle and the fallback implementation
 //   attributes  the attributes the op accepts, with their ONNX types (per opset range)
+//   traits      what the op is (position-wise, pure data movement, an activation a convolution
+//               or matmul can absorb, a fused op's core): passes, kernels and findings read them
+//               here and keep no lists of op names of their own
 // Faster kernels for the same op are registered separately as KernelDefs (kernels/kernel.h).
 #pragma once
 #include <climits>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "ops/post_op.h"
 
 namespace layerscope {
 
@@ -133,6 +138,31 @@ struct AttrSpec {
 // that never changed a result, so it is accepted and ignored.
 inline AttrSpec legacy_consumed_inputs() { return {"consumed_inputs", AttrType::INTS, 1, 5}; }
 
+// The activation trait (OpDef::activation): y = f(x) on input 0, which a convolution or matmul
+// can apply to its output as post-ops (passes/fuse_conv.cpp and fuse_matmul_bias.cpp fuse it,
+// ops/fused/ registers a fused op for every op with this trait, kernels/onednn/post_ops.cpp
+// turns the steps into oneDNN post-ops).
+struct ActivationTrait {
+  // f as post-op steps for a node with attributes `attrs`: the activation node's own, or those
+  // a fused node carries for it (see attributes_of), defaults filled in.
+  std::function<PostOps(const Attributes& attrs)> post_ops;
+  // Only for ops whose parameters are inputs (Clip from opset 11): node n's parameters, from
+  // its constant inputs (`inputs`, nullptr where not constant), as the attributes that this
+  // op's definition at opset `attributes_opset` takes (Clip-6's min and max); nullopt when one
+  // is known only at run time. Unset: n's own attributes.
+  std::function<std::optional<Attributes>(const Node& n, std::span<const Tensor* const> inputs)> attributes_of;
+  int attributes_opset = 0;
+};
+
+// The fusion trait of a fused op (OpDef::fusion): the ONNX op at its core and the activation it
+// ends with, so that the core op's kernels can serve every fused variant without a list of them.
+struct FusionTrait {
+  std::string core;  // "Conv" (ConvAdd, ConvRelu, ...), "MatMul" (MatMulAdd*), "Gemm" (Gemm<Act>)
+  // The absorbed activation's post-ops for a node of this op (which carries the activation's
+  // attributes); unset when the fused op ends without one (ConvAdd, MatMulAdd).
+  std::function<PostOps(const Attributes& attrs)> activation;
+};
+
 struct OpDef {
   std::string op_type;
   std::string domain;        // "" = ai.onnx
@@ -146,6 +176,20 @@ struct OpDef {
   // refuses a node with any other (attribute_problem), so a misspelt 'pads' is an error
   // instead of a silently unpadded convolution.
   std::vector<AttrSpec> attributes;
+
+  // ---- Traits: what the op is ----
+  // Position-wise: each output element is f of the same-index elements of the inputs, computed
+  // in input 0's element type (float arithmetic and activations). Given inputs of the output's
+  // shape or single values, any buffer layout with one slot per element passes through it
+  // unchanged (passes/layout_rules.cpp).
+  bool position_wise = false;
+  // Pure data movement: copies, reorders, reindexes or converts elements, no arithmetic; a
+  // finding reports the time such layers take (analysis/findings_kernels.cpp).
+  bool data_movement = false;
+  // An activation a convolution or matmul can absorb (see ActivationTrait).
+  std::optional<ActivationTrait> activation;
+  // Fused ops only (see FusionTrait).
+  std::optional<FusionTrait> fusion;
 };
 
 // The attributes `def` accepts at `opset`, valid at every opset: what a fused op (whose nodes

@@ -144,7 +144,7 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
       for (int v : n.inputs) consts.push_back(v >= 0 && g.values[v].constant ? &*g.values[v].constant : nullptr);
       KernelSetup setup{n, step.inputs, consts, step.outputs, threads, layouts_of(g, n.inputs), layouts_of(g, n.outputs)};
       // A position-wise op computes the same on any padding-free layout: its kernels see Plain.
-      if (!setup.all_plain() && layout_transparent(n, step.inputs, setup.input_layouts, setup.output_layouts)) {
+      if (!setup.all_plain() && layout_transparent(*step.op, n, step.inputs, setup.input_layouts, setup.output_layouts)) {
         setup.input_layouts.clear();
         setup.output_layouts.clear();
       }

@@ -3,7 +3,7 @@
 namespace layerscope {
 
 // One registration function per file in this folder.
-void register_onednn_conv(KernelRegistry& r);
+void register_onednn_conv(KernelRegistry& r, const OpRegistry& ops);
 void register_onednn_conv_transpose(KernelRegistry& r);
 void register_onednn_matmul(KernelRegistry& r);
 void register_onednn_gemm(KernelRegistry& r);
@@ -14,10 +14,10 @@ void register_onednn_softmax(KernelRegistry& r);
 void register_onednn_resize(KernelRegistry& r);
 void register_onednn_reduction(KernelRegistry& r);
 void register_onednn_reorder(KernelRegistry& r);
-void register_onednn_fused_transformer(KernelRegistry& r);  // after layernorm: aliases its kernels
+void register_onednn_fused_transformer(KernelRegistry& r, const OpRegistry& ops);  // after layernorm: aliases its kernels
 
 void register_onednn_kernels(KernelRegistry& r, const OpRegistry& ops) {
-  register_onednn_conv(r);
+  register_onednn_conv(r, ops);
   register_onednn_conv_transpose(r);
   register_onednn_matmul(r);
   register_onednn_gemm(r);
@@ -28,7 +28,7 @@ void register_onednn_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_onednn_resize(r);
   register_onednn_reduction(r);
   register_onednn_reorder(r);
-  register_onednn_fused_transformer(r);
+  register_onednn_fused_transformer(r, ops);
 }
 
 }  // namespace layerscope

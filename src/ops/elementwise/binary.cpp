@@ -55,11 +55,6 @@ Shape effective_b_shape(const Node& node, bool legacy, const Shape& a, const Sha
 
 namespace {
 
-template <typename F>
-auto stateless(F f) {
-  return [f](const Attributes&) { return f; };
-}
-
 template <typename T>
 T int_pow(T base, int64_t e) {
   if (e < 0) {
@@ -99,6 +94,7 @@ void register_pow(OpRegistry& r) {
   OpDef d;
   d.op_type = "Pow";
   d.since = 7;
+  d.position_wise = true;
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
     check_type(c, 0, kBase);

@@ -18,6 +18,7 @@ Shape binary_output_shape(const InferContext& ctx, bool legacy);
 Shape effective_b_shape(const Node& node, bool legacy, const Shape& a, const Shape& b);
 
 // `attributes`: the op's own; legacy definitions also accept 'broadcast' and 'axis'.
+// Position-wise (OpDef::position_wise) when it computes in a float type of its inputs.
 template <TypeMask Mask, bool BoolOut, typename Make>
 void add_binary(OpRegistry& r, const char* name, int since, int until, bool legacy, std::vector<AttrSpec> attributes,
                 Make make, ValidateFn validate = nullptr, double ops_per_element = 1.0) {
@@ -26,6 +27,7 @@ void add_binary(OpRegistry& r, const char* name, int since, int until, bool lega
   d.since = since;
   d.until = until;
   d.attributes = std::move(attributes);
+  d.position_wise = (Mask & kFloat) != 0 && !BoolOut;
   if (legacy) {
     d.attributes.push_back({"broadcast", AttrType::INT});
     d.attributes.push_back({"axis", AttrType::INT});

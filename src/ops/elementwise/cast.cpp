@@ -103,6 +103,7 @@ void register_cast_ops(OpRegistry& r) {
   OpDef cast;
   cast.op_type = "Cast";
   cast.since = 1;
+  cast.data_movement = true;  // a conversion per element, no arithmetic
   // saturate (19+) only concerns float8 targets, which are refused: accepted, no effect.
   cast.attributes = {{"to", AttrType::STRING, 1, 5}, {"to", AttrType::INT, 6}, {"saturate", AttrType::INT, 19}};
   cast.infer = [](InferContext& c) {
@@ -121,6 +122,7 @@ void register_cast_ops(OpRegistry& r) {
   OpDef like;
   like.op_type = "CastLike";
   like.since = 15;
+  like.data_movement = true;
   like.attributes = {{"saturate", AttrType::INT, 19}};
   like.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);

@@ -1,4 +1,4 @@
-// add_unary: registers a one-input, same-shape op y[i] = f(x[i]) with a reference kernel
+// unary_def / add_unary: a one-input, same-shape op y[i] = f(x[i]) with a reference kernel
 // instantiated only for the element types the op allows.
 #pragma once
 #include <climits>
@@ -13,17 +13,25 @@ namespace layerscope::elementwise {
 
 using ValidateFn = std::function<void(const InferContext&)>;
 
-// `make(attrs)` returns the per-element function (usually a generic lambda, so one definition
-// serves every type); `attributes` are the ones the op accepts (OpDef::attributes); `validate`
-// checks their values at plan time. BoolOut: y is BOOL (IsNaN, IsInf).
+// `make` (below) for an op without parameters: always the per-element function `f`.
+template <typename F>
+auto stateless(F f) {
+  return [f](const Attributes&) { return f; };
+}
+
+// A one-input op y[i] = f(x[i]): `make(attrs)` returns the per-element function (usually a
+// generic lambda, so one definition serves every type); `attributes` are the ones the op accepts
+// (OpDef::attributes); `validate` checks their values at plan time. BoolOut: y is BOOL (IsNaN,
+// IsInf). Position-wise (OpDef::position_wise) when it computes in a float type of x.
 template <TypeMask Mask, bool BoolOut = false, typename Make>
-void add_unary_with_attrs(OpRegistry& r, const char* name, int since, std::vector<AttrSpec> attributes, Make make,
-                          ValidateFn validate = nullptr, int until = INT_MAX) {
+OpDef unary_def(const char* name, int since, std::vector<AttrSpec> attributes, Make make, ValidateFn validate = nullptr,
+                int until = INT_MAX) {
   OpDef d;
   d.op_type = name;
   d.since = since;
   d.until = until;
   d.attributes = std::move(attributes);
+  d.position_wise = (Mask & kFloat) != 0 && !BoolOut;
   d.infer = [validate](InferContext& c) {
     c.expect_inputs(1, 1);
     check_type(c, 0, Mask);
@@ -42,14 +50,21 @@ void add_unary_with_attrs(OpRegistry& r, const char* name, int since, std::vecto
       for (int64_t i = 0; i < n; ++i) y[i] = static_cast<R>(f(x[i]));
     });
   };
-  r.add_op(std::move(d));
+  return d;
+}
+
+// unary_def, registered.
+template <TypeMask Mask, bool BoolOut = false, typename Make>
+void add_unary_with_attrs(OpRegistry& r, const char* name, int since, std::vector<AttrSpec> attributes, Make make,
+                          ValidateFn validate = nullptr, int until = INT_MAX) {
+  r.add_op(unary_def<Mask, BoolOut>(name, since, std::move(attributes), make, std::move(validate), until));
 }
 
 // Parameter-free variant: `f` is the per-element function itself; `attributes` may only list
 // ones without effect (the legacy consumed_inputs).
 template <TypeMask Mask, bool BoolOut = false, typename F>
 void add_unary(OpRegistry& r, const char* name, int since, std::vector<AttrSpec> attributes, F f) {
-  add_unary_with_attrs<Mask, BoolOut>(r, name, since, std::move(attributes), [f](const Attributes&) { return f; });
+  add_unary_with_attrs<Mask, BoolOut>(r, name, since, std::move(attributes), stateless(f));
 }
 template <TypeMask Mask, bool BoolOut = false, typename F>
 void add_unary(OpRegistry& r, const char* name, int since, F f) {

@@ -28,6 +28,7 @@ void add_variadic(OpRegistry& r, const char* name, Fold fold) {
   d.op_type = name;
   d.since = 1;
   d.attributes = {legacy_consumed_inputs()};
+  d.position_wise = true;
   d.infer = [](InferContext& c) {
     if (c.num_inputs() < 1) c.error("expected at least 1 input, got 0");
     c.expect_inputs(c.num_inputs(), c.num_inputs());
@@ -105,12 +106,40 @@ void clip_loop(const Tensor& x, Tensor& y, T lo, T hi) {
   }
 }
 
+// Clip as post-ops, from the attribute form (min, max attributes; defaults: no bound).
+PostOps clip_post_ops(const Attributes& a) {
+  return {{Eltwise::ClipV2, a.get_float("min", std::numeric_limits<float>::lowest()),
+           a.get_float("max", std::numeric_limits<float>::max())}};
+}
+
+// A Clip-11+ node's bounds as the attributes of the attribute form (opsets 1-10): each input
+// present must be a float32 constant of one value (nullopt when one is computed at run time);
+// an omitted one is no bound, -inf or +inf as in the reference below (the attribute form's
+// defaults, the largest finite floats, would turn an infinite input finite).
+std::optional<Attributes> clip_bounds_as_attributes(const Node& n, std::span<const Tensor* const> inputs) {
+  Attributes a;
+  const char* names[] = {"min", "max"};
+  const float absent[] = {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
+  for (int i = 1; i <= 2; ++i) {
+    float v = absent[i - 1];
+    if (i < static_cast<int>(n.inputs.size()) && n.inputs[i] >= 0) {
+      const Tensor* t = i < static_cast<int>(inputs.size()) ? inputs[i] : nullptr;
+      if (!t || t->dtype() != DType::F32 || t->numel() != 1) return std::nullopt;
+      v = *t->data_as<float>();
+    }
+    a.set(names[i - 1], v);
+  }
+  return a;
+}
+
 void register_clip(OpRegistry& r) {
   OpDef old;  // opsets 1-10: float attributes 'min' and 'max'
   old.op_type = "Clip";
   old.since = 1;
   old.until = 10;
   old.attributes = {{"min", AttrType::FLOAT}, {"max", AttrType::FLOAT}, legacy_consumed_inputs()};
+  old.position_wise = true;
+  old.activation = ActivationTrait{clip_post_ops};
   old.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     check_type(c, 0, kFloat);
@@ -130,6 +159,9 @@ void register_clip(OpRegistry& r) {
   OpDef d;  // opset 11+: optional scalar inputs 'min' and 'max' (integer types from 12)
   d.op_type = "Clip";
   d.since = 11;
+  d.position_wise = true;
+  // Absorbed with constant bounds only, carried as the attributes of the opset 1-10 form.
+  d.activation = ActivationTrait{clip_post_ops, clip_bounds_as_attributes, 10};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 3);
     check_type(c, 0, kNumeric);

@@ -55,6 +55,7 @@ void register_reorder_op(OpRegistry& r) {
   d.domain = kFusedDomain;
   d.op_type = "Reorder";
   d.since = 1;
+  d.data_movement = true;
   d.attributes = {{"from", AttrType::STRING}, {"to", AttrType::STRING}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);

@@ -13,33 +13,22 @@
 //                 (attributes q_slice, q_shape, q_perm, q_index, ..., out_perm: see
 //                 ops/fused/attention_operands.h), which is how the head-split Transposes and the
 //                 Slices of a fused QKV projection vanish.
-// <A> is empty or one of kLinearActivations' names (MatMulAddGelu, GemmRelu, ...); the Gelu
-// variant is the node's attribute approximate.
+// <A> is empty or the op type of an absorbed activation (every op with the activation trait,
+// OpDef::activation: MatMulAddGelu, GemmRelu, ...), whose attributes the node carries (Gelu's
+// approximate, Clip's min and max); Gemm<A> exists only for activations whose attribute names
+// differ from Gemm's (alpha and beta rule out LeakyRelu, Elu and HardSigmoid). Their fusion
+// trait (OpDef::fusion) has core "MatMul" or "Gemm" and the activation's post-ops.
 #pragma once
-#include <optional>
 #include <string>
 
-#include "ir/graph.h"
-#include "ops/fused/conv.h"
+#include "ops/op_def.h"
 
 namespace layerscope {
 
-// Activations a fused linear layer may end with (oneDNN eltwise post-ops without parameters).
-inline constexpr Activation kLinearActivations[] = {Activation::Relu, Activation::Gelu, Activation::Sigmoid,
-                                                    Activation::Tanh};
-
 enum class LinearBase { MatMulAdd, Gemm };
 
-struct LinearEpilogue {
-  LinearBase base = LinearBase::MatMulAdd;
-  Activation activation = Activation::None;
-  bool gelu_tanh = false;  // Gelu with approximate = "tanh"
-};
-
-// "MatMulAdd" / "Gemm" + activation name.
-std::string fused_linear_op_type(LinearBase base, Activation a);
-// What a fused linear node computes, or nullopt when `node` is not one.
-std::optional<LinearEpilogue> linear_epilogue(const Node& node);
+// "MatMulAdd" / "Gemm" + `activation` ("" for none).
+std::string fused_linear_op_type(LinearBase base, const std::string& activation);
 
 // SDPAttention's input slots.
 inline constexpr int kAttnQ = 0, kAttnK = 1, kAttnV = 2, kAttnMask = 3;

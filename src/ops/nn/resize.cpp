@@ -257,7 +257,9 @@ Cost resize_cost(const CostContext& c) {
 void register_resize_ops(OpRegistry& r) {
   using enum AttrType;
   auto add = [&](const char* op, int since, int until, std::vector<AttrSpec> attributes) {
-    r.add_op(OpDef{op, "", since, until, infer_resize, resize_cost, ref_resize, std::move(attributes)});
+    OpDef d{op, "", since, until, infer_resize, resize_cost, ref_resize, std::move(attributes)};
+    d.data_movement = true;  // interpolation reads a few neighbours per output: memory traffic
+    r.add_op(std::move(d));
   };
   add("Upsample", 7, 8, {{"mode", STRING}, {"scales", FLOATS}});  // scales attribute
   add("Upsample", 9, INT_MAX, {{"mode", STRING}});                // scales input (deprecated at 10)

@@ -52,6 +52,7 @@ Shape reshape_target(const InferContext& c, const std::vector<int64_t>& spec, bo
 // Reshape-1..4: shape attribute; 5..13: shape input; 14+: shape input + allowzero.
 OpDef reshape_def(int since, int until) {
   OpDef d = op_def("Reshape", since, until);
+  d.data_movement = true;
   if (since < 5) d.attributes = {{"shape", AttrType::INTS}, {"consumed_inputs", AttrType::INTS}};
   if (since >= 14) d.attributes = {{"allowzero", AttrType::INT}};
   d.infer = [since](InferContext& c) {
@@ -76,6 +77,7 @@ OpDef reshape_def(int since, int until) {
 
 OpDef flatten_def() {
   OpDef d = op_def("Flatten", 1);
+  d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
@@ -117,6 +119,7 @@ std::vector<bool> axis_mask(const InferContext& c, const std::vector<int64_t>& a
 
 OpDef squeeze_def(int since, int until) {
   OpDef d = op_def("Squeeze", since, until);
+  d.data_movement = true;
   if (since < 13) d.attributes = {{"axes", AttrType::INTS}};
   d.infer = [since](InferContext& c) {
     c.expect_inputs(1, since >= 13 ? 2 : 1);
@@ -144,6 +147,7 @@ OpDef squeeze_def(int since, int until) {
 
 OpDef unsqueeze_def(int since, int until) {
   OpDef d = op_def("Unsqueeze", since, until);
+  d.data_movement = true;
   if (since < 13) d.attributes = {{"axes", AttrType::INTS}};
   d.infer = [since](InferContext& c) {
     c.expect_inputs(since >= 13 ? 2 : 1, since >= 13 ? 2 : 1);

@@ -55,6 +55,7 @@ OpDef size_def() {
 
 OpDef identity_def() {
   OpDef d = op_def("Identity", 1);
+  d.data_movement = true;
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     expect_movable(c, 0);

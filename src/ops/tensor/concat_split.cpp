@@ -40,6 +40,7 @@ void outer_inner(const Shape& s, int axis, int64_t* outer, int64_t* inner) {
 
 OpDef concat_def(int since, int until) {
   OpDef d = op_def("Concat", since, until);
+  d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   d.infer = [since](InferContext& c) {
     if (c.num_inputs() < 1 || !c.has_input(0)) c.error("expected at least one input");
@@ -106,6 +107,7 @@ std::vector<int64_t> split_sizes(const Node& n, int since, int64_t dim, const Te
 // Split-1: split as attribute or input 1; 2-12: attribute; 13-17: input; 18+: input or num_outputs.
 OpDef split_def(int since, int until) {
   OpDef d = op_def("Split", since, until);
+  d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   if (since < 13) d.attributes.push_back({"split", AttrType::INTS});
   if (since >= 18) d.attributes.push_back({"num_outputs", AttrType::INT});

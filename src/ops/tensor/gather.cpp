@@ -23,6 +23,7 @@ int norm_axis(const Node& n, int rank) {
 // Gather: out[o, j..., i] = data[o, indices[j...], i] with o before the axis and i after it.
 OpDef gather_def() {
   OpDef d = op_def("Gather", 1);
+  d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
@@ -61,6 +62,7 @@ OpDef gather_def() {
 // GatherElements: out[p] = data[p with p[axis] replaced by indices[p]].
 OpDef gather_elements_def() {
   OpDef d = op_def("GatherElements", 11);
+  d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
@@ -99,6 +101,7 @@ OpDef gather_elements_def() {
 // GatherND with b batch dims: indices (..., m) address data[batch, i_1..i_m, :] slices.
 OpDef gather_nd_def() {
   OpDef d = op_def("GatherND", 11);
+  d.data_movement = true;
   d.attributes = {{"batch_dims", AttrType::INT, 12}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);

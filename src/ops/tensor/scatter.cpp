@@ -70,6 +70,7 @@ int64_t wrap_index(const Node& n, int64_t i, int64_t dim) {
 
 OpDef scatter_elements_def(const char* name, int since, int until) {
   OpDef d = op_def(name, since, until);
+  d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   if (since >= 11) d.attributes.push_back({"reduction", AttrType::STRING, 16});
   d.infer = [](InferContext& c) {
@@ -112,6 +113,7 @@ OpDef scatter_elements_def(const char* name, int since, int until) {
 // indices.shape[:-1] + data.shape[m:].
 OpDef scatter_nd_def() {
   OpDef d = op_def("ScatterND", 11);
+  d.data_movement = true;
   d.attributes = {{"reduction", AttrType::STRING, 16}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(3, 3);

@@ -8,6 +8,7 @@ namespace {
 
 OpDef slice_def(int since, int until) {
   OpDef d = op_def("Slice", since, until);
+  d.data_movement = true;
   if (since < 10) d.attributes = {{"starts", AttrType::INTS}, {"ends", AttrType::INTS}, {"axes", AttrType::INTS}};
   d.infer = [since](InferContext& c) {
     c.expect_inputs(since >= 10 ? 3 : 1, since >= 10 ? 5 : 1);

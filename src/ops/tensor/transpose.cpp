@@ -17,6 +17,7 @@ std::vector<int64_t> transpose_perm(const Node& n, int rank) {
 
 OpDef transpose_def() {
   OpDef d = op_def("Transpose", 1);
+  d.data_movement = true;
   d.attributes = {{"perm", AttrType::INTS}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
@@ -53,6 +54,7 @@ int64_t blocksize(const InferContext& c) {
 //   CRD: view as (N, C/b², b, b, H, W), permute (0, 1, 4, 2, 5, 3)
 OpDef depth_to_space_def(int since, int until) {
   OpDef d = op_def("DepthToSpace", since, until);
+  d.data_movement = true;
   d.attributes = {{"blocksize", AttrType::INT}};
   if (since >= 11) d.attributes.push_back({"mode", AttrType::STRING});
   d.infer = [since](InferContext& c) {
@@ -81,6 +83,7 @@ OpDef depth_to_space_def(int since, int until) {
 // permute (0, 3, 5, 1, 2, 4).
 OpDef space_to_depth_def() {
   OpDef d = op_def("SpaceToDepth", 1);
+  d.data_movement = true;
   d.attributes = {{"blocksize", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
