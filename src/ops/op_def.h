@@ -27,15 +27,20 @@ struct TensorInfo {
   int64_t bytes() const { return shape_numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
 
-// Thrown by InferContext::value() when inference needs an input's contents that are only
-// known at run time (e.g. Reshape fed by a computed tensor): the node is then re-inferred
-// just before it executes.
-struct NeedsRuntimeValue {};
-
+// What infer() sees of a node: its attributes, its inputs' types and shapes, and the values of
+// the inputs its OpDef declares it reads (OpDef::value_inputs), which the planner guarantees
+// are known before it calls infer().
 class InferContext {
  public:
-  InferContext(const Node& node, std::vector<TensorInfo> inputs, std::vector<const Tensor*> values)
-      : node_(node), in_(std::move(inputs)), values_(std::move(values)), out_(node.outputs.size()) {}
+  // `values`: per input, its contents when known (constants; every input at run time), else
+  // nullptr. `value_inputs`: the inputs whose values infer() may read (OpDef::value_inputs).
+  InferContext(const Node& node, std::vector<TensorInfo> inputs, std::vector<const Tensor*> values,
+               std::vector<int> value_inputs = {})
+      : node_(node),
+        in_(std::move(inputs)),
+        values_(std::move(values)),
+        value_inputs_(std::move(value_inputs)),
+        out_(node.outputs.size()) {}
 
   const Node& node() const { return node_; }
   const Attributes& attrs() const { return node_.attrs; }
@@ -52,12 +57,12 @@ class InferContext {
   const Shape& shape(int i) const { return input(i).shape; }
   int rank(int i) const { return static_cast<int>(input(i).shape.size()); }
 
-  // The input's contents if known now (constants, or at run time); else throws NeedsRuntimeValue.
-  const Tensor& value(int i) const {
-    if (!has_input(i) || values_.at(i) == nullptr) throw NeedsRuntimeValue{};
-    return *values_[i];
-  }
-  bool value_known(int i) const { return has_input(i) && values_.at(i) != nullptr; }
+  // The contents of input i, one of the declared value inputs. Reading an undeclared input, or
+  // a declared one the caller did not supply, is a bug of the op or of its caller (Error).
+  const Tensor& value(int i) const;
+  // The contents of input i when known now, else nullptr: for checks that can wait until run
+  // time (an axis's range, say); any input, declared or not.
+  const Tensor* value_if_known(int i) const { return has_input(i) ? values_.at(i) : nullptr; }
   // An integer input (int32/int64) read as int64 values.
   std::vector<int64_t> int_values(int i) const;
 
@@ -93,6 +98,7 @@ class InferContext {
   const Node& node_;
   std::vector<TensorInfo> in_;
   std::vector<const Tensor*> values_;
+  std::vector<int> value_inputs_;
   std::vector<TensorInfo> out_;
   std::vector<Tensor> out_values_;
 };
@@ -176,6 +182,11 @@ struct OpDef {
   // refuses a node with any other (attribute_problem), so a misspelt 'pads' is an error
   // instead of a silently unpadded convolution.
   std::vector<AttrSpec> attributes;
+  // The inputs whose *values* infer() reads (Reshape's shape, Slice's starts to steps): the
+  // planner calls infer() only once every such input present is known (a constant) and
+  // otherwise marks the node dynamic (inferred and run anew in each run); InferContext::value()
+  // refuses any other input. Shape inference asks for values; it never fails for want of one.
+  std::vector<int> value_inputs;
 
   // ---- Traits: what the op is ----
   // Position-wise: each output element is f of the same-index elements of the inputs, computed
@@ -191,6 +202,15 @@ struct OpDef {
   // Fused ops only (see FusionTrait).
   std::optional<FusionTrait> fusion;
 };
+
+// True when node `n` has an input that `def` declares in value_inputs whose value is not in
+// `values` (per input, nullptr when not known): its shapes must wait until run time.
+bool needs_run_time_values(const OpDef& def, const Node& n, const std::vector<const Tensor*>& values);
+// An InferContext for node `n` of `def` (its declared value inputs).
+inline InferContext infer_context(const OpDef& def, const Node& n, std::vector<TensorInfo> inputs,
+                                  std::vector<const Tensor*> values) {
+  return InferContext(n, std::move(inputs), std::move(values), def.value_inputs);
+}
 
 // The attributes `def` accepts at `opset`, valid at every opset: what a fused op (whose nodes
 // are opset 1 of their own domain) inherits from an ONNX op it stands for.

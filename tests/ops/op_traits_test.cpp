@@ -205,3 +205,40 @@ TEST(OpTraits, EveryAbsorbableActivationHasItsFusedOps) {
 
 }  // namespace
 }  // namespace layerscope
+
+namespace layerscope {
+namespace {
+
+// OpDef::value_inputs: infer() may read only the values its op declares, and the planner's
+// rule (needs_run_time_values) looks at those alone.
+TEST(OpValueInputs, InferReadsOnlyDeclaredValues) {
+  const OpDef* reshape = reg().find_op("", "Reshape", 14);
+  EXPECT_EQ(reshape->value_inputs, std::vector<int>{1});
+  Node n;
+  n.name = "r";
+  n.op_type = "Reshape";
+  n.opset = 14;
+  n.inputs = {0, 1};
+  n.outputs = {2};
+  Tensor shape(DType::I64, {1});
+  *shape.data_as<int64_t>() = 6;
+  const std::vector<TensorInfo> in = {{DType::F32, {2, 3}}, {DType::I64, {1}}};
+  InferContext declared = infer_context(*reshape, n, in, {nullptr, &shape});
+  reshape->infer(declared);
+  EXPECT_EQ(declared.outputs()[0].shape, (Shape{6}));
+
+  InferContext undeclared(n, in, {nullptr, &shape});  // as if the OpDef listed nothing
+  try {
+    reshape->infer(undeclared);
+    ADD_FAILURE() << "an undeclared read must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not list in value_inputs"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(needs_run_time_values(*reshape, n, {nullptr, nullptr}));
+  EXPECT_FALSE(needs_run_time_values(*reshape, n, {nullptr, &shape}));
+  n.inputs = {0, -1};  // an omitted value input is not an unknown one
+  EXPECT_FALSE(needs_run_time_values(*reshape, n, {nullptr, nullptr}));
+}
+
+}  // namespace
+}  // namespace layerscope

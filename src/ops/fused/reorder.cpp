@@ -65,7 +65,7 @@ void register_reorder_op(OpRegistry& r) {
               shape_to_string(c.shape(0)));
     if (dtype_size(c.dtype(0)) == 0) c.error("element type ", dtype_name(c.dtype(0)), " cannot be reordered");
     // A folded (constant) result is held in a tensor of its logical size: no room for padding.
-    if (c.value_known(0) && layout_numel(c.shape(0), to) != shape_numel(c.shape(0)))
+    if (c.value_if_known(0) && layout_numel(c.shape(0), to) != shape_numel(c.shape(0)))
       c.error("a constant cannot be reordered to the padded layout ", layout_name(to));
     c.set_output(0, c.dtype(0), c.shape(0));
   };

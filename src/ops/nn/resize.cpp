@@ -97,7 +97,7 @@ AxisTaps axis_taps(const ResizeAttrs& a, const ResizeGeometry& g, int d) {
 
 const Tensor* optional_value(const InferContext& ctx, int slot) {
   if (slot < 0 || !ctx.has_input(slot) || shape_numel(ctx.shape(slot)) == 0) return nullptr;
-  return &ctx.value(slot);  // throws NeedsRuntimeValue when computed at run time
+  return &ctx.value(slot);  // a value input (OpDef::value_inputs): known when infer() runs
 }
 
 const Tensor* optional_input(std::span<const Tensor* const> in, int slot) {
@@ -259,6 +259,9 @@ void register_resize_ops(OpRegistry& r) {
   auto add = [&](const char* op, int since, int until, std::vector<AttrSpec> attributes) {
     OpDef d{op, "", since, until, infer_resize, resize_cost, ref_resize, std::move(attributes)};
     d.data_movement = true;  // interpolation reads a few neighbours per output: memory traffic
+    // roi, scales, sizes (resize_input_slots): Upsample-9 and Resize-10 read scales at input 1.
+    if (std::string(op) == "Resize" && since >= 11) d.value_inputs = {1, 2, 3};
+    else if (since >= 9) d.value_inputs = {1};
     r.add_op(std::move(d));
   };
   add("Upsample", 7, 8, {{"mode", STRING}, {"scales", FLOATS}});  // scales attribute

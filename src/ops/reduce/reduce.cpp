@@ -187,7 +187,7 @@ void add_reduce(OpRegistry& r, const char* name, Op op) {
   r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op),
                  {{"axes", AttrType::INTS}, {"keepdims", AttrType::INT}}});
   r.add_op(OpDef{name, "", moved, INT_MAX, infer, reduce_cost(op), reduce_reference(op),
-                 {{"keepdims", AttrType::INT}, {"noop_with_empty_axes", AttrType::INT}}});
+                 {{"keepdims", AttrType::INT}, {"noop_with_empty_axes", AttrType::INT}}, {1}});  // axes
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ namespace {
 
 OpDef constant_of_shape_def() {
   OpDef d = op_def("ConstantOfShape", 9);
+  d.value_inputs = {0};  // the shape
   d.attributes = {{"value", AttrType::TENSOR}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
@@ -59,6 +60,7 @@ int64_t range_count(const InferContext& c) {
 
 OpDef range_def() {
   OpDef d = op_def("Range", 11);
+  d.value_inputs = {0, 1, 2};  // start, limit, delta
   d.infer = [](InferContext& c) {
     c.expect_inputs(3, 3);
     for (int i = 0; i < 3; ++i) {

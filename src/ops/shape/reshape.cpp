@@ -52,6 +52,7 @@ Shape reshape_target(const InferContext& c, const std::vector<int64_t>& spec, bo
 // Reshape-1..4: shape attribute; 5..13: shape input; 14+: shape input + allowzero.
 OpDef reshape_def(int since, int until) {
   OpDef d = op_def("Reshape", since, until);
+  if (since >= 5) d.value_inputs = {1};  // the shape
   d.data_movement = true;
   if (since < 5) d.attributes = {{"shape", AttrType::INTS}, {"consumed_inputs", AttrType::INTS}};
   if (since >= 14) d.attributes = {{"allowzero", AttrType::INT}};
@@ -119,6 +120,7 @@ std::vector<bool> axis_mask(const InferContext& c, const std::vector<int64_t>& a
 
 OpDef squeeze_def(int since, int until) {
   OpDef d = op_def("Squeeze", since, until);
+  if (since >= 13) d.value_inputs = {1};  // axes
   d.data_movement = true;
   if (since < 13) d.attributes = {{"axes", AttrType::INTS}};
   d.infer = [since](InferContext& c) {
@@ -147,6 +149,7 @@ OpDef squeeze_def(int since, int until) {
 
 OpDef unsqueeze_def(int since, int until) {
   OpDef d = op_def("Unsqueeze", since, until);
+  if (since >= 13) d.value_inputs = {1};  // axes
   d.data_movement = true;
   if (since < 13) d.attributes = {{"axes", AttrType::INTS}};
   d.infer = [since](InferContext& c) {

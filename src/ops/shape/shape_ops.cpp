@@ -72,6 +72,7 @@ OpDef identity_def() {
 //   12+:  optional inputs ratio and training_mode (true = training, which we do not do)
 OpDef dropout_def(int since, int until) {
   OpDef d = op_def("Dropout", since, until);
+  if (since >= 12) d.value_inputs = {2};  // training_mode
   // ratio and seed only shape random (training) dropout, which is refused: accepted, no effect.
   if (since < 7) d.attributes = {{"is_test", AttrType::INT}, {"ratio", AttrType::FLOAT}, legacy_consumed_inputs()};
   else if (since < 12) d.attributes = {{"ratio", AttrType::FLOAT}};
@@ -86,8 +87,10 @@ OpDef dropout_def(int since, int until) {
       const Tensor& t = c.value(2);
       if (t.dtype() != DType::Bool || t.numel() != 1) c.error("input 'training_mode' must be a bool scalar");
       // Training with ratio 0 drops nothing and scales by 1/(1-0): still deterministic.
-      if (t.data_as<uint8_t>()[0] && (!c.has_input(1) || element_as_double(c.value(1), 0) != 0.0))
-        c.error("training_mode = true with a non-zero ratio (random dropout) is not supported; only inference is");
+      const Tensor* ratio = c.value_if_known(1);
+      if (t.data_as<uint8_t>()[0] && (!c.has_input(1) || !ratio || element_as_double(*ratio, 0) != 0.0))
+        c.error("training_mode = true with a non-zero ratio (random dropout) or a ratio known only at run "
+                "time is not supported; only inference is");
     }
     if (since >= 12 && c.has_input(1) && shape_numel(c.shape(1)) != 1) c.error("input 'ratio' must be a scalar");
     c.set_output(0, c.dtype(0), c.shape(0));

@@ -89,6 +89,7 @@ OpDef arg_def(const char* name, bool is_max) {
 // With sorted = 0 any order is allowed; we return the sorted order.
 OpDef topk_def(int since, int until) {
   OpDef d = op_def("TopK", since, until);
+  if (since >= 10) d.value_inputs = {1};  // K
   d.attributes = {{"axis", AttrType::INT}};
   if (since < 10) d.attributes.push_back({"k", AttrType::INT});
   if (since >= 11) d.attributes.insert(d.attributes.end(), {{"largest", AttrType::INT}, {"sorted", AttrType::INT}});
@@ -163,7 +164,7 @@ OpDef cumsum_def() {
     expect_index_dtype(c, 1);
     if (shape_numel(c.shape(1)) != 1 || c.rank(1) > 1) c.error("'axis' must be a scalar");
     if (c.rank(0) == 0) c.error("input must have rank >= 1");
-    if (c.value_known(1)) normalize_axis(c, c.int_values(1)[0], c.rank(0));
+    if (const Tensor* axis = c.value_if_known(1)) normalize_axis(c, element_as_int(*axis, 0), c.rank(0));
     c.set_output(0, c.dtype(0), c.shape(0));
   };
   d.reference = [](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {

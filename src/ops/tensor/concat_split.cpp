@@ -107,6 +107,7 @@ std::vector<int64_t> split_sizes(const Node& n, int since, int64_t dim, const Te
 // Split-1: split as attribute or input 1; 2-12: attribute; 13-17: input; 18+: input or num_outputs.
 OpDef split_def(int since, int until) {
   OpDef d = op_def("Split", since, until);
+  if (since == 1 || since >= 13) d.value_inputs = {1};  // split
   d.data_movement = true;
   d.attributes = {{"axis", AttrType::INT}};
   if (since < 13) d.attributes.push_back({"split", AttrType::INTS});

@@ -8,6 +8,7 @@ namespace {
 
 OpDef expand_def() {
   OpDef d = op_def("Expand", 8);
+  d.value_inputs = {1};  // the shape
   d.data_movement = true;
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
@@ -54,6 +55,7 @@ void tile_reference(const Tensor& x, Tensor& y) {
 // Tile-6+: repeats (int64, one per axis) as input 1.
 OpDef tile_def() {
   OpDef d = op_def("Tile", 6);
+  d.value_inputs = {1};  // repeats
   d.data_movement = true;
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);
@@ -79,6 +81,7 @@ OpDef tile_def() {
 // Tile-1: scalar inputs 'tiles' and 'axis' repeat along one axis.
 OpDef tile1_def() {
   OpDef d = op_def("Tile", 1, 5);
+  d.value_inputs = {1, 2};  // tiles, axis
   d.data_movement = true;
   d.infer = [](InferContext& c) {
     c.expect_inputs(3, 3);

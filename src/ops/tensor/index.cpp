@@ -12,6 +12,7 @@ namespace {
 // Opset 11 made negative indices count back from depth (before, they match nothing).
 OpDef one_hot_def(int since, int until) {
   OpDef d = op_def("OneHot", since, until);
+  d.value_inputs = {1};  // depth
   d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(3, 3);
@@ -110,6 +111,7 @@ int64_t count_nonzero(const Tensor& t) {
 // gives (0, count), as the ONNX reference does.
 OpDef non_zero_def() {
   OpDef d = op_def("NonZero", 9);
+  d.value_inputs = {0};  // the count of non-zeros is the output's shape
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     expect_movable(c, 0);
@@ -134,6 +136,7 @@ OpDef non_zero_def() {
 // axis) whose condition entry is true; condition entries past the end are ignored.
 OpDef compress_def() {
   OpDef d = op_def("Compress", 9);
+  d.value_inputs = {1};  // condition
   d.attributes = {{"axis", AttrType::INT}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(2, 2);

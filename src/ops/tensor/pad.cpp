@@ -84,6 +84,7 @@ int64_t pad_source(PadMode mode, int64_t i, int64_t dim) {
 
 OpDef pad_def(int since, int until) {
   OpDef d = op_def("Pad", since, until);
+  if (since >= 11) d.value_inputs = {1, 3};  // pads, axes
   d.data_movement = true;
   d.attributes = {{"mode", AttrType::STRING}};
   if (since < 11) {

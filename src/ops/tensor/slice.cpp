@@ -8,6 +8,7 @@ namespace {
 
 OpDef slice_def(int since, int until) {
   OpDef d = op_def("Slice", since, until);
+  if (since >= 10) d.value_inputs = {1, 2, 3, 4};  // starts, ends, axes, steps
   d.data_movement = true;
   if (since < 10) d.attributes = {{"starts", AttrType::INTS}, {"ends", AttrType::INTS}, {"axes", AttrType::INTS}};
   d.infer = [since](InferContext& c) {
