@@ -156,7 +156,7 @@ struct ActivationTrait {
   // its constant inputs (`inputs`, nullptr where not constant), as the attributes that this
   // op's definition at opset `attributes_opset` takes (Clip-6's min and max); nullopt when one
   // is known only at run time. Unset: n's own attributes.
-  std::function<std::optional<Attributes>(const Node& n, std::span<const Tensor* const> inputs)> attributes_of;
+  std::function<std::optional<Attributes>(const Node& n, std::span<const Tensor* const> inputs)> attributes_of = nullptr;
   int attributes_opset = 0;
 };
 
@@ -166,7 +166,7 @@ struct FusionTrait {
   std::string core;  // "Conv" (ConvAdd, ConvRelu, ...), "MatMul" (MatMulAdd*), "Gemm" (Gemm<Act>)
   // The absorbed activation's post-ops for a node of this op (which carries the activation's
   // attributes); unset when the fused op ends without one (ConvAdd, MatMulAdd).
-  std::function<PostOps(const Attributes& attrs)> activation;
+  std::function<PostOps(const Attributes& attrs)> activation = nullptr;
 };
 
 struct OpDef {
@@ -186,7 +186,7 @@ struct OpDef {
   // planner calls infer() only once every such input present is known (a constant) and
   // otherwise marks the node dynamic (inferred and run anew in each run); InferContext::value()
   // refuses any other input. Shape inference asks for values; it never fails for want of one.
-  std::vector<int> value_inputs;
+  std::vector<int> value_inputs = {};
 
   // ---- Traits: what the op is ----
   // Position-wise: each output element is f of the same-index elements of the inputs, computed
@@ -198,9 +198,9 @@ struct OpDef {
   // finding reports the time such layers take (analysis/findings_kernels.cpp).
   bool data_movement = false;
   // An activation a convolution or matmul can absorb (see ActivationTrait).
-  std::optional<ActivationTrait> activation;
+  std::optional<ActivationTrait> activation = {};
   // Fused ops only (see FusionTrait).
-  std::optional<FusionTrait> fusion;
+  std::optional<FusionTrait> fusion = {};
 };
 
 // True when node `n` has an input that `def` declares in value_inputs whose value is not in
