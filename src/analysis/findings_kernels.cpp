@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analysis/findings_rules.h"
+#include "registry/registry.h"
 
 namespace layerscope::findings {
 
@@ -29,13 +30,17 @@ bool is_generic_kernel(const LayerProfile& l) {
 }
 
 // Layers that only copy, reorder or reindex data: no arithmetic, so all their time is memory
-// traffic that a different layout or a fusion into the neighbouring layer could avoid.
-const std::set<std::string>& data_movement_ops() {
-  static const std::set<std::string> ops = {
-      "Transpose", "Reshape", "Resize", "Upsample", "Concat", "Reorder", "Slice", "Gather", "GatherElements",
-      "GatherND", "Split", "Squeeze", "Unsqueeze", "Flatten", "Pad", "Expand", "Tile", "Identity", "Cast",
-      "CastLike", "Copy", "DepthToSpace", "SpaceToDepth", "ScatterND", "ScatterElements", "Permute"};
-  return ops;
+// traffic that a different layout or a fusion into the neighbouring layer could avoid. Our
+// ops say so themselves (OpDef::data_movement); the reference tool also names such layers
+// with words that are no ONNX op type (its reports can be imported).
+bool is_data_movement(const std::string& op_type) {
+  static const std::set<std::string> ops = [] {
+    std::set<std::string> s = {"Copy", "Permute"};  // the reference tool's own layer names
+    for (const OpDef* d : Registry::builtin().all_ops())
+      if (d->data_movement) s.insert(d->op_type);
+    return s;
+  }();
+  return ops.count(op_type) > 0;
 }
 
 // The reference tool's I/O pseudo-layers always run on the CPU; they are not fallbacks.
@@ -124,7 +129,7 @@ void rule_generic_kernels(const Context& ctx, std::vector<Finding>* out) {
 constexpr double kDataMovementSharePct = 5.0;
 
 void rule_data_movement(const Context& ctx, std::vector<Finding>* out) {
-  auto layers = select(ctx.report(), [](const LayerProfile& l) { return data_movement_ops().count(l.op_type) > 0; });
+  auto layers = select(ctx.report(), [](const LayerProfile& l) { return is_data_movement(l.op_type); });
   const double share = ctx.share_pct(layers);
   if (layers.empty() || share < kDataMovementSharePct) return;
   std::string title = fmt("Pure data movement takes %.1f%% of the time: %s (%s)", share,

@@ -33,9 +33,6 @@ class Attributes {
   std::vector<float> get_floats(const std::string& name, std::vector<float> dflt = {}) const {
     return get_or<std::vector<float>>(name, std::move(dflt));
   }
-  std::vector<std::string> get_strings(const std::string& name) const {
-    return get_or<std::vector<std::string>>(name, {});
-  }
   const Tensor* get_tensor(const std::string& name) const {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : std::get_if<Tensor>(&it->second);

@@ -30,10 +30,14 @@ struct Value {
   Layout layout = Layout::Plain;
 };
 
+// The domain of the operators that only graph passes create (fused layers such as ConvRelu or
+// SDPAttention, layout Reorders), all at opset 1 of it. The one name for it, in code and tests.
+inline constexpr const char* kFusedDomain = "layerscope";
+
 struct Node {
   std::string name;     // ONNX node name ("" in some exports; then a synthetic one is set)
   std::string op_type;  // after fusion this is the fused op's name (e.g. "ConvRelu")
-  std::string domain;   // "" is the default ONNX domain
+  std::string domain;   // "" is the default ONNX domain; kFusedDomain for fused nodes
   int opset = 0;        // opset version of `domain` imported by the model
   std::vector<int> inputs;
   std::vector<int> outputs;

@@ -113,13 +113,7 @@ struct KernelDef {
   std::function<std::optional<LayoutChoice>(const KernelSetup&)> preferred_layouts;
 };
 
-class Registry;
-// The kernel the planner uses for a node: the highest-priority registered kernel whose
-// supports() accepts `s` (and, when `s` has non-Plain layouts, that accepts layouts), or
-// nullptr (the op's reference kernel then runs). Also what the layout pass asks.
-const KernelDef* select_kernel(const Registry& registry, const KernelSetup& s);
-
-// Wraps an OpDef's reference function as a Kernel (name "ref").
+// Wraps an OpDef's reference function as a Kernel (name "ref"; kernels/reference_kernel.cpp).
 std::unique_ptr<Kernel> make_reference_kernel(const OpDef& def);
 
 }  // namespace layerscope

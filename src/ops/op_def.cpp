@@ -101,6 +101,22 @@ std::string attribute_problem(const OpDef& def, const Node& n, std::span<const O
   return {};
 }
 
+const Tensor& InferContext::value(int i) const {
+  LS_CHECK(std::find(value_inputs_.begin(), value_inputs_.end(), i) != value_inputs_.end(), Graph::describe(node_),
+           ": shape inference reads the value of input ", i, ", which its OpDef does not list in value_inputs");
+  LS_CHECK(has_input(i) && values_.at(i) != nullptr, Graph::describe(node_), ": the value of input ", i,
+           " is not known; infer() runs only once every input in value_inputs is");
+  return *values_[i];
+}
+
+bool needs_run_time_values(const OpDef& def, const Node& n, const std::vector<const Tensor*>& values) {
+  for (int i : def.value_inputs)
+    if (i < static_cast<int>(n.inputs.size()) && n.inputs[i] >= 0 &&
+        (i >= static_cast<int>(values.size()) || values[i] == nullptr))
+      return true;
+  return false;
+}
+
 std::vector<int64_t> InferContext::int_values(int i) const {
   const Tensor& t = value(i);
   std::vector<int64_t> v(t.numel());

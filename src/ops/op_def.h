@@ -3,15 +3,20 @@
 //   cost()      multiply-accumulates and bytes moved, for the profiler and the roofline
 //   reference   a straightforward kernel: the correctness oracle and the fallback implementation
 //   attributes  the attributes the op accepts, with their ONNX types (per opset range)
+//   traits      what the op is (position-wise, pure data movement, an activation a convolution
+//               or matmul can absorb, a fused op's core): passes, kernels and findings read them
+//               here and keep no lists of op names of their own
 // Faster kernels for the same op are registered separately as KernelDefs (kernels/kernel.h).
 #pragma once
 #include <climits>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "ops/post_op.h"
 
 namespace layerscope {
 
@@ -22,15 +27,20 @@ struct TensorInfo {
   int64_t bytes() const { return shape_numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
 
-// Thrown by InferContext::value() when inference needs an input's contents that are only
-// known at run time (e.g. Reshape fed by a computed tensor): the node is then re-inferred
-// just before it executes.
-struct NeedsRuntimeValue {};
-
+// What infer() sees of a node: its attributes, its inputs' types and shapes, and the values of
+// the inputs its OpDef declares it reads (OpDef::value_inputs), which the planner guarantees
+// are known before it calls infer().
 class InferContext {
  public:
-  InferContext(const Node& node, std::vector<TensorInfo> inputs, std::vector<const Tensor*> values)
-      : node_(node), in_(std::move(inputs)), values_(std::move(values)), out_(node.outputs.size()) {}
+  // `values`: per input, its contents when known (constants; every input at run time), else
+  // nullptr. `value_inputs`: the inputs whose values infer() may read (OpDef::value_inputs).
+  InferContext(const Node& node, std::vector<TensorInfo> inputs, std::vector<const Tensor*> values,
+               std::vector<int> value_inputs = {})
+      : node_(node),
+        in_(std::move(inputs)),
+        values_(std::move(values)),
+        value_inputs_(std::move(value_inputs)),
+        out_(node.outputs.size()) {}
 
   const Node& node() const { return node_; }
   const Attributes& attrs() const { return node_.attrs; }
@@ -47,12 +57,12 @@ class InferContext {
   const Shape& shape(int i) const { return input(i).shape; }
   int rank(int i) const { return static_cast<int>(input(i).shape.size()); }
 
-  // The input's contents if known now (constants, or at run time); else throws NeedsRuntimeValue.
-  const Tensor& value(int i) const {
-    if (!has_input(i) || values_.at(i) == nullptr) throw NeedsRuntimeValue{};
-    return *values_[i];
-  }
-  bool value_known(int i) const { return has_input(i) && values_.at(i) != nullptr; }
+  // The contents of input i, one of the declared value inputs. Reading an undeclared input, or
+  // a declared one the caller did not supply, is a bug of the op or of its caller (Error).
+  const Tensor& value(int i) const;
+  // The contents of input i when known now, else nullptr: for checks that can wait until run
+  // time (an axis's range, say); any input, declared or not.
+  const Tensor* value_if_known(int i) const { return has_input(i) ? values_.at(i) : nullptr; }
   // An integer input (int32/int64) read as int64 values.
   std::vector<int64_t> int_values(int i) const;
 
@@ -88,6 +98,7 @@ class InferContext {
   const Node& node_;
   std::vector<TensorInfo> in_;
   std::vector<const Tensor*> values_;
+  std::vector<int> value_inputs_;
   std::vector<TensorInfo> out_;
   std::vector<Tensor> out_values_;
 };
@@ -133,6 +144,31 @@ struct AttrSpec {
 // that never changed a result, so it is accepted and ignored.
 inline AttrSpec legacy_consumed_inputs() { return {"consumed_inputs", AttrType::INTS, 1, 5}; }
 
+// The activation trait (OpDef::activation): y = f(x) on input 0, which a convolution or matmul
+// can apply to its output as post-ops (passes/fuse_conv.cpp and fuse_matmul_bias.cpp fuse it,
+// ops/fused/ registers a fused op for every op with this trait, kernels/onednn/post_ops.cpp
+// turns the steps into oneDNN post-ops).
+struct ActivationTrait {
+  // f as post-op steps for a node with attributes `attrs`: the activation node's own, or those
+  // a fused node carries for it (see attributes_of), defaults filled in.
+  std::function<PostOps(const Attributes& attrs)> post_ops;
+  // Only for ops whose parameters are inputs (Clip from opset 11): node n's parameters, from
+  // its constant inputs (`inputs`, nullptr where not constant), as the attributes that this
+  // op's definition at opset `attributes_opset` takes (Clip-6's min and max); nullopt when one
+  // is known only at run time. Unset: n's own attributes.
+  std::function<std::optional<Attributes>(const Node& n, std::span<const Tensor* const> inputs)> attributes_of = nullptr;
+  int attributes_opset = 0;
+};
+
+// The fusion trait of a fused op (OpDef::fusion): the ONNX op at its core and the activation it
+// ends with, so that the core op's kernels can serve every fused variant without a list of them.
+struct FusionTrait {
+  std::string core;  // "Conv" (ConvAdd, ConvRelu, ...), "MatMul" (MatMulAdd*), "Gemm" (Gemm<Act>)
+  // The absorbed activation's post-ops for a node of this op (which carries the activation's
+  // attributes); unset when the fused op ends without one (ConvAdd, MatMulAdd).
+  std::function<PostOps(const Attributes& attrs)> activation = nullptr;
+};
+
 struct OpDef {
   std::string op_type;
   std::string domain;        // "" = ai.onnx
@@ -146,7 +182,35 @@ struct OpDef {
   // refuses a node with any other (attribute_problem), so a misspelt 'pads' is an error
   // instead of a silently unpadded convolution.
   std::vector<AttrSpec> attributes;
+  // The inputs whose *values* infer() reads (Reshape's shape, Slice's starts to steps): the
+  // planner calls infer() only once every such input present is known (a constant) and
+  // otherwise marks the node dynamic (inferred and run anew in each run); InferContext::value()
+  // refuses any other input. Shape inference asks for values; it never fails for want of one.
+  std::vector<int> value_inputs = {};
+
+  // ---- Traits: what the op is ----
+  // Position-wise: each output element is f of the same-index elements of the inputs, computed
+  // in input 0's element type (float arithmetic and activations). Given inputs of the output's
+  // shape or single values, any buffer layout with one slot per element passes through it
+  // unchanged (passes/layout_rules.cpp).
+  bool position_wise = false;
+  // Pure data movement: copies, reorders, reindexes or converts elements, no arithmetic; a
+  // finding reports the time such layers take (analysis/findings_kernels.cpp).
+  bool data_movement = false;
+  // An activation a convolution or matmul can absorb (see ActivationTrait).
+  std::optional<ActivationTrait> activation = {};
+  // Fused ops only (see FusionTrait).
+  std::optional<FusionTrait> fusion = {};
 };
+
+// True when node `n` has an input that `def` declares in value_inputs whose value is not in
+// `values` (per input, nullptr when not known): its shapes must wait until run time.
+bool needs_run_time_values(const OpDef& def, const Node& n, const std::vector<const Tensor*>& values);
+// An InferContext for node `n` of `def` (its declared value inputs).
+inline InferContext infer_context(const OpDef& def, const Node& n, std::vector<TensorInfo> inputs,
+                                  std::vector<const Tensor*> values) {
+  return InferContext(n, std::move(inputs), std::move(values), def.value_inputs);
+}
 
 // The attributes `def` accepts at `opset`, valid at every opset: what a fused op (whose nodes
 // are opset 1 of their own domain) inherits from an ONNX op it stands for.
@@ -156,7 +220,7 @@ std::vector<AttrSpec> attributes_at(const OpDef& def, int opset);
 // else what is wrong: "unknown attribute 'padz'; Conv accepts auto_pad, dilations, ..." or
 // "attribute 'pads' is FLOAT, expected INTS". `versions` (every OpDef of the op) lets an
 // attribute of other opsets say where it belongs: "unknown attribute 'antialias' (accepted
-// in opsets 18 and later); ...". Registry::attribute_problem supplies them.
+// in opsets 18 and later); ...". OpRegistry::attribute_problem supplies them.
 std::string attribute_problem(const OpDef& def, const Node& n, std::span<const OpDef> versions = {});
 
 // Bytes-only cost: read every input once, write every output once.

@@ -125,7 +125,8 @@ class LayoutPlanner {
     if (out.size() < 3 || out.size() > 5) return false;
     for (int v : n.inputs)  // a same-shape constant would need a reordered copy: not worth it
       if (v >= 0 && g_.values[v].constant && ctx_.info[v].shape == out) return false;
-    return is_positionwise(n, view_of(ctx_, n).in);
+    const OpDef* def = ctx_.registry.find_op(n.domain, n.op_type, n.opset);
+    return def && is_positionwise(*def, n, view_of(ctx_, n).in);
   }
 
   // Node indices, producers first (fusions may have left the node list out of order).

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "ops/fused_transformer.h"
-#include "ops/tensor_common.h"
+#include "ops/fused/transformer.h"
+#include "ops/tensor/common.h"
 #include "passes/pattern_util.h"
 
 namespace layerscope::attention_views {

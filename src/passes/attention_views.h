@@ -1,5 +1,5 @@
 // The head-split copies around an attention pattern that fuse_attention folds into the fused
-// SDPAttention node as strided views (ops/attention_operands.h) instead of running them:
+// SDPAttention node as strided views (ops/fused/attention_operands.h) instead of running them:
 //   Q, K, V:  Transpose(x, perm)                          -> read x with <q|k|v>_perm
 //             Gather(Transpose(x, perm), c, axis 0)       -> read x with _perm and _index = c
 //                                                            (c a constant scalar; the Transpose
@@ -17,7 +17,7 @@
 #include <optional>
 #include <vector>
 
-#include "ops/attention_operands.h"
+#include "ops/fused/attention_operands.h"
 #include "passes/graph_index.h"
 #include "passes/pass.h"
 

@@ -1,5 +1,5 @@
 // Scaled dot-product attention as exporters write it, to one "SDPAttention" node (domain
-// "layerscope", ops/fused_transformer.h) whose kernel never writes the [Lq, Lk] score matrix:
+// kFusedDomain, ops/fused/transformer.h) whose kernel never writes the [Lq, Lk] score matrix:
 //   S = MatMul(Q', K')   [S = Mul(S, c) | Div(S, c)]   [S = Add(S, mask)]
 //   O = MatMul(Softmax(S, last axis), V)
 // where Q' is Q, optionally scaled (Mul / Div by a constant: torch's vision transformer scales
@@ -13,8 +13,8 @@
 // source_names lists every absorbed node.
 #include <numeric>
 
-#include "ops/attention_operands.h"
-#include "ops/fused_transformer.h"
+#include "ops/fused/attention_operands.h"
+#include "ops/fused/transformer.h"
 #include "passes/attention_views.h"
 #include "passes/pass_list.h"
 #include "passes/pattern_util.h"

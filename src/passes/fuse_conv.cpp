@@ -1,90 +1,33 @@
-// Conv [-> Add(residual)] [-> activation] becomes one fused node (ops/fused_conv.h), e.g.
+// Conv [-> Add(residual)] [-> activation] becomes one fused node (ops/fused/conv.h), e.g.
 // "ConvAddRelu": oneDNN applies the add and the activation to each output block while it is
 // still in registers (post-ops), instead of two more passes over memory.
-// Activations: Relu, LeakyRelu, Clip (constant min/max), Sigmoid, HardSigmoid, HardSwish, Elu,
-// Tanh, Gelu (ONNX's, or the "layerscope" Gelu of the GELU-fusion pass, which must then run
-// first) and the SiLU pattern x * Sigmoid(x) (-> "Swish").
+// Activations: every op with the activation trait (OpDef::activation: Relu, LeakyRelu, Clip with
+// constant bounds, Sigmoid, HardSigmoid, HardSwish, Elu, Tanh, Softplus, Mish, Gelu (ONNX's, or
+// the fused-domain Gelu of the GELU-fusion pass, which must then run first)), and the SiLU
+// pattern x * Sigmoid(x) (-> "Swish").
 // A value is absorbed only when it feeds nothing but the next node of the pattern and is not a
 // graph output; the residual must be a computed (non-constant) tensor of the output's shape.
-#include <limits>
-#include <string_view>
-
-#include "ops/fused_conv.h"
+#include "ops/fused/conv.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
+#include "passes/pattern_util.h"
 
 namespace layerscope {
 
-static_assert(std::string_view(kFusedDomain) == "layerscope", "ops/fused_conv.cpp registers the fused ops there");
-
 namespace {
 
+using pattern::is_op;
+
 struct Match {
-  Activation activation = Activation::None;
+  pattern::Activation activation;
   std::vector<int> nodes;  // absorbed nodes, in order
   int output = -1;         // value the fused node produces
-  Attributes attrs;        // the activation's parameters
 };
 
-bool is_op(const Node& n, const char* op_type) { return n.domain.empty() && n.op_type == op_type; }
-
-// A constant float scalar input, if present and constant; `absent` when the input is omitted.
-std::optional<float> scalar_input(const Graph& g, const Node& n, size_t i, float absent) {
-  if (i >= n.inputs.size() || n.inputs[i] < 0) return absent;
-  const auto& c = g.values[n.inputs[i]].constant;
-  if (!c || c->dtype() != DType::F32 || c->numel() != 1) return std::nullopt;
-  return *c->data_as<float>();
-}
-
-// The single-input activation node `a` (reading x) as an Activation with its attributes.
-std::optional<Match> as_activation(const Graph& g, const Node& a) {
-  Match m;
-  auto copy_float = [&](const char* name) {
-    if (a.attrs.has(name)) m.attrs.set(name, a.attrs.get_float(name, 0.f));
-  };
-  if (is_op(a, "Relu")) {
-    m.activation = Activation::Relu;
-  } else if (is_op(a, "LeakyRelu")) {
-    m.activation = Activation::LeakyRelu;
-    copy_float("alpha");
-  } else if (is_op(a, "Elu")) {
-    m.activation = Activation::Elu;
-    copy_float("alpha");
-  } else if (is_op(a, "HardSigmoid")) {
-    m.activation = Activation::HardSigmoid;
-    copy_float("alpha");
-    copy_float("beta");
-  } else if (is_op(a, "HardSwish")) {
-    m.activation = Activation::HardSwish;
-  } else if (is_op(a, "Sigmoid")) {
-    m.activation = Activation::Sigmoid;
-  } else if (is_op(a, "Tanh")) {
-    m.activation = Activation::Tanh;
-  } else if (a.op_type == "Gelu" && (a.domain.empty() || a.domain == kFusedDomain)) {
-    m.activation = Activation::Gelu;
-    m.attrs.set("approximate", a.attrs.get_string("approximate", "none"));
-  } else if (is_op(a, "Clip")) {
-    m.activation = Activation::Clip;
-    float lo = std::numeric_limits<float>::lowest(), hi = std::numeric_limits<float>::max();
-    if (a.opset < 11) {
-      lo = a.attrs.get_float("min", lo);
-      hi = a.attrs.get_float("max", hi);
-    } else {
-      std::optional<float> l = scalar_input(g, a, 1, lo), h = scalar_input(g, a, 2, hi);
-      if (!l || !h) return std::nullopt;  // run-time bounds: not a fixed post-op
-      lo = *l;
-      hi = *h;
-    }
-    m.attrs.set("min", lo);
-    m.attrs.set("max", hi);
-  } else {
-    return std::nullopt;
-  }
-  return m;
-}
-
 // The activation applied to `x` (the conv or add output), if one can be absorbed.
-std::optional<Match> match_activation(const Graph& g, const GraphIndex& idx, const std::vector<bool>& dead, int x) {
+std::optional<Match> match_activation(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
+                                     int x) {
+  const Graph& g = ctx.graph;
   if (idx.is_graph_output(x)) return std::nullopt;
   const std::vector<int>& users = idx.consumers(x);
   // SiLU: x feeds exactly a Sigmoid and a Mul, and the Sigmoid feeds only that Mul.
@@ -98,7 +41,7 @@ std::optional<Match> match_activation(const Graph& g, const GraphIndex& idx, con
       const bool operands = (mul.inputs[0] == x && mul.inputs[1] == sv) || (mul.inputs[1] == x && mul.inputs[0] == sv);
       if (!operands || !idx.only_feeds(sv, users[1 - k])) continue;
       Match m;
-      m.activation = Activation::Swish;
+      m.activation.op_type = kSwishActivation;
       m.nodes = {users[k], users[1 - k]};
       m.output = mul.outputs[0];
       return m;
@@ -109,11 +52,9 @@ std::optional<Match> match_activation(const Graph& g, const GraphIndex& idx, con
   if (ai < 0 || dead[ai]) return std::nullopt;
   const Node& a = g.nodes[ai];
   if (a.inputs.empty() || a.inputs[0] != x || a.outputs.size() != 1) return std::nullopt;
-  std::optional<Match> m = as_activation(g, a);
-  if (!m) return std::nullopt;
-  m->nodes = {ai};
-  m->output = a.outputs[0];
-  return m;
+  std::optional<pattern::Activation> act = pattern::as_activation(ctx, a);
+  if (!act) return std::nullopt;
+  return Match{std::move(*act), {ai}, a.outputs[0]};
 }
 
 // Add(x, r) or Add(r, x) with r a computed tensor of x's type and shape: returns r, else -1.
@@ -145,7 +86,12 @@ int fuse_conv_activation_pass(PassContext& ctx) {
         out = g.nodes[ai].outputs[0];
       }
     }
-    std::optional<Match> act = match_activation(g, idx, dead, out);
+    std::optional<Match> act = match_activation(ctx, idx, dead, out);
+    // Only activations with a fused op (each op with the trait has one; a fused-domain one
+    // without an ONNX twin would not).
+    const std::string op_type = fused_conv_op_type(residual >= 0, act ? act->activation.op_type : "");
+    const OpDef* fused_def = ctx.registry.find_op(kFusedDomain, op_type, 1);
+    if (act && !fused_def) act.reset();
     if (act) {
       absorbed.insert(absorbed.end(), act->nodes.begin(), act->nodes.end());
       out = act->output;
@@ -155,9 +101,8 @@ int fuse_conv_activation_pass(PassContext& ctx) {
     Node& conv = g.nodes[ci];
     conv.domain = kFusedDomain;
     conv.opset = 1;
-    conv.op_type = fused_conv_op_type(residual >= 0, act ? act->activation : Activation::None);
-    if (act)
-      for (const auto& [name, value] : act->attrs.all()) conv.attrs.set(name, value);
+    conv.op_type = fused_conv_op_type(residual >= 0, act ? act->activation.op_type : "");
+    if (act) pattern::copy_activation_attrs(*fused_def, act->activation, conv.attrs);
     conv.inputs.resize(residual >= 0 ? kConvResidualInput + 1 : std::min<size_t>(conv.inputs.size(), 3), -1);
     if (residual >= 0) conv.inputs[kConvResidualInput] = residual;
     conv.outputs[0] = out;

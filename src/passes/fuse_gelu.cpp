@@ -1,5 +1,5 @@
 // The two GELU formulas as exporters spell them out, back to one "Gelu" node (domain
-// "layerscope", attribute approximate):
+// kFusedDomain, attribute approximate):
 //   erf:  0.5 * x * (1 + Erf(x / sqrt 2))                        (x / 1.41421 or x * 0.70711)
 //   tanh: 0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 x^3)))  (x^3 as Pow(x, 3) or x * x * x)
 // The product 0.5 * x * (1 + ...) may be associated and ordered in any way torch emits it:

@@ -2,7 +2,7 @@
 //   m = ReduceMean(x, trailing axes)     d = Sub(x, m)
 //   v = ReduceMean(Pow(d, 2) | Mul(d, d))  n = Div(d, Sqrt(Add(v, eps)))
 //   y = [Add(] [Mul(] n [, gamma)] [, beta)]
-// becomes one "LayerNorm" node (domain "layerscope") with LayerNormalization-17's inputs and
+// becomes one "LayerNorm" node (kFusedDomain) with LayerNormalization-17's inputs and
 // attributes (axis = the first reduced axis, epsilon), served by the oneDNN layer-norm kernel.
 // gamma / beta must be constants that vary only over the normalised dims; they are expanded to
 // exactly the normalised shape, which is what the kernel takes. The node keeps the first

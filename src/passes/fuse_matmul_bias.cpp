@@ -1,13 +1,15 @@
-// Linear layers as exporters write them, to one fused node (ops/fused_transformer.h) that the
+// Linear layers as exporters write them, to one fused node (ops/fused/transformer.h) that the
 // oneDNN matmul kernel runs with the bias and the activation applied while each output block
 // is still in registers (bias + eltwise post-op), instead of two more passes over memory:
 //   MatMul(A, W) -> Add(bias) [-> act]  => MatMulAdd[Act]  (W a constant [K, N], bias a
 //                                            constant of N values broadcast over the last dim)
 //   Gemm -> act                         => Gemm<Act>       (B constant, C absent or a constant
 //                                            of 1 or N values: what the kernel can fold)
-// act: Relu, Sigmoid, Tanh, Gelu (ONNX's or the fused "layerscope" Gelu: fuse_gelu runs
-// first). The fused node keeps the MatMul's / Gemm's name; source_names lists every node.
-#include "ops/fused_transformer.h"
+// act: any op with the activation trait (OpDef::activation; Gelu: ONNX's or the fused-domain one,
+// fuse_gelu runs first) for which the fused op exists (Gemm<Act> does not when the activation's
+// attribute names collide with Gemm's). The fused node keeps the MatMul's / Gemm's name;
+// source_names lists every node.
+#include "ops/fused/transformer.h"
 #include "passes/pass_list.h"
 #include "passes/pattern_util.h"
 
@@ -21,28 +23,31 @@ const Tensor* f32_constant(const Graph& g, int v) {
   return &*g.values[v].constant;
 }
 
-// The activation node alone reading `v`, if it is one a fused linear layer can carry.
-std::optional<std::pair<int, Activation>> activation_after(const Graph& g, const GraphIndex& idx,
-                                                           const std::vector<bool>& dead, int v) {
+// The activation node alone reading `v`, if the fused op `base` + its type exists.
+struct ActivationAfter {
+  int node = -1;
+  Activation act;
+  const OpDef* fused = nullptr;  // the fused op it makes with `base`
+};
+std::optional<ActivationAfter> activation_after(const PassContext& ctx, const GraphIndex& idx,
+                                                const std::vector<bool>& dead, int v, LinearBase base) {
   const int n = idx.sole_consumer(v);
-  if (n < 0 || dead[n] || g.nodes[n].inputs.size() != 1 || g.nodes[n].outputs.size() != 1) return std::nullopt;
-  const Node& a = g.nodes[n];
-  if (a.op_type == "Gelu" && (a.domain.empty() || a.domain == kFusedDomain)) return std::pair{n, Activation::Gelu};
-  if (is_op(a, "Relu")) return std::pair{n, Activation::Relu};
-  if (is_op(a, "Sigmoid")) return std::pair{n, Activation::Sigmoid};
-  if (is_op(a, "Tanh")) return std::pair{n, Activation::Tanh};
-  return std::nullopt;
+  if (n < 0 || dead[n] || ctx.graph.nodes[n].inputs.empty() || ctx.graph.nodes[n].inputs[0] != v) return std::nullopt;
+  std::optional<Activation> act = as_activation(ctx, ctx.graph.nodes[n]);
+  if (!act) return std::nullopt;
+  const OpDef* fused = ctx.registry.find_op(kFusedDomain, fused_linear_op_type(base, act->op_type), 1);
+  if (!fused) return std::nullopt;
+  return ActivationAfter{n, std::move(*act), fused};
 }
 
 // Turns node `keep` into the fused op, absorbing `absorbed` (in order) and writing `out`.
 void rewrite(Graph& g, std::vector<bool>& dead, int keep, const std::vector<int>& absorbed, int out, LinearBase base,
-             std::optional<std::pair<int, Activation>> act) {
+             const std::optional<ActivationAfter>& act) {
   Node& n = g.nodes[keep];
-  n.op_type = fused_linear_op_type(base, act ? act->second : Activation::None);
+  n.op_type = fused_linear_op_type(base, act ? act->act.op_type : "");
   n.domain = kFusedDomain;
   n.opset = 1;
-  if (act && act->second == Activation::Gelu)
-    n.attrs.set("approximate", g.nodes[act->first].attrs.get_string("approximate", "none"));
+  if (act) copy_activation_attrs(*act->fused, act->act, n.attrs);
   n.outputs = {out};
   for (int k : absorbed) {
     append_sources(n.source_names, g.nodes[k].source_names);
@@ -68,11 +73,11 @@ bool fuse_matmul_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>&
   if (!b || b->numel() != n_out || b->rank() > static_cast<int>(ctx.info[y].shape.size()) ||
       (b->rank() > 0 && b->dim(-1) != n_out))
     return false;
-  auto act = activation_after(g, idx, dead, g.nodes[add].outputs[0]);
-  const int out = act ? g.nodes[act->first].outputs[0] : g.nodes[add].outputs[0];
+  auto act = activation_after(ctx, idx, dead, g.nodes[add].outputs[0], LinearBase::MatMulAdd);
+  const int out = act ? g.nodes[act->node].outputs[0] : g.nodes[add].outputs[0];
   const int bias_1d = b->rank() == 1 ? bias : ctx.add_constant(g.nodes[mi].name + "/fused_bias", b->reshaped({n_out}));
   std::vector<int> absorbed = {add};
-  if (act) absorbed.push_back(act->first);
+  if (act) absorbed.push_back(act->node);
   g.nodes[mi].inputs = {a, g.nodes[mi].inputs[1], bias_1d};
   rewrite(g, dead, mi, absorbed, out, LinearBase::MatMulAdd, act);
   return true;
@@ -89,9 +94,9 @@ bool fuse_gemm_activation(PassContext& ctx, const GraphIndex& idx, std::vector<b
     const int64_t n_out = ctx.info[gemm.outputs[0]].shape[1];
     if (!c || (c->numel() != 1 && (c->numel() != n_out || c->dim(-1) != n_out))) return false;
   }
-  auto act = activation_after(g, idx, dead, gemm.outputs[0]);
+  auto act = activation_after(ctx, idx, dead, gemm.outputs[0], LinearBase::Gemm);
   if (!act) return false;
-  rewrite(g, dead, gi, {act->first}, g.nodes[act->first].outputs[0], LinearBase::Gemm, act);
+  rewrite(g, dead, gi, {act->node}, g.nodes[act->node].outputs[0], LinearBase::Gemm, act);
   return true;
 }
 

@@ -10,12 +10,9 @@
 #include <vector>
 
 #include "ir/graph.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope {
-
-// Domain of the operators that only passes create (fused layers, layout reorders).
-inline constexpr const char* kFusedDomain = "layerscope";
 
 struct PassContext {
   Graph& graph;

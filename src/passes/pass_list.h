@@ -10,15 +10,15 @@ int remove_identity_pass(PassContext& ctx);
 int fold_batchnorm_into_conv_pass(PassContext& ctx);
 // Transpose(Transpose) -> one Transpose (or none); Reshape(Reshape) -> one Reshape.
 int simplify_transpose_reshape_pass(PassContext& ctx);
-// The GELU formulas (erf and tanh forms, any operand order) -> one "layerscope" Gelu node.
+// The GELU formulas (erf and tanh forms, any operand order) -> one fused Gelu node.
 int fuse_gelu_pass(PassContext& ctx);
-// ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] -> one "layerscope" LayerNorm node.
+// ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] -> one fused LayerNorm node.
 int fuse_layernorm_pass(PassContext& ctx);
-// MatMul(Q, K^T) [*scale] [+mask] -> Softmax -> MatMul(V) -> one "layerscope" SDPAttention node.
+// MatMul(Q, K^T) [*scale] [+mask] -> Softmax -> MatMul(V) -> one fused SDPAttention node.
 int fuse_attention_pass(PassContext& ctx);
 // MatMul(constant W) + Add(constant bias) [+ activation] -> MatMulAdd[Act]; Gemm + activation -> Gemm<Act>.
 int fuse_matmul_bias_pass(PassContext& ctx);
-// Conv [-> Add residual] [-> activation] -> one "layerscope" node (ConvRelu, ConvAddRelu, ...).
+// Conv [-> Add residual] [-> activation] -> one fused node (ConvRelu, ConvAddRelu, ...).
 int fuse_conv_activation_pass(PassContext& ctx);
 // Buffer layouts (nChw16c, NHWC, ...) the kernels prefer, with explicit Reorder nodes between
 // layouts. Must be the last pass.

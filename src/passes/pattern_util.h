@@ -1,5 +1,5 @@
-// Small matching helpers shared by the transformer fusion passes (fuse_gelu, fuse_layernorm,
-// fuse_matmul_bias, fuse_attention, simplify_transpose_reshape).
+// Small matching helpers shared by the fusion passes (fuse_gelu, fuse_layernorm,
+// fuse_matmul_bias, fuse_attention, fuse_conv, simplify_transpose_reshape).
 #pragma once
 #include <cmath>
 #include <optional>
@@ -59,7 +59,35 @@ inline bool any_dead(const std::vector<bool>& dead, const std::vector<int>& node
   return false;
 }
 
-// What a matched pattern becomes: one node of the fused ("layerscope") domain.
+// An activation node as a fused node absorbs it: its op type (the suffix of the fused op's type)
+// and the attributes the fused node carries for it.
+struct Activation {
+  std::string op_type;
+  Attributes attrs;
+};
+
+// Node `a` as an activation a convolution or matmul can absorb: its op has the activation trait
+// (OpDef::activation) and every parameter is known now (Clip's bounds are constants).
+inline std::optional<Activation> as_activation(const PassContext& ctx, const Node& a) {
+  const OpDef* def = ctx.registry.find_op(a.domain, a.op_type, a.opset);
+  if (!def || !def->activation || a.inputs.empty() || a.outputs.size() != 1) return std::nullopt;
+  if (!def->activation->attributes_of) return Activation{a.op_type, a.attrs};
+  std::vector<const Tensor*> constants;
+  for (int v : a.inputs) constants.push_back(v >= 0 && ctx.graph.values[v].constant ? &*ctx.graph.values[v].constant : nullptr);
+  std::optional<Attributes> attrs = def->activation->attributes_of(a, constants);
+  if (!attrs) return std::nullopt;
+  return Activation{a.op_type, std::move(*attrs)};
+}
+
+// Copies into `to` the attributes of `act` that the fused op `fused_def` declares (those of the
+// activation's definition; a legacy consumed_inputs is dropped).
+inline void copy_activation_attrs(const OpDef& fused_def, const Activation& act, Attributes& to) {
+  for (const auto& [name, value] : act.attrs.all())
+    for (const AttrSpec& s : fused_def.attributes)
+      if (s.name == name) to.set(name, value);
+}
+
+// What a matched pattern becomes: one node of the fused domain (kFusedDomain).
 struct FusedNode {
   std::string op_type;
   Attributes attrs;

@@ -22,7 +22,6 @@ class LayerRecorder final : public ExecutionObserver {
   void on_step_end(int step) override;
   void on_run_end() override { ++run_; }
 
-  int runs_recorded() const { return run_; }
   // Wall time of `step` in run `run`, microseconds.
   double wall_us(int run, int step) const { return wall_ns_[index(run, step)] * 1e-3; }
   // Time worker `t` worked on `step` in run `run`, nanoseconds (see work_known()).

@@ -41,12 +41,8 @@ void Executor::run_dynamic_step(Step& step) {
   const size_t idx = &step - plan_.steps.data();
   std::vector<TensorInfo> in;
   for (const Tensor* t : step_inputs_[idx]) in.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
-  InferContext ctx(n, in, step_inputs_[idx]);
-  try {
-    step.op->infer(ctx);
-  } catch (const NeedsRuntimeValue&) {
-    fail(Graph::describe(n), ": shape inference failed even with all input values known");
-  }
+  InferContext ctx = infer_context(*step.op, n, in, step_inputs_[idx]);  // every value is known now
+  step.op->infer(ctx);
   std::vector<Tensor*> out_ptrs = step_outputs_[idx];
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     const TensorInfo& info = ctx.outputs()[k];

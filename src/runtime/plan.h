@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kernels/kernel.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "runtime/memory_budget.h"
 
 namespace layerscope {
@@ -80,6 +80,6 @@ inline ExecutionPlan build_plan(Graph graph, const InputBinding& inputs, const R
 // Checks that every node's op is registered for its opset (the first thing a user needs to
 // know about a model) and carries only attributes its OpDef declares, with the declared types;
 // throws Error naming the file, node, op, domain and opset (and attribute) otherwise.
-void check_ops_supported(const Graph& graph, const Registry& registry);
+void check_ops_supported(const Graph& graph, const OpRegistry& registry);
 
 }  // namespace layerscope

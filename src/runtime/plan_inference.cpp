@@ -103,7 +103,7 @@ struct FoldBudget {
 };
 
 // One inference sweep; folded nodes are marked in `folded`.
-GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry& registry,
+GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistry& registry,
                           std::vector<bool>& folded, std::vector<std::string>& folded_names,
                           const MemoryBudget& budget, FoldBudget& fold_budget) {
   GraphInference r;
@@ -150,17 +150,13 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
       for (int o : n.outputs)
         if (o >= 0) dynamic[o] = true;
     };
-    if (any_dynamic) {
+    // Shapes known only at run time: an input's are, or infer() reads a value that is.
+    if (any_dynamic || needs_run_time_values(*r.defs[ni], n, values)) {
       mark_dynamic();
       continue;
     }
-    InferContext ctx(n, in, values);
-    try {
-      naming_node(n, [&] { r.defs[ni]->infer(ctx); });
-    } catch (const NeedsRuntimeValue&) {
-      mark_dynamic();
-      continue;
-    }
+    InferContext ctx = infer_context(*r.defs[ni], n, in, values);
+    naming_node(n, [&] { r.defs[ni]->infer(ctx); });
     r.node_out[ni] = ctx.outputs();
     for (size_t k = 0; k < n.outputs.size(); ++k) {
       int o = n.outputs[k];
@@ -192,7 +188,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const Registry&
 
 }  // namespace
 
-GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
+GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const OpRegistry& registry,
                               std::vector<std::string>& folded_names, const MemoryBudget& budget) {
   std::vector<bool> folded;
   FoldBudget fold_budget(graph);

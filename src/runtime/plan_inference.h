@@ -22,7 +22,7 @@ struct GraphInference {
 // from `graph`, their names appended to `folded_names`. The result describes the graph as
 // left after folding. Every bound input and inferred output must fit `budget` (checked before
 // anything is allocated, folded values included).
-GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const Registry& registry,
+GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const OpRegistry& registry,
                               std::vector<std::string>& folded_names, const MemoryBudget& budget);
 
 }  // namespace layerscope

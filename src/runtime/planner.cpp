@@ -1,12 +1,13 @@
-// build_plan: graph + input shapes -> ExecutionPlan. Stages, in order:
-//   1. topological order, shape inference, constant folding (runtime/plan_inference.cpp):
-//      nodes whose inputs are all constant are evaluated now by their reference kernel (the
-//      shape sub-graphs of exports) and removed
-//   2. graph passes (src/passes/: removals, weight folds, fusions), then stage 1 again on the
-//      rewritten graph
-//   3. dead-node removal (only what the graph outputs need is kept)
-//   4. kernel choice + prepare()
-//   5. memory plan (runtime/memory_planner.cpp)
+// build_plan: graph + input shapes -> ExecutionPlan, in named steps (build_plan below reads as
+// the list of them):
+//   1. infer_and_fold: topological order, shape inference, constant folding
+//      (runtime/plan_inference.cpp): nodes whose inputs are all constant are evaluated now by
+//      their reference kernel (the shape sub-graphs of exports) and removed
+//   2. apply_passes: graph passes (src/passes/: removals, weight folds, fusions, layouts), then
+//      step 1 again on the rewritten graph
+//   3. needed_by_outputs: dead-node removal (only what the graph outputs need is kept)
+//   4. make_steps: kernel choice + prepare(), constants packed by every reader freed
+//   5. plan_memory: the arena (runtime/memory_planner.cpp), checked against the memory budget
 #include <algorithm>
 #include <climits>
 
@@ -21,7 +22,7 @@
 
 namespace layerscope {
 
-void check_ops_supported(const Graph& g, const Registry& r) {
+void check_ops_supported(const Graph& g, const OpRegistry& r) {
   for (const Node& n : g.nodes) {
     if (r.find_op(n.domain, n.op_type, n.opset)) {
       // Attributes too: a misspelt 'pads' must not run as an unpadded convolution.
@@ -40,15 +41,17 @@ void check_ops_supported(const Graph& g, const Registry& r) {
   }
 }
 
+namespace {
+
 // Buffer layout of each listed value (-1, an omitted optional: Plain).
-static std::vector<Layout> layouts_of(const Graph& g, const std::vector<int>& values) {
+std::vector<Layout> layouts_of(const Graph& g, const std::vector<int>& values) {
   std::vector<Layout> l;
   for (int v : values) l.push_back(v < 0 ? Layout::Plain : g.values[v].layout);
   return l;
 }
 
 // The whole plan against the budget, before the executor allocates its arena.
-static void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budget) {
+void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budget) {
   const uint64_t total = plan.arena_bytes + plan.constant_bytes + plan.packed_weight_bytes;
   if (total > budget.bytes)
     fail_with(StatusCode::kResourceExhausted, "'", plan.graph.model_path, "': the execution plan needs ",
@@ -59,120 +62,156 @@ static void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budge
            budget.describe(), "; the arena was not allocated");
 }
 
-ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry,
-                         const PlanOptions& options) {
-  check_ops_supported(graph, registry);
-  ExecutionPlan plan;
-  const int threads = options.threads;
-  plan.threads = threads;
-  const MemoryBudget budget = options.memory.bytes ? options.memory : memory_budget(0);
-  plan.memory_budget = budget;
-  Graph& g = graph;
+// Step 2: the graph passes over the inferred graph; inference again when they changed it.
+GraphInference apply_passes(Graph& g, const InputBinding& binding, const Registry& registry, GraphInference inf,
+                            ExecutionPlan& plan) {
+  PassContext ctx{g, inf.info, registry};
+  plan.applied_passes = run_passes(ctx, default_passes());
+  if (plan.applied_passes.empty()) return inf;
+  return infer_and_fold(g, binding, registry, plan.folded_nodes, plan.memory_budget);
+}
 
-  GraphInference inf = infer_and_fold(g, binding, registry, plan.folded_nodes, budget);
-  if (options.optimize) {
-    PassContext ctx{g, inf.info, registry};
-    plan.applied_passes = run_passes(ctx, default_passes());
-    if (!plan.applied_passes.empty()) inf = infer_and_fold(g, binding, registry, plan.folded_nodes, budget);
-  }
-  const std::vector<int>& order = inf.order;
-  const std::vector<TensorInfo>& info = inf.info;
-  const std::vector<const OpDef*>& defs = inf.defs;
-  const std::vector<std::vector<TensorInfo>>& node_out = inf.node_out;
-  const std::vector<bool>& node_dynamic = inf.node_dynamic;
-
-  // Keep only the nodes the outputs need.
-  std::vector<bool> needed_value(g.values.size(), false);
-  for (int o : g.outputs) needed_value[o] = true;
-  std::vector<bool> keep(g.nodes.size(), false);
+// Step 3: what the graph outputs need, walking `order` backwards from them.
+struct Needed {
+  std::vector<bool> nodes;   // per node
+  std::vector<bool> values;  // per value
+};
+Needed needed_by_outputs(const Graph& g, const std::vector<int>& order) {
+  Needed need{std::vector<bool>(g.nodes.size(), false), std::vector<bool>(g.values.size(), false)};
+  for (int o : g.outputs) need.values[o] = true;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node& n = g.nodes[*it];
     bool needed = false;
-    for (int o : n.outputs) needed |= (o >= 0 && needed_value[o]);
+    for (int o : n.outputs) needed |= (o >= 0 && need.values[o]);
     if (!needed) continue;
-    keep[*it] = true;
-    for (int v : n.inputs) if (v >= 0) needed_value[v] = true;
+    need.nodes[*it] = true;
+    for (int v : n.inputs)
+      if (v >= 0) need.values[v] = true;
   }
+  return need;
+}
 
-  plan.slots.resize(g.values.size());
+// One slot per value: its planned type and layout; constants and graph inputs marked (the
+// steps mark what they compute).
+std::vector<Slot> initial_slots(const Graph& g, const std::vector<TensorInfo>& info, const std::vector<bool>& needed) {
+  std::vector<Slot> slots(g.values.size());
   for (size_t v = 0; v < g.values.size(); ++v) {
-    Slot& s = plan.slots[v];
-    s.info = info[v];
-    s.layout = g.values[v].layout;
-    if (!needed_value[v]) continue;
-    if (g.values[v].constant) s.kind = SlotKind::Constant;
+    slots[v].info = info[v];
+    slots[v].layout = g.values[v].layout;
+    if (needed[v] && g.values[v].constant) slots[v].kind = SlotKind::Constant;
   }
-  for (int id : g.inputs) plan.slots[id].kind = SlotKind::GraphInput;
+  for (int id : g.inputs) slots[id].kind = SlotKind::GraphInput;
+  return slots;
+}
 
-  // A constant that every consumer packed into its kernel (Kernel::reads_input_at_run) is not
-  // needed at run time: it is freed as soon as its last consumer is prepared, so the original
-  // and the packed copy of a weight are never both held for the whole model (peak memory).
-  std::vector<int> pending_uses(g.values.size(), 0);
-  std::vector<bool> read_at_run(g.values.size(), false);
-  for (int o : g.outputs) read_at_run[o] = true;
-  for (int ni : order)
-    if (keep[ni])
-      for (int v : g.nodes[ni].inputs)
-        if (v >= 0 && g.values[v].constant) ++pending_uses[v];
-  auto release_packed_constants = [&](const Step& step) {
+// A constant that every consumer packed into its kernel (Kernel::reads_input_at_run) is not
+// needed at run time: it is freed as soon as its last consumer is prepared, so the original
+// and the packed copy of a weight are never both held for the whole model (peak memory).
+class PackedConstants {
+ public:
+  PackedConstants(const Graph& g, const std::vector<int>& order, const std::vector<bool>& kept)
+      : pending_uses_(g.values.size(), 0), read_at_run_(g.values.size(), false) {
+    for (int o : g.outputs) read_at_run_[o] = true;
+    for (int ni : order)
+      if (kept[ni])
+        for (int v : g.nodes[ni].inputs)
+          if (v >= 0 && g.values[v].constant) ++pending_uses_[v];
+  }
+  // After `step` is prepared: frees the constants it was the last reader of, if no reader
+  // reads them at run time.
+  void release_after(const Step& step, Graph& g, ExecutionPlan& plan) {
     const Node& n = g.nodes[step.node];
     for (size_t k = 0; k < n.inputs.size(); ++k) {
-      int v = n.inputs[k];
+      const int v = n.inputs[k];
       if (v < 0 || !g.values[v].constant) continue;
-      if (!step.kernel || step.kernel->reads_input_at_run(static_cast<int>(k))) read_at_run[v] = true;
-      if (--pending_uses[v] == 0 && !read_at_run[v] && plan.slots[v].kind == SlotKind::Constant) {
+      if (!step.kernel || step.kernel->reads_input_at_run(static_cast<int>(k))) read_at_run_[v] = true;
+      if (--pending_uses_[v] == 0 && !read_at_run_[v] && plan.slots[v].kind == SlotKind::Constant) {
         plan.slots[v].kind = SlotKind::Unused;
         plan.released_constants.push_back(v);
         g.values[v].constant.reset();
       }
     }
-  };
+  }
 
-  for (int ni : order) {
-    if (!keep[ni]) continue;
+ private:
+  std::vector<int> pending_uses_;
+  std::vector<bool> read_at_run_;
+};
+
+// The kernel for a static node: the best registered one that accepts it, else the reference.
+std::unique_ptr<Kernel> choose_kernel(const Registry& registry, const OpDef& op, KernelSetup& setup) {
+  const Node& n = setup.node;
+  // A position-wise op computes the same on any padding-free layout: its kernels see Plain.
+  if (!setup.all_plain() && layout_transparent(op, n, setup.inputs, setup.input_layouts, setup.output_layouts)) {
+    setup.input_layouts.clear();
+    setup.output_layouts.clear();
+  }
+  if (const KernelDef* k = select_kernel(registry, setup)) return k->create();
+  // Reference kernels read plain buffers; Reorder's reads its layouts from its attributes.
+  LS_CHECK(setup.all_plain() || n.op_type == "Reorder", Graph::describe(n),
+           ": no kernel accepts the buffer layouts the layout pass chose");
+  return make_reference_kernel(op);
+}
+
+// Step 4: one step per needed node in execution order; static ones get a prepared kernel and
+// their cost, dynamic ones (shapes known only at run time) run the reference per run.
+void make_steps(ExecutionPlan& plan, Graph& g, const GraphInference& inf, const std::vector<bool>& kept,
+                const Registry& registry) {
+  PackedConstants packed(g, inf.order, kept);
+  for (int ni : inf.order) {
+    if (!kept[ni]) continue;
     const Node& n = g.nodes[ni];
     Step step;
     step.node = ni;
-    step.op = defs[ni];
-    step.dynamic = node_dynamic[ni];
+    step.op = inf.defs[ni];
+    step.dynamic = inf.node_dynamic[ni];
     for (int o : n.outputs)
       if (o >= 0) plan.slots[o].kind = step.dynamic ? SlotKind::Dynamic : SlotKind::Arena;
     if (!step.dynamic) {
-      for (int v : n.inputs) step.inputs.push_back(v < 0 ? TensorInfo{} : info[v]);
-      step.outputs = node_out[ni];
+      for (int v : n.inputs) step.inputs.push_back(v < 0 ? TensorInfo{} : inf.info[v]);
+      step.outputs = inf.node_out[ni];
       std::vector<const Tensor*> consts;
       for (int v : n.inputs) consts.push_back(v >= 0 && g.values[v].constant ? &*g.values[v].constant : nullptr);
-      KernelSetup setup{n, step.inputs, consts, step.outputs, threads, layouts_of(g, n.inputs), layouts_of(g, n.outputs)};
-      // A position-wise op computes the same on any padding-free layout: its kernels see Plain.
-      if (!setup.all_plain() && layout_transparent(n, step.inputs, setup.input_layouts, setup.output_layouts)) {
-        setup.input_layouts.clear();
-        setup.output_layouts.clear();
-      }
-      if (const KernelDef* k = select_kernel(registry, setup)) step.kernel = k->create();
-      if (!step.kernel) {
-        // Reference kernels read plain buffers; Reorder's reads its layouts from its attributes.
-        LS_CHECK(setup.all_plain() || n.op_type == "Reorder", Graph::describe(n),
-                 ": no kernel accepts the buffer layouts the layout pass chose");
-        step.kernel = make_reference_kernel(*step.op);
-      }
+      KernelSetup setup{n,           step.inputs, consts, step.outputs, plan.threads, layouts_of(g, n.inputs),
+                        layouts_of(g, n.outputs)};
+      step.kernel = choose_kernel(registry, *step.op, setup);
       step.kernel->prepare(setup);
       step.scratch_bytes = step.kernel->scratch_bytes();
       plan.packed_weight_bytes += step.kernel->packed_weight_bytes();
       CostContext cc{n, step.inputs, step.outputs};
       step.cost = step.op->cost ? step.op->cost(cc) : bytes_only_cost(cc);
     }
-    release_packed_constants(step);
+    packed.release_after(step, g, plan);
     plan.steps.push_back(std::move(step));
   }
+}
 
-  // Constants that survive (weights and folded values) count as held memory.
+// Constants that survive (weights and folded values) count as held memory; the others go.
+void count_held_constants(ExecutionPlan& plan, Graph& g) {
   for (size_t v = 0; v < g.values.size(); ++v)
     if (plan.slots[v].kind == SlotKind::Constant) plan.constant_bytes += g.values[v].constant->nbytes();
     else if (g.values[v].constant) g.values[v].constant.reset();  // unused, or packed by its kernels
+}
+
+}  // namespace
+
+ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry,
+                         const PlanOptions& options) {
+  check_ops_supported(graph, registry);
+  ExecutionPlan plan;
+  plan.threads = options.threads;
+  plan.memory_budget = options.memory.bytes ? options.memory : memory_budget(0);
+
+  GraphInference inf = infer_and_fold(graph, binding, registry, plan.folded_nodes, plan.memory_budget);
+  if (options.optimize) inf = apply_passes(graph, binding, registry, std::move(inf), plan);
+  const Needed needed = needed_by_outputs(graph, inf.order);
+  plan.slots = initial_slots(graph, inf.info, needed.values);
+  make_steps(plan, graph, inf, needed.nodes, registry);
+  count_held_constants(plan, graph);
 
   plan.graph = std::move(graph);
   plan_memory(plan);
-  check_plan_fits(plan, budget);
+  check_plan_fits(plan, plan.memory_budget);
   return plan;
 }
 

@@ -17,7 +17,7 @@
 #include "layerscope/session.h"
 #include "onnx/model_loader.h"
 #include "onnx/tensor_proto.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace fs = std::filesystem;
 using namespace layerscope;

@@ -4,7 +4,7 @@
 For every registered ai.onnx OpDef and every opset it covers (up to the newest opset the onnx
 package knows), the declared (name, type) set must equal the schema's: an attribute missing from
 our list would make the planner refuse a valid model, an extra one would let a misspelt or
-foreign attribute through. Fused ops (domain "layerscope") have no ONNX schema and are skipped.
+foreign attribute through. Fused ops (the fused domain, kFusedDomain) have no ONNX schema and are skipped.
 Exit status 1 with one line per difference.
 """
 import argparse

@@ -5,7 +5,7 @@
 // cannot drift from the spec.
 #include <iostream>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace {
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }  // names never hold quotes

@@ -3,7 +3,7 @@
 // through expect_declared_attributes(), so every attribute a test uses is also proven declared.
 #pragma once
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope::testing {
 

@@ -24,7 +24,7 @@ Native native_kernel(const Node& n, const std::vector<Tensor>& inputs, std::vect
   }
   std::vector<const Tensor*> values;
   for (const Tensor& t : inputs) values.push_back(t.empty() ? nullptr : &t);
-  InferContext ctx(n, in_infos, values);
+  InferContext ctx = infer_context(find(n.op_type, n.opset), n, in_infos, values);
   find(n.op_type, n.opset).infer(ctx);
   out_infos = ctx.outputs();
   KernelSetup setup{n, in_infos, consts, out_infos, threads};

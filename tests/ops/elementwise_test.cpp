@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "elementwise_test_util.h"
-#include "ops/elementwise_half.h"
+#include "ops/elementwise/half.h"
 
 namespace layerscope::elementwise_test {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope::elementwise_test {
@@ -50,7 +50,7 @@ inline Tensor run_ref(const std::string& op, int opset, const std::vector<Tensor
   }
   const OpDef& def = find(op, opset);
   testing::expect_declared_attributes(n);
-  InferContext ctx(n, infos, values);
+  InferContext ctx = infer_context(def, n, infos, values);
   def.infer(ctx);
   Tensor out(ctx.outputs()[0].dtype, ctx.outputs()[0].shape);
   Tensor* outs[] = {&out};
@@ -65,7 +65,7 @@ inline std::string infer_error(const std::string& op, int opset, const std::vect
   std::vector<const Tensor*> values(infos.size(), nullptr);
   try {
     testing::expect_declared_attributes(n);
-    InferContext ctx(n, infos, values);
+    InferContext ctx = infer_context(find(op, opset), n, infos, values);
     find(op, opset).infer(ctx);
   } catch (const Error& e) {
     return e.what();

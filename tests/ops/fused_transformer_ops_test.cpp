@@ -1,4 +1,4 @@
-// The fused transformer ops (ops/fused_transformer.h) on their own: shape inference and its
+// The fused transformer ops (ops/fused/transformer.h) on their own: shape inference and its
 // messages, and each op's optimized kernel against its reference (the chained ONNX references).
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <cstring>
 #include <random>
 
-#include "ops/fused_transformer.h"
-#include "ops/registry.h"
+#include "ops/fused/transformer.h"
+#include "registry/registry.h"
 
 namespace layerscope {
 namespace {
@@ -29,7 +29,7 @@ Node fused_node(const std::string& op, Attributes attrs, size_t inputs) {
   Node n;
   n.name = "fused";
   n.op_type = op;
-  n.domain = kFusedTransformerDomain;
+  n.domain = kFusedDomain;
   n.opset = 1;
   n.attrs = std::move(attrs);
   for (size_t i = 0; i < inputs; ++i) n.inputs.push_back(static_cast<int>(i));
@@ -176,7 +176,7 @@ namespace {
 // MACs = B*H*Lq*Lk*(D + Dv) = 2*5*7*(4+3) = 490 (QK^T then PV); bytes read = Q+K+V, written = O;
 // the 5x7 score matrix per head is never counted as traffic (it stays in cache).
 TEST(FusedTransformerOps, AttentionCostIsBothMatMulsAndNoScoreTraffic) {
-  const OpDef* def = Registry::builtin().find_op(kFusedTransformerDomain, "SDPAttention", 1);
+  const OpDef* def = Registry::builtin().find_op(kFusedDomain, "SDPAttention", 1);
   ASSERT_NE(def, nullptr);
   Node n = fused_node("SDPAttention", {}, 3);
   std::vector<TensorInfo> in = {{DType::F32, {1, 2, 5, 4}}, {DType::F32, {1, 2, 7, 4}}, {DType::F32, {1, 2, 7, 3}}};

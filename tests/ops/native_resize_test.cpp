@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope {
 namespace {

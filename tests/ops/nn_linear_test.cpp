@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "ir/error.h"
-#include "ops/conv_geometry.h"
-#include "ops/matmul_shape.h"
-#include "ops/registry.h"
+#include "ops/nn/conv_geometry.h"
+#include "ops/nn/matmul_shape.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope {

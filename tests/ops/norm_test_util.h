@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope::norm_test {
@@ -72,7 +72,7 @@ inline std::vector<Tensor> run_all(const std::string& op, int opset, const std::
   Call c = make_call(op, opset, inputs, n_outputs, std::move(a));
   const OpDef& def = find(op, opset);
   testing::expect_declared_attributes(c.node);
-  InferContext ctx(c.node, c.infos, c.values);
+  InferContext ctx = infer_context(def, c.node, c.infos, c.values);
   def.infer(ctx);
   std::vector<Tensor> outs;
   for (const TensorInfo& t : ctx.outputs()) outs.emplace_back(t.dtype, t.shape);
@@ -91,7 +91,7 @@ inline std::vector<TensorInfo> infer(const std::string& op, int opset, const std
   Call c = make_call(op, opset, inputs, n_outputs, std::move(a));
   try {
     testing::expect_declared_attributes(c.node);
-    InferContext ctx(c.node, c.infos, c.values);
+    InferContext ctx = infer_context(find(op, opset), c.node, c.infos, c.values);
     find(op, opset).infer(ctx);
     return ctx.outputs();
   } catch (const Error& e) {

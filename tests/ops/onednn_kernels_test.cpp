@@ -11,7 +11,7 @@
 
 #include <omp.h>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 
 namespace layerscope {
 namespace {
@@ -77,7 +77,7 @@ Outcome run_case(Node node, const std::vector<In>& ins, int threads = 1) {
     consts.push_back(in.constant && !in.t.empty() ? &in.t : nullptr);
     all.push_back(in.t.empty() ? nullptr : &in.t);
   }
-  InferContext ctx(node, info, consts);
+  InferContext ctx = infer_context(*def, node, info, consts);
   def->infer(ctx);
   std::vector<TensorInfo> out_info = ctx.outputs();
 
@@ -555,7 +555,7 @@ TEST(OnednnKernels, DISABLED_Timing) {
       consts.push_back(in.constant ? &in.t : nullptr);
       all.push_back(&in.t);
     }
-    InferContext ctx(c.node, info, consts);
+    InferContext ctx = infer_context(*def, c.node, info, consts);
     def->infer(ctx);
     Tensor y(DType::F32, ctx.outputs()[0].shape);
     std::vector<Tensor*> outs{&y};

@@ -146,8 +146,7 @@ TEST(Reduce, Errors) {
   Node n = make_node("ReduceMean", 18, {m23(), i64({1}, {0})}, 1, {});
   std::vector<TensorInfo> infos{{DType::F32, {2, 3}}, {DType::I64, {1}}};
   std::vector<const Tensor*> values{nullptr, nullptr};
-  InferContext ctx(n, infos, values);
-  EXPECT_THROW(find("ReduceMean", 18).infer(ctx), NeedsRuntimeValue);
+  EXPECT_TRUE(needs_run_time_values(find("ReduceMean", 18), n, values));
 }
 
 TEST(Reduce, OpsetRanges) {

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "ir/error.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "attr_check.h"
 
 namespace layerscope::shape_test {
@@ -72,9 +72,18 @@ inline std::vector<TensorInfo> infer(const Node& n, const std::vector<In>& in) {
     values.push_back(x.known && !x.omitted ? &x.t : nullptr);
   }
   testing::expect_declared_attributes(n);
-  InferContext ctx(n, infos, values);
+  InferContext ctx = infer_context(op_def_for(n), n, infos, values);
   op_def_for(n).infer(ctx);
   return ctx.outputs();
+}
+
+// The node's shapes wait until run time (the planner then makes it dynamic, without calling
+// infer): an input whose value infer() reads (OpDef::value_inputs) is not known.
+inline bool deferred(const std::string& op, int opset, const std::vector<In>& in, const AttrList& attrs = {}) {
+  const Node n = make_node(op, opset, in, 1, attrs);
+  std::vector<const Tensor*> values;
+  for (const In& x : in) values.push_back(x.known && !x.omitted ? &x.t : nullptr);
+  return needs_run_time_values(op_def_for(n), n, values);
 }
 
 inline std::vector<TensorInfo> infer(const std::string& op, int opset, const std::vector<In>& in,

@@ -1,13 +1,13 @@
 // fuse_attention over a fused QKV projection (passes/attention_views.h): torchvision's ViT
 // slices Q, K and V out of one [L, 1, 3E] projection and reshapes each to [L, H, D]; the Slices
-// and Reshapes become the views q_slice / q_shape (ops/attention_operands.h), so SDPAttention
+// and Reshapes become the views q_slice / q_shape (ops/fused/attention_operands.h), so SDPAttention
 // reads the projection's output directly. Checked like the other views: no copy left in the
 // plan, the native kernel agrees with the unfused graph at 1 and 2 threads, and so does the
 // fused node's reference kernel (which builds each view with the Slice/Reshape references).
 #include <climits>
 
 #include "attention_test_util.h"
-#include "ops/attention_operands.h"
+#include "ops/fused/attention_operands.h"
 
 namespace layerscope::testing {
 namespace {

@@ -3,7 +3,7 @@
 // result become strided views of the SDPAttention node. Checked three ways: the plan has no
 // copies left, the native kernel agrees with the unfused graph at 1 and 2 threads, and the
 // fused node's reference kernel (the oracle) agrees with the unfused graph too.
-#include "ops/attention_operands.h"
+#include "ops/fused/attention_operands.h"
 #include "attention_test_util.h"
 
 namespace layerscope::testing {
@@ -133,7 +133,7 @@ TEST(AttentionViews, InferenceRejectsBadViewAttributesWithAClearMessage) {
   Node n;
   n.name = "attn";
   n.op_type = "SDPAttention";
-  n.domain = "layerscope";
+  n.domain = kFusedDomain;
   n.opset = 1;
   n.inputs = {0, 1, 2};
   n.outputs = {3};
@@ -144,7 +144,7 @@ TEST(AttentionViews, InferenceRejectsBadViewAttributesWithAClearMessage) {
     for (auto& [name, value] : attrs) bad.attrs.set(name, value);
     InferContext ctx(bad, in, {nullptr, nullptr, nullptr});
     try {
-      Registry::builtin().find_op("layerscope", "SDPAttention", 1)->infer(ctx);
+      Registry::builtin().find_op(kFusedDomain, "SDPAttention", 1)->infer(ctx);
     } catch (const Error& e) {
       return std::string(e.what());
     }

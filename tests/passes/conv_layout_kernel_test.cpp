@@ -5,8 +5,8 @@
 // output's (padded) layout.
 #include <algorithm>
 
-#include "ops/fused_conv.h"
-#include "ops/registry.h"
+#include "ops/fused/conv.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {
@@ -37,7 +37,7 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
       Node n;
       n.name = c.name;
       n.op_type = c.op_type;
-      n.domain = c.op_type == "Conv" ? "" : "layerscope";
+      n.domain = c.op_type == "Conv" ? "" : kFusedDomain;
       n.opset = c.op_type == "Conv" ? 17 : 1;
       const int64_t k = c.w[2], pad = k / 2;
       n.attrs.set("pads", std::vector<int64_t>{pad, pad, pad, pad});

@@ -1,11 +1,12 @@
-// fuse_conv_activation: Conv [+ Add residual] [+ activation] -> one "layerscope" node. The graph
+// fuse_conv_activation: Conv [+ Add residual] [+ activation] -> one fused-domain node. The graph
 // after the pass, and the same results: planned without passes vs with them (oneDNN post-ops),
 // and the fused op's reference kernel against the unfused plan.
 #include <algorithm>
 #include <limits>
 
-#include "ops/fused_conv.h"
-#include "ops/registry.h"
+#include "ops/fused/conv.h"
+#include "ops/fused/reference.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {
@@ -25,30 +26,35 @@ Attributes conv_attrs(int64_t pad, int64_t stride = 1, int64_t group = 1) {
   return a;
 }
 
-// Appends `act` reading x; returns its output.
-int add_activation(GraphBuilder& b, Activation act, int x) {
+// Every activation a fused conv may carry: each op with the activation trait, and the SiLU
+// pattern ("Swish"), so a new activation in an op family is tested here without an edit.
+std::vector<std::string> fusable_activations() {
+  std::vector<std::string> names;
+  for (const fused_ref::AbsorbedActivation& a : fused_ref::absorbable_activations(Registry::builtin()))
+    names.push_back(a.op_type);
+  names.push_back(kSwishActivation);
+  return names;
+}
+
+// Appends activation `act` ("" for none) reading x, with non-default parameters where it has
+// some; returns its output.
+int add_activation(GraphBuilder& b, const std::string& act, int x) {
   Attributes a;
-  switch (act) {
-    case Activation::Relu: return b.node("Relu", "act", {x});
-    case Activation::LeakyRelu: a.set("alpha", 0.2f); return b.node("LeakyRelu", "act", {x}, a);
-    case Activation::Clip: return b.node("Clip", "act", {x, b.scalar("lo", -0.5f), b.scalar("hi", 0.75f)});
-    case Activation::Sigmoid: return b.node("Sigmoid", "act", {x});
-    case Activation::HardSigmoid:
-      a.set("alpha", 0.3f);
-      a.set("beta", 0.4f);
-      return b.node("HardSigmoid", "act", {x}, a);
-    case Activation::HardSwish: return b.node("HardSwish", "act", {x});
-    case Activation::Elu: a.set("alpha", 0.7f); return b.node("Elu", "act", {x}, a);
-    case Activation::Tanh: return b.node("Tanh", "act", {x});
-    case Activation::Swish: return b.node("Mul", "act_mul", {x, b.node("Sigmoid", "act", {x})});
-    case Activation::Gelu: a.set("approximate", std::string("tanh")); return b.node("Gelu", "act", {x}, a);
-    case Activation::None: break;
+  if (act.empty()) return x;
+  if (act == "LeakyRelu") a.set("alpha", 0.2f);
+  if (act == "HardSigmoid") {
+    a.set("alpha", 0.3f);
+    a.set("beta", 0.4f);
   }
-  return x;
+  if (act == "Elu") a.set("alpha", 0.7f);
+  if (act == "Gelu") a.set("approximate", std::string("tanh"));
+  if (act == "Clip") return b.node("Clip", "act", {x, b.scalar("lo", -0.5f), b.scalar("hi", 0.75f)});
+  if (act == kSwishActivation) return b.node("Mul", "act_mul", {x, b.node("Sigmoid", "act", {x})});
+  return b.node(act, "act", {x}, a);
 }
 
 // x -> Conv(c_in -> c_out) -> [Add(residual r)] -> [act] -> output. Opset 20 (for Gelu).
-GraphBuilder conv_epilogue_graph(bool residual, Activation act, int64_t c_in = 5, int64_t c_out = 20) {
+GraphBuilder conv_epilogue_graph(bool residual, const std::string& act, int64_t c_in = 5, int64_t c_out = 20) {
   GraphBuilder b(20);
   int x = b.input("x", {1, c_in, 11, 13});
   int c = b.node("Conv", "conv", {x, b.random_constant("w", {c_out, c_in, 3, 3}), b.random_constant("b", {c_out})},
@@ -58,20 +64,27 @@ GraphBuilder conv_epilogue_graph(bool residual, Activation act, int64_t c_in = 5
   return b;
 }
 
+TEST(FuseConv, EveryActivationWithTheTraitIsFusable) {
+  const std::vector<std::string> acts = fusable_activations();
+  for (const char* a : {"Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Elu", "Tanh", "Swish",
+                        "Gelu", "Mish", "Softplus"})
+    EXPECT_NE(std::find(acts.begin(), acts.end(), a), acts.end()) << a;
+}
+
 TEST(FuseConv, EveryEpilogueBecomesOneNodeNamedLikeTheReferenceTool) {
   for (bool residual : {false, true})
-    for (Activation act : kFusableActivations) {
+    for (const std::string& act : fusable_activations()) {
       SCOPED_TRACE(fused_conv_op_type(residual, act));
       GraphBuilder b = conv_epilogue_graph(residual, act);
       ExecutionPlan p = plan_of(b, true);
       const std::string op = fused_conv_op_type(residual, act);
       ASSERT_EQ(step_ops_no_reorders(p), std::vector<std::string>{op});
       const Node* n = find_op(p, op);
-      EXPECT_EQ(n->domain, "layerscope");
+      EXPECT_EQ(n->domain, kFusedDomain);
       std::vector<std::string> sources = {"conv"};
       if (residual) sources.push_back("add");
       sources.push_back("act");
-      if (act == Activation::Swish) sources.push_back("act_mul");
+      if (act == kSwishActivation) sources.push_back("act_mul");
       EXPECT_EQ(n->source_names, sources);
       // The fused node runs on oneDNN (post-ops), not on its reference kernel.
       for (const Step& s : p.steps)
@@ -84,7 +97,7 @@ TEST(FuseConv, EveryEpilogueBecomesOneNodeNamedLikeTheReferenceTool) {
 }
 
 TEST(FuseConv, ResidualAddAloneIsConvAdd) {
-  GraphBuilder b = conv_epilogue_graph(true, Activation::None);
+  GraphBuilder b = conv_epilogue_graph(true, "");
   ExecutionPlan p = plan_of(b, true);
   EXPECT_EQ(step_ops_no_reorders(p), std::vector<std::string>{"ConvAdd"});
   EXPECT_EQ(find_op(p, "ConvAdd")->source_names, (std::vector<std::string>{"conv", "add"}));
@@ -95,7 +108,7 @@ TEST(FuseConv, ResidualAddAloneIsConvAdd) {
 TEST(FuseConv, ReferenceKernelOfEveryFusedOpMatchesTheUnfusedGraph) {
   const Registry& r = Registry::builtin();
   for (bool residual : {false, true})
-    for (Activation act : kFusableActivations) {
+    for (const std::string& act : fusable_activations()) {
       const std::string op = fused_conv_op_type(residual, act);
       SCOPED_TRACE(op);
       GraphBuilder b = conv_epilogue_graph(residual, act);
@@ -120,7 +133,7 @@ TEST(FuseConv, ReferenceKernelOfEveryFusedOpMatchesTheUnfusedGraph) {
       for (int v : n.inputs) in.push_back(v < 0 ? nullptr : tensor_named(fused.graph.values[v].name));
       Tensor y(DType::F32, want[0].shape());
       Tensor* out[] = {&y};
-      r.find_op("layerscope", op, 1)->reference(n, in, out);
+      r.find_op(kFusedDomain, op, 1)->reference(n, in, out);
       for (int64_t i = 0; i < y.numel(); ++i)
         ASSERT_NEAR(y.data_as<float>()[i], want[0].data_as<float>()[i], 1e-5) << "element " << i;
     }
@@ -128,7 +141,7 @@ TEST(FuseConv, ReferenceKernelOfEveryFusedOpMatchesTheUnfusedGraph) {
 
 TEST(FuseConv, ErfGeluPatternAfterAConvBecomesConvGelu) {
   // torch's GELU export, x * 0.5 * (1 + erf(x / sqrt 2)), which fuse_gelu turns into a
-  // "layerscope" Gelu before this pass runs.
+  // fused-domain Gelu before this pass runs.
   GraphBuilder b;
   int x = b.input("x", {1, 16, 10, 10});
   int c = b.node("Conv", "conv", {x, b.random_constant("w", {24, 16, 3, 3}), b.random_constant("b", {24})},

@@ -1,5 +1,5 @@
 // fuse_gelu: the erf and tanh GELU formulas in the operand orders exporters emit become one
-// "layerscope" Gelu node with every original name kept; results agree with the unfused graph.
+// fused-domain Gelu node with every original name kept; results agree with the unfused graph.
 #include "pass_test_util.h"
 
 namespace layerscope::testing {
@@ -32,7 +32,7 @@ TEST(FuseGelu, TorchErfFormBecomesOneGeluWithAllSourceNames) {
   ExecutionPlan p = plan_of(b, true);
   ASSERT_EQ(step_ops(p), std::vector<std::string>{"Gelu"});
   const Node& n = step_node(p, 0);
-  EXPECT_EQ(n.domain, "layerscope");
+  EXPECT_EQ(n.domain, kFusedDomain);
   EXPECT_EQ(n.attrs.get_string("approximate", ""), "none");
   EXPECT_EQ(n.source_names, (std::vector<std::string>{"div", "erf", "add", "mul", "mul_half"}));
   EXPECT_EQ(p.steps[0].kernel->name(), "native:unary");

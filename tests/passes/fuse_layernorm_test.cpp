@@ -1,4 +1,4 @@
-// fuse_layernorm: layer normalisation written out op by op becomes one "layerscope"
+// fuse_layernorm: layer normalisation written out op by op becomes one fused-domain
 // LayerNorm node on the oneDNN layer-norm kernel; results agree with the unfused graph.
 #include "pass_test_util.h"
 
@@ -44,7 +44,7 @@ TEST(FuseLayerNorm, DecomposedLayerNormBecomesOneNodeOnTheOnednnKernel) {
   ExecutionPlan p = plan_of(b, true);
   ASSERT_EQ(step_ops(p), std::vector<std::string>{"LayerNorm"});
   const Node& n = step_node(p, 0);
-  EXPECT_EQ(n.domain, "layerscope");
+  EXPECT_EQ(n.domain, kFusedDomain);
   EXPECT_EQ(n.attrs.get_int("axis", 0), 2);
   EXPECT_FLOAT_EQ(n.attrs.get_float("epsilon", 0), 1e-5f);
   EXPECT_EQ(n.source_names, (std::vector<std::string>{"mean", "sub", "pow", "var", "add_eps", "sqrt", "div",

@@ -1,5 +1,6 @@
 // fuse_matmul_bias: MatMul + bias [+ activation] and Gemm + activation become one fused node on
 // the oneDNN matmul kernel (bias and eltwise post-ops); results agree with the unfused graph.
+#include "ops/fused/reference.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {
@@ -62,6 +63,39 @@ TEST(FuseMatMulBias, GemmWithActivation) {
     EXPECT_EQ(step_node(p, 0).source_names, (std::vector<std::string>{"gemm", "relu"}));
     EXPECT_EQ(p.steps[0].kernel->name().rfind("onednn:", 0), 0u);
     expect_same_results(b, 1e-5, 2);
+  }
+}
+
+// Every activation with the trait (OpDef::activation), with its default parameters: MatMul + bias
+// on oneDNN's matmul, and Gemm with one row on native:gemv (which applies the activation
+// itself) or several rows on oneDNN, where the fused op exists (Gemm<Act> does not for
+// activations whose attributes are named like Gemm's alpha and beta).
+TEST(FuseMatMulBias, EveryActivationWithTheTrait) {
+  for (const fused_ref::AbsorbedActivation& a : fused_ref::absorbable_activations(Registry::builtin())) {
+    SCOPED_TRACE(a.op_type);
+    {
+      GraphBuilder b(20);
+      int x = b.input("x", {2, 7, 40});
+      int mm = b.node("MatMul", "mm", {x, b.random_constant("w", {40, 24})});
+      int y = b.node("Add", "add", {mm, b.random_constant("bias", {24})});
+      b.output(b.node(a.op_type, "act", {y}));
+      ExecutionPlan p = plan_of(b, true);
+      ASSERT_EQ(step_ops(p), std::vector<std::string>{"MatMulAdd" + a.op_type});
+      EXPECT_EQ(step_node(p, 0).source_names, (std::vector<std::string>{"mm", "add", "act"}));
+      EXPECT_EQ(p.steps[0].kernel->name().rfind("onednn:", 0), 0u) << p.steps[0].kernel->name();
+      expect_same_results(b, 1e-5, 2);
+    }
+    if (!Registry::builtin().find_op(kFusedDomain, "Gemm" + a.op_type, 1)) continue;
+    for (int64_t rows : {1, 5}) {
+      GraphBuilder b(20);
+      int x = b.input("x", {rows, 64});
+      int g = b.node("Gemm", "gemm", {x, b.random_constant("w", {64, 48}), b.random_constant("c", {48})});
+      b.output(b.node(a.op_type, "act", {g}));
+      ExecutionPlan p = plan_of(b, true);
+      ASSERT_EQ(step_ops(p), std::vector<std::string>{"Gemm" + a.op_type});
+      EXPECT_EQ(p.steps[0].kernel->name().rfind(rows == 1 ? "native:gemv" : "onednn:", 0), 0u);
+      expect_same_results(b, 1e-5, 2);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // A fused Relu gives ONNX's Relu(-inf) = 0, as the unfused graph does: oneDNN's eltwise_relu
 // computes x > 0 ? x : 0 * x, which is NaN for -inf on some of its code paths (seen in a probe
-// on an Intel Xeon), so the fused kernels use clip to [0, +inf) instead (onednn::append_relu).
+// on an Intel Xeon), so the fused kernels use clip to [0, +inf) instead (onednn::append_post_ops).
 #include <cmath>
 #include <limits>
 

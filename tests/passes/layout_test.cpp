@@ -4,7 +4,7 @@
 // unoptimised plan computes. Also the Reorder op itself: reference kernel vs oneDNN's.
 #include <algorithm>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {
@@ -268,7 +268,7 @@ TEST(AssignLayouts, WithoutPassesEverythingIsPlain) {
 // blocked layouts' channel padding must come out as zeros.
 TEST(ReorderOp, ReferenceAndOnednnAgreeForEveryLayoutPair) {
   const Registry& r = Registry::builtin();
-  const OpDef* def = r.find_op("layerscope", "Reorder", 1);
+  const OpDef* def = r.find_op(kFusedDomain, "Reorder", 1);
   ASSERT_NE(def, nullptr);
   GraphBuilder rng;
   const Shape shape{2, 21, 5, 3};
@@ -280,7 +280,7 @@ TEST(ReorderOp, ReferenceAndOnednnAgreeForEveryLayoutPair) {
       Node n;
       n.name = "reorder";
       n.op_type = "Reorder";
-      n.domain = "layerscope";
+      n.domain = kFusedDomain;
       n.opset = 1;
       n.inputs = {0};
       n.outputs = {1};

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "runtime/executor.h"
 #include "runtime/plan.h"
 
@@ -77,11 +77,11 @@ class GraphBuilder {
 // included) by Reorder's reference kernel: how the layout tests feed and read a kernel's
 // non-plain buffers.
 inline Tensor relayout(const Tensor& t, Layout from, Layout to) {
-  const OpDef* reorder = Registry::builtin().find_op("layerscope", "Reorder", 1);
+  const OpDef* reorder = Registry::builtin().find_op(kFusedDomain, "Reorder", 1);
   Node n;
   n.name = "relayout";
   n.op_type = "Reorder";
-  n.domain = "layerscope";
+  n.domain = kFusedDomain;
   n.attrs.set("from", std::string(layout_name(from)));
   n.attrs.set("to", std::string(layout_name(to)));
   Tensor buf(DType::F32, {layout_numel(t.shape(), to)});

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <limits>
 
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "pass_test_util.h"
 
 namespace layerscope::testing {

@@ -7,7 +7,7 @@
 
 #include "layerscope/session.h"
 #include "onnx_builder.h"
-#include "ops/registry.h"
+#include "registry/registry.h"
 #include "runtime/plan_inference.h"
 
 namespace layerscope {
@@ -175,7 +175,7 @@ TEST(AttributeCheck, FusedNodeWithAnUndeclaredAttributeIsRefusedAfterThePasses) 
   Node n;
   n.name = "conv1";
   n.op_type = "ConvRelu";
-  n.domain = "layerscope";
+  n.domain = kFusedDomain;
   n.opset = 1;
   n.inputs = {x, w};
   n.outputs = {y};

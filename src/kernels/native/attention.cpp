@@ -1,4 +1,4 @@
-// native:sdpa — SDPAttention (ops/fused_transformer.h) without the score matrix in memory.
+// native:sdpa — SDPAttention (ops/fused/transformer.h) without the score matrix in memory.
 // The queries of each batch item (head) are cut into tiles of T rows; one thread handles one
 // (head, tile) at a time, entirely in its own cache:
 //   S = Q_tile K^T           [T, Lk]  oneDNN matmul, into the thread's scratch
@@ -25,7 +25,7 @@
 #include "kernels/native/attention_geometry.h"
 #include "kernels/native/attention_rows.h"
 #include "kernels/onednn/onednn_common.h"
-#include "ops/fused_transformer.h"
+#include "ops/fused/transformer.h"
 #include "ops/op_utils.h"
 
 namespace layerscope {
@@ -264,10 +264,10 @@ bool attention_supported(const KernelSetup& s) {
 
 }  // namespace
 
-void register_native_fused_transformer_kernels(Registry& r) {
+void register_native_fused_transformer_kernels(KernelRegistry& r) {
   KernelDef d;
   d.op_type = "SDPAttention";
-  d.domain = kFusedTransformerDomain;
+  d.domain = kFusedDomain;
   d.name = "native:sdpa";
   d.priority = 100;
   d.supports = attention_supported;
@@ -277,7 +277,7 @@ void register_native_fused_transformer_kernels(Registry& r) {
   // native one beats oneDNN's eltwise gelu on 2.35M floats, 1 thread: erf 1.58 ms vs 1.63 ms,
   // tanh 0.82 ms vs 2.10 ms, at 2e-6 max relative error where oneDNN's reaches 7e-2 in the
   // negative tail.
-  alias_kernels(r, {"", "Gelu"}, {kFusedTransformerDomain, "Gelu"});
+  alias_kernels(r, {"", "Gelu"}, {kFusedDomain, "Gelu"});
 }
 
 }  // namespace layerscope

@@ -1,7 +1,7 @@
 #include "kernels/native/attention_geometry.h"
 
-#include "ops/attention_operands.h"
-#include "ops/fused_transformer.h"
+#include "ops/fused/attention_operands.h"
+#include "ops/fused/transformer.h"
 
 namespace layerscope::attention_geometry {
 namespace {

@@ -13,9 +13,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/kernel_registry.h"
 #include "kernels/native/transpose.h"
 #include "kernels/parallel_copy.h"
-#include "ops/tensor_common.h"
+#include "ops/tensor/common.h"
 
 namespace layerscope {
 
@@ -203,7 +204,7 @@ class GatherKernel final : public Kernel {
   std::string name() const override { return "native:gather"; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
-    node_ = &s.node;
+    node_name_ = Graph::describe(s.node);
     const Shape& x = s.inputs[0].shape;
     int64_t axis = s.node.attrs.get_int("axis", 0);
     if (axis < 0) axis += static_cast<int64_t>(x.size());
@@ -225,7 +226,7 @@ class GatherKernel final : public Kernel {
     for (int64_t j = 0; j < count; ++j) {
       int64_t v = element_as_int(ind, j);
       int64_t k = v < 0 ? v + dim_ : v;
-      if (k < 0 || k >= dim_) fail(Graph::describe(*node_), ": index ", v, " is out of range for a dimension of size ", dim_);
+      if (k < 0 || k >= dim_) fail(node_name_, ": index ", v, " is out of range for a dimension of size ", dim_);
       idx[j] = k;
     }
     const char* x = static_cast<const char*>(in[0]->data());
@@ -242,7 +243,7 @@ class GatherKernel final : public Kernel {
   }
 
  private:
-  const Node* node_ = nullptr;
+  std::string node_name_;  // for messages ("'Gather' node 'x' (opset 13)")
   int64_t outer_ = 1, dim_ = 0, run_bytes_ = 0, index_count_ = 0;
   bool big_ = false;
   int threads_ = 1;
@@ -279,7 +280,7 @@ bool unit_step_slice(const KernelSetup& s) {
 }  // namespace
 }  // namespace native
 
-void register_native_data_movement_kernels(Registry& r) {
+void register_native_data_movement_kernels(KernelRegistry& r) {
   using namespace native;
   auto any = [](const KernelSetup&) { return true; };
   for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"})

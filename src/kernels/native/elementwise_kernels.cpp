@@ -14,7 +14,7 @@
 
 #include "kernels/native/elementwise_broadcast.h"
 #include "kernels/native/elementwise_math.h"
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
 
 namespace layerscope {
 
@@ -35,7 +35,6 @@ class ElementwiseKernel : public Kernel {
   std::string name() const override { return name_; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
-    node_ = &s.node;
     std::vector<Shape> in;
     for (const TensorInfo& t : s.inputs) in.push_back(t.shape);
     prepare_shapes(s.outputs[0].shape, in);
@@ -62,7 +61,6 @@ class ElementwiseKernel : public Kernel {
   bool position_wise_ = true;
   std::string name_;
   int threads_ = 1;
-  const Node* node_ = nullptr;
 };
 
 // ---- Add Sub Mul Div --------------------------------------------------------------------
@@ -211,12 +209,17 @@ class ClipKernel final : public ElementwiseKernel {
   void prepare(const KernelSetup& s) override {
     ElementwiseKernel::prepare(s);
     position_wise_ = position_wise_ && s.inputs.size() == 1;
+    attribute_bounds_ = s.node.opset < 11;  // before opset 11 they are attributes
+    if (attribute_bounds_) {
+      lo_ = s.node.attrs.get_float("min", std::numeric_limits<float>::lowest());
+      hi_ = s.node.attrs.get_float("max", std::numeric_limits<float>::max());
+    }
   }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     float lo = -INFINITY, hi = INFINITY;
-    if (node_->opset < 11) {
-      lo = node_->attrs.get_float("min", std::numeric_limits<float>::lowest());
-      hi = node_->attrs.get_float("max", std::numeric_limits<float>::max());
+    if (attribute_bounds_) {
+      lo = lo_;
+      hi = hi_;
     } else {
       if (in.size() > 1 && in[1]) lo = in[1]->data_as<float>()[0];
       if (in.size() > 2 && in[2]) hi = in[2]->data_as<float>()[0];
@@ -230,6 +233,10 @@ class ClipKernel final : public ElementwiseKernel {
       }
     });
   }
+
+ private:
+  bool attribute_bounds_ = false;
+  float lo_ = 0.f, hi_ = 0.f;
 };
 
 class WhereKernel final : public ElementwiseKernel {
@@ -269,7 +276,7 @@ class WhereKernel final : public ElementwiseKernel {
 }  // namespace
 }  // namespace native
 
-void register_native_elementwise_kernels(Registry& r) {
+void register_native_elementwise_kernels(KernelRegistry& r) {
   using namespace native;
   r.add_kernel(binary_def<BinOp::Add>("Add"));
   r.add_kernel(binary_def<BinOp::Sub>("Sub"));

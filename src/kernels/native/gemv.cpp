@@ -6,12 +6,13 @@
 // prepare() packs B as [N, K] rows (B' row n = the weights of output n) with alpha folded in
 // and beta * C as a bias vector; the originals are then freed (reads_input_at_run). execute()
 // computes one output per row of weights (`a` stays in L1), rows split across the plan's
-// threads.
+// threads. It also runs the fused Gemm<Act> ops, applying the activation to the N outputs.
 #include <omp.h>
 
 #include <algorithm>
 
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 namespace {
@@ -26,9 +27,10 @@ struct GemvShape {
 
 // The Gemm this kernel runs: M = 1, f32, B constant, C absent or a constant of 1 or N values
 // broadcast along the row (shape [], [1], [N], [1, 1] or [1, N]).
-std::optional<GemvShape> gemv_shape(const KernelSetup& s) {
+// `fused`: a fused Gemm<Act> node (opset 1 of the fused domain, Gemm-13's semantics).
+std::optional<GemvShape> gemv_shape(const KernelSetup& s, bool fused) {
   const Node& n = s.node;
-  if (n.opset < 7 || s.inputs.size() < 2 || s.outputs.empty()) return std::nullopt;
+  if ((!fused && n.opset < 7) || s.inputs.size() < 2 || s.outputs.empty()) return std::nullopt;
   for (size_t i = 0; i < s.inputs.size() && i < 3; ++i)
     if (n.inputs[i] >= 0 && s.inputs[i].dtype != DType::F32) return std::nullopt;
   const Shape& a = s.inputs[0].shape;
@@ -52,12 +54,14 @@ std::optional<GemvShape> gemv_shape(const KernelSetup& s) {
 
 class GemvKernel final : public Kernel {
  public:
+  explicit GemvKernel(std::optional<FusionTrait> fusion) : fusion_(std::move(fusion)) {}
   std::string name() const override { return "native:gemv"; }
   size_t packed_weight_bytes() const override { return (w_.size() + bias_.size()) * sizeof(float); }
   bool reads_input_at_run(int input) const override { return input == 0; }
 
   void prepare(const KernelSetup& s) override {
-    const GemvShape g = *gemv_shape(s);
+    const GemvShape g = *gemv_shape(s, fusion_.has_value());
+    activation_ = fusion_ && fusion_->activation ? fusion_->activation(s.node.attrs) : PostOps{};
     K_ = g.K;
     N_ = g.N;
     threads_ = K_ * N_ >= kParallelMacs ? std::max(1, s.threads) : 1;
@@ -89,9 +93,13 @@ class GemvKernel final : public Kernel {
       for (int64_t k = 0; k < K; ++k) sum += a[k] * row[k];
       y[n] = sum + bias_[n];
     }
+    // A fused activation on the N outputs: negligible next to streaming N x K weights.
+    apply_post_ops(activation_, y, N_);
   }
 
  private:
+  std::optional<FusionTrait> fusion_;
+  PostOps activation_;
   int64_t K_ = 0, N_ = 0;
   int threads_ = 1;
   std::vector<float> w_, bias_;
@@ -99,14 +107,23 @@ class GemvKernel final : public Kernel {
 
 }  // namespace
 
-void register_native_gemv_kernels(Registry& r) {
-  KernelDef d;
-  d.op_type = "Gemm";
-  d.name = "native:gemv";
-  d.priority = kPriority;
-  d.supports = [](const KernelSetup& s) { return gemv_shape(s).has_value(); };
-  d.create = [] { return std::make_unique<GemvKernel>(); };
-  r.add_kernel(std::move(d));
+// Gemm, and every fused Gemm<Act> (ops/fused/transformer.h): the activation is applied to the
+// row of outputs with the post-ops' plain C++ meaning (ops/post_op.h).
+void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops) {
+  auto add = [&](const std::string& domain, const std::string& op_type, std::optional<FusionTrait> fusion) {
+    KernelDef d;
+    d.op_type = op_type;
+    d.domain = domain;
+    d.name = "native:gemv";
+    d.priority = kPriority;
+    const bool fused = fusion.has_value();
+    d.supports = [fused](const KernelSetup& s) { return gemv_shape(s, fused).has_value(); };
+    d.create = [fusion] { return std::make_unique<GemvKernel>(fusion); };
+    r.add_kernel(std::move(d));
+  };
+  add("", "Gemm", std::nullopt);
+  for (const OpDef* def : ops.all_ops())
+    if (def->fusion && def->fusion->core == "Gemm") add(def->domain, def->op_type, def->fusion);
 }
 
 }  // namespace layerscope

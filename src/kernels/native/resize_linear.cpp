@@ -17,8 +17,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ops/registry.h"
-#include "ops/resize_params.h"
+#include "kernels/kernel_registry.h"
+#include "ops/nn/resize_params.h"
 
 namespace layerscope {
 
@@ -195,7 +195,7 @@ bool supports_resize_linear(const KernelSetup& s) {
 
 }  // namespace
 
-void register_native_resize_kernels(Registry& r) {
+void register_native_resize_kernels(KernelRegistry& r) {
   for (const char* op : {"Resize", "Upsample"}) {
     KernelDef d;
     d.op_type = op;

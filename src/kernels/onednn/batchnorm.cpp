@@ -70,7 +70,7 @@ class BnKernel : public OnednnKernel {
 
 }  // namespace
 
-void register_onednn_batchnorm(Registry& r) {
+void register_onednn_batchnorm(KernelRegistry& r) {
   onednn::add_kernel(r, "BatchNormalization", "batchnorm", bn_supported, [] { return std::make_unique<BnKernel>(); });
 }
 

@@ -1,13 +1,15 @@
-// Conv and the fused convolutions of ops/fused_conv.h (ConvRelu, ConvAdd, ConvAddRelu, ...) via
+// Conv and the fused convolutions of ops/fused/conv.h (ConvRelu, ConvAdd, ConvAddRelu, ...) via
 // dnnl::convolution_forward. Geometry (auto_pad, defaults, kernel_shape) comes from
-// ops/conv_geometry.h so it matches the reference exactly. A fused node's residual is the source
+// ops/nn/conv_geometry.h so it matches the reference exactly. A fused node's residual is the source
 // of a binary-add post-op and its activation an eltwise post-op, applied while each output
 // block is still in registers. Activations are read and written in the layouts the layout pass
 // chose (KernelSetup); preferred_layouts() reports what oneDNN picks when left free.
 // Constant weights are reordered once into the implementation's preferred blocked layout;
 // non-constant weights are passed in ONNX's own layout.
 #include "kernels/onednn/conv_common.h"
-#include "ops/fused_conv.h"
+#include "kernels/onednn/post_ops.h"
+#include "ops/fused/conv.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 namespace {
@@ -16,36 +18,23 @@ using namespace onednn;
 using alg = dnnl::algorithm;
 
 // The epilogue as post-ops: [the residual, as a binary add or as a sum into dst], then the
-// activation. HardSigmoid has
-// no oneDNN 2.6 eltwise: it is linear (alpha x + beta) followed by clip to [0, 1].
-// Winograd accepts only eltwise_relu among the eltwise post-ops; its transforms already turn an
-// infinite input into NaN across the tile, so append_relu's -inf guarantee is moot there.
+// activation's steps (kernels/onednn/post_ops.h; Winograd takes its Relu as eltwise_relu, the
+// only eltwise post-op it accepts).
 dnnl::post_ops epilogue_post_ops(const ConvEpilogue& e, const dnnl::memory::desc* residual_md, ResidualMode mode,
                                  alg algorithm) {
   dnnl::post_ops po;
   if (residual_md && mode == ResidualMode::Binary) po.append_binary(alg::binary_add, *residual_md);
   if (residual_md && mode == ResidualMode::Sum) po.append_sum(1.f);
-  auto eltwise = [&](alg a, float alpha = 0.f, float beta = 0.f) { po.append_eltwise(1.f, a, alpha, beta); };
-  switch (e.activation) {
-    case Activation::None: break;
-    case Activation::Relu:
-      if (algorithm == alg::convolution_winograd) eltwise(alg::eltwise_relu);
-      else append_relu(po);
-      break;
-    case Activation::LeakyRelu: eltwise(alg::eltwise_relu, e.alpha); break;  // alpha = negative slope
-    case Activation::Clip: eltwise(alg::eltwise_clip_v2, e.lo, e.hi); break;
-    case Activation::Sigmoid: eltwise(alg::eltwise_logistic); break;
-    case Activation::HardSigmoid:
-      eltwise(alg::eltwise_linear, e.alpha, e.beta);
-      eltwise(alg::eltwise_clip_v2, 0.f, 1.f);
-      break;
-    case Activation::HardSwish: eltwise(alg::eltwise_hardswish); break;  // x * relu6(x + 3) / 6, as ONNX
-    case Activation::Elu: eltwise(alg::eltwise_elu, e.alpha); break;
-    case Activation::Tanh: eltwise(alg::eltwise_tanh); break;
-    case Activation::Swish: eltwise(alg::eltwise_swish, e.alpha); break;  // x * sigmoid(alpha x)
-    case Activation::Gelu: eltwise(e.gelu_tanh ? alg::eltwise_gelu_tanh : alg::eltwise_gelu_erf); break;
-  }
+  append_post_ops(po, e.activation, algorithm == alg::convolution_winograd);
   return po;
+}
+
+// What a node computes after its convolution: nothing for Conv, the fused op's epilogue for a
+// fused convolution (its OpDef's fusion trait, captured when the kernel was registered).
+using Fusion = std::optional<FusionTrait>;
+std::optional<ConvEpilogue> epilogue_of(const Fusion& fusion, const Node& n) {
+  if (!fusion) return std::nullopt;
+  return conv_epilogue(*fusion, n);
 }
 
 // oneDNN's Winograd convolutions (F(2x2,3x3) / F(4x4,3x3) on AVX-512) need 2-D, ungrouped,
@@ -79,8 +68,8 @@ struct ConvBuild {
 // `alg`: convolution_direct, or convolution_winograd (src/dst must then be Blocked16), which
 // has no binary post-op: it adds the residual with a sum post-op (ConvLikeKernel then places
 // the residual in dst before the run).
-ConvBuild build_conv(const KernelSetup& s, std::optional<Layout> src, std::optional<Layout> dst, bool with_residual,
-                     alg algorithm = alg::convolution_direct) {
+ConvBuild build_conv(const KernelSetup& s, const Fusion& fusion, std::optional<Layout> src, std::optional<Layout> dst,
+                     bool with_residual, alg algorithm = alg::convolution_direct) {
   ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
   // Grouped weights as {G, OC/G, IC/G, k...}: ONNX's [OC, IC/G, k...] is that, row-major.
   dims w{g.C_out, g.C_in / g.group};
@@ -89,7 +78,7 @@ ConvBuild build_conv(const KernelSetup& s, std::optional<Layout> src, std::optio
   ConvBuild b;
   b.d = conv_descs(s, g, w, {}, src, dst);
   dnnl::primitive_attr attr = base_attr();
-  if (std::optional<ConvEpilogue> e = conv_epilogue(s.node)) {
+  if (std::optional<ConvEpilogue> e = epilogue_of(fusion, s.node)) {
     if (e->residual && with_residual) {
       b.residual = kConvResidualInput;
       b.residual_md = activation_md(to_dims(g.output_shape()), s.input_layout(kConvResidualInput));
@@ -106,27 +95,27 @@ ConvBuild build_conv(const KernelSetup& s, std::optional<Layout> src, std::optio
 }
 
 // Winograd for the same node in nChw16c, if oneDNN has it (post-ops included).
-std::optional<ConvBuild> build_winograd(const KernelSetup& s, bool with_residual) {
+std::optional<ConvBuild> build_winograd(const KernelSetup& s, const Fusion& fusion, bool with_residual) {
   if (!winograd_shape(conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape))) return std::nullopt;
   std::optional<ConvBuild> b;
-  if (!succeeds([&] { b = build_conv(s, Layout::Blocked16, Layout::Blocked16, with_residual, alg::convolution_winograd); }))
+  if (!succeeds([&] { b = build_conv(s, fusion, Layout::Blocked16, Layout::Blocked16, with_residual, alg::convolution_winograd); }))
     return std::nullopt;
   return b;
 }
 
-ConvBuild build_for_setup(const KernelSetup& s) {
+ConvBuild build_for_setup(const KernelSetup& s, const Fusion& fusion) {
   if (s.input_layout(0) == Layout::Blocked16 && s.output_layout(0) == Layout::Blocked16)
-    if (std::optional<ConvBuild> w = build_winograd(s, true)) return std::move(*w);
-  return build_conv(s, s.input_layout(0), s.output_layout(0), true);
+    if (std::optional<ConvBuild> w = build_winograd(s, fusion, true)) return std::move(*w);
+  return build_conv(s, fusion, s.input_layout(0), s.output_layout(0), true);
 }
 
-bool conv_supported(const KernelSetup& s) {
-  return conv_like_supported(s, [&] { build_for_setup(s); });
+bool conv_supported(const KernelSetup& s, const Fusion& fusion) {
+  return conv_like_supported(s, [&] { build_for_setup(s, fusion); });
 }
 
-bool runs_well_in(const KernelSetup& s, Layout l) {
+bool runs_well_in(const KernelSetup& s, const Fusion& fusion, Layout l) {
   return succeeds([&] {
-    ConvBuild b = build_conv(s, l, l, false);
+    ConvBuild b = build_conv(s, fusion, l, l, false);
     const std::string impl = b.pd.impl_info_str();
     if (impl.find("gemm") != std::string::npos) fail("gemm");
   });
@@ -134,11 +123,12 @@ bool runs_well_in(const KernelSetup& s, Layout l) {
 
 // What oneDNN picks for src and dst when free to choose; whether it also runs well reading a
 // plain src (an implementation of its own for it, not the gemm fallback).
-std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s) {
+std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s, const Fusion& fusion) {
   std::optional<ConvBuild> any;
-  if (!conv_like_supported(s, [&] { any = build_conv(s, std::nullopt, std::nullopt, false); })) return std::nullopt;
-  std::optional<ConvEpilogue> e = conv_epilogue(s.node);
-  if (build_winograd(s, false)) {  // the fastest this machine has for the node: nChw16c in and out
+  if (!conv_like_supported(s, [&] { any = build_conv(s, fusion, std::nullopt, std::nullopt, false); }))
+    return std::nullopt;
+  std::optional<ConvEpilogue> e = epilogue_of(fusion, s.node);
+  if (build_winograd(s, fusion, false)) {  // the fastest this machine has for the node: nChw16c in and out
     LayoutChoice c;
     c.input = c.output = Layout::Blocked16;
     if (e && e->residual) c.input_like_output = kConvResidualInput;
@@ -151,41 +141,48 @@ std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s) {
   c.input = *src;
   c.output = *dst;
   c.plain_input_ok = *src == Layout::Plain || succeeds([&] {
-                       ConvBuild b = build_conv(s, Layout::Plain, *dst, false);
+                       ConvBuild b = build_conv(s, fusion, Layout::Plain, *dst, false);
                        if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
                      });
   if (e && e->residual) c.input_like_output = kConvResidualInput;
   // Where else oneDNN has a direct implementation of its own (not gemm, not the reference)
   // for src and dst in the same layout, e.g. jit_1x1 in nChw16c next to Winograd layers.
   for (Layout l : {Layout::ChannelsLast, Layout::Blocked16})
-    if (l != c.input && runs_well_in(s, l)) c.also_runs_in.push_back(l);
+    if (l != c.input && runs_well_in(s, fusion, l)) c.also_runs_in.push_back(l);
   return c;
 }
 
 class ConvKernel : public ConvLikeKernel {
  public:
+  explicit ConvKernel(Fusion fusion) : fusion_(std::move(fusion)) {}
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
-    ConvBuild b = build_for_setup(s);
+    ConvBuild b = build_for_setup(s, fusion_);
     bind(dnnl::convolution_forward(b.pd), b.pd, b.d, s, b.residual, b.residual_md, b.residual_mode);
   }
+
+ private:
+  Fusion fusion_;
 };
 
-void add_conv_kernel(Registry& r, const std::string& domain, const std::string& op_type) {
-  KernelDef d = kernel_def(op_type, "conv", conv_supported, [] { return std::make_unique<ConvKernel>(); });
+// The kernel of (domain, op_type): Conv, or a fused convolution (`fusion`: its OpDef's trait).
+void add_conv_kernel(KernelRegistry& r, const std::string& domain, const std::string& op_type, Fusion fusion) {
+  KernelDef d = kernel_def(
+      op_type, "conv", [fusion](const KernelSetup& s) { return conv_supported(s, fusion); },
+      [fusion] { return std::make_unique<ConvKernel>(fusion); });
   d.domain = domain;
   d.accepts_layouts = true;
-  d.preferred_layouts = conv_preferred_layouts;
+  d.preferred_layouts = [fusion](const KernelSetup& s) { return conv_preferred_layouts(s, fusion); };
   r.add_kernel(std::move(d));
 }
 
 }  // namespace
 
-void register_onednn_conv(Registry& r) {
-  add_conv_kernel(r, "", "Conv");
-  add_conv_kernel(r, "layerscope", fused_conv_op_type(true, Activation::None));
-  for (Activation a : kFusableActivations)
-    for (bool residual : {false, true}) add_conv_kernel(r, "layerscope", fused_conv_op_type(residual, a));
+// Conv, and every fused op whose core is Conv (ops/fused/conv.h), whatever its activation.
+void register_onednn_conv(KernelRegistry& r, const OpRegistry& ops) {
+  add_conv_kernel(r, "", "Conv", std::nullopt);
+  for (const OpDef* def : ops.all_ops())
+    if (def->fusion && def->fusion->core == "Conv") add_conv_kernel(r, def->domain, def->op_type, def->fusion);
 }
 
 }  // namespace layerscope

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "kernels/onednn/onednn_common.h"
-#include "ops/conv_geometry.h"
+#include "ops/nn/conv_geometry.h"
 
 namespace layerscope::onednn {
 

@@ -72,7 +72,7 @@ class DeconvKernel : public ConvLikeKernel {
 
 }  // namespace
 
-void register_onednn_conv_transpose(Registry& r) {
+void register_onednn_conv_transpose(KernelRegistry& r) {
   KernelDef d = onednn::kernel_def("ConvTranspose", "conv_transpose", deconv_supported,
                                    [] { return std::make_unique<DeconvKernel>(); });
   d.accepts_layouts = true;

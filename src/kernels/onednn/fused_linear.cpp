@@ -1,4 +1,4 @@
-// oneDNN kernels of the fused transformer ops (ops/fused_transformer.h):
+// oneDNN kernels of the fused transformer ops (ops/fused/transformer.h):
 //   MatMulAdd[Act], Gemm<Act>: one dnnl::matmul with the bias as the primitive's bias and the
 //     activation as an eltwise post-op, so both are applied to each output block while it is
 //     still in registers. The weights (times Gemm's alpha) are packed once into the layout the
@@ -6,7 +6,9 @@
 //   LayerNorm: the LayerNormalization kernels, which read the same inputs and attributes.
 #include "kernels/kernel_alias.h"
 #include "kernels/onednn/onednn_common.h"
-#include "ops/fused_transformer.h"
+#include "kernels/onednn/post_ops.h"
+#include "ops/fused/transformer.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 namespace {
@@ -21,27 +23,15 @@ struct LinearBuild {
   int bias_input = -1;
 };
 
-// The activation's eltwise post-op (Relu: onednn::append_relu).
-dnnl::algorithm eltwise_of(const LinearEpilogue& e) {
-  switch (e.activation) {
-    case Activation::Gelu: return e.gelu_tanh ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf;
-    case Activation::Sigmoid: return dnnl::algorithm::eltwise_logistic;
-    case Activation::Tanh: return dnnl::algorithm::eltwise_tanh;
-    default: break;
-  }
-  fail("no eltwise post-op for activation ", activation_name(e.activation));
-}
-
 // Geometry of act(A' x W' * alpha + beta * bias); throws when the node is outside what the
 // kernel handles (non-constant weights or bias, an [M, N] bias, ...).
-LinearBuild build_linear(const KernelSetup& s) {
-  std::optional<LinearEpilogue> e = linear_epilogue(s.node);
-  LS_CHECK(e.has_value(), "not a fused linear node");
+// `fusion`: the fused op's trait (core "MatMul" for MatMulAdd*, "Gemm" for Gemm<Act>).
+LinearBuild build_linear(const KernelSetup& s, const FusionTrait& fusion) {
   LinearBuild b;
   const Shape& a = s.inputs[0].shape;
   const Shape& w = s.inputs[1].shape;
   LS_CHECK(s.constants[1] != nullptr && w.size() == 2, "weights must be a constant matrix");
-  if (e->base == LinearBase::MatMulAdd) {
+  if (fusion.core == "MatMul") {
     LS_CHECK(a.size() >= 2, "A must have rank >= 2");
     b.K = w[0];
     b.N = w[1];
@@ -68,10 +58,9 @@ LinearBuild build_linear(const KernelSetup& s) {
   }
   b.y_md = plain_md({b.M, b.N});
   dnnl::primitive_attr attr = base_attr();
-  if (e->activation != Activation::None) {
+  if (fusion.activation) {
     dnnl::post_ops po;
-    if (e->activation == Activation::Relu) append_relu(po);
-    else po.append_eltwise(1.f, eltwise_of(*e), 0.f, 0.f);
+    append_post_ops(po, fusion.activation(s.node.attrs));
     attr.set_post_ops(po);
   }
   const dnnl::memory::desc w_any({b.K, b.N}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
@@ -80,16 +69,17 @@ LinearBuild build_linear(const KernelSetup& s) {
   return b;
 }
 
-bool linear_supported(const KernelSetup& s) {
+bool linear_supported(const KernelSetup& s, const FusionTrait& fusion) {
   if (s.inputs.size() < 2 || !inputs_f32(s, {0, 1, 2}) || !outputs_f32(s) || any_empty(s)) return false;
-  return succeeds([&] { build_linear(s); });
+  return succeeds([&] { build_linear(s, fusion); });
 }
 
 class LinearKernel : public OnednnKernel {
  public:
+  explicit LinearKernel(FusionTrait fusion) : fusion_(std::move(fusion)) {}
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
-    LinearBuild b = build_linear(s);
+    LinearBuild b = build_linear(s, fusion_);
     runner_.init(dnnl::matmul(b.pd), b.pd);
     runner_.bind(DNNL_ARG_SRC, b.a_md);
     runner_.bind(DNNL_ARG_DST, b.y_md);
@@ -117,26 +107,29 @@ class LinearKernel : public OnednnKernel {
     runner_.set(DNNL_ARG_DST, out[0]->data());
     runner_.run(scratch);
   }
+
+ private:
+  FusionTrait fusion_;
 };
 
-void add_linear_kernel(Registry& r, const std::string& op_type) {
+void add_linear_kernel(KernelRegistry& r, const OpDef& def) {
   KernelDef d;
-  d.op_type = op_type;
-  d.domain = kFusedTransformerDomain;
+  d.op_type = def.op_type;
+  d.domain = def.domain;
   d.name = "onednn:matmul";
   d.priority = 100;
-  d.supports = linear_supported;
-  d.create = [] { return std::make_unique<LinearKernel>(); };
+  d.supports = [fusion = *def.fusion](const KernelSetup& s) { return linear_supported(s, fusion); };
+  d.create = [fusion = *def.fusion] { return std::make_unique<LinearKernel>(fusion); };
   r.add_kernel(std::move(d));
 }
 
 }  // namespace
 
-void register_onednn_fused_transformer(Registry& r) {
-  add_linear_kernel(r, fused_linear_op_type(LinearBase::MatMulAdd, Activation::None));
-  for (Activation a : kLinearActivations)
-    for (LinearBase base : {LinearBase::MatMulAdd, LinearBase::Gemm}) add_linear_kernel(r, fused_linear_op_type(base, a));
-  alias_kernels(r, {"", "LayerNormalization"}, {kFusedTransformerDomain, "LayerNorm"});
+// Every fused op whose core is MatMul or Gemm (ops/fused/transformer.h), whatever its activation.
+void register_onednn_fused_transformer(KernelRegistry& r, const OpRegistry& ops) {
+  for (const OpDef* def : ops.all_ops())
+    if (def->fusion && (def->fusion->core == "MatMul" || def->fusion->core == "Gemm")) add_linear_kernel(r, *def);
+  alias_kernels(r, {"", "LayerNormalization"}, {kFusedDomain, "LayerNorm"});
 }
 
 }  // namespace layerscope

@@ -158,7 +158,7 @@ class GemmKernel : public OnednnKernel {
 
 }  // namespace
 
-void register_onednn_gemm(Registry& r) {
+void register_onednn_gemm(KernelRegistry& r) {
   onednn::add_kernel(r, "Gemm", "gemm", gemm_supported, [] { return std::make_unique<GemmKernel>(); });
 }
 

@@ -120,7 +120,7 @@ class LnKernel : public OnednnKernel {
 
 }  // namespace
 
-void register_onednn_layernorm(Registry& r) {
+void register_onednn_layernorm(KernelRegistry& r) {
   onednn::add_kernel(r, "LayerNormalization", "layernorm", ln_supported, [] { return std::make_unique<LnKernel>(); });
 }
 

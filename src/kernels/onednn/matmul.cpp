@@ -3,7 +3,7 @@
 // the product is one [batch*M, K] x [K, N] GEMM. A constant B is reordered once into the
 // layout the implementation prefers.
 #include "kernels/onednn/onednn_common.h"
-#include "ops/matmul_shape.h"
+#include "ops/nn/matmul_shape.h"
 
 namespace layerscope {
 namespace {
@@ -84,7 +84,7 @@ class MatMulKernel : public OnednnKernel {
 
 }  // namespace
 
-void register_onednn_matmul(Registry& r) {
+void register_onednn_matmul(KernelRegistry& r) {
   onednn::add_kernel(r, "MatMul", "matmul", matmul_supported, [] { return std::make_unique<MatMulKernel>(); });
 }
 

@@ -1,6 +1,5 @@
 #include "kernels/onednn/onednn_common.h"
 
-#include <limits>
 
 #include <omp.h>
 
@@ -37,10 +36,6 @@ dnnl::primitive_attr base_attr() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
-}
-
-void append_relu(dnnl::post_ops& po) {
-  po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, std::numeric_limits<float>::infinity());
 }
 
 std::string impl_name(const dnnl::primitive_desc_base& pd) { return std::string("onednn:") + pd.impl_info_str(); }
@@ -140,7 +135,7 @@ KernelDef kernel_def(const std::string& op_type, const std::string& family,
   return d;
 }
 
-void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
+void add_kernel(KernelRegistry& r, const std::string& op_type, const std::string& family,
                 std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create) {
   r.add_kernel(kernel_def(op_type, family, std::move(supports), std::move(create)));
 }

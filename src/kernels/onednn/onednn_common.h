@@ -16,7 +16,7 @@
 
 #include "ir/error.h"
 #include "kernels/kernel.h"
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
 
 namespace layerscope::onednn {
 
@@ -33,10 +33,6 @@ dnnl::memory::desc plain_md(const dims& d);
 dnnl::memory::desc strided_md(const dims& d, const dims& strides);
 // Attributes every kernel starts from: user-managed scratchpad.
 dnnl::primitive_attr base_attr();
-// Relu = max(0, x) as an eltwise post-op. Not eltwise_relu: that computes x > 0 ? x : alpha * x,
-// and some of oneDNN's code paths evaluate 0 * -inf = NaN where ONNX's Relu gives 0; clip_v2 to
-// [0, +inf) gives 0 for -inf on every path. (A NaN comes out as 0, as from eltwise_relu here.)
-void append_relu(dnnl::post_ops& po);
 // "onednn:" + the implementation oneDNN picked, e.g. "onednn:brg:avx512_core".
 std::string impl_name(const dnnl::primitive_desc_base& pd);
 // Throws Error when oneDNN could only offer a "ref" implementation: those are generic
@@ -152,7 +148,7 @@ class SrcDstKernel : public OnednnKernel {
 KernelDef kernel_def(const std::string& op_type, const std::string& family,
                      std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);
 // Registers kernel_def(...) as it is.
-void add_kernel(Registry& r, const std::string& op_type, const std::string& family,
+void add_kernel(KernelRegistry& r, const std::string& op_type, const std::string& family,
                 std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create);
 
 }  // namespace layerscope::onednn

@@ -1,5 +1,5 @@
 // MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool via dnnl::pooling_v2_forward
-// (which has dilation). Geometry from ops/conv_geometry.h; ceil_mode becomes extra end padding
+// (which has dilation). Geometry from ops/nn/conv_geometry.h; ceil_mode becomes extra end padding
 // (ConvGeometry::effective_pads_end), which oneDNN's max pooling ignores (-inf) and its
 // exclude-padding average never counts — both as ONNX specifies. Not handled (reference runs):
 //   MaxPool's Indices output; AveragePool with count_include_pad=1 when ceil_mode adds end
@@ -67,7 +67,7 @@ class PoolKernel : public SrcDstKernel {
   PoolKind kind_;
 };
 
-void add_pool(Registry& r, const char* op, PoolKind kind) {
+void add_pool(KernelRegistry& r, const char* op, PoolKind kind) {
   KernelDef d = kernel_def(
       op, "pooling", [kind](const KernelSetup& s) { return pool_supported(s, kind); },
       [kind] { return std::make_unique<PoolKernel>(kind); });
@@ -84,7 +84,7 @@ void add_pool(Registry& r, const char* op, PoolKind kind) {
 
 }  // namespace
 
-void register_onednn_pooling(Registry& r) {
+void register_onednn_pooling(KernelRegistry& r) {
   add_pool(r, "MaxPool", PoolKind::Max);
   add_pool(r, "AveragePool", PoolKind::Avg);
   add_pool(r, "GlobalMaxPool", PoolKind::GlobalMax);

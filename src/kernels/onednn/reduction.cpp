@@ -120,7 +120,7 @@ class ReduceKernel : public SrcDstKernel {
 
 }  // namespace
 
-void register_onednn_reduction(Registry& r) {
+void register_onednn_reduction(KernelRegistry& r) {
   for (const ReduceOp& op : kReduceOps)
     onednn::add_kernel(
         r, op.op_type, "reduction", [&op](const KernelSetup& s) { return reduce_supported(s, op); },

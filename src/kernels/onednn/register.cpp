@@ -1,23 +1,23 @@
-#include "ops/registry.h"
+#include "kernels/kernel_registry.h"
 
 namespace layerscope {
 
 // One registration function per file in this folder.
-void register_onednn_conv(Registry& r);
-void register_onednn_conv_transpose(Registry& r);
-void register_onednn_matmul(Registry& r);
-void register_onednn_gemm(Registry& r);
-void register_onednn_pooling(Registry& r);
-void register_onednn_batchnorm(Registry& r);
-void register_onednn_layernorm(Registry& r);
-void register_onednn_softmax(Registry& r);
-void register_onednn_resize(Registry& r);
-void register_onednn_reduction(Registry& r);
-void register_onednn_reorder(Registry& r);
-void register_onednn_fused_transformer(Registry& r);  // after layernorm: aliases its kernels
+void register_onednn_conv(KernelRegistry& r, const OpRegistry& ops);
+void register_onednn_conv_transpose(KernelRegistry& r);
+void register_onednn_matmul(KernelRegistry& r);
+void register_onednn_gemm(KernelRegistry& r);
+void register_onednn_pooling(KernelRegistry& r);
+void register_onednn_batchnorm(KernelRegistry& r);
+void register_onednn_layernorm(KernelRegistry& r);
+void register_onednn_softmax(KernelRegistry& r);
+void register_onednn_resize(KernelRegistry& r);
+void register_onednn_reduction(KernelRegistry& r);
+void register_onednn_reorder(KernelRegistry& r);
+void register_onednn_fused_transformer(KernelRegistry& r, const OpRegistry& ops);  // after layernorm: aliases its kernels
 
-void register_onednn_kernels(Registry& r) {
-  register_onednn_conv(r);
+void register_onednn_kernels(KernelRegistry& r, const OpRegistry& ops) {
+  register_onednn_conv(r, ops);
   register_onednn_conv_transpose(r);
   register_onednn_matmul(r);
   register_onednn_gemm(r);
@@ -28,7 +28,7 @@ void register_onednn_kernels(Registry& r) {
   register_onednn_resize(r);
   register_onednn_reduction(r);
   register_onednn_reorder(r);
-  register_onednn_fused_transformer(r);
+  register_onednn_fused_transformer(r, ops);
 }
 
 }  // namespace layerscope

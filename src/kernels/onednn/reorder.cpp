@@ -1,4 +1,4 @@
-// Reorder (ops/layout_reorder.cpp) via dnnl::reorder: the layout changes the layout pass inserts
+// Reorder (ops/fused/reorder.cpp) via dnnl::reorder: the layout changes the layout pass inserts
 // around runs of blocked convolutions. float32 only; other types run the reference.
 #include "kernels/onednn/conv_common.h"
 
@@ -41,9 +41,9 @@ class ReorderKernel : public SrcDstKernel {
 
 }  // namespace
 
-void register_onednn_reorder(Registry& r) {
+void register_onednn_reorder(KernelRegistry& r) {
   KernelDef d = kernel_def("Reorder", "reorder", reorder_supported, [] { return std::make_unique<ReorderKernel>(); });
-  d.domain = "layerscope";
+  d.domain = kFusedDomain;
   d.accepts_layouts = true;  // its layouts are its attributes
   r.add_kernel(std::move(d));
 }

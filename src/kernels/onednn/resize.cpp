@@ -7,7 +7,7 @@
 // out/in) and, for nearest, nearest_mode. Rather than enumerating the combinations that agree
 // (half_pixel with scale = out/in, pytorch_half_pixel with out > 1, asymmetric+floor for
 // integer upscales, ...), supports() evaluates both mappings for every output index of every
-// dim with the shared ONNX formulas (ops/resize_params.h) and accepts the node only if:
+// dim with the shared ONNX formulas (ops/nn/resize_params.h) and accepts the node only if:
 //   nearest: the source indices are identical and no oneDNN coordinate is near a rounding tie
 //            (where jit and reference rounding could differ);
 //   linear:  the clamped coordinates agree to float precision.
@@ -15,7 +15,7 @@
 #include <cmath>
 
 #include "kernels/onednn/onednn_common.h"
-#include "ops/resize_params.h"
+#include "ops/nn/resize_params.h"
 
 namespace layerscope {
 namespace {
@@ -104,7 +104,7 @@ class ResizeKernel : public SrcDstKernel {
 
 }  // namespace
 
-void register_onednn_resize(Registry& r) {
+void register_onednn_resize(KernelRegistry& r) {
   for (const char* op : {"Resize", "Upsample"})
     onednn::add_kernel(r, op, "resize", resize_supported, [] { return std::make_unique<ResizeKernel>(); });
 }

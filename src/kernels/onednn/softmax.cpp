@@ -68,7 +68,7 @@ class SoftmaxKernel : public OnednnKernel {
 
 }  // namespace
 
-void register_onednn_softmax(Registry& r) {
+void register_onednn_softmax(KernelRegistry& r) {
   for (bool log : {false, true})
     onednn::add_kernel(
         r, log ? "LogSoftmax" : "Softmax", "softmax", [log](const KernelSetup& s) { return softmax_supported(s, log); },
