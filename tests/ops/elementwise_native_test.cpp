@@ -1,4 +1,5 @@
-// Native elementwise kernels vs the reference kernels: random shapes (incl. broadcasting and
+// Native elementwise kernels (and any other kernel of the op) vs the reference kernels, through
+// the kernel harness (tests/common/kernel_check.h): random shapes (incl. broadcasting and
 // sizes large enough for the multi-threaded path), and what each supports() must reject.
 #include <cmath>
 #include <random>
@@ -9,69 +10,24 @@
 namespace layerscope::elementwise_test {
 namespace {
 
-struct Native {
-  std::unique_ptr<Kernel> kernel;  // null when no native kernel supports the node
-  std::string name;
-};
-
-// The highest-priority native kernel for this node, prepared; inputs as for run_ref.
-Native native_kernel(const Node& n, const std::vector<Tensor>& inputs, std::vector<TensorInfo>& in_infos,
-                     std::vector<const Tensor*>& consts, std::vector<TensorInfo>& out_infos, int threads,
-                     const std::vector<bool>& constant) {
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    in_infos.push_back(inputs[i].empty() ? TensorInfo{} : TensorInfo{inputs[i].dtype(), inputs[i].shape()});
-    consts.push_back(i < constant.size() && constant[i] ? &inputs[i] : nullptr);
-  }
-  std::vector<const Tensor*> values;
-  for (const Tensor& t : inputs) values.push_back(t.empty() ? nullptr : &t);
-  InferContext ctx = infer_context(find(n.op_type, n.opset), n, in_infos, values);
-  find(n.op_type, n.opset).infer(ctx);
-  out_infos = ctx.outputs();
-  KernelSetup setup{n, in_infos, consts, out_infos, threads};
-  for (const KernelDef* k : Registry::builtin().kernels_for("", n.op_type)) {
-    if (k->name.rfind("native:", 0) != 0 || (k->supports && !k->supports(setup))) continue;
-    Native r{k->create(), k->name};
-    r.kernel->prepare(setup);
-    return r;
-  }
-  return {};
+std::vector<testing::CaseInput> case_inputs(const std::vector<Tensor>& inputs, const std::vector<bool>& constant) {
+  std::vector<testing::CaseInput> c;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    c.push_back({inputs[i], i < constant.size() && constant[i], inputs[i].empty()});
+  return c;
 }
 
-// Runs the native kernel (which must exist) and the reference; compares within rel_tol
-// relative to max(1, |reference|). NaN must match NaN, infinities exactly.
+// Every kernel that accepts the node against the reference (tests/common/kernel_check.h), each
+// element within rel_tol * max(1, |reference|), NaN for NaN, infinities exactly; a native
+// kernel must be among them.
 void check_native(const std::string& op, int opset, std::vector<Tensor> inputs, Attributes a, double rel_tol,
                   const std::vector<bool>& constant = {}, int threads = 2) {
-  Node n = make_node(op, opset, inputs.size(), a);
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i].empty()) n.inputs[i] = -1;
-  std::vector<TensorInfo> in_infos, out_infos;
-  std::vector<const Tensor*> consts;
-  Native nk = native_kernel(n, inputs, in_infos, consts, out_infos, threads, constant);
-  std::string what = op + " " + [&] {
-    std::string s;
-    for (const Tensor& t : inputs) s += shape_to_string(t.empty() ? Shape{} : t.shape()) + " ";
-    return s;
-  }();
-  ASSERT_TRUE(nk.kernel) << "no native kernel for " << what;
-  Tensor want = run_ref(op, opset, inputs, a);
-  Tensor got(out_infos[0].dtype, out_infos[0].shape);
-  std::vector<const Tensor*> in_ptrs;
-  for (const Tensor& t : inputs) in_ptrs.push_back(t.empty() ? nullptr : &t);
-  Tensor* outs[] = {&got};
-  nk.kernel->execute(in_ptrs, outs, nullptr);
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  const float* g = got.data_as<float>();
-  const float* w = want.data_as<float>();
-  int bad = 0;
-  for (int64_t i = 0; i < want.numel() && bad < 5; ++i) {
-    bool ok = std::isnan(w[i]) ? std::isnan(g[i])
-              : std::isinf(w[i]) ? g[i] == w[i]
-                                 : std::fabs(double(g[i]) - w[i]) <= rel_tol * std::max(1.0, std::fabs(double(w[i])));
-    if (!ok) {
-      ++bad;
-      ADD_FAILURE() << what << "(" << nk.name << ") element " << i << ": got " << g[i] << ", want " << w[i];
-    }
-  }
+  const Node n = make_node(op, opset, inputs.size(), a);
+  const testing::KernelCheck r = testing::check_kernels(
+      n, case_inputs(inputs, constant), {.threads = threads, .tolerance = rel_tol, .per_element = true});
+  std::string what = op;
+  for (const Tensor& t : inputs) what += " " + shape_to_string(t.empty() ? Shape{} : t.shape());
+  EXPECT_TRUE(r.ran_kernel("native:")) << "no native kernel for " << what;
 }
 
 std::mt19937 rng(1234);
@@ -177,10 +133,8 @@ TEST(ElementwiseNative, PowClipWhere) {
 TEST(ElementwiseNative, SupportsRejectsWhatItDoesNotHandle) {
   auto has_native = [](const std::string& op, int opset, std::vector<Tensor> inputs, Attributes a = {},
                        std::vector<bool> constant = {}) {
-    Node n = make_node(op, opset, inputs.size(), a);
-    std::vector<TensorInfo> in_infos, out_infos;
-    std::vector<const Tensor*> consts;
-    return native_kernel(n, inputs, in_infos, consts, out_infos, 1, constant).kernel != nullptr;
+    const Node n = make_node(op, opset, inputs.size(), a);
+    return testing::check_kernels(n, case_inputs(inputs, constant), {.only = "native:"}).ran_kernel("native:");
   };
   Tensor i32 = make<int32_t>(DType::I32, {2}, {1, 2});
   EXPECT_FALSE(has_native("Add", 14, {i32, i32}));

@@ -8,6 +8,7 @@
 #include "ir/error.h"
 #include "registry/registry.h"
 #include "attr_check.h"
+#include "common/kernel_check.h"
 
 namespace layerscope::elementwise_test {
 
@@ -22,14 +23,7 @@ inline Tensor f32(Shape s, std::vector<float> v) { return make<float>(DType::F32
 
 // A node of `op` at `opset` whose inputs are the given tensors (an empty Tensor = omitted).
 inline Node make_node(const std::string& op, int opset, size_t n_inputs, Attributes attrs) {
-  Node n;
-  n.name = "n";
-  n.op_type = op;
-  n.opset = opset;
-  for (size_t i = 0; i < n_inputs; ++i) n.inputs.push_back(static_cast<int>(i));
-  n.outputs = {static_cast<int>(n_inputs)};
-  n.attrs = std::move(attrs);
-  return n;
+  return testing::make_node(op, opset, n_inputs, 1, std::move(attrs));
 }
 
 inline const OpDef& find(const std::string& op, int opset) {

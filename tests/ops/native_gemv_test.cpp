@@ -1,11 +1,12 @@
-// native:gemv (single-row Gemm with constant B and C) against Gemm's reference kernel: every
+// native:gemv (single-row Gemm with constant B and C) against Gemm's reference kernel (and any
+// other Gemm kernel that accepts the node, through the kernel harness): every
 // transA/transB, alpha/beta, bias shape, sizes around the SIMD width and a classifier head's,
 // at 1 and 2 threads; and the nodes it must leave to oneDNN.
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "registry/registry.h"
+#include "common/kernel_check.h"
 
 namespace layerscope {
 namespace {
@@ -14,13 +15,6 @@ const KernelDef* gemv_kernel() {
   for (const KernelDef* k : Registry::builtin().kernels_for("", "Gemm"))
     if (k->name == "native:gemv") return k;
   return nullptr;
-}
-
-Tensor random_tensor(std::mt19937& rng, Shape shape) {
-  Tensor t(DType::F32, std::move(shape));
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = u(rng);
-  return t;
 }
 
 struct GemmCase {
@@ -45,36 +39,27 @@ Node gemm_node(const GemmCase& c) {
   return n;
 }
 
-// Runs the reference and native:gemv on the same inputs (B and C constant).
+// Every Gemm kernel that accepts the node against the reference (tests/common/kernel_check.h),
+// B and C constant as initializers; native:gemv must be among them, and packs B (the planner
+// then frees the original).
 void expect_matches_reference(const GemmCase& c, int threads, std::mt19937& rng) {
   const Node n = gemm_node(c);
-  std::vector<Tensor> ins = {random_tensor(rng, c.trans_a ? Shape{c.K, 1} : Shape{1, c.K}),
-                             random_tensor(rng, c.trans_b ? Shape{c.N, c.K} : Shape{c.K, c.N})};
-  if (c.c) ins.push_back(random_tensor(rng, *c.c));
-  std::vector<TensorInfo> info;
-  std::vector<const Tensor*> all, consts;
-  for (size_t i = 0; i < ins.size(); ++i) {
-    info.push_back({DType::F32, ins[i].shape()});
-    all.push_back(&ins[i]);
-    consts.push_back(i == 0 ? nullptr : &ins[i]);
-  }
-  const std::vector<TensorInfo> outs = {{DType::F32, {1, c.N}}};
-  Tensor want(DType::F32, {1, c.N}), got(DType::F32, {1, c.N});
-  Tensor* want_p[] = {&want};
-  Tensor* got_p[] = {&got};
-  Registry::builtin().find_op("", "Gemm", 13)->reference(n, all, want_p);
+  std::vector<testing::CaseInput> ins = {
+      {testing::random_f32(rng, c.trans_a ? Shape{c.K, 1} : Shape{1, c.K})},
+      testing::constant(testing::random_f32(rng, c.trans_b ? Shape{c.N, c.K} : Shape{c.K, c.N}))};
+  if (c.c) ins.push_back(testing::constant(testing::random_f32(rng, *c.c)));
+  const testing::KernelCheck r = testing::check_kernels(n, ins, {.threads = threads});
+  ASSERT_TRUE(r.ran_kernel("native:gemv"));
 
-  KernelSetup s{n, info, consts, outs, threads};
-  ASSERT_TRUE(gemv_kernel()->supports(s));
+  std::vector<TensorInfo> info;
+  std::vector<const Tensor*> consts;
+  for (const testing::CaseInput& in : ins) {
+    info.push_back({DType::F32, in.t.shape()});
+    consts.push_back(in.constant ? &in.t : nullptr);
+  }
   std::unique_ptr<Kernel> k = gemv_kernel()->create();
-  k->prepare(s);
-  EXPECT_FALSE(k->reads_input_at_run(1));  // B is packed: the planner frees the original
-  for (int rep = 0; rep < 2; ++rep) k->execute(all, got_p, nullptr);
-  float scale = 1.f;
-  for (int64_t i = 0; i < c.N; ++i) scale = std::max(scale, std::abs(want.data_as<float>()[i]));
-  for (int64_t i = 0; i < c.N; ++i)
-    ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-4f * scale)
-        << "K " << c.K << " N " << c.N << " output " << i;
+  k->prepare(KernelSetup{n, info, consts, r.outputs, threads});
+  EXPECT_FALSE(k->reads_input_at_run(1));
 }
 
 TEST(NativeGemv, MatchesTheReferenceForEveryAttributeAndBiasShape) {
@@ -89,7 +74,7 @@ TEST(NativeGemv, MatchesTheReferenceForEveryAttributeAndBiasShape) {
           std::optional<Shape> c = b < 4 ? biases[b] : (b == 4 ? Shape{N} : Shape{1, N});
           const GemmCase gc{K, N, ta, tb, b % 2 ? 0.5f : 1.f, b % 3 ? 2.f : 1.f, c};
           for (int threads : {1, 2}) {
-            SCOPED_TRACE(testing::Message() << "K " << K << " N " << N << " transA " << ta << " transB " << tb
+            SCOPED_TRACE(::testing::Message() << "K " << K << " N " << N << " transA " << ta << " transB " << tb
                                             << " bias case " << b << " threads " << threads);
             expect_matches_reference(gc, threads, rng);
             ++cases;

@@ -9,6 +9,7 @@
 #include "ops/nn/matmul_shape.h"
 #include "registry/registry.h"
 #include "attr_check.h"
+#include "common/kernel_check.h"
 
 namespace layerscope {
 namespace {
@@ -17,13 +18,9 @@ using Ints = std::vector<int64_t>;
 
 Node make_node(const std::string& op, int opset, Attributes attrs, size_t n_in, const std::vector<bool>& present,
                int n_out) {
-  Node n;
-  n.name = "n";
-  n.op_type = op;
-  n.opset = opset;
-  n.attrs = std::move(attrs);
-  for (size_t i = 0; i < n_in; ++i) n.inputs.push_back(i < present.size() && !present[i] ? -1 : static_cast<int>(i));
-  for (int i = 0; i < n_out; ++i) n.outputs.push_back(100 + i);
+  Node n = testing::make_node(op, opset, n_in, static_cast<size_t>(n_out), std::move(attrs));
+  for (size_t i = 0; i < n_in; ++i)
+    if (i < present.size() && !present[i]) n.inputs[i] = -1;
   return n;
 }
 

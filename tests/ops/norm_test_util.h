@@ -10,6 +10,7 @@
 #include "ir/error.h"
 #include "registry/registry.h"
 #include "attr_check.h"
+#include "common/kernel_check.h"
 
 namespace layerscope::norm_test {
 
@@ -34,13 +35,9 @@ inline Attributes attrs(std::initializer_list<std::pair<const std::string, AttrV
 
 inline Node make_node(const std::string& op, int opset, const std::vector<Tensor>& inputs, int n_outputs,
                       Attributes a) {
-  Node n;
-  n.name = "n";
-  n.op_type = op;
-  n.opset = opset;
-  for (size_t i = 0; i < inputs.size(); ++i) n.inputs.push_back(inputs[i].empty() ? -1 : static_cast<int>(i));
-  for (int k = 0; k < n_outputs; ++k) n.outputs.push_back(static_cast<int>(inputs.size()) + k);
-  n.attrs = std::move(a);
+  Node n = testing::make_node(op, opset, inputs.size(), static_cast<size_t>(n_outputs), std::move(a));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].empty()) n.inputs[i] = -1;
   return n;
 }
 

@@ -1,20 +1,22 @@
-// oneDNN kernels vs the ops' reference kernels on random shapes and attributes. Each case
-// builds one node, infers its outputs with the OpDef (constant inputs' values visible, as at
-// plan time), runs the reference, then the "onednn:*" kernel through supports/prepare/execute,
-// and compares: |kernel - ref| <= 1e-4 * max(1, max|ref|) (fp32 accumulation order differs).
+// oneDNN kernels vs the ops' reference kernels on random shapes and attributes, through the
+// kernel harness (tests/common/kernel_check.h): each case builds one node, infers its outputs
+// (constant inputs' values visible, as at plan time), runs the reference, then every registered
+// kernel that accepts the node -- the oneDNN one and any native one -- and compares:
+// |kernel - ref| <= 1e-4 * max(1, max|ref|) (fp32 accumulation order differs). The tests here
+// count how often the oneDNN kernel accepts the random cases.
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <random>
 
-#include <omp.h>
-
-#include "registry/registry.h"
+#include "common/kernel_check.h"
 
 namespace layerscope {
 namespace {
+
+using testing::make_node;
 
 struct In {
   Tensor t;            // empty() = omitted optional input
@@ -22,124 +24,30 @@ struct In {
 };
 
 Tensor random_tensor(std::mt19937& rng, Shape shape, float lo = -1.f, float hi = 1.f) {
-  Tensor t(DType::F32, std::move(shape));
-  std::uniform_real_distribution<float> u(lo, hi);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = u(rng);
-  return t;
+  return testing::random_f32(rng, std::move(shape), lo, hi);
 }
-
-Tensor i64_tensor(const std::vector<int64_t>& v) {
-  Tensor t(DType::I64, {static_cast<int64_t>(v.size())});
-  for (size_t i = 0; i < v.size(); ++i) t.data_as<int64_t>()[i] = v[i];
-  return t;
-}
-
-Tensor f32_tensor(const std::vector<float>& v) {
-  Tensor t(DType::F32, {static_cast<int64_t>(v.size())});
-  for (size_t i = 0; i < v.size(); ++i) t.data_as<float>()[i] = v[i];
-  return t;
-}
-
-Node make_node(const std::string& op, int opset, int n_in, int n_out, Attributes attrs = {}) {
-  Node n;
-  n.name = "test_" + op;
-  n.op_type = op;
-  n.opset = opset;
-  n.attrs = std::move(attrs);
-  for (int i = 0; i < n_in; ++i) n.inputs.push_back(i);
-  for (int i = 0; i < n_out; ++i) n.outputs.push_back(100 + i);
-  return n;
-}
-
-const KernelDef* onednn_kernel(const std::string& op) {
-  for (const KernelDef* k : Registry::builtin().kernels_for("", op))
-    if (k->name.rfind("onednn:", 0) == 0) return k;
-  return nullptr;
-}
+Tensor i64_tensor(const std::vector<int64_t>& v) { return testing::i64s(v); }
+Tensor f32_tensor(const std::vector<float>& v) { return testing::f32s(v); }
 
 struct Outcome {
-  bool supported = false;
-  std::string name;
+  bool supported = false;  // the oneDNN kernel accepted the node (and matched the reference)
+  std::string name;        // its implementation, e.g. onednn:brgconv:avx512_core
 };
 
-// Runs reference and oneDNN kernel; expects agreement when the kernel accepts the node.
-Outcome run_case(Node node, const std::vector<In>& ins, int threads = 1) {
-  Outcome res;
-  for (size_t i = 0; i < ins.size(); ++i)
-    if (ins[i].t.empty()) node.inputs[i] = -1;
-  const OpDef* def = Registry::builtin().find_op("", node.op_type, node.opset);
-  EXPECT_NE(def, nullptr) << node.op_type << " opset " << node.opset;
-  if (!def) return res;
-  std::vector<TensorInfo> info;
-  std::vector<const Tensor*> consts, all;
-  for (const In& in : ins) {
-    info.push_back(in.t.empty() ? TensorInfo{} : TensorInfo{in.t.dtype(), in.t.shape()});
-    consts.push_back(in.constant && !in.t.empty() ? &in.t : nullptr);
-    all.push_back(in.t.empty() ? nullptr : &in.t);
+// Every kernel of the op against the reference; reports whether the oneDNN one took the node.
+Outcome run_case(const Node& node, const std::vector<In>& ins, int threads = 1) {
+  std::vector<testing::CaseInput> inputs;
+  for (const In& in : ins) inputs.push_back({in.t, in.constant, in.t.empty()});
+  const testing::KernelCheck r = testing::check_kernels(node, inputs, {.threads = threads});
+  const bool registered = r.ran_kernel("onednn:") ||
+                          std::any_of(r.declined.begin(), r.declined.end(),
+                                      [](const std::string& k) { return k.rfind("onednn:", 0) == 0; });
+  EXPECT_TRUE(registered) << "no onednn kernel registered for " << node.op_type;
+  if (const testing::KernelRun* k = r.find("onednn:")) {
+    EXPECT_EQ(k->implementation.rfind("onednn:", 0), 0u) << k->implementation;
+    return {true, k->implementation};
   }
-  InferContext ctx = infer_context(*def, node, info, consts);
-  def->infer(ctx);
-  std::vector<TensorInfo> out_info = ctx.outputs();
-
-  std::vector<Tensor> ref, got;
-  std::vector<Tensor*> ref_p, got_p;
-  for (size_t k = 0; k < out_info.size(); ++k) {
-    ref.emplace_back(out_info[k].dtype, out_info[k].shape);
-    got.emplace_back(out_info[k].dtype, out_info[k].shape);
-  }
-  for (size_t k = 0; k < out_info.size(); ++k) {
-    ref_p.push_back(node.outputs[k] >= 0 ? &ref[k] : nullptr);
-    got_p.push_back(node.outputs[k] >= 0 ? &got[k] : nullptr);
-  }
-  def->reference(node, all, ref_p);
-
-  const KernelDef* kd = onednn_kernel(node.op_type);
-  EXPECT_NE(kd, nullptr) << "no onednn kernel for " << node.op_type;
-  if (!kd) return res;
-  KernelSetup setup{node, info, consts, out_info, threads};
-  if (!kd->supports(setup)) {
-    if (std::getenv("ONEDNN_TEST_VERBOSE")) {
-      std::printf("not supported: %s", Graph::describe(node).c_str());
-      for (const TensorInfo& t : info) std::printf(" %s", shape_to_string(t.shape).c_str());
-      for (const auto& [k, v] : node.attrs.all())
-        if (const auto* ints = std::get_if<std::vector<int64_t>>(&v)) {
-          std::printf(" %s=[", k.c_str());
-          for (int64_t i : *ints) std::printf("%lld,", static_cast<long long>(i));
-          std::printf("]");
-        } else if (const auto* i = std::get_if<int64_t>(&v)) {
-          std::printf(" %s=%lld", k.c_str(), static_cast<long long>(*i));
-        } else if (const auto* str = std::get_if<std::string>(&v)) {
-          std::printf(" %s=%s", k.c_str(), str->c_str());
-        }
-      std::printf("\n");
-    }
-    return res;
-  }
-  res.supported = true;
-  std::unique_ptr<Kernel> k = kd->create();
-  k->prepare(setup);
-  res.name = k->name();
-  EXPECT_EQ(res.name.rfind("onednn:", 0), 0u) << res.name;
-  size_t scratch = k->scratch_bytes();
-  void* buf = scratch ? std::aligned_alloc(64, (scratch + 63) / 64 * 64) : nullptr;
-  for (int rep = 0; rep < 2; ++rep) k->execute(all, got_p, buf);  // a second run must agree too
-  std::free(buf);
-
-  for (size_t o = 0; o < out_info.size(); ++o) {
-    if (!ref_p[o]) continue;
-    const float* r = ref[o].data_as<float>();
-    const float* g = got[o].data_as<float>();
-    float maxref = 1.f;
-    for (int64_t i = 0; i < ref[o].numel(); ++i) maxref = std::max(maxref, std::abs(r[i]));
-    int bad = 0;
-    for (int64_t i = 0; i < ref[o].numel() && bad < 5; ++i)
-      if (!(std::abs(r[i] - g[i]) <= 1e-4f * maxref)) {
-        ++bad;
-        ADD_FAILURE() << Graph::describe(node) << " output " << o << " " << shape_to_string(out_info[o].shape)
-                      << " [" << i << "]: ref " << r[i] << " onednn " << g[i] << " (" << res.name << ")";
-      }
-  }
-  return res;
+  return {};
 }
 
 std::mt19937& rng() {
@@ -521,54 +429,6 @@ TEST(OnednnKernels, Resize) {
   EXPECT_TRUE(run_case(make_node("Resize", 10, 2, 1, a),
                        {{random_tensor(rng(), {1, 2, 3, 4})}, {f32_tensor({1, 1, 2, 2}), true}})
                   .supported);
-}
-
-// --------------------------------------------------------- quick timing (run by hand)
-
-double time_ms(const std::function<void()>& f, int reps) {
-  f();
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < reps; ++i) f();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
-}
-
-// ./unit_tests --gtest_also_run_disabled_tests --gtest_filter='*Timing*'
-TEST(OnednnKernels, DISABLED_Timing) {
-  struct T {
-    Node node;
-    std::vector<In> ins;
-  };
-  Attributes ca;
-  ca.set("pads", std::vector<int64_t>{1, 1, 1, 1});
-  T cases[] = {{make_node("Conv", 11, 3, 1, ca),
-                {{random_tensor(rng(), {1, 64, 56, 56})},
-                 {random_tensor(rng(), {64, 64, 3, 3}), true},
-                 {random_tensor(rng(), {64}), true}}},
-               {make_node("MatMul", 13, 2, 1),
-                {{random_tensor(rng(), {1531, 384})}, {random_tensor(rng(), {384, 1152}), true}}}};
-  for (T& c : cases) {
-    const OpDef* def = Registry::builtin().find_op("", c.node.op_type, c.node.opset);
-    std::vector<TensorInfo> info;
-    std::vector<const Tensor*> consts, all;
-    for (In& in : c.ins) {
-      info.push_back({in.t.dtype(), in.t.shape()});
-      consts.push_back(in.constant ? &in.t : nullptr);
-      all.push_back(&in.t);
-    }
-    InferContext ctx = infer_context(*def, c.node, info, consts);
-    def->infer(ctx);
-    Tensor y(DType::F32, ctx.outputs()[0].shape);
-    std::vector<Tensor*> outs{&y};
-    KernelSetup setup{c.node, info, consts, ctx.outputs(), 1};
-    std::unique_ptr<Kernel> k = onednn_kernel(c.node.op_type)->create();
-    k->prepare(setup);
-    std::vector<char> scratch(k->scratch_bytes() + 64);
-    omp_set_num_threads(1);
-    double t_dnnl = time_ms([&] { k->execute(all, outs, scratch.data()); }, 10);
-    double t_ref = time_ms([&] { def->reference(c.node, all, outs); }, 1);
-    std::printf("%s %s: %s %.2f ms, reference %.2f ms (1 thread)\n", c.node.op_type.c_str(),
-                shape_to_string(info[0].shape).c_str(), k->name().c_str(), t_dnnl, t_ref);
-  }
 }
 
 }  // namespace

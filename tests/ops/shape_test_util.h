@@ -10,6 +10,7 @@
 #include "ir/error.h"
 #include "registry/registry.h"
 #include "attr_check.h"
+#include "common/kernel_check.h"
 
 namespace layerscope::shape_test {
 
@@ -48,12 +49,9 @@ inline In unknown(Tensor t) { return In{std::move(t), false, false}; }
 inline In omitted() { return In{Tensor(), false, true}; }
 
 inline Node make_node(const std::string& op, int opset, const std::vector<In>& in, int outputs, const AttrList& attrs) {
-  Node n;
-  n.name = "n";
-  n.op_type = op;
-  n.opset = opset;
-  for (size_t i = 0; i < in.size(); ++i) n.inputs.push_back(in[i].omitted ? -1 : static_cast<int>(i));
-  for (int i = 0; i < outputs; ++i) n.outputs.push_back(static_cast<int>(in.size()) + i);
+  Node n = testing::make_node(op, opset, in.size(), static_cast<size_t>(outputs));
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i].omitted) n.inputs[i] = -1;
   for (const auto& [k, v] : attrs) n.attrs.set(k, v);
   return n;
 }
@@ -133,53 +131,32 @@ inline Tensor run_ref(const std::string& op, int opset, const std::vector<In>& i
   return run_all(op, opset, in, attrs, 1)[0];
 }
 
-// Runs the kernel named `kernel` (which must accept the node) and returns its outputs; `in`
-// values marked known are passed as constants, as the planner does.
+// The harness's inputs (tests/common/kernel_check.h): values marked known are plan-time
+// constants, as the planner passes them.
+inline std::vector<testing::CaseInput> case_inputs(const std::vector<In>& in) {
+  std::vector<testing::CaseInput> c;
+  for (const In& x : in) c.push_back({x.t, x.known && !x.omitted, x.omitted});
+  return c;
+}
+
+// Runs the kernel named `kernel` and returns its outputs (Error when it does not accept the node).
 inline std::vector<Tensor> run_kernel(const std::string& kernel, const Node& n, const std::vector<In>& in,
                                       int threads = 2) {
-  std::vector<In> all_known = in;
-  for (In& x : all_known) x.known = !x.omitted;
-  std::vector<TensorInfo> outs = infer(n, all_known);
-  std::vector<TensorInfo> infos;
-  std::vector<const Tensor*> consts;
-  for (const In& x : in) {
-    infos.push_back(x.omitted ? TensorInfo{} : TensorInfo{x.t.dtype(), x.t.shape()});
-    consts.push_back(x.known && !x.omitted ? &x.t : nullptr);
-  }
-  KernelSetup setup{n, infos, consts, outs, threads};
-  for (const KernelDef* k : Registry::builtin().kernels_for("", n.op_type)) {
-    if (k->name != kernel) continue;
-    if (k->supports && !k->supports(setup)) fail("kernel ", kernel, " does not accept this ", n.op_type, " node");
-    std::unique_ptr<Kernel> impl = k->create();
-    impl->prepare(setup);
-    std::vector<char> scratch(impl->scratch_bytes() + 64);
-    std::vector<Tensor> result;
-    for (const TensorInfo& t : outs) {
-      result.emplace_back(t.dtype, t.shape);
-      std::memset(result.back().data(), 0x5A, result.back().nbytes());
-    }
-    std::vector<Tensor*> out_ptrs;
-    for (Tensor& t : result) out_ptrs.push_back(&t);
-    impl->execute(ptrs(in), out_ptrs, scratch.data());
-    return result;
-  }
-  fail("no kernel named ", kernel, " for ", n.op_type);
+  return testing::run_kernel(kernel, n, case_inputs(in), threads);
+}
+
+// Every registered kernel that accepts the node against the reference kernel, byte for byte,
+// at 2 threads; `kernel` must be among those that ran.
+inline void expect_kernels_match(const std::string& kernel, const Node& n, const std::vector<In>& in,
+                                 const std::string& what) {
+  SCOPED_TRACE(what);
+  const testing::KernelCheck r = testing::check_kernels(n, case_inputs(in), {.threads = 2, .tolerance = 0});
+  EXPECT_TRUE(r.ran_kernel(kernel)) << what << ": " << kernel << " did not accept the node";
 }
 
 inline bool kernel_accepts(const std::string& kernel, const Node& n, const std::vector<In>& in) {
-  std::vector<In> all_known = in;
-  for (In& x : all_known) x.known = !x.omitted;
-  std::vector<TensorInfo> outs = infer(n, all_known);
-  std::vector<TensorInfo> infos;
-  std::vector<const Tensor*> consts;
-  for (const In& x : in) {
-    infos.push_back(x.omitted ? TensorInfo{} : TensorInfo{x.t.dtype(), x.t.shape()});
-    consts.push_back(x.known && !x.omitted ? &x.t : nullptr);
-  }
-  KernelSetup setup{n, infos, consts, outs, 1};
-  for (const KernelDef* k : Registry::builtin().kernels_for("", n.op_type))
-    if (k->name == kernel) return !k->supports || k->supports(setup);
-  return false;
+  const testing::KernelCheck r = testing::check_kernels(n, case_inputs(in), {.only = kernel});
+  return r.ran_kernel(kernel);
 }
 
 inline void expect_same_bytes(const Tensor& a, const Tensor& b, const std::string& what) {
@@ -189,11 +166,6 @@ inline void expect_same_bytes(const Tensor& a, const Tensor& b, const std::strin
 }
 
 // A tensor of random bytes (distinct-ish values) of any element type.
-inline Tensor random_tensor(DType dt, Shape s, std::mt19937& rng) {
-  Tensor t(dt, std::move(s));
-  auto* p = static_cast<uint8_t*>(t.data());
-  for (size_t i = 0; i < t.nbytes(); ++i) p[i] = static_cast<uint8_t>(rng());
-  return t;
-}
+inline Tensor random_tensor(DType dt, Shape s, std::mt19937& rng) { return testing::random_bytes(rng, dt, std::move(s)); }
 
 }  // namespace layerscope::shape_test

@@ -1,0 +1,82 @@
+// The one kernel test harness: every registered kernel against the op's reference kernel.
+//
+// A case is one node and its inputs. check_kernels() infers the node's outputs with its OpDef
+// (the values of constant inputs visible, as the planner gives them at plan time), runs the
+// op's reference kernel (the oracle), then runs *every* kernel registered for the op whose
+// supports() accepts the node -- native and oneDNN alike -- through prepare() and execute()
+// (twice: a second run must agree too), and compares each output with the reference:
+//   float outputs: |kernel - ref| <= tolerance * max(1, max|ref|) (or per element, max(1, |ref|)),
+//   NaN where the reference is NaN, infinities exactly;
+//   every other element type, and any output when the tolerance is 0: byte for byte.
+// Outputs are pre-filled with a byte pattern, so an element a kernel never writes is caught.
+// Each mismatch is an ADD_FAILURE naming the node, kernel, output and element; the result
+// says which kernels ran and which declined, so a test can insist that a given one ran.
+// Layouts: every value Plain (layout-aware kernels are also tested in Plain; their blocked
+// paths are covered by the model tests and tests/passes).
+#pragma once
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "registry/registry.h"
+
+namespace layerscope::testing {
+
+// One input of a case: its tensor; `constant` = its value is known at plan time (an
+// initializer); `omitted` = an absent optional input (the node's input index is -1).
+struct CaseInput {
+  Tensor t;
+  bool constant = false;
+  bool omitted = false;
+};
+inline CaseInput constant(Tensor t) { return {std::move(t), true, false}; }
+inline CaseInput omitted_input() { return {Tensor(), false, true}; }
+
+// A node "n" of (domain, op, opset) with inputs 0..n_inputs-1 and outputs after them.
+Node make_node(const std::string& op, int opset, size_t n_inputs, size_t n_outputs = 1, Attributes attrs = {},
+               const std::string& domain = "");
+
+// Test tensors.
+Tensor random_f32(std::mt19937& rng, Shape shape, float lo = -1.f, float hi = 1.f);
+Tensor random_bytes(std::mt19937& rng, DType dtype, Shape shape);  // any element type, random bits
+Tensor i64s(const std::vector<int64_t>& values);                    // 1-D int64
+Tensor f32s(const std::vector<float>& values);                      // 1-D float
+
+struct CheckOptions {
+  int threads = 1;
+  // Relative tolerance for float outputs (accumulation order differs between kernels); 0 means
+  // byte for byte, as tests of copying kernels (Transpose, Concat, Slice, ...) ask.
+  double tolerance = 1e-4;
+  // Scale the tolerance by each element's own max(1, |ref|) instead of the output's largest
+  // (elementwise math, where every element is computed alone).
+  bool per_element = false;
+  // Only kernels whose registered name starts with this prefix ("" = all).
+  std::string only = "";
+};
+
+struct KernelRun {
+  std::string registered;      // KernelDef::name, e.g. "onednn:conv"
+  std::string implementation;  // Kernel::name() after prepare(), e.g. "onednn:brgconv:avx512_core"
+};
+
+struct KernelCheck {
+  std::vector<TensorInfo> outputs;  // as the OpDef inferred them
+  std::vector<Tensor> reference;    // the reference kernel's outputs (empty tensor = output not wired)
+  std::vector<KernelRun> ran;       // kernels that accepted the node, ran and were compared
+  std::vector<std::string> declined;
+  // The first kernel that ran whose registered name starts with `prefix`, or nullptr.
+  const KernelRun* find(std::string_view prefix) const;
+  bool ran_kernel(std::string_view prefix) const { return find(prefix) != nullptr; }
+};
+
+KernelCheck check_kernels(const Node& node, const std::vector<CaseInput>& inputs, const CheckOptions& options = {});
+
+// Runs only the kernel registered as `kernel` and returns its outputs, without comparing: for
+// tests that assert exact values or errors. Throws Error when no such kernel accepts the node.
+std::vector<Tensor> run_kernel(const std::string& kernel, const Node& node, const std::vector<CaseInput>& inputs,
+                               int threads = 1);
+
+}  // namespace layerscope::testing
