@@ -85,20 +85,25 @@ struct MatrixView {
 };
 
 // Strides for viewing a tensor (per-label strides `st`, every label once, none broadcast) as
-// `shape` over the three groups, or nullopt. A dim of size 1 gets the largest extent, which
-// keeps the descriptor free of overlaps.
+// `shape` over the three groups, or nullopt. oneDNN's optimized matmuls read a matrix row-major
+// (column stride 1) or transposed (row stride 1) under an outermost batch, so a view is offered
+// only in that form; a dim of size 1 gets the stride that makes the matrix look like one of the
+// two (its own stride does not matter for addressing).
 std::optional<dims> block_strides(const EinsumSpec& s, const std::vector<int>* groups[3],
                                   const std::vector<int64_t>& st, const dims& shape) {
   dims r(3);
-  int64_t extent = 1;
   for (int d = 0; d < 3; ++d) {
     std::optional<int64_t> b = block_stride(s, *groups[d], st);
     if (!b) return std::nullopt;
     r[d] = *b;
-    extent *= shape[d];
   }
-  for (int d = 0; d < 3; ++d)
-    if (shape[d] == 1) r[d] = extent;
+  const int64_t rows = shape[1], cols = shape[2];
+  if (cols == 1) r[2] = 1;                    // a column: row-major with leading dim r[1]
+  if (rows == 1) r[1] = r[2] == 1 ? cols : 1;  // a row: row-major, or transposed with leading dim r[2]
+  if (r[1] != 1 && r[2] != 1) return std::nullopt;
+  const int64_t extent = std::max(rows * r[1], cols * r[2]);
+  if (shape[0] == 1) r[0] = extent;
+  else if (r[0] < extent) return std::nullopt;  // batch inside the matrix: copy instead
   return r;
 }
 
@@ -181,8 +186,8 @@ struct EinsumBuild {
   bool copy_a = false, copy_b = false, copy_c = false;
 };
 
-// Builds the matmul, in place wherever the layouts allow, else (or when oneDNN has no optimized
-// implementation for those strides) with every operand copied into plain [batch, rows, cols].
+// Builds the matmul, reading and writing in place wherever the layouts allow and oneDNN has an
+// optimized implementation for those strides, copying the others into plain [batch, rows, cols].
 EinsumBuild build_einsum(const KernelSetup& s) {
   EinsumBuild e;
   std::vector<Shape> shapes{s.inputs[0].shape, s.inputs[1].shape};
@@ -192,23 +197,32 @@ EinsumBuild build_einsum(const KernelSetup& s) {
   e.a = matrix_view(e.spec, g->batch, g->m, g->k, 0);
   e.b = matrix_view(e.spec, g->batch, g->k, g->n, 1);
   e.c = matrix_view(e.spec, g->batch, g->m, g->n, -1);
-  for (bool in_place : {true, false}) {
-    e.copy_a = !(in_place && e.a.in_place_strides);
-    e.copy_b = !(in_place && e.b.in_place_strides);
-    e.copy_c = !(in_place && e.c.in_place_strides);
-    auto md = [](const MatrixView& v, bool copy) { return copy ? plain_md(v.shape) : strided_md(v.shape, *v.in_place_strides); };
-    try {
-      e.pd = dnnl::matmul::primitive_desc(
-          dnnl::matmul::desc(md(e.a, e.copy_a), md(e.b, e.copy_b), md(e.c, e.copy_c)), base_attr(), engine());
-      require_optimized(e.pd);
-      return e;
-    } catch (const dnnl::error&) {
-      if (!in_place) throw;
-    } catch (const Error&) {
-      if (!in_place) throw;
+  // Fewest copies first: every view that is possible, then one copied, two, all three.
+  const bool can_view[3] = {e.a.in_place_strides.has_value(), e.b.in_place_strides.has_value(),
+                            e.c.in_place_strides.has_value()};
+  auto md = [](const MatrixView& v, bool copy) { return copy ? plain_md(v.shape) : strided_md(v.shape, *v.in_place_strides); };
+  for (int copies = 0; copies <= 3; ++copies)
+    for (int mask = 0; mask < 8; ++mask) {  // bit i set: operand i (A, B, C) is copied
+      if (__builtin_popcount(mask) != copies) continue;
+      bool possible = true;
+      for (int i = 0; i < 3; ++i) possible &= (mask >> i & 1) || can_view[i];
+      if (!possible) continue;
+      e.copy_a = mask & 1;
+      e.copy_b = mask & 2;
+      e.copy_c = mask & 4;
+      const bool last = mask == 7;
+      try {
+        e.pd = dnnl::matmul::primitive_desc(
+            dnnl::matmul::desc(md(e.a, e.copy_a), md(e.b, e.copy_b), md(e.c, e.copy_c)), base_attr(), engine());
+        require_optimized(e.pd);
+        return e;
+      } catch (const dnnl::error&) {
+        if (last) throw;
+      } catch (const Error&) {
+        if (last) throw;
+      }
     }
-  }
-  return e;  // not reached: the plain attempt returns or throws
+  return e;  // not reached: the all-copied attempt returns or throws
 }
 
 bool einsum_supported(const KernelSetup& s) {
