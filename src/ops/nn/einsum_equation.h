@@ -7,8 +7,11 @@
 //   - a label names one index; it may occur in several operands (a product over them) and
 //     twice in one operand (the diagonal: both axes must have the same size);
 //   - labels absent from the output are summed out;
-//   - '...' stands for the leading dims not named by letters; the '...' dims of all operands
-//     broadcast against each other numpy-style (right-aligned, size 1 stretches);
+//   - '...' stands for the dims not named by letters; the '...' dims of all operands
+//     broadcast against each other numpy-style (right-aligned, size 1 stretches). ONNX's text
+//     asks every '...' to cover the same number of dims (onnxruntime's shape inference refuses
+//     (2,1,2,3) x (5,3,4) for '...ij,...jk'); numpy, which ONNX's reference implementation
+//     calls, right-aligns them, and so do we: a superset, never a different answer;
 //   - a lettered dim of size 1 broadcasts against the same label's larger size in another
 //     operand (numpy does this too; within one operand the diagonal needs equal sizes);
 //   - without '->' (implicit mode) the output is the '...' dims followed by the labels that
