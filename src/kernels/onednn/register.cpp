@@ -7,6 +7,7 @@ void register_onednn_conv(KernelRegistry& r, const OpRegistry& ops);
 void register_onednn_conv_transpose(KernelRegistry& r);
 void register_onednn_matmul(KernelRegistry& r);
 void register_onednn_gemm(KernelRegistry& r);
+void register_onednn_einsum(KernelRegistry& r);
 void register_onednn_pooling(KernelRegistry& r);
 void register_onednn_batchnorm(KernelRegistry& r);
 void register_onednn_layernorm(KernelRegistry& r);
@@ -21,6 +22,7 @@ void register_onednn_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_onednn_conv_transpose(r);
   register_onednn_matmul(r);
   register_onednn_gemm(r);
+  register_onednn_einsum(r);
   register_onednn_pooling(r);
   register_onednn_batchnorm(r);
   register_onednn_layernorm(r);

@@ -12,6 +12,7 @@ namespace layerscope {
 void register_nn_matmul_ops(OpRegistry& r);  // MatMul, Gemm
 void register_nn_conv_ops(OpRegistry& r);    // Conv, ConvTranspose
 void register_nn_pool_ops(OpRegistry& r);    // MaxPool, AveragePool, LpPool, Global*Pool
+void register_nn_einsum_ops(OpRegistry& r);  // Einsum
 
 namespace nn {
 
