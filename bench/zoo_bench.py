@@ -104,13 +104,18 @@ def print_table(rows, a):
         print(f"| {r['model']} | {r['threads']} | {fmt(r.get('layerscope_ms'))} | {fmt(r.get('onnxruntime_ms'))} "
               f"| {fmt(r.get('openvino_ms'))} | {fmt(r.get('ls_over_ort'))} | {fmt(r.get('ls_over_ov'))} "
               f"| {fmt(r.get('layerscope_rss_mb'), '.0f')} | {fmt(r.get('onnxruntime_rss_mb'), '.0f')} "
-              f"| {fmt(r.get('openvino_rss_mb'), '.0f')} | {fmt(r['ref_pct'], '.1f')} | {fmt(r['move_pct'], '.1f')} |")
+              f"| {fmt(r.get('openvino_rss_mb'), '.0f')} | {fmt(r['ref_pct'], '.1f')} | {move_text(r['move_pct'])} |")
     failed = [r for r in rows if r["errors"]]
     if failed:
         print("\nfailures:")
         for r in failed:
             for engine, msg in r["errors"].items():
                 print(f"- {r['model']} threads={r['threads']} {engine}: {msg}")
+
+
+def move_text(pct):
+    """A data-movement share; None: under the data_movement finding's 5% threshold."""
+    return f"<{zoo_common.MOVE_FINDING_MIN_PCT:.0f}" if pct is None else f"{pct:.1f}"
 
 
 def summarise(rows, threads):
@@ -126,7 +131,7 @@ def summarise(rows, threads):
             by = ", ".join(f"{t}T {fmt(v)}" for t, v in per.items())
             parts.append(f"layerscope/{p} geomean {g:.2f} ({by}), worst {w:.2f} ({wr['model']} @{wr['threads']}T)")
     ref = [r["ref_pct"] for r in rows if r["ref_pct"] is not None]
-    move = [r["move_pct"] for r in rows if r["move_pct"] is not None]
+    move = [r["move_pct"] or 0.0 for r in rows if r["ref_pct"] is not None]  # < 5% counted as 0
     out["mean_ref_pct"] = statistics.fmean(ref) if ref else None
     out["mean_move_pct"] = statistics.fmean(move) if move else None
     models = len({r["model"] for r in rows})
@@ -134,7 +139,7 @@ def summarise(rows, threads):
     line = (f"zoo bench: {models} models x threads {','.join(map(str, threads))}: " +
             ("; ".join(parts) or "no layerscope/peer ratio (a run failed in every pair)") +
             f"; layer time in ref kernels {fmt(out['mean_ref_pct'], '.1f')}%, in data movement "
-            f"{fmt(out['mean_move_pct'], '.1f')}% (mean over rows); {failures} failure(s) (< 1: layerscope faster)")
+            f"{fmt(out['mean_move_pct'], '.1f')}% (mean over rows, shares under 5% as 0); {failures} failure(s) (< 1: layerscope faster)")
     return out, line
 
 

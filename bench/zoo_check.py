@@ -107,7 +107,9 @@ def print_table(rows):
         layers = "-" if r["layers"] is None else str(r["layers"])
         refs = "-" if r["ref_layers"] is None else \
             (", ".join(f"{op} x{n}" for op, n in r["ref_layers"].items()) or "none")
-        pct = ["-" if r[k] is None else f"{r[k]:.1f}" for k in ("ref_pct", "move_pct")]
+        pct = ["-" if r["ref_pct"] is None else f"{r['ref_pct']:.1f}",
+               "-" if r["ref_pct"] is None else
+               (f"<{zoo_common.MOVE_FINDING_MIN_PCT:.0f}" if r["move_pct"] is None else f"{r['move_pct']:.1f}")]
         print(f"| {r['model']} | {r['family']} | {status_text(r)} | {err} | {layers} | {refs} | {pct[0]} | {pct[1]} |")
 
 

@@ -109,7 +109,7 @@ ZOO = (
     tv("swin_v2_t", "Swin V2", 256, notes="cosine attention, continuous position bias MLP", reinit=True),
     ZooModel("maxvit_t", "MaxViT", "torchvision:maxvit_t", image(224),
              "block + grid attention (its relative-position bias is an Einsum), MBConv",
-             reinit=True, waits_for=WAITS),
+             reinit=True),
     # --- segmentation at torchvision's 520 resize ---
     ZooModel("deeplabv3_mobilenet_v3_large", "DeepLabV3", "segmentation:deeplabv3_mobilenet_v3_large",
              image(520), "dilated MobileNetV3, ASPP, bilinear upsampling", bn_samples=LIGHT_BN),
