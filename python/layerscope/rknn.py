@@ -141,7 +141,7 @@ class RKNN:
             if inputs is not None or outputs is not None or input_size_list is not None or input_initial_val is not None:
                 raise Error("inputs/outputs/input_size_list/input_initial_val (cutting or reshaping the graph) are "
                             "not supported: export the model you want to run as its own ONNX file")
-            self._load(os.fspath(model))
+            self._load(os.fspath(model), "load_onnx")
             return 0
         return self._call("load_onnx", body)
 
@@ -158,17 +158,18 @@ class RKNN:
             if magic == b"RKNN" or p.lower().endswith(".rknn"):
                 raise Error("'%s' is an RKNN model (converted for a Rockchip NPU): layerscope cannot run it. Load the "
                             "ONNX model it was converted from: rknn.load_onnx(model='model.onnx')" % p)
-            self._load(p)
+            self._load(p, "load_rknn")
             self._log("W", "'%s' is an ONNX model, not an RKNN one: loaded it as load_onnx(model=...) does" % p,
                       "load_rknn")
             return 0
         return self._call("load_rknn", body)
 
-    def _load(self, path: str) -> None:
+    def _load(self, path: str, method: str) -> None:
         self._rt.load(path)
         self._model = path
         self._log("D", "loaded '%s': inputs %s; outputs %s" % (
-            path, ", ".join(describe(d) for d in self._rt.inputs), ", ".join(describe(d) for d in self._rt.outputs)))
+            path, ", ".join(describe(d) for d in self._rt.inputs), ", ".join(describe(d) for d in self._rt.outputs)),
+            method)
 
     def build(self, do_quantization: bool = True, dataset: Optional[str] = None,
               rknn_batch_size: Optional[int] = None) -> int:
