@@ -1,7 +1,7 @@
-# The reference tool's performance-evaluation script (docs: ../shared/reference/rknn-eval-perf.md,
-# "The workflow") on layerscope. Two lines differ from the reference's: the import
-# (`from rknn.api import RKNN`) and the model file (the reference loads the converted
-# 'depth_anything_vits_OP19.rknn'; layerscope runs the ONNX model itself).
+# The reference tool's performance-evaluation script (quoted in docs/python.md) on layerscope.
+# Two lines differ from the reference's: the import (`from rknn.api import RKNN`) and the model
+# file (the reference loads the converted 'depth_anything_vits_OP19.rknn'; layerscope runs the
+# ONNX model itself, and load_rknn given an ONNX file loads it, with a warning).
 #
 # Run it in a folder holding the model and a 640x480 JPEG named front.jpg:
 #   python examples/python/eval_perf.py
