@@ -2,7 +2,6 @@
 #include <nanobind/stl/string.h>
 
 #include "common.h"
-#include "layerscope/machine.h"
 
 namespace layerscope::python {
 
@@ -19,6 +18,20 @@ DType dtype_by_name(const std::string& name) {
 }
 
 }  // namespace
+
+MachineInfo machine_info(bool recalibrate, bool quick) {
+  MachineInfo info;
+  CalibrationOptions options;
+  options.quick = quick;
+  Status st;
+  {
+    nb::gil_scoped_release release;
+    st = load_or_calibrate(&info, recalibrate, options);
+  }
+  // Only writing the cache can fail, and the figures are valid all the same.
+  if (!st && PyErr_WarnEx(PyExc_RuntimeWarning, st.message().c_str(), 1) != 0) throw nb::python_error();
+  return info;
+}
 
 void bind_machine(nb::module_& m) {
   nb::class_<CacheSizes>(m, "CacheSizes", "Data cache sizes in bytes (0 = unknown).")
@@ -78,19 +91,7 @@ void bind_machine(nb::module_& m) {
 
   m.def(
       "machine",
-      [](bool recalibrate, bool quick) {
-        MachineInfo info;
-        CalibrationOptions options;
-        options.quick = quick;
-        Status st;
-        {
-          nb::gil_scoped_release release;
-          st = load_or_calibrate(&info, recalibrate, options);
-        }
-        // Only writing the cache can fail, and the figures are valid all the same.
-        if (!st && PyErr_WarnEx(PyExc_RuntimeWarning, st.message().c_str(), 1) != 0) throw nb::python_error();
-        return info;
-      },
+      &machine_info,
       "recalibrate"_a = false, "quick"_a = false,
       "This machine's CPU and measured roofs: read from the cache, or calibrated (a few seconds) and cached.");
 }

@@ -142,13 +142,7 @@ void bind_reports(nb::module_& m) {
              return import_pandas("MemoryReport.to_dataframe()").attr("DataFrame")(rows);
            },
            "One row with the byte counts (pandas DataFrame).")
-      .def("_repr_html_",
-           [](const MemoryReport& r) {
-             // The dump is digits, letters and punctuation of our own: nothing to escape but '&', '<'.
-             std::string t;
-             for (char c : format_memory_text(r)) t += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
-             return "<pre>" + t + "</pre>";
-           })
+      .def("_repr_html_", [](const MemoryReport& r) { return "<pre>" + html_escape(format_memory_text(r)) + "</pre>"; })
       .def("__repr__", [](const MemoryReport& r) {
         return "MemoryReport(total_bytes=" + std::to_string(r.total_bytes) + ")";
       });

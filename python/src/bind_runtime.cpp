@@ -23,16 +23,6 @@ DataFormat data_format(const std::string& name) {
   throw StatusError("data_format must be 'nchw' or 'nhwc', got '" + name + "'");
 }
 
-template <typename F>
-void without_gil(F&& call) {
-  Status st;
-  {
-    nb::gil_scoped_release release;
-    st = call();
-  }
-  check(st);
-}
-
 }  // namespace
 
 void bind_runtime(nb::module_& m) {

@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "common.h"
-#include "layerscope/machine.h"
 #include "layerscope/profile.h"
 #include "layerscope/random_inputs.h"
 #include "layerscope/session.h"
@@ -38,30 +37,6 @@ nb::list named_arrays(const std::vector<NamedTensor>& tensors) {
   nb::list out;
   for (const NamedTensor& t : tensors) out.append(nb::make_tuple(t.name, to_numpy(t.tensor)));
   return out;
-}
-
-// Runs `call` with the GIL released; raises its Status afterwards.
-template <typename F>
-void without_gil(F&& call) {
-  Status st;
-  {
-    nb::gil_scoped_release release;
-    st = call();
-  }
-  check(st);
-}
-
-// The machine's measured roofs for the derived columns; calibrates once per machine (a few
-// seconds) and caches. A cache that cannot be written leaves valid figures: a warning, not an error.
-Roofs machine_roofs() {
-  MachineInfo machine;
-  Status st;
-  {
-    nb::gil_scoped_release release;
-    st = load_or_calibrate(&machine, false);
-  }
-  if (!st && PyErr_WarnEx(PyExc_RuntimeWarning, st.message().c_str(), 1) != 0) throw nb::python_error();
-  return roofs_from_machine(machine);
 }
 
 PerfReport profile(SessionHandle& h, std::optional<NamedArrays> inputs, int warmup, int runs,
@@ -94,7 +69,7 @@ PerfReport profile(SessionHandle& h, std::optional<NamedArrays> inputs, int warm
       }
     };
   }
-  const Roofs roofs = machine_roofs();
+  const Roofs roofs = roofs_from_machine(machine_info(false, false));
   PerfReport report;
   without_gil([&] { return evaluate_performance(*h.session, given, options, roofs, &report); });
   if (failure) throw std::move(*failure);

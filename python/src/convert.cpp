@@ -73,20 +73,24 @@ nb::object to_numpy(const Tensor& tensor) {
   return array.cast();
 }
 
-std::string notebook_iframe(const std::string& html, int height_px) {
-  std::string escaped;
-  escaped.reserve(html.size() + html.size() / 8);
-  for (char c : html) {
+std::string html_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
     switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '"': escaped += "&quot;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      default: escaped += c;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
     }
   }
+  return out;
+}
+
+std::string notebook_iframe(const std::string& html, int height_px) {
   return "<iframe sandbox=\"allow-scripts\" style=\"width:100%;height:" + std::to_string(height_px) +
-         "px;border:1px solid #ddd\" srcdoc=\"" + escaped + "\"></iframe>";
+         "px;border:1px solid #ddd\" srcdoc=\"" + html_escape(html) + "\"></iframe>";
 }
 
 nb::module_ import_pandas(const char* caller) {
