@@ -119,7 +119,7 @@ class RKNN:
             self._log("D", "quantized_dtype=%s, quantized_algorithm=%s, quantized_method=%s are for build("
                       "do_quantization=True); float_dtype=%s: layerscope computes in float32"
                       % (quantized_dtype, quantized_algorithm, quantized_method, float_dtype), "config")
-            self._rt.config(mean, std, bool(swaps[0]), "")
+            self._rt.config(mean, std, bool(swaps[0]) if swaps else False, "")
             return 0
         return self._call("config", body)
 
@@ -127,8 +127,8 @@ class RKNN:
     def _one_set(name: str, values: Optional[Sequence[Sequence[float]]]) -> list[float]:
         if values is None:
             return []
-        sets = [list(map(float, v)) for v in values] if values and isinstance(values[0], (list, tuple, np.ndarray)) \
-            else [list(map(float, values))]
+        nested = len(values) > 0 and isinstance(values[0], (list, tuple, np.ndarray))
+        sets = [list(map(float, v)) for v in values] if nested else [list(map(float, values))]
         if any(s != sets[0] for s in sets[1:]):
             raise Error("%s has %d different sets; layerscope applies one set to every image input" % (name, len(sets)))
         return sets[0] if sets else []

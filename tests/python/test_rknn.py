@@ -170,6 +170,10 @@ def test_config_options(sample_model, capsys):
                        optimization_level=0) == 0
     out = capsys.readouterr().out
     assert "W config: ignored" in out and "compress_weight=True" in out and "optimization_level=0" in out
+    # one set given as a NumPy array or as a flat list works like [[...]]
+    other = RKNN()
+    assert other.config(mean_values=np.array([MEAN]), std_values=STD, quant_img_RGB2BGR=[True]) == 0
+    other.release()
     assert rknn.config(not_an_option=1) == -1
     assert "unknown argument(s): not_an_option" in capsys.readouterr().err
     assert rknn.config(mean_values=[MEAN], std_values=[[0, 1, 1]]) == -1
