@@ -163,11 +163,23 @@ void GOMP_loop_end() {  // the end of a dynamic/guided/runtime `omp for` without
 
 namespace layerscope {
 
-bool OmpWorkMeter::available() {
-  // The process-wide lookup (what libdnnl.so's calls bind to) must find these definitions.
-  return dlsym(RTLD_DEFAULT, "GOMP_parallel") == reinterpret_cast<void*>(&GOMP_parallel) &&
-         dlsym(RTLD_DEFAULT, "GOMP_barrier") == reinterpret_cast<void*>(&GOMP_barrier);
+namespace {
+
+// True when the default lookup of `name` (what libdnnl.so's calls bind to) finds the definition
+// in the object holding this code. Comparing with `&name` is not enough: in a shared object
+// (e.g. a Python extension) `&name` itself goes through that lookup, so when libgomp comes
+// first (loaded RTLD_GLOBAL before us) both sides are libgomp's and every region would bypass
+// the meter, reporting all work on worker 0.
+bool found_here(const char* name) {
+  Dl_info found{}, here{};
+  void* p = dlsym(RTLD_DEFAULT, name);
+  return p && dladdr(p, &found) && dladdr(reinterpret_cast<void*>(&next_symbol), &here) &&
+         found.dli_fbase == here.dli_fbase;
 }
+
+}  // namespace
+
+bool OmpWorkMeter::available() { return found_here("GOMP_parallel") && found_here("GOMP_barrier"); }
 
 bool enable_workload_measurement() {
   if (!OmpWorkMeter::available()) return false;
