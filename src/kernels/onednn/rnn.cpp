@@ -38,7 +38,8 @@ size_t aligned(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 RecurrentParams params_of(const KernelSetup& s) {
   std::vector<const Shape*> shapes;
-  for (size_t i = 0; i < s.inputs.size(); ++i) shapes.push_back(has_input(s, static_cast<int>(i)) ? &s.inputs[i].shape : nullptr);
+  for (size_t i = 0; i < s.inputs.size(); ++i)
+    shapes.push_back(has_input(s, static_cast<int>(i)) ? &s.inputs[i].shape : nullptr);
   return recurrent_params(s.node, shapes);
 }
 
@@ -97,7 +98,7 @@ RnnBuild build_rnn(const KernelSetup& s) {
   b.src_iter_c = b.bound[kInC] ? state : dnnl::memory::desc();
   b.w_layer = dnnl::memory::desc({1, D, I, G, H}, dnnl::memory::data_type::f32, tag::ldigo);
   b.w_iter = dnnl::memory::desc({1, D, H, G, H}, dnnl::memory::data_type::f32, tag::ldigo);
-  b.w_peephole = b.peephole ? dnnl::memory::desc({1, D, 3, H}, dnnl::memory::data_type::f32, tag::ldgo) : dnnl::memory::desc();
+  if (b.peephole) b.w_peephole = dnnl::memory::desc({1, D, 3, H}, dnnl::memory::data_type::f32, tag::ldgo);
   b.bias = dnnl::memory::desc({1, D, bias_gates, H}, dnnl::memory::data_type::f32, tag::ldgo);
   // Y in ONNX's layout straight from the primitive: one direction (either layout), or two
   // concatenated in the batch-major layout.
@@ -138,7 +139,9 @@ RnnBuild build_rnn(const KernelSetup& s) {
     dnnl::vanilla_rnn_forward::desc d(prop, alg, dir, b.src_layer, b.src_iter, wl_any, wi_any, b.bias, b.dst_layer,
                                       b.dst_iter, dnnl::rnn_flags::undef, alpha);
     finish(dnnl::vanilla_rnn_forward::primitive_desc(d, base_attr(), engine()),
-           [](const dnnl::vanilla_rnn_forward::primitive_desc& pd) { return dnnl::primitive(dnnl::vanilla_rnn_forward(pd)); });
+           [](const dnnl::vanilla_rnn_forward::primitive_desc& pd) {
+             return dnnl::primitive(dnnl::vanilla_rnn_forward(pd));
+           });
   }
   return b;
 }
@@ -180,6 +183,7 @@ class RnnKernel : public OnednnKernel {
     const RecurrentParams& p = b_.p;
     runner_.init(b_.create(), b_.pd);
     pack_weights(s);
+    if (has_input(s, in::SequenceLens)) mark_packed(in::SequenceLens);  // checked all full above; never read
     runner_.bind(DNNL_ARG_SRC_LAYER, b_.src_layer);
     runner_.bind(DNNL_ARG_DST_LAYER, b_.dst_layer);
     const dnnl::memory::desc state_md = b_.bound[kInH] ? b_.src_iter : b_.dst_iter;

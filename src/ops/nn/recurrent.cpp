@@ -72,8 +72,9 @@ constexpr const char* kDefaultActivations[3][3] = {{"Tanh"}, {"Sigmoid", "Tanh"}
 constexpr K kDefaultKinds[3][3] = {{K::Tanh}, {K::Sigmoid, K::Tanh}, {K::Sigmoid, K::Tanh, K::Tanh}};
 
 // activations / activation_alpha / activation_beta: alphas are consumed in order by the
-// activations that take one (and betas likewise); an activation without a listed value takes
-// its default.
+// activations that take one (and betas likewise), as the spec's "consumed in the order of
+// activation functions" reads and onnxruntime's LSTM and GRU do; an activation without a
+// listed value takes its default.
 template <typename Fail>
 std::vector<RecurrentActivation> parse_activations(const Node& n, const RecurrentParams& p, const Fail& err) {
   const int per_dir = p.activations_per_direction();
@@ -104,13 +105,10 @@ std::vector<RecurrentActivation> parse_activations(const Node& n, const Recurren
     if (spec->uses_beta && next_beta < betas.size()) a.beta = betas[next_beta++];
     out.push_back(a);
   }
-  if (next_alpha < alphas.size() || next_beta < betas.size())
-    err("activation_alpha / activation_beta list ", alphas.size(), " / ", betas.size(),
-        " values but the activations take only ", next_alpha, " / ", next_beta);
+  // Values left over are ignored, as onnxruntime's LSTM and GRU do (exporters write alphas
+  // for the default Sigmoid / Tanh, which take none).
   return out;
 }
-
-std::string dims_text(const Shape& s) { return shape_to_string(s); }
 
 }  // namespace
 
@@ -163,34 +161,37 @@ RecurrentParams recurrent_params(const Node& n, std::span<const Shape* const> in
   const Shape& x = shape(in::X);
   const Shape& w = shape(in::W);
   const Shape& r = shape(in::R);
-  if (x.size() != 3) err("X has shape ", dims_text(x), "; expected rank 3 ", p.layout == 0 ? "[seq_length, batch_size, input_size]" : "[batch_size, seq_length, input_size]");
+  if (x.size() != 3)
+    err("X has shape ", shape_to_string(x), "; expected rank 3 ",
+        p.layout == 0 ? "[seq_length, batch_size, input_size]" : "[batch_size, seq_length, input_size]");
   p.seq = x[p.layout == 0 ? 0 : 1];
   p.batch = x[p.layout == 0 ? 1 : 0];
   p.input = x[2];
-  if (r.size() != 3) err("R has shape ", dims_text(r), "; expected [num_directions, ", p.gates, "*hidden_size, hidden_size]");
+  if (r.size() != 3)
+    err("R has shape ", shape_to_string(r), "; expected [num_directions, ", p.gates, "*hidden_size, hidden_size]");
   p.hidden = r[2];
   if (n.attrs.has("hidden_size")) {
     const int64_t h = n.attrs.get_int("hidden_size", 0);
     if (h <= 0) err("hidden_size is ", h, "; expected a positive size");
-    if (h != p.hidden) err("hidden_size is ", h, " but R has shape ", dims_text(r), " (hidden size ", p.hidden, ")");
+    if (h != p.hidden) err("hidden_size is ", h, " but R has shape ", shape_to_string(r), " (hidden size ", p.hidden, ")");
   }
   const int64_t D = p.dirs, G = p.gates, H = p.hidden;
   if (w != Shape{D, G * H, p.input})
-    err("W has shape ", dims_text(w), "; expected ", dims_text({D, G * H, p.input}), " (num_directions ", D, ", ", G,
-        " gates x hidden_size ", H, ", input_size ", p.input, ")");
-  if (r != Shape{D, G * H, H}) err("R has shape ", dims_text(r), "; expected ", dims_text({D, G * H, H}));
+    err("W has shape ", shape_to_string(w), "; expected ", shape_to_string({D, G * H, p.input}), " (num_directions ", D,
+        ", ", G, " gates x hidden_size ", H, ", input_size ", p.input, ")");
+  if (r != Shape{D, G * H, H}) err("R has shape ", shape_to_string(r), "; expected ", shape_to_string({D, G * H, H}));
   if (has(in::B) && shape(in::B) != Shape{D, 2 * G * H})
-    err("B has shape ", dims_text(shape(in::B)), "; expected ", dims_text({D, 2 * G * H}));
+    err("B has shape ", shape_to_string(shape(in::B)), "; expected ", shape_to_string({D, 2 * G * H}));
   if (has(in::SequenceLens) && shape(in::SequenceLens) != Shape{p.batch})
-    err("sequence_lens has shape ", dims_text(shape(in::SequenceLens)), "; expected ", dims_text({p.batch}));
+    err("sequence_lens has shape ", shape_to_string(shape(in::SequenceLens)), "; expected ", shape_to_string({p.batch}));
   const Shape state = p.state_shape();
   if (has(in::InitialH) && shape(in::InitialH) != state)
-    err("initial_h has shape ", dims_text(shape(in::InitialH)), "; expected ", dims_text(state));
+    err("initial_h has shape ", shape_to_string(shape(in::InitialH)), "; expected ", shape_to_string(state));
   if (p.kind == RecurrentKind::Lstm) {
     if (has(in::InitialC) && shape(in::InitialC) != state)
-      err("initial_c has shape ", dims_text(shape(in::InitialC)), "; expected ", dims_text(state));
+      err("initial_c has shape ", shape_to_string(shape(in::InitialC)), "; expected ", shape_to_string(state));
     if (has(in::P) && shape(in::P) != Shape{D, 3 * H})
-      err("P has shape ", dims_text(shape(in::P)), "; expected ", dims_text({D, 3 * H}));
+      err("P has shape ", shape_to_string(shape(in::P)), "; expected ", shape_to_string({D, 3 * H}));
     p.input_forget = n.attrs.get_int("input_forget", 0) != 0;
   }
   if (p.kind == RecurrentKind::Gru) p.linear_before_reset = n.attrs.get_int("linear_before_reset", 0) != 0;
@@ -269,8 +270,10 @@ void register_nn_recurrent_ops(OpRegistry& r) {
   // every half-precision input is), so the opset-14 definition covers it and later ones.
   for (const char* op : {"RNN", "GRU", "LSTM"}) {
     const RecurrentKind kind = recurrent_kind(op);
-    r.add_op(OpDef{op, "", 7, 13, infer_recurrent, recurrent_cost, recurrent_reference(), recurrent_attributes(kind, false)});
-    r.add_op(OpDef{op, "", 14, INT_MAX, infer_recurrent, recurrent_cost, recurrent_reference(), recurrent_attributes(kind, true)});
+    r.add_op(OpDef{op, "", 7, 13, infer_recurrent, recurrent_cost, recurrent_reference(),
+                   recurrent_attributes(kind, false)});
+    r.add_op(OpDef{op, "", 14, INT_MAX, infer_recurrent, recurrent_cost, recurrent_reference(),
+                   recurrent_attributes(kind, true)});
   }
 }
 
