@@ -68,7 +68,6 @@ std::string activation_names() {
 }
 
 // Per RecurrentKind (Rnn, Gru, Lstm): the spec's default activations of one direction.
-constexpr const char* kDefaultActivations[3][3] = {{"Tanh"}, {"Sigmoid", "Tanh"}, {"Sigmoid", "Tanh", "Tanh"}};
 constexpr K kDefaultKinds[3][3] = {{K::Tanh}, {K::Sigmoid, K::Tanh}, {K::Sigmoid, K::Tanh, K::Tanh}};
 
 // activations / activation_alpha / activation_beta: alphas are consumed in order by the
@@ -89,7 +88,9 @@ std::vector<RecurrentActivation> parse_activations(const Node& n, const Recurren
           " per direction, ", p.dirs, " direction", p.dirs > 1 ? "s" : "", ")");
   } else {
     for (int d = 0; d < p.dirs; ++d)
-      for (int k = 0; k < per_dir; ++k) names.push_back(kDefaultActivations[static_cast<int>(p.kind)][k]);
+      for (int k = 0; k < per_dir; ++k)
+        for (const ActivationSpec& a : kActivations)
+          if (a.kind == kDefaultKinds[static_cast<int>(p.kind)][k]) names.push_back(a.name);
   }
   const std::vector<float> alphas = n.attrs.get_floats("activation_alpha");
   const std::vector<float> betas = n.attrs.get_floats("activation_beta");
@@ -105,8 +106,8 @@ std::vector<RecurrentActivation> parse_activations(const Node& n, const Recurren
     if (spec->uses_beta && next_beta < betas.size()) a.beta = betas[next_beta++];
     out.push_back(a);
   }
-  // Values left over are ignored, as onnxruntime's LSTM and GRU do (exporters write alphas
-  // for the default Sigmoid / Tanh, which take none).
+  // Values left over (a model may list alphas for activations that take none) are ignored,
+  // as onnxruntime's LSTM and GRU do.
   return out;
 }
 
