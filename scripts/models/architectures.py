@@ -10,6 +10,10 @@ All spatial sizes are derived from the configured input resolution at constructi
 time and used as Python ints, so the traced graph has static shapes and the exporter
 can fold every shape computation into constants.
 
+RecurrentTagger (LSTM or GRU stack, bidirectional, batch 2) exercises the ONNX LSTM and GRU
+ops as torch exports them (layout 0 behind a Transpose, initial states as Expand of zeros,
+GRU with linear_before_reset).
+
 The torchvision models (ResNet-50, MobileNetV2, ViT-B/16) are built by
 `torchvision_model()`; their random init is left as torchvision does it, and
 calibrate.py makes the outputs well-scaled.
@@ -213,6 +217,21 @@ class DepthAnythingLike(nn.Module):
     @property
     def last_layer(self):
         return self.head.last_layer
+
+
+class RecurrentTagger(nn.Module):
+    """Per-frame tagger over [batch, frames, features] (batch_first): a 2-layer bidirectional
+    LSTM or GRU stack, then a Linear to `classes` per frame."""
+
+    def __init__(self, cell, features=40, hidden=48, classes=16, frames=50, batch=2):
+        super().__init__()
+        rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = rnn(features, hidden, num_layers=2, bidirectional=True, batch_first=True)
+        self.classify = nn.Linear(2 * hidden, classes)
+        self.input_shape = (batch, frames, features)
+
+    def forward(self, x):
+        return self.classify(self.rnn(x)[0])
 
 
 # Configuration of the small model bundled with layerscope (scripts/make_sample_model.py).

@@ -81,6 +81,8 @@ def rescale_last_layer(model, layer, input_shape, gen, n=8, target_mean=0.0,
     which would otherwise dominate max|output| while carrying no information."""
     xs = [_randn(input_shape, gen) for _ in range(n)]
     z = torch.cat([zi for zi, _ in forward(model, layer, xs)])  # (n, C, ...)
+    if isinstance(layer, nn.Linear):
+        z = z.movedim(-1, 1)  # a Linear's channels are its last dim (per-frame taggers: (n, T, C))
     z = z.transpose(0, 1).flatten(1)  # (C, samples)
     mean = z.mean(dim=1)
     std = (z - mean[:, None]).std().clamp_min(1e-12)

@@ -2,7 +2,8 @@
 """Export layerscope's test models to ONNX and record onnxruntime reference outputs.
 
     python scripts/models/export_models.py --out DIR \
-        [--models resnet50,mobilenetv2,vit_b_16,depth_anything_like] [--opsets 17,19,21]
+        [--models resnet50,mobilenetv2,vit_b_16,depth_anything_like,bilstm_tagger,bigru_tagger]
+        [--opsets 17,19,21]
 
 For each model: build it with random (seeded) weights, calibrate it (calibrate.py),
 export with torch.onnx.export at opset 17, derive the other opsets with
@@ -39,7 +40,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-ALL_MODELS = ("resnet50", "mobilenetv2", "vit_b_16", "depth_anything_like")
+ALL_MODELS = ("resnet50", "mobilenetv2", "vit_b_16", "depth_anything_like", "bilstm_tagger", "bigru_tagger")
 BASE_OPSET = 17           # what torch 1.13's exporter targets; others are converted
 MODEL_SEED, CALIB_SEED, INPUT_SEED = 0, 1, 2
 
@@ -144,7 +145,7 @@ def op_counts(proto):
 def build_model(name):
     """Returns (calibrated torch model in eval mode, input shape)."""
     import torch
-    from architectures import DepthAnythingLike, torchvision_model
+    from architectures import DepthAnythingLike, RecurrentTagger, torchvision_model
     from calibrate import calibrate
     torch.manual_seed(MODEL_SEED)
     if name == "depth_anything_like":
@@ -153,6 +154,9 @@ def build_model(name):
         # Output goes through a final ReLU: centre its input at +0.5 std so ~70% of
         # pixels are positive instead of half the map being exactly zero.
         kw = dict(n_rescale=4, target_mean=0.5)
+    elif name in ("bilstm_tagger", "bigru_tagger"):
+        model = RecurrentTagger({"bilstm_tagger": "lstm", "bigru_tagger": "gru"}[name])
+        shape, last, kw = model.input_shape, model.classify, {}
     else:
         model, shape, last = torchvision_model(name)
         kw = {}

@@ -142,11 +142,11 @@ ZOO = (
              (InputSpec("input", (1, 1, 16000)),),
              "wav2vec2-style Conv1d feature encoder over 1 s of 16 kHz audio (GroupNorm, GELU), "
              "LayerNorm, per-frame keyword logits"),
-    # --- listed and exported, but layerscope cannot load them yet ---
     ZooModel("lstm_speech", "LSTM", "custom:LstmSpeech", (InputSpec("input", (1, 100, 80)),),
-             "2-layer bidirectional LSTM over 100 frames of 80 features", waits_for=WAITS),
+             "2-layer bidirectional LSTM over 100 frames of 80 features"),
     ZooModel("gru_tagger", "GRU", "custom:GruTagger", (InputSpec("input", (1, 100, 80)),),
-             "2-layer GRU over 100 frames of 80 features", waits_for=WAITS),
+             "2-layer GRU over 100 frames of 80 features"),
+    # --- listed and exported, but layerscope cannot load them yet ---
     ZooModel("ssdlite320_mobilenet_v3_large", "SSDlite", "detection:ssdlite320_mobilenet_v3_large",
              image(320, kind="uniform"), "anchors, box decoding, per-class NMS; not rescaled",
              outputs=("boxes", "scores", "labels"), last=None, bn_samples=LIGHT_BN, waits_for=WAITS),
