@@ -126,13 +126,50 @@ TEST(DataMovementKernels, SliceRandom) {
     Node n = make_node("Slice", 13, in, 1, {});
     expect_kernels_match("native:slice", n, in, "slice " + std::to_string(iter));
   }
-  // Not taken: negative steps, or parameters only known at run time.
+  // Not taken: parameters only known at run time.
   Tensor x(DType::F32, {6});
-  std::vector<In> neg = {{x}, {i64s({5})}, {i64s({0})}, {i64s({0})}, {i64s({-1})}};
-  EXPECT_FALSE(kernel_accepts("native:slice", make_node("Slice", 13, neg, 1, {}), neg));
+  std::vector<In> late = {{x}, unknown(i64s({5})), {i64s({0})}};
+  EXPECT_FALSE(kernel_accepts("native:slice", make_node("Slice", 13, late, 1, {}), late));
   std::vector<In> legacy = {{x}};
   Node old = make_node("Slice", 9, legacy, 1, {{"starts", V{1}}, {"ends", V{4}}});
   expect_kernels_match("native:slice", old, legacy, "slice-9");
+}
+
+// Steps other than 1 (negative: reversed; > 1: strided), on random shapes and element sizes.
+TEST(DataMovementKernels, SliceSteps) {
+  std::mt19937 rng(7);
+  for (int iter = 0; iter < 300; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 4);
+    Shape s = random_shape(rng, rank, iter % 20 == 0 ? (rank <= 2 ? 700 : 30) : 8);  // big: parallel path
+    V starts, ends, axes, steps;
+    for (int d = 0; d < rank; ++d) {
+      if (rng() % 4 == 0) continue;
+      const int64_t dim = s[d];
+      int64_t step = 1 + static_cast<int64_t>(rng() % 4);
+      if (rng() % 2) step = -step;
+      starts.push_back(rng() % 6 == 0 ? (step > 0 ? INT64_MIN : INT64_MAX)
+                                      : static_cast<int64_t>(rng() % (2 * dim + 1)) - dim);
+      ends.push_back(rng() % 5 == 0 ? (step > 0 ? INT64_MAX : INT64_MIN)
+                                    : static_cast<int64_t>(rng() % (2 * dim + 1)) - dim);
+      axes.push_back(rng() % 2 ? d : d - rank);
+      steps.push_back(step);
+    }
+    std::vector<In> in = {{random_tensor(kSizes[iter % 4], s, rng)}, {i64s(starts)}, {i64s(ends)}, {i64s(axes)},
+                          {i64s(steps)}};
+    Node n = make_node("Slice", 13, in, 1, {});
+    expect_same_bytes(run_kernel("native:slice", n, in)[0], run_all(n, in)[0],
+                      "slice steps " + std::to_string(iter) + " " + shape_to_string(s) + " steps " + shape_to_string(steps));
+  }
+  std::mt19937 r2(8);
+  // Swin's patch merging x[:, 0::2, 1::2, :] on channels-last tokens, and a flip of the last axis.
+  std::vector<In> merge = {{random_tensor(DType::F32, {1, 56, 56, 96}, r2)}, {i64s({0, 1})}, {i64s({INT64_MAX, INT64_MAX})},
+                           {i64s({1, 2})}, {i64s({2, 2})}};
+  Node m = make_node("Slice", 13, merge, 1, {});
+  expect_same_bytes(run_kernel("native:slice", m, merge)[0], run_all(m, merge)[0], "patch merging");
+  std::vector<In> flip = {{random_tensor(DType::F32, {3, 4, 200}, r2)}, {i64s({-1})}, {i64s({INT64_MIN})}, {i64s({2})},
+                          {i64s({-1})}};
+  Node f = make_node("Slice", 13, flip, 1, {});
+  expect_same_bytes(run_kernel("native:slice", f, flip)[0], run_all(f, flip)[0], "flip");
 }
 
 TEST(DataMovementKernels, GatherRandom) {
