@@ -6,6 +6,7 @@ namespace layerscope {
 void register_native_elementwise_kernels(KernelRegistry& r);
 void register_native_data_movement_kernels(KernelRegistry& r);
 void register_native_pad_kernels(KernelRegistry& r);
+void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
 void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops);
 void register_native_fused_transformer_kernels(KernelRegistry& r);  // after elementwise: aliases Gelu's
@@ -14,6 +15,7 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_elementwise_kernels(r);
   register_native_data_movement_kernels(r);
   register_native_pad_kernels(r);
+  register_native_instance_norm_kernels(r);
   register_native_resize_kernels(r);
   register_native_gemv_kernels(r, ops);
   register_native_fused_transformer_kernels(r);
