@@ -1,4 +1,4 @@
-// Native data movement kernels (native:transpose / concat / slice / gather) against the
+// Native data movement kernels (native:transpose / concat / slice / gather / expand) against the
 // reference kernels, byte for byte, on random shapes, permutations and element sizes (through
 // the kernel harness: every other kernel that accepts a case is checked too).
 #include <algorithm>
@@ -170,6 +170,33 @@ TEST(DataMovementKernels, SliceSteps) {
                           {i64s({-1})}};
   Node f = make_node("Slice", 13, flip, 1, {});
   expect_same_bytes(run_kernel("native:slice", f, flip)[0], run_all(f, flip)[0], "flip");
+}
+
+// Expand: random shapes with random axes of x set to 1 (broadcast), x of lower rank, targets
+// with 1s where x is larger (numpy rules both ways), every element size; Swin V2's case.
+TEST(DataMovementKernels, ExpandRandom) {
+  std::mt19937 rng(9);
+  for (int iter = 0; iter < 200; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 5);
+    Shape out = random_shape(rng, rank, iter % 20 == 0 ? (rank <= 2 ? 600 : 24) : 6);
+    const int x_rank = 1 + static_cast<int>(rng() % rank);
+    Shape x(out.end() - x_rank, out.end()), target = out;
+    for (int64_t& d : x)
+      if (rng() % 2) d = 1;
+    for (int d = 0; d < x_rank; ++d)  // a target 1 where x keeps its size
+      if (x[d] != 1 && rng() % 4 == 0) target[rank - x_rank + d] = 1;
+    if (rng() % 3 == 0) target.erase(target.begin(), target.begin() + (rank - x_rank));  // shorter target
+    std::vector<In> in = {{random_tensor(kSizes[iter % 4], x, rng)}, {i64s(target)}};
+    Node n = make_node("Expand", 13, in, 1, {});
+    expect_same_bytes(run_kernel("native:expand", n, in)[0], run_all(n, in)[0],
+                      "expand " + shape_to_string(x) + " to " + shape_to_string(target));
+  }
+  std::vector<In> swin = {{random_tensor(DType::F32, {64, 3, 64, 1}, rng)}, {i64s({64, 3, 64, 32})}};
+  Node n = make_node("Expand", 13, swin, 1, {});
+  expect_same_bytes(run_kernel("native:expand", n, swin)[0], run_all(n, swin)[0], "swin v2");
+  std::vector<In> empty = {{random_tensor(DType::F32, {3, 1}, rng)}, {i64s({0, 3, 4})}};
+  Node e = make_node("Expand", 13, empty, 1, {});
+  expect_same_bytes(run_kernel("native:expand", e, empty)[0], run_all(e, empty)[0], "empty");
 }
 
 TEST(DataMovementKernels, GatherRandom) {

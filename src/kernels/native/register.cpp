@@ -6,6 +6,7 @@ namespace layerscope {
 void register_native_elementwise_kernels(KernelRegistry& r);
 void register_native_data_movement_kernels(KernelRegistry& r);
 void register_native_pad_kernels(KernelRegistry& r);
+void register_native_expand_kernels(KernelRegistry& r);
 void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
 void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops);
@@ -15,6 +16,7 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_elementwise_kernels(r);
   register_native_data_movement_kernels(r);
   register_native_pad_kernels(r);
+  register_native_expand_kernels(r);
   register_native_instance_norm_kernels(r);
   register_native_resize_kernels(r);
   register_native_gemv_kernels(r, ops);
