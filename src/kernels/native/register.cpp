@@ -7,6 +7,7 @@ void register_native_elementwise_kernels(KernelRegistry& r);
 void register_native_data_movement_kernels(KernelRegistry& r);
 void register_native_pad_kernels(KernelRegistry& r);
 void register_native_expand_kernels(KernelRegistry& r);
+void register_native_reduce_kernels(KernelRegistry& r);
 void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
 void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops);
@@ -17,6 +18,7 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_data_movement_kernels(r);
   register_native_pad_kernels(r);
   register_native_expand_kernels(r);
+  register_native_reduce_kernels(r);
   register_native_instance_norm_kernels(r);
   register_native_resize_kernels(r);
   register_native_gemv_kernels(r, ops);
