@@ -172,6 +172,20 @@ TEST(DataMovementKernels, SliceSteps) {
   expect_same_bytes(run_kernel("native:slice", f, flip)[0], run_all(f, flip)[0], "flip");
 }
 
+// Dropout kept (mask read or a graph output): native:copy writes y = x and an all-kept mask.
+TEST(DataMovementKernels, DropoutMask) {
+  std::mt19937 rng(10);
+  for (int opset : {7, 13})
+    for (int64_t n : {int64_t{1}, int64_t{5}, int64_t{1000}, int64_t{70000}}) {
+      std::vector<In> in = {{random_tensor(DType::F32, {n}, rng)}};
+      Node d = make_node("Dropout", opset, in, 2, {});
+      std::vector<Tensor> got = run_kernel("native:copy", d, in), want = run_all(d, in);
+      const std::string what = "opset " + std::to_string(opset) + " n " + std::to_string(n);
+      expect_same_bytes(got[0], want[0], what);
+      expect_same_bytes(got[1], want[1], what + " mask");
+    }
+}
+
 // Expand: random shapes with random axes of x set to 1 (broadcast), x of lower rank, targets
 // with 1s where x is larger (numpy rules both ways), every element size; Swin V2's case.
 TEST(DataMovementKernels, ExpandRandom) {
