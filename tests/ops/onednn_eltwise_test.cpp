@@ -1,7 +1,7 @@
-// onednn:eltwise (standalone activations) against each op's reference kernel: every op with
+// onednn:eltwise (standalone activations) and native:hardsigmoid against each op's reference kernel: every op with
 // the activation trait that the planner hands to it, on random shapes (scalars and big,
 // multi-threaded tensors included), with non-default attributes, inputs from -40 to 40 (the
-// exp overflow of Softplus and Mish), and infinities where ONNX defines the result.
+// exp overflow of Softplus and Mish), infinities and NaN.
 #include <cmath>
 #include <limits>
 
@@ -31,23 +31,11 @@ Tensor random_input(Shape s, std::mt19937& rng, float range) {
   return t;
 }
 
-// Element-wise within 1e-5 x max(1, |reference|) (oneDNN's exp/log are a few ulp off libm's).
-void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    const float g = got.data_as<float>()[i], w = want.data_as<float>()[i];
-    if (std::isinf(w)) {
-      ASSERT_EQ(g, w) << what << " at " << i;
-      continue;
-    }
-    ASSERT_NEAR(g, w, 1e-5 * std::max(1.f, std::fabs(w))) << what << " at " << i;
-  }
-}
-
 struct Case {
   const char* op;
   int opset;
   AttrList attrs;
+  const char* kernel = "onednn:eltwise";
 };
 
 const std::vector<Case>& cases() {
@@ -56,13 +44,25 @@ const std::vector<Case>& cases() {
       {"LeakyRelu", 6, {{"alpha", 0.3f}}},
       {"Elu", 6, {}},
       {"Elu", 6, {{"alpha", 0.4f}}},
-      {"HardSigmoid", 6, {}},
-      {"HardSigmoid", 6, {{"alpha", 0.35f}, {"beta", 0.25f}}},
+      // Native: oneDNN's clip would turn a NaN into 0 where the reference gives 1.
+      {"HardSigmoid", 6, {}, "native:hardsigmoid"},
+      {"HardSigmoid", 6, {{"alpha", 0.35f}, {"beta", 0.25f}}, "native:hardsigmoid"},
       {"HardSwish", 14, {}},
       {"Softplus", 1, {}},
       {"Mish", 18, {}},
   };
   return c;
+}
+
+// Through the kernel harness (tests/common/kernel_check.h): every kernel that accepts the node
+// against the reference, per element within 1e-5 x max(1, |reference|) (oneDNN's exp and log
+// are a few ulp off libm's), NaN where the reference gives NaN, infinities exactly.
+void expect_eltwise_matches(const Case& c, const Node& n, const std::vector<In>& in, int threads,
+                            const std::string& what) {
+  SCOPED_TRACE(what);
+  const testing::KernelCheck r =
+      testing::check_kernels(n, case_inputs(in), {.threads = threads, .tolerance = 1e-5, .per_element = true});
+  EXPECT_TRUE(r.ran_kernel(c.kernel)) << what << ": " << c.kernel << " did not run";
 }
 
 TEST(OnednnEltwise, StandaloneActivationsMatchTheReference) {
@@ -75,38 +75,30 @@ TEST(OnednnEltwise, StandaloneActivationsMatchTheReference) {
       std::vector<In> in = {{random_input(s, rng, iter % 3 == 0 ? 40.f : 6.f)}};
       Node n = make_node(c.op, c.opset, in, 1, c.attrs);
       const std::string what = std::string(c.op) + " " + shape_to_string(s);
-      ASSERT_EQ(chosen_kernel(n, in), "onednn:eltwise") << what;
-      expect_close(run_kernel("onednn:eltwise", n, in, 1 + iter % 2)[0], run_all(n, in)[0], what);
+      EXPECT_EQ(chosen_kernel(n, in), c.kernel) << what;
+      expect_eltwise_matches(c, n, in, 1 + iter % 2, what);
     }
   }
 }
 
-TEST(OnednnEltwise, InfinitiesFollowOnnx) {
-  const float inf = std::numeric_limits<float>::infinity();
+TEST(OnednnEltwise, InfinitiesAndNaNFollowTheReference) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   for (const Case& c : cases()) {
-    Tensor x(DType::F32, {6});
-    const float v[] = {-inf, inf, 0.f, -0.f, 1e30f, -1e30f};
+    Tensor x(DType::F32, {7});
+    const float v[] = {-inf, inf, 0.f, -0.f, 1e30f, -1e30f, nan};
     std::memcpy(x.data(), v, sizeof v);
     std::vector<In> in = {{x}};
-    Node n = make_node(c.op, c.opset, in, 1, c.attrs);
-    const Tensor got = run_kernel("onednn:eltwise", n, in)[0], want = run_all(n, in)[0];
-    for (int i = 0; i < 6; ++i) {
-      const float g = got.data_as<float>()[i], w = want.data_as<float>()[i];
-      if (std::isnan(w)) continue;  // HardSwish(-inf) = -inf * 0: NaN in the reference
-      if (std::isinf(w)) {
-        EXPECT_EQ(g, w) << c.op << "(" << v[i] << ")";
-        continue;
-      }
-      EXPECT_NEAR(g, w, 1e-5 * std::max(1.f, std::fabs(w))) << c.op << "(" << v[i] << ")";
-    }
+    expect_eltwise_matches(c, make_node(c.op, c.opset, in, 1, c.attrs), in, 1, std::string(c.op) + " specials");
   }
 }
 
 TEST(OnednnEltwise, NativeKernelsKeepTheirOps) {
   std::mt19937 rng(32);
   std::vector<In> in = {{random_input({4, 5}, rng, 3.f)}};
-  for (const char* op : {"Relu", "Sigmoid", "Tanh"})
+  for (const char* op : {"Relu", "Sigmoid", "Tanh"}) {
     EXPECT_EQ(chosen_kernel(make_node(op, 13, in, 1, {}), in), "native:unary") << op;
+    for (const KernelDef* k : Registry::builtin().kernels_for("", op)) EXPECT_NE(k->name, "onednn:eltwise") << op;
+  }
   // Other element types stay on the reference.
   std::vector<In> f64 = {{Tensor(DType::F64, {3})}};
   EXPECT_EQ(chosen_kernel(make_node("Softplus", 1, f64, 1, {}), f64), "ref");

@@ -4,7 +4,8 @@
 // the tensor as one flat float32 array. The op's post-op steps (ops/post_op.h) are the same
 // ones a fused convolution applies, so nothing here names an op: the first step reads x and
 // writes y, the others run in place on y (oneDNN 2.6's eltwise takes no eltwise post-ops).
-// Its priority is below the native kernels': Relu, Sigmoid, Tanh, Gelu and Clip keep theirs.
+// Ops that already have a kernel (native:unary's Relu, Sigmoid, Tanh, Gelu; native:clip) are
+// left to it; the priority is below the native kernels' all the same.
 // A Relu step without slope becomes clip_v2 to [0, +inf), as in post_ops.cpp, so that
 // Relu(-inf) = 0 as ONNX says.
 #include <limits>
@@ -118,6 +119,9 @@ void register_onednn_eltwise(KernelRegistry& r, const OpRegistry& ops) {
   for (const OpDef* def : ops.all_ops())
     if (def->domain.empty() && def->activation) by_op[def->op_type].push_back({def->since, def->until, *def->activation});
   for (auto& [op, ranges] : by_op) {
+    // An op with a kernel of its own (native:unary's Relu, Sigmoid, Tanh, Gelu; native:clip),
+    // registered before this one, keeps it.
+    if (!r.kernels_for("", op).empty()) continue;
     KernelDef d = onednn::kernel_def(
         op, "eltwise", [ranges](const KernelSetup& s) { return eltwise_supported(ranges, s); },
         [ranges] { return std::make_unique<EltwiseKernel>(ranges); });
