@@ -1,4 +1,4 @@
-// Native data movement kernels (native:transpose / concat / slice / gather) against the
+// Native data movement kernels (native:transpose / concat / slice / gather / expand) against the
 // reference kernels, byte for byte, on random shapes, permutations and element sizes (through
 // the kernel harness: every other kernel that accepts a case is checked too).
 #include <algorithm>
@@ -126,13 +126,84 @@ TEST(DataMovementKernels, SliceRandom) {
     Node n = make_node("Slice", 13, in, 1, {});
     expect_kernels_match("native:slice", n, in, "slice " + std::to_string(iter));
   }
-  // Not taken: negative steps, or parameters only known at run time.
   Tensor x(DType::F32, {6});
-  std::vector<In> neg = {{x}, {i64s({5})}, {i64s({0})}, {i64s({0})}, {i64s({-1})}};
-  EXPECT_FALSE(kernel_accepts("native:slice", make_node("Slice", 13, neg, 1, {}), neg));
   std::vector<In> legacy = {{x}};
   Node old = make_node("Slice", 9, legacy, 1, {{"starts", V{1}}, {"ends", V{4}}});
   expect_kernels_match("native:slice", old, legacy, "slice-9");
+}
+
+// Steps other than 1 (negative: reversed; > 1: strided), on random shapes and element sizes.
+TEST(DataMovementKernels, SliceSteps) {
+  std::mt19937 rng(7);
+  for (int iter = 0; iter < 300; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 4);
+    Shape s = random_shape(rng, rank, iter % 20 == 0 ? (rank <= 2 ? 700 : 30) : 8);  // big: parallel path
+    V starts, ends, axes, steps;
+    for (int d = 0; d < rank; ++d) {
+      if (rng() % 4 == 0) continue;
+      const int64_t dim = s[d];
+      int64_t step = 1 + static_cast<int64_t>(rng() % 4);
+      if (rng() % 2) step = -step;
+      starts.push_back(rng() % 6 == 0 ? (step > 0 ? INT64_MIN : INT64_MAX)
+                                      : static_cast<int64_t>(rng() % (2 * dim + 1)) - dim);
+      ends.push_back(rng() % 5 == 0 ? (step > 0 ? INT64_MAX : INT64_MIN)
+                                    : static_cast<int64_t>(rng() % (2 * dim + 1)) - dim);
+      axes.push_back(rng() % 2 ? d : d - rank);
+      steps.push_back(step);
+    }
+    std::vector<In> in = {{random_tensor(kSizes[iter % 4], s, rng)}, {i64s(starts)}, {i64s(ends)}, {i64s(axes)},
+                          {i64s(steps)}};
+    Node n = make_node("Slice", 13, in, 1, {});
+    expect_kernels_match("native:slice", n, in,
+                         "slice steps " + std::to_string(iter) + " " + shape_to_string(s) + " steps " + shape_to_string(steps));
+  }
+  std::mt19937 r2(8);
+  // Swin's patch merging x[:, 0::2, 1::2, :] on channels-last tokens, and a flip of the last axis.
+  std::vector<In> merge = {{random_tensor(DType::F32, {1, 56, 56, 96}, r2)}, {i64s({0, 1})}, {i64s({INT64_MAX, INT64_MAX})},
+                           {i64s({1, 2})}, {i64s({2, 2})}};
+  Node m = make_node("Slice", 13, merge, 1, {});
+  expect_kernels_match("native:slice", m, merge, "patch merging");
+  std::vector<In> flip = {{random_tensor(DType::F32, {3, 4, 200}, r2)}, {i64s({-1})}, {i64s({INT64_MIN})}, {i64s({2})},
+                          {i64s({-1})}};
+  Node f = make_node("Slice", 13, flip, 1, {});
+  expect_kernels_match("native:slice", f, flip, "flip");
+}
+
+// Dropout kept (mask read or a graph output): native:copy writes y = x and an all-kept mask.
+TEST(DataMovementKernels, DropoutMask) {
+  std::mt19937 rng(10);
+  for (int opset : {7, 13})
+    for (int64_t n : {int64_t{1}, int64_t{5}, int64_t{1000}, int64_t{70000}}) {
+      std::vector<In> in = {{random_tensor(DType::F32, {n}, rng)}};
+      Node d = make_node("Dropout", opset, in, 2, {});
+      expect_kernels_match("native:copy", d, in, "opset " + std::to_string(opset) + " n " + std::to_string(n));
+    }
+}
+
+// Expand: random shapes with random axes of x set to 1 (broadcast), x of lower rank, targets
+// with 1s where x is larger (numpy rules both ways), every element size; Swin V2's case.
+TEST(DataMovementKernels, ExpandRandom) {
+  std::mt19937 rng(9);
+  for (int iter = 0; iter < 200; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 5);
+    Shape out = random_shape(rng, rank, iter % 20 == 0 ? (rank <= 2 ? 600 : 24) : 6);
+    const int x_rank = 1 + static_cast<int>(rng() % rank);
+    Shape x(out.end() - x_rank, out.end()), target = out;
+    for (int64_t& d : x)
+      if (rng() % 2) d = 1;
+    for (int d = 0; d < x_rank; ++d)  // a target 1 where x keeps its size
+      if (x[d] != 1 && rng() % 4 == 0) target[rank - x_rank + d] = 1;
+    if (rng() % 3 == 0) target.erase(target.begin(), target.begin() + (rank - x_rank));  // shorter target
+    std::vector<In> in = {{random_tensor(kSizes[iter % 4], x, rng)}, {i64s(target)}};
+    Node n = make_node("Expand", 13, in, 1, {});
+    expect_kernels_match("native:expand", n, in, "expand " + shape_to_string(x) + " to " + shape_to_string(target));
+  }
+  std::vector<In> swin = {{random_tensor(DType::F32, {64, 3, 64, 1}, rng)}, {i64s({64, 3, 64, 32})}};
+  Node n = make_node("Expand", 13, swin, 1, {});
+  expect_kernels_match("native:expand", n, swin, "swin v2");
+  std::vector<In> empty = {{random_tensor(DType::F32, {3, 1}, rng)}, {i64s({0, 3, 4})}};
+  Node e = make_node("Expand", 13, empty, 1, {});
+  expect_kernels_match("native:expand", e, empty, "empty");
 }
 
 TEST(DataMovementKernels, GatherRandom) {

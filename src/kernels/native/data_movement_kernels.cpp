@@ -6,7 +6,8 @@
 //   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h); a
 //                     Transpose that only moves size-1 axes is a native:view, as Reshape
 //   native:concat     Concat: one memcpy per (input, outer index)
-//   native:slice      Slice with all steps 1: memcpy of the contiguous runs
+//   native:slice      Slice, any steps: memcpy of the contiguous runs (strided elements when
+//                     the last axis has a step)
 //   native:gather     Gather: memcpy of the run after the axis per index (runs are split
 //                     among threads when there are too few of them to share out)
 // Big tensors (>= 256 KB) are split across the plan's threads.
@@ -36,11 +37,21 @@ class CopyKernel final : public Kernel {
   void set_output_shared(int input) override { view_ = input == 0; }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     if (!view_) copy_bytes(out[0]->data(), in[0]->data(), in[0]->nbytes(), threads_);
-    if (out.size() > 1 && out[1])  // Dropout's mask at inference: everything kept
-      for (int64_t i = 0; i < out[1]->numel(); ++i) store_double(out[1]->dtype(), out[1]->data(), i, 1.0);
+    if (out.size() > 1 && out[1]) fill_kept(*out[1]);
   }
 
  private:
+  // Dropout's mask at inference: everything kept (bool true from opset 10, before that 1 in
+  // the data's type): one element written, then doubled by memcpy (a per-element conversion
+  // cost Swin's attention masks milliseconds per run).
+  static void fill_kept(Tensor& mask) {
+    const int64_t n = mask.numel(), es = static_cast<int64_t>(dtype_size(mask.dtype()));
+    if (n == 0) return;
+    char* p = static_cast<char*>(mask.data());
+    store_double(mask.dtype(), p, 0, 1.0);
+    for (int64_t have = 1; have < n; have *= 2) std::memcpy(p + have * es, p, std::min(have, n - have) * es);
+  }
+
   int threads_ = 1;
   bool view_ = false;
 };
@@ -148,8 +159,11 @@ class ConcatKernel final : public Kernel {
   int threads_ = 1;
 };
 
-// Slice with unit steps: the trailing axes the slice keeps whole merge into one contiguous
-// run; the axes before it are walked with an odometer.
+// Slice, any steps: out[i] = in[start + i * step] per axis. The trailing axes the slice keeps
+// whole merge into one contiguous run; if the innermost cut axis k has step 1 its slice joins
+// the run too, else it is the innermost odometer axis (a run per step, strided by step). The
+// axes before are walked with an odometer; a negative step is a negative stride from the
+// slice's first element. Runs of one element are copied typed (a step on the last axis).
 class SliceKernel final : public Kernel {
  public:
   std::string name() const override { return "native:slice"; }
@@ -157,44 +171,69 @@ class SliceKernel final : public Kernel {
     threads_ = std::max(1, s.threads);
     const Shape& x = s.inputs[0].shape;
     SliceSpec spec = slice_spec_from_inputs(s.node, x, s.constants);
-    const int64_t es = static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
+    es_ = static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
     const int rank = static_cast<int>(x.size());
     int k = rank - 1;  // innermost axis the slice actually cuts
-    while (k >= 0 && spec.out[k] == x[k]) --k;
+    while (k >= 0 && spec.out[k] == x[k] && spec.step[k] == 1) --k;
+    const bool strided = k >= 0 && spec.step[k] != 1;
     int64_t inner = 1;
     for (int d = k + 1; d < rank; ++d) inner *= x[d];
-    run_bytes_ = (k >= 0 ? spec.out[k] : 1) * inner * es;
-    dims_.assign(spec.out.begin(), spec.out.begin() + std::max(k, 0));
+    run_bytes_ = (k >= 0 && !strided ? spec.out[k] : 1) * inner * es_;
+    const int walked = strided ? k + 1 : std::max(k, 0);  // odometer axes
+    dims_.assign(spec.out.begin(), spec.out.begin() + walked);
     std::vector<int64_t> strides = contiguous_strides(x);
     base_ = 0;
     in_strides_.clear();
-    for (int d = 0; d <= k; ++d) base_ += spec.start[d] * strides[d] * es;
-    for (int d = 0; d < std::max(k, 0); ++d) in_strides_.push_back(strides[d] * es);
-    count_ = shape_numel(spec.out) == 0 ? 0 : shape_numel(dims_);
+    for (int d = 0; d <= k; ++d) base_ += spec.start[d] * strides[d] * es_;
+    for (int d = 0; d < walked; ++d) in_strides_.push_back(spec.step[d] * strides[d] * es_);
+    if (dims_.empty()) {  // one run: the odometer has a single row of one
+      dims_ = {1};
+      in_strides_ = {0};
+    }
+    inner_count_ = dims_.back();
+    inner_stride_ = in_strides_.back();
+    rows_ = shape_numel(spec.out) == 0 ? 0 : shape_numel(dims_) / inner_count_;
     big_ = s.outputs[0].bytes() >= kParallelBytes;
   }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     const char* x = static_cast<const char*>(in[0]->data()) + base_;
     char* y = static_cast<char*>(out[0]->data());
-    if (count_ == 1) {
+    if (rows_ == 1 && inner_count_ == 1) {
       copy_bytes(y, x, run_bytes_, threads_);
       return;
     }
-    const int n = static_cast<int>(dims_.size());
+    const int n = static_cast<int>(dims_.size()) - 1;  // axes before the innermost
+    const int64_t row_bytes = inner_count_ * run_bytes_;
 #pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
-    for (int64_t o = 0; o < count_; ++o) {
-      int64_t rem = o, off = 0;
+    for (int64_t r = 0; r < rows_; ++r) {
+      int64_t rem = r, off = 0;
       for (int d = n - 1; d >= 0; --d) {
         off += (rem % dims_[d]) * in_strides_[d];
         rem /= dims_[d];
       }
-      std::memcpy(y + o * run_bytes_, x + off, run_bytes_);
+      copy_row(y + r * row_bytes, x + off);
     }
   }
 
  private:
-  std::vector<int64_t> dims_, in_strides_;  // odometer over the axes before the run (bytes)
-  int64_t base_ = 0, run_bytes_ = 0, count_ = 0;
+  template <typename T>
+  void copy_elements(char* dst, const char* src) const {
+    T* d = reinterpret_cast<T*>(dst);
+    for (int64_t i = 0; i < inner_count_; ++i) std::memcpy(d + i, src + i * inner_stride_, sizeof(T));
+  }
+  void copy_row(char* dst, const char* src) const {
+    if (run_bytes_ == es_) switch (es_) {
+        case 1: return copy_elements<uint8_t>(dst, src);
+        case 2: return copy_elements<uint16_t>(dst, src);
+        case 4: return copy_elements<uint32_t>(dst, src);
+        case 8: return copy_elements<uint64_t>(dst, src);
+        default: break;
+      }
+    for (int64_t i = 0; i < inner_count_; ++i) std::memcpy(dst + i * run_bytes_, src + i * inner_stride_, run_bytes_);
+  }
+
+  std::vector<int64_t> dims_, in_strides_;  // odometer over the walked axes (bytes)
+  int64_t base_ = 0, run_bytes_ = 0, rows_ = 0, inner_count_ = 1, inner_stride_ = 0, es_ = 1;
   bool big_ = false;
   int threads_ = 1;
 };
@@ -265,15 +304,11 @@ bool movable_sizes(const KernelSetup& s) {
   return es == 1 || es == 2 || es == 4 || es == 8;
 }
 
-// Slice: all steps 1 and every parameter known at plan time (attributes, or constant inputs).
-bool unit_step_slice(const KernelSetup& s) {
-  if (s.node.opset >= 10) {
+// Slice: every parameter known at plan time (attributes, or constant inputs).
+bool known_slice(const KernelSetup& s) {
+  if (s.node.opset >= 10)
     for (size_t i = 1; i < s.inputs.size(); ++i)
       if (s.node.inputs[i] >= 0 && !s.constants[i]) return false;
-    if (s.inputs.size() > 4 && s.constants[4])
-      for (int64_t i = 0; i < s.constants[4]->numel(); ++i)
-        if (element_as_int(*s.constants[4], i) != 1) return false;
-  }
   return true;
 }
 
@@ -288,7 +323,7 @@ void register_native_data_movement_kernels(KernelRegistry& r) {
   for (const char* op : {"Transpose", "DepthToSpace", "SpaceToDepth"})
     r.add_kernel(kernel_def<TransposeKernel>(op, "native:transpose", movable_sizes));
   r.add_kernel(kernel_def<ConcatKernel>("Concat", "native:concat", any));
-  r.add_kernel(kernel_def<SliceKernel>("Slice", "native:slice", unit_step_slice));
+  r.add_kernel(kernel_def<SliceKernel>("Slice", "native:slice", known_slice));
   r.add_kernel(kernel_def<GatherKernel>("Gather", "native:gather", any));
 }
 

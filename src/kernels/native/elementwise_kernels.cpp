@@ -2,7 +2,7 @@
 //   native:binary  Add Sub Mul Div (opset 7+ numpy broadcasting, any shapes)
 //   native:unary   Relu Sigmoid Tanh Erf Gelu Sqrt
 //   native:pow     Pow with a constant scalar exponent 2 or 0.5
-//   native:clip    Clip;  native:where  Where with float32 values
+//   native:clip    Clip;  native:hardsigmoid  HardSigmoid;  native:where  Where with float32 values
 // Everything else (other types, legacy broadcasting, other exponents) falls back to the
 // reference kernel: each supports() accepts only what its kernel implements.
 // Binary, unary, pow and clip may run in place (Kernel::output_sharing): the output then
@@ -239,6 +239,34 @@ class ClipKernel final : public ElementwiseKernel {
   float lo_ = 0.f, hi_ = 0.f;
 };
 
+// HardSigmoid: y = max(0, min(1, alpha x + beta)) with std::min/max's operand order, as the
+// reference computes it (a NaN comes out as 1); oneDNN's clip would give 0.
+class HardSigmoidKernel final : public ElementwiseKernel {
+ public:
+  HardSigmoidKernel() : ElementwiseKernel("native:hardsigmoid") {}
+  void prepare(const KernelSetup& s) override {
+    ElementwiseKernel::prepare(s);
+    alpha_ = s.node.attrs.get_float("alpha", 0.2f);
+    beta_ = s.node.attrs.get_float("beta", 0.5f);
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const float* x = in[0]->data_as<float>();
+    float* y = out[0]->data_as<float>();
+    const float alpha = alpha_, beta = beta_;
+    for_each_chunk(out[0]->numel(), threads_, [&](int64_t b, int64_t e) {
+#pragma omp simd
+      for (int64_t i = b; i < e; ++i) {
+        const float v = alpha * x[i] + beta;
+        const float m = v < 1.f ? v : 1.f;  // std::min(1, v)
+        y[i] = 0.f < m ? m : 0.f;           // std::max(0, m)
+      }
+    });
+  }
+
+ private:
+  float alpha_ = 0.2f, beta_ = 0.5f;
+};
+
 class WhereKernel final : public ElementwiseKernel {
  public:
   WhereKernel() : ElementwiseKernel("native:where") {}
@@ -297,6 +325,14 @@ void register_native_elementwise_kernels(KernelRegistry& r) {
   clip.supports = [](const KernelSetup& s) { return all_f32(s.inputs, {0}) && all_f32(s.outputs, {0}); };
   clip.create = [] { return std::make_unique<ClipKernel>(); };
   r.add_kernel(std::move(clip));
+
+  KernelDef hard_sigmoid;
+  hard_sigmoid.op_type = "HardSigmoid";
+  hard_sigmoid.name = "native:hardsigmoid";
+  hard_sigmoid.priority = kPriority;
+  hard_sigmoid.supports = [](const KernelSetup& s) { return all_f32(s.inputs, {0}) && all_f32(s.outputs, {0}); };
+  hard_sigmoid.create = [] { return std::make_unique<HardSigmoidKernel>(); };
+  r.add_kernel(std::move(hard_sigmoid));
 
   KernelDef where;
   where.op_type = "Where";

@@ -5,6 +5,10 @@ namespace layerscope {
 // Each native kernel group registers itself from its own file.
 void register_native_elementwise_kernels(KernelRegistry& r);
 void register_native_data_movement_kernels(KernelRegistry& r);
+void register_native_pad_kernels(KernelRegistry& r);
+void register_native_expand_kernels(KernelRegistry& r);
+void register_native_reduce_kernels(KernelRegistry& r);
+void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
 void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops);
 void register_native_fused_transformer_kernels(KernelRegistry& r);  // after elementwise: aliases Gelu's
@@ -12,6 +16,10 @@ void register_native_fused_transformer_kernels(KernelRegistry& r);  // after ele
 void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_elementwise_kernels(r);
   register_native_data_movement_kernels(r);
+  register_native_pad_kernels(r);
+  register_native_expand_kernels(r);
+  register_native_reduce_kernels(r);
+  register_native_instance_norm_kernels(r);
   register_native_resize_kernels(r);
   register_native_gemv_kernels(r, ops);
   register_native_fused_transformer_kernels(r);

@@ -126,6 +126,22 @@ SliceSpec compute_slice(const Node& node, const Shape& in, const std::vector<int
 // The starts/ends/axes/steps of a Slice node (attributes before opset 10, inputs after).
 SliceSpec slice_spec_from_inputs(const Node& node, const Shape& in, const std::vector<const Tensor*>& values);
 
+// Pad parameters per data axis: begin/end elements added (negative: cropped) and the mode.
+enum class PadMode { Constant, Reflect, Edge, Wrap };
+struct PadSpec {
+  std::vector<int64_t> begin, end;
+  PadMode mode = PadMode::Constant;
+};
+// The pads of a Pad node of opset `since` (attributes before 11, the pads and axes inputs after,
+// `axes_in` null = all axes). Errors name the node.
+PadSpec pad_spec(const Node& n, int since, int rank, const Tensor* pads_in, const Tensor* axes_in);
+// Source index along one axis for output-relative index i (may be outside [0, dim)), or -1 for
+// "use the constant".
+int64_t pad_source(PadMode mode, int64_t i, int64_t dim);
+// The constant-mode fill as raw bytes of `dt` (attribute 'value' before opset 11, else input 2,
+// zero when absent).
+uint64_t pad_fill(const Node& n, int since, DType dt, const Tensor* value_in);
+
 // Concat: validates and returns the output shape.
 Shape concat_shape(const InferContext& ctx, int axis);
 // The axis a Concat node uses (attribute; default 1 before opset 4), normalized for `rank`.

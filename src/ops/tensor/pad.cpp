@@ -10,15 +10,6 @@
 
 namespace layerscope {
 
-namespace {
-
-enum class PadMode { Constant, Reflect, Edge, Wrap };
-
-struct PadSpec {
-  std::vector<int64_t> begin, end;  // per data axis
-  PadMode mode = PadMode::Constant;
-};
-
 PadSpec pad_spec(const Node& n, int since, int rank, const Tensor* pads_in, const Tensor* axes_in) {
   auto err = [&](const auto&... parts) { fail(Graph::describe(n), ": ", parts...); };
   PadSpec s;
@@ -64,8 +55,6 @@ PadSpec pad_spec(const Node& n, int since, int rank, const Tensor* pads_in, cons
   return s;
 }
 
-// Source index along one axis for output-relative index i (may be outside [0, dim)), or -1
-// for "use the constant".
 int64_t pad_source(PadMode mode, int64_t i, int64_t dim) {
   if (i >= 0 && i < dim) return i;
   switch (mode) {
@@ -81,6 +70,15 @@ int64_t pad_source(PadMode mode, int64_t i, int64_t dim) {
   }
   return -1;
 }
+
+uint64_t pad_fill(const Node& n, int since, DType dt, const Tensor* value_in) {
+  uint64_t fill = 0;
+  if (since < 11) store_double(dt, &fill, 0, n.attrs.get_float("value", 0.f));
+  else if (value_in && value_in->numel() > 0) std::memcpy(&fill, value_in->data(), dtype_size(dt));
+  return fill;
+}
+
+namespace {
 
 OpDef pad_def(int since, int until) {
   OpDef d = op_def("Pad", since, until);
@@ -122,11 +120,7 @@ OpDef pad_def(int since, int until) {
     Tensor& y = *out[0];
     const int rank = x.rank();
     PadSpec s = pad_spec(n, since, rank, since >= 11 ? in[1] : nullptr, in.size() > 3 ? in[3] : nullptr);
-    // The fill value as raw bytes of the element type.
-    const size_t es = dtype_size(x.dtype());
-    uint64_t fill = 0;
-    if (since < 11) store_double(x.dtype(), &fill, 0, n.attrs.get_float("value", 0.f));
-    else if (in.size() > 2 && in[2] && in[2]->numel() > 0) std::memcpy(&fill, in[2]->data(), es);
+    const uint64_t fill = pad_fill(n, since, x.dtype(), in.size() > 2 ? in[2] : nullptr);
     std::vector<int64_t> strides = contiguous_strides(x.shape());
     std::vector<int64_t> idx(rank);
     dispatch_by_size(x.dtype(), [&](auto tag) {
