@@ -130,10 +130,11 @@ int main(int argc, char** argv) {
   std::vector<ls::DeviceInfo> devices;
   if (!check("list_devices", ls::Runtime::list_devices(&devices))) return kExitFailure;
   for (const ls::DeviceInfo& d : devices)
-    std::printf("  %s: %s, %d cores (%d physical), %.2f GHz, fp32 peak %.1f GMAC/s (all cores), %.1f GB/s\n"
-                "       ISA: %s\n",
-                d.id.c_str(), d.model_name.c_str(), d.logical_cores, d.physical_cores, d.clock_ghz,
-                d.peak_fp32_gmacs_all, d.bandwidth_gbs_all, d.isa.c_str());
+    std::printf(
+        "  %s: %s, %d cores (%d physical), %.2f GHz, fp32 peak %.1f GMAC/s (all cores), %.1f GB/s\n"
+        "       ISA: %s\n",
+        d.id.c_str(), d.model_name.c_str(), d.logical_cores, d.physical_cores, d.clock_ghz, d.peak_fp32_gmacs_all,
+        d.bandwidth_gbs_all, d.isa.c_str());
 
   std::puts("--> Init runtime environment");
   ls::RuntimeInit init;

@@ -41,10 +41,10 @@ struct TimeChange {
 };
 
 struct LayerChange {
-  int id_a = 0, id_b = 0;               // LayerProfile::id; 0 = not in that report
+  int id_a = 0, id_b = 0;  // LayerProfile::id; 0 = not in that report
   std::string op_type_a, op_type_b;
-  std::string name_a, name_b;           // first original node name ("" when none)
-  std::string match;                    // "name", "name prefix", "op + shapes", or "" (added/removed)
+  std::string name_a, name_b;  // first original node name ("" when none)
+  std::string match;           // "name", "name prefix", "op + shapes", or "" (added/removed)
   TimeChange time;
 };
 
@@ -64,9 +64,9 @@ struct ReportSide {
 
 struct Comparison {
   ReportSide a, b;
-  TimeChange layer_sum;      // sum of the layers' times
-  bool has_latency = false;  // both reports measured end-to-end latency
-  TimeChange latency;        // end-to-end, profiler off (in microseconds)
+  TimeChange layer_sum;                // sum of the layers' times
+  bool has_latency = false;            // both reports measured end-to-end latency
+  TimeChange latency;                  // end-to-end, profiler off (in microseconds)
   std::vector<OpTypeChange> op_types;  // by |change| descending
   std::vector<LayerChange> layers;     // by |change| descending
   int matched_by_name = 0, matched_by_prefix = 0, matched_by_shapes = 0, added = 0, removed = 0;

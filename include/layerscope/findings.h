@@ -24,12 +24,12 @@
 namespace layerscope {
 
 struct Finding {
-  std::string kind;           // the rule that produced it (list above); stable, for scripts
-  std::string severity;       // "high", "medium" or "info"
-  std::string title;          // one line, with the key number
-  std::string detail;         // what it means, the main layers behind it, and what to try
-  double time_share_pct = 0;  // share of the layer-sum time the cited layers take
-  std::vector<int> layer_ids; // LayerProfile::id of every cited row
+  std::string kind;            // the rule that produced it (list above); stable, for scripts
+  std::string severity;        // "high", "medium" or "info"
+  std::string title;           // one line, with the key number
+  std::string detail;          // what it means, the main layers behind it, and what to try
+  double time_share_pct = 0;   // share of the layer-sum time the cited layers take
+  std::vector<int> layer_ids;  // LayerProfile::id of every cited row
 };
 
 // Applies every rule to the report; findings come most important first (severity, then time

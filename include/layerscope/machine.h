@@ -48,8 +48,8 @@ struct IsaFlags {
   bool avx512_vnni = false;  // vpdpbusd: u8 x s8 -> s32 dot products
   bool avx512_bf16 = false;  // vdpbf16ps: bf16 pairs -> fp32 dot products
   bool avx512_fp16 = false;
-  bool avx_vnni = false;     // 256-bit VEX-encoded vpdpbusd (Alder Lake and later)
-  bool amx_tile = false;     // AMX: reported only, not calibrated
+  bool avx_vnni = false;  // 256-bit VEX-encoded vpdpbusd (Alder Lake and later)
+  bool amx_tile = false;  // AMX: reported only, not calibrated
   bool amx_bf16 = false;
   bool amx_int8 = false;
   bool operator==(const IsaFlags&) const = default;
@@ -60,11 +60,11 @@ std::string isa_flags_string(const IsaFlags& isa);
 
 // Data cache sizes as seen by the first usable CPU (bytes; 0 = unknown).
 struct CacheSizes {
-  int64_t l1d_bytes = 0;       // per core
-  int64_t l2_bytes = 0;        // per core (per instance)
-  int64_t l3_bytes = 0;        // one L3 instance
-  int l3_instances = 0;        // distinct L3 instances across the usable CPUs
-  int64_t llc_total_bytes = 0; // last-level cache summed over those instances
+  int64_t l1d_bytes = 0;        // per core
+  int64_t l2_bytes = 0;         // per core (per instance)
+  int64_t l3_bytes = 0;         // one L3 instance
+  int l3_instances = 0;         // distinct L3 instances across the usable CPUs
+  int64_t llc_total_bytes = 0;  // last-level cache summed over those instances
   bool operator==(const CacheSizes&) const = default;
 };
 
@@ -86,12 +86,12 @@ struct Bandwidth {
 
 struct MachineInfo {
   // ---- identification ----
-  std::string model_name;  // CPUID brand string, e.g. "AMD EPYC 9R14 96-Core Processor"
-  std::string vendor;      // "AuthenticAMD", "GenuineIntel", ...
+  std::string model_name;                   // CPUID brand string, e.g. "AMD EPYC 9R14 96-Core Processor"
+  std::string vendor;                       // "AuthenticAMD", "GenuineIntel", ...
   int family = 0, model = 0, stepping = 0;  // CPUID display family/model
-  int logical_cores = 0;   // CPUs the calibrating thread may run on (its affinity mask);
-                           // the all-core figures use all of them
-  int physical_cores = 0;  // distinct cores among them (< logical_cores with SMT)
+  int logical_cores = 0;                    // CPUs the calibrating thread may run on (its affinity mask);
+                                            // the all-core figures use all of them
+  int physical_cores = 0;                   // distinct cores among them (< logical_cores with SMT)
   IsaFlags isa;
   CacheSizes cache;
 
@@ -101,9 +101,9 @@ struct MachineInfo {
                            // under a hypervisor this is usually the nominal clock
 
   // ---- measured compute peaks ----
-  PeakCompute fp32;        // fmadd_ps
-  PeakCompute bf16;        // dpbf16_ps: 2 MACs per fp32 lane per instruction
-  PeakCompute int8;        // dpbusd_epi32: 4 MACs per int32 lane per instruction
+  PeakCompute fp32;                // fmadd_ps
+  PeakCompute bf16;                // dpbf16_ps: 2 MACs per fp32 lane per instruction
+  PeakCompute int8;                // dpbusd_epi32: 4 MACs per int32 lane per instruction
   double fp32_macs_per_cycle = 0;  // fp32.gmacs_1core / clock_ghz (per core)
 
   // ---- measured bandwidth ----
@@ -116,15 +116,15 @@ struct MachineInfo {
   int64_t bandwidth_buffer_bytes = 0;  // size of each streamed buffer
 
   // ---- provenance ----
-  bool quick = false;               // measured with CalibrationOptions::quick (noisier)
-  double calibration_seconds = 0;   // wall time the calibration took
-  double load_average = 0;          // /proc/loadavg 1-minute figure just before calibrating
-  std::string calibrated_at;        // UTC, ISO 8601
-  std::string key;                  // cache key (16 hex digits), see machine_cache_path()
+  bool quick = false;              // measured with CalibrationOptions::quick (noisier)
+  double calibration_seconds = 0;  // wall time the calibration took
+  double load_average = 0;         // /proc/loadavg 1-minute figure just before calibrating
+  std::string calibrated_at;       // UTC, ISO 8601
+  std::string key;                 // cache key (16 hex digits), see machine_cache_path()
 
   // Not stored in the cache file; set by load_or_calibrate().
-  std::string cache_path;           // the cache file read or written ("" = none)
-  bool from_cache = false;          // true when the figures were read from cache_path
+  std::string cache_path;   // the cache file read or written ("" = none)
+  bool from_cache = false;  // true when the figures were read from cache_path
 
   bool operator==(const MachineInfo&) const = default;
 };

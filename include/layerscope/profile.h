@@ -26,13 +26,13 @@ struct ProfileOptions {
 
 // The machine limits every derived figure is measured against (from `layerscope machine`).
 struct Roofs {
-  double clock_ghz = 0;               // measured core clock
-  double macs_per_cycle_per_core = 0; // fp32 peak, measured
-  double bandwidth_gbs_one_core = 0;  // memory bandwidth (copy), measured
+  double clock_ghz = 0;                // measured core clock
+  double macs_per_cycle_per_core = 0;  // fp32 peak, measured
+  double bandwidth_gbs_one_core = 0;   // memory bandwidth (copy), measured
   double bandwidth_gbs_all_cores = 0;
   int cores = 0;
-  bool measured = false;              // false: figures below are 0 and columns print '\'
-  std::string cpu_model;              // CPUID brand string of the calibrated machine ("" = unknown)
+  bool measured = false;  // false: figures below are 0 and columns print '\'
+  std::string cpu_model;  // CPUID brand string of the calibrated machine ("" = unknown)
 };
 
 struct MachineInfo;
@@ -40,17 +40,17 @@ struct MachineInfo;
 Roofs roofs_from_machine(const MachineInfo& machine);
 
 struct LayerProfile {
-  int id = 0;                      // 1-based, execution order
-  std::string op_type;             // as executed (after fusion)
-  std::string data_type;           // precision the layer ran in: FLOAT, INT8, ...
+  int id = 0;             // 1-based, execution order
+  std::string op_type;    // as executed (after fusion)
+  std::string data_type;  // precision the layer ran in: FLOAT, INT8, ...
   std::string target = "CPU";
   std::vector<std::vector<int64_t>> input_shapes;  // every input, weights included
   std::vector<std::vector<int64_t>> output_shapes;
-  std::string kernel;              // implementation that ran, e.g. "onednn:brg:avx512_core", "ref"
+  std::string kernel;                     // implementation that ran, e.g. "onednn:brg:avx512_core", "ref"
   std::vector<std::string> source_names;  // original ONNX node names this layer stands for
   double macs = 0, other_ops = 0;
   int64_t bytes_read = 0, bytes_written = 0;
-  Stats time_us;                   // over the profiled runs
+  Stats time_us;  // over the profiled runs
   // Per worker thread, its share of the time the threads worked on this layer (sums to 1): time
   // inside the layer's parallel region bodies, plus the layer's serial time for worker 0; idle
   // spinning is not work (see src/profile/omp_work.h). Empty = unknown.
@@ -58,7 +58,7 @@ struct LayerProfile {
   // Derived from the roofs (0 when the roofs are not measured):
   double mem_cycles = 0, compute_cycles = 0, total_cycles = 0;
   std::vector<double> mac_usage_pct;  // per thread in use
-  std::string bound;               // "memory", "compute" or "" (no roofs / no work)
+  std::string bound;                  // "memory", "compute" or "" (no roofs / no work)
   int64_t live_activation_bytes = 0;  // activations alive while this layer runs (memory plan)
 };
 
@@ -91,18 +91,18 @@ struct PerfReport {
   int warmup = 0, runs = 0;
   Roofs roofs;
   std::vector<LayerProfile> layers;
-  std::vector<OpTypeRank> ranking;   // by total time, descending
-  Stats latency_ms;                  // end-to-end, profiler off
-  Stats profiled_latency_ms;         // end-to-end, profiler on
-  double layer_sum_us = 0;           // sum of the layers' median times
-  double overhead_pct = 0;           // profiled / unprofiled median - 1
-  double layer_sum_ratio_pct = 0;    // layer sum / unprofiled median
+  std::vector<OpTypeRank> ranking;  // by total time, descending
+  Stats latency_ms;                 // end-to-end, profiler off
+  Stats profiled_latency_ms;        // end-to-end, profiler on
+  double layer_sum_us = 0;          // sum of the layers' median times
+  double overhead_pct = 0;          // profiled / unprofiled median - 1
+  double layer_sum_ratio_pct = 0;   // layer sum / unprofiled median
   MemoryReport memory;
 };
 
 // Runs the evaluation. `roofs` may be default (unmeasured): derived columns then print '\'.
-Status evaluate_performance(Session& session, const std::vector<NamedTensor>& inputs,
-                            const ProfileOptions& options, const Roofs& roofs, PerfReport* report);
+Status evaluate_performance(Session& session, const std::vector<NamedTensor>& inputs, const ProfileOptions& options,
+                            const Roofs& roofs, PerfReport* report);
 
 // Memory report of the session's current plan (no run needed for static-shape models).
 Status evaluate_memory(Session& session, MemoryReport* report);

@@ -33,8 +33,7 @@ std::string perf_chrome_trace(const PerfReport& report);
 std::string perf_report_html(const PerfReport& report, const std::vector<Finding>& findings);
 
 // The files write_perf_reports() writes, in this order.
-inline constexpr const char* kPerfReportFiles[] = {"perf.txt", "perf.json", "layers.csv", "trace.json",
-                                                   "report.html"};
+inline constexpr const char* kPerfReportFiles[] = {"perf.txt", "perf.json", "layers.csv", "trace.json", "report.html"};
 
 // Writes DIR/perf.txt (`text`, usually format_perf_text + format_memory_text), DIR/perf.json,
 // DIR/layers.csv, DIR/trace.json and DIR/report.html (with find_findings(report)). DIR must

@@ -88,15 +88,15 @@ struct RuntimeInit {
 // This machine's CPU as the runtime sees it (the reference's list_devices lists boards).
 struct DeviceInfo {
   std::string id = "cpu";
-  std::string model_name;          // CPUID brand string
-  int logical_cores = 0;           // CPUs this process may run on
+  std::string model_name;  // CPUID brand string
+  int logical_cores = 0;   // CPUs this process may run on
   int physical_cores = 0;
-  std::vector<int> core_ids;       // their ids: the valid arguments of CoreMask::Of
-  std::string isa;                 // e.g. "avx2 fma avx512f avx512_vnni"
-  double clock_ghz = 0;            // measured
+  std::vector<int> core_ids;                                     // their ids: the valid arguments of CoreMask::Of
+  std::string isa;                                               // e.g. "avx2 fma avx512f avx512_vnni"
+  double clock_ghz = 0;                                          // measured
   double peak_fp32_gmacs_one_core = 0, peak_fp32_gmacs_all = 0;  // measured
-  double bandwidth_gbs_all = 0;    // measured roof (read/copy, all cores)
-  MachineInfo machine;             // the whole calibration (include/layerscope/machine.h)
+  double bandwidth_gbs_all = 0;                                  // measured roof (read/copy, all cores)
+  MachineInfo machine;                                           // the whole calibration (include/layerscope/machine.h)
 };
 
 class Runtime {

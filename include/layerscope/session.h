@@ -31,8 +31,8 @@ struct SessionOptions {
   // CPU cores to run on (the reference tool's core mask). Empty = AUTO: no pinning, the OS
   // places the threads. Otherwise OpenMP worker i (the thread calling run() is worker 0) is
   // pinned to cores[i % cores.size()] for every run; when run() returns, the calling thread and
-  // the workers have the caller's affinity from before the run back. Ids must be in the process's allowed CPU set (sched_getaffinity)
-  // and listed once; load() fails naming the bad id and the allowed set otherwise.
+  // the workers have the caller's affinity from before the run back. Ids must be in the process's allowed CPU set
+  // (sched_getaffinity) and listed once; load() fails naming the bad id and the allowed set otherwise.
   std::vector<int> cores;
   // Graph rewrites before planning (fusions such as ConvRelu or SDPAttention, activation
   // layouts, Reorders; docs/ARCHITECTURE.md "Passes"). false runs the model's nodes one by one
@@ -71,11 +71,11 @@ struct NamedTensor {
 
 // Facts about the current execution plan (after the first run for models with symbolic dims).
 struct PlanSummary {
-  int layers = 0;                 // executed steps
-  int folded_nodes = 0;           // nodes evaluated at load time (constant sub-graphs)
-  size_t arena_bytes = 0;         // activations + scratch as planned
+  int layers = 0;          // executed steps
+  int folded_nodes = 0;    // nodes evaluated at load time (constant sub-graphs)
+  size_t arena_bytes = 0;  // activations + scratch as planned
   size_t naive_activation_bytes = 0;
-  size_t constant_bytes = 0;      // weights and folded constants as held
+  size_t constant_bytes = 0;  // weights and folded constants as held
   size_t packed_weight_bytes = 0;
   int threads = 0;
 };
@@ -84,8 +84,7 @@ class Session {
  public:
   // Loads and validates the model; when every input shape is static the execution plan
   // (shapes, kernels, prepacked weights, memory plan) is built here too.
-  static Status load(const std::string& model_path, const SessionOptions& options,
-                     std::unique_ptr<Session>* session);
+  static Status load(const std::string& model_path, const SessionOptions& options, std::unique_ptr<Session>* session);
   ~Session();
 
   // The inputs: first those the caller must give, in the model's order, then those with a

@@ -58,8 +58,14 @@ class Tensor {
 
   void* data() { return data_; }
   const void* data() const { return data_; }
-  template <typename T> T* data_as() { return static_cast<T*>(data_); }
-  template <typename T> const T* data_as() const { return static_cast<const T*>(data_); }
+  template <typename T>
+  T* data_as() {
+    return static_cast<T*>(data_);
+  }
+  template <typename T>
+  const T* data_as() const {
+    return static_cast<const T*>(data_);
+  }
 
   Tensor clone() const;
   // Same storage, new shape with the same element count.

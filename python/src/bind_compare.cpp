@@ -51,8 +51,7 @@ void bind_compare(nb::module_& m) {
       .def_ro("b", &TimeChange::b)
       .def_ro("change_us", &TimeChange::change_us)
       .def_ro("change_pct", &TimeChange::change_pct)
-      .def_ro("verdict", &TimeChange::verdict,
-              "'slower', 'faster', 'within noise', 'no spread', 'added' or 'removed'");
+      .def_ro("verdict", &TimeChange::verdict, "'slower', 'faster', 'within noise', 'no spread', 'added' or 'removed'");
 
   nb::class_<LayerChange>(m, "LayerChange", "A layer matched across the two reports (or only in one).")
       .def_ro("id_a", &LayerChange::id_a)

@@ -55,8 +55,9 @@ void bind_machine(nb::module_& m) {
       .def_ro("vendor", &MachineInfo::vendor)
       .def_ro("logical_cores", &MachineInfo::logical_cores)
       .def_ro("physical_cores", &MachineInfo::physical_cores)
-      .def_prop_ro("isa", [](const MachineInfo& i) { return isa_flags_string(i.isa); },
-                   "instruction-set extensions, e.g. 'avx2 fma avx512f avx512_vnni'")
+      .def_prop_ro(
+          "isa", [](const MachineInfo& i) { return isa_flags_string(i.isa); },
+          "instruction-set extensions, e.g. 'avx2 fma avx512f avx512_vnni'")
       .def_ro("cache", &MachineInfo::cache)
       .def_ro("clock_ghz", &MachineInfo::clock_ghz)
       .def_ro("cpuinfo_mhz", &MachineInfo::cpuinfo_mhz)
@@ -89,11 +90,8 @@ void bind_machine(nb::module_& m) {
         return "MachineInfo(model_name='" + i.model_name + "', logical_cores=" + std::to_string(i.logical_cores) + ")";
       });
 
-  m.def(
-      "machine",
-      &machine_info,
-      "recalibrate"_a = false, "quick"_a = false,
-      "This machine's CPU and measured roofs: read from the cache, or calibrated (a few seconds) and cached.");
+  m.def("machine", &machine_info, "recalibrate"_a = false, "quick"_a = false,
+        "This machine's CPU and measured roofs: read from the cache, or calibrated (a few seconds) and cached.");
 }
 
 }  // namespace layerscope::python

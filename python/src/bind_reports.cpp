@@ -85,8 +85,9 @@ void bind_reports(nb::module_& m) {
       .def_ro("op_type", &LayerProfile::op_type, "the op as executed, after fusion (ConvRelu, SDPAttention, ...)")
       .def_ro("data_type", &LayerProfile::data_type)
       .def_ro("target", &LayerProfile::target)
-      .def_prop_ro("input_shapes", [](const LayerProfile& l) { return shape_list(l.input_shapes); },
-                   "every input's shape, weights included")
+      .def_prop_ro(
+          "input_shapes", [](const LayerProfile& l) { return shape_list(l.input_shapes); },
+          "every input's shape, weights included")
       .def_prop_ro("output_shapes", [](const LayerProfile& l) { return shape_list(l.output_shapes); })
       .def_ro("kernel", &LayerProfile::kernel, "the implementation that ran, e.g. 'onednn:brg:avx512_core', 'ref'")
       .def_ro("source_names", &LayerProfile::source_names, "the original ONNX node names this layer stands for")
@@ -132,20 +133,23 @@ void bind_reports(nb::module_& m) {
       .def_ro("naive_activation_bytes", &MemoryReport::naive_activation_bytes)
       .def_prop_ro("text", &format_memory_text, "the reference's Memory Profile Info Dump")
       .def("to_dict", &memory_dict, "the fields as a dict, named as in perf.json's \"memory\" object")
-      .def("to_json",
-           [](const MemoryReport& r) { return nb::module_::import_("json").attr("dumps")(memory_dict(r), "indent"_a = 2); },
-           "the fields as JSON, named as in perf.json's \"memory\" object")
-      .def("to_dataframe",
-           [](const MemoryReport& r) {
-             nb::list rows;
-             rows.append(memory_dict(r));
-             return import_pandas("MemoryReport.to_dataframe()").attr("DataFrame")(rows);
-           },
-           "One row with the byte counts (pandas DataFrame).")
+      .def(
+          "to_json",
+          [](const MemoryReport& r) {
+            return nb::module_::import_("json").attr("dumps")(memory_dict(r), "indent"_a = 2);
+          },
+          "the fields as JSON, named as in perf.json's \"memory\" object")
+      .def(
+          "to_dataframe",
+          [](const MemoryReport& r) {
+            nb::list rows;
+            rows.append(memory_dict(r));
+            return import_pandas("MemoryReport.to_dataframe()").attr("DataFrame")(rows);
+          },
+          "One row with the byte counts (pandas DataFrame).")
       .def("_repr_html_", [](const MemoryReport& r) { return "<pre>" + html_escape(format_memory_text(r)) + "</pre>"; })
-      .def("__repr__", [](const MemoryReport& r) {
-        return "MemoryReport(total_bytes=" + std::to_string(r.total_bytes) + ")";
-      });
+      .def("__repr__",
+           [](const MemoryReport& r) { return "MemoryReport(total_bytes=" + std::to_string(r.total_bytes) + ")"; });
 
   nb::class_<PerfReport>(m, "PerfReport",
                          "A layer-by-layer performance evaluation (Session.profile, RKNN.eval_perf, "
@@ -170,24 +174,28 @@ void bind_reports(nb::module_& m) {
       .def_prop_ro("text", &perf_text,
                    "the layer table, totals, ranking table, findings and memory dump, as `layerscope perf` prints")
       .def_prop_ro("tables", &format_perf_text, "the reference's layer table, totals and ranking table")
-      .def_prop_ro("findings_text", [](const PerfReport& r) { return format_findings_text(find_findings(r)); },
-                   "the findings as the text block printed after the tables")
+      .def_prop_ro(
+          "findings_text", [](const PerfReport& r) { return format_findings_text(find_findings(r)); },
+          "the findings as the text block printed after the tables")
       .def("to_json", &perf_report_json, "perf.json (docs/report-schema.md)")
       .def("to_csv", &perf_layers_csv, "layers.csv: one row per layer")
       .def("to_trace", &perf_chrome_trace, "trace.json: Chrome Trace Event Format")
-      .def("html", [](const PerfReport& r) { return perf_report_html(r, find_findings(r)); },
-           "report.html: one self-contained page")
+      .def(
+          "html", [](const PerfReport& r) { return perf_report_html(r, find_findings(r)); },
+          "report.html: one self-contained page")
       .def("save", &save_perf, nb::arg("dir"),
            "Writes perf.txt, perf.json, layers.csv, trace.json and report.html into dir (created if missing), "
            "all or nothing.")
-      .def("to_dataframe",
-           [](const PerfReport& r) {
-             nb::module_ pandas = import_pandas("PerfReport.to_dataframe()");
-             nb::object text = nb::module_::import_("io").attr("StringIO")(perf_layers_csv(r));
-             return pandas.attr("read_csv")(text, "keep_default_na"_a = false, "na_values"_a = nb::make_tuple(""));
-           },
-           "The layer rows as a pandas DataFrame, with the columns of layers.csv (docs/report-schema.md).")
-      .def("_repr_html_", [](const PerfReport& r) { return notebook_iframe(perf_report_html(r, find_findings(r)), 900); })
+      .def(
+          "to_dataframe",
+          [](const PerfReport& r) {
+            nb::module_ pandas = import_pandas("PerfReport.to_dataframe()");
+            nb::object text = nb::module_::import_("io").attr("StringIO")(perf_layers_csv(r));
+            return pandas.attr("read_csv")(text, "keep_default_na"_a = false, "na_values"_a = nb::make_tuple(""));
+          },
+          "The layer rows as a pandas DataFrame, with the columns of layers.csv (docs/report-schema.md).")
+      .def("_repr_html_",
+           [](const PerfReport& r) { return notebook_iframe(perf_report_html(r, find_findings(r)), 900); })
       .def("__repr__", [](const PerfReport& r) {
         return "PerfReport(model_path='" + r.model_path + "', layers=" + std::to_string(r.layers.size()) +
                ", runs=" + std::to_string(r.runs) + ")";
@@ -200,8 +208,9 @@ void bind_reports(nb::module_& m) {
       [](const std::filesystem::path& path) {
         PerfReport r = read_report(path);
         if (r.imported_from.empty())
-          throw StatusError(path.string() + ": this is a layerscope perf.json, not the reference tool's eval_perf text; "
-                                   "read it with layerscope.read_report()");
+          throw StatusError(path.string() +
+                            ": this is a layerscope perf.json, not the reference tool's eval_perf text; "
+                            "read it with layerscope.read_report()");
         return r;
       },
       nb::arg("path"), "Reads the reference tool's eval_perf text (RKNN 2.x or 1.x layout) as a PerfReport.");

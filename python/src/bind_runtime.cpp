@@ -52,7 +52,8 @@ void bind_runtime(nb::module_& m) {
             check(rt.config(c));
           },
           "mean_values"_a, "std_values"_a, "rgb_to_bgr"_a, "input_format"_a)
-      .def("load", [](Runtime& rt, const std::string& path) { without_gil([&] { return rt.load(path); }); }, "path"_a)
+      .def(
+          "load", [](Runtime& rt, const std::string& path) { without_gil([&] { return rt.load(path); }); }, "path"_a)
       .def_prop_ro("inputs", &Runtime::inputs)
       .def_prop_ro("outputs", &Runtime::outputs)
       .def_static("list_devices",

@@ -39,8 +39,8 @@ nb::list named_arrays(const std::vector<NamedTensor>& tensors) {
   return out;
 }
 
-PerfReport profile(SessionHandle& h, std::optional<NamedArrays> inputs, int warmup, int runs,
-                   nb::object progress, bool workload) {
+PerfReport profile(SessionHandle& h, std::optional<NamedArrays> inputs, int warmup, int runs, nb::object progress,
+                   bool workload) {
   std::vector<NamedTensor> given;
   if (inputs) {
     given = views(*inputs);
@@ -89,15 +89,17 @@ void bind_session(nb::module_& m) {
   nb::class_<ValueDesc>(m, "ValueInfo", "A model input or output as the model declares it.")
       .def_ro("name", &ValueDesc::name)
       .def_prop_ro(
-          "dtype", [](const ValueDesc& d) -> nb::object { return d.dtype == DType::String ? nb::none() : numpy_dtype(d.dtype); },
+          "dtype",
+          [](const ValueDesc& d) -> nb::object { return d.dtype == DType::String ? nb::none() : numpy_dtype(d.dtype); },
           "numpy.dtype of the elements (None for ONNX strings)")
-      .def_prop_ro("onnx_type", [](const ValueDesc& d) { return std::string(dtype_name(d.dtype)); },
-                   "the element type in the reference's words: FLOAT, UINT8, INT64, ...")
+      .def_prop_ro(
+          "onnx_type", [](const ValueDesc& d) { return std::string(dtype_name(d.dtype)); },
+          "the element type in the reference's words: FLOAT, UINT8, INT64, ...")
       .def_prop_ro("shape", &value_shape, "tuple of dims, None for a symbolic or unknown dim; None when undeclared")
       .def_ro("dim_names", &ValueDesc::dim_names, "names of symbolic dims ('' where none)")
       .def("__repr__", [](const ValueDesc& d) {
-        return "ValueInfo(name='" + d.name + "', onnx_type=" + dtype_name(d.dtype) + ", shape=" +
-               (d.has_shape ? shape_to_string(d.shape) : std::string("undeclared")) + ")";
+        return "ValueInfo(name='" + d.name + "', onnx_type=" + dtype_name(d.dtype) +
+               ", shape=" + (d.has_shape ? shape_to_string(d.shape) : std::string("undeclared")) + ")";
       });
 
   nb::class_<PlanSummary>(m, "PlanSummary", "Facts about the execution plan.")

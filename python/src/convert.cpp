@@ -19,12 +19,12 @@ struct DTypeMapping {
 };
 
 constexpr DTypeMapping kDTypes[] = {
-    {DType::F32, dl::dtype_code::Float, 32, "float32"},   {DType::F64, dl::dtype_code::Float, 64, "float64"},
-    {DType::F16, dl::dtype_code::Float, 16, "float16"},   {DType::BF16, dl::dtype_code::Bfloat, 16, nullptr},
-    {DType::I8, dl::dtype_code::Int, 8, "int8"},          {DType::I16, dl::dtype_code::Int, 16, "int16"},
-    {DType::I32, dl::dtype_code::Int, 32, "int32"},       {DType::I64, dl::dtype_code::Int, 64, "int64"},
-    {DType::U8, dl::dtype_code::UInt, 8, "uint8"},        {DType::U16, dl::dtype_code::UInt, 16, "uint16"},
-    {DType::U32, dl::dtype_code::UInt, 32, "uint32"},     {DType::U64, dl::dtype_code::UInt, 64, "uint64"},
+    {DType::F32, dl::dtype_code::Float, 32, "float32"}, {DType::F64, dl::dtype_code::Float, 64, "float64"},
+    {DType::F16, dl::dtype_code::Float, 16, "float16"}, {DType::BF16, dl::dtype_code::Bfloat, 16, nullptr},
+    {DType::I8, dl::dtype_code::Int, 8, "int8"},        {DType::I16, dl::dtype_code::Int, 16, "int16"},
+    {DType::I32, dl::dtype_code::Int, 32, "int32"},     {DType::I64, dl::dtype_code::Int, 64, "int64"},
+    {DType::U8, dl::dtype_code::UInt, 8, "uint8"},      {DType::U16, dl::dtype_code::UInt, 16, "uint16"},
+    {DType::U32, dl::dtype_code::UInt, 32, "uint32"},   {DType::U64, dl::dtype_code::UInt, 64, "uint64"},
     {DType::Bool, dl::dtype_code::Bool, 8, "bool"},
 };
 

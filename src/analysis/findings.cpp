@@ -1,10 +1,11 @@
 // find_findings: runs every rule (findings_kernels.cpp, findings_roofline.cpp, the measurement
 // rule below) and orders what they found; format_findings_text prints them.
+#include "layerscope/findings.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "analysis/findings_rules.h"
-#include "layerscope/findings.h"
 
 namespace layerscope {
 
@@ -47,12 +48,12 @@ void rule_measurement(const Context& ctx, std::vector<Finding>* out) {
   f.severity = "medium";
   f.title = fmt("Per-layer times sum to %.1f%% of the end-to-end latency; the profiler changed the latency by %+.1f%%",
                 r.layer_sum_ratio_pct, r.overhead_pct);
-  f.detail = fmt(
-      "End-to-end median %.3f ms without the profiler, %.3f ms with it, layer sum %.0f us. Read the layer "
-      "shares as relative weights, not as absolute savings. %s",
-      r.latency_ms.median, r.profiled_latency_ms.median, r.layer_sum_us,
-      r.runs < 5 ? "Few timed runs: rerun with more --runs (and --warmup) for stable figures."
-                 : "Time outside the layers (input binding, output copies) or unstable clocks explain the gap.");
+  f.detail =
+      fmt("End-to-end median %.3f ms without the profiler, %.3f ms with it, layer sum %.0f us. Read the layer "
+          "shares as relative weights, not as absolute savings. %s",
+          r.latency_ms.median, r.profiled_latency_ms.median, r.layer_sum_us,
+          r.runs < 5 ? "Few timed runs: rerun with more --runs (and --warmup) for stable figures."
+                     : "Time outside the layers (input binding, output copies) or unstable clocks explain the gap.");
   out->push_back(std::move(f));
 }
 
@@ -73,7 +74,8 @@ std::vector<Finding> find_findings(const PerfReport& report) {
   rule_bound(ctx, &out);
   rule_measurement(ctx, &out);
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    if (severity_rank(a.severity) != severity_rank(b.severity)) return severity_rank(a.severity) < severity_rank(b.severity);
+    if (severity_rank(a.severity) != severity_rank(b.severity))
+      return severity_rank(a.severity) < severity_rank(b.severity);
     return a.time_share_pct > b.time_share_pct;
   });
   return out;

@@ -61,8 +61,8 @@ double mean_mac_usage(const Context& ctx, const LayerProfile& l) {
   return n > 0 ? sum / static_cast<double>(n) : all / static_cast<double>(l.mac_usage_pct.size());
 }
 
-Finding make_finding(const Context& ctx, std::string kind, std::string severity, std::string title,
-                     std::string detail, std::vector<const LayerProfile*> layers) {
+Finding make_finding(const Context& ctx, std::string kind, std::string severity, std::string title, std::string detail,
+                     std::vector<const LayerProfile*> layers) {
   std::sort(layers.begin(), layers.end(), [](const LayerProfile* a, const LayerProfile* b) { return a->id < b->id; });
   Finding f;
   f.kind = std::move(kind);
@@ -75,17 +75,15 @@ Finding make_finding(const Context& ctx, std::string kind, std::string severity,
 }
 
 std::vector<const LayerProfile*> largest_first(std::vector<const LayerProfile*> layers) {
-  std::stable_sort(layers.begin(), layers.end(), [](const LayerProfile* a, const LayerProfile* b) {
-    return a->time_us.median > b->time_us.median;
-  });
+  std::stable_sort(layers.begin(), layers.end(),
+                   [](const LayerProfile* a, const LayerProfile* b) { return a->time_us.median > b->time_us.median; });
   return layers;
 }
 
 std::string evidence_line(const Context& ctx, const LayerProfile& l) {
   std::string name = l.source_names.empty() ? "" : " " + l.source_names.front();
   if (l.source_names.size() > 1) name += fmt(" (+%zu fused)", l.source_names.size() - 1);
-  return fmt("  #%d %s%s: %.0f us (%.1f%%)", l.id, l.op_type.c_str(), name.c_str(), l.time_us.median,
-             ctx.share_pct(l));
+  return fmt("  #%d %s%s: %.0f us (%.1f%%)", l.id, l.op_type.c_str(), name.c_str(), l.time_us.median, ctx.share_pct(l));
 }
 
 std::string evidence(const Context& ctx, std::vector<const LayerProfile*> layers) {

@@ -57,7 +57,8 @@ std::string op_type_summary(const std::vector<const LayerProfile*>& layers) {
   std::vector<std::pair<std::string, std::pair<int, double>>> v(by_type.begin(), by_type.end());
   std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
   std::string out;
-  for (size_t i = 0; i < v.size() && i < 4; ++i) out += (i ? ", " : "") + fmt("%s x%d", v[i].first.c_str(), v[i].second.first);
+  for (size_t i = 0; i < v.size() && i < 4; ++i)
+    out += (i ? ", " : "") + fmt("%s x%d", v[i].first.c_str(), v[i].second.first);
   if (v.size() > 4) out += ", ...";
   return out;
 }
@@ -95,14 +96,15 @@ void rule_target_fallback(const Context& ctx, std::vector<Finding>* out) {
   auto layers = select(r, [](const LayerProfile& l) { return l.target == "CPU" && !is_io_operator(l); });
   if (layers.empty()) return;
   const double share = ctx.share_pct(layers);
-  std::string title = fmt("%s fell back from the %s to the CPU: %.1f%% of the time (%s)",
-                          count_layers(layers.size()).c_str(), accelerator.c_str(), share,
-                          op_type_summary(layers).c_str());
+  std::string title =
+      fmt("%s fell back from the %s to the CPU: %.1f%% of the time (%s)", count_layers(layers.size()).c_str(),
+          accelerator.c_str(), share, op_type_summary(layers).c_str());
   std::string detail = "The " + accelerator +
                        " does not support these layers as converted (op, shape, layout or data type), so "
                        "they ran on the CPU, with the data copied between the units around them. Changing "
                        "the model so the converter keeps them on the " +
-                       accelerator + " (other op, shape or axis) usually gives the largest gain." + evidence(ctx, layers);
+                       accelerator + " (other op, shape or axis) usually gives the largest gain." +
+                       evidence(ctx, layers);
   out->push_back(make_finding(ctx, "fallback_kernels", severity_for_share(share), title, detail, layers));
 }
 

@@ -100,9 +100,10 @@ void rule_low_mac_usage(const Context& ctx, std::vector<Finding>* out) {
   }
   if (layers.empty()) return;
   const double share = ctx.share_pct(layers);
-  std::string title = fmt("%s with %.0f%% or more of the time each use under %.0f%% of the arithmetic units "
-                          "(MacUsage): %.1f%% of the time",
-                          count_layers(layers.size()).c_str(), kDominantSharePct, kLowMacUsagePct, share);
+  std::string title =
+      fmt("%s with %.0f%% or more of the time each use under %.0f%% of the arithmetic units "
+          "(MacUsage): %.1f%% of the time",
+          count_layers(layers.size()).c_str(), kDominantSharePct, kLowMacUsagePct, share);
   std::string detail =
       "MacUsage is the achieved multiply-accumulate rate over the peak of the cores in use. A memory-bound "
       "layer cannot exceed its compute/total cycle ratio (given below); a compute-bound one that stays low "
@@ -134,12 +135,12 @@ void rule_workload_imbalance(const Context& ctx, std::vector<Finding>* out) {
   const double share = ctx.share_pct(layers);
   std::string title = fmt("%s do not spread across the %zu threads/cores: %.1f%% of the time",
                           count_layers(layers.size()).c_str(), workers, share);
-  std::string detail = fmt(
-      "A balanced layer gives each of the %zu workers about %.0f%% of its work; in these the busiest worker "
-      "does %.0f%% or more, so the others wait and more threads/cores do not make them faster. Causes: a "
-      "single-threaded kernel (reference fallback, small tensors), or too little parallel work along the "
-      "split dimension.",
-      workers, 100.0 / static_cast<double>(workers), 100.0 * kImbalanceFactor / static_cast<double>(workers));
+  std::string detail =
+      fmt("A balanced layer gives each of the %zu workers about %.0f%% of its work; in these the busiest worker "
+          "does %.0f%% or more, so the others wait and more threads/cores do not make them faster. Causes: a "
+          "single-threaded kernel (reference fallback, small tensors), or too little parallel work along the "
+          "split dimension.",
+          workers, 100.0 / static_cast<double>(workers), 100.0 * kImbalanceFactor / static_cast<double>(workers));
   detail += evidence(ctx, layers, [](const LayerProfile& l) {
     double sum = 0, busiest = 0;
     for (double w : l.workload) {

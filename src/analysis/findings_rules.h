@@ -54,8 +54,8 @@ std::string severity_for_share(double share_pct);
 std::string capped_severity(double share_pct);
 
 // A finding citing `layers` (in execution order), with time_share_pct filled in.
-Finding make_finding(const Context& ctx, std::string kind, std::string severity, std::string title,
-                     std::string detail, std::vector<const LayerProfile*> layers);
+Finding make_finding(const Context& ctx, std::string kind, std::string severity, std::string title, std::string detail,
+                     std::vector<const LayerProfile*> layers);
 
 // "#12 Conv 3867 us (12.0%)" lines for the largest `kDetailLayers` of `layers`, each followed by
 // `extra(layer)` when given.

@@ -118,7 +118,8 @@ Status preprocess_image(const Tensor& img, const ValueDesc& input, const ImagePr
   const int64_t H = nchw ? s[2] : s[1], W = nchw ? s[3] : s[2];
   if (H <= 0 || W <= 0) return Status::error("input '" + input.name + "' has symbolic spatial dims; give it as .npy");
   if (input.dtype != DType::F32 && input.dtype != DType::U8)
-    return Status::error("input '" + input.name + "' is " + dtype_name(input.dtype) + "; images feed FLOAT or UINT8 inputs");
+    return Status::error("input '" + input.name + "' is " + dtype_name(input.dtype) +
+                         "; images feed FLOAT or UINT8 inputs");
   if (cfg.mean.size() != 3 || cfg.std.size() != 3) return Status::error("mean and std need 3 values each");
   for (float v : cfg.mean)
     if (!std::isfinite(v)) return Status::error("mean values must be finite numbers");

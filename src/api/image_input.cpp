@@ -58,7 +58,8 @@ void check_runtime_config(const RuntimeConfig& c) {
   LS_CHECK(c.std_values.empty() || c.std_values.size() == 3,
            "std_values needs 3 values (one per channel) or none, got ", c.std_values.size());
   for (float m : c.mean_values) LS_CHECK(std::isfinite(m), "mean_values must be finite numbers");
-  for (float s : c.std_values) LS_CHECK(std::isfinite(s) && s != 0.f, "std_values must be finite and non-zero, got ", s);
+  for (float s : c.std_values)
+    LS_CHECK(std::isfinite(s) && s != 0.f, "std_values must be finite and non-zero, got ", s);
   LS_CHECK(c.input_format == DataFormat::NCHW || c.input_format == DataFormat::NHWC,
            "input_format must be DataFormat::NCHW or DataFormat::NHWC");
 }
@@ -103,8 +104,7 @@ Tensor to_model_input(const Tensor& given, const ValueDesc& input, int index, co
   if (given.dtype() == DType::U8)
     convert<uint8_t, float>(given, given_nchw, out, out_nchw, cfg.rgb_to_bgr,
                             [&](uint8_t v, int64_t c) { return normalise(static_cast<float>(v), c); });
-  else
-    convert<float, float>(given, given_nchw, out, out_nchw, cfg.rgb_to_bgr, normalise);
+  else convert<float, float>(given, given_nchw, out, out_nchw, cfg.rgb_to_bgr, normalise);
   return out;
 }
 

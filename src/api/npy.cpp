@@ -123,17 +123,18 @@ class HeaderParser {
     return shape;
   }
   DType dtype_of(const std::string& d) const {
-    static const std::pair<const char*, DType> table[] = {
-        {"f4", DType::F32}, {"f8", DType::F64}, {"f2", DType::F16}, {"i1", DType::I8},  {"i2", DType::I16},
-        {"i4", DType::I32}, {"i8", DType::I64}, {"u1", DType::U8},  {"u2", DType::U16}, {"u4", DType::U32},
-        {"u8", DType::U64}, {"b1", DType::Bool}};
+    static const std::pair<const char*, DType> table[] = {{"f4", DType::F32}, {"f8", DType::F64}, {"f2", DType::F16},
+                                                          {"i1", DType::I8},  {"i2", DType::I16}, {"i4", DType::I32},
+                                                          {"i8", DType::I64}, {"u1", DType::U8},  {"u2", DType::U16},
+                                                          {"u4", DType::U32}, {"u8", DType::U64}, {"b1", DType::Bool}};
     const std::string shown = printable(d);
     if (d.size() != 3 || std::string_view("<>|=").find(d[0]) == std::string_view::npos)
       fail("'", path_, "': unsupported .npy dtype '", shown, "' (expected e.g. '<f4', '<i8', '|u1', '|b1')");
     for (const auto& [code, t] : table) {
       if (d.compare(1, 2, code) != 0) continue;
       if (d[0] == '>' && dtype_size(t) > 1)
-        fail("'", path_, "': big-endian .npy data ('", shown, "') is not supported; save with "
+        fail("'", path_, "': big-endian .npy data ('", shown,
+             "') is not supported; save with "
              "arr.astype(arr.dtype.newbyteorder('<'))");
       return t;
     }
@@ -186,9 +187,8 @@ Tensor read_npy(const std::string& path) {
   HeaderParser(h, path).parse(&dt, &shape);
   const uint64_t want = data_bytes(shape, dt, path);
   const uint64_t have = file_bytes - data_start;
-  LS_CHECK(have == want, "'", path, "': the header says ", dtype_name(dt), " ", shape_to_string(shape), " (",
-           want, " bytes of data) but the file holds ", have, " bytes after the header",
-           have < want ? " (truncated?)" : "");
+  LS_CHECK(have == want, "'", path, "': the header says ", dtype_name(dt), " ", shape_to_string(shape), " (", want,
+           " bytes of data) but the file holds ", have, " bytes after the header", have < want ? " (truncated?)" : "");
   Tensor t(dt, shape);
   in.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.nbytes()));
   LS_CHECK(static_cast<uint64_t>(in.gcount()) == want, "'", path, "': read error in the data");
@@ -225,9 +225,9 @@ Status save_npy_files(const std::string& dir, const std::vector<NamedTensor>& fi
   }
   std::vector<FileContent> contents;
   for (size_t i = 0; i < files.size(); ++i)
-    contents.push_back({files[i].name,
-                        {headers[i], std::string_view(static_cast<const char*>(files[i].tensor.data()),
-                                                      files[i].tensor.nbytes())}});
+    contents.push_back(
+        {files[i].name,
+         {headers[i], std::string_view(static_cast<const char*>(files[i].tensor.data()), files[i].tensor.nbytes())}});
   return write_files_atomically(dir, contents);
 }
 

@@ -21,7 +21,8 @@ Tensor random_tensor(const ValueDesc& d, std::mt19937& rng) {
       case DType::F64: t.data_as<double>()[i] = normal(rng); break;
       case DType::I64: t.data_as<int64_t>()[i] = small(rng); break;
       case DType::I32: t.data_as<int32_t>()[i] = small(rng); break;
-      case DType::U8: case DType::I8: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng)); break;
+      case DType::U8:
+      case DType::I8: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng)); break;
       case DType::Bool: t.data_as<uint8_t>()[i] = small(rng) & 1; break;
       default: fail("cannot make a random input of type ", dtype_name(d.dtype), " for '", d.name, "'");
     }

@@ -16,9 +16,9 @@ namespace layerscope {
 struct Runtime::Impl {
   RuntimeConfig config;
   std::string model_path;
-  std::unique_ptr<Session> session;   // set by load()
-  SessionOptions session_options;     // what `session` was planned with
-  bool ready = false;                 // init_runtime() succeeded
+  std::unique_ptr<Session> session;  // set by load()
+  SessionOptions session_options;    // what `session` was planned with
+  bool ready = false;                // init_runtime() succeeded
   RuntimeInit init;
   std::vector<NamedTensor> last_inputs;  // as the model received them in the latest inference()
   // Set while a call runs: a second thread's call fails clearly instead of racing it.
@@ -62,7 +62,6 @@ namespace {
 
 const std::vector<ValueDesc> kNoValues;
 
-
 std::vector<int> mask_cores(const CoreMask& mask) {
   if (mask.is_auto()) return {};
   if (mask.is_all()) return allowed_cores();
@@ -77,8 +76,9 @@ Runtime::~Runtime() = default;
 
 Status Runtime::config(const RuntimeConfig& config) {
   return impl_->step("config()", [&] {
-    LS_CHECK(!impl_->session, "config() must come before load() (as in the reference workflow); call release() "
-                              "to start over");
+    LS_CHECK(!impl_->session,
+             "config() must come before load() (as in the reference workflow); call release() "
+             "to start over");
     check_runtime_config(config);
     impl_->config = config;
   });
@@ -97,9 +97,7 @@ Status Runtime::load(const std::string& onnx_path) {
   });
 }
 
-const std::vector<ValueDesc>& Runtime::inputs() const {
-  return impl_->session ? impl_->session->inputs() : kNoValues;
-}
+const std::vector<ValueDesc>& Runtime::inputs() const { return impl_->session ? impl_->session->inputs() : kNoValues; }
 
 const std::vector<ValueDesc>& Runtime::outputs() const {
   return impl_->session ? impl_->session->outputs() : kNoValues;

@@ -45,13 +45,13 @@ std::string declared_string(const ValueDesc& d) {
 // "input 'x'" with the name escaped for printing.
 std::string input_named(const std::string& name) { return "input '" + printable(name) + "'"; }
 
-
 }  // namespace
 
 std::string describe_values(const std::vector<ValueDesc>& values) {
   std::string list;
   for (const ValueDesc& d : values)
-    list += (list.empty() ? "" : ", ") + printable(d.name) + " " + declared_string(d) + (d.has_default ? " [has a default]" : "");
+    list += (list.empty() ? "" : ", ") + printable(d.name) + " " + declared_string(d) +
+            (d.has_default ? " [has a default]" : "");
   return list.empty() ? "none" : list;
 }
 
@@ -77,15 +77,16 @@ void Session::Impl::plan_for(const InputBinding& b, const std::vector<int>& over
       g.values[id].constant.reset();
       g.inputs.push_back(id);
     }
-    executor = std::make_unique<Executor>(build_plan(std::move(g), b, Registry::builtin(), plan_options()), options.cores);
+    executor =
+        std::make_unique<Executor>(build_plan(std::move(g), b, Registry::builtin(), plan_options()), options.cores);
   } else {
     LS_CHECK(overridden.empty() && graph.default_inputs.empty(), "internal: final plan with default inputs");
     // The plan becomes the only owner of the weights, so the planner can free each one as soon
     // as its kernel has packed it; the session keeps the graph's structure without them.
     Graph structure = graph;
     for (Value& v : structure.values) v.constant.reset();
-    executor = std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), plan_options()),
-                                          options.cores);
+    executor =
+        std::make_unique<Executor>(build_plan(std::move(graph), b, Registry::builtin(), plan_options()), options.cores);
     graph = std::move(structure);
     graph_weights_released = true;
   }
@@ -101,8 +102,8 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
       bool inside = false;  // a weight or an intermediate value, not an input
       for (const Value& v : graph.values) inside |= v.name == t.name;
       fail("model '", graph.model_path, "' has no input named '", printable(t.name), "'",
-           inside ? " (that is a value inside the model, not one of its inputs)" : "", "; its inputs are: ",
-           describe_values(inputs));
+           inside ? " (that is a value inside the model, not one of its inputs)" : "",
+           "; its inputs are: ", describe_values(inputs));
     }
     LS_CHECK(by_name.emplace(t.name, &t.tensor).second, input_named(t.name), " is given twice");
   }
@@ -118,8 +119,8 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
       continue;  // the model's default value
     }
     const Tensor& t = *it->second;
-    LS_CHECK(t.dtype() == d.dtype, input_named(d.name), " has type ", dtype_name(t.dtype()),
-             "; the model expects ", declared_string(d));
+    LS_CHECK(t.dtype() == d.dtype, input_named(d.name), " has type ", dtype_name(t.dtype()), "; the model expects ",
+             declared_string(d));
     if (d.has_shape) {
       LS_CHECK(t.rank() == static_cast<int>(d.shape.size()), input_named(d.name), " has shape ",
                shape_to_string(t.shape()), "; the model expects ", declared_string(d));
@@ -130,8 +131,8 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
         } else if (!d.dim_names[k].empty()) {
           auto [pos, inserted] = symbols.emplace(d.dim_names[k], t.dim(static_cast<int>(k)));
           LS_CHECK(inserted || pos->second == t.dim(static_cast<int>(k)), input_named(d.name), " binds dim '",
-                   printable(d.dim_names[k]), "' to ", t.dim(static_cast<int>(k)),
-                   " but another input bound it to ", pos->second);
+                   printable(d.dim_names[k]), "' to ", t.dim(static_cast<int>(k)), " but another input bound it to ",
+                   pos->second);
         }
       }
     }
@@ -159,7 +160,7 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
              kMaxThreads, ", got ", options.threads);
     check_cores(options.cores);
     // With a core list and no thread count: one thread per listed core.
-    m.threads = options.threads > 0 ? options.threads
+    m.threads = options.threads > 0      ? options.threads
                 : !options.cores.empty() ? static_cast<int>(options.cores.size())
                                          : omp_get_num_procs();
     m.memory = memory_budget(options.max_memory_bytes);

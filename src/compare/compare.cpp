@@ -1,11 +1,12 @@
 // compare_reports: pairs the layers (match.cpp), then puts every time side by side with its
 // range over runs and the noise verdict (the rule is stated in include/layerscope/compare.h).
+#include "layerscope/compare.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 
 #include "compare/match.h"
-#include "layerscope/compare.h"
 #include "util/text.h"
 
 namespace layerscope {

@@ -20,9 +20,10 @@ std::vector<std::string> legend(const Comparison& c) {
       "own noise. 'within noise' = the ranges overlap.");
   for (const ReportSide* s : {&c.a, &c.b})
     if (!s->has_spread)
-      out.push_back(fmt("%s is a single run (%s): it has no spread, so its changes get 'no spread' and no verdict; "
-                        "rerun with --runs 5 or more for statistics.",
-                        s == &c.a ? "A" : "B", s->description.c_str()));
+      out.push_back(
+          fmt("%s is a single run (%s): it has no spread, so its changes get 'no spread' and no verdict; "
+              "rerun with --runs 5 or more for statistics.",
+              s == &c.a ? "A" : "B", s->description.c_str()));
   out.push_back(
       "Layers are matched by original node name, then by name plus a converter suffix ('name prefix'), then by op "
       "type and shapes in execution order ('op + shapes'); 'added' = only in B, 'removed' = only in A.");
@@ -59,13 +60,14 @@ std::string format_comparison_text(const Comparison& c) {
   out += "Comparison (A = baseline, B = candidate)\n";
   out += "  A: " + c.a.label + " (" + c.a.description + ")\n";
   out += "  B: " + c.b.label + " (" + c.b.description + ")\n";
-  out += fmt("  Layers: A %d, B %d; matched %d (%d by name, %d by name prefix, %d by op + shapes); %d added in B, "
-             "%d removed from A\n\n",
-             c.a.layers, c.b.layers, c.matched_by_name + c.matched_by_prefix + c.matched_by_shapes, c.matched_by_name,
-             c.matched_by_prefix, c.matched_by_shapes, c.added, c.removed);
+  out +=
+      fmt("  Layers: A %d, B %d; matched %d (%d by name, %d by name prefix, %d by op + shapes); %d added in B, "
+          "%d removed from A\n\n",
+          c.a.layers, c.b.layers, c.matched_by_name + c.matched_by_prefix + c.matched_by_shapes, c.matched_by_name,
+          c.matched_by_prefix, c.matched_by_shapes, c.added, c.removed);
 
-  const std::string head = padded("A (us)", 13) + padded("B (us)", 13) + padded("Change (us)", 14) + padded("Change (%)", 12) +
-                           padded("Verdict", 14);
+  const std::string head = padded("A (us)", 13) + padded("B (us)", 13) + padded("Change (us)", 14) +
+                           padded("Change (%)", 12) + padded("Verdict", 14);
   out += padded("", 28) + head + "\n";
   out += padded("Layer sum", 28) + time_cells(c.layer_sum) + "\n";
   if (c.has_latency) out += padded("End-to-end (profiler off)", 28) + time_cells(c.latency) + "\n";
@@ -86,7 +88,8 @@ std::string format_comparison_text(const Comparison& c) {
   out += padded("ID A", 6) + padded("ID B", 6) + padded("OpType", 19) + head + padded("Match", 13) + "Layer (A ~ B)\n";
   for (const LayerChange& l : c.layers)
     out += padded(l.id_a ? std::to_string(l.id_a) : "-", 6) + padded(l.id_b ? std::to_string(l.id_b) : "-", 6) +
-           padded(op_types(l), 19) + time_cells(l.time) + padded(l.match.empty() ? "-" : l.match, 13) + layer_name(l) + "\n";
+           padded(op_types(l), 19) + time_cells(l.time) + padded(l.match.empty() ? "-" : l.match, 13) + layer_name(l) +
+           "\n";
   return out;
 }
 

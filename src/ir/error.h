@@ -46,8 +46,8 @@ template <typename... A>
   throw Error(os.str(), code);
 }
 
-#define LS_CHECK(cond, ...)                  \
-  do {                                       \
+#define LS_CHECK(cond, ...)                       \
+  do {                                            \
     if (!(cond)) ::layerscope::fail(__VA_ARGS__); \
   } while (0)
 

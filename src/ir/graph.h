@@ -50,13 +50,13 @@ struct Graph {
   std::string name;
   std::vector<Value> values;
   std::vector<Node> nodes;
-  std::vector<int> inputs;   // graph inputs that are not initializers
+  std::vector<int> inputs;  // graph inputs that are not initializers
   // Initializers also listed as graph inputs in an IR >= 4 model: inputs with a default value
   // (the initializer) that a caller may override. Not in `inputs`; a plan that overrides one
   // drops its constant and appends it to `inputs` (api/session.cpp).
   std::vector<int> default_inputs;
   std::vector<int> outputs;
-  std::string model_path;    // file it was loaded from (for messages and the report)
+  std::string model_path;  // file it was loaded from (for messages and the report)
   int64_t model_file_bytes = 0;
   int64_t ir_version = 0;
 

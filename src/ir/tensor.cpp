@@ -17,10 +17,19 @@ constexpr size_t kMappedTensorBytes = size_t{1} << 20;
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F32: case DType::I32: case DType::U32: return 4;
-    case DType::U8: case DType::I8: case DType::Bool: return 1;
-    case DType::U16: case DType::I16: case DType::F16: case DType::BF16: return 2;
-    case DType::I64: case DType::U64: case DType::F64: return 8;
+    case DType::F32:
+    case DType::I32:
+    case DType::U32: return 4;
+    case DType::U8:
+    case DType::I8:
+    case DType::Bool: return 1;
+    case DType::U16:
+    case DType::I16:
+    case DType::F16:
+    case DType::BF16: return 2;
+    case DType::I64:
+    case DType::U64:
+    case DType::F64: return 8;
     default: return 0;
   }
 }
@@ -101,8 +110,7 @@ Tensor Tensor::clone() const {
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
-  LS_CHECK(shape_numel(shape) == numel(), "cannot reshape ", shape_to_string(shape_), " to ",
-           shape_to_string(shape));
+  LS_CHECK(shape_numel(shape) == numel(), "cannot reshape ", shape_to_string(shape_), " to ", shape_to_string(shape));
   Tensor t = *this;
   t.shape_ = std::move(shape);
   return t;

@@ -94,8 +94,7 @@ class Kernel {
   // Called once, before any execute(), for kernels that offered sharing; a view kernel uses it
   // to skip its copy and to name itself truthfully in the profile.
   virtual void set_output_shared(int input) { (void)input; }
-  virtual void execute(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs,
-                       void* scratch) = 0;
+  virtual void execute(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs, void* scratch) = 0;
 };
 
 struct KernelDef {

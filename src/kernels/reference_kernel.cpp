@@ -22,6 +22,8 @@ class ReferenceKernel final : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> make_reference_kernel(const OpDef& def) { return std::make_unique<ReferenceKernel>(def.reference); }
+std::unique_ptr<Kernel> make_reference_kernel(const OpDef& def) {
+  return std::make_unique<ReferenceKernel>(def.reference);
+}
 
 }  // namespace layerscope

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <filesystem>
 #include <fstream>
 #include <unordered_map>
@@ -36,7 +35,8 @@ AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& mod
     case A::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
     case A::STRINGS: return std::vector<std::string>(a.strings().begin(), a.strings().end());
     case A::TENSOR: return tensor_from_proto(a.t(), model_dir, ctx + " attribute '" + a.name() + "'");
-    case A::GRAPH: case A::GRAPHS: return GraphAttr{};
+    case A::GRAPH:
+    case A::GRAPHS: return GraphAttr{};
     default: break;
   }
   // Pre-IR-3 files may leave `type` unset; infer it from the populated field.
@@ -61,11 +61,10 @@ void set_declared(Value& v, const onnx::ValueInfoProto& info, const std::string&
   for (const auto& d : tt.shape().dim()) {
     DeclaredDim dd;
     if (d.has_dim_value() && (is_input || d.dim_value() >= 0)) {
-      LS_CHECK(d.dim_value() >= 0, "'", path, "': '", info.name(), "' (graph input) declares dimension ", dims.size(), " as ",
-               d.dim_value(), "; a dimension must be >= 0 or symbolic");
+      LS_CHECK(d.dim_value() >= 0, "'", path, "': '", info.name(), "' (graph input) declares dimension ", dims.size(),
+               " as ", d.dim_value(), "; a dimension must be >= 0 or symbolic");
       dd.size = d.dim_value();
-    }
-    else if (d.has_dim_param()) dd.symbol = d.dim_param();
+    } else if (d.has_dim_param()) dd.symbol = d.dim_param();
     dims.push_back(dd);
   }
   v.declared_shape = std::move(dims);
@@ -166,9 +165,12 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
       if (v.declared_shape) {
         const Shape& s = v.constant->shape();
         bool fits = v.declared_shape->size() == s.size();
-        for (size_t k = 0; fits && k < s.size(); ++k) fits = (*v.declared_shape)[k].size < 0 || (*v.declared_shape)[k].size == s[k];
-        LS_CHECK(fits, "'", path, "': graph input '", printable(in.name()), "' is declared with a shape its "
-                 "initializer (the default value, ", shape_to_string(s), ") does not have");
+        for (size_t k = 0; fits && k < s.size(); ++k)
+          fits = (*v.declared_shape)[k].size < 0 || (*v.declared_shape)[k].size == s[k];
+        LS_CHECK(fits, "'", path, "': graph input '", printable(in.name()),
+                 "' is declared with a shape its "
+                 "initializer (the default value, ",
+                 shape_to_string(s), ") does not have");
       }
       graph.default_inputs.push_back(id);
       continue;
@@ -226,8 +228,7 @@ Graph parse_onnx_model(const std::string& bytes, const std::string& path) {
 Graph load_onnx_model(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) fail_with(StatusCode::kIoError, "model file '", path, "' does not exist");
-  if (!fs::is_regular_file(path, ec))
-    fail_with(StatusCode::kIoError, "model path '", path, "' is not a regular file");
+  if (!fs::is_regular_file(path, ec)) fail_with(StatusCode::kIoError, "model path '", path, "' is not a regular file");
   const auto size = fs::file_size(path, ec);
   if (ec) fail_with(StatusCode::kIoError, "cannot read the size of model file '", path, "': ", ec.message());
   LS_CHECK(size > 0, "'", path, "' is empty; expected an ONNX model (protobuf ModelProto)");

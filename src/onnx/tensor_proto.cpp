@@ -85,8 +85,8 @@ ExternalSpan locate_external(const onnx::TensorProto& p, const std::string& mode
     LS_CHECK(length == nbytes, context, ": external data length ", length, " does not match the tensor's ", nbytes,
              " bytes");
   // offset <= size first, so offset + nbytes cannot overflow (both are below 2^63 / 2).
-  LS_CHECK(offset <= size && nbytes <= size - offset, context, ": external data file '", span.file.string(),
-           "' has ", size, " bytes; need ", nbytes, " at offset ", offset);
+  LS_CHECK(offset <= size && nbytes <= size - offset, context, ": external data file '", span.file.string(), "' has ",
+           size, " bytes; need ", nbytes, " at offset ", offset);
   return span;
 }
 
@@ -103,7 +103,8 @@ int64_t typed_field_size(const onnx::TensorProto& p, DType dt) {
     case DType::F32: return p.float_data_size();
     case DType::F64: return p.double_data_size();
     case DType::I64: return p.int64_data_size();
-    case DType::U32: case DType::U64: return p.uint64_data_size();
+    case DType::U32:
+    case DType::U64: return p.uint64_data_size();
     default: return p.int32_data_size();
   }
 }

@@ -71,7 +71,9 @@ std::string opsets_accepting(std::span<const OpDef> versions, const std::string&
   std::string out;
   for (auto [lo, hi] : merged)
     out += (out.empty() ? "" : ", ") + std::to_string(lo) +
-           (hi == INT_MAX ? " and later" : hi == lo ? "" : " to " + std::to_string(hi));
+           (hi == INT_MAX ? " and later"
+            : hi == lo    ? ""
+                          : " to " + std::to_string(hi));
   return out;
 }
 }  // namespace

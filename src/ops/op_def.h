@@ -106,15 +106,15 @@ class InferContext {
 // Work done by one execution of a node. Bytes count every input (weights included) read once
 // and every output written once: the minimum traffic, which is what the roofline needs.
 struct Cost {
-  double macs = 0;         // multiply-accumulates (1 MAC = 2 FLOPs)
-  double other_ops = 0;    // non-MAC arithmetic (elementwise math, comparisons, exp, ...)
+  double macs = 0;       // multiply-accumulates (1 MAC = 2 FLOPs)
+  double other_ops = 0;  // non-MAC arithmetic (elementwise math, comparisons, exp, ...)
   int64_t bytes_read = 0;
   int64_t bytes_written = 0;
 };
 
 struct CostContext {
   const Node& node;
-  const std::vector<TensorInfo>& inputs;   // omitted optional inputs have dtype Undefined
+  const std::vector<TensorInfo>& inputs;  // omitted optional inputs have dtype Undefined
   const std::vector<TensorInfo>& outputs;
 };
 
@@ -122,8 +122,7 @@ using InferFn = std::function<void(InferContext&)>;
 using CostFn = std::function<Cost(const CostContext&)>;
 // Reference kernel: outputs are already allocated with the inferred dtype and shape;
 // omitted optional inputs are nullptr.
-using RefKernelFn =
-    std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>)>;
+using RefKernelFn = std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>)>;
 
 // The ONNX type of an attribute (AttributeProto.AttributeType); GRAPH also stands for GRAPHS,
 // which the loader decodes to the same (unexecuted) sub-graph marker.
@@ -156,7 +155,8 @@ struct ActivationTrait {
   // its constant inputs (`inputs`, nullptr where not constant), as the attributes that this
   // op's definition at opset `attributes_opset` takes (Clip-6's min and max); nullopt when one
   // is known only at run time. Unset: n's own attributes.
-  std::function<std::optional<Attributes>(const Node& n, std::span<const Tensor* const> inputs)> attributes_of = nullptr;
+  std::function<std::optional<Attributes>(const Node& n, std::span<const Tensor* const> inputs)> attributes_of =
+      nullptr;
   int attributes_opset = 0;
 };
 
@@ -171,11 +171,11 @@ struct FusionTrait {
 
 struct OpDef {
   std::string op_type;
-  std::string domain;        // "" = ai.onnx
-  int since = 1;             // first opset version this definition covers
-  int until = INT_MAX;       // last opset version it covers
+  std::string domain;   // "" = ai.onnx
+  int since = 1;        // first opset version this definition covers
+  int until = INT_MAX;  // last opset version it covers
   InferFn infer;
-  CostFn cost;               // optional: default counts bytes only
+  CostFn cost;  // optional: default counts bytes only
   RefKernelFn reference;
   // Every attribute the op accepts (names and types from the ONNX spec, checked against it by
   // tests/op_attributes; for fused ops, what the passes that create them set). The planner

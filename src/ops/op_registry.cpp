@@ -8,8 +8,7 @@ void OpRegistry::add_op(OpDef def) {
   LS_CHECK(def.infer && def.reference, "op ", def.op_type, " registered without infer or reference");
   auto& defs = ops_[{def.domain, def.op_type}];
   for (const OpDef& d : defs)
-    LS_CHECK(def.until < d.since || def.since > d.until, "op ", def.op_type, " registered twice for opset ",
-             def.since);
+    LS_CHECK(def.until < d.since || def.since > d.until, "op ", def.op_type, " registered twice for opset ", def.since);
   defs.push_back(std::move(def));
   std::sort(defs.begin(), defs.end(), [](const OpDef& a, const OpDef& b) { return a.since < b.since; });
 }

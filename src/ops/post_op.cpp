@@ -56,8 +56,7 @@ float eltwise(const EltwiseStep& s, float x) {
     case Eltwise::Mish: return x * std::tanh(soft_relu(x));
     case Eltwise::Logistic: return logistic(x);
     case Eltwise::Exp: return std::exp(x);
-    case Eltwise::GeluTanh:
-      return 0.5f * x * (1.f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    case Eltwise::GeluTanh: return 0.5f * x * (1.f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
     case Eltwise::GeluErf: return 0.5f * x * (1.f + std::erf(x * 0.7071067811865476f));
     case Eltwise::Log: return std::log(x);
     case Eltwise::Clip:

@@ -25,12 +25,12 @@
 // Before rewriting, every layout-aware node is checked against its kernel with the exact
 // layouts chosen; a node whose kernel refuses them keeps everything Plain and the choice is
 // made again without it.
+#include <algorithm>
+#include <map>
+
 #include "passes/graph_index.h"
 #include "passes/layout_rules.h"
 #include "passes/pass_list.h"
-
-#include <algorithm>
-#include <map>
 
 namespace layerscope {
 namespace {
@@ -275,8 +275,9 @@ int assign_layouts_pass(PassContext& ctx) {
       if (v < 0) continue;
       const Layout have = plan.layout(v), want = need[c][k];
       int read = buffer[v];
-      if (want != have) read = want == Layout::Plain && buffer[v] != v ? v  // a graph output is its own Plain form
-                                                                        : reorders.get(v, buffer[v], have, want);
+      if (want != have)
+        read = want == Layout::Plain && buffer[v] != v ? v  // a graph output is its own Plain form
+                                                       : reorders.get(v, buffer[v], have, want);
       g.nodes[c].inputs[k] = read;
     }
   }

@@ -123,8 +123,8 @@ void absorb_slice(const PassContext& ctx, const GraphIndex& idx, const std::vect
 
 }  // namespace
 
-std::optional<InputView> input_view(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
-                                    int v, int user) {
+std::optional<InputView> input_view(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead, int v,
+                                    int user) {
   if (!idx.only_feeds(v, user)) return std::nullopt;
   if (std::optional<InputView> t = transpose_view(ctx, idx, dead, v)) {
     if (!fast_matrix(t->view.perm)) return std::nullopt;

@@ -41,8 +41,8 @@ struct OutputView {
 
 // How to read operand value `v`, read only by node `user`, through a view; nullopt when `v`
 // is not such a copy.
-std::optional<InputView> input_view(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
-                                    int v, int user);
+std::optional<InputView> input_view(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead, int v,
+                                    int user);
 // How to write the attention result `out` transposed, when a Transpose alone reads it.
 std::optional<OutputView> output_view(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
                                       int out);

@@ -53,7 +53,8 @@ int fold_batchnorm_into_conv_pass(PassContext& ctx) {
     const int64_t per_oc = wc->numel() / oc;
     for (int64_t o = 0; o < oc; ++o) {
       const float s = gamma->data_as<float>()[o] / std::sqrt(var->data_as<float>()[o] + eps);
-      for (int64_t k = 0; k < per_oc; ++k) w.data_as<float>()[o * per_oc + k] = wc->data_as<float>()[o * per_oc + k] * s;
+      for (int64_t k = 0; k < per_oc; ++k)
+        w.data_as<float>()[o * per_oc + k] = wc->data_as<float>()[o * per_oc + k] * s;
       const float b0 = bias ? bias->data_as<float>()[o] : 0.f;
       b.data_as<float>()[o] = (b0 - mean->data_as<float>()[o]) * s + beta->data_as<float>()[o];
     }

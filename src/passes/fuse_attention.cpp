@@ -9,8 +9,8 @@
 // their batch dims, and every absorbed value must feed only the next node of the pattern. The
 // head-split copies around the match (Transposes, Gathers of a Transpose, the Slices of a fused
 // QKV projection and their Reshapes, the Transpose of the result) are then folded in as strided
-// views (attention_views.h): the kernel reads and writes the exporter's buffers directly. The node keeps the first MatMul's name;
-// source_names lists every absorbed node.
+// views (attention_views.h): the kernel reads and writes the exporter's buffers directly. The node keeps the first
+// MatMul's name; source_names lists every absorbed node.
 #include <numeric>
 
 #include "ops/fused/attention_operands.h"
@@ -98,7 +98,8 @@ class AttentionMatcher {
         m.scale *= sc->factor;
         m.k = sc->input;
         progress = true;
-      } else if (int t = producer_op(g_, idx_, dead_, m.k, "Transpose"); t >= 0 && m.k_transposed && swaps_last_two(t)) {
+      } else if (int t = producer_op(g_, idx_, dead_, m.k, "Transpose");
+                 t >= 0 && m.k_transposed && swaps_last_two(t)) {
         k_nodes.push_back(t);
         m.k_transposed = false;
         m.k = g_.nodes[t].inputs[0];
@@ -173,7 +174,6 @@ class AttentionMatcher {
   const GraphIndex& idx_;
   const std::vector<bool>& dead_;
 };
-
 
 // The fused node's inputs, attributes and absorbed nodes once the copies around the match
 // that can be read as strided views are folded in (attention_views.h).

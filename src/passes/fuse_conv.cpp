@@ -26,7 +26,7 @@ struct Match {
 
 // The activation applied to `x` (the conv or add output), if one can be absorbed.
 std::optional<Match> match_activation(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
-                                     int x) {
+                                      int x) {
   const Graph& g = ctx.graph;
   if (idx.is_graph_output(x)) return std::nullopt;
   const std::vector<int>& users = idx.consumers(x);

@@ -106,7 +106,8 @@ std::optional<Match> match(const PassContext& ctx, const GraphIndex& idx, const 
   if (!eps || *eps < 0) return std::nullopt;
   m.eps = *eps;
   const int sqrt = sole_user(g, idx, dead, g.nodes[add].outputs[0], "Sqrt");
-  if (sqrt < 0 || idx.sole_consumer(g.nodes[sqrt].outputs[0]) != div || g.nodes[div].inputs[1] != g.nodes[sqrt].outputs[0])
+  if (sqrt < 0 || idx.sole_consumer(g.nodes[sqrt].outputs[0]) != div ||
+      g.nodes[div].inputs[1] != g.nodes[sqrt].outputs[0])
     return std::nullopt;
   m.nodes = {r1, sub, sq, r2, add, sqrt, div};
   m.y = g.nodes[div].outputs[0];

@@ -45,7 +45,8 @@ inline int sole_user(const Graph& g, const GraphIndex& idx, const std::vector<bo
 }
 
 // The producer of `v` if it is an ONNX `op_type` node not yet absorbed, else -1.
-inline int producer_op(const Graph& g, const GraphIndex& idx, const std::vector<bool>& dead, int v, const char* op_type) {
+inline int producer_op(const Graph& g, const GraphIndex& idx, const std::vector<bool>& dead, int v,
+                       const char* op_type) {
   if (v < 0) return -1;
   const int n = idx.producer(v);
   if (n < 0 || dead[n] || !is_op(g.nodes[n], op_type)) return -1;
@@ -73,7 +74,8 @@ inline std::optional<Activation> as_activation(const PassContext& ctx, const Nod
   if (!def || !def->activation || a.inputs.empty() || a.outputs.size() != 1) return std::nullopt;
   if (!def->activation->attributes_of) return Activation{a.op_type, a.attrs};
   std::vector<const Tensor*> constants;
-  for (int v : a.inputs) constants.push_back(v >= 0 && ctx.graph.values[v].constant ? &*ctx.graph.values[v].constant : nullptr);
+  for (int v : a.inputs)
+    constants.push_back(v >= 0 && ctx.graph.values[v].constant ? &*ctx.graph.values[v].constant : nullptr);
   std::optional<Attributes> attrs = def->activation->attributes_of(a, constants);
   if (!attrs) return std::nullopt;
   return Activation{a.op_type, std::move(*attrs)};

@@ -5,8 +5,12 @@
 namespace layerscope {
 
 LayerRecorder::LayerRecorder(int steps, int runs, int threads, bool measure_work)
-    : steps_(steps), runs_(runs), threads_(threads), meter_(measure_work ? make_work_meter(threads) : nullptr),
-      wall_ns_(static_cast<size_t>(steps) * runs), work_ns_(meter_ ? static_cast<size_t>(steps) * runs * threads : 0) {}
+    : steps_(steps),
+      runs_(runs),
+      threads_(threads),
+      meter_(measure_work ? make_work_meter(threads) : nullptr),
+      wall_ns_(static_cast<size_t>(steps) * runs),
+      work_ns_(meter_ ? static_cast<size_t>(steps) * runs * threads : 0) {}
 
 void LayerRecorder::on_step_begin(int) {
   if (run_ >= runs_) return;

@@ -1,11 +1,12 @@
 // calibrate_machine(): runs the micro-benchmarks in order (clock, compute peaks, bandwidth)
 // with durations from CalibrationOptions; format_machine() and the roof helpers.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <unistd.h>
 
 #include "profile/machine_internal.h"
 #include "util/text.h"
@@ -26,8 +27,8 @@ std::string utc_now_iso8601() {
 int64_t default_bandwidth_bytes(const MachineInfo& m, bool quick) {
   constexpr int64_t MiB = int64_t{1} << 20;
   // >= 4x every cache the threads share so the streams come from DRAM (quick: 2x).
-  int64_t bytes = quick ? std::max(2 * m.cache.llc_total_bytes, 16 * MiB)
-                        : std::max(4 * m.cache.llc_total_bytes, 64 * MiB);
+  int64_t bytes =
+      quick ? std::max(2 * m.cache.llc_total_bytes, 16 * MiB) : std::max(4 * m.cache.llc_total_bytes, 64 * MiB);
   bytes = std::min(bytes, 1024 * MiB);  // two such buffers are allocated
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   if (pages > 0 && page > 0) bytes = std::min(bytes, static_cast<int64_t>(pages) * page / 8);
@@ -38,12 +39,9 @@ std::string human_bytes(int64_t b) {
   char buf[32];
   if (b >= (int64_t{1} << 30) && b % (int64_t{1} << 30) == 0)
     std::snprintf(buf, sizeof buf, "%lld GiB", static_cast<long long>(b >> 30));
-  else if (b >= (int64_t{1} << 20))
-    std::snprintf(buf, sizeof buf, "%.4g MiB", b / 1048576.0);
-  else if (b >= 1024)
-    std::snprintf(buf, sizeof buf, "%.4g KiB", b / 1024.0);
-  else
-    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
+  else if (b >= (int64_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.4g MiB", b / 1048576.0);
+  else if (b >= 1024) std::snprintf(buf, sizeof buf, "%.4g KiB", b / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
   return buf;
 }
 
@@ -84,15 +82,13 @@ MachineInfo calibrate_machine(const CalibrationOptions& options) {
   if (m.clock_ghz > 0) m.fp32_macs_per_cycle = m.fp32.gmacs_1core / m.clock_ghz;
 
   if (!options.skip_bandwidth) {
-    int64_t bytes = options.bandwidth_bytes > 0 ? options.bandwidth_bytes
-                                                : default_bandwidth_bytes(m, options.quick);
+    int64_t bytes = options.bandwidth_bytes > 0 ? options.bandwidth_bytes : default_bandwidth_bytes(m, options.quick);
     measure_bandwidth(&m, cpus, bytes, bw_reps);
   }
 
   m.quick = options.quick;
   m.calibrated_at = utc_now_iso8601();
-  m.calibration_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return m;
 }
 
@@ -113,10 +109,10 @@ std::string format_machine(const MachineInfo& m) {
     out += fmt(format, args...);  // whole, however long (a cache path can be)
     out += '\n';
   };
-  line("CPU         %s (%s, family %d model %d stepping %d)", m.model_name.c_str(),
-       m.vendor.c_str(), m.family, m.model, m.stepping);
-  line("Cores       %d logical, %d physical (all-core figures use all %d)", m.logical_cores,
-       m.physical_cores, m.logical_cores);
+  line("CPU         %s (%s, family %d model %d stepping %d)", m.model_name.c_str(), m.vendor.c_str(), m.family, m.model,
+       m.stepping);
+  line("Cores       %d logical, %d physical (all-core figures use all %d)", m.logical_cores, m.physical_cores,
+       m.logical_cores);
   std::string isa = isa_flags_string(m.isa);
   line("ISA         %s", isa.empty() ? "(none detected)" : isa.c_str());
   std::string caches = "L1d " + human_bytes(m.cache.l1d_bytes) + ", L2 " + human_bytes(m.cache.l2_bytes);
@@ -140,8 +136,8 @@ std::string format_machine(const MachineInfo& m) {
       return;
     }
     double per_cycle = m.clock_ghz > 0 ? p.gmacs_1core / m.clock_ghz : 0;
-    line("  %-9s %8.1f GMAC/s %8.1f GMAC/s  %.1f MAC/cycle/core  [%s]", name, p.gmacs_1core,
-         p.gmacs_all, per_cycle, p.kernel.c_str());
+    line("  %-9s %8.1f GMAC/s %8.1f GMAC/s  %.1f MAC/cycle/core  [%s]", name, p.gmacs_1core, p.gmacs_all, per_cycle,
+         p.kernel.c_str());
   };
   peak("fp32", m.fp32);
   peak("bf16", m.bf16);
@@ -149,8 +145,8 @@ std::string format_machine(const MachineInfo& m) {
   if (m.isa.amx_tile) line("  amx       present, not calibrated");
 
   if (m.read.gbs_1core > 0) {
-    line("Bandwidth   %14s %14s  (buffers of %s)", "1 core",
-         (std::to_string(m.logical_cores) + " cores").c_str(), human_bytes(m.bandwidth_buffer_bytes).c_str());
+    line("Bandwidth   %14s %14s  (buffers of %s)", "1 core", (std::to_string(m.logical_cores) + " cores").c_str(),
+         human_bytes(m.bandwidth_buffer_bytes).c_str());
     auto bw = [&](const char* name, const Bandwidth& b, const char* note) {
       line("  %-9s %9.1f GB/s %9.1f GB/s  %s", name, b.gbs_1core, b.gbs_all, note);
     };
@@ -163,14 +159,11 @@ std::string format_machine(const MachineInfo& m) {
   }
 
   std::string busy;
-  if (m.load_average >= 0.5 * std::max(1, m.logical_cores))
-    busy = " -- the machine was busy, figures are likely low";
-  line("Calibrated  %s in %.1f s%s, load average %.2f at start%s", m.calibrated_at.c_str(),
-       m.calibration_seconds, m.quick ? " (quick mode)" : "", m.load_average, busy.c_str());
-  if (m.cache_path.empty())
-    line("Cache file  (none)");
-  else
-    line("Cache file  %s%s", m.cache_path.c_str(), m.from_cache ? " (loaded)" : " (written)");
+  if (m.load_average >= 0.5 * std::max(1, m.logical_cores)) busy = " -- the machine was busy, figures are likely low";
+  line("Calibrated  %s in %.1f s%s, load average %.2f at start%s", m.calibrated_at.c_str(), m.calibration_seconds,
+       m.quick ? " (quick mode)" : "", m.load_average, busy.c_str());
+  if (m.cache_path.empty()) line("Cache file  (none)");
+  else line("Cache file  %s%s", m.cache_path.c_str(), m.from_cache ? " (loaded)" : " (written)");
   return out;
 }
 

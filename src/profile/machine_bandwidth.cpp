@@ -5,7 +5,6 @@
 // Store kernels write a constant whose bytes differ (0x0123...): a byte-uniform constant
 // lets the compiler turn the loop into memset(), whose large-size path uses non-temporal
 // stores and would blur the regular-vs-streaming distinction.
-#include "util/simd.h"
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <memory>
 
 #include "profile/machine_internal.h"
+#include "util/simd.h"
 
 namespace layerscope::machine_detail {
 
@@ -107,11 +107,9 @@ volatile uint64_t g_sink;
 
 }  // namespace
 
-void measure_bandwidth(MachineInfo* info, const std::vector<int>& cpus, int64_t bytes_wanted,
-                       int reps) {
+void measure_bandwidth(MachineInfo* info, const std::vector<int>& cpus, int64_t bytes_wanted, int reps) {
   const size_t page = 4096;
-  const size_t bytes = std::max<size_t>(static_cast<size_t>(bytes_wanted) / page * page,
-                                        page * cpus.size());
+  const size_t bytes = std::max<size_t>(static_cast<size_t>(bytes_wanted) / page * page, page * cpus.size());
   Buffer a = allocate(bytes), b = allocate(bytes);
   if (!a || !b) return;  // figures stay 0
   info->bandwidth_buffer_bytes = static_cast<int64_t>(bytes);
@@ -153,11 +151,14 @@ void measure_bandwidth(MachineInfo* info, const std::vector<int>& cpus, int64_t 
       std::vector<uint64_t> sums(n);
       std::vector<double> cpu;
       const auto started = std::chrono::steady_clock::now();
-      double wall = run_pinned(on, [&](int i) {
-        size_t off, len;
-        chunk(i, n, &off, &len);
-        sums[i] = op(a.get() + off, b.get() + off, len);
-      }, &cpu);
+      double wall = run_pinned(
+          on,
+          [&](int i) {
+            size_t off, len;
+            chunk(i, n, &off, &len);
+            sums[i] = op(a.get() + off, b.get() + off, len);
+          },
+          &cpu);
       spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       for (uint64_t s : sums) g_sink = g_sink + s;
       if (wall <= 0) continue;
@@ -174,8 +175,14 @@ void measure_bandwidth(MachineInfo* info, const std::vector<int>& cpus, int64_t 
     return best;
   };
   auto do_read = [&](char* src, char*, size_t len) { return read(src, len); };
-  auto do_write = [&](char* src, char*, size_t len) { write(src, len); return uint64_t{0}; };
-  auto do_write_nt = [&](char* src, char*, size_t len) { write_nt(src, len); return uint64_t{0}; };
+  auto do_write = [&](char* src, char*, size_t len) {
+    write(src, len);
+    return uint64_t{0};
+  };
+  auto do_write_nt = [&](char* src, char*, size_t len) {
+    write_nt(src, len);
+    return uint64_t{0};
+  };
   auto do_copy = [&](char* src, char* dst, size_t len) {
     std::memcpy(dst, src, len);
     return static_cast<uint64_t>(dst[len - 1]);

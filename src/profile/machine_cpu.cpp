@@ -167,9 +167,7 @@ void identify_caches(MachineInfo* m, const std::vector<int>& cpus) {
   for (int i = 0; i < 16; ++i) {
     std::string dir = cpu0 + "index" + std::to_string(i) + "/";
     std::string level, type, size;
-    if (!read_text(dir + "level", &level) || !read_text(dir + "type", &type) ||
-        !read_text(dir + "size", &size))
-      break;
+    if (!read_text(dir + "level", &level) || !read_text(dir + "type", &type) || !read_text(dir + "size", &size)) break;
     if (type == "Instruction") continue;
     int lv = std::atoi(level.c_str());
     int64_t bytes = parse_size(size);
@@ -191,8 +189,8 @@ void identify_caches(MachineInfo* m, const std::vector<int>& cpus) {
   std::set<std::string> instances;
   for (int c : cpus) {
     std::string shared;
-    std::string p = "/sys/devices/system/cpu/cpu" + std::to_string(c) + "/cache/index" +
-                    std::to_string(llc_index) + "/shared_cpu_list";
+    std::string p = "/sys/devices/system/cpu/cpu" + std::to_string(c) + "/cache/index" + std::to_string(llc_index) +
+                    "/shared_cpu_list";
     instances.insert(read_text(p, &shared) ? shared : std::to_string(c));
   }
   int n = static_cast<int>(instances.size());
@@ -240,8 +238,8 @@ double read_load_average() {
 }
 
 std::string machine_key(const MachineInfo& info) {
-  std::string id = "schema=" + std::to_string(kCacheSchema) + "|" + info.model_name + "|" +
-                   isa_flags_string(info.isa) + "|cpus=" + std::to_string(info.logical_cores);
+  std::string id = "schema=" + std::to_string(kCacheSchema) + "|" + info.model_name + "|" + isa_flags_string(info.isa) +
+                   "|cpus=" + std::to_string(info.logical_cores);
   uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: stable across runs and builds
   for (unsigned char c : id) {
     h ^= c;

@@ -10,11 +10,10 @@
 //   vdpbf16ps:    2 per fp32 lane (bf16 pair products summed into fp32)   (zmm: 32)
 //   vpdpbusd:     4 per int32 lane (u8 x s8 quadruple products into s32)  (zmm: 64, ymm: 32)
 // Optimised builds only: at -O0 the accumulators live in memory and the figures mean nothing.
-#include "util/simd.h"
-
 #include <algorithm>
 
 #include "profile/machine_internal.h"
+#include "util/simd.h"
 
 namespace layerscope::machine_detail {
 
@@ -42,7 +41,7 @@ __attribute__((target("avx512f"))) double sum_lanes(__m512i v) {
 // acc = acc * m + c with m < 1 converges to c / (1 - m) ~ 1: no overflow, no denormals.
 __attribute__((target("avx512f"), noinline)) double fp32_avx512(uint64_t n) {
   const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
-#define LS_DECL(i) __m512 a##i = _mm512_set1_ps(1.0f + (i) * 0.01f);
+#define LS_DECL(i) __m512 a##i = _mm512_set1_ps(1.0f + (i)*0.01f);
   LS_REP12(LS_DECL)
 #undef LS_DECL
   for (uint64_t k = 0; k < n; ++k) {
@@ -59,7 +58,7 @@ __attribute__((target("avx512f"), noinline)) double fp32_avx512(uint64_t n) {
 
 __attribute__((target("avx2,fma"), noinline)) double fp32_avx2(uint64_t n) {
   const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
-#define LS_DECL(i) __m256 a##i = _mm256_set1_ps(1.0f + (i) * 0.01f);
+#define LS_DECL(i) __m256 a##i = _mm256_set1_ps(1.0f + (i)*0.01f);
   LS_REP12(LS_DECL)
 #undef LS_DECL
   for (uint64_t k = 0; k < n; ++k) {
@@ -81,7 +80,7 @@ __attribute__((target("avx2,fma"), noinline)) double fp32_avx2(uint64_t n) {
 // Baseline x86-64 (SSE2): separate multiply and add, counted as one MAC per lane pair.
 __attribute__((noinline)) double fp32_sse(uint64_t n) {
   const __m128 m = _mm_set1_ps(0.999999f), c = _mm_set1_ps(1e-6f);
-#define LS_DECL(i) __m128 a##i = _mm_set1_ps(1.0f + (i) * 0.01f);
+#define LS_DECL(i) __m128 a##i = _mm_set1_ps(1.0f + (i)*0.01f);
   LS_REP12(LS_DECL)
 #undef LS_DECL
   for (uint64_t k = 0; k < n; ++k) {
@@ -103,7 +102,7 @@ __attribute__((noinline)) double fp32_sse(uint64_t n) {
 __attribute__((target("avx512f,avx512bf16"), noinline)) double bf16_avx512(uint64_t n) {
   const __m512bh x = _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.001f), _mm512_set1_ps(0.002f));
   const __m512bh y = _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.003f), _mm512_set1_ps(0.004f));
-#define LS_DECL(i) __m512 a##i = _mm512_set1_ps((i) * 0.01f);
+#define LS_DECL(i) __m512 a##i = _mm512_set1_ps((i)*0.01f);
   LS_REP12(LS_DECL)
 #undef LS_DECL
   for (uint64_t k = 0; k < n; ++k) {
@@ -166,8 +165,7 @@ struct Kernel {
 volatile double g_sink;
 
 // `smt`: some usable CPUs are hyperthread siblings of others.
-void measure(PeakCompute* out, const Kernel& k, const std::vector<int>& cpus, bool smt,
-             double seconds, int reps) {
+void measure(PeakCompute* out, const Kernel& k, const std::vector<int>& cpus, bool smt, double seconds, int reps) {
   // Runs the kernel on `on` and returns GMAC/s. Each thread's time is its wall time less any
   // time it was descheduled (its thread CPU time when smaller), so other processes on a busy
   // machine do not lower the figure: for register-only kernels the rate while running is the
@@ -176,7 +174,8 @@ void measure(PeakCompute* out, const Kernel& k, const std::vector<int>& cpus, bo
   // wall time of the common window.
   auto run = [&](const std::vector<int>& on, uint64_t iterations, double* wall_out) {
     std::vector<double> results(on.size()), cpu;
-    double wall = run_pinned(on, [&](int i) { results[i] = k.fn(iterations); }, &cpu);
+    double wall = run_pinned(
+        on, [&](int i) { results[i] = k.fn(iterations); }, &cpu);
     double s = 0;
     for (double r : results) s += r;
     g_sink = s;  // keep the results observable
@@ -212,23 +211,17 @@ void measure(PeakCompute* out, const Kernel& k, const std::vector<int>& cpus, bo
 
 }  // namespace
 
-void measure_compute_peaks(MachineInfo* info, const std::vector<int>& cpus, double seconds,
-                           int reps) {
+void measure_compute_peaks(MachineInfo* info, const std::vector<int>& cpus, double seconds, int reps) {
   const IsaFlags& isa = info->isa;
   constexpr double n = kAccumulators;
   const bool smt = info->physical_cores < info->logical_cores;
-  if (isa.avx512f)
-    measure(&info->fp32, {"avx512 vfmadd zmm", fp32_avx512, n * 16}, cpus, smt, seconds, reps);
-  else if (isa.avx2 && isa.fma)
-    measure(&info->fp32, {"avx2 vfmadd ymm", fp32_avx2, n * 8}, cpus, smt, seconds, reps);
-  else
-    measure(&info->fp32, {"sse mulps+addps xmm", fp32_sse, n * 4}, cpus, smt, seconds, reps);
+  if (isa.avx512f) measure(&info->fp32, {"avx512 vfmadd zmm", fp32_avx512, n * 16}, cpus, smt, seconds, reps);
+  else if (isa.avx2 && isa.fma) measure(&info->fp32, {"avx2 vfmadd ymm", fp32_avx2, n * 8}, cpus, smt, seconds, reps);
+  else measure(&info->fp32, {"sse mulps+addps xmm", fp32_sse, n * 4}, cpus, smt, seconds, reps);
 
-  if (isa.avx512_bf16)
-    measure(&info->bf16, {"avx512 vdpbf16ps zmm", bf16_avx512, n * 32}, cpus, smt, seconds, reps);
+  if (isa.avx512_bf16) measure(&info->bf16, {"avx512 vdpbf16ps zmm", bf16_avx512, n * 32}, cpus, smt, seconds, reps);
 
-  if (isa.avx512_vnni)
-    measure(&info->int8, {"avx512 vpdpbusd zmm", int8_avx512, n * 64}, cpus, smt, seconds, reps);
+  if (isa.avx512_vnni) measure(&info->int8, {"avx512 vpdpbusd zmm", int8_avx512, n * 64}, cpus, smt, seconds, reps);
   else if (isa.avx_vnni)
     measure(&info->int8, {"avx-vnni vpdpbusd ymm", int8_avxvnni, n * 32}, cpus, smt, seconds, reps);
 }

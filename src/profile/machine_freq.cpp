@@ -38,7 +38,8 @@ double measure_clock_ghz(int cpu, double seconds, int reps) {
   // (on a busy machine other processes take the CPU away mid-run; those cycles are not ours).
   auto timed = [&](uint64_t iterations) {
     std::vector<double> cpu;
-    double wall = run_pinned(one_cpu, [&](int) { g_sink = add_chain(iterations); }, &cpu);
+    double wall = run_pinned(
+        one_cpu, [&](int) { g_sink = add_chain(iterations); }, &cpu);
     return cpu[0] > 0 ? std::min(wall, cpu[0]) : wall;
   };
   // Size the run: grow until it takes >= 2 ms, then scale to the target duration.

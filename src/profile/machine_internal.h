@@ -19,14 +19,22 @@ struct IsaFlagName {
   bool IsaFlags::*member;
 };
 inline constexpr IsaFlagName kIsaFlagNames[] = {
-    {"sse4_2", &IsaFlags::sse4_2},         {"avx", &IsaFlags::avx},
-    {"avx2", &IsaFlags::avx2},             {"fma", &IsaFlags::fma},
-    {"f16c", &IsaFlags::f16c},             {"avx512f", &IsaFlags::avx512f},
-    {"avx512bw", &IsaFlags::avx512bw},     {"avx512dq", &IsaFlags::avx512dq},
-    {"avx512vl", &IsaFlags::avx512vl},     {"avx512_vnni", &IsaFlags::avx512_vnni},
-    {"avx512_bf16", &IsaFlags::avx512_bf16}, {"avx512_fp16", &IsaFlags::avx512_fp16},
-    {"avx_vnni", &IsaFlags::avx_vnni},     {"amx_tile", &IsaFlags::amx_tile},
-    {"amx_bf16", &IsaFlags::amx_bf16},     {"amx_int8", &IsaFlags::amx_int8},
+    {"sse4_2", &IsaFlags::sse4_2},
+    {"avx", &IsaFlags::avx},
+    {"avx2", &IsaFlags::avx2},
+    {"fma", &IsaFlags::fma},
+    {"f16c", &IsaFlags::f16c},
+    {"avx512f", &IsaFlags::avx512f},
+    {"avx512bw", &IsaFlags::avx512bw},
+    {"avx512dq", &IsaFlags::avx512dq},
+    {"avx512vl", &IsaFlags::avx512vl},
+    {"avx512_vnni", &IsaFlags::avx512_vnni},
+    {"avx512_bf16", &IsaFlags::avx512_bf16},
+    {"avx512_fp16", &IsaFlags::avx512_fp16},
+    {"avx_vnni", &IsaFlags::avx_vnni},
+    {"amx_tile", &IsaFlags::amx_tile},
+    {"amx_bf16", &IsaFlags::amx_bf16},
+    {"amx_int8", &IsaFlags::amx_int8},
 };
 
 // ---- machine_cpu.cpp: identification ----
@@ -56,8 +64,7 @@ double measure_clock_ghz(int cpu, double seconds, int reps);
 
 // ---- machine_fma.cpp ----
 // Fills info->fp32 / bf16 / int8 using the instructions info->isa says are usable.
-void measure_compute_peaks(MachineInfo* info, const std::vector<int>& cpus, double seconds,
-                           int reps);
+void measure_compute_peaks(MachineInfo* info, const std::vector<int>& cpus, double seconds, int reps);
 
 // ---- machine_bandwidth.cpp ----
 // Fills info->read / write / write_nt / copy and bandwidth_buffer_bytes with buffers of

@@ -2,12 +2,12 @@
 // the OpenMP pool: the runtime's own binding policy (OMP_PROC_BIND, oneDNN) must not decide
 // where a calibration thread lands, and each thread must be alone on its CPU.
 #include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
-#include <time.h>
 
 #include "profile/machine_internal.h"
 

@@ -2,14 +2,14 @@
 // With no meter active they add one thread_local load and an indirect call per parallel region.
 #include "profile/omp_work.h"
 
-#include "layerscope/workload.h"
-
 #include <dlfcn.h>
 #include <omp.h>
 #include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
+
+#include "layerscope/workload.h"
 
 namespace layerscope {
 
@@ -117,20 +117,18 @@ void wait(Real real, Args... args) {
 // Waits: explicit barriers and the end of an `omp for` without nowait. This library and
 // libdnnl.so call nothing else that opens a region or waits (`nm -u`); a kernel that starts
 // using sections, single or tasks would have those waits counted as work.
-#define LS_REAL(name) \
-  static const auto real = reinterpret_cast<decltype(&name)>(layerscope::next_symbol(#name))
+#define LS_REAL(name) static const auto real = reinterpret_cast<decltype(&name)>(layerscope::next_symbol(#name))
 
-#define LS_PARALLEL_LOOP(name)                                                                 \
-  void name(void (*fn)(void*), void* data, unsigned num_threads, long start, long end, long incr, \
-            long chunk_size, unsigned flags) {                                                 \
-    LS_REAL(name);                                                                             \
-    layerscope::region(real, fn, data, num_threads, start, end, incr, chunk_size, flags);      \
+#define LS_PARALLEL_LOOP(name)                                                                                     \
+  void name(void (*fn)(void*), void* data, unsigned num_threads, long start, long end, long incr, long chunk_size, \
+            unsigned flags) {                                                                                      \
+    LS_REAL(name);                                                                                                 \
+    layerscope::region(real, fn, data, num_threads, start, end, incr, chunk_size, flags);                          \
   }
-#define LS_PARALLEL_LOOP_RUNTIME(name)                                                           \
-  void name(void (*fn)(void*), void* data, unsigned num_threads, long start, long end, long incr, \
-            unsigned flags) {                                                                    \
-    LS_REAL(name);                                                                               \
-    layerscope::region(real, fn, data, num_threads, start, end, incr, flags);                    \
+#define LS_PARALLEL_LOOP_RUNTIME(name)                                                                              \
+  void name(void (*fn)(void*), void* data, unsigned num_threads, long start, long end, long incr, unsigned flags) { \
+    LS_REAL(name);                                                                                                  \
+    layerscope::region(real, fn, data, num_threads, start, end, incr, flags);                                       \
   }
 
 extern "C" {

@@ -23,8 +23,8 @@
 // tasks).
 // This file is the whole of the layerscope_workload library (profile/work_meter.h says why it
 // is separate). It is linked statically into the executable, which exports the interposers
-// because libdnnl.so refers to them, so the dynamic linker binds oneDNN's calls here too. They forward to libgomp's own through dlsym(RTLD_NEXT).
-// available() checks that the interposition is really in effect; if not (e.g. this library
+// because libdnnl.so refers to them, so the dynamic linker binds oneDNN's calls here too. They forward to libgomp's own
+// through dlsym(RTLD_NEXT). available() checks that the interposition is really in effect; if not (e.g. this library
 // loaded with dlopen(RTLD_LOCAL)), the profiler reports WorkLoad as unknown instead of a split
 // that would miss oneDNN's threads.
 #pragma once

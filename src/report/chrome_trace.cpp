@@ -55,7 +55,10 @@ void write_layer_event(JsonWriter& w, const LayerProfile& l, int64_t ts_ns, int6
   w.field("name", l.op_type).field("cat", "layer").field("ph", "X");
   w.field("ts", ns_to_us(ts_ns)).field("dur", ns_to_us(dur_ns)).field("pid", kPid).field("tid", kLayerTid);
   w.key("args").begin_object();
-  w.field("id", l.id).field("layer", fused_names_text(l.source_names)).field("op_type", l.op_type).field("kernel", l.kernel);
+  w.field("id", l.id)
+      .field("layer", fused_names_text(l.source_names))
+      .field("op_type", l.op_type)
+      .field("kernel", l.kernel);
   w.field("data_type", l.data_type);
   write_shapes(w, "input_shapes", l.input_shapes);
   write_shapes(w, "output_shapes", l.output_shapes);
@@ -131,8 +134,9 @@ std::string perf_chrome_trace(const PerfReport& r) {
   w.field("profiled_latency_median_ms", r.profiled_latency_ms.median);
   w.field("overhead_pct", r.overhead_pct);
   w.field("layer_sum_us", r.layer_sum_us).field("layer_sum_ratio_pct", r.layer_sum_ratio_pct);
-  w.field("note", "one synthetic run: layers end to end at their median times; worker spans = median x "
-                  "(thread's share of the layer's work / largest share)");
+  w.field("note",
+          "one synthetic run: layers end to end at their median times; worker spans = median x "
+          "(thread's share of the layer's work / largest share)");
   w.end_object();
 
   w.end_object();

@@ -51,11 +51,14 @@ std::string joined(const std::vector<double>& items) {
   return s;
 }
 
+// One packed list, in the order of the CSV header.
+// clang-format off
 const char* const kColumns[] = {
     "id", "op_type", "data_type", "target", "kernel", "source_names", "input_shapes", "output_shapes",
     "time_median_us", "time_min_us", "time_max_us", "time_p90_us", "time_mean_us", "time_count",
     "macs", "other_ops", "bytes_read", "bytes_written", "workload", "mem_cycles", "compute_cycles",
     "total_cycles", "mac_usage_pct", "bound", "live_activation_bytes"};
+// clang-format on
 
 void append_row(std::string& out, const std::vector<std::string>& fields) {
   for (size_t i = 0; i < fields.size(); ++i) {
@@ -73,12 +76,30 @@ std::string perf_layers_csv(const PerfReport& r) {
   const bool roofs = r.roofs.measured;
   for (const LayerProfile& l : r.layers) {
     const Stats& t = l.time_us;
-    append_row(out, {std::to_string(l.id), l.op_type, l.data_type, l.target, l.kernel, joined(l.source_names),
-                     shape_tokens(l.input_shapes), shape_tokens(l.output_shapes), number(t.median), number(t.min),
-                     number(t.max), number(t.p90), number(t.mean), std::to_string(t.count), number(l.macs),
-                     number(l.other_ops), std::to_string(l.bytes_read), std::to_string(l.bytes_written),
-                     joined(l.workload), roofs ? number(l.mem_cycles) : "", roofs ? number(l.compute_cycles) : "",
-                     roofs ? number(l.total_cycles) : "", joined(l.mac_usage_pct), l.bound,
+    append_row(out, {std::to_string(l.id),
+                     l.op_type,
+                     l.data_type,
+                     l.target,
+                     l.kernel,
+                     joined(l.source_names),
+                     shape_tokens(l.input_shapes),
+                     shape_tokens(l.output_shapes),
+                     number(t.median),
+                     number(t.min),
+                     number(t.max),
+                     number(t.p90),
+                     number(t.mean),
+                     std::to_string(t.count),
+                     number(l.macs),
+                     number(l.other_ops),
+                     std::to_string(l.bytes_read),
+                     std::to_string(l.bytes_written),
+                     joined(l.workload),
+                     roofs ? number(l.mem_cycles) : "",
+                     roofs ? number(l.compute_cycles) : "",
+                     roofs ? number(l.total_cycles) : "",
+                     joined(l.mac_usage_pct),
+                     l.bound,
                      std::to_string(l.live_activation_bytes)});
   }
   return out;

@@ -50,8 +50,7 @@ std::string roofline_caption(const PerfReport& r) {
   const int in_use = r.roofs.cores > 0 ? std::min(std::max(r.threads, 1), r.roofs.cores) : std::max(r.threads, 1);
   return text + "Compute roof = 2 &times; " + fmt("%.1f", r.roofs.macs_per_cycle_per_core) +
          " MACs/cycle/core &times; " + fmt("%.2f", r.roofs.clock_ghz) + " GHz &times; " + std::to_string(in_use) +
-         " core(s) = " +
-         fmt("%.1f", 2.0 * r.roofs.macs_per_cycle_per_core * r.roofs.clock_ghz * in_use) +
+         " core(s) = " + fmt("%.1f", 2.0 * r.roofs.macs_per_cycle_per_core * r.roofs.clock_ghz * in_use) +
          " GFLOP/s; bandwidth roofs = intensity &times; measured GB/s (one core, all cores). Points far below the "
          "roofs leave the most room for optimisation.";
 }
@@ -60,8 +59,9 @@ std::string roofline_caption(const PerfReport& r) {
 
 std::string charts_section(const PerfReport& r) {
   std::string out = "<section id=\"charts\">\n<h2>Charts</h2>\n";
-  out += "<noscript><p class=\"muted\">The charts are drawn by this page's own script: enable JavaScript to see "
-         "them. The tables above need no script.</p></noscript>\n";
+  out +=
+      "<noscript><p class=\"muted\">The charts are drawn by this page's own script: enable JavaScript to see "
+      "them. The tables above need no script.</p></noscript>\n";
   out += "<div id=\"op-legend\" class=\"legend\" aria-label=\"op type colours\"></div>\n";
   out += chart("chart-layer-time", "Time per layer",
                "Median time of every layer in execution order, coloured by op type. Hover for details, click a bar to "
@@ -71,8 +71,8 @@ std::string charts_section(const PerfReport& r) {
   out += chart("chart-roofline", "Roofline", roofline_caption(r));
   out += chart("chart-activation-memory", "Activation memory over the execution",
                "Activation bytes alive while each layer runs (from the memory plan), in execution order; the dashed "
-               "line is the planned arena peak (" + escape(bytes_text(r.memory.internal_bytes)) +
-                   ", kernel scratch included).");
+               "line is the planned arena peak (" +
+                   escape(bytes_text(r.memory.internal_bytes)) + ", kernel scratch included).");
   return out + "</section>\n";
 }
 
@@ -89,9 +89,11 @@ std::string perf_report_html(const PerfReport& report, const std::vector<Finding
   out += "<meta name=\"generator\" content=\"layerscope " LAYERSCOPE_VERSION "\">\n";
   out += "<title>" + escape(model) + " &ndash; layerscope performance report</title>\n";
   out += std::string("<style>\n") + assets::kReportCss + "</style>\n</head>\n<body>\n";
-  out += "<header class=\"page-head\"><div class=\"brand\">layerscope</div><h1>Performance report <span class=\"model\">" +
-         escape(model) + "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>"
-         "<a href=\"#charts\">Charts</a><a href=\"#layers\">Layers</a><a href=\"#optypes\">Op types</a></nav></header>\n";
+  out +=
+      "<header class=\"page-head\"><div class=\"brand\">layerscope</div><h1>Performance report <span class=\"model\">" +
+      escape(model) +
+      "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>"
+      "<a href=\"#charts\">Charts</a><a href=\"#layers\">Layers</a><a href=\"#optypes\">Op types</a></nav></header>\n";
   out += "<main>\n";
   out += summary_section(report);
   out += findings_section(report, findings);
@@ -102,9 +104,9 @@ std::string perf_report_html(const PerfReport& report, const std::vector<Finding
          ". Self-contained: no network access is needed to view this file. The raw data is embedded below as "
          "JSON (schema <code>layerscope.perf</code>, see docs/report-schema.md) plus the findings.</footer>\n";
   out += "<div id=\"tooltip\" role=\"tooltip\" hidden></div>\n";
-  out += "<script type=\"application/json\" id=\"report-data\">{\"report\":" +
-         script_safe_json(perf_report_json(report)) + ",\"findings\":" + script_safe_json(findings_json(findings)) +
-         "}</script>\n";
+  out +=
+      "<script type=\"application/json\" id=\"report-data\">{\"report\":" + script_safe_json(perf_report_json(report)) +
+      ",\"findings\":" + script_safe_json(findings_json(findings)) + "}</script>\n";
   // The three scripts (src/report/assets/) in one element, in order: tables.js defines window.LS,
   // which charts.js and roofline.js use.
   out += std::string("<script>\n") + assets::kReportTablesJs + assets::kReportChartsJs + assets::kReportRooflineJs +

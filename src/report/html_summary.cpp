@@ -30,14 +30,13 @@ std::string headline_cards(const PerfReport& r) {
   if (r.latency_ms.count > 0)
     out += metric("End-to-end latency", fmt("%.3f ms", r.latency_ms.median),
                   "median of " + std::to_string(r.latency_ms.count) + " runs, profiler off");
-  else
-    out += metric("Layer time", micros(r.layer_sum_us) + " &micro;s", "sum of the layers' times");
+  else out += metric("Layer time", micros(r.layer_sum_us) + " &micro;s", "sum of the layers' times");
   out += metric("Layers", std::to_string(r.layers.size()),
                 std::to_string(r.ranking.size()) + " op types, " + std::to_string(r.threads) + " thread(s)");
   if (!r.ranking.empty()) {
     const OpTypeRank& top = r.ranking.front();
-    out += metric("Most time", "<span class=\"op-chip\" data-op=\"" + escape(top.op_type) + "\">" +
-                                   escape(top.op_type) + "</span>",
+    out += metric("Most time",
+                  "<span class=\"op-chip\" data-op=\"" + escape(top.op_type) + "\">" + escape(top.op_type) + "</span>",
                   fmt("%.1f%% of the layer time, ", top.ratio_pct) + std::to_string(top.calls) + " layer(s)");
   }
   out += metric("Activation memory", escape(bytes_text(r.memory.internal_bytes)), "planned arena peak, incl. scratch");
@@ -67,8 +66,9 @@ std::string machine_panel(const PerfReport& r) {
   std::string out = "<div class=\"panel\"><h3>Machine</h3><table class=\"kv\">\n";
   out += kv_row("CPU", roofs.cpu_model.empty() ? "<span class=\"muted\">unknown</span>" : escape(roofs.cpu_model));
   if (!roofs.measured) {
-    out += kv_row("Roofs", "<span class=\"muted\">not measured: cycles, MacUsage and the roofline roofs are "
-                           "unavailable (<code>layerscope machine</code> calibrates them)</span>");
+    out += kv_row("Roofs",
+                  "<span class=\"muted\">not measured: cycles, MacUsage and the roofline roofs are "
+                  "unavailable (<code>layerscope machine</code> calibrates them)</span>");
     return out + "</table></div>\n";
   }
   // The derived figures assume min(threads, cores) cores in use (docs/report-schema.md).
@@ -88,11 +88,14 @@ std::string machine_panel(const PerfReport& r) {
 std::string latency_panel(const PerfReport& r) {
   std::string out = "<div class=\"panel\"><h3>End-to-end latency (ms)</h3>\n";
   if (r.latency_ms.count == 0)  // e.g. a report imported from another tool: per-layer times only
-    return out + "<p class=\"muted\">No end-to-end runs in this report: the profiling overhead and the layer sum / "
-                 "end-to-end ratio are unknown. Layer sum: " + micros(r.layer_sum_us) + " &micro;s.</p></div>\n";
+    return out +
+           "<p class=\"muted\">No end-to-end runs in this report: the profiling overhead and the layer sum / "
+           "end-to-end ratio are unknown. Layer sum: " +
+           micros(r.layer_sum_us) + " &micro;s.</p></div>\n";
   out += "<table class=\"stats\">\n";
-  out += "<thead><tr><th></th><th class=\"num\">median</th><th class=\"num\">min</th><th class=\"num\">p90</th>"
-         "<th class=\"num\">max</th><th class=\"num\">mean</th><th class=\"num\">runs</th></tr></thead>\n<tbody>\n";
+  out +=
+      "<thead><tr><th></th><th class=\"num\">median</th><th class=\"num\">min</th><th class=\"num\">p90</th>"
+      "<th class=\"num\">max</th><th class=\"num\">mean</th><th class=\"num\">runs</th></tr></thead>\n<tbody>\n";
   out += stats_row("profiler off", r.latency_ms);
   out += stats_row("profiler on", r.profiled_latency_ms);
   out += "</tbody></table>\n";
@@ -113,11 +116,11 @@ std::string memory_panel(const MemoryReport& m) {
   out += kv_row("Other memory", escape(bytes_text(m.other_bytes)) + " <span class=\"muted\">inputs and outputs</span>");
   out += kv_row("Total memory", "<strong>" + escape(bytes_text(m.total_bytes)) + "</strong>");
   if (m.naive_activation_bytes > 0)
-    out += kv_row("Activation reuse",
-                  escape(bytes_text(m.internal_bytes)) + " planned vs " + escape(bytes_text(m.naive_activation_bytes)) +
-                      " if every intermediate tensor had its own buffer" +
-                      fmt(" (%.1f%%)", 100.0 * static_cast<double>(m.internal_bytes) /
-                                           static_cast<double>(m.naive_activation_bytes)));
+    out += kv_row("Activation reuse", escape(bytes_text(m.internal_bytes)) + " planned vs " +
+                                          escape(bytes_text(m.naive_activation_bytes)) +
+                                          " if every intermediate tensor had its own buffer" +
+                                          fmt(" (%.1f%%)", 100.0 * static_cast<double>(m.internal_bytes) /
+                                                               static_cast<double>(m.naive_activation_bytes)));
   return out + "</table></div>\n";
 }
 

@@ -66,8 +66,8 @@ std::string layer_row(const LayerProfile& l, const PerfReport& r) {
                     std::to_string(l.time_us.count) + " runs");
   row += num_td(fmt("%.2f", share), fmt("%.17g", share));
   row += l.mac_usage_pct.empty() ? num_td("\\", "")
-                                 : num_td(per_thread_text(l.mac_usage_pct, "%.2f"), fmt("%.17g", mean_of(l.mac_usage_pct)),
-                                          "sorted by the mean over threads");
+                                 : num_td(per_thread_text(l.mac_usage_pct, "%.2f"),
+                                          fmt("%.17g", mean_of(l.mac_usage_pct)), "sorted by the mean over threads");
   row += num_td(per_thread_text(workload_pct, "%.1f%%"), l.workload.empty() ? "" : fmt("%.17g", 100.0 * max_share),
                 "sorted by the busiest thread's share");
   row += num_td(fmt("%.0f", static_cast<double>(rw) / 1024.0), std::to_string(rw),
@@ -88,7 +88,8 @@ std::string filter_box(const char* table_id, const char* placeholder, const std:
   return std::string("<div class=\"table-tools\"><input type=\"search\" class=\"filter\" data-filter-for=\"") +
          table_id + "\" placeholder=\"" + placeholder + "\" aria-label=\"" + placeholder +
          "\"><span class=\"count\" data-count-for=\"" + table_id + "\" data-noun=\"" + noun + "\">" +
-         std::to_string(count) + " " + noun + "</span><span class=\"hint\">Click a column header to sort; "
+         std::to_string(count) + " " + noun +
+         "</span><span class=\"hint\">Click a column header to sort; "
          "the filter keeps rows containing every word.</span></div>\n";
 }
 
@@ -156,8 +157,9 @@ std::string optype_table_section(const PerfReport& r) {
 std::string findings_section(const PerfReport& r, const std::vector<Finding>& findings) {
   std::string out = "<section id=\"findings\">\n<h2>Findings</h2>\n";
   if (findings.empty())
-    return out + "<p class=\"muted\" id=\"no-findings\">No findings: no rule flagged anything in this report.</p>\n"
-                 "</section>\n";
+    return out +
+           "<p class=\"muted\" id=\"no-findings\">No findings: no rule flagged anything in this report.</p>\n"
+           "</section>\n";
   out += "<ol class=\"findings\">\n";
   for (const Finding& f : findings) {
     const std::string severity = f.severity.empty() ? "info" : f.severity;
@@ -177,8 +179,8 @@ std::string findings_section(const PerfReport& r, const std::vector<Finding>& fi
           continue;
         }
         out += "<a class=\"layer-link\" href=\"#layer-" + std::to_string(id) + "\" data-op=\"" + escape(it->op_type) +
-               "\" title=\"" + escape(layer_full_name(it->op_type, it->source_names)) + "\">#" + std::to_string(id) + " " + escape(it->op_type) +
-               "</a> ";
+               "\" title=\"" + escape(layer_full_name(it->op_type, it->source_names)) + "\">#" + std::to_string(id) +
+               " " + escape(it->op_type) + "</a> ";
       }
       out += "</div>\n";
     }

@@ -27,8 +27,10 @@ const char* type_name(const JsonValue& v) {
 // One JSON object being read, with its path for error messages.
 class Obj {
  public:
-  Obj(const JsonValue& v, std::string path, const std::string& source) : v_(v), path_(std::move(path)), source_(source) {
-    if (!v.is_object()) fail(source_, ": ", path_.empty() ? "the document" : path_, ": expected an object, got ", type_name(v));
+  Obj(const JsonValue& v, std::string path, const std::string& source)
+      : v_(v), path_(std::move(path)), source_(source) {
+    if (!v.is_object())
+      fail(source_, ": ", path_.empty() ? "the document" : path_, ": expected an object, got ", type_name(v));
   }
 
   std::string at(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -122,7 +124,8 @@ class Obj {
   std::vector<std::vector<int64_t>> shapes(const char* key) const {
     std::vector<std::vector<int64_t>> out;
     const auto& items = array(key);
-    for (size_t i = 0; i < items.size(); ++i) out.push_back(integers(items[i], at(key) + "[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < items.size(); ++i)
+      out.push_back(integers(items[i], at(key) + "[" + std::to_string(i) + "]"));
     return out;
   }
   Obj element(const JsonValue& v, const char* key, size_t i) const {

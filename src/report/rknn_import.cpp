@@ -5,12 +5,13 @@
 // (a layer table that runs into the end of the file, a ranking table that counts more layers
 // than the layer table holds, totals that disagree with the layers, a memory dump without its
 // total) is an error too: a report of part of the layers would mislead.
+#include "report/rknn_import.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "layerscope/printable.h"
-#include "report/rknn_import.h"
 #include "util/text.h"
 
 namespace layerscope::rknn {
@@ -41,7 +42,7 @@ int64_t parse_size(const Where& at, std::string_view text, const char* what) {
   if (t.size() != 2) at.fail(what, ": expected a size like '3.53 MiB', got '", trim(text), "'");
   double v = parse_number(at, t[0].text, what);
   std::string_view u = t[1].text;
-  double scale = u == "B" || u == "bytes" ? 1.0
+  double scale = u == "B" || u == "bytes"  ? 1.0
                  : u == "KiB" || u == "KB" ? 1024.0
                  : u == "MiB" || u == "MB" ? 1024.0 * 1024.0
                  : u == "GiB" || u == "GB" ? 1024.0 * 1024.0 * 1024.0
@@ -79,8 +80,9 @@ class Parser {
       else summary_or_memory(line);
     }
     if (!header_seen_)
-      fail(file_, ": no layer table found: expected the reference tool's eval_perf text (a 'Network Layer "
-                  "Information Table' with the header 'ID OpType DataType Target ...')");
+      fail(file_,
+           ": no layer table found: expected the reference tool's eval_perf text (a 'Network Layer "
+           "Information Table' with the header 'ID OpType DataType Target ...')");
     return finish();
   }
 
@@ -110,7 +112,8 @@ class Parser {
     while (next < lines_.size() && trim(lines_[next]).empty()) ++next;
     if (next >= lines_.size())
       fail(file_, ":", lines_.size(), ": the layer table runs into the end of the file after ", report_.layers.size(),
-           " rows (last ID ", report_.layers.back().id, ") without the closing rule and totals the reference prints "
+           " rows (last ID ", report_.layers.back().id,
+           ") without the closing rule and totals the reference prints "
            "after it: the text looks cut off; give the complete eval_perf output");
     --i_;  // let run() see the line that ended the table
   }
@@ -198,8 +201,9 @@ class Parser {
            " layers read sum to ", sum, " us: the layer table is incomplete or corrupt");
     r.layer_sum_us = printed_total_us_ >= 0 ? printed_total_us_ : sum;
     if (memory_parts_ > 0 && !memory_total_seen_)
-      fail(file_, ": the memory dump has no 'Total Memory:' line: the text looks cut off; give the complete "
-                  "eval_perf output");
+      fail(file_,
+           ": the memory dump has no 'Total Memory:' line: the text looks cut off; give the complete "
+           "eval_perf output");
     if (r.memory.total_bytes == 0)
       r.memory.total_bytes = r.memory.weight_bytes + r.memory.internal_bytes + r.memory.other_bytes;
     if (ranking_seen_ && !ranking_.empty()) {
@@ -224,7 +228,8 @@ class Parser {
       it->total_us += l.time_us.median;
     }
     for (OpTypeRank& k : out) k.ratio_pct = r.layer_sum_us > 0 ? 100.0 * k.total_us / r.layer_sum_us : 0;
-    std::stable_sort(out.begin(), out.end(), [](const OpTypeRank& a, const OpTypeRank& b) { return a.total_us > b.total_us; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const OpTypeRank& a, const OpTypeRank& b) { return a.total_us > b.total_us; });
     return out;
   }
 

@@ -51,8 +51,23 @@ int64_t parse_integer(const Where& at, std::string_view text, const char* what);
 
 // One column of the layer table, as recognised from its header.
 enum class Column {
-  Id, OpType, DataType, Target, InputShape, OutputShape, Cycles, DdrCycles, NpuCycles, TotalCycles,
-  Time, MacUsage, WorkLoad, TaskNumber, LutNumber, RwKb, FullName
+  Id,
+  OpType,
+  DataType,
+  Target,
+  InputShape,
+  OutputShape,
+  Cycles,
+  DdrCycles,
+  NpuCycles,
+  TotalCycles,
+  Time,
+  MacUsage,
+  WorkLoad,
+  TaskNumber,
+  LutNumber,
+  RwKb,
+  FullName
 };
 
 struct LayerTableHeader {

@@ -175,15 +175,18 @@ LayerTableHeader parse_layer_header(const Where& at, std::string_view line) {
     else if (w == "Lut" && next == "Number") two(Column::LutNumber);
     else if (w == "RW(KB)") h.columns.push_back(Column::RwKb);
     else if (w == "FullName") h.columns.push_back(Column::FullName);
-    else at.fail("layer table header: unknown column '", w, "' (expected the reference tool's columns: ID OpType "
-                 "DataType Target InputShape OutputShape Cycles(DDR/NPU/Total) Time(us) MacUsage(%) WorkLoad(0/1/2) "
-                 "RW(KB) FullName, or the 1.x ones)");
+    else
+      at.fail("layer table header: unknown column '", w,
+              "' (expected the reference tool's columns: ID OpType "
+              "DataType Target InputShape OutputShape Cycles(DDR/NPU/Total) Time(us) MacUsage(%) WorkLoad(0/1/2) "
+              "RW(KB) FullName, or the 1.x ones)");
   }
   for (Column need : {Column::Id, Column::OpType, Column::Time})
     if (std::find(h.columns.begin(), h.columns.end(), need) == h.columns.end())
       at.fail("layer table header: no '", column_name(need), "' column");
   auto full = std::find(h.columns.begin(), h.columns.end(), Column::FullName);
-  if (full != h.columns.end() && full + 1 != h.columns.end()) at.fail("layer table header: FullName must be the last column");
+  if (full != h.columns.end() && full + 1 != h.columns.end())
+    at.fail("layer table header: FullName must be the last column");
   return h;
 }
 
@@ -198,9 +201,10 @@ LayerProfile parse_layer_row(const Where& at, std::string_view line, const Layer
       k = t.size();
       // "OpType:original/node/name": the prefix names the executed op, the rest the source layer.
       size_t colon = full.find(':');
-      std::string_view name = colon != std::string_view::npos && full.substr(0, colon).find('/') == std::string_view::npos
-                                  ? full.substr(colon + 1)
-                                  : full;
+      std::string_view name =
+          colon != std::string_view::npos && full.substr(0, colon).find('/') == std::string_view::npos
+              ? full.substr(colon + 1)
+              : full;
       if (!name.empty()) l.source_names.push_back(printable(name));
       break;
     }
@@ -222,7 +226,8 @@ LayerProfile parse_layer_row(const Where& at, std::string_view line, const Layer
       case Column::OutputShape: l.output_shapes = parse_shapes(at, v, "OutputShape"); break;
       case Column::Cycles: {
         std::vector<std::string_view> p = split(v, '/');
-        if (p.size() != 3) at.fail("Cycles(DDR/NPU/Total): expected three integers like 324681/28374528/28374528, got '", v, "'");
+        if (p.size() != 3)
+          at.fail("Cycles(DDR/NPU/Total): expected three integers like 324681/28374528/28374528, got '", v, "'");
         l.mem_cycles = static_cast<double>(parse_integer(at, p[0], "Cycles DDR"));
         l.compute_cycles = static_cast<double>(parse_integer(at, p[1], "Cycles NPU"));
         l.total_cycles = static_cast<double>(parse_integer(at, p[2], "Cycles Total"));
@@ -262,7 +267,8 @@ LayerProfile parse_layer_row(const Where& at, std::string_view line, const Layer
       case Column::FullName: break;
     }
   }
-  if (k < t.size()) at.fail("layer row has more values than the header's ", h.columns.size(), " columns: '", trim(line), "'");
+  if (k < t.size())
+    at.fail("layer row has more values than the header's ", h.columns.size(), " columns: '", trim(line), "'");
   // Total = max(DDR, NPU): the larger side bounds the layer (the reference's reading guide).
   if (l.total_cycles > 0) l.bound = l.mem_cycles >= l.compute_cycles ? "memory" : "compute";
   return l;

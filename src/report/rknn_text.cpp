@@ -31,8 +31,8 @@ constexpr size_t kKernelWidth = 40;
 constexpr size_t kBoundWidth = 9;
 // The table's rules span every padded column (FullName, of any length, runs past them).
 constexpr size_t kLayerTableWidth = kIdWidth + kOpTypeWidth + kDataTypeWidth + kTargetWidth + kInputShapeWidth +
-                                    kOutputShapeWidth + kCyclesWidth + kTimeWidth + kMacUsageWidth +
-                                    kWorkLoadWidth + kRwWidth + kKernelWidth + kBoundWidth;
+                                    kOutputShapeWidth + kCyclesWidth + kTimeWidth + kMacUsageWidth + kWorkLoadWidth +
+                                    kRwWidth + kKernelWidth + kBoundWidth;
 
 // Column widths of the Operator Time Consuming Ranking Table (OpType as above). TimeRatio(%)
 // comes last and is not padded; its width counts only towards the rules.
@@ -66,13 +66,16 @@ std::string measured_header(const PerfReport& r) {
   std::string out;
   out += fmt("Model: %s\n", r.model_path.c_str());
   if (r.roofs.measured)
-    out += fmt("CPU: %d core(s) in use of %d; measured clock %.2f GHz, peak %.1f fp32 MACs/cycle/core, "
-               "memory bandwidth %.1f GB/s (1 core) / %.1f GB/s (all cores)\n",
-               r.threads, r.roofs.cores, r.roofs.clock_ghz, r.roofs.macs_per_cycle_per_core,
-               r.roofs.bandwidth_gbs_one_core, r.roofs.bandwidth_gbs_all_cores);
+    out +=
+        fmt("CPU: %d core(s) in use of %d; measured clock %.2f GHz, peak %.1f fp32 MACs/cycle/core, "
+            "memory bandwidth %.1f GB/s (1 core) / %.1f GB/s (all cores)\n",
+            r.threads, r.roofs.cores, r.roofs.clock_ghz, r.roofs.macs_per_cycle_per_core,
+            r.roofs.bandwidth_gbs_one_core, r.roofs.bandwidth_gbs_all_cores);
   else
-    out += fmt("CPU: %d thread(s); machine roofs not measured (run `layerscope machine`): Cycles, MacUsage and "
-               "Bound print '\\'\n", r.threads);
+    out +=
+        fmt("CPU: %d thread(s); machine roofs not measured (run `layerscope machine`): Cycles, MacUsage and "
+            "Bound print '\\'\n",
+            r.threads);
   if (!r.cores.empty()) {  // pinned runs only (SessionOptions::cores): the reference's core mask
     out += "Pinned:";
     for (size_t i = 0; i < r.cores.size(); ++i) out += fmt("%s worker %zu -> core %d", i ? "," : "", i, r.cores[i]);
@@ -80,8 +83,10 @@ std::string measured_header(const PerfReport& r) {
   }
   if (!r.optimized)
     out += "Graph rewrites: off (--no-optimize): one layer per ONNX node, no fusions or layout changes\n";
-  out += fmt("Runs: %d timed (after %d warm-up), each with and without the profiler, interleaved. "
-             "Time(us) is the median over runs.\n", r.runs, r.warmup);
+  out +=
+      fmt("Runs: %d timed (after %d warm-up), each with and without the profiler, interleaved. "
+          "Time(us) is the median over runs.\n",
+          r.runs, r.warmup);
   out += fmt("End-to-end latency, profiler off: median %.3f ms (min %.3f, max %.3f, p90 %.3f)\n", r.latency_ms.median,
              r.latency_ms.min, r.latency_ms.max, r.latency_ms.p90);
   out += fmt("End-to-end latency, profiler on:  median %.3f ms (min %.3f, max %.3f, p90 %.3f)\n",
@@ -97,9 +102,10 @@ std::string imported_header(const PerfReport& r) {
   std::string out;
   out += fmt("Model: %s\n", r.model_path.empty() ? "(not named by the imported report)" : r.model_path.c_str());
   out += "Imported from: " + r.imported_from + "\n";
-  out += fmt("Target: the board's units, %d core(s) in the WorkLoad columns. Cycles are the board's DDR/NPU/Total "
-             "counters; Time(us) is the one run the reference tool measured (no statistics, no end-to-end latency).\n",
-             r.threads);
+  out +=
+      fmt("Target: the board's units, %d core(s) in the WorkLoad columns. Cycles are the board's DDR/NPU/Total "
+          "counters; Time(us) is the one run the reference tool measured (no statistics, no end-to-end latency).\n",
+          r.threads);
   return out;
 }
 
@@ -134,8 +140,8 @@ std::string format_perf_text(const PerfReport& r) {
          padded("OutputShape", kOutputShapeWidth) +
          padded(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", kCyclesWidth) +
          padded("Time(us)", kTimeWidth) + padded("MacUsage(%)", kMacUsageWidth) +
-         padded(per_thread_heading("WorkLoad", static_cast<size_t>(std::max(r.threads, 0))), kWorkLoadWidth) + padded("RW(KB)", kRwWidth) +
-         padded("Kernel", kKernelWidth) + padded("Bound", kBoundWidth) + "FullName\n";
+         padded(per_thread_heading("WorkLoad", static_cast<size_t>(std::max(r.threads, 0))), kWorkLoadWidth) +
+         padded("RW(KB)", kRwWidth) + padded("Kernel", kKernelWidth) + padded("Bound", kBoundWidth) + "FullName\n";
   out += rule(width);
   double total_kb = 0;
   for (const LayerProfile& l : r.layers) {
@@ -151,8 +157,7 @@ std::string format_perf_text(const PerfReport& r) {
            padded(per_thread_text(l.mac_usage_pct, "%.2f"), kMacUsageWidth) +
            padded(per_thread_text(percentages(l.workload), "%.1f%%"), kWorkLoadWidth) +
            padded(fmt("%.0f", kb), kRwWidth) + padded(l.kernel, kKernelWidth) +
-           padded(l.bound.empty() ? "\\" : l.bound, kBoundWidth) + layer_full_name(l.op_type, l.source_names) +
-           "\n";
+           padded(l.bound.empty() ? "\\" : l.bound, kBoundWidth) + layer_full_name(l.op_type, l.source_names) + "\n";
   }
   out += rule(width);
   out += fmt("Total Operator Elapsed Per Frame Time(us): %.0f\n", r.layer_sum_us);

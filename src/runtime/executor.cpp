@@ -46,8 +46,9 @@ void Executor::run_dynamic_step(Step& step) {
   std::vector<Tensor*> out_ptrs = step_outputs_[idx];
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     const TensorInfo& info = ctx.outputs()[k];
-    check_tensor_fits(info, plan_.memory_budget, "'" + plan_.graph.model_path + "': " + Graph::describe(n) + ": output " +
-                                        std::to_string(k) + " (computed at run time)");
+    check_tensor_fits(info, plan_.memory_budget,
+                      "'" + plan_.graph.model_path + "': " + Graph::describe(n) + ": output " + std::to_string(k) +
+                          " (computed at run time)");
     Tensor t(info.dtype, info.shape);
     if (out_ptrs[k]) *out_ptrs[k] = std::move(t);
   }

@@ -13,7 +13,7 @@ namespace layerscope {
 
 struct MemoryBudget {
   uint64_t bytes = 0;
-  bool from_option = false;  // set by the caller; else the machine's available memory
+  bool from_option = false;      // set by the caller; else the machine's available memory
   std::string describe() const;  // "12.00 GiB (--max-memory)" / "... (available memory)"
 };
 

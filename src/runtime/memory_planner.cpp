@@ -3,10 +3,11 @@
 // block alive at the same time. Good results for inference graphs at O(n^2) cost.
 // Values sharing a buffer (views, in-place outputs: runtime/memory_sharing.cpp) form one block
 // alive from the first member's producer to the last member's last reader.
+#include "runtime/memory_planner.h"
+
 #include <algorithm>
 #include <climits>
 
-#include "runtime/memory_planner.h"
 #include "runtime/memory_sharing.h"
 
 namespace layerscope {

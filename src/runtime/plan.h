@@ -14,7 +14,7 @@
 namespace layerscope {
 
 struct Step {
-  int node = -1;                  // index into plan.graph.nodes
+  int node = -1;  // index into plan.graph.nodes
   const OpDef* op = nullptr;
   std::unique_ptr<Kernel> kernel;  // null for dynamic steps (they run the reference kernel)
   // Shapes known only at run time (data-dependent): re-inferred and heap-allocated per run.
@@ -31,25 +31,25 @@ enum class SlotKind { Unused, GraphInput, Constant, Arena, Dynamic };
 
 struct Slot {
   SlotKind kind = SlotKind::Unused;
-  TensorInfo info;      // planned dtype/shape (not for Dynamic)
+  TensorInfo info;                // planned dtype/shape (not for Dynamic)
   Layout layout = Layout::Plain;  // buffer layout (Value::layout); blocked buffers include channel padding
-  size_t offset = 0;    // Arena: byte offset
-  int buffer = -1;      // Arena: the value owning the buffer this one uses (itself, or the input
-                        // it is a view of / was computed in place over: runtime/memory_sharing.h)
-  int first_step = -1;  // producing step (-1: before the first step)
-  int last_step = -1;   // last consuming step (INT_MAX for graph outputs)
+  size_t offset = 0;              // Arena: byte offset
+  int buffer = -1;                // Arena: the value owning the buffer this one uses (itself, or the input
+                                  // it is a view of / was computed in place over: runtime/memory_sharing.h)
+  int first_step = -1;            // producing step (-1: before the first step)
+  int last_step = -1;             // last consuming step (INT_MAX for graph outputs)
 };
 
 struct ExecutionPlan {
-  Graph graph;                 // after folding and dead-node removal
-  std::vector<Step> steps;     // in execution order
-  std::vector<Slot> slots;     // one per graph value
-  size_t arena_bytes = 0;      // activations + scratch, as planned
+  Graph graph;                        // after folding and dead-node removal
+  std::vector<Step> steps;            // in execution order
+  std::vector<Slot> slots;            // one per graph value
+  size_t arena_bytes = 0;             // activations + scratch, as planned
   size_t naive_activation_bytes = 0;  // sum of all intermediate tensors (what no reuse would cost)
-  size_t constant_bytes = 0;   // constants as held (after folding)
-  size_t packed_weight_bytes = 0;  // extra copies held by kernels (prepacked weights)
+  size_t constant_bytes = 0;          // constants as held (after folding)
+  size_t packed_weight_bytes = 0;     // extra copies held by kernels (prepacked weights)
   int threads = 1;
-  MemoryBudget memory_budget;  // what the plan was checked against; dynamic steps are checked at run time
+  MemoryBudget memory_budget;             // what the plan was checked against; dynamic steps are checked at run time
   std::vector<std::string> folded_nodes;  // names of nodes evaluated at plan time
   std::vector<std::pair<std::string, int>> applied_passes;  // graph pass -> rewrites it made
   // Constants only packed kernels read (their originals were dropped from `graph`); a session

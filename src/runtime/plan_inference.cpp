@@ -1,11 +1,12 @@
 // infer_and_fold(): topological order, shape inference and constant folding (planner stage 1).
+#include "runtime/plan_inference.h"
+
 #include <algorithm>
 #include <deque>
 #include <string_view>
 
 #include "ir/error.h"
 #include "passes/graph_index.h"
-#include "runtime/plan_inference.h"
 
 namespace layerscope {
 namespace {
@@ -78,11 +79,12 @@ void run_reference(const OpDef& def, const Node& n, const std::vector<const Tens
 // before anything runs. Folding is only an optimisation, so a node past these bounds stays an
 // ordinary run-time step (planned and bounded like any activation).
 struct FoldBudget {
-  uint64_t bytes_left;  // all folded outputs of one plan: max(256 MiB, 2x the model file)
+  uint64_t bytes_left;                     // all folded outputs of one plan: max(256 MiB, 2x the model file)
   static constexpr double kMaxWork = 2e8;  // MACs + other ops of one folded node (~0.1-1 s)
 
   explicit FoldBudget(const Graph& g)
-      : bytes_left(std::max<uint64_t>(uint64_t{256} << 20, 2 * static_cast<uint64_t>(std::max<int64_t>(g.model_file_bytes, 0)))) {}
+      : bytes_left(std::max<uint64_t>(uint64_t{256} << 20,
+                                      2 * static_cast<uint64_t>(std::max<int64_t>(g.model_file_bytes, 0)))) {}
 
   // Takes the node's output bytes from the budget when it may fold.
   bool take(const OpDef& def, const Node& n, const std::vector<TensorInfo>& in, const std::vector<TensorInfo>& out) {
@@ -103,9 +105,8 @@ struct FoldBudget {
 };
 
 // One inference sweep; folded nodes are marked in `folded`.
-GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistry& registry,
-                          std::vector<bool>& folded, std::vector<std::string>& folded_names,
-                          const MemoryBudget& budget, FoldBudget& fold_budget) {
+GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistry& registry, std::vector<bool>& folded,
+                          std::vector<std::string>& folded_names, const MemoryBudget& budget, FoldBudget& fold_budget) {
   GraphInference r;
   r.info.assign(g.values.size(), TensorInfo{});
   std::vector<bool> dynamic(g.values.size(), false);

@@ -9,11 +9,11 @@
 namespace layerscope {
 
 struct GraphInference {
-  std::vector<int> order;                      // node indices, topological
-  std::vector<TensorInfo> info;                // per value (Undefined dtype: run-time only)
-  std::vector<const OpDef*> defs;              // per node
+  std::vector<int> order;                         // node indices, topological
+  std::vector<TensorInfo> info;                   // per value (Undefined dtype: run-time only)
+  std::vector<const OpDef*> defs;                 // per node
   std::vector<std::vector<TensorInfo>> node_out;  // per node: inferred outputs (static nodes)
-  std::vector<bool> node_dynamic;              // per node: shapes need run-time values
+  std::vector<bool> node_dynamic;                 // per node: shapes need run-time values
 };
 
 // Binds the input shapes, infers every node's outputs in topological order and folds the

@@ -16,8 +16,8 @@
 #include "passes/pass.h"
 #include "runtime/memory_budget.h"
 #include "runtime/memory_planner.h"
-#include "runtime/plan_inference.h"
 #include "runtime/plan.h"
+#include "runtime/plan_inference.h"
 #include "util/text.h"
 
 namespace layerscope {
@@ -33,11 +33,10 @@ void check_ops_supported(const Graph& g, const OpRegistry& r) {
     std::string opsets = r.supported_opsets(n.domain, n.op_type);
     std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
     if (opsets.empty())
-      fail_with(StatusCode::kUnsupported, "'", g.model_path, "': unsupported operator '", n.op_type, "' (domain ", domain, ", opset ", n.opset,
-           ") in node '", n.name, "'");
+      fail_with(StatusCode::kUnsupported, "'", g.model_path, "': unsupported operator '", n.op_type, "' (domain ",
+                domain, ", opset ", n.opset, ") in node '", n.name, "'");
     fail_with(StatusCode::kUnsupported, "'", g.model_path, "': operator '", n.op_type, "' (domain ", domain,
-              ") at opset ", n.opset,
-         " is not supported (supported: ", opsets, ") in node '", n.name, "'");
+              ") at opset ", n.opset, " is not supported (supported: ", opsets, ") in node '", n.name, "'");
   }
 }
 
@@ -55,11 +54,11 @@ void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budget) {
   const uint64_t total = plan.arena_bytes + plan.constant_bytes + plan.packed_weight_bytes;
   if (total > budget.bytes)
     fail_with(StatusCode::kResourceExhausted, "'", plan.graph.model_path, "': the execution plan needs ",
-           bytes_text(static_cast<double>(total)), " (activations and scratch ",
-           bytes_text(static_cast<double>(plan.arena_bytes)), ", weights and constants ",
-           bytes_text(static_cast<double>(plan.constant_bytes)), ", packed weights ",
-           bytes_text(static_cast<double>(plan.packed_weight_bytes)), "), more than the memory limit of ",
-           budget.describe(), "; the arena was not allocated");
+              bytes_text(static_cast<double>(total)), " (activations and scratch ",
+              bytes_text(static_cast<double>(plan.arena_bytes)), ", weights and constants ",
+              bytes_text(static_cast<double>(plan.constant_bytes)), ", packed weights ",
+              bytes_text(static_cast<double>(plan.packed_weight_bytes)), "), more than the memory limit of ",
+              budget.describe(), "; the arena was not allocated");
 }
 
 // Step 2: the graph passes over the inferred graph; inference again when they changed it.
@@ -172,8 +171,8 @@ void make_steps(ExecutionPlan& plan, Graph& g, const GraphInference& inf, const 
       step.outputs = inf.node_out[ni];
       std::vector<const Tensor*> consts;
       for (int v : n.inputs) consts.push_back(v >= 0 && g.values[v].constant ? &*g.values[v].constant : nullptr);
-      KernelSetup setup{n,           step.inputs, consts, step.outputs, plan.threads, layouts_of(g, n.inputs),
-                        layouts_of(g, n.outputs)};
+      KernelSetup setup{
+          n, step.inputs, consts, step.outputs, plan.threads, layouts_of(g, n.inputs), layouts_of(g, n.outputs)};
       step.kernel = choose_kernel(registry, *step.op, setup);
       step.kernel->prepare(setup);
       step.scratch_bytes = step.kernel->scratch_bytes();

@@ -80,8 +80,8 @@ WorkerPinning::WorkerPinning(const std::vector<int>& cores, int threads) : threa
   const int bad = failed_core.load();
   if (bad >= 0) {
     release();
-    fail("could not pin a worker thread to core ", bad, " (sched_setaffinity failed); allowed cores: ",
-         core_list_text(allowed_cores()));
+    fail("could not pin a worker thread to core ", bad,
+         " (sched_setaffinity failed); allowed cores: ", core_list_text(allowed_cores()));
   }
 }
 

@@ -6,9 +6,10 @@
 // regions, so pinning is done from inside a parallel region, each worker setting its own
 // affinity (sched_setaffinity), and undone the same way when the run ends.
 #pragma once
+#include <sched.h>
+
 #include <string>
 #include <vector>
-#include <sched.h>
 
 namespace layerscope {
 

@@ -31,15 +31,15 @@ std::string scratch_name(const std::string& dir, const std::string& final_name, 
 
 struct Pending {
   std::string final_path;
-  std::string tmp_path;     // the new content, complete and fsynced
-  std::string backup_path;  // a hard link to the file being replaced, "" when none was made
+  std::string tmp_path;            // the new content, complete and fsynced
+  std::string backup_path;         // a hard link to the file being replaced, "" when none was made
   bool replaced_existing = false;  // a file (or symlink) of the final name was there before
   bool renamed = false;
 };
 
 // Writes `pieces` to a new temporary beside `final_path` (in `dir`); returns "" or the error.
-std::string write_temporary(const std::string& dir, const std::string& name, const std::vector<std::string_view>& pieces,
-                            Pending* p) {
+std::string write_temporary(const std::string& dir, const std::string& name,
+                            const std::vector<std::string_view>& pieces, Pending* p) {
   p->final_path = join(dir, name);
   int fd = -1;
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {

@@ -66,8 +66,8 @@ void JsonWriter::before_value() {
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
-  LS_CHECK(!stack_.empty() && stack_.back().is_object && !key_pending_,
-           "JsonWriter: key('", name, "') outside an object or after another key");
+  LS_CHECK(!stack_.empty() && stack_.back().is_object && !key_pending_, "JsonWriter: key('", name,
+           "') outside an object or after another key");
   Level& top = stack_.back();
   if (!top.empty) out_ += ',';
   top.empty = false;
@@ -111,8 +111,7 @@ JsonWriter& JsonWriter::end_object() {
 }
 
 JsonWriter& JsonWriter::end_array() {
-  LS_CHECK(!stack_.empty() && !stack_.back().is_object,
-           "JsonWriter: end_array() without a matching begin_array()");
+  LS_CHECK(!stack_.empty() && !stack_.back().is_object, "JsonWriter: end_array() without a matching begin_array()");
   bool empty = stack_.back().empty;
   stack_.pop_back();
   if (!empty) newline();
@@ -127,8 +126,8 @@ JsonWriter& JsonWriter::value(double v) { return raw(json_number(v)); }
 JsonWriter& JsonWriter::null() { return raw("null"); }
 
 const std::string& JsonWriter::str() const {
-  LS_CHECK(stack_.empty() && !key_pending_, "JsonWriter: document incomplete (",
-           stack_.size(), " open object/array levels)");
+  LS_CHECK(stack_.empty() && !key_pending_, "JsonWriter: document incomplete (", stack_.size(),
+           " open object/array levels)");
   return out_;
 }
 
@@ -226,9 +225,18 @@ class Parser {
       *out = JsonValue::make_string(std::move(s));
       return true;
     }
-    if (c == 't') { *out = JsonValue::make_bool(true); return literal("true"); }
-    if (c == 'f') { *out = JsonValue::make_bool(false); return literal("false"); }
-    if (c == 'n') { *out = JsonValue(); return literal("null"); }
+    if (c == 't') {
+      *out = JsonValue::make_bool(true);
+      return literal("true");
+    }
+    if (c == 'f') {
+      *out = JsonValue::make_bool(false);
+      return literal("false");
+    }
+    if (c == 'n') {
+      *out = JsonValue();
+      return literal("null");
+    }
     return number(out);
   }
 

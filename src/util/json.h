@@ -50,12 +50,9 @@ class JsonWriter {
   JsonWriter& value(bool b);
   JsonWriter& value(double v);
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  JsonWriter& value(T v) {
-    if constexpr (std::is_signed_v<T>)
-      return raw(std::to_string(static_cast<long long>(v)));
-    else
-      return raw(std::to_string(static_cast<unsigned long long>(v)));
+  requires(!std::same_as<T, bool>) JsonWriter& value(T v) {
+    if constexpr (std::is_signed_v<T>) return raw(std::to_string(static_cast<long long>(v)));
+    else return raw(std::to_string(static_cast<unsigned long long>(v)));
   }
   JsonWriter& null();
 

@@ -54,8 +54,8 @@ void compare(const Tensor& ref, const Tensor& got, double tol, bool per_element,
       const double allowed = tol * (per_element ? std::max(1.0, std::fabs(double(r[i]))) : double(scale));
       if (std::fabs(double(g[i]) - r[i]) <= allowed) continue;
       ++bad;
-      ADD_FAILURE() << what << " [" << i << "]: reference " << r[i] << ", kernel " << g[i] << " (tolerance "
-                    << allowed << ")";
+      ADD_FAILURE() << what << " [" << i << "]: reference " << r[i] << ", kernel " << g[i] << " (tolerance " << allowed
+                    << ")";
     }
     return;
   }

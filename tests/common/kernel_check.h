@@ -42,8 +42,8 @@ Node make_node(const std::string& op, int opset, size_t n_inputs, size_t n_outpu
 // Test tensors.
 Tensor random_f32(std::mt19937& rng, Shape shape, float lo = -1.f, float hi = 1.f);
 Tensor random_bytes(std::mt19937& rng, DType dtype, Shape shape);  // any element type, random bits
-Tensor i64s(const std::vector<int64_t>& values);                    // 1-D int64
-Tensor f32s(const std::vector<float>& values);                      // 1-D float
+Tensor i64s(const std::vector<int64_t>& values);                   // 1-D int64
+Tensor f32s(const std::vector<float>& values);                     // 1-D float
 
 struct CheckOptions {
   int threads = 1;

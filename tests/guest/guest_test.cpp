@@ -10,8 +10,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <thread>
 

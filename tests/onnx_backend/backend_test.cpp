@@ -4,14 +4,13 @@
 //   - it is listed in exclusions/*.txt with a written reason.
 // Every other case must pass: if we register an op, all of its cases count.
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
-
-#include <onnx/onnx_pb.h>
 
 #include "ir/error.h"
 #include "layerscope/session.h"
@@ -40,7 +39,8 @@ std::vector<Case> collect_cases() {
     fs::path root = fs::path(data_root()) / suite;
     if (!fs::is_directory(root)) continue;
     for (const auto& e : fs::directory_iterator(root))
-      if (fs::exists(e.path() / "model.onnx")) cases.push_back({std::string(suite) + "/" + e.path().filename().string(), e.path()});
+      if (fs::exists(e.path() / "model.onnx"))
+        cases.push_back({std::string(suite) + "/" + e.path().filename().string(), e.path()});
   }
   std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) { return a.name < b.name; });
   return cases;
@@ -78,14 +78,15 @@ std::string unsupported_reason(const fs::path& model) {
   std::ifstream in(model, std::ios::binary);
   if (!m.ParseFromIstream(&in)) return "";  // a parse failure must surface in the test itself
   std::map<std::string, int> opsets;
-  for (const auto& o : m.opset_import()) opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = static_cast<int>(o.version());
+  for (const auto& o : m.opset_import())
+    opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = static_cast<int>(o.version());
   for (const auto& n : m.graph().node()) {
     std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
     if (n.op_type() == "Constant" && domain.empty()) continue;  // the loader turns these into values
     int opset = opsets.count(domain) ? opsets[domain] : 0;
     if (!Registry::builtin().find_op(domain, n.op_type(), opset))
-      return "uses unsupported operator " + n.op_type() + (domain.empty() ? "" : " (" + domain + ")") +
-             " at opset " + std::to_string(opset);
+      return "uses unsupported operator " + n.op_type() + (domain.empty() ? "" : " (" + domain + ")") + " at opset " +
+             std::to_string(opset);
   }
   return "";
 }
@@ -120,8 +121,11 @@ void compare(const Tensor& got, const Tensor& want, const std::string& what) {
     case DType::I32: expect_close<int32_t>(got, want, what); break;
     case DType::I16: expect_close<int16_t>(got, want, what); break;
     case DType::I8: expect_close<int8_t>(got, want, what); break;
-    case DType::U8: case DType::Bool: expect_close<uint8_t>(got, want, what); break;
-    case DType::U16: case DType::F16: case DType::BF16: expect_close<uint16_t>(got, want, what); break;
+    case DType::U8:
+    case DType::Bool: expect_close<uint8_t>(got, want, what); break;
+    case DType::U16:
+    case DType::F16:
+    case DType::BF16: expect_close<uint16_t>(got, want, what); break;
     case DType::U32: expect_close<uint32_t>(got, want, what); break;
     case DType::U64: expect_close<uint64_t>(got, want, what); break;
     default: FAIL() << what << ": cannot compare " << dtype_name(want.dtype());

@@ -18,8 +18,8 @@ int main() {
               << ", \"since\": " << d->since << ", \"until\": " << d->until << ", \"attributes\": [";
     for (size_t i = 0; i < d->attributes.size(); ++i) {
       const AttrSpec& a = d->attributes[i];
-      std::cout << (i ? ", " : "") << "[" << quoted(a.name) << ", " << quoted(attr_type_name(a.type)) << ", "
-                << a.since << ", " << a.until << "]";
+      std::cout << (i ? ", " : "") << "[" << quoted(a.name) << ", " << quoted(attr_type_name(a.type)) << ", " << a.since
+                << ", " << a.until << "]";
     }
     std::cout << "]}\n";
   }

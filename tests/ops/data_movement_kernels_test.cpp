@@ -23,7 +23,8 @@ Shape random_shape(std::mt19937& rng, int rank, int max_dim) {
 void check_transpose(const Tensor& x, const V& perm, const std::string& what) {
   std::vector<In> in = {{x}};
   Node n = make_node("Transpose", 13, in, 1, {{"perm", perm}});
-  expect_kernels_match("native:transpose", n, in, what + " shape " + shape_to_string(x.shape()) + " perm " + shape_to_string(perm));
+  expect_kernels_match("native:transpose", n, in,
+                       what + " shape " + shape_to_string(x.shape()) + " perm " + shape_to_string(perm));
 }
 
 TEST(DataMovementKernels, TransposePlanReducesAxes) {
@@ -151,20 +152,24 @@ TEST(DataMovementKernels, SliceSteps) {
       axes.push_back(rng() % 2 ? d : d - rank);
       steps.push_back(step);
     }
-    std::vector<In> in = {{random_tensor(kSizes[iter % 4], s, rng)}, {i64s(starts)}, {i64s(ends)}, {i64s(axes)},
-                          {i64s(steps)}};
+    std::vector<In> in = {
+        {random_tensor(kSizes[iter % 4], s, rng)}, {i64s(starts)}, {i64s(ends)}, {i64s(axes)}, {i64s(steps)}};
     Node n = make_node("Slice", 13, in, 1, {});
-    expect_kernels_match("native:slice", n, in,
-                         "slice steps " + std::to_string(iter) + " " + shape_to_string(s) + " steps " + shape_to_string(steps));
+    expect_kernels_match(
+        "native:slice", n, in,
+        "slice steps " + std::to_string(iter) + " " + shape_to_string(s) + " steps " + shape_to_string(steps));
   }
   std::mt19937 r2(8);
   // Swin's patch merging x[:, 0::2, 1::2, :] on channels-last tokens, and a flip of the last axis.
-  std::vector<In> merge = {{random_tensor(DType::F32, {1, 56, 56, 96}, r2)}, {i64s({0, 1})}, {i64s({INT64_MAX, INT64_MAX})},
-                           {i64s({1, 2})}, {i64s({2, 2})}};
+  std::vector<In> merge = {{random_tensor(DType::F32, {1, 56, 56, 96}, r2)},
+                           {i64s({0, 1})},
+                           {i64s({INT64_MAX, INT64_MAX})},
+                           {i64s({1, 2})},
+                           {i64s({2, 2})}};
   Node m = make_node("Slice", 13, merge, 1, {});
   expect_kernels_match("native:slice", m, merge, "patch merging");
-  std::vector<In> flip = {{random_tensor(DType::F32, {3, 4, 200}, r2)}, {i64s({-1})}, {i64s({INT64_MIN})}, {i64s({2})},
-                          {i64s({-1})}};
+  std::vector<In> flip = {
+      {random_tensor(DType::F32, {3, 4, 200}, r2)}, {i64s({-1})}, {i64s({INT64_MIN})}, {i64s({2})}, {i64s({-1})}};
   Node f = make_node("Slice", 13, flip, 1, {});
   expect_kernels_match("native:slice", f, flip, "flip");
 }

@@ -120,7 +120,8 @@ RandomCase random_case(bool ellipsis, bool broadcast, bool diagonal) {
   to.insert(to.end(), m.begin(), m.end());
   to.insert(to.end(), n.begin(), n.end());
   for (auto* t : {&ta, &tb, &to}) std::shuffle(t->begin(), t->end(), rng());
-  if (diagonal && !ta.empty()) ta.insert(ta.begin() + pick(0, static_cast<int>(ta.size())), ta[pick(0, static_cast<int>(ta.size()) - 1)]);
+  if (diagonal && !ta.empty())
+    ta.insert(ta.begin() + pick(0, static_cast<int>(ta.size())), ta[pick(0, static_cast<int>(ta.size()) - 1)]);
   RandomCase c;
   std::map<char, int64_t> a_size = size, b_size = size;
   // A size-1 dim in one operand against the full size in the other (batch or K labels only:
@@ -210,15 +211,15 @@ TEST(EinsumKernel, FixedCases) {
     Shape a, b;
   } cases[] = {
       {"ij,jk->ik", {17, 33}, {33, 9}},
-      {"ij,kj->ik", {17, 33}, {9, 33}},     // B transposed
-      {"ji,jk->ik", {33, 17}, {33, 9}},     // A transposed
-      {"ij,jk->ki", {17, 33}, {33, 9}},     // output transposed
-      {"i,i", {5}, {5}},                    // inner product
-      {"i,j->ij", {5}, {7}},                // outer product
+      {"ij,kj->ik", {17, 33}, {9, 33}},  // B transposed
+      {"ji,jk->ik", {33, 17}, {33, 9}},  // A transposed
+      {"ij,jk->ki", {17, 33}, {33, 9}},  // output transposed
+      {"i,i", {5}, {5}},                 // inner product
+      {"i,j->ij", {5}, {7}},             // outer product
       {"bij,bjk->bik", {5, 2, 3}, {5, 3, 4}},
       {"bij,bjk->bik", {1, 2, 3}, {5, 3, 4}},  // batch broadcast
       {"...ij,...jk->...ik", {2, 1, 2, 3}, {5, 3, 4}},
-      {"ii,ij->ij", {4, 4}, {4, 3}},        // diagonal of A
+      {"ii,ij->ij", {4, 4}, {4, 3}},  // diagonal of A
       {"bhid,bhjd->bhij", {2, 3, 7, 8}, {2, 3, 5, 8}},
       {"bhij,bhjd->bihd", {2, 3, 7, 5}, {2, 3, 5, 8}},
       {"nchw,kc->nkhw", {2, 6, 3, 4}, {5, 6}},  // a 1x1 convolution

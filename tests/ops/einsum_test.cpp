@@ -5,9 +5,9 @@
 
 #include <random>
 
+#include "attr_check.h"
 #include "ir/error.h"
 #include "registry/registry.h"
-#include "attr_check.h"
 
 namespace layerscope {
 namespace {
@@ -152,7 +152,8 @@ TEST(Einsum, EquationErrorsNameTheNodeAndTheProblem) {
   has(infer_error("...i->i", {{2, 3}}), {"output without '...'", "cover 1 dims"});
   EXPECT_EQ(infer_error("Ij->I", {{2, 3}}), "");
   // Types: mixed, and half precision (valid ONNX, no kernel here).
-  has([] {
+  has(
+      [] {
         try {
           infer("i,i", {{DType::F32, {2}}, {DType::F64, {2}}});
         } catch (const Error& e) {
@@ -221,8 +222,7 @@ TEST(Einsum, ReferenceHandComputed) {
   EXPECT_EQ(values<float>(run("i,i", {iota({3}), iota({3})})), (std::vector<float>{1 + 4 + 9}));
   EXPECT_EQ(values<float>(run("i,j->ij", {iota({2}), iota({3})})), (std::vector<float>{1, 2, 3, 2, 4, 6}));
   // Size-1 broadcast of a label: row [1,2,3] against [[1,2,3],[4,5,6]].
-  EXPECT_EQ(values<float>(run("ij,ij->ij", {iota({1, 3}), iota({2, 3})})),
-            (std::vector<float>{1, 4, 9, 4, 10, 18}));
+  EXPECT_EQ(values<float>(run("ij,ij->ij", {iota({1, 3}), iota({2, 3})})), (std::vector<float>{1, 4, 9, 4, 10, 18}));
   // Broadcast of a contracted label: a[i,0] * sum_j b[k,j].
   EXPECT_EQ(values<float>(run("ij,kj->ik", {iota({2, 1}), iota({2, 3})})), (std::vector<float>{6, 15, 12, 30}));
   // Three operands: u^T A v with u = [1,2], A = [[1,2],[3,4]], v = [1,1] -> (1*3 + 2*7) = 17.

@@ -56,11 +56,21 @@ Shape broadcast_from(const Shape& out) {
 
 // Broadcast pairs the models use, plus large ones for the threaded split paths.
 std::vector<std::pair<Shape, Shape>> binary_shapes() {
-  std::vector<std::pair<Shape, Shape>> v = {
-      {{2, 3, 4, 5}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {}},        {{}, {7, 3}},           {{2, 8, 5, 5}, {1, 8, 1, 1}},
-      {{3, 17, 64}, {64}},          {{5, 1, 3}, {1, 4, 1}},    {{4, 1}, {1, 1}},       {{}, {}},
-      {{0, 3}, {3}},                {{2, 70000}, {70000}},     {{3, 40000}, {3, 1}},   {{300, 300}, {300, 1}},
-      {{1, 100000}, {1}},           {{70001}, {70001}},        {{16, 8, 1000}, {8, 1}}};
+  std::vector<std::pair<Shape, Shape>> v = {{{2, 3, 4, 5}, {2, 3, 4, 5}},
+                                            {{2, 3, 4, 5}, {}},
+                                            {{}, {7, 3}},
+                                            {{2, 8, 5, 5}, {1, 8, 1, 1}},
+                                            {{3, 17, 64}, {64}},
+                                            {{5, 1, 3}, {1, 4, 1}},
+                                            {{4, 1}, {1, 1}},
+                                            {{}, {}},
+                                            {{0, 3}, {3}},
+                                            {{2, 70000}, {70000}},
+                                            {{3, 40000}, {3, 1}},
+                                            {{300, 300}, {300, 1}},
+                                            {{1, 100000}, {1}},
+                                            {{70001}, {70001}},
+                                            {{16, 8, 1000}, {8, 1}}};
   for (int i = 0; i < 40; ++i) {
     Shape out = random_shape(5, 6);
     Shape a = broadcast_from(out), b = broadcast_from(out);
@@ -89,11 +99,15 @@ TEST(ElementwiseNative, UnaryMatchesReference) {
     double tol;
   };
   const std::vector<Case> cases = {
-      {"Relu", 14, {}, -5, 5, 1e-6},           {"Sqrt", 13, {}, -1, 100, 1e-6},
-      {"Sigmoid", 13, {}, -30, 30, 1e-5},      {"Tanh", 13, {}, -12, 12, 1e-5},
-      {"Erf", 13, {}, -6, 6, 1e-5},            {"Gelu", 20, {}, -10, 10, 1e-5},
+      {"Relu", 14, {}, -5, 5, 1e-6},
+      {"Sqrt", 13, {}, -1, 100, 1e-6},
+      {"Sigmoid", 13, {}, -30, 30, 1e-5},
+      {"Tanh", 13, {}, -12, 12, 1e-5},
+      {"Erf", 13, {}, -6, 6, 1e-5},
+      {"Gelu", 20, {}, -10, 10, 1e-5},
       {"Gelu", 20, attrs({{"approximate", std::string("tanh")}}), -10, 10, 1e-5},
-      {"Tanh", 13, {}, -0.7f, 0.7f, 1e-5},     {"Erf", 13, {}, -1.2f, 1.2f, 1e-5},
+      {"Tanh", 13, {}, -0.7f, 0.7f, 1e-5},
+      {"Erf", 13, {}, -1.2f, 1.2f, 1e-5},
       {"Sigmoid", 13, {}, -120, 120, 1e-5},
   };
   for (const Case& c : cases)
@@ -122,8 +136,8 @@ TEST(ElementwiseNative, PowClipWhere) {
     Shape out = random_shape(4, 5);
     Tensor cond(DType::Bool, broadcast_from(out));
     for (int64_t k = 0; k < cond.numel(); ++k) cond.data_as<uint8_t>()[k] = rng() % 2;
-    check_native("Where", 16, {cond, random_f32(broadcast_from(out), -1, 1), random_f32(broadcast_from(out), -1, 1)}, {},
-                 1e-6);
+    check_native("Where", 16, {cond, random_f32(broadcast_from(out), -1, 1), random_f32(broadcast_from(out), -1, 1)},
+                 {}, 1e-6);
   }
   Tensor cond(DType::Bool, {300, 1});
   for (int64_t k = 0; k < 300; ++k) cond.data_as<uint8_t>()[k] = k % 3 == 0;

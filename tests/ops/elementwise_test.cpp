@@ -42,7 +42,8 @@ TEST(ElementwiseInfer, TypeErrors) {
   EXPECT_NE(e.find("expected one of FLOAT, DOUBLE"), std::string::npos) << e;
   e = infer_error("And", 7, {{DType::F32, {2}}, {DType::F32, {2}}});
   EXPECT_NE(e.find("BOOL"), std::string::npos) << e;
-  EXPECT_NE(infer_error("Cast", 13, {{DType::F32, {2}}}, attrs({{"to", int64_t{8}}})).find("STRING"), std::string::npos);
+  EXPECT_NE(infer_error("Cast", 13, {{DType::F32, {2}}}, attrs({{"to", int64_t{8}}})).find("STRING"),
+            std::string::npos);
   EXPECT_NE(infer_error("Cast", 19, {{DType::F32, {2}}}, attrs({{"to", int64_t{17}}})).find("not a supported type"),
             std::string::npos);
 }
@@ -88,7 +89,8 @@ TEST(ElementwiseActivation, Formulas) {
   expect_floats(run_ref("Elu", 6, {x}, attrs({{"alpha", 2.f}})), {2 * std::expm1(-2.f), 2 * std::expm1(-0.5f), 0, 3});
   expect_floats(run_ref("Selu", 6, {x}),
                 {1.0507f * 1.67326f * std::expm1(-2.f), 1.0507f * 1.67326f * std::expm1(-0.5f), 0, 1.0507f * 3}, 1e-5f);
-  expect_floats(run_ref("Celu", 12, {x}, attrs({{"alpha", 2.f}})), {2 * std::expm1(-1.f), 2 * std::expm1(-0.25f), 0, 3});
+  expect_floats(run_ref("Celu", 12, {x}, attrs({{"alpha", 2.f}})),
+                {2 * std::expm1(-1.f), 2 * std::expm1(-0.25f), 0, 3});
   expect_floats(run_ref("HardSigmoid", 6, {x}), {0.1f, 0.4f, 0.5f, 1});
   expect_floats(run_ref("HardSwish", 14, {x}), {-2 * (1.f / 6), -0.5f * (0.5f - 0.5f / 6), 0, 3});
   expect_floats(run_ref("Softsign", 1, {x}), {-2.f / 3, -0.5f / 1.5f, 0, 0.75f});
@@ -149,8 +151,9 @@ TEST(ElementwiseBinary, LegacyBroadcast) {
   Tensor y = run_ref("Add", 6, {a, b}, attrs({{"broadcast", int64_t{1}}, {"axis", int64_t{1}}}));
   expect_floats(y, {10, 10, 20, 20, 30, 30, 11, 11, 21, 21, 31, 31});
   // Size-1 dims of b repeat too (old PyTorch exports rely on it).
-  expect_floats(run_ref("Add", 6, {f32({2, 2}, {1, 2, 3, 4}), f32({2, 1}, {10, 20})}, attrs({{"broadcast", int64_t{1}}})),
-                {11, 12, 23, 24});
+  expect_floats(
+      run_ref("Add", 6, {f32({2, 2}, {1, 2, 3, 4}), f32({2, 1}, {10, 20})}, attrs({{"broadcast", int64_t{1}}})),
+      {11, 12, 23, 24});
   std::string e = infer_error("Add", 6, {{DType::F32, {2, 3}}, {DType::F32, {3}}});
   EXPECT_NE(e.find("'broadcast' is not set"), std::string::npos) << e;
   e = infer_error("Sub", 6, {{DType::F32, {2, 3}}, {DType::F32, {2}}}, attrs({{"broadcast", int64_t{1}}}));
@@ -211,12 +214,12 @@ TEST(ElementwiseCast, HalfRoundsToNearestEven) {
   EXPECT_EQ(float_to_half_bits(-2.0), 0xC000);
   EXPECT_EQ(float_to_half_bits(65504.0), 0x7BFF);
   EXPECT_EQ(float_to_half_bits(65519.99), 0x7BFF);
-  EXPECT_EQ(float_to_half_bits(65520.0), 0x7C00);  // tie between max and 2^16: even is infinity
-  EXPECT_EQ(float_to_half_bits(1.0 + 1.0 / 2048), 0x3C00);         // tie: stays even
-  EXPECT_EQ(float_to_half_bits(1.0 + 3.0 / 2048), 0x3C02);         // tie: rounds up to even
+  EXPECT_EQ(float_to_half_bits(65520.0), 0x7C00);                   // tie between max and 2^16: even is infinity
+  EXPECT_EQ(float_to_half_bits(1.0 + 1.0 / 2048), 0x3C00);          // tie: stays even
+  EXPECT_EQ(float_to_half_bits(1.0 + 3.0 / 2048), 0x3C02);          // tie: rounds up to even
   EXPECT_EQ(float_to_half_bits(1.0 + 1.0 / 2048 + 1e-12), 0x3C01);  // just above the tie (double input)
-  EXPECT_EQ(float_to_half_bits(std::ldexp(1.0, -24)), 0x0001);     // smallest subnormal
-  EXPECT_EQ(float_to_half_bits(std::ldexp(1.0, -25)), 0x0000);     // tie with 0: even
+  EXPECT_EQ(float_to_half_bits(std::ldexp(1.0, -24)), 0x0001);      // smallest subnormal
+  EXPECT_EQ(float_to_half_bits(std::ldexp(1.0, -25)), 0x0000);      // tie with 0: even
   EXPECT_EQ(float_to_half_bits(std::ldexp(3.0, -25)), 0x0002);
   EXPECT_EQ(float_to_half_bits(std::ldexp(1023.5, -24)), 0x0400);  // rounds up into the normals
   EXPECT_EQ(float_to_half_bits(-0.0), 0x8000);
@@ -242,7 +245,8 @@ TEST(ElementwiseCast, Conversions) {
   Tensor back = run_ref("CastLike", 15, {h, f32({}, {0})});
   expect_floats(back, {1.5f, -1.5f, 300, -kInf, kNaN, 0});
   Tensor big = make<int64_t>(DType::I64, {2}, {300, -1});
-  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 6, {big}, attrs({{"to", int64_t{2}}}))), (std::vector<uint8_t>{44, 255}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 6, {big}, attrs({{"to", int64_t{2}}}))),
+            (std::vector<uint8_t>{44, 255}));
   // Opset 1 names the target type with a string.
   Tensor d = run_ref("Cast", 1, {x}, attrs({{"to", std::string("DOUBLE")}}));
   EXPECT_EQ(d.dtype(), DType::F64);

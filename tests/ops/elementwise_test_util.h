@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "ir/error.h"
-#include "registry/registry.h"
 #include "attr_check.h"
 #include "common/kernel_check.h"
+#include "ir/error.h"
+#include "registry/registry.h"
 
 namespace layerscope::elementwise_test {
 

@@ -92,7 +92,9 @@ Case attention_case(Shape q, Shape k, Shape v, bool k_transposed, std::optional<
   Attributes a;
   a.set("scale", 0.17f);
   a.set("k_transposed", int64_t{k_transposed});
-  Case c{fused_node("SDPAttention", a, mask ? 4 : 3), {random(q, rng), random(k, rng), random(v, rng)}, {false, false, false}};
+  Case c{fused_node("SDPAttention", a, mask ? 4 : 3),
+         {random(q, rng), random(k, rng), random(v, rng)},
+         {false, false, false}};
   if (mask) {
     c.inputs.push_back(random(*mask, rng, -3.f, 0.f));
     c.constant.push_back(false);
@@ -103,9 +105,9 @@ Case attention_case(Shape q, Shape k, Shape v, bool k_transposed, std::optional<
 TEST(FusedTransformerOps, AttentionKernelMatchesReference) {
   std::mt19937 rng(7);
   for (int threads : {1, 2}) {
-    expect_kernel_matches_reference(attention_case({1, 12, 197, 64}, {1, 12, 197, 64}, {1, 12, 197, 64}, false,
-                                                   std::nullopt, rng),
-                                    1e-5, "native:sdpa", threads);
+    expect_kernel_matches_reference(
+        attention_case({1, 12, 197, 64}, {1, 12, 197, 64}, {1, 12, 197, 64}, false, std::nullopt, rng), 1e-5,
+        "native:sdpa", threads);
     expect_kernel_matches_reference(
         attention_case({12, 197, 64}, {12, 64, 197}, {12, 197, 64}, true, std::nullopt, rng), 1e-5, "native:sdpa",
         threads);
@@ -122,13 +124,17 @@ TEST(FusedTransformerOps, LinearKernelsMatchReference) {
     for (const std::string& approx : {std::string("none"), std::string("tanh")}) {
       Attributes a;
       a.set("approximate", approx);
-      Case c{fused_node(op, a, 3), {random({2, 9, 33}, rng), random({33, 20}, rng), random({20}, rng)}, {false, true, true}};
+      Case c{fused_node(op, a, 3),
+             {random({2, 9, 33}, rng), random({33, 20}, rng), random({20}, rng)},
+             {false, true, true}};
       expect_kernel_matches_reference(c, 1e-5, "onednn:", 2);
     }
   Attributes g;
   g.set("transA", int64_t{1});
   g.set("alpha", 0.7f);
-  Case c{fused_node("GemmGelu", g, 3), {random({33, 9}, rng), random({33, 20}, rng), random({1}, rng)}, {false, true, true}};
+  Case c{fused_node("GemmGelu", g, 3),
+         {random({33, 9}, rng), random({33, 20}, rng), random({1}, rng)},
+         {false, true, true}};
   expect_kernel_matches_reference(c, 1e-5, "onednn:", 1);
 }
 
@@ -141,9 +147,10 @@ TEST(FusedTransformerOps, GeluAndLayerNormUseTheOnnxOpsKernels) {
   Attributes la;
   la.set("axis", int64_t{-1});
   la.set("epsilon", 1e-6f);
-  expect_kernel_matches_reference(
-      Case{fused_node("LayerNorm", la, 3), {random({5, 384}, rng), random({384}, rng), random({384}, rng)}, {false, true, true}},
-      1e-5, "onednn:", 2);
+  expect_kernel_matches_reference(Case{fused_node("LayerNorm", la, 3),
+                                       {random({5, 384}, rng), random({384}, rng), random({384}, rng)},
+                                       {false, true, true}},
+                                  1e-5, "onednn:", 2);
 }
 
 TEST(FusedTransformerOps, InferenceRejectsMismatchedShapesWithAClearMessage) {
@@ -161,7 +168,9 @@ TEST(FusedTransformerOps, InferenceRejectsMismatchedShapesWithAClearMessage) {
   Case bad_mask = attention_case({2, 5, 8}, {2, 5, 8}, {2, 5, 8}, false, Shape{3, 5, 5}, rng);
   EXPECT_NE(error_of(bad_mask).find("does not broadcast to the scores' (2,5,5)"), std::string::npos)
       << error_of(bad_mask);
-  Case bad_bias{fused_node("MatMulAdd", {}, 3), {random({4, 6}, rng), random({6, 3}, rng), random({4}, rng)}, {false, true, true}};
+  Case bad_bias{fused_node("MatMulAdd", {}, 3),
+                {random({4, 6}, rng), random({6, 3}, rng), random({4}, rng)},
+                {false, true, true}};
   EXPECT_NE(error_of(bad_bias).find("input bias is FLOAT (4); expected FLOAT (3)"), std::string::npos)
       << error_of(bad_bias);
 }

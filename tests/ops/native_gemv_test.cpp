@@ -75,7 +75,7 @@ TEST(NativeGemv, MatchesTheReferenceForEveryAttributeAndBiasShape) {
           const GemmCase gc{K, N, ta, tb, b % 2 ? 0.5f : 1.f, b % 3 ? 2.f : 1.f, c};
           for (int threads : {1, 2}) {
             SCOPED_TRACE(::testing::Message() << "K " << K << " N " << N << " transA " << ta << " transB " << tb
-                                            << " bias case " << b << " threads " << threads);
+                                              << " bias case " << b << " threads " << threads);
             expect_matches_reference(gc, threads, rng);
             ++cases;
           }

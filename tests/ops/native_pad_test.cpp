@@ -35,7 +35,9 @@ V random_pads(std::mt19937& rng, const Shape& x, const std::string& mode, const 
 
 // Through the kernel harness: native:pad (and any other kernel that accepts the node) byte for
 // byte against the reference.
-void check(const Node& n, const std::vector<In>& in, const std::string& what) { expect_kernels_match("native:pad", n, in, what); }
+void check(const Node& n, const std::vector<In>& in, const std::string& what) {
+  expect_kernels_match("native:pad", n, in, what);
+}
 
 TEST(NativePad, RandomAllModes) {
   std::mt19937 rng(11);
@@ -68,8 +70,8 @@ TEST(NativePad, AxesInputAndOpsets) {
         axes.push_back(d);
         named.push_back(rng() % 2 ? d : d - rank);  // negative axes too
       }
-    std::vector<In> in = {{random_tensor(DType::F32, s, rng)}, {i64s(random_pads(rng, s, mode, axes))},
-                          {f32({}, {2.5f})}, {i64s(named)}};
+    std::vector<In> in = {
+        {random_tensor(DType::F32, s, rng)}, {i64s(random_pads(rng, s, mode, axes))}, {f32({}, {2.5f})}, {i64s(named)}};
     if (iter % 3 == 0) in[2] = omitted();
     check(make_node("Pad", 18, in, 1, {{"mode", mode}}), in, "opset 18 " + mode + " " + std::to_string(iter));
   }

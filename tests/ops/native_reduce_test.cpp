@@ -47,7 +47,7 @@ TEST(NativeReduce, TrailingBlocksMatchTheReference) {
     const int rank = 1 + static_cast<int>(rng() % 5);
     Shape s(rank);
     for (int64_t& d : s) d = rng() % 5 == 0 ? 1 : 1 + static_cast<int64_t>(rng() % (rank <= 2 ? 300 : 12));
-    if (iter % 25 == 0) s.back() = 5000;  // long rows: several chunks
+    if (iter % 25 == 0) s.back() = 5000;               // long rows: several chunks
     const int first = static_cast<int>(rng() % rank);  // reduce axes first..rank-1
     V axes;
     for (int d = first; d < rank; ++d)
@@ -76,7 +76,8 @@ TEST(NativeReduce, LeavesOtherFormsToOthers) {
   std::vector<In> mid = {{Tensor(DType::F32, {2, 3, 4})}};
   EXPECT_FALSE(kernel_accepts("native:reduce", reduce_node("ReduceL2", false, {1}, 1, mid), mid));
   std::vector<In> noop = {{Tensor(DType::F32, {2, 3})}, {i64s({})}};
-  EXPECT_FALSE(kernel_accepts("native:reduce", make_node("ReduceL2", 18, noop, 1, {{"noop_with_empty_axes", int64_t{1}}}), noop));
+  EXPECT_FALSE(kernel_accepts("native:reduce",
+                              make_node("ReduceL2", 18, noop, 1, {{"noop_with_empty_axes", int64_t{1}}}), noop));
   std::vector<In> f64 = {{Tensor(DType::F64, {2, 3})}};
   EXPECT_FALSE(kernel_accepts("native:reduce", reduce_node("ReduceSum", false, {1}, 1, f64), f64));
 }

@@ -50,9 +50,9 @@ TEST(NativeResize, MatchesReferenceForEveryCoordinateMode) {
   int checked = 0;
   for (const char* coord : {"align_corners", "half_pixel", "pytorch_half_pixel", "asymmetric"})
     for (auto [in, out] : std::vector<std::pair<Shape, Shape>>{{{1, 3, 17, 23}, {1, 3, 34, 45}},
-                                                              {{2, 4, 9, 7}, {2, 4, 5, 16}},
-                                                              {{1, 2, 40, 30}, {1, 2, 13, 11}},
-                                                              {{1, 1, 1, 5}, {1, 1, 3, 5}}}) {
+                                                               {{2, 4, 9, 7}, {2, 4, 5, 16}},
+                                                               {{1, 2, 40, 30}, {1, 2, 13, 11}},
+                                                               {{1, 1, 1, 5}, {1, 1, 3, 5}}}) {
       ResizeCase c = make_case(coord, "linear", in, out);
       std::vector<const Tensor*> consts = {nullptr, nullptr, nullptr, &c.values[3]};
       KernelSetup setup{c.node, c.inputs, consts, c.outputs, 1};

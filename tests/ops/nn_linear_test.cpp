@@ -4,12 +4,12 @@
 
 #include <cmath>
 
+#include "attr_check.h"
+#include "common/kernel_check.h"
 #include "ir/error.h"
 #include "ops/nn/conv_geometry.h"
 #include "ops/nn/matmul_shape.h"
 #include "registry/registry.h"
-#include "attr_check.h"
-#include "common/kernel_check.h"
 
 namespace layerscope {
 namespace {
@@ -124,7 +124,8 @@ TEST(ConvGeometry, SameUpperLowerAndValid) {
 }
 
 TEST(ConvGeometry, DilationsAndGroups) {
-  Node n = make_node("Conv", 17, attrs({{"dilations", Ints{2}}, {"pads", Ints{1, 2}}, {"group", int64_t{2}}}), 2, {}, 1);
+  Node n =
+      make_node("Conv", 17, attrs({{"dilations", Ints{2}}, {"pads", Ints{1, 2}}, {"group", int64_t{2}}}), 2, {}, 1);
   ConvGeometry g = conv_geometry(n, {2, 4, 10}, {6, 2, 3});
   EXPECT_EQ(g.dilated_kernel(0), 5);
   EXPECT_EQ(g.out_dims, (Ints{10 + 3 - 5 + 1}));
@@ -134,7 +135,8 @@ TEST(ConvGeometry, DilationsAndGroups) {
 
 TEST(ConvGeometry, PoolCeilModeDropsWindowStartingInPadding) {
   // in 5, k 2, s 2, pads 0/1: ceil((5+1-2)/2)+1 = 3, last window starts at 4 < 5: kept.
-  Node n = make_node("MaxPool", 12, attrs({{"kernel_shape", Ints{2}}, {"strides", Ints{2}}, {"ceil_mode", int64_t{1}}}), 1, {}, 1);
+  Node n = make_node("MaxPool", 12, attrs({{"kernel_shape", Ints{2}}, {"strides", Ints{2}}, {"ceil_mode", int64_t{1}}}),
+                     1, {}, 1);
   EXPECT_EQ(pool_geometry(n, {1, 1, 5}).out_dims, (Ints{3}));
   // in 4, k 2, s 2, pads 0/1: ceil(3/2)+1 = 3 but the third window would start at 4 (in padding).
   n.attrs.set("pads", Ints{0, 1});
@@ -145,7 +147,8 @@ TEST(ConvGeometry, PoolCeilModeDropsWindowStartingInPadding) {
 }
 
 TEST(ConvGeometry, ConvTransposeOutputShapeAndSame) {
-  Node n = make_node("ConvTranspose", 17, attrs({{"strides", Ints{2}}, {"auto_pad", std::string("SAME_UPPER")}}), 2, {}, 1);
+  Node n =
+      make_node("ConvTranspose", 17, attrs({{"strides", Ints{2}}, {"auto_pad", std::string("SAME_UPPER")}}), 2, {}, 1);
   // in 5, s 2 -> out 10; natural (5-1)*2 + 3 = 11 -> total 1: SAME_UPPER puts it at the end.
   ConvGeometry g = conv_transpose_geometry(n, {1, 2, 5}, {2, 3, 3});
   EXPECT_EQ(g.out_dims, (Ints{10}));
@@ -348,7 +351,8 @@ TEST(NnLinearCost, Pooling) {
 // ---------------- reference kernels ----------------
 
 TEST(NnLinearRef, MatMul) {
-  EXPECT_EQ(values<float>(run("MatMul", 13, {}, {f32({3}, {1, 2, 3}), f32({3}, {4, 5, 6})})[0]), std::vector<float>{32});
+  EXPECT_EQ(values<float>(run("MatMul", 13, {}, {f32({3}, {1, 2, 3}), f32({3}, {4, 5, 6})})[0]),
+            std::vector<float>{32});
   // A (2,1,2,2) x B (2,2,2): batch (2,2); A broadcast over B's batch and vice versa.
   Tensor a = f32({2, 1, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2});  // I, 2I
   Tensor b = f32({2, 2, 2}, {1, 2, 3, 4, 0, 1, 1, 0});
@@ -362,8 +366,8 @@ TEST(NnLinearRef, MatMul) {
 
 TEST(NnLinearRef, Gemm) {
   // Y = 2 * A^T x B^T + 0.5 * C, with C a row broadcast over M.
-  Tensor a = f32({2, 2}, {1, 3, 2, 4});           // A^T = [[1,2],[3,4]]
-  Tensor b = f32({3, 2}, {1, 0, 0, 1, 1, 1});     // B^T = [[1,0,1],[0,1,1]]
+  Tensor a = f32({2, 2}, {1, 3, 2, 4});        // A^T = [[1,2],[3,4]]
+  Tensor b = f32({3, 2}, {1, 0, 0, 1, 1, 1});  // B^T = [[1,0,1],[0,1,1]]
   Tensor c = f32({3}, {2, 4, 6});
   Attributes at = attrs({{"transA", int64_t{1}}, {"transB", int64_t{1}}, {"alpha", 2.f}, {"beta", 0.5f}});
   Tensor y = run("Gemm", 13, at, {a, b, c})[0];
@@ -378,8 +382,8 @@ TEST(NnLinearRef, ConvBiasGroupsAndSamePadding) {
   Tensor y = run("Conv", 11, {}, {f32({1, 1, 3, 3}, x9), f32({1, 1, 2, 2}, {1, 1, 1, 1}), f32({1}, {1})})[0];
   EXPECT_EQ(values<float>(y), (std::vector<float>{9, 13, 21, 25}));
   // Depthwise (group 2): channel 0 times 1, channel 1 times -1, 1x1 kernels.
-  Tensor dw = run("Conv", 11, attrs({{"group", int64_t{2}}}),
-                  {f32({1, 2, 2}, {1, 2, 3, 4}), f32({2, 1, 1}, {1, -1})})[0];
+  Tensor dw =
+      run("Conv", 11, attrs({{"group", int64_t{2}}}), {f32({1, 2, 2}, {1, 2, 3, 4}), f32({2, 1, 1}, {1, -1})})[0];
   EXPECT_EQ(values<float>(dw), (std::vector<float>{1, 2, -3, -4}));
   // 1-D SAME_UPPER, stride 2: pads 1/1 -> windows [-1,1], [1,3], [3,5].
   Tensor s = run("Conv", 11, attrs({{"auto_pad", std::string("SAME_UPPER")}, {"strides", Ints{2}}}),
@@ -419,7 +423,8 @@ TEST(NnLinearRef, MaxPoolWithIndices) {
   EXPECT_EQ(values<uint8_t>(run("MaxPool", 12, attrs({{"kernel_shape", Ints{2}}}), {u})[0]),
             (std::vector<uint8_t>{250, 250, 7}));
   // Padding never wins, even over negative values.
-  Tensor n = run("MaxPool", 12, attrs({{"kernel_shape", Ints{2}}, {"pads", Ints{1, 1}}}), {f32({1, 1, 2}, {-3, -4})})[0];
+  Tensor n =
+      run("MaxPool", 12, attrs({{"kernel_shape", Ints{2}}, {"pads", Ints{1, 1}}}), {f32({1, 1, 2}, {-3, -4})})[0];
   EXPECT_EQ(values<float>(n), (std::vector<float>{-3, -3, -4}));
 }
 
@@ -443,8 +448,8 @@ TEST(NnLinearRef, AveragePoolPaddingAndCeil) {
 TEST(NnLinearRef, LpAndGlobalPools) {
   EXPECT_EQ(values<float>(run("LpPool", 11, attrs({{"kernel_shape", Ints{2}}}), {f32({1, 1, 3}, {3, -4, 0})})[0]),
             (std::vector<float>{5, 4}));
-  std::vector<float> p1 =
-      values<float>(run("LpPool", 11, attrs({{"kernel_shape", Ints{2}}, {"p", int64_t{1}}}), {f32({1, 1, 2}, {3, -4})})[0]);
+  std::vector<float> p1 = values<float>(
+      run("LpPool", 11, attrs({{"kernel_shape", Ints{2}}, {"p", int64_t{1}}}), {f32({1, 1, 2}, {3, -4})})[0]);
   EXPECT_FLOAT_EQ(p1[0], 7);
   Tensor x = f32({1, 2, 2, 2}, {1, 2, 3, 6, -1, -2, -3, -4});
   EXPECT_EQ(values<float>(run("GlobalAveragePool", 1, {}, {x})[0]), (std::vector<float>{3, -2.5f}));

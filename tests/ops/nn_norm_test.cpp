@@ -46,8 +46,8 @@ TEST(LogSoftmax, MatchesLogOfSoftmax) {
   expect_f32(run("LogSoftmax", 13, {x}), {std::log(0.25), std::log(0.75), std::log(0.5), std::log(0.5)});
   // opset 11, axis 0 on a [2,2] input: a single row of 4 values.
   Tensor z = f32({2, 2}, {0, 0, 0, 0});
-  expect_f32(run("LogSoftmax", 11, {z}, attrs({{"axis", int64_t{0}}})), {std::log(0.25), std::log(0.25),
-                                                                           std::log(0.25), std::log(0.25)});
+  expect_f32(run("LogSoftmax", 11, {z}, attrs({{"axis", int64_t{0}}})),
+             {std::log(0.25), std::log(0.25), std::log(0.25), std::log(0.25)});
 }
 
 TEST(Hardmax, AxisSemanticsAndFirstMaximumWins) {
@@ -79,8 +79,7 @@ TEST(Softmax, Cost) {
 // ---- BatchNormalization --------------------------------------------------------------------
 
 std::vector<Tensor> bn_inputs() {
-  return {f32({1, 2, 1, 2}, {1, 2, 3, 4}), f32({2}, {1, 2}), f32({2}, {0, 1}), f32({2}, {1, 3}),
-          f32({2}, {4, 0.25f})};
+  return {f32({1, 2, 1, 2}, {1, 2, 3, 4}), f32({2}, {1, 2}), f32({2}, {0, 1}), f32({2}, {1, 3}), f32({2}, {4, 0.25f})};
 }
 
 TEST(BatchNormalization, InferenceFormulaAllOpsets) {
@@ -102,8 +101,9 @@ TEST(BatchNormalization, PerActivationWhenSpatialIsZero) {
 }
 
 TEST(BatchNormalization, Errors) {
-  EXPECT_NE(infer_error("BatchNormalization", 15, bn_inputs(), attrs({{"training_mode", int64_t{1}}})).find("training_mode"),
-            std::string::npos);
+  EXPECT_NE(
+      infer_error("BatchNormalization", 15, bn_inputs(), attrs({{"training_mode", int64_t{1}}})).find("training_mode"),
+      std::string::npos);
   EXPECT_NE(infer_error("BatchNormalization", 9, bn_inputs(), {}, 3).find("training mode"), std::string::npos);
   std::vector<Tensor> bad = bn_inputs();
   bad[1] = f32({3}, {1, 1, 1});
@@ -124,8 +124,8 @@ TEST(BatchNormalization, Errors) {
 TEST(LayerNormalization, LastAxisWithScaleBiasAndStatistics) {
   // Rows {1, 3} and {0, 4}: means 2, 2; variances 1, 4.
   Tensor x = f32({2, 2}, {1, 3, 0, 4});
-  auto outs = run_all("LayerNormalization", 17, {x, f32({2}, {2, 1}), f32({2}, {0.5f, 0})},
-                      attrs({{"epsilon", 0.0f}}), 3);
+  auto outs =
+      run_all("LayerNormalization", 17, {x, f32({2}, {2, 1}), f32({2}, {0.5f, 0})}, attrs({{"epsilon", 0.0f}}), 3);
   expect_f32(outs[0], {-1.5, 1, -1.5, 1});
   EXPECT_EQ(outs[1].shape(), (Shape{2, 1}));
   expect_f32(outs[1], {2, 2});
@@ -146,8 +146,7 @@ TEST(LayerNormalization, AxisZeroScaleBroadcastAndDoubleStash) {
 
 TEST(LayerNormalization, Errors) {
   Tensor x = f32({2, 3}, std::vector<float>(6));
-  EXPECT_NE(infer_error("LayerNormalization", 17, {x, f32({2}, {1, 1})}).find("does not broadcast"),
-            std::string::npos);
+  EXPECT_NE(infer_error("LayerNormalization", 17, {x, f32({2}, {1, 1})}).find("does not broadcast"), std::string::npos);
   EXPECT_NE(infer_error("LayerNormalization", 17, {x, f32({3}, {1, 1, 1})}, attrs({{"stash_type", int64_t{10}}}))
                 .find("stash_type"),
             std::string::npos);
@@ -164,10 +163,10 @@ TEST(InstanceNormalization, PerChannelPlane) {
   expect_f32(run("InstanceNormalization", 6, {f32({1, 2, 2}, {1, 3, 4, 8}), f32({2}, {1, 2}), f32({2}, {0, 7})},
                  attrs({{"epsilon", 0.0f}})),
              {-1, 1, 5, 9});
-  EXPECT_NE(infer_error("InstanceNormalization", 6, {f32({1, 2, 2}, {1, 3, 4, 8}), f32({3}, {1, 2, 3}),
-                                                      f32({2}, {0, 7})})
-                .find("scale"),
-            std::string::npos);
+  EXPECT_NE(
+      infer_error("InstanceNormalization", 6, {f32({1, 2, 2}, {1, 3, 4, 8}), f32({3}, {1, 2, 3}), f32({2}, {0, 7})})
+          .find("scale"),
+      std::string::npos);
 }
 
 TEST(GroupNormalization, Opset18PerGroupOpset21PerChannelParameters) {
@@ -203,8 +202,9 @@ TEST(LpNormalization, L1AndL2AlongAxis) {
 TEST(MeanVarianceNormalization, DefaultAxesAreNCHWMinusChannel) {
   // Per channel over (N, H, W): ch0 {1, 3}, ch1 {0, 4} -> {-1, 1} (std + 1e-9 in the divisor).
   expect_f32(run("MeanVarianceNormalization", 13, {f32({1, 2, 1, 2}, {1, 3, 0, 4})}), {-1, 1, -1, 1});
-  expect_f32(run("MeanVarianceNormalization", 9, {f32({2, 2}, {1, 0, 3, 4})}, attrs({{"axes", std::vector<int64_t>{0}}})),
-             {-1, -1, 1, 1});
+  expect_f32(
+      run("MeanVarianceNormalization", 9, {f32({2, 2}, {1, 0, 3, 4})}, attrs({{"axes", std::vector<int64_t>{0}}})),
+      {-1, -1, 1, 1});
   EXPECT_NE(infer_error("MeanVarianceNormalization", 13, {f32({2, 2}, {1, 0, 3, 4})}).find("out of range"),
             std::string::npos);
 }

@@ -166,8 +166,9 @@ TEST(Recurrent, InferErrorsNameTheProblem) {
   EXPECT_TRUE(has(infer_error("GRU", attrs({{"activations", std::vector<std::string>{"Sigmoid", "Swish"}}}), ok),
                   "activation 'Swish' is not one of Relu, Tanh, Sigmoid"));
   // Alphas for activations that take none are ignored, as onnxruntime does.
-  EXPECT_EQ(infer_error("GRU", attrs({{"activations", std::vector<std::string>{"Sigmoid", "Tanh"}},
-                                      {"activation_alpha", std::vector<float>{0.5f}}}),
+  EXPECT_EQ(infer_error("GRU",
+                        attrs({{"activations", std::vector<std::string>{"Sigmoid", "Tanh"}},
+                               {"activation_alpha", std::vector<float>{0.5f}}}),
                         ok),
             "");
   EXPECT_TRUE(has(infer_error("GRU", {}, ok, 3), "expected at most 2 outputs, got 3"));
@@ -199,8 +200,9 @@ TEST(Recurrent, CostCountsEveryStepAndDirection) {
 
 TEST(Recurrent, RnnStepsByHand) {
   // I = H = 1: h_t = tanh(0.5 x_t - h_{t-1} + 0.1 + 0.2), from h_0 = 0.3.
-  const std::vector<Tensor> in = {f32({3, 1, 1}, {1, 2, 3}), f32({1, 1, 1}, {0.5f}), f32({1, 1, 1}, {-1}),
-                                  f32({1, 2}, {0.1f, 0.2f}), Tensor{}, f32({1, 1, 1}, {0.3f})};
+  const std::vector<Tensor> in = {
+      f32({3, 1, 1}, {1, 2, 3}), f32({1, 1, 1}, {0.5f}), f32({1, 1, 1}, {-1}), f32({1, 2}, {0.1f, 0.2f}), Tensor{},
+      f32({1, 1, 1}, {0.3f})};
   std::vector<Tensor> out = run("RNN", {}, in);
   double h = 0.3;
   for (int t = 0; t < 3; ++t) {
@@ -222,10 +224,14 @@ TEST(Recurrent, LstmStepByHandWithPeepholes) {
   // One step, I = H = 1, W rows (i, o, f, c) = 1, 2, 3, 4, R = 0, B = 0, P (i, o, f) = 0.5,
   // 0.25, 0.125, c_0 = 2, h_0 = 0, x = 1:
   //   i = s(1 + 0.5*2), f = s(3 + 0.125*2), c~ = tanh(4), c = f*2 + i*c~, o = s(2 + 0.25*c), h = o*tanh(c).
-  const std::vector<Tensor> in = {f32({1, 1, 1}, {1}),          f32({1, 4, 1}, {1, 2, 3, 4}),
-                                  f32({1, 4, 1}, {0, 0, 0, 0}), Tensor{},
-                                  Tensor{},                     Tensor{},
-                                  f32({1, 1, 1}, {2}),          f32({1, 3}, {0.5f, 0.25f, 0.125f})};
+  const std::vector<Tensor> in = {f32({1, 1, 1}, {1}),
+                                  f32({1, 4, 1}, {1, 2, 3, 4}),
+                                  f32({1, 4, 1}, {0, 0, 0, 0}),
+                                  Tensor{},
+                                  Tensor{},
+                                  Tensor{},
+                                  f32({1, 1, 1}, {2}),
+                                  f32({1, 3}, {0.5f, 0.25f, 0.125f})};
   const std::vector<Tensor> out = run("LSTM", {}, in);
   auto s = [](double v) { return 1 / (1 + std::exp(-v)); };
   const double i = s(2), f = s(3.25), c = f * 2 + i * std::tanh(4.0), o = s(2 + 0.25 * c);
@@ -238,8 +244,12 @@ TEST(Recurrent, GruLinearBeforeResetByHand) {
   // One step, I = H = 1, W (z, r, h) = 1, 1, 1, R = 1, 1, 2, Wb = 0, Rb_h = 0.5, h_0 = 1, x = 1:
   //   z = r = s(2); default    h~ = tanh(1 + (r*1)*2 + 0.5)
   //                 lbr        h~ = tanh(1 + r*(1*2 + 0.5));  h = (1-z) h~ + z h_0.
-  const std::vector<Tensor> in = {f32({1, 1, 1}, {1}), f32({1, 3, 1}, {1, 1, 1}), f32({1, 3, 1}, {1, 1, 2}),
-                                  f32({1, 6}, {0, 0, 0, 0, 0, 0.5f}), Tensor{}, f32({1, 1, 1}, {1})};
+  const std::vector<Tensor> in = {f32({1, 1, 1}, {1}),
+                                  f32({1, 3, 1}, {1, 1, 1}),
+                                  f32({1, 3, 1}, {1, 1, 2}),
+                                  f32({1, 6}, {0, 0, 0, 0, 0, 0.5f}),
+                                  Tensor{},
+                                  f32({1, 1, 1}, {1})};
   const double z = 1 / (1 + std::exp(-2.0)), r = z;
   const double plain = std::tanh(1 + r * 2 + 0.5), lbr = std::tanh(1 + r * 2.5);
   EXPECT_NEAR(at(run("GRU", {}, in)[1], {0, 0, 0}), (1 - z) * plain + z, 1e-6);
@@ -251,9 +261,12 @@ TEST(Recurrent, SequenceLensZeroPastTheEnd) {
   // forward output at step len-1 and the reverse output at step 0; an empty sequence gives 0.
   std::mt19937 rng(7);
   const int64_t T = 4, N = 3, I = 2, H = 3;
-  const std::vector<Tensor> in = {random_f32(rng, {T, N, I}),       random_f32(rng, {2, 4 * H, I}, 0.6f),
-                                  random_f32(rng, {2, 4 * H, H}, 0.6f), random_f32(rng, {2, 8 * H}, 0.5f),
-                                  i32({4, 2, 0}),                   random_f32(rng, {2, N, H}),
+  const std::vector<Tensor> in = {random_f32(rng, {T, N, I}),
+                                  random_f32(rng, {2, 4 * H, I}, 0.6f),
+                                  random_f32(rng, {2, 4 * H, H}, 0.6f),
+                                  random_f32(rng, {2, 8 * H}, 0.5f),
+                                  i32({4, 2, 0}),
+                                  random_f32(rng, {2, N, H}),
                                   random_f32(rng, {2, N, H})};
   const std::vector<Tensor> out = run("LSTM", attrs({{"direction", std::string("bidirectional")}}), in);
   const int lens[] = {4, 2, 0};
@@ -273,13 +286,16 @@ TEST(Recurrent, SequenceLensZeroPastTheEnd) {
       EXPECT_NE(at(out[0], {0, 0, b, j}), 0.f);
     }
   // A batch row's result does not depend on the others' lengths: row 1 alone, length 2.
-  const std::vector<Tensor> alone = {f32({2, 1, I}, {at(in[0], {0, 1, 0}), at(in[0], {0, 1, 1}), at(in[0], {1, 1, 0}),
-                                                     at(in[0], {1, 1, 1})}),
-                                     in[1], in[2], in[3], Tensor{},
-                                     f32({2, 1, H}, {at(in[5], {0, 1, 0}), at(in[5], {0, 1, 1}), at(in[5], {0, 1, 2}),
-                                                     at(in[5], {1, 1, 0}), at(in[5], {1, 1, 1}), at(in[5], {1, 1, 2})}),
-                                     f32({2, 1, H}, {at(in[6], {0, 1, 0}), at(in[6], {0, 1, 1}), at(in[6], {0, 1, 2}),
-                                                     at(in[6], {1, 1, 0}), at(in[6], {1, 1, 1}), at(in[6], {1, 1, 2})})};
+  const std::vector<Tensor> alone = {
+      f32({2, 1, I}, {at(in[0], {0, 1, 0}), at(in[0], {0, 1, 1}), at(in[0], {1, 1, 0}), at(in[0], {1, 1, 1})}),
+      in[1],
+      in[2],
+      in[3],
+      Tensor{},
+      f32({2, 1, H}, {at(in[5], {0, 1, 0}), at(in[5], {0, 1, 1}), at(in[5], {0, 1, 2}), at(in[5], {1, 1, 0}),
+                      at(in[5], {1, 1, 1}), at(in[5], {1, 1, 2})}),
+      f32({2, 1, H}, {at(in[6], {0, 1, 0}), at(in[6], {0, 1, 1}), at(in[6], {0, 1, 2}), at(in[6], {1, 1, 0}),
+                      at(in[6], {1, 1, 1}), at(in[6], {1, 1, 2})})};
   const std::vector<Tensor> one = run("LSTM", attrs({{"direction", std::string("bidirectional")}}), alone);
   for (int64_t d = 0; d < 2; ++d)
     for (int64_t j = 0; j < H; ++j) EXPECT_FLOAT_EQ(at(one[1], {d, 0, j}), at(out[1], {d, 1, j}));
@@ -334,8 +350,9 @@ TEST(Recurrent, SequenceLensOutOfRangeIsAnError) {
     run("RNN", {}, in);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("'RNN' node 'rec' (opset 14): sequence_lens[0] is 3; expected 0 to seq_length 2"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("'RNN' node 'rec' (opset 14): sequence_lens[0] is 3; expected 0 to seq_length 2"),
+        std::string::npos)
         << e.what();
   }
 }

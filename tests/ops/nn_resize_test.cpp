@@ -61,8 +61,8 @@ TEST(Resize, LinearCoordinateModes) {
 TEST(Resize, AlignCornersUsesUnroundedLength) {
   // Scale 0.6 on length 4: 2 outputs, but the divisor is 4 * 0.6 - 1 = 1.4 (as the ONNX
   // reference and its test_resize_downsample_scales_linear_align_corners do).
-  expect_f32(by_scales(f32({4}, {1, 2, 3, 4}), {0.6f}, resize_attrs("linear", "align_corners")),
-             {1, 1 + 3 / 1.4}, 1e-5);
+  expect_f32(by_scales(f32({4}, {1, 2, 3, 4}), {0.6f}, resize_attrs("linear", "align_corners")), {1, 1 + 3 / 1.4},
+             1e-5);
 }
 
 TEST(Resize, HalfPixelSymmetricOpset19) {
@@ -167,7 +167,8 @@ TEST(Resize, Opset10AndUpsampleUseAsymmetricFloorOrCeil) {
   // Upsample-9, nearest x3: 0, 1/3, 2/3 all floor to 0.
   expect_f32(run("Upsample", 9, {f32({1, 2}, {1, 2}), f32({2}, {1, 3})}), {1, 1, 1, 2, 2, 2});
   // Upsample-7: scales attribute; linear is asymmetric.
-  expect_f32(run("Upsample", 7, {f32({2}, {1, 2})}, attrs({{"scales", std::vector<float>{2}}, {"mode", std::string("linear")}})),
+  expect_f32(run("Upsample", 7, {f32({2}, {1, 2})},
+                 attrs({{"scales", std::vector<float>{2}}, {"mode", std::string("linear")}})),
              {1, 1.5, 2, 2});
   EXPECT_NE(infer_error("Upsample", 9, {f32({2}, {1, 2}), f32({1}, {0.5f})}).find(">= 1"), std::string::npos);
   EXPECT_NE(infer_error("Upsample", 7, {f32({2}, {1, 2})}).find("scales"), std::string::npos);
@@ -198,9 +199,10 @@ TEST(Resize, Errors) {
   EXPECT_NE(infer_error("Resize", 13, {x, none(), f32({1}, {-1})}).find("> 0"), std::string::npos);
   EXPECT_NE(infer_error("Resize", 13, {Tensor(DType::F16, {2}), none(), f32({1}, {2})}).find("FLOAT16"),
             std::string::npos);
-  EXPECT_NE(infer_error("Resize", 18, {x, none(), f32({1}, {2})}, attrs({{"keep_aspect_ratio_policy", std::string("fit")}}))
-                .find("keep_aspect_ratio_policy"),
-            std::string::npos);
+  EXPECT_NE(
+      infer_error("Resize", 18, {x, none(), f32({1}, {2})}, attrs({{"keep_aspect_ratio_policy", std::string("fit")}}))
+          .find("keep_aspect_ratio_policy"),
+      std::string::npos);
   // Resize-11 requires roi and scales inputs; empty tensors count as omitted.
   EXPECT_NE(infer_error("Resize", 11, {x}).find("expected 3..4 inputs"), std::string::npos);
   EXPECT_EQ(infer("Resize", 11, {x, f32({0}, {}), f32({0}, {}), i64({1}, {3})})[0].shape, (Shape{3}));

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "ir/error.h"
-#include "registry/registry.h"
 #include "attr_check.h"
 #include "common/kernel_check.h"
+#include "ir/error.h"
+#include "registry/registry.h"
 
 namespace layerscope::norm_test {
 
@@ -99,8 +99,8 @@ inline std::vector<TensorInfo> infer(const std::string& op, int opset, const std
 }
 
 // The infer() error message ("" if inference succeeds).
-inline std::string infer_error(const std::string& op, int opset, const std::vector<Tensor>& inputs,
-                               Attributes a = {}, int n_outputs = 1) {
+inline std::string infer_error(const std::string& op, int opset, const std::vector<Tensor>& inputs, Attributes a = {},
+                               int n_outputs = 1) {
   std::string err;
   infer(op, opset, inputs, std::move(a), &err, n_outputs);
   return err;

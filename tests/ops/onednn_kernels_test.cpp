@@ -19,7 +19,7 @@ namespace {
 using testing::make_node;
 
 struct In {
-  Tensor t;            // empty() = omitted optional input
+  Tensor t;  // empty() = omitted optional input
   bool constant = false;
 };
 
@@ -39,9 +39,9 @@ Outcome run_case(const Node& node, const std::vector<In>& ins, int threads = 1) 
   std::vector<testing::CaseInput> inputs;
   for (const In& in : ins) inputs.push_back({in.t, in.constant, in.t.empty()});
   const testing::KernelCheck r = testing::check_kernels(node, inputs, {.threads = threads});
-  const bool registered = r.ran_kernel("onednn:") ||
-                          std::any_of(r.declined.begin(), r.declined.end(),
-                                      [](const std::string& k) { return k.rfind("onednn:", 0) == 0; });
+  const bool registered =
+      r.ran_kernel("onednn:") || std::any_of(r.declined.begin(), r.declined.end(),
+                                             [](const std::string& k) { return k.rfind("onednn:", 0) == 0; });
   EXPECT_TRUE(registered) << "no onednn kernel registered for " << node.op_type;
   if (const testing::KernelRun* k = r.find("onednn:")) {
     EXPECT_EQ(k->implementation.rfind("onednn:", 0), 0u) << k->implementation;
@@ -100,8 +100,8 @@ TEST(OnednnKernels, ConvDepthwiseAndNames) {
   a.set("group", int64_t{8});
   a.set("pads", std::vector<int64_t>{1, 1, 1, 1});
   Outcome o = run_case(make_node("Conv", 11, 3, 1, a), {{random_tensor(rng(), {1, 8, 14, 14})},
-                                                         {random_tensor(rng(), {8, 1, 3, 3}), true},
-                                                         {random_tensor(rng(), {8}), true}});
+                                                        {random_tensor(rng(), {8, 1, 3, 3}), true},
+                                                        {random_tensor(rng(), {8}), true}});
   EXPECT_TRUE(o.supported);
   a = Attributes();
   a.set("pads", std::vector<int64_t>{1, 1, 1, 1});
@@ -169,8 +169,8 @@ TEST(OnednnKernels, MatMulRandom) {
     a.push_back(K);
     b.push_back(K);
     if (rb >= 2) b.push_back(N);
-    Outcome o = run_case(make_node("MatMul", 13, 2, 1),
-                         {{random_tensor(rng(), a)}, {random_tensor(rng(), b), coin()}}, pick(1, 2));
+    Outcome o = run_case(make_node("MatMul", 13, 2, 1), {{random_tensor(rng(), a)}, {random_tensor(rng(), b), coin()}},
+                         pick(1, 2));
     supported += o.supported;
   }
   std::printf("supported %d/%d\n", supported, total);
@@ -268,12 +268,12 @@ TEST(OnednnKernels, BatchNormalization) {
       const int64_t C = x[1];
       Attributes a;
       a.set("epsilon", 1e-3f);
-      Outcome o = run_case(make_node("BatchNormalization", opset, 5, 1, a),
-                           {{random_tensor(rng(), x)},
-                            {random_tensor(rng(), {C}), true},
-                            {random_tensor(rng(), {C}), coin()},
-                            {random_tensor(rng(), {C}), true},
-                            {random_tensor(rng(), {C}, 0.1f, 2.f), true}});
+      Outcome o =
+          run_case(make_node("BatchNormalization", opset, 5, 1, a), {{random_tensor(rng(), x)},
+                                                                     {random_tensor(rng(), {C}), true},
+                                                                     {random_tensor(rng(), {C}), coin()},
+                                                                     {random_tensor(rng(), {C}), true},
+                                                                     {random_tensor(rng(), {C}, 0.1f, 2.f), true}});
       EXPECT_TRUE(o.supported) << shape_to_string(x);
     }
 }
@@ -321,8 +321,8 @@ TEST(OnednnKernels, Softmax) {
 // ---------------------------------------------------------------------------- Reductions
 
 TEST(OnednnKernels, Reductions) {
-  const char* ops[] = {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
-                       "ReduceL1",  "ReduceL2",   "ReduceSumSquare"};
+  const char* ops[] = {"ReduceSum",  "ReduceMean", "ReduceMax", "ReduceMin",
+                       "ReduceProd", "ReduceL1",   "ReduceL2",  "ReduceSumSquare"};
   int supported = 0, total = 0;
   for (const char* op : ops)
     for (int opset : {13, 18})
@@ -359,9 +359,9 @@ TEST(OnednnKernels, Reductions) {
   EXPECT_TRUE(run_case(make_node("ReduceSum", 13, 2, 1, keep),
                        {{random_tensor(rng(), {3, 1, 7, 1})}, {i64_tensor({-2, -1}), true}})
                   .supported);
-  EXPECT_TRUE(run_case(make_node("ReduceMax", 18, 2, 1, keep),
-                       {{random_tensor(rng(), {4, 9, 33})}, {i64_tensor({-1}), true}})
-                  .supported);
+  EXPECT_TRUE(
+      run_case(make_node("ReduceMax", 18, 2, 1, keep), {{random_tensor(rng(), {4, 9, 33})}, {i64_tensor({-1}), true}})
+          .supported);
 }
 
 // ------------------------------------------------------------------------------- Resize
@@ -412,9 +412,9 @@ TEST(OnednnKernels, Resize) {
     a.set("coordinate_transformation_mode", std::string(mode[0] == 'n' ? "asymmetric" : "pytorch_half_pixel"));
     if (mode[0] == 'n') a.set("nearest_mode", std::string("floor"));
     // As exporters write it: empty roi, scales given.
-    Outcome o = run_case(make_node("Resize", 13, 3, 1, a), {{random_tensor(rng(), {1, 32, 20, 24})},
-                                                            {f32_tensor({}), true},
-                                                            {f32_tensor({1, 1, 2, 2}), true}});
+    Outcome o =
+        run_case(make_node("Resize", 13, 3, 1, a),
+                 {{random_tensor(rng(), {1, 32, 20, 24})}, {f32_tensor({}), true}, {f32_tensor({1, 1, 2, 2}), true}});
     EXPECT_TRUE(o.supported) << mode;
     std::printf("Resize %s: %s\n", mode, o.name.c_str());
     Attributes u;

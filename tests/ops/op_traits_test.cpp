@@ -26,11 +26,30 @@ std::set<std::string> onnx_ops_with(bool (*has)(const OpDef&)) {
 }
 
 TEST(OpTraits, PositionWiseOpsAreTheFloatArithmeticAndActivations) {
-  const std::set<std::string> want = {
-      "Abs", "Neg", "Floor", "Ceil", "Round", "Reciprocal", "Sqrt", "Exp", "Log", "Sin", "Cos", "Tan", "Asin",
-      "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Erf", "Sign", "Relu", "LeakyRelu", "Elu", "Selu",
-      "Celu", "Sigmoid", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Tanh", "ThresholdedRelu", "Mish",
-      "Gelu", "Clip", "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean"};
+  const std::set<std::string> want = {"Abs",         "Neg",
+                                      "Floor",       "Ceil",
+                                      "Round",       "Reciprocal",
+                                      "Sqrt",        "Exp",
+                                      "Log",         "Sin",
+                                      "Cos",         "Tan",
+                                      "Asin",        "Acos",
+                                      "Atan",        "Sinh",
+                                      "Cosh",        "Asinh",
+                                      "Acosh",       "Atanh",
+                                      "Erf",         "Sign",
+                                      "Relu",        "LeakyRelu",
+                                      "Elu",         "Selu",
+                                      "Celu",        "Sigmoid",
+                                      "HardSigmoid", "HardSwish",
+                                      "Softplus",    "Softsign",
+                                      "Tanh",        "ThresholdedRelu",
+                                      "Mish",        "Gelu",
+                                      "Clip",        "Add",
+                                      "Sub",         "Mul",
+                                      "Div",         "Pow",
+                                      "Mod",         "Max",
+                                      "Min",         "Sum",
+                                      "Mean"};
   EXPECT_EQ(onnx_ops_with([](const OpDef& d) { return d.position_wise; }), want);
   // The fused-domain Gelu is the ONNX one renamed: it passes layouts through too.
   EXPECT_TRUE(reg().find_op(kFusedDomain, "Gelu", 1)->position_wise);
@@ -63,18 +82,19 @@ TEST(OpTraits, PositionWiseOpsKeepTheirInputsTypeAndShape) {
 }
 
 TEST(OpTraits, DataMovementOps) {
-  const std::set<std::string> want = {"Transpose", "Reshape",  "Resize",    "Upsample",     "Concat",
-                                      "Slice",     "Gather",   "GatherElements", "GatherND", "Split",
-                                      "Squeeze",   "Unsqueeze", "Flatten",  "Pad",          "Expand",
-                                      "Tile",      "Identity", "Cast",      "CastLike",     "DepthToSpace",
+  const std::set<std::string> want = {"Transpose",    "Reshape",   "Resize",          "Upsample",
+                                      "Concat",       "Slice",     "Gather",          "GatherElements",
+                                      "GatherND",     "Split",     "Squeeze",         "Unsqueeze",
+                                      "Flatten",      "Pad",       "Expand",          "Tile",
+                                      "Identity",     "Cast",      "CastLike",        "DepthToSpace",
                                       "SpaceToDepth", "ScatterND", "ScatterElements", "Scatter"};
   EXPECT_EQ(onnx_ops_with([](const OpDef& d) { return d.data_movement; }), want);
   EXPECT_TRUE(reg().find_op(kFusedDomain, "Reorder", 1)->data_movement);
 }
 
 TEST(OpTraits, ActivationsAFusionCanAbsorb) {
-  const std::set<std::string> want = {"Relu", "LeakyRelu", "Elu",  "Sigmoid", "HardSigmoid", "HardSwish",
-                                      "Softplus", "Tanh",  "Mish", "Gelu",    "Clip"};
+  const std::set<std::string> want = {"Relu",     "LeakyRelu", "Elu",  "Sigmoid", "HardSigmoid", "HardSwish",
+                                      "Softplus", "Tanh",      "Mish", "Gelu",    "Clip"};
   EXPECT_EQ(onnx_ops_with([](const OpDef& d) { return d.activation.has_value(); }), want);
 }
 

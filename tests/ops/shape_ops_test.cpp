@@ -45,7 +45,8 @@ TEST(ShapeOps, ReshapeRules) {
   // allowzero: 0 is a real empty dimension.
   Tensor empty(DType::F32, {0, 3});
   EXPECT_EQ(infer("Reshape", 14, {{empty}, {i64s({3, 0})}}, {{"allowzero", int64_t{1}}})[0].shape, (Shape{3, 0}));
-  EXPECT_TRUE(contains(infer_error("Reshape", 14, {{empty}, {i64s({0, -1})}}, {{"allowzero", int64_t{1}}}), "both 0 and -1"));
+  EXPECT_TRUE(
+      contains(infer_error("Reshape", 14, {{empty}, {i64s({0, -1})}}, {{"allowzero", int64_t{1}}}), "both 0 and -1"));
   EXPECT_TRUE(contains(infer_error("Reshape", 13, {{x}, {i64s({5, -1})}}), "cannot reshape (2,3,4)"));
   EXPECT_TRUE(contains(infer_error("Reshape", 13, {{x}, {i64s({-1, -1})}}), "more than one -1"));
   EXPECT_TRUE(contains(infer_error("Reshape", 13, {{x}, {i64s({7, 3})}}), "(21 elements)"));

@@ -7,10 +7,10 @@
 #include <optional>
 #include <random>
 
-#include "ir/error.h"
-#include "registry/registry.h"
 #include "attr_check.h"
 #include "common/kernel_check.h"
+#include "ir/error.h"
+#include "registry/registry.h"
 
 namespace layerscope::shape_test {
 
@@ -166,6 +166,8 @@ inline void expect_same_bytes(const Tensor& a, const Tensor& b, const std::strin
 }
 
 // A tensor of random bytes (distinct-ish values) of any element type.
-inline Tensor random_tensor(DType dt, Shape s, std::mt19937& rng) { return testing::random_bytes(rng, dt, std::move(s)); }
+inline Tensor random_tensor(DType dt, Shape s, std::mt19937& rng) {
+  return testing::random_bytes(rng, dt, std::move(s));
+}
 
 }  // namespace layerscope::shape_test

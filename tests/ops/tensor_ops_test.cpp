@@ -21,14 +21,18 @@ F iota_f(int64_t n) {
 
 TEST(TensorOps, EveryOpsetUpTo21IsCovered) {
   const std::pair<const char*, int> ops[] = {
-      {"Shape", 1}, {"Size", 1}, {"Reshape", 1}, {"Flatten", 1}, {"Squeeze", 1}, {"Unsqueeze", 1},
-      {"Identity", 1}, {"Dropout", 1}, {"ConstantOfShape", 9}, {"Range", 11}, {"EyeLike", 9},
-      {"Transpose", 1}, {"Concat", 1}, {"Split", 1}, {"Slice", 1}, {"Gather", 1}, {"GatherElements", 11},
-      {"GatherND", 11}, {"ScatterND", 11}, {"ScatterElements", 11}, {"Expand", 8}, {"Tile", 1}, {"Pad", 1},
-      {"OneHot", 9}, {"Trilu", 14}, {"DepthToSpace", 1}, {"SpaceToDepth", 1}, {"NonZero", 9}, {"ArgMax", 1},
-      {"ArgMin", 1}, {"TopK", 1}, {"CumSum", 11}, {"Compress", 9}};
+      {"Shape", 1},           {"Size", 1},         {"Reshape", 1},      {"Flatten", 1},
+      {"Squeeze", 1},         {"Unsqueeze", 1},    {"Identity", 1},     {"Dropout", 1},
+      {"ConstantOfShape", 9}, {"Range", 11},       {"EyeLike", 9},      {"Transpose", 1},
+      {"Concat", 1},          {"Split", 1},        {"Slice", 1},        {"Gather", 1},
+      {"GatherElements", 11}, {"GatherND", 11},    {"ScatterND", 11},   {"ScatterElements", 11},
+      {"Expand", 8},          {"Tile", 1},         {"Pad", 1},          {"OneHot", 9},
+      {"Trilu", 14},          {"DepthToSpace", 1}, {"SpaceToDepth", 1}, {"NonZero", 9},
+      {"ArgMax", 1},          {"ArgMin", 1},       {"TopK", 1},         {"CumSum", 11},
+      {"Compress", 9}};
   for (const auto& [op, first] : ops)
-    for (int v = first; v <= 21; ++v) EXPECT_NE(Registry::builtin().find_op("", op, v), nullptr) << op << " opset " << v;
+    for (int v = first; v <= 21; ++v)
+      EXPECT_NE(Registry::builtin().find_op("", op, v), nullptr) << op << " opset " << v;
   EXPECT_NE(Registry::builtin().find_op("", "Scatter", 10), nullptr);
   EXPECT_EQ(Registry::builtin().find_op("", "Scatter", 11), nullptr);  // deprecated at 11
 }
@@ -47,7 +51,7 @@ TEST(TensorOps, HalfConversions) {
   EXPECT_EQ(float_to_f16(-2.5f), 0xC100);
   EXPECT_EQ(float_to_f16(65504.f), 0x7BFF);
   EXPECT_EQ(float_to_f16(1e6f), 0x7C00);
-  EXPECT_EQ(float_to_f16(5.96046448e-8f), 0x0001);  // smallest subnormal
+  EXPECT_EQ(float_to_f16(5.96046448e-8f), 0x0001);    // smallest subnormal
   EXPECT_EQ(float_to_f16(1.f + 1.f / 2048), 0x3C00);  // tie rounds to even
   EXPECT_EQ(f16_to_float(0x3555), 0.333251953125f);
   EXPECT_TRUE(std::isnan(f16_to_float(float_to_f16(NAN))));
@@ -171,7 +175,8 @@ TEST(TensorOps, Scatters) {
   Tensor m = f32({2, 2}, {1, 2, 3, 4});
   y = run_ref("ScatterND", 13, {{m}, {i64({1, 1}, {-1})}, {f32({1, 2}, {7, 8})}});
   EXPECT_EQ(values_of<float>(y), (F{1, 2, 7, 8}));
-  EXPECT_TRUE(contains(infer_error("ScatterND", 13, {{m}, {i64({1, 1}, {0})}, {f32({2}, {7, 8})}}), "updates have shape"));
+  EXPECT_TRUE(
+      contains(infer_error("ScatterND", 13, {{m}, {i64({1, 1}, {0})}, {f32({2}, {7, 8})}}), "updates have shape"));
 }
 
 TEST(TensorOps, ExpandTile) {
@@ -263,13 +268,17 @@ TEST(TensorOps, ArgTopKCumSum) {
 
   Tensor c = f32({4}, {1, 2, 3, 4});
   EXPECT_EQ(values_of<float>(run_ref("CumSum", 14, {{c}, {i32({}, {0})}})), (F{1, 3, 6, 10}));
-  EXPECT_EQ(values_of<float>(run_ref("CumSum", 14, {{c}, {i64({}, {0})}}, {{"exclusive", int64_t{1}}})), (F{0, 1, 3, 6}));
-  EXPECT_EQ(values_of<float>(run_ref("CumSum", 14, {{c}, {i64({}, {-1})}}, {{"reverse", int64_t{1}}})), (F{10, 9, 7, 4}));
-  EXPECT_EQ(values_of<float>(run_ref("CumSum", 14, {{c}, {i64({}, {0})}}, {{"reverse", int64_t{1}}, {"exclusive", int64_t{1}}})),
+  EXPECT_EQ(values_of<float>(run_ref("CumSum", 14, {{c}, {i64({}, {0})}}, {{"exclusive", int64_t{1}}})),
+            (F{0, 1, 3, 6}));
+  EXPECT_EQ(values_of<float>(run_ref("CumSum", 14, {{c}, {i64({}, {-1})}}, {{"reverse", int64_t{1}}})),
+            (F{10, 9, 7, 4}));
+  EXPECT_EQ(values_of<float>(
+                run_ref("CumSum", 14, {{c}, {i64({}, {0})}}, {{"reverse", int64_t{1}}, {"exclusive", int64_t{1}}})),
             (F{9, 7, 4, 0}));
   // float16 goes through float arithmetic.
   Tensor h = make<uint16_t>(DType::F16, {3}, {0x3C00, 0x4000, 0x3C00});  // 1, 2, 1
-  EXPECT_EQ(values_of<uint16_t>(run_ref("CumSum", 14, {{h}, {i64({}, {0})}})), (std::vector<uint16_t>{0x3C00, 0x4200, 0x4400}));
+  EXPECT_EQ(values_of<uint16_t>(run_ref("CumSum", 14, {{h}, {i64({}, {0})}})),
+            (std::vector<uint16_t>{0x3C00, 0x4200, 0x4400}));
   EXPECT_EQ(values_of<int64_t>(run_ref("ArgMax", 13, {{h}})), (V{1}));
 }
 

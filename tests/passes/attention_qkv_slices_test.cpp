@@ -78,9 +78,9 @@ TEST(AttentionQkvSlices, VitFusedProjectionIsReadDirectly) {
     EXPECT_EQ(n.attrs.get_ints("k_slice"), (std::vector<int64_t>{2, E, 2 * E}));
     EXPECT_EQ(n.attrs.get_ints("v_slice"), (std::vector<int64_t>{2, 2 * E, 3 * E}));  // INT64_MAX clamped
     EXPECT_EQ(n.attrs.get_ints("k_shape"), (std::vector<int64_t>{L, H, D}));          // -1 resolved
-    EXPECT_EQ(n.source_names, (std::vector<std::string>{"q_slice", "q_reshape", "q_t", "k_slice", "k_reshape", "k_t",
-                                                        "v_slice", "v_reshape", "v_t", "q_scale", "qk", "softmax",
-                                                        "pv", "o_t"}));
+    EXPECT_EQ(n.source_names,
+              (std::vector<std::string>{"q_slice", "q_reshape", "q_t", "k_slice", "k_reshape", "k_t", "v_slice",
+                                        "v_reshape", "v_t", "q_scale", "qk", "softmax", "pv", "o_t"}));
     EXPECT_EQ(p.steps.back().kernel->name(), "native:sdpa");
     expect_same_results(b, 1e-5, 1);
     expect_same_results(b, 1e-5, 2);
@@ -98,7 +98,8 @@ TEST(AttentionQkvSlices, SlicesReadWithoutTransposeAreViewsToo) {
   const int64_t H = 3, L = 29, D = 16;
   const int qkv = b.input("qkv", {H, L, 3 * D});
   auto part = [&](const std::string& x, int64_t i) {
-    return b.node("Slice", x, {qkv, ints(b, x + "_s", {i * D}), ints(b, x + "_e", {(i + 1) * D}), ints(b, x + "_a", {2})});
+    return b.node("Slice", x,
+                  {qkv, ints(b, x + "_s", {i * D}), ints(b, x + "_e", {(i + 1) * D}), ints(b, x + "_a", {2})});
   };
   const int q = part("q", 0), k = part("k", 1), v = part("v", 2);
   const int s = b.node("MatMul", "qk", {q, b.node("Transpose", "k_t", {k}, perm_attr({0, 2, 1}))});

@@ -3,8 +3,8 @@
 // result become strided views of the SDPAttention node. Checked three ways: the plan has no
 // copies left, the native kernel agrees with the unfused graph at 1 and 2 threads, and the
 // fused node's reference kernel (the oracle) agrees with the unfused graph too.
-#include "ops/fused/attention_operands.h"
 #include "attention_test_util.h"
+#include "ops/fused/attention_operands.h"
 
 namespace layerscope::testing {
 namespace {
@@ -31,8 +31,9 @@ GraphBuilder timm_split_attention(Shape blhd, Shape mask) {
   GraphBuilder b;
   int q = b.input("q_seq", blhd), k = b.input("k_seq", blhd), v = b.input("v_seq", blhd);
   int kh = b.node("Transpose", "k_heads", {k}, perm({0, 2, 1, 3}));
-  int s = b.node("MatMul", "qk",
-                 {b.node("Transpose", "q_t", {q}, perm({0, 2, 1, 3})), b.node("Transpose", "k_t", {kh}, perm({0, 1, 3, 2}))});
+  int s = b.node(
+      "MatMul", "qk",
+      {b.node("Transpose", "q_t", {q}, perm({0, 2, 1, 3})), b.node("Transpose", "k_t", {kh}, perm({0, 1, 3, 2}))});
   s = b.node("Add", "mask_add", {b.node("Mul", "scale", {s, b.scalar("c", 0.2f)}), b.input("mask", mask)});
   int p = b.node("Softmax", "softmax", {s}, axis(-1));
   int o = b.node("MatMul", "pv", {p, b.node("Transpose", "v_t", {v}, perm({0, 2, 1, 3}))});
@@ -50,8 +51,9 @@ GraphBuilder gathered_attention(int64_t B, int64_t L, int64_t H, int64_t D) {
     return b.node("Gather", name, {qkv, b.constant(std::string(name) + "_i", std::move(c))}, axis(0));
   };
   int q = part("q", 0), k = part("k", 1), v = part("v", 2);
-  int s = b.node("Mul", "scale", {b.node("MatMul", "qk", {q, b.node("Transpose", "k_t", {k}, perm({0, 1, 3, 2}))}),
-                                  b.scalar("c", 0.125f)});
+  int s =
+      b.node("Mul", "scale",
+             {b.node("MatMul", "qk", {q, b.node("Transpose", "k_t", {k}, perm({0, 1, 3, 2}))}), b.scalar("c", 0.125f)});
   int o = b.node("MatMul", "pv", {b.node("Softmax", "softmax", {s}, axis(-1)), v});
   b.output(b.node("Transpose", "o_t", {o}, perm({0, 2, 1, 3})));
   return b;
@@ -105,7 +107,8 @@ TEST(AttentionViews, DepthAnythingGathersOfOneTransposeBecomeViews) {
     expect_same_results(b, 1e-5, 2);
     expect_reference_matches_unfused(b);
     // Each of Q, K, V is a third of the one input: together they read it once, not three times.
-    std::vector<TensorInfo> in(3, TensorInfo{DType::F32, {s[0], s[1], 3, s[2], s[3]}}), out = {{DType::F32, {s[0], s[1], s[2], s[3]}}};
+    std::vector<TensorInfo> in(3, TensorInfo{DType::F32, {s[0], s[1], 3, s[2], s[3]}}),
+        out = {{DType::F32, {s[0], s[1], s[2], s[3]}}};
     const Cost c = Registry::builtin().find_op(n.domain, n.op_type, 1)->cost(CostContext{n, in, out});
     EXPECT_EQ(c.bytes_read, s[0] * s[1] * 3 * s[2] * s[3] * 4);
     EXPECT_DOUBLE_EQ(c.macs, double(s[0] * s[2] * s[1] * s[1] * (s[3] + s[3])));
@@ -157,7 +160,8 @@ TEST(AttentionViews, InferenceRejectsBadViewAttributesWithAClearMessage) {
   expect_error({{"q_perm", {1, 1, 2}}}, "attribute q_perm (1,1,2) is not a permutation of the 3 dims");
   expect_error({{"out_perm", {1, 0}}}, "attribute out_perm (1,0) is not a permutation");
   // The fused-projection views: a slice of one axis, then a reshape that must be a view.
-  expect_error({{"k_slice", {3, 0, 4}}}, "input 1 has shape (5,2,8): attribute k_slice (3,0,4) names axis 3 of a rank-3");
+  expect_error({{"k_slice", {3, 0, 4}}},
+               "input 1 has shape (5,2,8): attribute k_slice (3,0,4) names axis 3 of a rank-3");
   expect_error({{"k_slice", {2}}}, "attribute k_slice (-1,0,0) names axis -1");
   expect_error({{"v_slice", {2, 2, 9}}}, "attribute v_slice (2,2,9) is not a range [start, end) within the 8 entries");
   expect_error({{"q_slice", {2, 0, 4}}, {"q_shape", {5, 9}}}, "attribute q_shape (5,9) does not hold the 40 elements");

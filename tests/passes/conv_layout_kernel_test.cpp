@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "ops/fused/conv.h"
-#include "registry/registry.h"
 #include "pass_test_util.h"
+#include "registry/registry.h"
 
 namespace layerscope::testing {
 namespace {
@@ -94,7 +94,8 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
       if (l == Layout::Blocked16 && c.w[2] == 3 && c.stride == 1 && c.group == 1) {
         EXPECT_NE(kernel->name().find("wino"), std::string::npos) << kernel->name();
       }
-      const std::vector<char> res_before(static_cast<char*>(res_l.data()), static_cast<char*>(res_l.data()) + res_l.nbytes());
+      const std::vector<char> res_before(static_cast<char*>(res_l.data()),
+                                         static_cast<char*>(res_l.data()) + res_l.nbytes());
       std::vector<char> scratch(kernel->scratch_bytes() + 64);
       kernel->execute(k_in, k_out, scratch.data());
       EXPECT_TRUE(std::equal(res_before.begin(), res_before.end(), static_cast<char*>(res_l.data())))

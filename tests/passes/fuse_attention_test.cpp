@@ -74,8 +74,9 @@ TEST(FuseAttention, MaskComputedByAMatMulAndAddedFirst) {
   const Shape qkv = {1, 2, 11, 16};
   int q = b.input("q", qkv), k = b.input("k", qkv), v = b.input("v", qkv);
   int bias = b.node("MatMul", "bias", {b.input("u", {1, 2, 11, 5}), b.input("w", {1, 2, 5, 11})});
-  int s = b.node("Mul", "scale", {b.node("MatMul", "qk", {q, b.node("Transpose", "k_t", {k}, perm({0, 1, 3, 2}))}),
-                                  b.scalar("c", 0.25f)});
+  int s =
+      b.node("Mul", "scale",
+             {b.node("MatMul", "qk", {q, b.node("Transpose", "k_t", {k}, perm({0, 1, 3, 2}))}), b.scalar("c", 0.25f)});
   int p = b.node("Softmax", "softmax", {b.node("Add", "mask_add", {bias, s})});
   b.output(b.node("MatMul", "pv", {p, v}));
   ExecutionPlan plan = plan_of(b, true);

@@ -6,8 +6,8 @@
 
 #include "ops/fused/conv.h"
 #include "ops/fused/reference.h"
-#include "registry/registry.h"
 #include "pass_test_util.h"
+#include "registry/registry.h"
 
 namespace layerscope::testing {
 namespace {
@@ -144,8 +144,8 @@ TEST(FuseConv, ErfGeluPatternAfterAConvBecomesConvGelu) {
   // fused-domain Gelu before this pass runs.
   GraphBuilder b;
   int x = b.input("x", {1, 16, 10, 10});
-  int c = b.node("Conv", "conv", {x, b.random_constant("w", {24, 16, 3, 3}), b.random_constant("b", {24})},
-                 conv_attrs(1));
+  int c =
+      b.node("Conv", "conv", {x, b.random_constant("w", {24, 16, 3, 3}), b.random_constant("b", {24})}, conv_attrs(1));
   int e = b.node("Erf", "erf", {b.node("Div", "div", {c, b.scalar("sqrt2", 1.4142135f)})});
   int h = b.node("Mul", "mul", {c, b.node("Add", "add1", {e, b.scalar("one", 1.f)})});
   b.output(b.node("Mul", "half", {h, b.scalar("half_c", 0.5f)}));

@@ -79,8 +79,9 @@ TEST(FuseGelu, WrongConstantOrAnIntermediateReadElsewhereIsLeftAlone) {
     GraphBuilder b;  // x / 1.5 is not x / sqrt 2
     int x = b.input("x", {8});
     int e = b.node("Erf", "erf", {b.node("Div", "div", {x, b.scalar("c", 1.5f)})});
-    b.output(b.node("Mul", "mul_half", {b.node("Mul", "mul", {x, b.node("Add", "add", {e, b.scalar("one", 1.f)})}),
-                                        b.scalar("half", 0.5f)}));
+    b.output(
+        b.node("Mul", "mul_half",
+               {b.node("Mul", "mul", {x, b.node("Add", "add", {e, b.scalar("one", 1.f)})}), b.scalar("half", 0.5f)}));
     EXPECT_EQ(step_ops(plan_of(b, true)).size(), 5u);
   }
   {

@@ -7,8 +7,8 @@ namespace {
 
 struct Options {
   int opset = 17;
-  bool pow = true;           // Pow(d, 2) or Mul(d, d)
-  bool affine = true;        // * gamma + beta
+  bool pow = true;     // Pow(d, 2) or Mul(d, d)
+  bool affine = true;  // * gamma + beta
   Shape x = {2, 7, 48};
   std::vector<int64_t> axes = {-1};
   Shape gamma = {48};
@@ -47,8 +47,8 @@ TEST(FuseLayerNorm, DecomposedLayerNormBecomesOneNodeOnTheOnednnKernel) {
   EXPECT_EQ(n.domain, kFusedDomain);
   EXPECT_EQ(n.attrs.get_int("axis", 0), 2);
   EXPECT_FLOAT_EQ(n.attrs.get_float("epsilon", 0), 1e-5f);
-  EXPECT_EQ(n.source_names, (std::vector<std::string>{"mean", "sub", "pow", "var", "add_eps", "sqrt", "div",
-                                                      "mul_gamma", "add_beta"}));
+  EXPECT_EQ(n.source_names,
+            (std::vector<std::string>{"mean", "sub", "pow", "var", "add_eps", "sqrt", "div", "mul_gamma", "add_beta"}));
   EXPECT_EQ(p.steps[0].kernel->name().rfind("onednn:", 0), 0u) << p.steps[0].kernel->name();
   EXPECT_EQ(step_ops(plan_of(b, false)).size(), 9u);
   expect_same_results(b, 1e-5, 1);

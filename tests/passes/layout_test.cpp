@@ -4,8 +4,8 @@
 // unoptimised plan computes. Also the Reorder op itself: reference kernel vs oneDNN's.
 #include <algorithm>
 
-#include "registry/registry.h"
 #include "pass_test_util.h"
+#include "registry/registry.h"
 
 namespace layerscope::testing {
 namespace {
@@ -138,8 +138,8 @@ TEST(AssignLayouts, ResidualAddReadsTheResidualInTheOutputLayout) {
   int x = b.input("x", {1, 16, 14, 14});
   int x1 = b.node("Relu", "r0", {b.node("Conv", "c0", {x, b.random_constant("w0", {40, 16, 1, 1})})});
   int h = b.node("Relu", "r1", {b.node("Conv", "c1", {x1, b.random_constant("w1", {40, 40, 3, 3})}, conv_attrs(1))});
-  int h2 = b.node("Conv", "c2", {h, b.random_constant("w2", {40, 40, 3, 3}), b.random_constant("b2", {40})},
-                  conv_attrs(1));
+  int h2 =
+      b.node("Conv", "c2", {h, b.random_constant("w2", {40, 40, 3, 3}), b.random_constant("b2", {40})}, conv_attrs(1));
   int y = b.node("Relu", "r2", {b.node("Add", "add", {h2, x1})});
   b.output(b.node("Conv", "c3", {y, b.random_constant("w3", {8, 40, 1, 1})}, conv_attrs(0, 2)));
   ExecutionPlan p = plan_of(b, true);
@@ -168,7 +168,8 @@ TEST(AssignLayouts, PositionwiseOpsBetweenConvsPassAPaddingFreeLayoutThrough) {
   int s = b.node("Add", "sum", {m, a});
   b.output(b.node("Conv", "c3", {s, b.random_constant("w3", {8, 32, 1, 1})}));
   ExecutionPlan p = plan_of(b, true);
-  EXPECT_EQ(step_ops_no_reorders(p), (std::vector<std::string>{"Conv", "Relu", "ConvRelu", "ConvAdd", "Mul", "Add", "Conv"}));
+  EXPECT_EQ(step_ops_no_reorders(p),
+            (std::vector<std::string>{"Conv", "Relu", "ConvRelu", "ConvAdd", "Mul", "Add", "Conv"}));
   // 32 channels: every layout is padding-free, so the Relu, Mul and Add read and write the
   // layout of the convolution before them as is (NHWC after c0, nChw16c after the Winograd
   // ConvAdd c2 + add).
@@ -222,7 +223,8 @@ TEST(AssignLayouts, PoolingFollowsTheLayoutOfItsInput) {
   int gap = b.node("GlobalAveragePool", "gap", {c1});
   b.output(b.node("Flatten", "flatten", {gap}));
   ExecutionPlan p = plan_of(b, true);
-  EXPECT_EQ(step_ops_no_reorders(p), (std::vector<std::string>{"ConvRelu", "MaxPool", "Conv", "GlobalAveragePool", "Flatten"}));
+  EXPECT_EQ(step_ops_no_reorders(p),
+            (std::vector<std::string>{"ConvRelu", "MaxPool", "Conv", "GlobalAveragePool", "Flatten"}));
   const Layout l = p.slots[value_named(p, "relu_out0")].layout;
   ASSERT_NE(l, Layout::Plain);
   EXPECT_EQ(p.slots[value_named(p, "pool_out0")].layout, l);
@@ -245,7 +247,8 @@ TEST(AssignLayouts, ConvTransposeBetweenConvsKeepsTheLayout) {
   Attributes up;
   up.set("strides", std::vector<int64_t>{2, 2});
   up.set("kernel_shape", std::vector<int64_t>{2, 2});
-  int t = b.node("ConvTranspose", "up", {c0, b.random_constant("wt", {48, 20, 2, 2}), b.random_constant("bt", {20})}, up);
+  int t =
+      b.node("ConvTranspose", "up", {c0, b.random_constant("wt", {48, 20, 2, 2}), b.random_constant("bt", {20})}, up);
   b.output(b.node("Conv", "c1", {t, b.random_constant("w1", {16, 20, 3, 3})}, conv_attrs(1)));
   ExecutionPlan p = plan_of(b, true);
   EXPECT_EQ(step_ops_no_reorders(p), (std::vector<std::string>{"Conv", "ConvTranspose", "Conv"}));
@@ -316,7 +319,8 @@ TEST(ReorderOp, ReferenceAndOnednnAgreeForEveryLayoutPair) {
       std::vector<char> scratch(kernel->scratch_bytes() + 64);
       Tensor got(DType::F32, {layout_numel(shape, to)});
       std::fill(got.data_as<float>(), got.data_as<float>() + got.numel(), 7.f);  // padding must be overwritten
-      Tensor src_view = Tensor::view(DType::F32, shape, src.data()), got_view = Tensor::view(DType::F32, shape, got.data());
+      Tensor src_view = Tensor::view(DType::F32, shape, src.data()),
+             got_view = Tensor::view(DType::F32, shape, got.data());
       const Tensor* in[] = {&src_view};
       Tensor* out[] = {&got_view};
       kernel->execute(in, out, scratch.data());

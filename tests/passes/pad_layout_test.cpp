@@ -27,7 +27,8 @@ void build_chain(PadChain& c, int64_t channels, std::vector<int64_t> pads, const
   c.conv_out = b.node("Conv", "conv", {x, b.random_constant("w", {channels, 8, 1, 1})});
   Attributes pa;
   pa.set("mode", mode);
-  c.pad_out = b.node("Pad", "pad", {c.conv_out, b.constant("pads", i64_tensor(std::move(pads))), b.scalar("value", value)}, pa);
+  c.pad_out =
+      b.node("Pad", "pad", {c.conv_out, b.constant("pads", i64_tensor(std::move(pads))), b.scalar("value", value)}, pa);
   Attributes ap;
   ap.set("kernel_shape", std::vector<int64_t>{2, 2});
   ap.set("strides", std::vector<int64_t>{2, 2});

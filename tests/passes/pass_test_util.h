@@ -129,8 +129,8 @@ inline void expect_same_results(GraphBuilder& b, double rel_tol = 1e-5, int thre
       max_ref = std::max(max_ref, std::fabs(double(want[k].data_as<float>()[i])));
       max_diff = std::max(max_diff, std::fabs(double(want[k].data_as<float>()[i]) - got[k].data_as<float>()[i]));
     }
-    EXPECT_LE(max_diff, rel_tol * std::max(max_ref, 1e-6)) << "output " << k << ": max |diff| " << max_diff
-                                                           << " vs max |ref| " << max_ref;
+    EXPECT_LE(max_diff, rel_tol * std::max(max_ref, 1e-6))
+        << "output " << k << ": max |diff| " << max_diff << " vs max |ref| " << max_ref;
   }
 }
 

@@ -51,18 +51,28 @@ TEST(RemoveDropout, EveryOpsetForm) {
   expect_removed(7, none, ratio, "opset 7");
   expect_removed(10, none, ratio, "opset 10");
   expect_removed(13, none, {}, "opset 13, no optional inputs");
-  expect_removed(13, [](GraphBuilder& b) { return std::vector<int>{b.scalar("ratio", 0.4f)}; }, {}, "opset 13 ratio");
   expect_removed(
-      13, [](GraphBuilder& b) { return std::vector<int>{b.scalar("ratio", 0.4f), b.constant("train", bool_scalar(false))}; },
+      13, [](GraphBuilder& b) { return std::vector<int>{b.scalar("ratio", 0.4f)}; }, {}, "opset 13 ratio");
+  expect_removed(
+      13,
+      [](GraphBuilder& b) {
+        return std::vector<int>{b.scalar("ratio", 0.4f), b.constant("train", bool_scalar(false))};
+      },
       {}, "opset 13 training_mode false");
   // torch's p = 0 dropout exported with training=True (torchvision Swin): nothing is dropped.
   expect_removed(
-      17, [](GraphBuilder& b) { return std::vector<int>{b.scalar("ratio", 0.f), b.constant("train", bool_scalar(true))}; },
+      17,
+      [](GraphBuilder& b) {
+        return std::vector<int>{b.scalar("ratio", 0.f), b.constant("train", bool_scalar(true))};
+      },
       {}, "opset 17 training_mode true, ratio 0");
   // An omitted ratio with training_mode false.
   expect_removed(
-      13, [](GraphBuilder& b) { return std::vector<int>{-1, b.constant("train", bool_scalar(false))}; }, {},
-      "opset 13 no ratio");
+      13,
+      [](GraphBuilder& b) {
+        return std::vector<int>{-1, b.constant("train", bool_scalar(false))};
+      },
+      {}, "opset 13 no ratio");
 }
 
 TEST(RemoveDropout, ReadMaskBecomesAConstantAllKeptTensor) {

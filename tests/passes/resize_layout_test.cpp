@@ -7,8 +7,8 @@
 #include <cstring>
 #include <limits>
 
-#include "registry/registry.h"
 #include "pass_test_util.h"
+#include "registry/registry.h"
 
 namespace layerscope::testing {
 namespace {

@@ -1,4 +1,6 @@
 // util/atomic_write.h: files appear complete or not at all, for sets of files too.
+#include "util/atomic_write.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -11,7 +13,6 @@
 #include <sstream>
 
 #include "onnx_builder.h"
-#include "util/atomic_write.h"
 
 namespace layerscope {
 namespace {
@@ -91,8 +92,8 @@ TEST(AtomicWrite, FailedRenameRollsBackTheFilesBeforeIt) {
   TempDir tmp;
   tmp.write("kept.txt", "old content");
   fs::create_directories(tmp.path() / "blocked.txt" / "inner");
-  Status st = write_files_atomically(tmp.path().string(),
-                                     {{"kept.txt", {"new content"}}, {"fresh.txt", {"new file"}}, {"blocked.txt", {"x"}}});
+  Status st = write_files_atomically(
+      tmp.path().string(), {{"kept.txt", {"new content"}}, {"fresh.txt", {"new file"}}, {"blocked.txt", {"x"}}});
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("blocked.txt"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("a folder of that name is in the way"), std::string::npos) << st.message();

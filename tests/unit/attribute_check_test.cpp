@@ -4,7 +4,6 @@
 // misspelt 'pads' ran as an unpadded convolution and 'alpha' on Relu was ignored.
 #include <gtest/gtest.h>
 
-
 #include "layerscope/session.h"
 #include "onnx_builder.h"
 #include "registry/registry.h"
@@ -63,8 +62,9 @@ std::string load_error(const std::string& path) {
 
 TEST(AttributeCheck, MisspeltConvPadsIsRefusedNamingWhatConvAccepts) {
   TempDir dir;
-  const std::string path =
-      dir.write_model("padz.onnx", conv_model([](onnx::NodeProto& n) { add_ints(n, "padz", {1, 1, 1, 1}); }));
+  const std::string path = dir.write_model("padz.onnx", conv_model([](onnx::NodeProto& n) {
+                                             add_ints(n, "padz", {1, 1, 1, 1});
+                                           }));
   EXPECT_EQ(load_error(path), "'" + path +
                                   "': 'Conv' node 'conv1' (opset 17): unknown attribute 'padz'; Conv accepts auto_pad, "
                                   "dilations, group, kernel_shape, pads, strides");
@@ -73,13 +73,12 @@ TEST(AttributeCheck, MisspeltConvPadsIsRefusedNamingWhatConvAccepts) {
 TEST(AttributeCheck, WrongTypeIsRefused) {
   TempDir dir;
   const std::string scalar = dir.write_model("float_pads.onnx", conv_model([](onnx::NodeProto& n) {
-    add_attr(n, "pads", onnx::AttributeProto::FLOAT)->set_f(1.f);
-  }));
+                                               add_attr(n, "pads", onnx::AttributeProto::FLOAT)->set_f(1.f);
+                                             }));
   EXPECT_EQ(load_error(scalar),
             "'" + scalar + "': 'Conv' node 'conv1' (opset 17): attribute 'pads' is FLOAT, expected INTS");
-  const std::string list = dir.write_model("group_list.onnx", conv_model([](onnx::NodeProto& n) {
-    add_ints(n, "group", {1});
-  }));
+  const std::string list =
+      dir.write_model("group_list.onnx", conv_model([](onnx::NodeProto& n) { add_ints(n, "group", {1}); }));
   EXPECT_EQ(load_error(list),
             "'" + list + "': 'Conv' node 'conv1' (opset 17): attribute 'group' is INTS, expected INT");
 }
@@ -127,12 +126,12 @@ TEST(AttributeCheck, ValidAttributesStillRun) {
   // corners (2 channels: 2), the interior windows more.
   TempDir dir;
   const std::string path = dir.write_model("conv_ok.onnx", conv_model([](onnx::NodeProto& n) {
-    add_ints(n, "pads", {1, 1, 1, 1});
-    add_ints(n, "strides", {2, 2});
-    add_ints(n, "kernel_shape", {2, 2});
-    add_attr(n, "auto_pad", onnx::AttributeProto::STRING)->set_s("NOTSET");
-    add_attr(n, "group", onnx::AttributeProto::INT)->set_i(1);
-  }));
+                                             add_ints(n, "pads", {1, 1, 1, 1});
+                                             add_ints(n, "strides", {2, 2});
+                                             add_ints(n, "kernel_shape", {2, 2});
+                                             add_attr(n, "auto_pad", onnx::AttributeProto::STRING)->set_s("NOTSET");
+                                             add_attr(n, "group", onnx::AttributeProto::INT)->set_i(1);
+                                           }));
   std::unique_ptr<Session> s;
   Status st = Session::load(path, {}, &s);
   ASSERT_TRUE(st) << st.message();

@@ -1,6 +1,8 @@
 // A/B comparison: the three matching passes, the noise verdicts, op-type sums, the text/JSON/HTML
 // outputs, all-or-nothing file writing, and comparisons of real reports (a profiled run, the
 // imported eval_perf fixtures).
+#include "layerscope/compare.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +10,6 @@
 #include <sstream>
 
 #include "compare/match.h"
-#include "layerscope/compare.h"
 #include "layerscope/import.h"
 #include "layerscope/report.h"
 #include "onnx_builder.h"
@@ -69,15 +70,14 @@ TEST(Compare, ConverterSuffixRule) {
 
 TEST(Compare, MatchesByNameThenPrefixThenShapes) {
   const Stats t = stats(100, 95, 105);
-  PerfReport a = report({layer(1, "Conv", "/conv1", {{1, 3}}, t), layer(2, "Relu", "/relu", {{1, 8}}, t),
-                         layer(3, "MatMul", "/attn/qkv/MatMul", {{1, 8}}, t),
-                         layer(4, "Transpose", "/t_a", {{2, 4}}, t), layer(5, "Transpose", "/t_b", {{4, 2}}, t),
-                         layer(6, "Reshape", "/attn/Reshape", {{8}}, t)});
-  PerfReport b = report({layer(1, "Conv", "/conv1", {{1, 3}}, t),
-                         layer(2, "Conv", "/attn/qkv/MatMul_2conv", {{1, 8}, {8, 8, 1, 1}}, t),
-                         layer(3, "Relu", "/relu", {{1, 8}}, t), layer(4, "Transpose", "other", {{4, 2}}, t),
-                         layer(5, "Transpose", "names", {{2, 4}}, t),
-                         layer(6, "Reshape", "/attn/Reshape_1_rs", {{8}, {2}}, t)});
+  PerfReport a =
+      report({layer(1, "Conv", "/conv1", {{1, 3}}, t), layer(2, "Relu", "/relu", {{1, 8}}, t),
+              layer(3, "MatMul", "/attn/qkv/MatMul", {{1, 8}}, t), layer(4, "Transpose", "/t_a", {{2, 4}}, t),
+              layer(5, "Transpose", "/t_b", {{4, 2}}, t), layer(6, "Reshape", "/attn/Reshape", {{8}}, t)});
+  PerfReport b = report(
+      {layer(1, "Conv", "/conv1", {{1, 3}}, t), layer(2, "Conv", "/attn/qkv/MatMul_2conv", {{1, 8}, {8, 8, 1, 1}}, t),
+       layer(3, "Relu", "/relu", {{1, 8}}, t), layer(4, "Transpose", "other", {{4, 2}}, t),
+       layer(5, "Transpose", "names", {{2, 4}}, t), layer(6, "Reshape", "/attn/Reshape_1_rs", {{8}, {2}}, t)});
   Comparison c = compare_reports(a, b, "a.json", "b.json");
   EXPECT_EQ(c.matched_by_name, 2);
   EXPECT_EQ(c.matched_by_prefix, 1);
@@ -113,7 +113,7 @@ TEST(Compare, NoiseVerdicts) {
   EXPECT_DOUBLE_EQ(by_a(c, 1)->time.change_pct, 20);
   EXPECT_EQ(by_a(c, 2)->time.verdict, "within noise");
   EXPECT_EQ(by_a(c, 3)->time.verdict, "faster");
-  EXPECT_EQ(c.layers.front().id_a, 1);  // largest change first (+20 vs -20: stable order)
+  EXPECT_EQ(c.layers.front().id_a, 1);             // largest change first (+20 vs -20: stable order)
   EXPECT_EQ(c.layer_sum.verdict, "within noise");  // [285, 315] vs [283, 315]
   EXPECT_DOUBLE_EQ(c.layer_sum.a.low_us, 285);
   EXPECT_DOUBLE_EQ(c.layer_sum.b.high_us, 315);
@@ -131,7 +131,8 @@ TEST(Compare, NoiseVerdicts) {
 TEST(Compare, OpTypeSums) {
   PerfReport a = report({layer(1, "Conv", "c1", {}, stats(100, 90, 110)), layer(2, "Conv", "c2", {}, stats(50, 45, 55)),
                          layer(3, "Relu", "r", {}, stats(10, 9, 11))});
-  PerfReport b = report({layer(1, "Conv", "c1", {}, stats(100, 90, 110)), layer(2, "Gelu", "g", {}, stats(30, 28, 33))});
+  PerfReport b =
+      report({layer(1, "Conv", "c1", {}, stats(100, 90, 110)), layer(2, "Gelu", "g", {}, stats(30, 28, 33))});
   Comparison c = compare_reports(a, b, "a", "b");
   ASSERT_EQ(c.op_types.size(), 3u);
   EXPECT_EQ(c.op_types[0].op_type, "Conv");  // -50 us, the largest change

@@ -1,10 +1,10 @@
 // Findings rules: each fires on a report built to trigger it, cites the right layers with their
 // share of the time, and stays quiet on a healthy report or when the data it needs is missing.
+#include "layerscope/findings.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include "layerscope/findings.h"
 
 namespace layerscope {
 namespace {
@@ -232,8 +232,8 @@ TEST(Findings, MeasurementDisagreement) {
 
 TEST(Findings, OrderAndText) {
   PerfReport r = healthy_report();
-  r.layers[0].kernel = "ref";                 // 10%: medium
-  r.layers[1].op_type = "Transpose";          // with layer 4: 20% data movement, high
+  r.layers[0].kernel = "ref";         // 10%: medium
+  r.layers[1].op_type = "Transpose";  // with layer 4: 20% data movement, high
   r.layers[3].op_type = "Concat";
   std::vector<Finding> f = find_findings(r);
   ASSERT_GE(f.size(), 3u);

@@ -18,8 +18,8 @@
 namespace layerscope {
 namespace {
 
-using testing::TempDir;
 using testing::single_node_model;
+using testing::TempDir;
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
 

@@ -25,8 +25,8 @@ Stats stats(double median, int count) {
   return s;
 }
 
-LayerProfile layer(int id, const std::string& op, std::vector<std::string> names, double macs, int64_t bytes,
-                   double us, const std::string& kernel, const std::string& bound) {
+LayerProfile layer(int id, const std::string& op, std::vector<std::string> names, double macs, int64_t bytes, double us,
+                   const std::string& kernel, const std::string& bound) {
   LayerProfile l;
   l.id = id;
   l.op_type = op;
@@ -228,7 +228,8 @@ TEST(HtmlReport, ImportedReportShowsBoardCyclesAndNoLatency) {
 }
 
 TEST(HtmlReport, ScriptSafeJsonKeepsValuesAndDropsLayout) {
-  EXPECT_EQ(html::script_safe_json("{\n  \"a b\": \"x</y\",\n  \"c\": [1, 2]\n}\n"), "{\"a b\":\"x<\\/y\",\"c\":[1,2]}");
+  EXPECT_EQ(html::script_safe_json("{\n  \"a b\": \"x</y\",\n  \"c\": [1, 2]\n}\n"),
+            "{\"a b\":\"x<\\/y\",\"c\":[1,2]}");
   EXPECT_EQ(html::script_safe_json("\"\\\"</\\\\\""), "\"\\\"<\\/\\\\\"");  // escapes are copied whole
   EXPECT_EQ(html::script_safe_json("\"<!-- <a>\""), "\"\\u003c!-- <a>\"");
 }

@@ -1,5 +1,7 @@
 // load_jpeg against hostile files: a header claiming a huge image, truncated and corrupt data.
 // The JPEGs are encoded here with libjpeg from a known gradient, then damaged.
+#include "layerscope/image.h"
+
 #include <gtest/gtest.h>
 #include <jpeglib.h>
 
@@ -7,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "layerscope/image.h"
 #include "onnx_builder.h"
 
 namespace layerscope {

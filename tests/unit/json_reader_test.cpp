@@ -116,7 +116,8 @@ TEST(JsonReader, ErrorsNameTheFileAndField) {
   st = perf_report_from_json("{\"schema\": \"layerscope.trace\", \"schema_version\": 1}", "b.json", &r);
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("b.json: not a layerscope performance report (schema 'layerscope.trace'"),
-            std::string::npos) << st.message();
+            std::string::npos)
+      << st.message();
 
   st = perf_report_from_json("{\"schema\": \"layerscope.perf\", \"schema_version\": 99, \"layers\": []}", "c.json", &r);
   ASSERT_FALSE(st);

@@ -9,8 +9,8 @@
 namespace layerscope {
 namespace {
 
-using testing::TempDir;
 using testing::single_node_model;
+using testing::TempDir;
 
 std::string load_error(const std::string& path) {
   std::unique_ptr<Session> s;

@@ -1,6 +1,8 @@
 // Machine calibration: plausibility of the measured figures (quick mode, so the whole file
 // runs in about a second), the JSON cache round trip and its recovery from bad files, and
 // the JSON writer/reader it is built on.
+#include "layerscope/machine.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -10,7 +12,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "layerscope/machine.h"
 #include "util/json.h"
 
 namespace layerscope {
@@ -168,7 +169,7 @@ TEST(Machine, FormatKeepsALongCachePathWhole) {
 TEST(MachineCache, JsonRoundTripsExactly) {
   MachineInfo m = quick_info();
   m.model_name = "Quote\" back\\slash\nnewline\ttab \x01 \xc3\xa9";  // escaping
-  m.clock_ghz = 1.0 / 3.0;  // no short decimal form
+  m.clock_ghz = 1.0 / 3.0;                                           // no short decimal form
   m.copy.gbs_all = 1e-300;
   m.cache.llc_total_bytes = int64_t{1} << 50;
   MachineInfo back;
@@ -232,8 +233,8 @@ TEST(MachineCache, CorruptFileIsIgnoredAndRewritten) {
 
   std::string wrong_key = good;
   wrong_key.replace(wrong_key.find(m.key), m.key.size(), "0123456789abcdef");
-  for (const std::string& bad : {std::string("{ not json"), std::string(), good.substr(0, 100),
-                                 std::string("{\"schema\": 1}"), wrong_key}) {
+  for (const std::string& bad :
+       {std::string("{ not json"), std::string(), good.substr(0, 100), std::string("{\"schema\": 1}"), wrong_key}) {
     spit(path, bad);
     MachineInfo again;
     Status st = load_or_calibrate(&again, false, tiny_options());
@@ -319,8 +320,8 @@ TEST(Json, ParserHandlesEscapesAndErrors) {
   EXPECT_FALSE(v.find("e")->as_int64(&n));
   EXPECT_EQ(v.find("e")->as_number(), 1500.0);
   std::string err;
-  for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\\ud800\"",
-                          "tru", "{} x", "\"a\nb\""}) {
+  for (const char* bad :
+       {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\\ud800\"", "tru", "{} x", "\"a\nb\""}) {
     EXPECT_FALSE(parse_json(bad, &v, &err)) << bad;
   }
   EXPECT_NE(err.find("byte"), std::string::npos) << err;

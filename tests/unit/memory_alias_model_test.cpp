@@ -44,7 +44,8 @@ TEST(MemoryAlias, SampleModelGivesTheSameOutputsWithAndWithoutSharing) {
   for (size_t k = 0; k < ya.size(); ++k) {
     ASSERT_EQ(ya[k].shape(), yc[k].shape());
     for (int64_t i = 0; i < ya[k].numel(); ++i)
-      ASSERT_NEAR(ya[k].data_as<float>()[i], yc[k].data_as<float>()[i], 1e-4f * (1.f + std::fabs(yc[k].data_as<float>()[i])));
+      ASSERT_NEAR(ya[k].data_as<float>()[i], yc[k].data_as<float>()[i],
+                  1e-4f * (1.f + std::fabs(yc[k].data_as<float>()[i])));
   }
 }
 

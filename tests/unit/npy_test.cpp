@@ -1,11 +1,12 @@
 // .npy reading (strict header validation) and writing (atomic, all-or-nothing sets).
+#include "layerscope/npy.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 
-#include "layerscope/npy.h"
 #include "onnx_builder.h"
 
 namespace layerscope {
@@ -63,7 +64,8 @@ TEST(Npy, SavesAndLoadsEveryTypeAndRank) {
   }
   // Versions 2.0 and 3.0 (4-byte header length) read too.
   Tensor t;
-  Status st = load_npy(tmp.write("v2.npy", npy_bytes("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", 6, 2)), &t);
+  Status st =
+      load_npy(tmp.write("v2.npy", npy_bytes("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", 6, 2)), &t);
   ASSERT_TRUE(st) << st.message();
   EXPECT_EQ(t.shape(), (Shape{3}));
 }
@@ -92,9 +94,9 @@ TEST(Npy, HostileHeadersGetClearErrorsNamingTheFile) {
       {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,), }", 24, "dtype in quotes"},
       {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), } junk", 24, "after the closing"},
       {"['descr', '<f4']", 24, "start with '{'"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 23, "holds 23 bytes"},   // truncated data
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 25, "holds 25 bytes"},   // trailing bytes
-      {"{'descr': '<f4\x1b[31m', 'fortran_order': False, 'shape': (6,), }", 24, "\\x1b[31m"}, // escaped
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 23, "holds 23 bytes"},     // truncated data
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 25, "holds 25 bytes"},     // trailing bytes
+      {"{'descr': '<f4\x1b[31m', 'fortran_order': False, 'shape': (6,), }", 24, "\\x1b[31m"},  // escaped
   };
   for (const Case& c : cases) {
     const std::string msg = load_error(tmp, npy_bytes(c.dict, c.data));

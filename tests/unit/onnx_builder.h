@@ -24,8 +24,7 @@ inline onnx::ValueInfoProto tensor_info(const std::string& name, int elem_type, 
 }
 
 // A model with one node `op` from `inputs` to `outputs` (float32, given dims), opset 17.
-inline onnx::ModelProto single_node_model(const std::string& op, const std::vector<int64_t>& dims,
-                                          int opset = 17) {
+inline onnx::ModelProto single_node_model(const std::string& op, const std::vector<int64_t>& dims, int opset = 17) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   auto* o = m.add_opset_import();

@@ -1,7 +1,8 @@
 // ir/printable.h: names from files are escaped in every message and report.
+#include "layerscope/printable.h"
+
 #include <gtest/gtest.h>
 
-#include "layerscope/printable.h"
 #include "layerscope/profile.h"
 #include "layerscope/session.h"
 #include "onnx_builder.h"
@@ -26,8 +27,10 @@ TEST(Printable, EscapesControlBytesAndInvalidUtf8Only) {
   EXPECT_EQ(printable("conv1/weight:0"), "conv1/weight:0");
   EXPECT_EQ(printable("\xe5\x8d\xb7\xe7\xa7\xaf \xc3\xa9"), "\xe5\x8d\xb7\xe7\xa7\xaf \xc3\xa9");  // valid UTF-8 stays
   EXPECT_EQ(printable("a\x1b[2Jb\n\t\x7f"), "a\\x1b[2Jb\\x0a\\x09\\x7f");
-  EXPECT_EQ(printable("\xc2\x9b" "31m"), "\\xc2\\x9b31m");           // C1 CSI, UTF-8 encoded
-  EXPECT_EQ(printable("\xff\xc3(\xe2\x82"), "\\xff\\xc3(\\xe2\\x82");  // invalid and cut sequences
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "31m"),
+            "\\xc2\\x9b31m");                                                 // C1 CSI, UTF-8 encoded
+  EXPECT_EQ(printable("\xff\xc3(\xe2\x82"), "\\xff\\xc3(\\xe2\\x82");         // invalid and cut sequences
   EXPECT_EQ(printable("\xc0\xaf\xed\xa0\x80"), "\\xc0\\xaf\\xed\\xa0\\x80");  // overlong, surrogate
   EXPECT_EQ(printable(std::string("a\0b", 3)), "a\\x00b");
   EXPECT_EQ(printable_message("line 1\n\tline 2 \x1b[0m"), "line 1\n\tline 2 \\x1b[0m");

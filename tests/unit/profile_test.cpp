@@ -1,10 +1,11 @@
 // The profiler on a real (small) model run: statistics, WorkLoad shares, overhead figures,
 // memory figures consistent with the plan, and the text layout.
+#include "layerscope/profile.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "layerscope/profile.h"
 #include "layerscope/workload.h"
 #include "onnx_builder.h"
 
@@ -85,7 +86,7 @@ TEST_F(Profile, MemoryMatchesThePlan) {
   ASSERT_TRUE(session_->plan_summary(&p));
   EXPECT_EQ(m.internal_bytes, static_cast<int64_t>(p.arena_bytes));
   const int64_t tensor = 64 * 32 * 32 * 4;
-  EXPECT_EQ(m.other_bytes, 2 * tensor);       // the input and the output
+  EXPECT_EQ(m.other_bytes, 2 * tensor);             // the input and the output
   EXPECT_EQ(m.naive_activation_bytes, 3 * tensor);  // r, s, y
   // Sigmoid and Add run in place (each input dies there): r, s and y share one buffer.
   EXPECT_EQ(m.internal_bytes, tensor);
@@ -100,8 +101,8 @@ TEST_F(Profile, TextHasTheReferenceLayout) {
   ASSERT_TRUE(evaluate_performance(*session_, inputs_, o, Roofs{}, &r));
   std::string text = format_perf_text(r);
   for (const char* needle :
-       {"Network Layer Information Table", "Operator Time Consuming Ranking Table", "Profiling overhead: ",
-        "Layer sum / end-to-end: ", "Total Operator Elapsed Per Frame Time(us): ",
+       {"Network Layer Information Table", "Operator Time Consuming Ranking Table",
+        "Profiling overhead: ", "Layer sum / end-to-end: ", "Total Operator Elapsed Per Frame Time(us): ",
         "Total Memory Read/Write Per Frame Size(KB): ", "Sigmoid:sig", "Add:residual"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   // Column positions of the reference (later 2.x): ID 5, OpType 19, DataType 9, Target 7, InputShape 41.

@@ -1,5 +1,7 @@
 // Machine-readable reports (perf.json, layers.csv, trace.json) on a hand-built PerfReport:
 // every field read back, CSV quoting round trip, trace structure, atomic file writing.
+#include "layerscope/report.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -14,7 +16,6 @@
 #include <map>
 #include <sstream>
 
-#include "layerscope/report.h"
 #include "onnx_builder.h"
 #include "util/json.h"
 
@@ -394,7 +395,8 @@ TEST(PerfTrace, EventsLayersEndToEndAndWorkerShares) {
     (integer(e, "tid") == 0 ? layers : workers).push_back(&e);
   }
   EXPECT_EQ(process_name, "resnet_tiny.onnx");
-  EXPECT_EQ(thread_names, (std::map<int64_t, std::string>{{0, "layers (median run)"}, {1, "worker 0"}, {2, "worker 1"}}));
+  EXPECT_EQ(thread_names,
+            (std::map<int64_t, std::string>{{0, "layers (median run)"}, {1, "worker 0"}, {2, "worker 1"}}));
   EXPECT_EQ(metadata, 8);  // process + 3 threads, each with its sort index
   ASSERT_EQ(layers.size(), 3u);
   EXPECT_EQ(workers.size(), 5u);  // 2 + 2 + 1: the reshape's idle thread gets no span

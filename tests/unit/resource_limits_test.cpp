@@ -12,8 +12,8 @@
 namespace layerscope {
 namespace {
 
-using testing::TempDir;
 using testing::single_node_model;
+using testing::TempDir;
 using testing::tensor_info;
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
@@ -58,7 +58,12 @@ TEST(ResourceLimits, NegativeDeclaredInputDimIsRefused) {
   TempDir dir;
   // (single_node_model turns negative dims into a symbol: the -3 is set by hand.)
   onnx::ModelProto model = single_node_model("Relu", {1, 2, 4});
-  model.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)
+  model.mutable_graph()
+      ->mutable_input(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(1)
       ->set_dim_value(-3);
   std::string m = load_error(dir.write_model("neg.onnx", model));
   EXPECT_HAS(m, "neg.onnx");

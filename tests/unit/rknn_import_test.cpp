@@ -225,21 +225,24 @@ TEST(RknnImport, MalformedInputNamesFileAndLine) {
   m = parse_error(replace_once(text, "0/0/0                    14819", "0/0                      14819"));
   EXPECT_NE(m.find("board.txt:" + row10 + ": Cycles(DDR/NPU/Total): expected three integers"), std::string::npos) << m;
 
-  m = parse_error(replace_once(text, "0.0%/0.0%/0.0%       3444         Reshape", "0.0%/0.0%            3444         Reshape"));
+  m = parse_error(
+      replace_once(text, "0.0%/0.0%/0.0%       3444         Reshape", "0.0%/0.0%            3444         Reshape"));
   EXPECT_NE(m.find("board.txt:" + row9 + ": WorkLoad: expected 3 per-core shares"), std::string::npos) << m;
 
   m = parse_error(replace_once(text, "(1,1152,1,1531),(4)  ", "[1,1152,1,1531],(4)  "));
   EXPECT_NE(m.find("board.txt:" + row9 + ": InputShape: expected shapes"), std::string::npos) << m;
 
   m = parse_error(replace_once(text, "10   Transpose", "8    Transpose"));
-  EXPECT_NE(m.find("board.txt:" + row10 + ": ID 8 after ID 9: expected increasing layer numbers"), std::string::npos) << m;
+  EXPECT_NE(m.find("board.txt:" + row10 + ": ID 8 after ID 9: expected increasing layer numbers"), std::string::npos)
+      << m;
 
   m = parse_error(replace_once(text, "RW(KB)", "Power(mW)"));
   EXPECT_NE(m.find("layer table header: unknown column 'Power(mW)'"), std::string::npos) << m;
 
   // A row that stops early (values lost at the end of a line).
-  std::string cut = "ID   OpType   DataType Target InputShape OutputShape Cycles(DDR/NPU/Total) Time(us) MacUsage(%) "
-                    "WorkLoad(0/1/2) RW(KB) FullName\n1    Conv     INT8     NPU    (1,3)      (1,3)       1/2/2\n";
+  std::string cut =
+      "ID   OpType   DataType Target InputShape OutputShape Cycles(DDR/NPU/Total) Time(us) MacUsage(%) "
+      "WorkLoad(0/1/2) RW(KB) FullName\n1    Conv     INT8     NPU    (1,3)      (1,3)       1/2/2\n";
   m = parse_error(cut);
   EXPECT_NE(m.find("board.txt:2: layer row ends before its 'Time(us)' column"), std::string::npos) << m;
 
@@ -248,7 +251,8 @@ TEST(RknnImport, MalformedInputNamesFileAndLine) {
   m = parse_error(cut.substr(0, cut.find('\n') + 1) + "------------------------------\n");
   EXPECT_NE(m.find("board.txt: the layer table has no rows"), std::string::npos) << m;
 
-  m = parse_error(replace_once(text, "Resize             1            67780", "Resize             1            67780 12"));
+  m = parse_error(
+      replace_once(text, "Resize             1            67780", "Resize             1            67780 12"));
   EXPECT_NE(m.find("ranking row: expected 7 values"), std::string::npos) << m;
 }
 
@@ -287,7 +291,8 @@ TEST(RknnImport, CutOffTablesAndTotalsAreNamed) {
   gap.erase(row9, text.find('\n', row9) + 1 - row9);
   m = parse_error(gap);
   EXPECT_NE(m.find("'Total Operator Elapsed' says 163316 us but the 16 layers read sum to 159840 us"),
-            std::string::npos) << m;
+            std::string::npos)
+      << m;
   // Cut inside the memory dump.
   m = parse_error(text.substr(0, text.find("  Other Memory")));
   EXPECT_NE(m.find("the memory dump has no 'Total Memory:' line"), std::string::npos) << m;

@@ -26,8 +26,8 @@ std::string identity_model(const TempDir& dir, const std::string& name, int elem
   return dir.write_model(name, m);
 }
 
-Status run_once(const std::string& model, const RuntimeConfig& cfg, const std::vector<Tensor>& in,
-                DataFormat fmt, std::vector<Tensor>* out) {
+Status run_once(const std::string& model, const RuntimeConfig& cfg, const std::vector<Tensor>& in, DataFormat fmt,
+                std::vector<Tensor>* out) {
   Runtime rt;
   Status st = rt.config(cfg);
   if (st) st = rt.load(model);

@@ -79,7 +79,8 @@ TEST(SessionInputs, InitializerListedAsInputIsAnOverridableDefault) {
   EXPECT_EQ(values(outs[0]), (std::vector<float>{11, 22, 33, 44}));
   ASSERT_TRUE(rt.inference({x, x}, &outs));
   EXPECT_EQ(values(outs[0]), (std::vector<float>{20, 40, 60, 80}));
-  expect_error(rt.inference({}, &outs), "the model has 1 to 2 input(s) (x FLOAT (4), b FLOAT (4) [has a default]), got 0");
+  expect_error(rt.inference({}, &outs),
+               "the model has 1 to 2 input(s) (x FLOAT (4), b FLOAT (4) [has a default]), got 0");
 }
 
 // Before IR 4 every initializer is listed as an input: those are weights, not inputs.
@@ -89,8 +90,9 @@ TEST(SessionInputs, Ir3InitializersAreNotInputsAndTheMessageListsTheInputs) {
   ASSERT_TRUE(Session::load(dir.write_model("m.onnx", add_with_default(3)), {}, &s));
   ASSERT_EQ(s->inputs().size(), 1u);
   std::vector<NamedTensor> out;
-  expect_error(s->run({{"x", floats({1, 2, 3, 4})}, {"b", floats({1, 2, 3, 4})}}, &out),
-               "has no input named 'b' (that is a value inside the model, not one of its inputs); its inputs are: x FLOAT (4)");
+  expect_error(
+      s->run({{"x", floats({1, 2, 3, 4})}, {"b", floats({1, 2, 3, 4})}}, &out),
+      "has no input named 'b' (that is a value inside the model, not one of its inputs); its inputs are: x FLOAT (4)");
 }
 
 TEST(SessionInputs, DefaultWhoseDeclarationContradictsItsInitializerIsRefused) {
@@ -111,7 +113,8 @@ TEST(SessionInputs, ThreadsAreBounded) {
   for (int threads : {-1, kMaxThreads + 1, 70000, 100000}) {
     SessionOptions o;
     o.threads = threads;
-    expect_error(Session::load(model, o, &s), "threads must be 0 (one per core) to 1024, got " + std::to_string(threads));
+    expect_error(Session::load(model, o, &s),
+                 "threads must be 0 (one per core) to 1024, got " + std::to_string(threads));
   }
   Runtime rt;
   ASSERT_TRUE(rt.load(model));

@@ -8,8 +8,8 @@
 namespace layerscope {
 namespace {
 
-using testing::TempDir;
 using testing::single_node_model;
+using testing::TempDir;
 
 Status load(const std::string& path, uint64_t max_memory = 0) {
   std::unique_ptr<Session> s;

@@ -1,10 +1,10 @@
 // The shared text helpers (src/util/text.h) that every report spells its figures, shapes and
 // layer names with: exact outputs, and no length limit on formatted text.
+#include "util/text.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "util/text.h"
 
 namespace layerscope {
 namespace {

@@ -2,6 +2,8 @@
 // from inside the run by an observer), every worker and the caller get their affinity back when
 // the run ends (the host program's own OpenMP regions never inherit the pins), and bad ids are
 // refused with a clear message.
+#include "runtime/thread_pinning.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 #include <sched.h>
@@ -11,7 +13,6 @@
 #include "api/session_access.h"
 #include "layerscope/profile.h"
 #include "onnx_builder.h"
-#include "runtime/thread_pinning.h"
 
 namespace layerscope {
 namespace {

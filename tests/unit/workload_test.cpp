@@ -2,6 +2,8 @@
 // sees every parallel region (ours and oneDNN's), a layer that runs on the calling thread only is
 // ~100% worker 0 even right after a parallel layer left the other worker spinning, and a oneDNN
 // convolution on two threads keeps both busy.
+#include "layerscope/workload.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -11,7 +13,6 @@
 
 #include "layerscope/profile.h"
 #include "onnx_builder.h"
-#include "layerscope/workload.h"
 #include "profile/omp_work.h"
 
 namespace layerscope {

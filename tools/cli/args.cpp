@@ -57,8 +57,8 @@ std::string Args::get(const std::string& name, const std::string& dflt) const {
   if (it == values_.end()) return dflt;
   // A second value would silently replace the first: say so instead.
   if (it->second.size() > 1)
-    throw UsageError("option --" + name + " is given " + std::to_string(it->second.size()) +
-                     " times ('" + it->second[0] + "', '" + it->second[1] + "'); give it once");
+    throw UsageError("option --" + name + " is given " + std::to_string(it->second.size()) + " times ('" +
+                     it->second[0] + "', '" + it->second[1] + "'); give it once");
   return it->second.back();
 }
 
@@ -79,8 +79,7 @@ int Args::get_int(const std::string& name, int dflt, int min_value, int max_valu
   }
   if (pos != v.size() || v.empty()) throw UsageError("--" + name + " expects an integer, got '" + v + "'");
   if (n < min_value) throw UsageError("--" + name + " must be at least " + std::to_string(min_value));
-  if (n > max_value)
-    throw UsageError("--" + name + " must be at most " + std::to_string(max_value) + ", got " + v);
+  if (n > max_value) throw UsageError("--" + name + " must be at most " + std::to_string(max_value) + ", got " + v);
   return n;
 }
 

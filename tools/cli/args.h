@@ -34,8 +34,7 @@ class Args {
   std::string get(const std::string& name, const std::string& dflt = "") const;
   std::vector<std::string> all(const std::string& name) const;
   // An integer option in [min_value, max_value]; anything else is a UsageError naming the bounds.
-  int get_int(const std::string& name, int dflt, int min_value,
-              int max_value = std::numeric_limits<int>::max()) const;
+  int get_int(const std::string& name, int dflt, int min_value, int max_value = std::numeric_limits<int>::max()) const;
 
  private:
   void parse(int argc, char** argv, int first, const std::set<std::string>& valued,

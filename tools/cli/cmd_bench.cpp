@@ -96,11 +96,12 @@ int cmd_bench(int argc, char** argv) {
     cores += std::to_string(c);
   }
   if (args.has("json")) {
-    std::printf("{\"runtime\":\"layerscope\",\"version\":\"%s\",\"threads\":%d,\"cores\":[%s],\"load_ms\":%.3f,"
-                "\"latency_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f,\"p90\":%.4f,\"mean\":%.4f},"
-                "\"runs\":%d,\"warmup\":%d,\"peak_rss_mb\":%.1f,\"rss_before_load_mb\":%.1f}\n",
-                LAYERSCOPE_VERSION, plan.threads, cores.c_str(), load_ms, s.median, s.min, s.max, s.p90, s.mean,
-                runs, warmup, peak_rss_mb(), rss_before);
+    std::printf(
+        "{\"runtime\":\"layerscope\",\"version\":\"%s\",\"threads\":%d,\"cores\":[%s],\"load_ms\":%.3f,"
+        "\"latency_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f,\"p90\":%.4f,\"mean\":%.4f},"
+        "\"runs\":%d,\"warmup\":%d,\"peak_rss_mb\":%.1f,\"rss_before_load_mb\":%.1f}\n",
+        LAYERSCOPE_VERSION, plan.threads, cores.c_str(), load_ms, s.median, s.min, s.max, s.p90, s.mean, runs, warmup,
+        peak_rss_mb(), rss_before);
   } else {
     std::printf("model: %s\nthreads: %d%s\nload (incl. first run): %.1f ms\n", args.positional()[0].c_str(),
                 plan.threads, cores.empty() ? "" : (" (pinned to cores " + cores + ")").c_str(), load_ms);

@@ -34,18 +34,19 @@ const CommandSpec kPerf = {
     "Cycles, MacUsage and Bound are computed against this machine's measured roofs (`layerscope machine`; "
     "calibrated on first use, a few seconds, then cached). With --out DIR the report is also written as "
     "files; their format is described in docs/report-schema.md (perf.json: docs/report-schema.json).",
-    join_options({input_options(),
-                  thread_options(),
-                  {
-                      {"warmup", "N", "Un-timed runs first. Default 5."},
-                      {"runs", "N",
-                       "Timed runs with the profiler, and as many without it (at least 1). Default 20. Times "
-                       "are medians over these runs."},
-                      {"out", "DIR",
-                       "Also write the report files into DIR (created if missing): perf.txt, perf.json, "
-                       "layers.csv, trace.json (Chrome/Perfetto trace) and the other report files; all or none: after a "
-                       "failure (full disk, unwritable folder) the old files are as they were."},
-                  }}),
+    join_options(
+        {input_options(),
+         thread_options(),
+         {
+             {"warmup", "N", "Un-timed runs first. Default 5."},
+             {"runs", "N",
+              "Timed runs with the profiler, and as many without it (at least 1). Default 20. Times "
+              "are medians over these runs."},
+             {"out", "DIR",
+              "Also write the report files into DIR (created if missing): perf.txt, perf.json, "
+              "layers.csv, trace.json (Chrome/Perfetto trace) and the other report files; all or none: after a "
+              "failure (full disk, unwritable folder) the old files are as they were."},
+         }}),
     {
         "layerscope perf model.onnx",
         "layerscope perf model.onnx --threads 2 --runs 50 --out report/",

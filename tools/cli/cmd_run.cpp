@@ -26,13 +26,14 @@ const CommandSpec kRun = {
     "at 200 bytes), and when two outputs' names come out the same (a/b and a_b) each of them gets ~<its "
     "position among the outputs> (a_b~0.npy, a_b~1.npy). The files are written all or none: when one cannot "
     "be written, none is created or replaced, and a DIR created for them is removed again.",
-    join_options({input_options(),
-                  thread_options(),
-                  {
-                      {"out", "DIR", "Save every output as DIR/<name>.npy (the folder is created if missing; naming above)."},
-                      {"warmup", "N", "Un-timed runs before the timed ones. Default 1."},
-                      {"runs", "N", "Timed runs for the latency summary (at least 1). Default 5."},
-                  }}),
+    join_options(
+        {input_options(),
+         thread_options(),
+         {
+             {"out", "DIR", "Save every output as DIR/<name>.npy (the folder is created if missing; naming above)."},
+             {"warmup", "N", "Un-timed runs before the timed ones. Default 1."},
+             {"runs", "N", "Timed runs for the latency summary (at least 1). Default 5."},
+         }}),
     {
         "layerscope run model.onnx",
         "layerscope run model.onnx --input images=batch.npy --out outputs/",

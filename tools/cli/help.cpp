@@ -10,8 +10,8 @@ const char* const kExitCodesHelp =
 
 namespace {
 
-constexpr size_t kWidth = 100;       // wrap column
-constexpr size_t kOptionColumn = 24; // option help starts here
+constexpr size_t kWidth = 100;        // wrap column
+constexpr size_t kOptionColumn = 24;  // option help starts here
 
 // Appends `text` word-wrapped at kWidth, every line indented by `indent` spaces except the
 // first, which continues at `column` (the current position).

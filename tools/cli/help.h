@@ -9,9 +9,9 @@
 namespace layerscope::cli {
 
 struct OptionSpec {
-  const char* name;   // without the leading "--"
-  const char* value;  // placeholder shown in the help ("N", "DIR"); nullptr = a switch
-  const char* help;   // one or more sentences; wrapped when printed
+  const char* name;         // without the leading "--"
+  const char* value;        // placeholder shown in the help ("N", "DIR"); nullptr = a switch
+  const char* help;         // one or more sentences; wrapped when printed
   bool repeatable = false;  // may be given several times (--input); others at most once
 };
 

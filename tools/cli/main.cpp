@@ -6,8 +6,8 @@
 #include <string>
 
 #include "args.h"
-#include "layerscope/workload.h"
 #include "commands.h"
+#include "layerscope/workload.h"
 
 namespace layerscope::cli {
 

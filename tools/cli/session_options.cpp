@@ -10,8 +10,7 @@ namespace {
 int core_id(const std::string& item, const std::string& text, const std::string& option) {
   bool digits = !item.empty() && item.size() <= 6;
   for (char c : item) digits = digits && std::isdigit(static_cast<unsigned char>(c));
-  if (!digits)
-    throw UsageError("--" + option + " expects core ids like 0,1 or ranges like 0-3, got '" + text + "'");
+  if (!digits) throw UsageError("--" + option + " expects core ids like 0,1 or ranges like 0-3, got '" + text + "'");
   return std::stoi(item);
 }
 
@@ -34,17 +33,17 @@ uint64_t parse_byte_size(const std::string& text, const std::string& option) {
   }
   std::string unit = text.substr(pos);
   for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();    // MB, MIB -> M, MI
-  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();    // MI -> M
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // MB, MIB -> M, MI
+  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();  // MI -> M
   static const std::string kUnits = "KMGT";
   double scale = 1;
   if (unit == "B" || unit.empty()) scale = 1;
   else if (unit.size() == 1 && kUnits.find(unit[0]) != std::string::npos)
     scale = static_cast<double>(uint64_t{1} << (10 * (kUnits.find(unit[0]) + 1)));
-  else
-    throw bad();
+  else throw bad();
   const double bytes = number * scale;
-  if (!(bytes >= 1) || bytes > 9.0e18) throw UsageError("--" + option + " must be between 1 byte and 8 EiB, got '" + text + "'");
+  if (!(bytes >= 1) || bytes > 9.0e18)
+    throw UsageError("--" + option + " must be between 1 byte and 8 EiB, got '" + text + "'");
   return static_cast<uint64_t>(bytes);
 }
 

@@ -100,9 +100,14 @@ class AttentionKernel final : public Kernel {
     for (const TileMatmul& m : mm_) pad = std::max(pad, m.scratchpad);
     auto floats = [](int64_t n) { return align64(static_cast<size_t>(n) * sizeof(float)); };
     // Per thread: scores | sums | oneDNN scratchpad | packed Q tile, K, V, O tile (when needed).
-    scratch_at_ = {0, floats(tile_rows_ * Lk_), floats(tile_rows_), align64(pad),
-                   dense(g_.q, D_) ? 0 : floats(tile_rows_ * D_), kt_direct(g_) ? 0 : floats(Lk_ * D_),
-                   dense(g_.v, Dv_) ? 0 : floats(Lk_ * Dv_), dense(g_.o, Dv_) ? 0 : floats(tile_rows_ * Dv_)};
+    scratch_at_ = {0,
+                   floats(tile_rows_ * Lk_),
+                   floats(tile_rows_),
+                   align64(pad),
+                   dense(g_.q, D_) ? 0 : floats(tile_rows_ * D_),
+                   kt_direct(g_) ? 0 : floats(Lk_ * D_),
+                   dense(g_.v, Dv_) ? 0 : floats(Lk_ * Dv_),
+                   dense(g_.o, Dv_) ? 0 : floats(tile_rows_ * Dv_)};
     for (size_t i = 1; i < scratch_at_.size(); ++i) scratch_at_[i] += scratch_at_[i - 1];
     per_thread_ = scratch_at_.back();
     args_.clear();
@@ -141,8 +146,8 @@ class AttentionKernel final : public Kernel {
             *o_pack = part(6);
       void* pad = part(2);
       int64_t packed = -1;  // the head whose K and V sit in k_pack / v_pack
-      // Contiguous blocks of items: a thread meets each head's tiles in a row and packs its K
-      // and V once (the tiles cost the same, so static blocks balance).
+                            // Contiguous blocks of items: a thread meets each head's tiles in a row and packs its K
+                            // and V once (the tiles cost the same, so static blocks balance).
 #pragma omp for schedule(static)
       for (int64_t it = 0; it < items; ++it) {
         const int64_t b = it / tiles_, t = it % tiles_, r0 = t * tile_rows_;
@@ -152,10 +157,8 @@ class AttentionKernel final : public Kernel {
         const float* kb = k + g_.kt.offsets[b];
         const float* vb = v + g_.v.offsets[b];
         if (b != packed && !kt_direct(g_)) {
-          if (kt_as_k_rows(g_))
-            attention_rows::pack(k_pack, kb, Lk_, D_, g_.kt.col, 1);
-          else
-            attention_rows::pack(k_pack, kb, D_, Lk_, g_.kt.row, g_.kt.col);
+          if (kt_as_k_rows(g_)) attention_rows::pack(k_pack, kb, Lk_, D_, g_.kt.col, 1);
+          else attention_rows::pack(k_pack, kb, D_, Lk_, g_.kt.row, g_.kt.col);
         }
         if (b != packed && !dense(g_.v, Dv_)) attention_rows::pack(v_pack, vb, Lk_, Dv_, g_.v.row, g_.v.col);
         packed = b;

@@ -23,11 +23,11 @@ constexpr int kMaxBroadcastInputs = 3;
 
 struct BroadcastPlan {
   int inputs = 0;
-  int64_t inner = 1;                                       // contiguous run length
+  int64_t inner = 1;                                        // contiguous run length
   std::array<int64_t, kMaxBroadcastInputs> inner_stride{};  // 0 or 1 per input
   std::vector<int64_t> outer;                               // merged outer dims, outermost first
   std::array<std::vector<int64_t>, kMaxBroadcastInputs> outer_stride;
-  int64_t rows = 1;                                         // product of outer
+  int64_t rows = 1;  // product of outer
   int64_t total() const { return rows * inner; }
 };
 
@@ -46,7 +46,8 @@ void for_each_run(const BroadcastPlan& p, int max_threads, Run run) {
   const int threads = threads_for(p.total(), max_threads);
   // Split rows only when there are too few to share: pieces of >= 4096 elements.
   int64_t splits = 1;
-  if (threads > 1 && p.rows < 4 * threads) splits = std::clamp<int64_t>(4 * threads / p.rows, 1, std::max<int64_t>(1, p.inner / 4096));
+  if (threads > 1 && p.rows < 4 * threads)
+    splits = std::clamp<int64_t>(4 * threads / p.rows, 1, std::max<int64_t>(1, p.inner / 4096));
   const int64_t piece = (p.inner + splits - 1) / splits;
   const int64_t items = p.rows * splits;
   auto work = [&](int64_t begin, int64_t end) {

@@ -12,9 +12,9 @@
 #include <functional>
 #include <limits>
 
+#include "kernels/kernel_registry.h"
 #include "kernels/native/elementwise_broadcast.h"
 #include "kernels/native/elementwise_math.h"
-#include "kernels/kernel_registry.h"
 
 namespace layerscope {
 
@@ -164,7 +164,8 @@ KernelDef unary_def(const char* op, const char* name, PickFn pick, std::function
 }
 
 KernelDef unary_def(const char* op, ArrayFn fn) {
-  return unary_def(op, "native:unary", [fn](const KernelSetup&) { return fn; }, nullptr);
+  return unary_def(
+      op, "native:unary", [fn](const KernelSetup&) { return fn; }, nullptr);
 }
 
 KernelDef gelu_def() {
@@ -191,8 +192,7 @@ double constant_exponent(const KernelSetup& s) {
 // output may have a higher rank than x (a [1,1] exponent) but never more elements.
 KernelDef pow_def() {
   return unary_def(
-      "Pow", "native:pow",
-      [](const KernelSetup& s) { return constant_exponent(s) == 2.0 ? square_f32 : pow_half_f32; },
+      "Pow", "native:pow", [](const KernelSetup& s) { return constant_exponent(s) == 2.0 ? square_f32 : pow_half_f32; },
       [](const KernelSetup& s) {
         const double e = constant_exponent(s);
         return s.node.opset >= 7 && (e == 2.0 || e == 0.5) &&

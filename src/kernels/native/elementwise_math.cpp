@@ -36,10 +36,11 @@ inline __m512 horner(__m512 r, const float (&c)[N]) {
 // (1.25 ulp); scalef applies 2^n with correct overflow to inf and gradual underflow.
 // The clamp keeps r small for huge |x|; max/min operand order lets NaN through.
 inline __m512 exp512(__m512 x) {
-  static constexpr float kExp[] = {1.0f, 1.0f, 0.5f, 1.666641533e-01f, 4.166635126e-02f, 8.375125937e-03f,
-                                   1.394110848e-03f};
+  static constexpr float kExp[] = {
+      1.0f, 1.0f, 0.5f, 1.666641533e-01f, 4.166635126e-02f, 8.375125937e-03f, 1.394110848e-03f};
   x = _mm512_min_ps(set1(88.8f), _mm512_max_ps(set1(-104.0f), x));
-  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, set1(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 n =
+      _mm512_roundscale_ps(_mm512_mul_ps(x, set1(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, set1(0.693145751953125f), x);  // ln 2 split: n * hi is exact
   r = _mm512_fnmadd_ps(n, set1(1.428606765330187e-06f), r);
   return _mm512_scalef_ps(horner(r, kExp), n);
@@ -54,13 +55,13 @@ inline __m512 with_sign_of(__m512 v, __m512 s) {
 }
 
 // erf(a) / a as a polynomial in u = a^2 on [0, 1] (a < 1).
-constexpr float kErfSmall[] = {1.128379107e+00f, -3.761234283e-01f, 1.128031686e-01f, -2.671505511e-02f,
-                               4.921761807e-03f, -5.648059887e-04f};
+constexpr float kErfSmall[] = {1.128379107e+00f,  -3.761234283e-01f, 1.128031686e-01f,
+                               -2.671505511e-02f, 4.921761807e-03f,  -5.648059887e-04f};
 // erfc(a) e^(a^2) on [1, 3.92] as a polynomial in t = (a - 2.46) / 1.46.
 constexpr float kErfcxMid = 2.46f, kErfcxScale = 6.849315166e-01f;
-constexpr float kErfcx[] = {2.138206810e-01f,  -1.115171984e-01f, 5.525618419e-02f, -2.616173588e-02f,
-                            1.189763006e-02f,  -5.249400623e-03f, 2.222521231e-03f, -8.343130467e-04f,
-                            3.361408599e-04f,  -2.097090473e-04f, 7.802067557e-05f};
+constexpr float kErfcx[] = {2.138206810e-01f, -1.115171984e-01f, 5.525618419e-02f, -2.616173588e-02f,
+                            1.189763006e-02f, -5.249400623e-03f, 2.222521231e-03f, -8.343130467e-04f,
+                            3.361408599e-04f, -2.097090473e-04f, 7.802067557e-05f};
 // Beyond this erf(a) rounds to 1 in float.
 constexpr float kErfOne = 3.92f;
 
@@ -86,8 +87,8 @@ inline __m512 erf512(__m512 x) {
 
 // tanh(a) / a as a polynomial in u = a^2 on [0, 0.625^2]; above, 1 - 2 / (e^(2a) + 1),
 // which loses at most a bit to cancellation there.
-constexpr float kTanhSmall[] = {1.000000000e+00f, -3.333325982e-01f, 1.333111376e-01f, -5.372010916e-02f,
-                                2.058819123e-02f, -5.657135043e-03f};
+constexpr float kTanhSmall[] = {1.000000000e+00f,  -3.333325982e-01f, 1.333111376e-01f,
+                                -5.372010916e-02f, 2.058819123e-02f,  -5.657135043e-03f};
 
 inline __m512 tanh512(__m512 x) {
   const __m512 a = abs512(x);
@@ -144,7 +145,9 @@ inline void map512(const float* x, float* y, int64_t n, F f) {
 
 }  // namespace
 
-void sqrt_f32(const float* x, float* y, int64_t n) { map512(x, y, n, [](__m512 v) { return _mm512_sqrt_ps(v); }); }
+void sqrt_f32(const float* x, float* y, int64_t n) {
+  map512(x, y, n, [](__m512 v) { return _mm512_sqrt_ps(v); });
+}
 void pow_half_f32(const float* x, float* y, int64_t n) {
   map512(x, y, n, [](__m512 v) {
     __m512 r = _mm512_add_ps(_mm512_sqrt_ps(v), _mm512_setzero_ps());  // -0 + 0 = +0

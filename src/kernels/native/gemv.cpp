@@ -17,7 +17,7 @@
 namespace layerscope {
 namespace {
 
-constexpr int kPriority = 110;               // above oneDNN's Gemm (100)
+constexpr int kPriority = 110;                // above oneDNN's Gemm (100)
 constexpr int64_t kParallelMacs = 64 * 1024;  // below this, one thread
 
 struct GemvShape {

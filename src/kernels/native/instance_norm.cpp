@@ -88,10 +88,12 @@ class InstanceNormKernel final : public Kernel {
     if (plane_ == 0 || blocks_ == 0) return;
     if (!parallel_ || blocks_ >= threads_) {
 #pragma omp parallel for if (parallel_) num_threads(threads_) schedule(static)
-      for (int64_t b = 0; b < blocks_; ++b) normalize_block(x + b * plane_, y + b * plane_, scale[b % channels_], bias[b % channels_]);
+      for (int64_t b = 0; b < blocks_; ++b)
+        normalize_block(x + b * plane_, y + b * plane_, scale[b % channels_], bias[b % channels_]);
       return;
     }
-    for (int64_t b = 0; b < blocks_; ++b) normalize_split(x + b * plane_, y + b * plane_, scale[b % channels_], bias[b % channels_]);
+    for (int64_t b = 0; b < blocks_; ++b)
+      normalize_split(x + b * plane_, y + b * plane_, scale[b % channels_], bias[b % channels_]);
   }
 
  private:

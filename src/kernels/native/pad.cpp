@@ -199,9 +199,9 @@ class PadKernel final : public Kernel {
   int opset_ = 0;
   DType dtype_ = DType::F32;
   PadMode mode_ = PadMode::Constant;
-  Shape x_, y_;                         // physical shapes
-  std::vector<int64_t> begin_;          // physical pads before each axis
-  std::vector<int64_t> x_strides_;      // bytes, axes before k
+  Shape x_, y_;                     // physical shapes
+  std::vector<int64_t> begin_;      // physical pads before each axis
+  std::vector<int64_t> x_strides_;  // bytes, axes before k
   int k_ = -1;
   int64_t es_ = 4, unit_ = 0, rows_ = 0, row_units_ = 0, out_bytes_ = 0, fill_bytes_ = 0;
   int threads_ = 1;

@@ -171,10 +171,8 @@ class ResizeLinearKernel final : public Kernel {
       const float* r0 = src + p * in_plane + rows_.i0[y] * in_row;
       const float* r1 = src + p * in_plane + rows_.i1[y] * in_row;
       float* o = dst + r * out_row;
-      if constexpr (Inner == 1)
-        interpolate_plain_row(r0, r1, rows_.w0[y], rows_.w1[y], cols_, out_w_, o);
-      else
-        interpolate_row<Inner>(r0, r1, rows_.w0[y], rows_.w1[y], cols_, out_w_, inner_, o);
+      if constexpr (Inner == 1) interpolate_plain_row(r0, r1, rows_.w0[y], rows_.w1[y], cols_, out_w_, o);
+      else interpolate_row<Inner>(r0, r1, rows_.w0[y], rows_.w1[y], cols_, out_w_, inner_, o);
     }
   }
 

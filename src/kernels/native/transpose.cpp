@@ -1,11 +1,10 @@
 #include "kernels/native/transpose.h"
 
-#include "util/simd.h"
-
 #include <algorithm>
 #include <cstring>
 
 #include "ir/error.h"
+#include "util/simd.h"
 
 namespace layerscope::native {
 
@@ -32,10 +31,14 @@ inline void transpose8x8(const float* s, int64_t lds, float* d, int64_t ldd) {
   __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
          t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
          t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
-         u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
-         u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2)),
-         u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),
+         u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
+         u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),
+         u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
+         u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)),
+         u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2)),
+         u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)),
+         u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
   _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
   _mm256_storeu_ps(d + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
   _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
@@ -138,7 +141,8 @@ void TransposePlan::run_typed(const T* in, T* out, int threads) const {
       const T* s = in + off;
       T* t = out + o * run;
       if (run * sizeof(T) >= 64) std::memcpy(t, s, run * sizeof(T));
-      else for (int64_t k = 0; k < run; ++k) t[k] = s[k];
+      else
+        for (int64_t k = 0; k < run; ++k) t[k] = s[k];
     }
     return;
   }
@@ -159,8 +163,8 @@ void TransposePlan::run_typed(const T* in, T* out, int threads) const {
     }
     const int64_t r0 = (t % row_tiles) * kTile, r1 = std::min(rows, r0 + kTile);
     for (int64_t c0 = 0; c0 < cols; c0 += kTile)
-      tile(in + in_off + r0 + c0 * lds, out + out_off + r0 * ldd + c0, r1 - r0, std::min(cols, c0 + kTile) - c0,
-           lds, ldd);
+      tile(in + in_off + r0 + c0 * lds, out + out_off + r0 * ldd + c0, r1 - r0, std::min(cols, c0 + kTile) - c0, lds,
+           ldd);
   }
 }
 

@@ -6,9 +6,10 @@
 // chose (KernelSetup); preferred_layouts() reports what oneDNN picks when left free.
 // Constant weights are reordered once into the implementation's preferred blocked layout;
 // non-constant weights are passed in ONNX's own layout.
+#include "ops/fused/conv.h"
+
 #include "kernels/onednn/conv_common.h"
 #include "kernels/onednn/post_ops.h"
-#include "ops/fused/conv.h"
 #include "ops/op_registry.h"
 
 namespace layerscope {
@@ -86,9 +87,8 @@ ConvBuild build_conv(const KernelSetup& s, const Fusion& fusion, std::optional<L
     }
     attr.set_post_ops(epilogue_post_ops(*e, b.residual >= 0 ? &b.residual_md : nullptr, b.residual_mode, algorithm));
   }
-  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, algorithm,
-                                    b.d.src, b.d.weights_request(), b.d.bias, b.d.dst, b.d.strides, b.d.dilations,
-                                    b.d.pads_begin, b.d.pads_end);
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, algorithm, b.d.src, b.d.weights_request(),
+                                    b.d.bias, b.d.dst, b.d.strides, b.d.dilations, b.d.pads_begin, b.d.pads_end);
   b.pd = dnnl::convolution_forward::primitive_desc(d, attr, engine());
   require_optimized(b.pd);
   return b;
@@ -98,7 +98,9 @@ ConvBuild build_conv(const KernelSetup& s, const Fusion& fusion, std::optional<L
 std::optional<ConvBuild> build_winograd(const KernelSetup& s, const Fusion& fusion, bool with_residual) {
   if (!winograd_shape(conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape))) return std::nullopt;
   std::optional<ConvBuild> b;
-  if (!succeeds([&] { b = build_conv(s, fusion, Layout::Blocked16, Layout::Blocked16, with_residual, alg::convolution_winograd); }))
+  if (!succeeds([&] {
+        b = build_conv(s, fusion, Layout::Blocked16, Layout::Blocked16, with_residual, alg::convolution_winograd);
+      }))
     return std::nullopt;
   return b;
 }
@@ -141,9 +143,9 @@ std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s, const F
   c.input = *src;
   c.output = *dst;
   c.plain_input_ok = *src == Layout::Plain || succeeds([&] {
-                       ConvBuild b = build_conv(s, fusion, Layout::Plain, *dst, false);
-                       if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
-                     });
+    ConvBuild b = build_conv(s, fusion, Layout::Plain, *dst, false);
+    if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
+  });
   if (e && e->residual) c.input_like_output = kConvResidualInput;
   // Where else oneDNN has a direct implementation of its own (not gemm, not the reference)
   // for src and dst in the same layout, e.g. jit_1x1 in nChw16c next to Winograd layers.

@@ -79,8 +79,8 @@ std::optional<int64_t> block_stride(const EinsumSpec& s, const std::vector<int>&
 
 // A [batch, rows, cols] matrix over three label groups, as oneDNN sees it.
 struct MatrixView {
-  std::vector<int> order;  // batch, rows, cols labels: the layout of the scratch copy
-  dims shape;              // {batch, rows, cols}
+  std::vector<int> order;                // batch, rows, cols labels: the layout of the scratch copy
+  dims shape;                            // {batch, rows, cols}
   std::optional<dims> in_place_strides;  // set when the tensor itself can be handed over
 };
 
@@ -98,7 +98,7 @@ std::optional<dims> block_strides(const EinsumSpec& s, const std::vector<int>* g
     r[d] = *b;
   }
   const int64_t rows = shape[1], cols = shape[2];
-  if (cols == 1) r[2] = 1;                    // a column: row-major with leading dim r[1]
+  if (cols == 1) r[2] = 1;                     // a column: row-major with leading dim r[1]
   if (rows == 1) r[1] = r[2] == 1 ? cols : 1;  // a row: row-major, or transposed with leading dim r[2]
   if (r[1] != 1 && r[2] != 1) return std::nullopt;
   const int64_t extent = std::max(rows * r[1], cols * r[2]);
@@ -200,7 +200,9 @@ EinsumBuild build_einsum(const KernelSetup& s) {
   // Fewest copies first: every view that is possible, then one copied, two, all three.
   const bool can_view[3] = {e.a.in_place_strides.has_value(), e.b.in_place_strides.has_value(),
                             e.c.in_place_strides.has_value()};
-  auto md = [](const MatrixView& v, bool copy) { return copy ? plain_md(v.shape) : strided_md(v.shape, *v.in_place_strides); };
+  auto md = [](const MatrixView& v, bool copy) {
+    return copy ? plain_md(v.shape) : strided_md(v.shape, *v.in_place_strides);
+  };
   for (int copies = 0; copies <= 3; ++copies)
     for (int mask = 0; mask < 8; ++mask) {  // bit i set: operand i (A, B, C) is copied
       if (__builtin_popcount(mask) != copies) continue;
@@ -212,8 +214,8 @@ EinsumBuild build_einsum(const KernelSetup& s) {
       e.copy_c = mask & 4;
       const bool last = mask == 7;
       try {
-        e.pd = dnnl::matmul::primitive_desc(
-            dnnl::matmul::desc(md(e.a, e.copy_a), md(e.b, e.copy_b), md(e.c, e.copy_c)), base_attr(), engine());
+        e.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(md(e.a, e.copy_a), md(e.b, e.copy_b), md(e.c, e.copy_c)),
+                                            base_attr(), engine());
         require_optimized(e.pd);
         return e;
       } catch (const dnnl::error&) {

@@ -56,7 +56,9 @@ dnnl::eltwise_forward::primitive_desc step_pd(const EltwiseStep& step, const dnn
 }
 
 // The tensor as one flat array: position-wise, so any shape (a scalar included) will do.
-dnnl::memory::desc flat_md(const KernelSetup& s) { return plain_md({std::max<int64_t>(1, shape_numel(s.inputs[0].shape))}); }
+dnnl::memory::desc flat_md(const KernelSetup& s) {
+  return plain_md({std::max<int64_t>(1, shape_numel(s.inputs[0].shape))});
+}
 
 bool eltwise_supported(const std::vector<TraitRange>& ranges, const KernelSetup& s) {
   if (s.inputs.empty() || !inputs_f32(s, {0}) || !outputs_f32(s) || any_empty(s)) return false;
@@ -117,7 +119,8 @@ class EltwiseKernel final : public Kernel {
 void register_onednn_eltwise(KernelRegistry& r, const OpRegistry& ops) {
   std::map<std::string, std::vector<TraitRange>> by_op;
   for (const OpDef* def : ops.all_ops())
-    if (def->domain.empty() && def->activation) by_op[def->op_type].push_back({def->since, def->until, *def->activation});
+    if (def->domain.empty() && def->activation)
+      by_op[def->op_type].push_back({def->since, def->until, *def->activation});
   for (auto& [op, ranges] : by_op) {
     // An op with a kernel of its own (native:unary's Relu, Sigmoid, Tanh, Gelu; native:clip),
     // registered before this one, keeps it.

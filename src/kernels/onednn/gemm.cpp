@@ -63,8 +63,7 @@ void build_pd(GemmBuild& g, CMode mode) {
     attr.set_post_ops(po);
   }
   dnnl::memory::desc wei =
-      g.b_const ? dnnl::memory::desc({g.K, g.N}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
-                : g.b_md;
+      g.b_const ? dnnl::memory::desc({g.K, g.N}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any) : g.b_md;
   dnnl::memory::desc bias = mode == CMode::Bias ? g.c_md : dnnl::memory::desc();
   g.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(g.a_md, wei, bias, g.y_md), attr, engine());
   require_optimized(g.pd);

@@ -1,6 +1,5 @@
 #include "kernels/onednn/onednn_common.h"
 
-
 #include <omp.h>
 
 namespace layerscope::onednn {
@@ -117,14 +116,14 @@ void Runner::set(int arg, const void* data) { find(arg).set_data_handle(const_ca
 
 void Runner::run(void* scratch) {
   if (scratch_bytes_) set(DNNL_ARG_SCRATCHPAD, scratch);
-  dnnl_status_t st =
-      dnnl_primitive_execute(prim_.get(), stream().get(), static_cast<int>(args_.size()), args_.data());
+  dnnl_status_t st = dnnl_primitive_execute(prim_.get(), stream().get(), static_cast<int>(args_.size()), args_.data());
   LS_CHECK(st == dnnl_success, "oneDNN kernel ", name_, " failed to execute (status ", static_cast<int>(st), ")");
   stream().wait();
 }
 
 KernelDef kernel_def(const std::string& op_type, const std::string& family,
-                     std::function<bool(const KernelSetup&)> supports, std::function<std::unique_ptr<Kernel>()> create) {
+                     std::function<bool(const KernelSetup&)> supports,
+                     std::function<std::unique_ptr<Kernel>()> create) {
   KernelDef d;
   d.op_type = op_type;
   d.domain = "";

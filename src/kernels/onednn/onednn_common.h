@@ -9,7 +9,6 @@
 // primitive. All primitives use a user-provided scratchpad (scratch_bytes()).
 #pragma once
 #include <oneapi/dnnl/dnnl.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>

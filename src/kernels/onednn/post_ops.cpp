@@ -39,8 +39,7 @@ void append_post_ops(dnnl::post_ops& po, const PostOps& steps, bool relu_as_eltw
   for (const EltwiseStep& s : steps) {
     if (s.algorithm == Eltwise::Relu && s.alpha == 0.f && !relu_as_eltwise)
       po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, std::numeric_limits<float>::infinity());
-    else
-      po.append_eltwise(1.f, to_dnnl(s.algorithm), s.alpha, s.beta);
+    else po.append_eltwise(1.f, to_dnnl(s.algorithm), s.alpha, s.beta);
   }
 }
 

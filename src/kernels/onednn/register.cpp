@@ -17,7 +17,8 @@ void register_onednn_reduction(KernelRegistry& r);
 void register_onednn_reorder(KernelRegistry& r);
 void register_onednn_rnn(KernelRegistry& r);  // RNN, GRU, LSTM
 void register_onednn_eltwise(KernelRegistry& r, const OpRegistry& ops);
-void register_onednn_fused_transformer(KernelRegistry& r, const OpRegistry& ops);  // after layernorm: aliases its kernels
+void register_onednn_fused_transformer(KernelRegistry& r,
+                                       const OpRegistry& ops);  // after layernorm: aliases its kernels
 
 void register_onednn_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_onednn_conv(r, ops);

@@ -68,7 +68,8 @@ struct RnnBuild {
   // LSTM takes h and c together: a missing partner is zeros in, or scratch out).
   bool present[4] = {}, bound[4] = {};
   bool y_direct = false;  // the primitive writes Y itself (else scratch + copy, or Y absent)
-  dnnl::memory::desc src_layer, src_iter, src_iter_c, w_layer, w_iter, w_peephole, bias, dst_layer, dst_iter, dst_iter_c;
+  dnnl::memory::desc src_layer, src_iter, src_iter_c, w_layer, w_iter, w_peephole, bias, dst_layer, dst_iter,
+      dst_iter_c;
   dnnl::memory::desc w_layer_packed, w_iter_packed;  // the primitive's choice
   dnnl::primitive_desc_base pd;
   std::function<dnnl::primitive()> create;
@@ -120,8 +121,8 @@ RnnBuild build_rnn(const KernelSetup& s) {
     b.create = [pd, make] { return make(pd); };
   };
   if (p.kind == RecurrentKind::Lstm) {
-    dnnl::lstm_forward::desc d(prop, dir, b.src_layer, b.src_iter, b.src_iter_c, wl_any, wi_any, b.w_peephole,
-                               b.bias, b.dst_layer, b.dst_iter, b.dst_iter_c);
+    dnnl::lstm_forward::desc d(prop, dir, b.src_layer, b.src_iter, b.src_iter_c, wl_any, wi_any, b.w_peephole, b.bias,
+                               b.dst_layer, b.dst_iter, b.dst_iter_c);
     finish(dnnl::lstm_forward::primitive_desc(d, base_attr(), engine()),
            [](const dnnl::lstm_forward::primitive_desc& pd) { return dnnl::primitive(dnnl::lstm_forward(pd)); });
   } else if (b.lbr) {
@@ -157,7 +158,8 @@ bool full_lengths(const KernelSetup& s, int64_t seq) {
 }
 
 bool rnn_supported(const KernelSetup& s) {
-  if (!inputs_f32(s, {in::X, in::W, in::R, in::B, in::InitialH, in::InitialC, in::P}) || !outputs_f32(s) || any_empty(s))
+  if (!inputs_f32(s, {in::X, in::W, in::R, in::B, in::InitialH, in::InitialC, in::P}) || !outputs_f32(s) ||
+      any_empty(s))
     return false;
   for (int i : {in::W, in::R, in::B, in::P})
     if (has_input(s, i) && !s.constants[i]) return false;  // packed once at prepare()
@@ -217,7 +219,9 @@ class RnnKernel : public OnednnKernel {
   void execute(std::span<const Tensor* const> ins, std::span<Tensor* const> outs, void* scratch) override {
     const RecurrentParams& p = b_.p;
     char* base = static_cast<char*>(scratch);
-    auto out = [&](int i) { return i < static_cast<int>(outs.size()) && outs[i] ? outs[i]->data_as<float>() : nullptr; };
+    auto out = [&](int i) {
+      return i < static_cast<int>(outs.size()) && outs[i] ? outs[i]->data_as<float>() : nullptr;
+    };
     const int64_t D = p.dirs, N = p.batch, H = p.hidden, T = p.seq;
     // Layout-1 states [N, D, H] are transposed to oneDNN's [D, N, H] on the way in and out.
     constexpr int kStateInput[2] = {in::InitialH, in::InitialC};
@@ -233,7 +237,8 @@ class RnnKernel : public OnednnKernel {
     }
     for (int k : {kOutH, kOutC})
       if (b_.bound[k])
-        runner_.set(kStateArg[k], b_.present[k] && p.layout == 0 ? static_cast<void*>(out(k - 1)) : base + state_at_[k]);
+        runner_.set(kStateArg[k],
+                    b_.present[k] && p.layout == 0 ? static_cast<void*>(out(k - 1)) : base + state_at_[k]);
     runner_.set(DNNL_ARG_SRC_LAYER, ins[in::X]->data());
     runner_.set(DNNL_ARG_DST_LAYER, b_.y_direct ? static_cast<void*>(out(0)) : base + y_at_);
     runner_.run(scratch);

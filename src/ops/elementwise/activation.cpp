@@ -99,10 +99,9 @@ void register_activation_ops(OpRegistry& r) {
   using enum AttrType;
   const AttrSpec consumed_inputs = legacy_consumed_inputs();
   // Relu: NaN passes through (it is not below zero).
-  add_activation(r,
-                 unary_def<kFloat | kSigned>("Relu", 1, {consumed_inputs}, stateless([](auto x) {
-                                               return x < decltype(x)(0) ? decltype(x)(0) : x;
-                                             })),
+  add_activation(r, unary_def<kFloat | kSigned>("Relu", 1, {consumed_inputs}, stateless([](auto x) {
+                                                  return x < decltype(x)(0) ? decltype(x)(0) : x;
+                                                })),
                  {{Eltwise::Relu}});
   // LeakyRelu: oneDNN's relu with alpha as the slope below zero.
   add_activation(r,
@@ -111,23 +110,27 @@ void register_activation_ops(OpRegistry& r) {
                                      const float alpha = leaky_relu_alpha(a);
                                      return [alpha](auto x) { return x < 0 ? decltype(x)(alpha) * x : x; };
                                    }),
-                 [](const Attributes& a) { return PostOps{{Eltwise::Relu, leaky_relu_alpha(a)}}; });
+                 [](const Attributes& a) {
+                   return PostOps{{Eltwise::Relu, leaky_relu_alpha(a)}};
+                 });
   add_activation(r,
                  unary_def<kFloat>("Elu", 1, {{"alpha", FLOAT}, consumed_inputs},
                                    [](const Attributes& a) {
                                      const float alpha = elu_alpha(a);
                                      return [alpha](auto x) { return x < 0 ? decltype(x)(alpha) * std::expm1(x) : x; };
                                    }),
-                 [](const Attributes& a) { return PostOps{{Eltwise::Elu, elu_alpha(a)}}; });
-  add_unary_with_attrs<kFloat>(
-      r, "Selu", 1, {{"alpha", FLOAT}, {"gamma", FLOAT}, consumed_inputs}, [](const Attributes& a) {
-        const float alpha = a.get_float("alpha", 1.67326319217681884765625f);
-        const float gamma = a.get_float("gamma", 1.05070102214813232421875f);
-        return [alpha, gamma](auto x) {
-          using T = decltype(x);
-          return x <= 0 ? T(gamma) * (T(alpha) * std::exp(x) - T(alpha)) : T(gamma) * x;
-        };
-      });
+                 [](const Attributes& a) {
+                   return PostOps{{Eltwise::Elu, elu_alpha(a)}};
+                 });
+  add_unary_with_attrs<kFloat>(r, "Selu", 1, {{"alpha", FLOAT}, {"gamma", FLOAT}, consumed_inputs},
+                               [](const Attributes& a) {
+                                 const float alpha = a.get_float("alpha", 1.67326319217681884765625f);
+                                 const float gamma = a.get_float("gamma", 1.05070102214813232421875f);
+                                 return [alpha, gamma](auto x) {
+                                   using T = decltype(x);
+                                   return x <= 0 ? T(gamma) * (T(alpha) * std::exp(x) - T(alpha)) : T(gamma) * x;
+                                 };
+                               });
   // Celu: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
   add_unary_with_attrs<kFloat>(
       r, "Celu", 12, {{"alpha", FLOAT}},
@@ -141,25 +144,24 @@ void register_activation_ops(OpRegistry& r) {
       [](const InferContext& c) {
         if (c.attrs().get_float("alpha", 1.0f) == 0.f) c.error("attribute 'alpha' must not be 0");
       });
-  add_activation(r,
-                 unary_def<kFloat>("Sigmoid", 1, {consumed_inputs}, stateless([](auto x) {
-                                     return decltype(x)(1) / (decltype(x)(1) + std::exp(-x));
-                                   })),
+  add_activation(r, unary_def<kFloat>("Sigmoid", 1, {consumed_inputs}, stateless([](auto x) {
+                                        return decltype(x)(1) / (decltype(x)(1) + std::exp(-x));
+                                      })),
                  {{Eltwise::Logistic}});
   // HardSigmoid: oneDNN 2.6 has no eltwise for it; linear (alpha x + beta), then clip to [0, 1].
-  add_activation(r,
-                 unary_def<kFloat>("HardSigmoid", 1, {{"alpha", FLOAT}, {"beta", FLOAT}, consumed_inputs},
-                                   [](const Attributes& a) {
-                                     const float alpha = hard_sigmoid_alpha(a), beta = hard_sigmoid_beta(a);
-                                     return [alpha, beta](auto x) {
-                                       using T = decltype(x);
-                                       return std::max(T(0), std::min(T(1), T(alpha) * x + T(beta)));
-                                     };
-                                   }),
-                 [](const Attributes& a) {
-                   return PostOps{{Eltwise::Linear, hard_sigmoid_alpha(a), hard_sigmoid_beta(a)},
-                                  {Eltwise::ClipV2, 0.f, 1.f}};
-                 });
+  add_activation(
+      r,
+      unary_def<kFloat>("HardSigmoid", 1, {{"alpha", FLOAT}, {"beta", FLOAT}, consumed_inputs},
+                        [](const Attributes& a) {
+                          const float alpha = hard_sigmoid_alpha(a), beta = hard_sigmoid_beta(a);
+                          return [alpha, beta](auto x) {
+                            using T = decltype(x);
+                            return std::max(T(0), std::min(T(1), T(alpha) * x + T(beta)));
+                          };
+                        }),
+      [](const Attributes& a) {
+        return PostOps{{Eltwise::Linear, hard_sigmoid_alpha(a), hard_sigmoid_beta(a)}, {Eltwise::ClipV2, 0.f, 1.f}};
+      });
   // HardSwish: x * HardSigmoid(x) with alpha = 1/6, beta = 0.5 (oneDNN's hardswish exactly).
   add_activation(r, unary_def<kFloat>("HardSwish", 14, {}, stateless([](auto x) {
                                         using T = decltype(x);
@@ -176,30 +178,29 @@ void register_activation_ops(OpRegistry& r) {
     return [alpha](auto x) { return x > decltype(x)(alpha) ? x : decltype(x)(0); };
   });
   // Mish: x tanh(softplus(x)), oneDNN's mish.
-  add_activation(r,
-                 unary_def<kFloat>("Mish", 18, {}, stateless([](auto x) { return x * std::tanh(softplus(x)); })),
+  add_activation(r, unary_def<kFloat>("Mish", 18, {}, stateless([](auto x) { return x * std::tanh(softplus(x)); })),
                  {{Eltwise::Mish}});
   // Gelu: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); 'tanh' approximates erf(x / sqrt 2) by
   // tanh(sqrt(2 / pi) (x + 0.044715 x^3)).
-  add_activation(
-      r,
-      unary_def<kFloat>(
-          "Gelu", 20, {{"approximate", STRING}},
-          [](const Attributes& a) {
-            const bool tanh_approx = gelu_tanh(a);
-            return [tanh_approx](auto x) {
-              using T = decltype(x);
-              if (tanh_approx)
-                return T(0.5) * x * (T(1) + std::tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)));
-              return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
-            };
-          },
-          [](const InferContext& c) {
-            std::string a = c.attrs().get_string("approximate", "none");
-            if (a != "none" && a != "tanh")
-              c.error("attribute 'approximate' = '", a, "' is not supported; expected one of none, tanh");
-          }),
-      [](const Attributes& a) { return PostOps{{gelu_tanh(a) ? Eltwise::GeluTanh : Eltwise::GeluErf}}; });
+  add_activation(r,
+                 unary_def<kFloat>(
+                     "Gelu", 20, {{"approximate", STRING}},
+                     [](const Attributes& a) {
+                       const bool tanh_approx = gelu_tanh(a);
+                       return [tanh_approx](auto x) {
+                         using T = decltype(x);
+                         if (tanh_approx)
+                           return T(0.5) * x *
+                                  (T(1) + std::tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)));
+                         return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+                       };
+                     },
+                     [](const InferContext& c) {
+                       std::string a = c.attrs().get_string("approximate", "none");
+                       if (a != "none" && a != "tanh")
+                         c.error("attribute 'approximate' = '", a, "' is not supported; expected one of none, tanh");
+                     }),
+                 [](const Attributes& a) { return PostOps{{gelu_tanh(a) ? Eltwise::GeluTanh : Eltwise::GeluErf}}; });
   register_prelu(r);
 }
 

@@ -2,9 +2,9 @@
 // Integer semantics (ONNX follows numpy/C here): Div truncates toward zero; Mod with fmod=0
 // takes the sign of the divisor (Python's %), with fmod=1 the sign of the dividend (C's fmod).
 // Integer overflow wraps (two's complement); division or modulo by zero is an error.
-#include <cmath>
-
 #include "ops/elementwise/binary.h"
+
+#include <cmath>
 
 namespace layerscope::elementwise {
 
@@ -121,32 +121,38 @@ void register_pow(OpRegistry& r) {
 }  // namespace
 
 void register_binary_ops(OpRegistry& r) {
-  add_binary_all_opsets<kNumeric, false>(r, "Add", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
-    using T = decltype(a);
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) + static_cast<WrapType<T>>(b));
-    else return a + b;
-  }));
-  add_binary_all_opsets<kNumeric, false>(r, "Sub", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
-    using T = decltype(a);
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) - static_cast<WrapType<T>>(b));
-    else return a - b;
-  }));
-  add_binary_all_opsets<kNumeric, false>(r, "Mul", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
-    using T = decltype(a);
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapType<T>>(a) * static_cast<WrapType<T>>(b));
-    else return a * b;
-  }));
+  add_binary_all_opsets<kNumeric, false>(
+      r, "Add", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
+        using T = decltype(a);
+        if constexpr (std::is_integral_v<T>)
+          return static_cast<T>(static_cast<WrapType<T>>(a) + static_cast<WrapType<T>>(b));
+        else return a + b;
+      }));
+  add_binary_all_opsets<kNumeric, false>(
+      r, "Sub", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
+        using T = decltype(a);
+        if constexpr (std::is_integral_v<T>)
+          return static_cast<T>(static_cast<WrapType<T>>(a) - static_cast<WrapType<T>>(b));
+        else return a - b;
+      }));
+  add_binary_all_opsets<kNumeric, false>(
+      r, "Mul", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
+        using T = decltype(a);
+        if constexpr (std::is_integral_v<T>)
+          return static_cast<T>(static_cast<WrapType<T>>(a) * static_cast<WrapType<T>>(b));
+        else return a * b;
+      }));
   add_binary_all_opsets<kNumeric, false>(r, "Div", {legacy_consumed_inputs()}, stateless([](auto a, auto b) {
-    using T = decltype(a);
-    if constexpr (std::is_integral_v<T>) {
-      if (b == T(0)) fail("Div: integer division by zero");
-      if constexpr (std::is_signed_v<T>)
-        if (b == T(-1)) return wrapping_neg(a);  // INT_MIN / -1 overflows in C++
-      return static_cast<T>(a / b);
-    } else {
-      return a / b;
-    }
-  }));
+                                           using T = decltype(a);
+                                           if constexpr (std::is_integral_v<T>) {
+                                             if (b == T(0)) fail("Div: integer division by zero");
+                                             if constexpr (std::is_signed_v<T>)
+                                               if (b == T(-1)) return wrapping_neg(a);  // INT_MIN / -1 overflows in C++
+                                             return static_cast<T>(a / b);
+                                           } else {
+                                             return a / b;
+                                           }
+                                         }));
   register_pow(r);
   add_binary<kNumeric, false>(
       r, "Mod", 10, INT_MAX, false, {{"fmod", AttrType::INT}},

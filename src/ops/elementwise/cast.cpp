@@ -18,8 +18,12 @@ namespace layerscope::elementwise {
 
 namespace {
 
-struct Half { uint16_t bits; };
-struct BFloat16 { uint16_t bits; };
+struct Half {
+  uint16_t bits;
+};
+struct BFloat16 {
+  uint16_t bits;
+};
 
 template <typename F>
 void dispatch_cast_type(DType dt, F&& f) {

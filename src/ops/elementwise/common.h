@@ -27,9 +27,13 @@ constexpr bool in_mask(TypeMask m, DType d) { return (m & bit(d)) != 0; }
 template <TypeMask Mask, typename F>
 void dispatch(DType dt, F&& f) {
   switch (dt) {
-#define LS_ELEM_CASE(D, T) \
-  case DType::D:           \
-    if constexpr ((Mask & bit(DType::D)) != 0) { f(T{}); return; } break;
+#define LS_ELEM_CASE(D, T)                       \
+  case DType::D:                                 \
+    if constexpr ((Mask & bit(DType::D)) != 0) { \
+      f(T{});                                    \
+      return;                                    \
+    }                                            \
+    break;
     LS_ELEM_CASE(F32, float)
     LS_ELEM_CASE(F64, double)
     LS_ELEM_CASE(I8, int8_t)

@@ -3,9 +3,9 @@
 // Opset history: the versions before the ones registered here differ only in allowed types
 // (and the ignored legacy 'consumed_inputs' attribute, accepted in opsets 1-5), so one
 // definition covers each op.
-#include <cmath>
-
 #include "ops/elementwise/unary.h"
+
+#include <cmath>
 
 namespace layerscope::elementwise {
 

@@ -56,7 +56,8 @@ void add_variadic(OpRegistry& r, const char* name, Fold fold) {
         for_each_broadcast<1>(ys, {&in[k]->shape()}, [&](int64_t o, const auto& off) {
           const T v = x[off[0]];
           switch (fold) {
-            case Fold::Sum: case Fold::Mean: y[o] = static_cast<T>(y[o] + v); break;
+            case Fold::Sum:
+            case Fold::Mean: y[o] = static_cast<T>(y[o] + v); break;
             case Fold::Max: y[o] = nan_max(y[o], v); break;
             case Fold::Min: y[o] = nan_min(y[o], v); break;
           }
@@ -169,7 +170,8 @@ void register_clip(OpRegistry& r) {
       if (!c.has_input(i)) continue;
       check_same_type(c, 0, i);
       if (shape_numel(c.shape(i)) != 1)
-        c.error("input ", i, " (", i == 1 ? "min" : "max", ") must be a scalar, got shape ", shape_to_string(c.shape(i)));
+        c.error("input ", i, " (", i == 1 ? "min" : "max", ") must be a scalar, got shape ",
+                shape_to_string(c.shape(i)));
     }
     c.set_output(0, c.dtype(0), c.shape(0));
   };

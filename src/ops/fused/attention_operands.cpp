@@ -36,12 +36,10 @@ std::string slice_problem(const OperandView& v, int slot, const Shape& input) {
   const int64_t rank = static_cast<int64_t>(input.size());
   std::ostringstream os;
   os << "attribute " << kAttnSliceAttrs[slot] << " (" << s.axis << "," << s.start << "," << s.end << ") ";
-  if (s.axis < 0 || s.axis >= rank)
-    os << "names axis " << s.axis << " of a rank-" << rank << " input";
+  if (s.axis < 0 || s.axis >= rank) os << "names axis " << s.axis << " of a rank-" << rank << " input";
   else if (s.start < 0 || s.start > s.end || s.end > input[s.axis])
     os << "is not a range [start, end) within the " << input[s.axis] << " entries of axis " << s.axis;
-  else
-    return {};
+  else return {};
   return os.str();
 }
 

@@ -42,8 +42,8 @@ struct AxisSlice {
 // The steps from an input to its operand (see the top of the file).
 struct OperandView {
   std::optional<AxisSlice> slice;
-  Shape shape;                 // empty: no Reshape
-  std::vector<int64_t> perm;   // empty: no Transpose
+  Shape shape;                // empty: no Reshape
+  std::vector<int64_t> perm;  // empty: no Transpose
   std::optional<int64_t> index;
 };
 

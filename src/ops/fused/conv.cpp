@@ -60,7 +60,8 @@ void add_fused_conv(OpRegistry& r, bool residual, const AbsorbedActivation* act)
   std::optional<AbsorbedActivation> activation;
   if (act) activation = *act;
   d.infer = [conv_infer = conv.infer, residual, activation](InferContext& c) {
-    if (c.num_inputs() > (residual ? 4 : 3)) c.error("expected at most ", residual ? 4 : 3, " inputs, got ", c.num_inputs());
+    if (c.num_inputs() > (residual ? 4 : 3))
+      c.error("expected at most ", residual ? 4 : 3, " inputs, got ", c.num_inputs());
     InferContext sub = conv_part(c);
     conv_infer(sub);
     const TensorInfo& y = sub.outputs()[0];

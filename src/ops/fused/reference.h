@@ -46,7 +46,7 @@ struct AbsorbedActivation {
   InferFn infer;                     // the definition's inference (checks the attribute values)
   RefKernelFn reference;             // y = act(x) for a node of op_type with those attributes
   std::function<PostOps(const Attributes&)> post_ops;
-  double ops_per_element = 1;        // as the absorbed nodes' costs count them (Swish: 2)
+  double ops_per_element = 1;  // as the absorbed nodes' costs count them (Swish: 2)
 
   // The node `fused` seen as this activation: its name, and the attributes it carries for it.
   Node as_node(const Node& fused) const;

@@ -14,7 +14,8 @@ Layout layout_attr(const Node& n, const char* name) {
   const std::string s = n.attrs.get_string(name, "");
   std::optional<Layout> l = layout_from_name(s);
   if (!l)
-    fail(Graph::describe(n), ": attribute '", name, "' = '", s, "' is not a layout; expected one of nchw, nhwc, nChw8c, nChw16c");
+    fail(Graph::describe(n), ": attribute '", name, "' = '", s,
+         "' is not a layout; expected one of nchw, nhwc, nChw8c, nChw16c");
   return *l;
 }
 

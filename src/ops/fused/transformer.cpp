@@ -3,8 +3,9 @@
 // them the same inputs and attributes, so inference, cost and reference carry over unchanged
 // (and so do the kernels, see kernels/*/fused_*). The linear layers and attention have their
 // own files.
-#include "ops/fused/reference.h"
 #include "ops/fused/transformer.h"
+
+#include "ops/fused/reference.h"
 
 namespace layerscope {
 

@@ -4,8 +4,8 @@
 
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_def.h"
-#include "ops/op_utils.h"
 #include "ops/op_registry.h"
+#include "ops/op_utils.h"
 
 namespace layerscope {
 

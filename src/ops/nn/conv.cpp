@@ -140,8 +140,7 @@ void conv_reference(const Node& node, std::span<const Tensor* const> in, std::sp
     const T* bias = b ? b->data_as<T>() : nullptr;
     if constexpr (Transposed)
       conv_transpose_kernel<T>(g, in[0]->data_as<T>(), in[1]->data_as<T>(), bias, out[0]->data_as<T>());
-    else
-      conv_kernel<T>(g, in[0]->data_as<T>(), in[1]->data_as<T>(), bias, out[0]->data_as<T>());
+    else conv_kernel<T>(g, in[0]->data_as<T>(), in[1]->data_as<T>(), bias, out[0]->data_as<T>());
   };
   switch (in[0]->dtype()) {
     case DType::F32: run(float{}); break;
@@ -154,8 +153,8 @@ void conv_reference(const Node& node, std::span<const Tensor* const> in, std::sp
 
 void register_nn_conv_ops(OpRegistry& r) {
   using enum AttrType;
-  const std::vector<AttrSpec> window = {{"auto_pad", STRING}, {"dilations", INTS}, {"group", INT},
-                                        {"kernel_shape", INTS}, {"pads", INTS},    {"strides", INTS}};
+  const std::vector<AttrSpec> window = {{"auto_pad", STRING},   {"dilations", INTS}, {"group", INT},
+                                        {"kernel_shape", INTS}, {"pads", INTS},      {"strides", INTS}};
   // Conv-1 and Conv-11 differ only in documentation; 22 adds bfloat16 (unsupported type).
   OpDef conv;
   conv.op_type = "Conv";

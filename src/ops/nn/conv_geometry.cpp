@@ -91,8 +91,8 @@ void sliding_window_output(const Node& node, AutoPad ap, ConvGeometry& g) {
     int64_t span = in + g.pads_begin[i] + g.pads_end[i] - dk;
     if (span < 0)
       geometry_error(node, "the kernel (", g.kernel[i], " with dilation ", g.dilations[i],
-                     ") is larger than the padded input (", in, " + pads ", g.pads_begin[i], "+",
-                     g.pads_end[i], ") along spatial dimension ", i);
+                     ") is larger than the padded input (", in, " + pads ", g.pads_begin[i], "+", g.pads_end[i],
+                     ") along spatial dimension ", i);
     int64_t out = (g.ceil_mode ? ceil_div(span, s) : span / s) + 1;
     if (g.ceil_mode && (out - 1) * s >= in + g.pads_begin[i]) --out;
     g.out_dims[i] = out;
@@ -154,8 +154,7 @@ std::vector<int64_t> ConvGeometry::effective_pads_end() const {
   for (int i = 0; i < spatial_rank(); ++i) {
     if (kind == ConvKind::ConvTranspose)
       pe[i] = (in_dims[i] - 1) * strides[i] + dilated_kernel(i) - pads_begin[i] - out_dims[i];
-    else
-      pe[i] = (out_dims[i] - 1) * strides[i] + dilated_kernel(i) - in_dims[i] - pads_begin[i];
+    else pe[i] = (out_dims[i] - 1) * strides[i] + dilated_kernel(i) - in_dims[i] - pads_begin[i];
   }
   return pe;
 }
@@ -171,8 +170,8 @@ ConvGeometry conv_geometry(const Node& node, const Shape& x, const Shape& w) {
   if (g.group < 1) geometry_error(node, "attribute 'group' = ", g.group, " must be >= 1");
   g.C_out = w[0];
   if (g.C_in % g.group != 0 || w[1] * g.group != g.C_in)
-    geometry_error(node, "X has ", g.C_in, " channels but W ", shape_to_string(w), " with group ", g.group,
-                   " expects ", w[1] * g.group, " (W dim 1 = C_in / group)");
+    geometry_error(node, "X has ", g.C_in, " channels but W ", shape_to_string(w), " with group ", g.group, " expects ",
+                   w[1] * g.group, " (W dim 1 = C_in / group)");
   if (g.C_out % g.group != 0)
     geometry_error(node, "W has ", g.C_out, " output channels, not divisible by group ", g.group);
   check_kernel_shape(node, w, g);
@@ -231,8 +230,8 @@ ConvGeometry conv_transpose_geometry(const Node& node, const Shape& x, const Sha
       g.out_dims[i] = natural - g.pads_begin[i] - g.pads_end[i];
     }
     if (g.out_dims[i] <= 0 && g.in_dims[i] > 0)
-      geometry_error(node, "output spatial dimension ", i, " would be ", g.out_dims[i],
-                     " (input ", g.in_dims[i], ", pads ", g.pads_begin[i], "+", g.pads_end[i], ")");
+      geometry_error(node, "output spatial dimension ", i, " would be ", g.out_dims[i], " (input ", g.in_dims[i],
+                     ", pads ", g.pads_begin[i], "+", g.pads_end[i], ")");
   }
   return g;
 }

@@ -18,14 +18,14 @@ enum class ConvKind { Conv, ConvTranspose, Pool };
 struct ConvGeometry {
   ConvKind kind = ConvKind::Conv;
   int64_t N = 0;
-  int64_t C_in = 0;   // channels of X
-  int64_t C_out = 0;  // channels of Y (pooling: == C_in)
-  int64_t group = 1;  // pooling: 1 (each channel is pooled independently)
-  std::vector<int64_t> in_dims;     // spatial dims of X
-  std::vector<int64_t> out_dims;    // spatial dims of Y
-  std::vector<int64_t> kernel;      // kernel spatial dims (Global*Pool: == in_dims)
-  std::vector<int64_t> strides;     // all >= 1
-  std::vector<int64_t> dilations;   // all >= 1
+  int64_t C_in = 0;                // channels of X
+  int64_t C_out = 0;               // channels of Y (pooling: == C_in)
+  int64_t group = 1;               // pooling: 1 (each channel is pooled independently)
+  std::vector<int64_t> in_dims;    // spatial dims of X
+  std::vector<int64_t> out_dims;   // spatial dims of Y
+  std::vector<int64_t> kernel;     // kernel spatial dims (Global*Pool: == in_dims)
+  std::vector<int64_t> strides;    // all >= 1
+  std::vector<int64_t> dilations;  // all >= 1
   // Padding resolved from `pads`, `auto_pad` or (ConvTranspose) `output_shape`. These are the
   // spec's pads; with ceil_mode the last window may also run past pads_end (see effective_pads_end).
   // ConvTranspose pads may be negative when output_shape asks for a larger output than the

@@ -9,9 +9,8 @@
 namespace layerscope {
 namespace {
 
-constexpr std::initializer_list<DType> kEinsumTypes = {DType::F32, DType::F64, DType::I8,  DType::I16,
-                                                       DType::I32, DType::I64, DType::U8,  DType::U16,
-                                                       DType::U32, DType::U64};
+constexpr std::initializer_list<DType> kEinsumTypes = {DType::F32, DType::F64, DType::I8,  DType::I16, DType::I32,
+                                                       DType::I64, DType::U8,  DType::U16, DType::U32, DType::U64};
 
 std::vector<Shape> input_shapes(std::span<const TensorInfo> in) {
   std::vector<Shape> r;

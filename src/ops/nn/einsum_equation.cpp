@@ -90,8 +90,8 @@ EinsumSpec einsum_spec(const Node& node, std::span<const Shape> shapes) {
   const ParsedEquation p = parse(eq, err);
   const int n = static_cast<int>(p.inputs.size());
   if (n != static_cast<int>(shapes.size()))
-    err("has ", n, " operand term", n == 1 ? "" : "s", " (separated by ',') but the node has ", shapes.size(),
-        " input", shapes.size() == 1 ? "" : "s");
+    err("has ", n, " operand term", n == 1 ? "" : "s", " (separated by ',') but the node has ", shapes.size(), " input",
+        shapes.size() == 1 ? "" : "s");
 
   // How many dims '...' covers in each operand, and in all of them together (broadcast).
   std::vector<int> ellipsis_dims(n, 0);
@@ -103,8 +103,8 @@ EinsumSpec einsum_spec(const Node& node, std::span<const Shape> shapes) {
       err("names ", letters, " axes in operand ", k, " (", term_name(t), ") but input ", k, " has shape ",
           shape_to_string(shapes[k]), " (rank ", rank, ")");
     if (t.ellipsis && rank < letters)
-      err("names ", letters, " axes besides '...' in operand ", k, " (", term_name(t), ") but input ", k,
-          " has shape ", shape_to_string(shapes[k]), " (rank ", rank, ")");
+      err("names ", letters, " axes besides '...' in operand ", k, " (", term_name(t), ") but input ", k, " has shape ",
+          shape_to_string(shapes[k]), " (rank ", rank, ")");
     ellipsis_dims[k] = t.ellipsis ? rank - letters : 0;
     ellipsis_rank = std::max(ellipsis_rank, ellipsis_dims[k]);
   }
@@ -126,8 +126,8 @@ EinsumSpec einsum_spec(const Node& node, std::span<const Shape> shapes) {
       for (size_t b = 0; b < a; ++b)
         if (labels[b] == l && shapes[k][b] != d)
           err("repeats label ", einsum_label_name(l), " in operand ", k, " (", term_name(t),
-              ") to take a diagonal, but input ", k, " has shape ", shape_to_string(shapes[k]), ": axes ", b,
-              " and ", a, " differ in size");
+              ") to take a diagonal, but input ", k, " has shape ", shape_to_string(shapes[k]), ": axes ", b, " and ",
+              a, " differ in size");
       int64_t& size = s.label_size[l];
       if (size < 0 || (size == 1 && d != 1)) {  // first sight, or a size 1 stretched to d
         size = d;

@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "ops/nn/matmul_shape.h"
 #include "ops/nn/attrs.h"
+#include "ops/nn/matmul_shape.h"
 
 namespace layerscope {
 namespace {
@@ -72,8 +72,8 @@ void matmul_reference(const Node& node, std::span<const Tensor* const> in, std::
 // ---- Gemm: Y = alpha * op(A) x op(B) + beta * C, C broadcast to (M, N) ----
 
 struct GemmVariant {
-  bool integers;     // opset >= 9: integer types
-  bool c_optional;   // opset >= 11
+  bool integers;        // opset >= 9: integer types
+  bool c_optional;      // opset >= 11
   bool broadcast_attr;  // opset < 7: C is only broadcast when attribute broadcast != 0
 };
 
@@ -95,8 +95,7 @@ GemmDims gemm_dims(const Node& node, const Shape& a, const Shape& b) {
 }
 
 void gemm_infer(InferContext& ctx, GemmVariant v) {
-  if (!v.c_optional && !ctx.has_input(2))
-    ctx.error("input C is required (it is optional only from opset 11)");
+  if (!v.c_optional && !ctx.has_input(2)) ctx.error("input C is required (it is optional only from opset 11)");
   ctx.expect_inputs(2, 3);
   nn::expect_types(ctx, 0, "A", v.integers ? kNumericTypes : kFloatTypes);
   nn::expect_same_type(ctx, 0, "A", 1, "B");
@@ -188,18 +187,18 @@ void register_nn_matmul_ops(OpRegistry& r) {
     d.op_type = "Gemm";
     d.since = since;
     d.until = until;
-    d.attributes = {{"alpha", AttrType::FLOAT}, {"beta", AttrType::FLOAT}, {"transA", AttrType::INT},
-                    {"transB", AttrType::INT}};
+    d.attributes = {
+        {"alpha", AttrType::FLOAT}, {"beta", AttrType::FLOAT}, {"transA", AttrType::INT}, {"transB", AttrType::INT}};
     if (v.broadcast_attr) d.attributes.push_back({"broadcast", AttrType::INT});
     d.infer = [v](InferContext& c) { gemm_infer(c, v); };
     d.cost = gemm_cost;
     d.reference = gemm_reference;
     r.add_op(std::move(d));
   };
-  gemm(1, 6, {false, false, true});       // C required, broadcast only if attribute broadcast=1
-  gemm(7, 8, {false, false, false});      // unidirectional broadcast of C
-  gemm(9, 10, {true, false, false});      // + integer types
-  gemm(11, INT_MAX, {true, true, false}); // C optional
+  gemm(1, 6, {false, false, true});        // C required, broadcast only if attribute broadcast=1
+  gemm(7, 8, {false, false, false});       // unidirectional broadcast of C
+  gemm(9, 10, {true, false, false});       // + integer types
+  gemm(11, INT_MAX, {true, true, false});  // C optional
 }
 
 }  // namespace layerscope

@@ -13,11 +13,11 @@ namespace layerscope {
 
 struct MatMulShape {
   int64_t M = 0, K = 0, N = 0;
-  Shape batch;            // broadcast batch dims of the output (may be empty)
-  Shape a_batch, b_batch; // each operand's batch dims, left-padded with 1s to batch.size()
-  bool a_vector = false;  // A was 1-D
-  bool b_vector = false;  // B was 1-D
-  Shape output;           // Y's shape
+  Shape batch;             // broadcast batch dims of the output (may be empty)
+  Shape a_batch, b_batch;  // each operand's batch dims, left-padded with 1s to batch.size()
+  bool a_vector = false;   // A was 1-D
+  bool b_vector = false;   // B was 1-D
+  Shape output;            // Y's shape
 
   int64_t batch_size() const;  // prod(batch), 1 when there is none
   // Element offset of the (M x K) matrix of A / (K x N) matrix of B used by output batch item

@@ -29,7 +29,9 @@ inline void expect_supported_dtype(const InferContext& ctx, int i, std::initiali
               ctx.node().op_type, " (only FLOAT and DOUBLE)");
   ctx.expect_dtype_in(i, allowed);
 }
-inline void expect_float_dtype(const InferContext& ctx, int i) { expect_supported_dtype(ctx, i, {DType::F32, DType::F64}); }
+inline void expect_float_dtype(const InferContext& ctx, int i) {
+  expect_supported_dtype(ctx, i, {DType::F32, DType::F64});
+}
 
 // Element k of a FLOAT or DOUBLE tensor, as double (parameters such as scale / mean).
 inline double load_as_double(const Tensor& t, int64_t k) {

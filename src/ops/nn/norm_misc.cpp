@@ -157,18 +157,34 @@ void ref_lrn(const Node& node, std::span<const Tensor* const> in, std::span<Tens
 void register_norm_misc_ops(OpRegistry& r) {
   using enum AttrType;
   // LpNormalization: abs/square + accumulate, divide: 3 ops per element.
-  r.add_op(OpDef{"LpNormalization", "", 1, INT_MAX, infer_lpnorm,
-                 [](const CostContext& c) { return per_element_cost(c, 3); }, ref_lpnorm,
+  r.add_op(OpDef{"LpNormalization",
+                 "",
+                 1,
+                 INT_MAX,
+                 infer_lpnorm,
+                 [](const CostContext& c) { return per_element_cost(c, 3); },
+                 ref_lpnorm,
                  {{"axis", INT}, {"p", INT}}});
   // MVN: mean, variance (sub, mul-add), normalise (sub, mul): 5 ops per element.
-  r.add_op(OpDef{"MeanVarianceNormalization", "", 9, INT_MAX, infer_mvn,
-                 [](const CostContext& c) { return per_element_cost(c, 5); }, ref_mvn, {{"axes", INTS}}});
+  r.add_op(OpDef{"MeanVarianceNormalization",
+                 "",
+                 9,
+                 INT_MAX,
+                 infer_mvn,
+                 [](const CostContext& c) { return per_element_cost(c, 5); },
+                 ref_mvn,
+                 {{"axes", INTS}}});
   // LRN: `size` square-accumulates per element + scale, pow, divide.
-  r.add_op(OpDef{"LRN", "", 1, INT_MAX, infer_lrn,
+  r.add_op(OpDef{"LRN",
+                 "",
+                 1,
+                 INT_MAX,
+                 infer_lrn,
                  [](const CostContext& c) {
                    return per_element_cost(c, 3.0 + static_cast<double>(c.node.attrs.get_int("size", 1)));
                  },
-                 ref_lrn, {{"alpha", FLOAT}, {"beta", FLOAT}, {"bias", FLOAT}, {"size", INT}}});
+                 ref_lrn,
+                 {{"alpha", FLOAT}, {"beta", FLOAT}, {"bias", FLOAT}, {"size", INT}}});
 }
 
 }  // namespace layerscope

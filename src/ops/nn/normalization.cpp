@@ -199,8 +199,7 @@ void ref_layernorm(const Node& node, std::span<const Tensor* const> in, std::spa
   dispatch_float(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     auto param = [&](int64_t, int64_t j) { return std::pair<double, double>{scale[j], bias[j]}; };
-    normalize_blocks<T>(x.data_as<T>(), out[0]->data_as<T>(), blocks, len, 1, eps, param, mean.data(),
-                        inv_std.data());
+    normalize_blocks<T>(x.data_as<T>(), out[0]->data_as<T>(), blocks, len, 1, eps, param, mean.data(), inv_std.data());
   });
   for (size_t k = 1; k < out.size() && k < 3; ++k) {
     if (!out[k]) continue;
@@ -230,8 +229,8 @@ void ref_instancenorm(const Node& node, std::span<const Tensor* const> in, std::
   };
   dispatch_float(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    normalize_blocks<T>(x.data_as<T>(), out[0]->data_as<T>(), x.dim(0) * c, spatial, std::max<int64_t>(spatial, 1),
-                        eps, param);
+    normalize_blocks<T>(x.data_as<T>(), out[0]->data_as<T>(), x.dim(0) * c, spatial, std::max<int64_t>(spatial, 1), eps,
+                        param);
   });
 }
 
@@ -291,13 +290,37 @@ void register_normalization_ops(OpRegistry& r) {
   batchnorm(9, 13, {});
   batchnorm(14, 14, {{"training_mode", INT}});
   batchnorm(15, INT_MAX, {{"training_mode", INT}});
-  r.add_op(OpDef{"LayerNormalization", "", 17, INT_MAX, infer_layernorm, norm7_cost, ref_layernorm,
+  r.add_op(OpDef{"LayerNormalization",
+                 "",
+                 17,
+                 INT_MAX,
+                 infer_layernorm,
+                 norm7_cost,
+                 ref_layernorm,
                  {{"axis", INT}, {"epsilon", FLOAT}, {"stash_type", INT}}});
-  r.add_op(OpDef{"InstanceNormalization", "", 1, INT_MAX, infer_instancenorm, norm7_cost, ref_instancenorm,
+  r.add_op(OpDef{"InstanceNormalization",
+                 "",
+                 1,
+                 INT_MAX,
+                 infer_instancenorm,
+                 norm7_cost,
+                 ref_instancenorm,
                  {{"epsilon", FLOAT}, legacy_consumed_inputs()}});
-  r.add_op(OpDef{"GroupNormalization", "", 18, 20, infer_groupnorm, norm7_cost, ref_groupnorm,
+  r.add_op(OpDef{"GroupNormalization",
+                 "",
+                 18,
+                 20,
+                 infer_groupnorm,
+                 norm7_cost,
+                 ref_groupnorm,
                  {{"epsilon", FLOAT}, {"num_groups", INT}}});
-  r.add_op(OpDef{"GroupNormalization", "", 21, INT_MAX, infer_groupnorm, norm7_cost, ref_groupnorm,
+  r.add_op(OpDef{"GroupNormalization",
+                 "",
+                 21,
+                 INT_MAX,
+                 infer_groupnorm,
+                 norm7_cost,
+                 ref_groupnorm,
                  {{"epsilon", FLOAT}, {"num_groups", INT}, {"stash_type", INT}}});
 }
 

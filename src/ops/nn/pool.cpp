@@ -58,10 +58,8 @@ std::vector<AttrSpec> pool_attributes(const PoolVariant& v) {
 
 void pool_infer(InferContext& ctx, PoolVariant v) {
   ctx.expect_inputs(1, 1);
-  if (v.int8)
-    nn::expect_types(ctx, 0, "X", {DType::F32, DType::F64, DType::I8, DType::U8});
-  else
-    nn::expect_float(ctx, 0, "X");
+  if (v.int8) nn::expect_types(ctx, 0, "X", {DType::F32, DType::F64, DType::I8, DType::U8});
+  else nn::expect_float(ctx, 0, "X");
   const Attributes& a = ctx.attrs();
   int64_t storage_order = a.get_int("storage_order", 0);
   if (storage_order != 0 && storage_order != 1)
@@ -71,7 +69,8 @@ void pool_infer(InferContext& ctx, PoolVariant v) {
     const int64_t f = a.get_int(flag, 0);
     if (f != 0 && f != 1) ctx.error("attribute '", flag, "' = ", f, "; expected 0 or 1");
   }
-  if (v.kind == PoolKind::Lp && !(lp_p(ctx.node()) > 0)) ctx.error("attribute 'p' = ", lp_p(ctx.node()), " must be > 0");
+  if (v.kind == PoolKind::Lp && !(lp_p(ctx.node()) > 0))
+    ctx.error("attribute 'p' = ", lp_p(ctx.node()), " must be > 0");
   bool want_indices = ctx.num_outputs() > 1 && ctx.node().outputs[1] >= 0;
   if (ctx.num_outputs() > (v.indices ? 2 : 1) || (want_indices && !v.indices))
     ctx.error("expected ", v.indices ? "1 or 2 outputs (Y, Indices)" : "1 output", ", got ", ctx.num_outputs());
@@ -145,7 +144,8 @@ void pool_kernel(const ConvGeometry& g, const PoolParams& pp, const T* x, T* y, 
               const T* row = xp + ((sd + kd * q.d[0]) * q.in[1] + sh + kh * q.d[1]) * q.in[2] + sw;
               for (int64_t kw = w0; kw < w1; ++kw) {
                 Acc v = static_cast<Acc>(row[kw * q.d[2]]);
-                sum += pp.kind == PoolKind::Avg ? v : (pp.p == 2.0 ? v * v : static_cast<Acc>(std::pow(std::abs(v), pp.p)));
+                sum += pp.kind == PoolKind::Avg ? v
+                                                : (pp.p == 2.0 ? v * v : static_cast<Acc>(std::pow(std::abs(v), pp.p)));
               }
             }
           if (pp.kind == PoolKind::Lp) {
@@ -175,8 +175,18 @@ void pool_reference(const Node& node, std::span<const Tensor* const> in, std::sp
   switch (in[0]->dtype()) {
     case DType::F32: run(float{}); break;
     case DType::F64: run(double{}); break;
-    case DType::I8: if (kind == PoolKind::Max) { run(int8_t{}); break; } [[fallthrough]];
-    case DType::U8: if (kind == PoolKind::Max) { run(uint8_t{}); break; } [[fallthrough]];
+    case DType::I8:
+      if (kind == PoolKind::Max) {
+        run(int8_t{});
+        break;
+      }
+      [[fallthrough]];
+    case DType::U8:
+      if (kind == PoolKind::Max) {
+        run(uint8_t{});
+        break;
+      }
+      [[fallthrough]];
     default: fail(Graph::describe(node), ": element type ", dtype_name(in[0]->dtype()), " is not supported");
   }
 }

@@ -174,7 +174,8 @@ RecurrentParams recurrent_params(const Node& n, std::span<const Shape* const> in
   if (n.attrs.has("hidden_size")) {
     const int64_t h = n.attrs.get_int("hidden_size", 0);
     if (h <= 0) err("hidden_size is ", h, "; expected a positive size");
-    if (h != p.hidden) err("hidden_size is ", h, " but R has shape ", shape_to_string(r), " (hidden size ", p.hidden, ")");
+    if (h != p.hidden)
+      err("hidden_size is ", h, " but R has shape ", shape_to_string(r), " (hidden size ", p.hidden, ")");
   }
   const int64_t D = p.dirs, G = p.gates, H = p.hidden;
   if (w != Shape{D, G * H, p.input})
@@ -184,7 +185,8 @@ RecurrentParams recurrent_params(const Node& n, std::span<const Shape* const> in
   if (has(in::B) && shape(in::B) != Shape{D, 2 * G * H})
     err("B has shape ", shape_to_string(shape(in::B)), "; expected ", shape_to_string({D, 2 * G * H}));
   if (has(in::SequenceLens) && shape(in::SequenceLens) != Shape{p.batch})
-    err("sequence_lens has shape ", shape_to_string(shape(in::SequenceLens)), "; expected ", shape_to_string({p.batch}));
+    err("sequence_lens has shape ", shape_to_string(shape(in::SequenceLens)), "; expected ",
+        shape_to_string({p.batch}));
   const Shape state = p.state_shape();
   if (has(in::InitialH) && shape(in::InitialH) != state)
     err("initial_h has shape ", shape_to_string(shape(in::InitialH)), "; expected ", shape_to_string(state));
@@ -243,7 +245,7 @@ Cost recurrent_cost(const CostContext& c) {
   const Shape& w = c.inputs[recurrent_input::W].shape;
   const Shape& r = c.inputs[recurrent_input::R].shape;
   if (x.size() != 3 || w.size() != 3 || r.size() != 3) return cost;
-  const double steps = static_cast<double>(x[0]) * static_cast<double>(x[1]);  // T * N, either layout
+  const double steps = static_cast<double>(x[0]) * static_cast<double>(x[1]);       // T * N, either layout
   const double dirs = static_cast<double>(w[0]), rows = static_cast<double>(w[1]);  // rows = G * H
   const double hidden = static_cast<double>(r[2]), input = static_cast<double>(x[2]);
   cost.macs = dirs * steps * rows * (input + hidden);

@@ -23,7 +23,17 @@ enum class RecurrentKind { Rnn, Gru, Lstm };
 
 // The activation functions the spec lists for these ops, with their parameters.
 enum class RecurrentActivationKind {
-  Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus
+  Relu,
+  Tanh,
+  Sigmoid,
+  Affine,
+  LeakyRelu,
+  ThresholdedRelu,
+  ScaledTanh,
+  HardSigmoid,
+  Elu,
+  Softsign,
+  Softplus
 };
 
 struct RecurrentActivation {
@@ -36,11 +46,11 @@ struct RecurrentParams {
   RecurrentKind kind = RecurrentKind::Rnn;
   enum class Direction { Forward, Reverse, Bidirectional } direction = Direction::Forward;
   int64_t seq = 0, batch = 0, input = 0, hidden = 0;
-  int dirs = 1;        // num_directions: 2 for bidirectional
-  int gates = 1;       // 1 (RNN), 3 (GRU), 4 (LSTM)
-  int layout = 0;      // 0: time-major X/Y; 1: batch-major (opset 14+)
+  int dirs = 1;    // num_directions: 2 for bidirectional
+  int gates = 1;   // 1 (RNN), 3 (GRU), 4 (LSTM)
+  int layout = 0;  // 0: time-major X/Y; 1: batch-major (opset 14+)
   bool has_clip = false;
-  float clip = 0.f;    // pre-activations are clipped to [-clip, clip] when has_clip
+  float clip = 0.f;                  // pre-activations are clipped to [-clip, clip] when has_clip
   bool input_forget = false;         // LSTM: f = 1 - i
   bool linear_before_reset = false;  // GRU: apply R_h before the reset gate
   // Per direction (forward first): RNN f; GRU f, g; LSTM f, g, h.

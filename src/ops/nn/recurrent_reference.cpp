@@ -144,11 +144,16 @@ void run_reference(const Node& node, std::span<const Tensor* const> ins, std::sp
   }
   dispatch_float(ins[in::X]->dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const Operands<T> o{data_or_null<T>(ins, in::X),        data_or_null<T>(ins, in::W),
-                        data_or_null<T>(ins, in::R),        data_or_null<T>(ins, in::B),
-                        data_or_null<T>(ins, in::InitialH), data_or_null<T>(ins, in::InitialC),
-                        data_or_null<T>(ins, in::P),        out_or_null<T>(outs, 0),
-                        out_or_null<T>(outs, 1),            out_or_null<T>(outs, 2)};
+    const Operands<T> o{data_or_null<T>(ins, in::X),
+                        data_or_null<T>(ins, in::W),
+                        data_or_null<T>(ins, in::R),
+                        data_or_null<T>(ins, in::B),
+                        data_or_null<T>(ins, in::InitialH),
+                        data_or_null<T>(ins, in::InitialC),
+                        data_or_null<T>(ins, in::P),
+                        out_or_null<T>(outs, 0),
+                        out_or_null<T>(outs, 1),
+                        out_or_null<T>(outs, 2)};
     if (o.y) std::fill(o.y, o.y + outs[0]->numel(), T(0));  // steps past a sequence's length
     const int64_t pairs = p.dirs * p.batch;
     const double macs = double(pairs) * double(p.seq) * double(p.gates * p.hidden) * double(p.input + p.hidden);

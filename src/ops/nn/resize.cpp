@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "ops/nn/norm_common.h"
-#include "ops/op_registry.h"
 #include "ops/nn/resize_params.h"
+#include "ops/op_registry.h"
 
 namespace layerscope {
 
@@ -71,7 +71,8 @@ AxisTaps axis_taps(const ResizeAttrs& a, const ResizeGeometry& g, int d) {
       const int64_t first = static_cast<int64_t>(std::floor(-radius / ss)) + 1, last = 1 - first;
       for (int64_t i = first; i <= last; ++i) {
         double dist = (static_cast<double>(i) - ratio) * ss;
-        double wt = a.mode == ResizeMode::Linear ? std::max(0.0, 1 - std::abs(dist)) : cubic_kernel(dist, a.cubic_coeff_a);
+        double wt =
+            a.mode == ResizeMode::Linear ? std::max(0.0, 1 - std::abs(dist)) : cubic_kernel(dist, a.cubic_coeff_a);
         idx.push_back(static_cast<int64_t>(base) + i);
         w.push_back(wt);
       }
@@ -150,8 +151,7 @@ void nearest_gather(const Tensor& x, Tensor& y, const std::vector<AxisTaps>& tap
     }
     T* yr = yp + row * last;
     const AxisTaps& t = taps[r - 1];
-    for (int64_t j = 0; j < last; ++j)
-      yr[j] = outside || t.outside[j] ? extrapolation : xp[off + t.index[t.begin[j]]];
+    for (int64_t j = 0; j < last; ++j) yr[j] = outside || t.outside[j] ? extrapolation : xp[off + t.index[t.begin[j]]];
   }
 }
 
@@ -267,9 +267,9 @@ void register_resize_ops(OpRegistry& r) {
   add("Upsample", 7, 8, {{"mode", STRING}, {"scales", FLOATS}});  // scales attribute
   add("Upsample", 9, INT_MAX, {{"mode", STRING}});                // scales input (deprecated at 10)
   add("Resize", 10, 10, {{"mode", STRING}});
-  const std::vector<AttrSpec> r11 = {{"mode", STRING},          {"coordinate_transformation_mode", STRING},
-                                     {"nearest_mode", STRING},  {"cubic_coeff_a", FLOAT},
-                                     {"exclude_outside", INT},  {"extrapolation_value", FLOAT}};
+  const std::vector<AttrSpec> r11 = {{"mode", STRING},         {"coordinate_transformation_mode", STRING},
+                                     {"nearest_mode", STRING}, {"cubic_coeff_a", FLOAT},
+                                     {"exclude_outside", INT}, {"extrapolation_value", FLOAT}};
   std::vector<AttrSpec> r18 = r11;
   r18.insert(r18.end(), {{"antialias", INT}, {"axes", INTS}, {"keep_aspect_ratio_policy", STRING}});
   add("Resize", 11, 12, r11);

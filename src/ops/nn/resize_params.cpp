@@ -100,17 +100,16 @@ ResizeAttrs parse_resize_attrs(const Node& node) {
   if (node.opset >= 18) {
     a.antialias = parse_bool(node, "antialias");
     a.axes = node.attrs.get_ints("axes");
-    a.keep_aspect_ratio_policy =
-        parse_enum<ResizeAspectPolicy>(node, "keep_aspect_ratio_policy", "stretch",
-                                       {{"stretch", ResizeAspectPolicy::Stretch},
-                                        {"not_larger", ResizeAspectPolicy::NotLarger},
-                                        {"not_smaller", ResizeAspectPolicy::NotSmaller}});
+    a.keep_aspect_ratio_policy = parse_enum<ResizeAspectPolicy>(node, "keep_aspect_ratio_policy", "stretch",
+                                                                {{"stretch", ResizeAspectPolicy::Stretch},
+                                                                 {"not_larger", ResizeAspectPolicy::NotLarger},
+                                                                 {"not_smaller", ResizeAspectPolicy::NotSmaller}});
   }
   return a;
 }
 
-ResizeGeometry compute_resize_geometry(const Node& node, const ResizeAttrs& a, const Shape& in,
-                                       const Tensor* roi, const Tensor* scales, const Tensor* sizes) {
+ResizeGeometry compute_resize_geometry(const Node& node, const ResizeAttrs& a, const Shape& in, const Tensor* roi,
+                                       const Tensor* scales, const Tensor* sizes) {
   const std::string who = Graph::describe(node);
   const int r = static_cast<int>(in.size());
   if (roi && roi->numel() == 0) roi = nullptr;
@@ -217,22 +216,17 @@ double resize_source_coord(const ResizeAttrs& a, const ResizeGeometry& g, int di
   const double in = static_cast<double>(g.input_shape[dim]);
   const double len = g.resized_lengths[dim];
   switch (a.coord_mode) {
-    case ResizeCoordMode::HalfPixel:
-      return (x + 0.5) / s - 0.5;
+    case ResizeCoordMode::HalfPixel: return (x + 0.5) / s - 0.5;
     case ResizeCoordMode::HalfPixelSymmetric: {
       // Centres the (possibly rounded) output window on the input: shift by the rounding.
       double adjustment = static_cast<double>(g.output_shape[dim]) / len;
       double offset = in / 2 * (1 - adjustment);
       return offset + (x + 0.5) / s - 0.5;
     }
-    case ResizeCoordMode::PytorchHalfPixel:
-      return g.output_shape[dim] > 1 ? (x + 0.5) / s - 0.5 : 0.0;
-    case ResizeCoordMode::AlignCorners:
-      return len == 1 ? 0.0 : x * (in - 1) / (len - 1);
-    case ResizeCoordMode::Asymmetric:
-      return x / s;
-    case ResizeCoordMode::TfHalfPixelForNN:
-      return (x + 0.5) / s;
+    case ResizeCoordMode::PytorchHalfPixel: return g.output_shape[dim] > 1 ? (x + 0.5) / s - 0.5 : 0.0;
+    case ResizeCoordMode::AlignCorners: return len == 1 ? 0.0 : x * (in - 1) / (len - 1);
+    case ResizeCoordMode::Asymmetric: return x / s;
+    case ResizeCoordMode::TfHalfPixelForNN: return (x + 0.5) / s;
     case ResizeCoordMode::TfCropAndResize: {
       double rs = g.roi_start[dim], re = g.roi_end[dim];
       if (len == 1) return 0.5 * (rs + re) * (in - 1);

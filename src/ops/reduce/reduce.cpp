@@ -55,8 +55,14 @@ Shape output_shape(const Shape& in, const ReduceSpec& s) {
 
 bool allows(Op op, int opset, DType dt) {
   switch (dt) {
-    case DType::F32: case DType::F64: case DType::I32: case DType::I64: case DType::U32: case DType::U64: return true;
-    case DType::I8: case DType::U8: return (op == Op::Max || op == Op::Min) && opset >= 12;
+    case DType::F32:
+    case DType::F64:
+    case DType::I32:
+    case DType::I64:
+    case DType::U32:
+    case DType::U64: return true;
+    case DType::I8:
+    case DType::U8: return (op == Op::Max || op == Op::Min) && opset >= 12;
     case DType::Bool: return (op == Op::Max || op == Op::Min) && opset >= 20;  // any / all
     default: return false;
   }
@@ -110,15 +116,22 @@ void reduce_typed(Op op, const Tensor& x, Tensor& y, const ReduceSpec& s) {
       Acc& a = acc[o0 + k * step];
       const Acc v = static_cast<Acc>(xp[i0 + k]);
       switch (op) {
-        case Op::Sum: case Op::Mean: case Op::LogSum: a += v; break;
+        case Op::Sum:
+        case Op::Mean:
+        case Op::LogSum: a += v; break;
         case Op::Prod: a *= v; break;
-        case Op::Max: if (v > a || v != v) a = v; break;  // v != v: NaN propagates
-        case Op::Min: if (v < a || v != v) a = v; break;
+        case Op::Max:
+          if (v > a || v != v) a = v;
+          break;  // v != v: NaN propagates
+        case Op::Min:
+          if (v < a || v != v) a = v;
+          break;
         case Op::L1:
           if constexpr (std::is_unsigned_v<Acc>) a += v;
           else a += v < 0 ? -v : v;
           break;
-        case Op::L2: case Op::SumSquare: a += v * v; break;
+        case Op::L2:
+        case Op::SumSquare: a += v * v; break;
         case Op::LogSumExp: a += static_cast<Acc>(std::exp(static_cast<double>(v) - shift[o0 + k * step])); break;
       }
     }
@@ -145,7 +158,8 @@ RefKernelFn reduce_reference(Op op) {
     } else if (in.size() > 1 && in[1]) {
       for (int64_t k = 0; k < in[1]->numel(); ++k) axes.push_back(in[1]->data_as<int64_t>()[k]);
     }
-    ReduceSpec s = make_spec(node, op, x.rank(), axes, [&](const auto&... p) { fail(Graph::describe(node), ": ", p...); });
+    ReduceSpec s =
+        make_spec(node, op, x.rank(), axes, [&](const auto&... p) { fail(Graph::describe(node), ": ", p...); });
     if (x.dtype() == DType::Bool) {  // Max = any, Min = all, over bytes holding 0 or 1
       reduce_typed<uint8_t, uint64_t>(op, x, *out[0], s);
       uint8_t* y = out[0]->data_as<uint8_t>();
@@ -184,10 +198,23 @@ CostFn reduce_cost(Op op) {
 void add_reduce(OpRegistry& r, const char* name, Op op) {
   const int moved = op == Op::Sum ? 13 : 18;  // axes: attribute -> input
   InferFn infer = [op](InferContext& ctx) { infer_reduce(ctx, op); };
-  r.add_op(OpDef{name, "", 1, moved - 1, infer, reduce_cost(op), reduce_reference(op),
+  r.add_op(OpDef{name,
+                 "",
+                 1,
+                 moved - 1,
+                 infer,
+                 reduce_cost(op),
+                 reduce_reference(op),
                  {{"axes", AttrType::INTS}, {"keepdims", AttrType::INT}}});
-  r.add_op(OpDef{name, "", moved, INT_MAX, infer, reduce_cost(op), reduce_reference(op),
-                 {{"keepdims", AttrType::INT}, {"noop_with_empty_axes", AttrType::INT}}, {1}});  // axes
+  r.add_op(OpDef{name,
+                 "",
+                 moved,
+                 INT_MAX,
+                 infer,
+                 reduce_cost(op),
+                 reduce_reference(op),
+                 {{"keepdims", AttrType::INT}, {"noop_with_empty_axes", AttrType::INT}},
+                 {1}});  // axes
 }
 
 }  // namespace

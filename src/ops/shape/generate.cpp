@@ -76,7 +76,8 @@ OpDef range_def() {
     Tensor& y = *out[0];
     if (y.dtype() == DType::F32 || y.dtype() == DType::F64) {
       double start = element_as_double(*in[0], 0), delta = element_as_double(*in[2], 0);
-      for (int64_t i = 0; i < y.numel(); ++i) store_double(y.dtype(), y.data(), i, start + static_cast<double>(i) * delta);
+      for (int64_t i = 0; i < y.numel(); ++i)
+        store_double(y.dtype(), y.data(), i, start + static_cast<double>(i) * delta);
       return;
     }
     int64_t start = element_as_int(*in[0], 0), delta = element_as_int(*in[2], 0);

@@ -25,8 +25,8 @@ Shape reshape_target(const InferContext& c, const std::vector<int64_t>& spec, bo
     if (s < -1) c.error("shape ", shape_to_string(spec), " has an invalid dimension ", s);
     if (s == 0 && !allowzero) {
       if (i >= in.size())
-        c.error("shape ", shape_to_string(spec), " copies dimension ", i, " (0) but the input ",
-                shape_to_string(in), " has rank ", in.size());
+        c.error("shape ", shape_to_string(spec), " copies dimension ", i, " (0) but the input ", shape_to_string(in),
+                " has rank ", in.size());
       s = in[i];
     } else if (s == 0) {
       has_zero = true;
@@ -43,8 +43,8 @@ Shape reshape_target(const InferContext& c, const std::vector<int64_t>& spec, bo
       c.error("cannot reshape ", shape_to_string(in), " to ", shape_to_string(spec));
     out[infer_at] = total / known;
   } else if (known != total) {
-    c.error("cannot reshape ", shape_to_string(in), " (", total, " elements) to ", shape_to_string(out), " (",
-            known, " elements)");
+    c.error("cannot reshape ", shape_to_string(in), " (", total, " elements) to ", shape_to_string(out), " (", known,
+            " elements)");
   }
   return out;
 }

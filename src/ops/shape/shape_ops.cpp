@@ -81,16 +81,18 @@ OpDef dropout_def(int since, int until) {
     c.expect_inputs(1, since >= 12 ? 3 : 1);
     c.expect_dtype_in(0, {DType::F32, DType::F64, DType::F16, DType::BF16});
     if (since < 7 && c.attrs().get_int("is_test", 0) == 0)
-      c.error("is_test = 0 asks for training-mode (random) dropout, which is not supported; only inference "
-              "(is_test = 1) is");
+      c.error(
+          "is_test = 0 asks for training-mode (random) dropout, which is not supported; only inference "
+          "(is_test = 1) is");
     if (since >= 12 && c.has_input(2)) {
       const Tensor& t = c.value(2);
       if (t.dtype() != DType::Bool || t.numel() != 1) c.error("input 'training_mode' must be a bool scalar");
       // Training with ratio 0 drops nothing and scales by 1/(1-0): still deterministic.
       const Tensor* ratio = c.value_if_known(1);
       if (t.data_as<uint8_t>()[0] && (!c.has_input(1) || !ratio || element_as_double(*ratio, 0) != 0.0))
-        c.error("training_mode = true with a non-zero ratio (random dropout) or a ratio known only at run "
-                "time is not supported; only inference is");
+        c.error(
+            "training_mode = true with a non-zero ratio (random dropout) or a ratio known only at run "
+            "time is not supported; only inference is");
     }
     if (since >= 12 && c.has_input(1) && shape_numel(c.shape(1)) != 1) c.error("input 'ratio' must be a scalar");
     c.set_output(0, c.dtype(0), c.shape(0));

@@ -104,7 +104,8 @@ OpDef topk_def(int since, int until) {
       k = c.attrs().get_int("k", 0);
     } else {
       c.expect_dtype_in(1, {DType::I64});
-      if (shape_numel(c.shape(1)) != 1) c.error("'K' must hold a single value, got shape ", shape_to_string(c.shape(1)));
+      if (shape_numel(c.shape(1)) != 1)
+        c.error("'K' must hold a single value, got shape ", shape_to_string(c.shape(1)));
       k = c.int_values(1)[0];
     }
     if (k < 0 || k > c.shape(0)[axis])

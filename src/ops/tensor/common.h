@@ -6,8 +6,8 @@
 #include <cstring>
 #include <vector>
 
-#include "ops/op_utils.h"
 #include "ops/op_registry.h"
+#include "ops/op_utils.h"
 
 namespace layerscope {
 
@@ -96,9 +96,18 @@ void dispatch_arith(DType dt, F&& f) {
 }
 inline bool is_arith(DType dt) {
   switch (dt) {
-    case DType::F32: case DType::F64: case DType::F16: case DType::BF16: case DType::I8: case DType::I16:
-    case DType::I32: case DType::I64: case DType::U8: case DType::U16: case DType::U32: case DType::U64:
-      return true;
+    case DType::F32:
+    case DType::F64:
+    case DType::F16:
+    case DType::BF16:
+    case DType::I8:
+    case DType::I16:
+    case DType::I32:
+    case DType::I64:
+    case DType::U8:
+    case DType::U16:
+    case DType::U32:
+    case DType::U64: return true;
     default: return false;
   }
 }

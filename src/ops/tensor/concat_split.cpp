@@ -86,8 +86,7 @@ std::vector<int64_t> split_sizes(const Node& n, int since, int64_t dim, const Te
       err("num_outputs = ", n.attrs.get_int("num_outputs", 0), " but the node has ", outputs, " outputs");
   }
   if (sizes.empty()) {
-    if (since < 18 && dim % outputs)
-      err("dimension ", dim, " cannot be split evenly into ", outputs, " outputs");
+    if (since < 18 && dim % outputs) err("dimension ", dim, " cannot be split evenly into ", outputs, " outputs");
     const int64_t part = (dim + outputs - 1) / outputs;
     sizes.assign(outputs, part);
     sizes.back() = dim - part * (outputs - 1);
@@ -132,7 +131,7 @@ OpDef split_def(int since, int until) {
   d.reference = [since](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
     const Tensor& x = *in[0];
     const int axis = static_cast<int>(n.attrs.get_int("axis", 0) < 0 ? n.attrs.get_int("axis", 0) + x.rank()
-                                                                      : n.attrs.get_int("axis", 0));
+                                                                     : n.attrs.get_int("axis", 0));
     std::vector<int64_t> sizes = split_sizes(n, since, x.dim(axis), in.size() > 1 ? in[1] : nullptr);
     const size_t es = dtype_size(x.dtype());
     int64_t outer, inner;

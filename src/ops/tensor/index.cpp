@@ -19,7 +19,8 @@ OpDef one_hot_def(int since, int until) {
     if (!is_arith(c.dtype(0)) || !is_arith(c.dtype(1)))
       c.error("indices and depth must be numeric, got ", dtype_name(c.dtype(0)), " and ", dtype_name(c.dtype(1)));
     expect_movable(c, 2);
-    if (c.rank(2) != 1 || c.shape(2)[0] != 2) c.error("'values' must be [off, on], got shape ", shape_to_string(c.shape(2)));
+    if (c.rank(2) != 1 || c.shape(2)[0] != 2)
+      c.error("'values' must be [off, on], got shape ", shape_to_string(c.shape(2)));
     if (shape_numel(c.shape(1)) != 1 || c.rank(1) > 1) c.error("'depth' must be a scalar");
     const int64_t depth = static_cast<int64_t>(element_as_double(c.value(1), 0));
     if (depth < 1) c.error("depth must be positive, got ", depth);
@@ -92,7 +93,8 @@ bool is_nonzero(const Tensor& t, int64_t e) {
   switch (t.dtype()) {
     case DType::F32: return t.data_as<float>()[e] != 0.f;
     case DType::F64: return t.data_as<double>()[e] != 0.0;
-    case DType::F16: case DType::BF16: return (t.data_as<uint16_t>()[e] & 0x7fff) != 0;
+    case DType::F16:
+    case DType::BF16: return (t.data_as<uint16_t>()[e] & 0x7fff) != 0;
     default: {
       bool nz = false;
       dispatch_by_size(t.dtype(), [&](auto tag) { nz = t.data_as<decltype(tag)>()[e] != 0; });

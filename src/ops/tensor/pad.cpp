@@ -44,8 +44,8 @@ PadSpec pad_spec(const Node& n, int since, int rank, const Tensor* pads_in, cons
     for (int i = 0; i < rank; ++i) axes.push_back(i);
   }
   if (pads.size() != 2 * axes.size())
-    err("'pads' has ", pads.size(), " values; expected ", 2 * axes.size(), " (begin and end for each of ",
-        axes.size(), " axes)");
+    err("'pads' has ", pads.size(), " values; expected ", 2 * axes.size(), " (begin and end for each of ", axes.size(),
+        " axes)");
   s.begin.assign(rank, 0);
   s.end.assign(rank, 0);
   for (size_t i = 0; i < axes.size(); ++i) {

@@ -47,10 +47,10 @@ void scatter_apply(const Node& n, const Tensor& data, const Tensor& updates, Ten
     const S* u = updates.data_as<S>();
     visit([&](int64_t dst, int64_t src) {
       C a = E::load(y[dst]), b = E::load(u[src]);
-      C r = red == Reduction::Add ? static_cast<C>(a + b)
-          : red == Reduction::Mul ? static_cast<C>(a * b)
-          : red == Reduction::Max ? std::max(a, b)
-                                  : std::min(a, b);
+      C r = red == Reduction::Add   ? static_cast<C>(a + b)
+            : red == Reduction::Mul ? static_cast<C>(a * b)
+            : red == Reduction::Max ? std::max(a, b)
+                                    : std::min(a, b);
       y[dst] = E::store(r);
     });
   });
@@ -77,7 +77,8 @@ OpDef scatter_elements_def(const char* name, int since, int until) {
     c.expect_inputs(3, 3);
     expect_movable(c, 0);
     expect_index_dtype(c, 1);
-    if (c.dtype(2) != c.dtype(0)) c.error("updates have type ", dtype_name(c.dtype(2)), ", data ", dtype_name(c.dtype(0)));
+    if (c.dtype(2) != c.dtype(0))
+      c.error("updates have type ", dtype_name(c.dtype(2)), ", data ", dtype_name(c.dtype(0)));
     if (c.rank(0) == 0 || c.rank(1) != c.rank(0) || c.shape(2) != c.shape(1))
       c.error("data, indices and updates must share a rank >= 1 and indices/updates one shape; got ",
               shape_to_string(c.shape(0)), ", ", shape_to_string(c.shape(1)), ", ", shape_to_string(c.shape(2)));
@@ -119,7 +120,8 @@ OpDef scatter_nd_def() {
     c.expect_inputs(3, 3);
     expect_movable(c, 0);
     c.expect_dtype_in(1, {DType::I64});
-    if (c.dtype(2) != c.dtype(0)) c.error("updates have type ", dtype_name(c.dtype(2)), ", data ", dtype_name(c.dtype(0)));
+    if (c.dtype(2) != c.dtype(0))
+      c.error("updates have type ", dtype_name(c.dtype(2)), ", data ", dtype_name(c.dtype(0)));
     const Shape& ds = c.shape(0);
     const Shape& is = c.shape(1);
     if (ds.empty() || is.empty()) c.error("data and indices must have rank >= 1");

@@ -63,7 +63,8 @@ OpDef depth_to_space_def(int since, int until) {
     if (c.rank(0) != 4) c.error("input must be 4-D (N, C, H, W), got ", shape_to_string(c.shape(0)));
     const int64_t b = blocksize(c);
     std::string mode = since >= 11 ? c.attrs().get_string("mode", "DCR") : "DCR";
-    if (mode != "DCR" && mode != "CRD") c.error("attribute 'mode' = '", mode, "' is not supported; expected DCR or CRD");
+    if (mode != "DCR" && mode != "CRD")
+      c.error("attribute 'mode' = '", mode, "' is not supported; expected DCR or CRD");
     const Shape& s = c.shape(0);
     if (s[1] % (b * b)) c.error("channels (", s[1], ") are not divisible by blocksize² (", b * b, ")");
     c.set_output(0, c.dtype(0), {s[0], s[1] / (b * b), s[2] * b, s[3] * b});
@@ -91,8 +92,7 @@ OpDef space_to_depth_def() {
     if (c.rank(0) != 4) c.error("input must be 4-D (N, C, H, W), got ", shape_to_string(c.shape(0)));
     const int64_t b = blocksize(c);
     const Shape& s = c.shape(0);
-    if (s[2] % b || s[3] % b)
-      c.error("height and width (", s[2], ", ", s[3], ") must be divisible by blocksize ", b);
+    if (s[2] % b || s[3] % b) c.error("height and width (", s[2], ", ", s[3], ") must be divisible by blocksize ", b);
     c.set_output(0, c.dtype(0), {s[0], s[1] * b * b, s[2] / b, s[3] / b});
   };
   d.reference = [](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
