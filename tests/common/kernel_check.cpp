@@ -163,6 +163,7 @@ std::vector<Tensor> execute(const KernelDef& kd, const Prepared& p, const Kernel
   std::unique_ptr<Kernel> k = kd.create();
   k->prepare(setup);
   run.implementation = k->name();
+  run.scratch_bytes = k->scratch_bytes();
   std::vector<char> scratch(k->scratch_bytes() + 64);
   void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
   std::vector<Tensor> got;

@@ -60,6 +60,7 @@ struct CheckOptions {
 struct KernelRun {
   std::string registered;      // KernelDef::name, e.g. "onednn:conv"
   std::string implementation;  // Kernel::name() after prepare(), e.g. "onednn:brgconv:avx512_core"
+  size_t scratch_bytes = 0;    // Kernel::scratch_bytes() after prepare()
 };
 
 struct KernelCheck {

@@ -1,35 +1,23 @@
 // The oneDNN Einsum kernel (kernels/onednn/einsum.cpp) against Einsum's reference kernel on
 // random two-operand equations: batch dims, transposed operands (labels shuffled in every
 // term), '...' ellipsis, size-1 dims broadcast against the other operand, diagonals, and
-// explicit and implicit outputs. |kernel - ref| <= 1e-4 * max(1, max|ref|) (fp32 accumulation
-// order differs; the reference accumulates in double).
+// explicit and implicit outputs, through the kernel harness: |kernel - ref| <= 1e-4 * max(1,
+// max|ref|) (fp32 accumulation order differs; the reference accumulates in double).
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <random>
 
-#include "registry/registry.h"
+#include "common/kernel_check.h"
 
 namespace layerscope {
 namespace {
 
 Node einsum_node(const std::string& equation) {
-  Node n;
-  n.name = "e";
-  n.op_type = "Einsum";
-  n.opset = 12;
-  n.attrs.set("equation", equation);
-  n.inputs = {0, 1};
-  n.outputs = {100};
-  return n;
-}
-
-const KernelDef* einsum_kernel() {
-  for (const KernelDef* k : Registry::builtin().kernels_for("", "Einsum"))
-    if (k->name == "onednn:einsum") return k;
-  return nullptr;
+  Attributes a;
+  a.set("equation", equation);
+  return testing::make_node("Einsum", 12, 2, 1, std::move(a));
 }
 
 struct Outcome {
@@ -38,49 +26,12 @@ struct Outcome {
   size_t scratch = 0;
 };
 
-// Runs the reference and the oneDNN kernel on `a`, `b`; expects agreement when it accepts.
+// Every Einsum kernel that accepts the node against the reference (tests/common/kernel_check.h);
+// reports whether onednn:einsum was among them.
 Outcome check(const std::string& equation, const Tensor& a, const Tensor& b, int threads = 1) {
-  Outcome res;
-  Node node = einsum_node(equation);
-  const OpDef* def = Registry::builtin().find_op("", "Einsum", 12);
-  std::vector<TensorInfo> info{{a.dtype(), a.shape()}, {b.dtype(), b.shape()}};
-  std::vector<const Tensor*> consts{nullptr, nullptr}, all{&a, &b};
-  InferContext ctx = infer_context(*def, node, info, consts);
-  def->infer(ctx);
-  const std::vector<TensorInfo> out_info = ctx.outputs();
-  Tensor ref(out_info[0].dtype, out_info[0].shape), got(out_info[0].dtype, out_info[0].shape);
-  // Poison the output: every element must be written.
-  std::fill(got.data_as<float>(), got.data_as<float>() + got.numel(), 1e30f);
-  Tensor* ref_p = &ref;
-  def->reference(node, all, std::span<Tensor* const>(&ref_p, 1));
-
-  const KernelDef* kd = einsum_kernel();
-  EXPECT_NE(kd, nullptr);
-  if (!kd) return res;
-  KernelSetup setup{node, info, consts, out_info, threads};
-  if (!kd->supports(setup)) return res;
-  res.supported = true;
-  std::unique_ptr<Kernel> k = kd->create();
-  k->prepare(setup);
-  res.name = k->name();
-  res.scratch = k->scratch_bytes();
-  void* buf = res.scratch ? std::aligned_alloc(64, (res.scratch + 63) / 64 * 64) : nullptr;
-  Tensor* got_p = &got;
-  for (int rep = 0; rep < 2; ++rep) k->execute(all, std::span<Tensor* const>(&got_p, 1), buf);
-  std::free(buf);
-  const float* r = ref.data_as<float>();
-  const float* g = got.data_as<float>();
-  float maxref = 1.f;
-  for (int64_t i = 0; i < ref.numel(); ++i) maxref = std::max(maxref, std::abs(r[i]));
-  int bad = 0;
-  for (int64_t i = 0; i < ref.numel() && bad < 5; ++i)
-    if (!(std::abs(r[i] - g[i]) <= 1e-4f * maxref)) {
-      ++bad;
-      ADD_FAILURE() << equation << " " << shape_to_string(a.shape()) << " x " << shape_to_string(b.shape()) << " -> "
-                    << shape_to_string(ref.shape()) << " [" << i << "]: ref " << r[i] << " kernel " << g[i] << " ("
-                    << res.name << ")";
-    }
-  return res;
+  const testing::KernelCheck r = testing::check_kernels(einsum_node(equation), {{a}, {b}}, {.threads = threads});
+  if (const testing::KernelRun* k = r.find("onednn:einsum")) return {true, k->implementation, k->scratch_bytes};
+  return {};
 }
 
 std::mt19937& rng() {
