@@ -39,19 +39,21 @@ std::vector<Tensor*> pointers(std::vector<Tensor>& ts, const Node& node) {
 }
 
 // Compares one output, reporting each mismatching element (the first few) as a test failure.
-void compare(const Tensor& ref, const Tensor& got, double tol, bool per_element, const std::string& what) {
+void compare(const Tensor& ref, const Tensor& got, const CheckOptions& options, const std::string& what) {
+  const double tol = options.tolerance;
   ASSERT_EQ(ref.dtype(), got.dtype()) << what;
   ASSERT_EQ(ref.shape(), got.shape()) << what;
   if (tol > 0 && ref.dtype() == DType::F32) {
     const float* r = ref.data_as<float>();
     const float* g = got.data_as<float>();
-    float scale = 1.f;
+    double scale = options.scale_floor;
     for (int64_t i = 0; i < ref.numel(); ++i)
-      if (std::isfinite(r[i])) scale = std::max(scale, std::abs(r[i]));
+      if (std::isfinite(r[i])) scale = std::max(scale, double(std::abs(r[i])));
     int bad = 0;
     for (int64_t i = 0; i < ref.numel() && bad < kMaxReportedMismatches; ++i) {
       if (std::isnan(r[i]) ? std::isnan(g[i]) : std::isinf(r[i]) ? g[i] == r[i] : false) continue;
-      const double allowed = tol * (per_element ? std::max(1.0, std::fabs(double(r[i]))) : double(scale));
+      const double allowed =
+          tol * (options.per_element ? std::max(options.scale_floor, std::fabs(double(r[i]))) : scale);
       if (std::fabs(double(g[i]) - r[i]) <= allowed) continue;
       ++bad;
       ADD_FAILURE() << what << " [" << i << "]: reference " << r[i] << ", kernel " << g[i] << " (tolerance " << allowed
@@ -197,7 +199,7 @@ KernelCheck check_kernels(const Node& node, const std::vector<CaseInput>& inputs
     std::vector<Tensor> got = execute(*kd, *p, setup, run);
     for (size_t o = 0; o < got.size(); ++o) {
       if (!ref_out[o]) continue;
-      compare(result.reference[o], got[o], options.tolerance, options.per_element,
+      compare(result.reference[o], got[o], options,
               describe_case(p->node, inputs) + " output " + std::to_string(o) + " (" + run.implementation + ")");
     }
     result.ran.push_back(std::move(run));

@@ -5,7 +5,8 @@
 // op's reference kernel (the oracle), then runs *every* kernel registered for the op whose
 // supports() accepts the node -- native and oneDNN alike -- through prepare() and execute()
 // (twice: a second run must agree too), and compares each output with the reference:
-//   float outputs: |kernel - ref| <= tolerance * max(1, max|ref|) (or per element, max(1, |ref|)),
+//   float outputs: |kernel - ref| <= tolerance * max(1, max|ref|) (or per element, max(1, |ref|);
+//   the floor of 1 is an option),
 //   NaN where the reference is NaN, infinities exactly;
 //   every other element type, and any output when the tolerance is 0: byte for byte.
 // Outputs are pre-filled with a byte pattern, so an element a kernel never writes is caught.
@@ -53,6 +54,9 @@ struct CheckOptions {
   // Scale the tolerance by each element's own max(1, |ref|) instead of the output's largest
   // (elementwise math, where every element is computed alone).
   bool per_element = false;
+  // The tolerance scales with max(scale_floor, max|ref|): 1 by default, 0 for a tolerance purely
+  // relative to the output's magnitude (outputs well below 1, as attention's).
+  double scale_floor = 1.0;
   // Only kernels whose registered name starts with this prefix ("" = all).
   std::string only = "";
 };

@@ -44,8 +44,10 @@ std::optional<ConvEpilogue> epilogue_of(const Fusion& fusion, const Node& n) {
 // model's 3x3 layers, 1 and 2 threads), with errors ~1e-6 relative to the output's magnitude.
 // The profile's MACs stay the direct algorithm's (the op's cost), so a Winograd layer's
 // MacUsage can pass 100%; its kernel name (onednn:jit_wino_4x3 / jit_fp32_wino_2x3) says why.
-// Below 16 input or output channels the channel padding of nChw16c outweighs the saving
-// (measured: 3->64 at 224x224 5.3 ms vs brgconv's 1.8 ms; 8->32 at 112x112 0.67 vs 0.52 ms).
+// Below 16 input or output channels the channel padding of nChw16c outweighs the saving.
+// Measured by bench/winograd_threshold.sh (oneDNN's two algorithms as this kernel builds them):
+// on an AMD EPYC Zen 5, 1 thread, direct/Winograd time is 0.40 at 3->64 @224x224, 0.72 at
+// 8->32 @112x112, 0.96 at 12->12, 1.21 at 16->16 and 1.64 at 32->32 @56x56 (> 1: Winograd faster).
 constexpr int64_t kWinogradMinChannels = 16;
 
 bool winograd_shape(const ConvGeometry& g) {
