@@ -29,8 +29,7 @@ using tag = dnnl::memory::format_tag;
 
 // Median milliseconds of `runs` executions of a convolution with the given algorithm and
 // src/dst format, or nullopt when oneDNN has no implementation.
-std::optional<double> time_conv(const dnnl::engine& eng, const Shape& s, dnnl::algorithm alg, tag act_tag,
-                                int runs) {
+std::optional<double> time_conv(const dnnl::engine& eng, const Shape& s, dnnl::algorithm alg, tag act_tag, int runs) {
   using dt = dnnl::memory::data_type;
   const dnnl::memory::dims src_dims{1, s.c_in, s.h, s.w}, dst_dims{1, s.c_out, s.h, s.w};
   const dnnl::memory::dims w_dims{s.c_out, s.c_in, 3, 3}, b_dims{s.c_out};
@@ -75,9 +74,8 @@ std::optional<double> time_conv(const dnnl::engine& eng, const Shape& s, dnnl::a
 int main() {
   const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   const std::vector<Shape> shapes = {
-      {3, 64, 224, 224},  {8, 32, 112, 112},  {8, 8, 112, 112},   {12, 12, 56, 56},  {16, 16, 56, 56},
-      {16, 32, 56, 56},   {32, 32, 56, 56},   {64, 64, 56, 56},   {128, 128, 28, 28}, {256, 256, 14, 14},
-      {512, 512, 7, 7},
+      {3, 64, 224, 224}, {8, 32, 112, 112}, {8, 8, 112, 112},   {12, 12, 56, 56},   {16, 16, 56, 56}, {16, 32, 56, 56},
+      {32, 32, 56, 56},  {64, 64, 56, 56},  {128, 128, 28, 28}, {256, 256, 14, 14}, {512, 512, 7, 7},
   };
   const int runs = 20;
   std::printf("%-22s %7s %12s %12s %16s\n", "C_in->C_out @HxW", "threads", "direct ms", "winograd ms",
@@ -86,14 +84,12 @@ int main() {
     omp_set_num_threads(threads);
     for (const Shape& s : shapes) {
       const std::optional<double> direct = time_conv(eng, s, dnnl::algorithm::convolution_direct, tag::any, runs);
-      const std::optional<double> wino =
-          time_conv(eng, s, dnnl::algorithm::convolution_winograd, tag::nChw16c, runs);
+      const std::optional<double> wino = time_conv(eng, s, dnnl::algorithm::convolution_winograd, tag::nChw16c, runs);
       char label[64];
       std::snprintf(label, sizeof label, "%d->%d @%dx%d", s.c_in, s.c_out, s.h, s.w);
       if (direct && wino)
         std::printf("%-22s %7d %12.3f %12.3f %16.2f\n", label, threads, *direct, *wino, *direct / *wino);
-      else
-        std::printf("%-22s %7d %12s %12s %16s\n", label, threads, direct ? "ok" : "-", wino ? "ok" : "-", "-");
+      else std::printf("%-22s %7d %12s %12s %16s\n", label, threads, direct ? "ok" : "-", wino ? "ok" : "-", "-");
     }
   }
   return 0;
