@@ -121,6 +121,12 @@ Tensor f32s(const std::vector<float>& values) {
   return t;
 }
 
+Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv) {
+  Attributes a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+
 const KernelRun* KernelCheck::find(std::string_view prefix) const {
   for (const KernelRun& r : ran)
     if (std::string_view(r.registered).substr(0, prefix.size()) == prefix) return &r;

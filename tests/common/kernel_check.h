@@ -17,6 +17,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <string_view>
@@ -45,6 +47,19 @@ Tensor random_f32(std::mt19937& rng, Shape shape, float lo = -1.f, float hi = 1.
 Tensor random_bytes(std::mt19937& rng, DType dtype, Shape shape);  // any element type, random bits
 Tensor i64s(const std::vector<int64_t>& values);                   // 1-D int64
 Tensor f32s(const std::vector<float>& values);                     // 1-D float
+// A tensor of `shape` holding `values` (a test failure when their count differs).
+template <typename T>
+Tensor tensor(DType dtype, Shape shape, const std::vector<T>& values) {
+  Tensor t(dtype, std::move(shape));
+  EXPECT_EQ(static_cast<int64_t>(values.size()), t.numel()) << "test tensor size";
+  std::copy(values.begin(), values.begin() + std::min<int64_t>(t.numel(), values.size()), t.data_as<T>());
+  return t;
+}
+inline Tensor f32(Shape shape, const std::vector<float>& values) {
+  return tensor<float>(DType::F32, std::move(shape), values);
+}
+// Attributes from {name, value} pairs.
+Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv);
 
 struct CheckOptions {
   int threads = 1;

@@ -6,11 +6,16 @@
 #include <random>
 
 #include "attr_check.h"
+#include "common/kernel_check.h"
 #include "ir/error.h"
 #include "registry/registry.h"
 
 namespace layerscope {
 namespace {
+
+using testing::attrs;
+using testing::f32;
+using testing::tensor;
 
 Node einsum_node(const std::string& equation, size_t n_in, int opset = 12) {
   Node n;
@@ -51,15 +56,6 @@ std::string infer_error(const std::string& equation, std::vector<Shape> shapes) 
   }
   return "";
 }
-
-template <typename T>
-Tensor tensor(DType dt, Shape shape, std::vector<T> v) {
-  Tensor t(dt, std::move(shape));
-  EXPECT_EQ(static_cast<int64_t>(v.size()), t.numel());
-  std::copy(v.begin(), v.end(), t.data_as<T>());
-  return t;
-}
-Tensor f32(Shape s, std::vector<float> v) { return tensor<float>(DType::F32, std::move(s), std::move(v)); }
 
 Tensor run(const std::string& equation, const std::vector<Tensor>& inputs) {
   std::vector<TensorInfo> info;

@@ -14,6 +14,10 @@
 namespace layerscope {
 namespace {
 
+using testing::attrs;
+using testing::f32;
+using testing::tensor;
+
 using Ints = std::vector<int64_t>;
 
 Node make_node(const std::string& op, int opset, Attributes attrs, size_t n_in, const std::vector<bool>& present,
@@ -59,15 +63,6 @@ std::string infer_error(const std::string& op, int opset, Attributes attrs, std:
   return "";
 }
 
-template <typename T>
-Tensor tensor(DType dt, Shape shape, std::vector<T> v) {
-  Tensor t(dt, std::move(shape));
-  EXPECT_EQ(static_cast<int64_t>(v.size()), t.numel());
-  std::copy(v.begin(), v.end(), t.data_as<T>());
-  return t;
-}
-Tensor f32(Shape s, std::vector<float> v) { return tensor<float>(DType::F32, std::move(s), std::move(v)); }
-
 // Infers, allocates the outputs and runs the reference kernel. Empty tensors = omitted inputs.
 std::vector<Tensor> run(const std::string& op, int opset, Attributes attrs, std::vector<Tensor> inputs, int n_out = 1) {
   std::vector<TensorInfo> info;
@@ -91,12 +86,6 @@ std::vector<Tensor> run(const std::string& op, int opset, Attributes attrs, std:
 template <typename T>
 std::vector<T> values(const Tensor& t) {
   return std::vector<T>(t.data_as<T>(), t.data_as<T>() + t.numel());
-}
-
-Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv) {
-  Attributes a;
-  for (const auto& [k, v] : kv) a.set(k, v);
-  return a;
 }
 
 TensorInfo F(Shape s) { return {DType::F32, std::move(s)}; }

@@ -8,11 +8,15 @@
 #include <random>
 
 #include "attr_check.h"
+#include "common/kernel_check.h"
 #include "ir/error.h"
 #include "registry/registry.h"
 
 namespace layerscope {
 namespace {
+
+using testing::attrs;
+using testing::f32;
 
 Node make_node(const std::string& op, int opset, Attributes attrs, const std::vector<bool>& present, int n_out) {
   Node n;
@@ -54,12 +58,6 @@ std::string infer_error(const std::string& op, Attributes a, const std::vector<T
   return "";
 }
 
-Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv) {
-  Attributes a;
-  for (const auto& [k, v] : kv) a.set(k, v);
-  return a;
-}
-
 TensorInfo F(Shape s) { return {DType::F32, std::move(s)}; }
 const TensorInfo kNone{};
 
@@ -78,13 +76,6 @@ std::vector<Tensor> run(const std::string& op, Attributes a, const std::vector<T
   for (Tensor& t : outs) out_ptrs.push_back(&t);
   op_def(op, opset).reference(n, ptrs, out_ptrs);
   return outs;
-}
-
-Tensor f32(Shape s, std::vector<float> v) {
-  Tensor t(DType::F32, std::move(s));
-  EXPECT_EQ(static_cast<int64_t>(v.size()), t.numel());
-  std::copy(v.begin(), v.end(), t.data_as<float>());
-  return t;
 }
 
 Tensor random_f32(std::mt19937& rng, Shape s, float scale = 1.f) {
