@@ -105,21 +105,21 @@ double roof_bandwidth_gbs(const MachineInfo& info, int threads) {
 
 std::string format_machine(const MachineInfo& m) {
   std::string out;
-  auto line = [&](const char* format, auto... args) {
-    out += fmt(format, args...);  // whole, however long (a cache path can be)
+  auto line = [&](const std::string& text) {  // fmt(): whole, however long (a cache path can be)
+    out += text;
     out += '\n';
   };
-  line("CPU         %s (%s, family %d model %d stepping %d)", m.model_name.c_str(), m.vendor.c_str(), m.family, m.model,
-       m.stepping);
-  line("Cores       %d logical, %d physical (all-core figures use all %d)", m.logical_cores, m.physical_cores,
-       m.logical_cores);
+  line(fmt("CPU         %s (%s, family %d model %d stepping %d)", m.model_name.c_str(), m.vendor.c_str(), m.family,
+           m.model, m.stepping));
+  line(fmt("Cores       %d logical, %d physical (all-core figures use all %d)", m.logical_cores, m.physical_cores,
+           m.logical_cores));
   std::string isa = isa_flags_string(m.isa);
-  line("ISA         %s", isa.empty() ? "(none detected)" : isa.c_str());
+  line(fmt("ISA         %s", isa.empty() ? "(none detected)" : isa.c_str()));
   std::string caches = "L1d " + human_bytes(m.cache.l1d_bytes) + ", L2 " + human_bytes(m.cache.l2_bytes);
   if (m.cache.l3_bytes > 0)
     caches += ", L3 " + human_bytes(m.cache.l3_bytes) + " x " + std::to_string(m.cache.l3_instances);
   caches += " (last level total " + human_bytes(m.cache.llc_total_bytes) + ")";
-  line("Caches      %s", caches.c_str());
+  line(fmt("Caches      %s", caches.c_str()));
 
   std::string clock_note;
   if (m.cpuinfo_mhz > 0) {
@@ -127,43 +127,43 @@ std::string format_machine(const MachineInfo& m) {
     double dev = m.clock_ghz * 1000.0 / m.cpuinfo_mhz - 1.0;
     if (std::fabs(dev) > 0.10) clock_note += fmt(" (measured %+.0f%%: turbo, power saving or busy CPU)", dev * 100);
   }
-  line("Clock       %.3f GHz measured (dependent-add chain)%s", m.clock_ghz, clock_note.c_str());
+  line(fmt("Clock       %.3f GHz measured (dependent-add chain)%s", m.clock_ghz, clock_note.c_str()));
 
-  line("Peak MACs   %14s %14s", "1 core", (std::to_string(m.logical_cores) + " cores").c_str());
+  line(fmt("Peak MACs   %14s %14s", "1 core", (std::to_string(m.logical_cores) + " cores").c_str()));
   auto peak = [&](const char* name, const PeakCompute& p) {
     if (p.kernel.empty()) {
-      line("  %-9s %14s %14s  not supported by this CPU", name, "-", "-");
+      line(fmt("  %-9s %14s %14s  not supported by this CPU", name, "-", "-"));
       return;
     }
     double per_cycle = m.clock_ghz > 0 ? p.gmacs_1core / m.clock_ghz : 0;
-    line("  %-9s %8.1f GMAC/s %8.1f GMAC/s  %.1f MAC/cycle/core  [%s]", name, p.gmacs_1core, p.gmacs_all, per_cycle,
-         p.kernel.c_str());
+    line(fmt("  %-9s %8.1f GMAC/s %8.1f GMAC/s  %.1f MAC/cycle/core  [%s]", name, p.gmacs_1core, p.gmacs_all, per_cycle,
+             p.kernel.c_str()));
   };
   peak("fp32", m.fp32);
   peak("bf16", m.bf16);
   peak("int8", m.int8);
-  if (m.isa.amx_tile) line("  amx       present, not calibrated");
+  if (m.isa.amx_tile) line(fmt("  amx       present, not calibrated"));
 
   if (m.read.gbs_1core > 0) {
-    line("Bandwidth   %14s %14s  (buffers of %s)", "1 core", (std::to_string(m.logical_cores) + " cores").c_str(),
-         human_bytes(m.bandwidth_buffer_bytes).c_str());
+    line(fmt("Bandwidth   %14s %14s  (buffers of %s)", "1 core", (std::to_string(m.logical_cores) + " cores").c_str(),
+             human_bytes(m.bandwidth_buffer_bytes).c_str()));
     auto bw = [&](const char* name, const Bandwidth& b, const char* note) {
-      line("  %-9s %9.1f GB/s %9.1f GB/s  %s", name, b.gbs_1core, b.gbs_all, note);
+      line(fmt("  %-9s %9.1f GB/s %9.1f GB/s  %s", name, b.gbs_1core, b.gbs_all, note));
     };
     bw("read", m.read, "sum reduction");
     bw("write", m.write, "regular stores (bytes stored)");
     bw("write_nt", m.write_nt, "non-temporal stores");
     bw("copy", m.copy, "memcpy (bytes read + written)");
   } else {
-    line("Bandwidth   not measured");
+    line(fmt("Bandwidth   not measured"));
   }
 
   std::string busy;
   if (m.load_average >= 0.5 * std::max(1, m.logical_cores)) busy = " -- the machine was busy, figures are likely low";
-  line("Calibrated  %s in %.1f s%s, load average %.2f at start%s", m.calibrated_at.c_str(), m.calibration_seconds,
-       m.quick ? " (quick mode)" : "", m.load_average, busy.c_str());
-  if (m.cache_path.empty()) line("Cache file  (none)");
-  else line("Cache file  %s%s", m.cache_path.c_str(), m.from_cache ? " (loaded)" : " (written)");
+  line(fmt("Calibrated  %s in %.1f s%s, load average %.2f at start%s", m.calibrated_at.c_str(), m.calibration_seconds,
+           m.quick ? " (quick mode)" : "", m.load_average, busy.c_str()));
+  if (m.cache_path.empty()) line(fmt("Cache file  (none)"));
+  else line(fmt("Cache file  %s%s", m.cache_path.c_str(), m.from_cache ? " (loaded)" : " (written)"));
   return out;
 }
 

@@ -3,9 +3,14 @@
 // _mm512_extractf64x4_pd, ... pass `_mm512_undefined_ps()` (a self-initialised variable) as
 // their unused pass-through operand (GCC bug 105593, fixed in GCC 13). The warnings are about
 // the header, not about our code, so they are silenced for the header alone.
+// GCC only: clang has neither the bug nor the -Wmaybe-uninitialized group.
 #pragma once
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif

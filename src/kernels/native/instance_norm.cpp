@@ -133,7 +133,10 @@ class InstanceNormKernel final : public Kernel {
       sum += s;
       sq += q;
     }
-    auto [mean, a] = moments(shift, sum, sq, scale);
+    // Plain variables, not a structured binding: OpenMP regions (outlined lambdas) may not
+    // name structured bindings before C++20's rule reached clang 16.
+    const std::pair<float, float> m = moments(shift, sum, sq, scale);
+    const float mean = m.first, a = m.second;
 #pragma omp parallel for num_threads(threads_) schedule(static)
     for (int t = 0; t < threads_; ++t) {
       const int64_t b = t * chunk, e = std::min(plane_, b + chunk);

@@ -121,7 +121,10 @@ void register_onednn_eltwise(KernelRegistry& r, const OpRegistry& ops) {
   for (const OpDef* def : ops.all_ops())
     if (def->domain.empty() && def->activation)
       by_op[def->op_type].push_back({def->since, def->until, *def->activation});
-  for (auto& [op, ranges] : by_op) {
+  for (const auto& entry : by_op) {
+    // Named copies, not structured bindings: lambdas may not capture those before clang 16.
+    const std::string& op = entry.first;
+    const std::vector<TraitRange> ranges = entry.second;
     // An op with a kernel of its own (native:unary's Relu, Sigmoid, Tanh, Gelu; native:clip),
     // registered before this one, keeps it.
     if (!r.kernels_for("", op).empty()) continue;

@@ -99,8 +99,13 @@ void reduce_typed(Op op, const Tensor& x, Tensor& y, const ReduceSpec& s) {
   constexpr bool is_float = std::is_floating_point_v<T>;
   Acc init = 0;
   if (op == Op::Prod) init = 1;
-  if (op == Op::Max) init = is_float ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<T>::lowest();
-  if (op == Op::Min) init = is_float ? std::numeric_limits<Acc>::infinity() : std::numeric_limits<T>::max();
+  if constexpr (is_float) {
+    if (op == Op::Max) init = -std::numeric_limits<Acc>::infinity();
+    if (op == Op::Min) init = std::numeric_limits<Acc>::infinity();
+  } else {  // T's own extremes (the accumulator may be wider, or a double for an int64 T)
+    if (op == Op::Max) init = static_cast<Acc>(std::numeric_limits<T>::lowest());
+    if (op == Op::Min) init = static_cast<Acc>(std::numeric_limits<T>::max());
+  }
   std::vector<Acc> acc(outs, init);
   std::vector<double> shift;  // LogSumExp: the per-output max, subtracted before exp()
   if (op == Op::LogSumExp) {
