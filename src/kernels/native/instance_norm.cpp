@@ -2,35 +2,34 @@
 // 1-D audio case [N, C, L] included). Each (n, c) plane of S = D1*..*Dk elements is one block:
 //   mean = sum(x) / S,  var = sum((x - mean)^2) / S  (two passes: no cancellation),
 //   y = (x - mean) * a + bias[c]  with  a = scale[c] / sqrt(var + epsilon).
-// The sums run in kLanes independent float accumulators (the compiler vectorises them) over
-// chunks of kChunk elements, the chunks added in double. Blocks are shared among the threads;
-// with fewer blocks than threads (one long plane), the plane's passes are split instead.
+// The sums run in kSumLanes independent float accumulators (kernels/native/lane_sum.h) (the compiler vectorises them)
+// over chunks of kSumChunk elements, the chunks added in double. Blocks are shared among the threads; with fewer blocks
+// than threads (one long plane), the plane's passes are split instead.
 #include <algorithm>
 #include <cmath>
 
 #include "kernels/kernel_registry.h"
+#include "kernels/native/lane_sum.h"
 
 namespace layerscope {
 namespace native {
 namespace {
 
 constexpr int kPriority = 10;
-constexpr int kLanes = 16;
 // Below this many elements a single thread does everything (a parallel region costs more).
 constexpr int64_t kParallelElements = 1 << 15;
 
 // sum(x[j] - shift) and sum((x[j] - shift)^2) over [0, n): float lanes over chunks of
-// kChunk elements (each lane adds kChunk / kLanes terms), chunks added in double.
-constexpr int64_t kChunk = 1024;
+// kSumChunk elements (each lane adds kSumChunk / kSumLanes terms), chunks added in double.
 
 void lane_sums(const float* x, int64_t n, float shift, double& sum, double& sq) {
   sum = sq = 0;
-  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
-    const int64_t c1 = std::min(n, c0 + kChunk);
-    float s[kLanes] = {}, q[kLanes] = {};
+  for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
+    const int64_t c1 = std::min(n, c0 + kSumChunk);
+    float s[kSumLanes] = {}, q[kSumLanes] = {};
     int64_t j = c0;
-    for (; j + kLanes <= c1; j += kLanes)
-      for (int l = 0; l < kLanes; ++l) {
+    for (; j + kSumLanes <= c1; j += kSumLanes)
+      for (int l = 0; l < kSumLanes; ++l) {
         const float d = x[j + l] - shift;
         s[l] += d;
         q[l] += d * d;
@@ -40,25 +39,11 @@ void lane_sums(const float* x, int64_t n, float shift, double& sum, double& sq) 
       sum += d;
       sq += d * d;
     }
-    for (int l = 0; l < kLanes; ++l) {
+    for (int l = 0; l < kSumLanes; ++l) {
       sum += s[l];
       sq += q[l];
     }
   }
-}
-
-double lane_sum(const float* x, int64_t n) {
-  double t = 0;
-  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
-    const int64_t c1 = std::min(n, c0 + kChunk);
-    float s[kLanes] = {};
-    int64_t j = c0;
-    for (; j + kLanes <= c1; j += kLanes)
-      for (int l = 0; l < kLanes; ++l) s[l] += x[j + l];
-    for (; j < c1; ++j) t += x[j];
-    for (int l = 0; l < kLanes; ++l) t += s[l];
-  }
-  return t;
 }
 
 // y = (x - mean) * a + bias: centred first, so a large a (variance near 0) multiplies a small
@@ -107,7 +92,8 @@ class InstanceNormKernel final : public Kernel {
   }
 
   void normalize_block(const float* x, float* y, float scale, float bias) const {
-    const float shift = static_cast<float>(lane_sum(x, plane_) / static_cast<double>(plane_));
+    const float shift =
+        static_cast<float>(lane_sum(x, plane_, [](float v) { return v; }) / static_cast<double>(plane_));
     double sum = 0, sq = 0;
     lane_sums(x, plane_, shift, sum, sq);
     auto [mean, a] = moments(shift, sum, sq, scale);
@@ -121,7 +107,7 @@ class InstanceNormKernel final : public Kernel {
 #pragma omp parallel for num_threads(threads_) schedule(static) reduction(+ : total)
     for (int t = 0; t < threads_; ++t) {
       const int64_t b = t * chunk, e = std::min(plane_, b + chunk);
-      if (b < e) total += lane_sum(x + b, e - b);
+      if (b < e) total += lane_sum(x + b, e - b, [](float v) { return v; });
     }
     const float shift = static_cast<float>(total / static_cast<double>(plane_));
     double sum = 0, sq = 0;

@@ -4,7 +4,7 @@
 // (its jit reduction has no norm_lp algorithms: Swin V2 normalises q and k with ReduceL2 over
 // the last axis). Below the oneDNN kernel's priority, so oneDNN keeps what it runs well.
 //   Sum = sum x;  Mean = sum x / L;  L1 = sum |x|;  L2 = sqrt(sum x^2);  SumSquare = sum x^2.
-// Each row is summed in kLanes float accumulators over chunks of kChunk elements, the chunks
+// Each row is summed by lane_sum (kernels/native/lane_sum.h): float lanes over chunks, the chunks
 // added in double; rows are shared among the plan's threads.
 #include <algorithm>
 #include <cmath>
@@ -12,14 +12,13 @@
 #include <tuple>
 
 #include "kernels/kernel_registry.h"
+#include "kernels/native/lane_sum.h"
 
 namespace layerscope {
 namespace native {
 namespace {
 
 constexpr int kPriority = 10;  // oneDNN's reduction has 100
-constexpr int kLanes = 16;
-constexpr int64_t kChunk = 1024;
 constexpr int64_t kParallelElements = 1 << 15;
 
 enum class Kind { Sum, Mean, L1, L2, SumSquare };
@@ -80,16 +79,7 @@ inline float term(float v) {
 
 template <Kind K>
 float reduce_row(const float* x, int64_t n) {
-  double t = 0;
-  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
-    const int64_t c1 = std::min(n, c0 + kChunk);
-    float s[kLanes] = {};
-    int64_t j = c0;
-    for (; j + kLanes <= c1; j += kLanes)
-      for (int l = 0; l < kLanes; ++l) s[l] += term<K>(x[j + l]);
-    for (; j < c1; ++j) t += term<K>(x[j]);
-    for (int l = 0; l < kLanes; ++l) t += s[l];
-  }
+  double t = lane_sum(x, n, [](float v) { return term<K>(v); });
   if constexpr (K == Kind::Mean) t /= static_cast<double>(n);
   if constexpr (K == Kind::L2) t = std::sqrt(t);
   return static_cast<float>(t);
