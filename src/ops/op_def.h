@@ -201,6 +201,10 @@ struct OpDef {
   std::optional<ActivationTrait> activation = {};
   // Fused ops only (see FusionTrait).
   std::optional<FusionTrait> fusion = {};
+  // With all inputs constant, still kept as a node until the graph passes ran, then folded:
+  // DequantizeLinear of int8 weights, whose quantized values and scales the int8 passes read
+  // (folded first, they would see only the float weights).
+  bool fold_after_passes = false;
 };
 
 // True when node `n` has an input that `def` declares in value_inputs whose value is not in

@@ -23,6 +23,8 @@ const std::vector<GraphPass>& default_passes() {
   // then fusions from the most specific pattern to the most general.
   static const std::vector<GraphPass> passes = {
       {"remove_identity", remove_identity_pass},
+      // Quantized models: QDQ float ops become integer ops while the Q/DQ nodes are all there.
+      {"fuse_qdq", fuse_qdq_pass},
       {"fold_batchnorm_into_conv", fold_batchnorm_into_conv_pass},
       {"simplify_transpose_reshape", simplify_transpose_reshape_pass},
       // Transformer patterns: Gelu first (the linear and conv fusions absorb it), attention

@@ -8,6 +8,8 @@ namespace layerscope {
 int remove_identity_pass(PassContext& ctx);
 // Conv -> BatchNormalization with constant parameters: the BN becomes Conv weights and bias.
 int fold_batchnorm_into_conv_pass(PassContext& ctx);
+// fuse_qdq.cpp: QDQ patterns -> QLinearConv, QLinearAdd, QLinearGlobalAveragePool, int8 MaxPool.
+int fuse_qdq_pass(PassContext& ctx);
 // Transpose(Transpose) -> one Transpose (or none); Reshape(Reshape) -> one Reshape.
 int simplify_transpose_reshape_pass(PassContext& ctx);
 // The GELU formulas (erf and tanh forms, any operand order) -> one fused Gelu node.

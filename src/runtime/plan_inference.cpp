@@ -106,7 +106,8 @@ struct FoldBudget {
 
 // One inference sweep; folded nodes are marked in `folded`.
 GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistry& registry, std::vector<bool>& folded,
-                          std::vector<std::string>& folded_names, const MemoryBudget& budget, FoldBudget& fold_budget) {
+                          std::vector<std::string>& folded_names, const MemoryBudget& budget, FoldBudget& fold_budget,
+                          FoldStage stage) {
   GraphInference r;
   r.info.assign(g.values.size(), TensorInfo{});
   std::vector<bool> dynamic(g.values.size(), false);
@@ -173,6 +174,11 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
     bool values_known = !known_values.empty();
     for (size_t k = 0; k < known_values.size(); ++k) values_known &= n.outputs[k] < 0 || !known_values[k].empty();
     bool fold = values_known;
+    if (!fold && all_const && !n.inputs.empty() && stage == FoldStage::BeforePasses &&
+        r.defs[ni]->fold_after_passes) {
+      ++r.deferred_folds;
+      continue;
+    }
     if (!fold && all_const && !n.inputs.empty())
       naming_node(n, [&] { fold = fold_budget.take(*r.defs[ni], n, in, r.node_out[ni]); });
     if (fold) {
@@ -190,10 +196,11 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
 }  // namespace
 
 GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const OpRegistry& registry,
-                              std::vector<std::string>& folded_names, const MemoryBudget& budget) {
+                              std::vector<std::string>& folded_names, const MemoryBudget& budget,
+                              FoldStage stage) {
   std::vector<bool> folded;
   FoldBudget fold_budget(graph);
-  GraphInference r = infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget);
+  GraphInference r = infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget, stage);
   bool any = false;
   for (bool f : folded) any |= f;
   if (!any) return r;
@@ -201,7 +208,7 @@ GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const O
   // every foldable node went in the first sweep, which runs in topological order).
   std::vector<bool> drop(folded.begin(), folded.end());
   erase_nodes(graph, drop);
-  return infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget);
+  return infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget, stage);
 }
 
 }  // namespace layerscope

@@ -4,7 +4,8 @@
 //      (runtime/plan_inference.cpp): nodes whose inputs are all constant are evaluated now by
 //      their reference kernel (the shape sub-graphs of exports) and removed
 //   2. apply_passes: graph passes (src/passes/: removals, weight folds, fusions, layouts), then
-//      step 1 again on the rewritten graph
+//      step 1 again on the rewritten graph (folding what step 1 kept for the passes:
+//      OpDef::fold_after_passes, the weights' DequantizeLinear)
 //   3. needed_by_outputs: dead-node removal (only what the graph outputs need is kept)
 //   4. make_steps: kernel choice + prepare(), constants packed by every reader freed
 //   5. plan_memory: the arena (runtime/memory_planner.cpp), checked against the memory budget
@@ -66,7 +67,7 @@ GraphInference apply_passes(Graph& g, const InputBinding& binding, const Registr
                             ExecutionPlan& plan) {
   PassContext ctx{g, inf.info, registry};
   plan.applied_passes = run_passes(ctx, default_passes());
-  if (plan.applied_passes.empty()) return inf;
+  if (plan.applied_passes.empty() && inf.deferred_folds == 0) return inf;
   return infer_and_fold(g, binding, registry, plan.folded_nodes, plan.memory_budget);
 }
 
@@ -201,7 +202,8 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
   plan.threads = options.threads;
   plan.memory_budget = options.memory.bytes ? options.memory : memory_budget(0);
 
-  GraphInference inf = infer_and_fold(graph, binding, registry, plan.folded_nodes, plan.memory_budget);
+  GraphInference inf = infer_and_fold(graph, binding, registry, plan.folded_nodes, plan.memory_budget,
+                                      options.optimize ? FoldStage::BeforePasses : FoldStage::Final);
   if (options.optimize) inf = apply_passes(graph, binding, registry, std::move(inf), plan);
   const Needed needed = needed_by_outputs(graph, inf.order);
   plan.slots = initial_slots(graph, inf.info, needed.values);

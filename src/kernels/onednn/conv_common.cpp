@@ -23,9 +23,20 @@ dims to_onednn(const std::vector<int64_t>& v) { return dims(v.begin(), v.end());
 
 }  // namespace
 
-dnnl::memory::desc activation_md(const dims& d, Layout l) {
-  if (l == Layout::Plain) return plain_md(d);
-  return dnnl::memory::desc(d, dnnl::memory::data_type::f32, layout_tag(d.size(), l));
+dnnl::memory::desc activation_md(const dims& d, Layout l, dnnl::memory::data_type t) {
+  if (l == Layout::Plain && t == dnnl::memory::data_type::f32) return plain_md(d);
+  return dnnl::memory::desc(d, t, layout_tag(d.size(), l));
+}
+
+std::optional<dnnl::memory::data_type> onednn_type(DType t) {
+  using dt = dnnl::memory::data_type;
+  switch (t) {
+    case DType::F32: return dt::f32;
+    case DType::I8: return dt::s8;
+    case DType::U8: return dt::u8;
+    case DType::I32: return dt::s32;
+    default: return std::nullopt;
+  }
 }
 
 std::optional<Layout> layout_of(const dnnl::memory::desc& md, const dims& d) {

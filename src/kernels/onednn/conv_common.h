@@ -10,8 +10,11 @@
 
 namespace layerscope::onednn {
 
-// Descriptor of an f32 activation of dims `d` (rank 3-5: N, C, spatial) in layout `l`.
-dnnl::memory::desc activation_md(const dims& d, Layout l);
+// Descriptor of an activation of dims `d` (rank 3-5: N, C, spatial) in layout `l`, of type
+// `t` (f32, or s8/u8 for the int8 layers).
+dnnl::memory::desc activation_md(const dims& d, Layout l, dnnl::memory::data_type t = dnnl::memory::data_type::f32);
+// oneDNN's type for ours: f32, s8, u8, s32; nullopt for any other.
+std::optional<dnnl::memory::data_type> onednn_type(DType t);
 // The Layout `md` describes for dims `d`, or nullopt when it is none of ours.
 std::optional<Layout> layout_of(const dnnl::memory::desc& md, const dims& d);
 

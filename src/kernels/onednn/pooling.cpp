@@ -33,9 +33,14 @@ PoolBuild build_pool(const KernelSetup& s, PoolKind kind) {
     alg = include_pad ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   }
   PoolBuild b;
-  // Source and destination in the layout the layout pass chose (the same for both).
-  b.src_md = activation_md(to_dims(g.input_shape()), s.input_layout(0));
-  b.dst_md = activation_md(to_dims(g.output_shape()), s.output_layout(0));
+  // Source and destination in the layout the layout pass chose (the same for both); f32, or
+  // int8/uint8 for MaxPool (quantized models: the maximum of the integers is the integer of
+  // the maximum, so no scale is involved).
+  const std::optional<dnnl::memory::data_type> t = onednn_type(s.inputs[0].dtype);
+  LS_CHECK(t && (*t == dnnl::memory::data_type::f32 || kind == PoolKind::Max), Graph::describe(s.node),
+           ": pooling of ", dtype_name(s.inputs[0].dtype));
+  b.src_md = activation_md(to_dims(g.input_shape()), s.input_layout(0), *t);
+  b.dst_md = activation_md(to_dims(g.output_shape()), s.output_layout(0), *t);
   dims dil;
   for (int64_t d : g.dilations) dil.push_back(d - 1);
   dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, b.src_md, b.dst_md, spatial(g.strides),
@@ -46,7 +51,10 @@ PoolBuild build_pool(const KernelSetup& s, PoolKind kind) {
 }
 
 bool pool_supported(const KernelSetup& s, PoolKind kind) {
-  if (s.inputs.empty() || !inputs_f32(s, {0}) || !outputs_f32(s) || any_empty(s)) return false;
+  if (s.inputs.empty() || s.outputs.empty() || any_empty(s)) return false;
+  const DType t = s.inputs[0].dtype;
+  const bool int8 = kind == PoolKind::Max && (t == DType::I8 || t == DType::U8);
+  if ((t != DType::F32 && !int8) || s.outputs[0].dtype != t) return false;
   if (has_output(s, 1)) return false;  // MaxPool Indices
   const size_t rank = s.inputs[0].shape.size();
   if (rank < 3 || rank > 5) return false;

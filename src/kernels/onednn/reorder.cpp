@@ -1,5 +1,6 @@
 // Reorder (ops/fused/reorder.cpp) via dnnl::reorder: the layout changes the layout pass inserts
-// around runs of blocked convolutions. float32 only; other types run the reference.
+// around runs of blocked convolutions, and around the int8 convolutions (NHWC): float32, int8
+// and uint8; other types run the reference.
 #include "kernels/onednn/conv_common.h"
 
 namespace layerscope {
@@ -17,15 +18,18 @@ ReorderBuild build_reorder(const KernelSetup& s) {
   const std::optional<Layout> to = layout_from_name(s.node.attrs.get_string("to", ""));
   LS_CHECK(from && to, Graph::describe(s.node), ": attributes 'from' and 'to' must name layouts");
   const dims d = to_dims(s.inputs[0].shape);
+  const std::optional<dnnl::memory::data_type> t = onednn_type(s.inputs[0].dtype);
+  LS_CHECK(t && *t != dnnl::memory::data_type::s32, Graph::describe(s.node), ": no oneDNN reorder for ",
+           dtype_name(s.inputs[0].dtype));
   ReorderBuild b;
-  b.src = activation_md(d, *from);
-  b.dst = activation_md(d, *to);
+  b.src = activation_md(d, *from, *t);
+  b.dst = activation_md(d, *to, *t);
   b.pd = dnnl::reorder::primitive_desc(engine(), b.src, engine(), b.dst, base_attr());
   return b;
 }
 
 bool reorder_supported(const KernelSetup& s) {
-  if (s.inputs.size() != 1 || !inputs_f32(s, {0}) || any_empty(s)) return false;
+  if (s.inputs.size() != 1 || any_empty(s)) return false;
   const size_t rank = s.inputs[0].shape.size();
   return rank >= 3 && rank <= 5 && succeeds([&] { build_reorder(s); });
 }

@@ -1,0 +1,249 @@
+// Native kernels for the per-tensor (de)quantization that remains between int8 layers and float
+// ones in quantized models, and for the int8 residual add:
+//   native:quantize    QuantizeLinear    float32 -> int8/uint8, one scale and zero point
+//   native:dequantize  DequantizeLinear  int8/uint8/int32 -> float32, one scale and zero point
+//   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands
+// Each computes what the reference kernel (ops/quant/) does, with the same float operations in
+// the same order, so results are identical: quantize divides by the scale (no reciprocal),
+// rounds half to even and saturates; the add dequantizes both operands, adds in float and
+// quantizes the sum. Per-axis scales, broadcasting and other types run the reference.
+// The loops run in float lanes the compiler vectorises (rounding with the 1.5 * 2^23 trick,
+// which rounds half to even in the default rounding mode once the value is clamped to the
+// type's range), in parallel chunks over the elements.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "kernels/kernel_registry.h"
+#include "kernels/native/elementwise_broadcast.h"
+
+namespace layerscope {
+namespace native {
+namespace {
+
+constexpr int kPriority = 10;
+
+// round-half-even(v) for |v| < 2^22, as float: adding and subtracting 1.5 * 2^23 leaves the
+// nearest integer (ties to even) in the default rounding mode.
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
+  return (v + kMagic) - kMagic;
+}
+
+// q = saturate(round(v) + zero) for v = x / scale, computed as clamp(v, lo - zero, hi - zero)
+// (integer bounds, so clamping before rounding gives the same result), rounded, plus zero.
+// A NaN gives 0, as in the reference (ops/quant/quant_math.h).
+template <typename T>
+void quantize_span(const float* x, T* y, int64_t n, float scale, int32_t zero) {
+  const float lo = static_cast<float>(std::numeric_limits<T>::lowest() - zero);
+  const float hi = static_cast<float>(std::numeric_limits<T>::max() - zero);
+  const float z = static_cast<float>(zero);
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i] / scale;
+    v = v == v ? v : -z;  // NaN -> 0 after the zero point (the reference's choice)
+    v = std::min(std::max(v, lo), hi);
+    y[i] = static_cast<T>(round_even(v) + z);
+  }
+}
+
+template <typename T>
+void dequantize_span(const T* q, float* y, int64_t n, float scale, int32_t zero) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(q[i]) - zero) * scale;
+}
+
+// c = quantize(dequantize(a) + dequantize(b)) with c's scale and zero point.
+template <typename T>
+void qadd_span(const T* a, const T* b, T* c, int64_t n, const float (&s)[3], const int32_t (&z)[3]) {
+  const float lo = static_cast<float>(std::numeric_limits<T>::lowest() - z[2]);
+  const float hi = static_cast<float>(std::numeric_limits<T>::max() - z[2]);
+  const float zc = static_cast<float>(z[2]);
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float va = static_cast<float>(static_cast<int32_t>(a[i]) - z[0]) * s[0];
+    const float vb = static_cast<float>(static_cast<int32_t>(b[i]) - z[1]) * s[1];
+    float v = (va + vb) / s[2];
+    v = std::min(std::max(v, lo), hi);
+    c[i] = static_cast<T>(round_even(v) + zc);
+  }
+}
+
+// A constant input holding one element (any rank), or absent (-> nullptr).
+const Tensor* single(const KernelSetup& s, int k) {
+  if (k >= static_cast<int>(s.inputs.size()) || s.node.inputs[k] < 0) return nullptr;
+  const Tensor* t = s.constants[k];
+  return t && t->numel() == 1 ? t : nullptr;
+}
+bool absent(const KernelSetup& s, int k) { return k >= static_cast<int>(s.inputs.size()) || s.node.inputs[k] < 0; }
+
+// A scale: a float32 constant of one element that is positive and finite.
+std::optional<float> scale_of(const KernelSetup& s, int k) {
+  const Tensor* t = single(s, k);
+  if (!t || t->dtype() != DType::F32) return std::nullopt;
+  const float v = *t->data_as<float>();
+  if (!(v > 0.f) || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+// A zero point: a constant of one element (0 when absent).
+std::optional<int32_t> zero_of(const KernelSetup& s, int k) {
+  if (absent(s, k)) return 0;
+  const Tensor* t = single(s, k);
+  if (!t) return std::nullopt;
+  switch (t->dtype()) {
+    case DType::I8: return *t->data_as<int8_t>();
+    case DType::U8: return *t->data_as<uint8_t>();
+    case DType::I32: return *t->data_as<int32_t>();
+    default: return std::nullopt;
+  }
+}
+
+bool int8_type(DType t) { return t == DType::I8 || t == DType::U8; }
+
+// Shared by the three: elementwise over out[0], parallel chunks, may run in place.
+class QuantKernel : public Kernel {
+ public:
+  OutputSharing output_sharing() const override { return {OutputSharing::Mode::InPlace, in_place_, true}; }
+
+ protected:
+  int threads_ = 1;
+  std::vector<int> in_place_;
+};
+
+class QuantizeKernel final : public QuantKernel {
+ public:
+  std::string name() const override { return "native:quantize"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    scale_ = *scale_of(s, 1);
+    zero_ = *zero_of(s, 2);
+    type_ = s.outputs[0].dtype;
+  }
+  // Float in, one-byte out: never in place.
+  OutputSharing output_sharing() const override { return {}; }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const float* x = in[0]->data_as<float>();
+    void* y = out[0]->data();
+    for_each_chunk(out[0]->numel(), threads_, [&](int64_t b, int64_t e) {
+      if (type_ == DType::I8) quantize_span(x + b, static_cast<int8_t*>(y) + b, e - b, scale_, zero_);
+      else quantize_span(x + b, static_cast<uint8_t*>(y) + b, e - b, scale_, zero_);
+    });
+  }
+
+ private:
+  float scale_ = 1.f;
+  int32_t zero_ = 0;
+  DType type_ = DType::U8;
+};
+
+class DequantizeKernel final : public QuantKernel {
+ public:
+  std::string name() const override { return "native:dequantize"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    scale_ = *scale_of(s, 1);
+    zero_ = *zero_of(s, 2);
+    type_ = s.inputs[0].dtype;
+  }
+  OutputSharing output_sharing() const override { return {}; }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const void* q = in[0]->data();
+    float* y = out[0]->data_as<float>();
+    for_each_chunk(out[0]->numel(), threads_, [&](int64_t b, int64_t e) {
+      switch (type_) {
+        case DType::I8: dequantize_span(static_cast<const int8_t*>(q) + b, y + b, e - b, scale_, zero_); break;
+        case DType::U8: dequantize_span(static_cast<const uint8_t*>(q) + b, y + b, e - b, scale_, zero_); break;
+        default: dequantize_span(static_cast<const int32_t*>(q) + b, y + b, e - b, scale_, zero_); break;
+      }
+    });
+  }
+
+ private:
+  float scale_ = 1.f;
+  int32_t zero_ = 0;
+  DType type_ = DType::I8;
+};
+
+// QLinearAdd: A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point.
+class QAddKernel final : public QuantKernel {
+ public:
+  std::string name() const override { return "native:qadd"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    for (int k = 0; k < 3; ++k) {
+      scale_[k] = *scale_of(s, 3 * k + 1);
+      zero_[k] = *zero_of(s, 3 * k + 2);
+    }
+    type_ = s.outputs[0].dtype;
+    in_place_ = {0, 3};
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    const void *a = in[0]->data(), *b = in[3]->data();
+    void* c = out[0]->data();
+    for_each_chunk(out[0]->numel(), threads_, [&](int64_t lo, int64_t hi) {
+      if (type_ == DType::I8)
+        qadd_span(static_cast<const int8_t*>(a) + lo, static_cast<const int8_t*>(b) + lo,
+                  static_cast<int8_t*>(c) + lo, hi - lo, scale_, zero_);
+      else
+        qadd_span(static_cast<const uint8_t*>(a) + lo, static_cast<const uint8_t*>(b) + lo,
+                  static_cast<uint8_t*>(c) + lo, hi - lo, scale_, zero_);
+    });
+  }
+
+ private:
+  float scale_[3] = {1.f, 1.f, 1.f};
+  int32_t zero_[3] = {0, 0, 0};
+  DType type_ = DType::U8;
+};
+
+bool quantize_supported(const KernelSetup& s) {
+  if (s.inputs.empty() || s.inputs[0].dtype != DType::F32 || !int8_type(s.outputs[0].dtype)) return false;
+  if (s.node.attrs.get_int("block_size", 0) != 0 || s.node.attrs.get_int("saturate", 1) != 1) return false;
+  return scale_of(s, 1) && zero_of(s, 2);
+}
+
+bool dequantize_supported(const KernelSetup& s) {
+  const DType t = s.inputs.empty() ? DType::Undefined : s.inputs[0].dtype;
+  if (!int8_type(t) && t != DType::I32) return false;
+  if (s.outputs[0].dtype != DType::F32 || s.node.attrs.get_int("block_size", 0) != 0) return false;
+  return scale_of(s, 1) && zero_of(s, 2);
+}
+
+bool qadd_supported(const KernelSetup& s) {
+  if (s.inputs.size() != 8 || absent(s, 0) || absent(s, 3)) return false;
+  const DType t = s.inputs[0].dtype;
+  if (!int8_type(t) || s.inputs[3].dtype != t || s.outputs[0].dtype != t) return false;
+  if (s.inputs[0].shape != s.outputs[0].shape || s.inputs[3].shape != s.outputs[0].shape) return false;
+  for (int k = 0; k < 3; ++k)
+    if (!scale_of(s, 3 * k + 1) || !zero_of(s, 3 * k + 2)) return false;
+  return true;
+}
+
+}  // namespace
+}  // namespace native
+
+namespace {
+template <typename K>
+void add(KernelRegistry& r, const char* domain, const char* op_type, const char* name,
+         bool (*supports)(const KernelSetup&)) {
+  KernelDef d;
+  d.op_type = op_type;
+  d.domain = domain;
+  d.name = name;
+  d.priority = native::kPriority;
+  d.supports = supports;
+  d.create = [] { return std::make_unique<K>(); };
+  r.add_kernel(std::move(d));
+}
+}  // namespace
+
+void register_native_quantize_kernels(KernelRegistry& r) {
+  using namespace native;
+  add<QuantizeKernel>(r, "", "QuantizeLinear", "native:quantize", quantize_supported);
+  add<DequantizeKernel>(r, "", "DequantizeLinear", "native:dequantize", dequantize_supported);
+  add<QAddKernel>(r, "com.microsoft", "QLinearAdd", "native:qadd", qadd_supported);
+}
+
+}  // namespace layerscope

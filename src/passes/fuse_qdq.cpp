@@ -1,0 +1,273 @@
+// The QDQ format's float ops between DequantizeLinear and QuantizeLinear become the QOperator
+// ops that compute them in integers, so one set of int8 kernels serves both formats:
+//   Q(Conv(DQ(x), DQ(w), [DQ(b)]))      -> QLinearConv(x, w, b)     (int8 in, int8 out)
+//   Q(Add(DQ(a), DQ(b)))                -> com.microsoft QLinearAdd(a, b)
+//   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
+//   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
+//                                          a monotonic requantization that is the identity)
+// The float value between the op and its QuantizeLinear must feed nothing else (and not be a
+// graph output); a DequantizeLinear whose output other nodes also read stays for them.
+// Conditions: per-tensor activation scales and zero points that are constants; weights (Conv:
+// input 1) constant int8 with per-tensor or per-output-channel scales (axis 0); a bias is the DequantizeLinear of an int32 constant with
+// zero point 0 and scale x_scale * w_scale, as quantizers write it. Anything else keeps its
+// float op between DequantizeLinear and QuantizeLinear (correct, slower; the profile shows it).
+// Needs the weights' DequantizeLinear unfolded: OpDef::fold_after_passes (runtime/planner.cpp).
+#include <cmath>
+#include <cstring>
+
+#include "passes/graph_index.h"
+#include "passes/pass_list.h"
+#include "passes/pattern_util.h"
+
+namespace layerscope {
+
+namespace {
+
+using pattern::is_op;
+
+constexpr const char* kMsDomain = "com.microsoft";
+
+// A DequantizeLinear or QuantizeLinear node's operands.
+struct QuantOperands {
+  int node = -1;
+  int data = -1;                 // Q: the float input; DQ: the integer input
+  int scale = -1, zero = -1;     // zero -1 when absent
+  int64_t axis = 1;              // the node's axis attribute (per-axis only)
+};
+
+std::optional<QuantOperands> operands_of(const Graph& g, int node) {
+  const Node& n = g.nodes[node];
+  if (n.inputs.size() < 2 || n.inputs[1] < 0 || n.outputs.size() != 1) return std::nullopt;
+  if (n.attrs.has("block_size") && n.attrs.get_int("block_size", 0) != 0) return std::nullopt;
+  QuantOperands q;
+  q.node = node;
+  q.data = n.inputs[0];
+  q.scale = n.inputs[1];
+  q.zero = n.inputs.size() > 2 ? n.inputs[2] : -1;
+  q.axis = n.attrs.get_int("axis", 1);
+  return q;
+}
+
+bool is_constant(const Graph& g, int v) { return v < 0 || g.values[v].constant.has_value(); }
+int64_t numel_of(const Graph& g, int v) { return v < 0 ? 1 : g.values[v].constant->numel(); }
+
+// A per-tensor activation (de)quantization: constant scalar float scale and zero point.
+bool per_tensor(const Graph& g, const QuantOperands& q) {
+  if (!is_constant(g, q.scale) || !is_constant(g, q.zero)) return false;
+  if (g.values[q.scale].constant->dtype() != DType::F32) return false;
+  return numel_of(g, q.scale) == 1 && numel_of(g, q.zero) == 1;
+}
+
+// The DequantizeLinear producing `v` (not yet rewritten), with its operands.
+std::optional<QuantOperands> dequantized(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
+                                         int v) {
+  const int p = pattern::producer_op(ctx.graph, idx, dead, v, "DequantizeLinear");
+  if (p < 0) return std::nullopt;
+  return operands_of(ctx.graph, p);
+}
+
+// The QuantizeLinear that alone reads `v`.
+std::optional<QuantOperands> quantized(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
+                                       int v) {
+  const int q = pattern::sole_user(ctx.graph, idx, dead, v, "QuantizeLinear");
+  if (q < 0) return std::nullopt;
+  return operands_of(ctx.graph, q);
+}
+
+float scalar(const Graph& g, int v) { return *g.values[v].constant->data_as<float>(); }
+
+// The zero point `zero`, or (absent) a new constant 0 of the quantized type `t`.
+int zero_point(PassContext& ctx, int zero, DType t, const std::string& name) {
+  if (zero >= 0) return zero;
+  return ctx.add_constant(name + "_zero_point", Tensor(t, {}));
+}
+
+DType dtype_of(const PassContext& ctx, int v) { return ctx.info[v].dtype; }
+bool int8_type(DType t) { return t == DType::I8 || t == DType::U8; }
+
+// Weights: a DequantizeLinear of a constant int8 tensor, per-tensor or per-axis along `axis`
+// (normalised against the rank) with that many scales.
+bool constant_weights(const PassContext& ctx, const QuantOperands& w, int axis, int64_t channels) {
+  const Graph& g = ctx.graph;
+  if (!is_constant(g, w.data) || !is_constant(g, w.scale) || !is_constant(g, w.zero)) return false;
+  if (g.values[w.data].constant->dtype() != DType::I8 || g.values[w.scale].constant->dtype() != DType::F32)
+    return false;
+  const int64_t scales = numel_of(g, w.scale);
+  if (scales == 1) return numel_of(g, w.zero) == 1;
+  const int rank = g.values[w.data].constant->rank();
+  const int64_t a = w.axis < 0 ? w.axis + rank : w.axis;
+  return a == axis && scales == channels && numel_of(g, w.zero) == channels;
+}
+
+// The bias as QLinearConv takes it: the int32 constant of DequantizeLinear(b_q, x_scale *
+// w_scale, 0) (the scale checked to 1e-5 relative per channel), or -1.
+int int32_bias(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead, int b, float x_scale,
+               const Tensor& w_scale) {
+  std::optional<QuantOperands> d = dequantized(ctx, idx, dead, b);
+  const Graph& g = ctx.graph;
+  if (!d || !is_constant(g, d->data) || !is_constant(g, d->scale) || !is_constant(g, d->zero)) return -1;
+  const Tensor& q = *g.values[d->data].constant;
+  const Tensor& s = *g.values[d->scale].constant;
+  if (q.dtype() != DType::I32 || q.rank() != 1 || s.dtype() != DType::F32) return -1;
+  if (d->zero >= 0) {
+    const Tensor& z = *g.values[d->zero].constant;
+    for (int64_t i = 0; i < z.numel(); ++i)
+      if (z.data_as<int32_t>()[i] != 0) return -1;
+  }
+  const int64_t n = q.numel();
+  if (s.numel() != 1 && s.numel() != n) return -1;
+  for (int64_t i = 0; i < n; ++i) {
+    const float expected = x_scale * w_scale.data_as<float>()[w_scale.numel() == 1 ? 0 : i];
+    const float got = s.data_as<float>()[s.numel() == 1 ? 0 : i];
+    if (!pattern::near(got, expected, 1e-5)) return -1;
+  }
+  return d->data;
+}
+
+// Rewrites node `op` into `op_type` (domain, opset) with `inputs`, writing the QuantizeLinear's
+// output; the QuantizeLinear is absorbed, the op's original name comes first.
+void become(Graph& g, std::vector<bool>& dead, int op, const QuantOperands& q, const std::string& domain,
+            const std::string& op_type, int opset, std::vector<int> inputs) {
+  Node& n = g.nodes[op];
+  n.domain = domain;
+  n.op_type = op_type;
+  n.opset = opset;
+  n.inputs = std::move(inputs);
+  n.outputs = {g.nodes[q.node].outputs[0]};
+  append_sources(n.source_names, g.nodes[q.node].source_names);
+  dead[q.node] = true;
+}
+
+bool rewrite_conv(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int ci) {
+  Graph& g = ctx.graph;
+  const Node& conv = g.nodes[ci];
+  if (conv.inputs.size() < 2 || conv.outputs.size() != 1 || !ctx.known(conv.outputs[0])) return false;
+  std::optional<QuantOperands> x = dequantized(ctx, idx, dead, conv.inputs[0]);
+  std::optional<QuantOperands> w = dequantized(ctx, idx, dead, conv.inputs[1]);
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, conv.outputs[0]);
+  if (!x || !w || !y || !per_tensor(g, *x) || !per_tensor(g, *y)) return false;
+  if (!int8_type(dtype_of(ctx, x->data)) || !int8_type(dtype_of(ctx, g.nodes[y->node].outputs[0]))) return false;
+  const int64_t c_out = ctx.info[conv.inputs[1]].shape.empty() ? 0 : ctx.info[conv.inputs[1]].shape[0];
+  if (!constant_weights(ctx, *w, 0, c_out)) return false;
+  int bias = -1;
+  if (conv.inputs.size() > 2 && conv.inputs[2] >= 0) {
+    bias = int32_bias(ctx, idx, dead, conv.inputs[2], scalar(g, x->scale), *g.values[w->scale].constant);
+    if (bias < 0) return false;
+  }
+  const std::string& name = g.values[conv.outputs[0]].name;
+  const int xz = zero_point(ctx, x->zero, dtype_of(ctx, x->data), name + "_x");
+  const int wz = zero_point(ctx, w->zero, DType::I8, name + "_w");
+  const int yz = zero_point(ctx, y->zero, dtype_of(ctx, g.nodes[y->node].outputs[0]), name + "_y");
+  std::vector<int> in = {x->data, x->scale, xz, w->data, w->scale, wz, y->scale, yz};
+  if (bias >= 0) in.push_back(bias);
+  become(g, dead, ci, *y, "", "QLinearConv", 10, std::move(in));
+  return true;
+}
+
+bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int ai) {
+  Graph& g = ctx.graph;
+  const Node& add = g.nodes[ai];
+  if (add.inputs.size() != 2 || add.outputs.size() != 1 || !ctx.known(add.outputs[0])) return false;
+  std::optional<QuantOperands> a = dequantized(ctx, idx, dead, add.inputs[0]);
+  std::optional<QuantOperands> b = dequantized(ctx, idx, dead, add.inputs[1]);
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, add.outputs[0]);
+  if (!a || !b || !y || !per_tensor(g, *a) || !per_tensor(g, *b) || !per_tensor(g, *y)) return false;
+  const DType t = dtype_of(ctx, a->data);
+  if (!int8_type(t) || dtype_of(ctx, b->data) != t || dtype_of(ctx, g.nodes[y->node].outputs[0]) != t) return false;
+  if (ctx.info[a->data].shape != ctx.info[b->data].shape) return false;
+  const std::string& name = g.values[add.outputs[0]].name;
+  std::vector<int> in = {a->data,
+                         a->scale,
+                         zero_point(ctx, a->zero, t, name + "_a"),
+                         b->data,
+                         b->scale,
+                         zero_point(ctx, b->zero, t, name + "_b"),
+                         y->scale,
+                         zero_point(ctx, y->zero, t, name + "_y")};
+  become(g, dead, ai, *y, kMsDomain, "QLinearAdd", 1, std::move(in));
+  return true;
+}
+
+bool rewrite_global_average_pool(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int pi) {
+  Graph& g = ctx.graph;
+  const Node& pool = g.nodes[pi];
+  if (pool.inputs.size() != 1 || pool.outputs.size() != 1 || !ctx.known(pool.outputs[0])) return false;
+  std::optional<QuantOperands> x = dequantized(ctx, idx, dead, pool.inputs[0]);
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, pool.outputs[0]);
+  if (!x || !y || !per_tensor(g, *x) || !per_tensor(g, *y)) return false;
+  const DType t = dtype_of(ctx, x->data);
+  if (!int8_type(t) || dtype_of(ctx, g.nodes[y->node].outputs[0]) != t) return false;
+  const std::string& name = g.values[pool.outputs[0]].name;
+  std::vector<int> in = {x->data, x->scale, zero_point(ctx, x->zero, t, name + "_x"), y->scale,
+                         zero_point(ctx, y->zero, t, name + "_y")};
+  become(g, dead, pi, *y, kMsDomain, "QLinearGlobalAveragePool", 1, std::move(in));
+  return true;
+}
+
+// Same scale and zero point on both sides: the op moves int8 values unchanged (MaxPool).
+bool same_quantization(const Graph& g, const QuantOperands& a, const QuantOperands& b) {
+  if (scalar(g, a.scale) != scalar(g, b.scale)) return false;
+  if ((a.zero < 0) != (b.zero < 0)) return false;
+  if (a.zero < 0) return true;
+  const Tensor &za = *g.values[a.zero].constant, &zb = *g.values[b.zero].constant;
+  return za.dtype() == zb.dtype() && std::memcmp(za.data(), zb.data(), dtype_size(za.dtype())) == 0;
+}
+
+bool rewrite_max_pool(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int pi) {
+  Graph& g = ctx.graph;
+  const Node& pool = g.nodes[pi];
+  if (pool.inputs.size() != 1 || pool.outputs.size() != 1 || pool.opset < 12) return false;
+  std::optional<QuantOperands> x = dequantized(ctx, idx, dead, pool.inputs[0]);
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, pool.outputs[0]);
+  if (!x || !y || !per_tensor(g, *x) || !per_tensor(g, *y) || !same_quantization(g, *x, *y)) return false;
+  const DType t = dtype_of(ctx, x->data);
+  if (!int8_type(t) || dtype_of(ctx, g.nodes[y->node].outputs[0]) != t) return false;
+  Node& n = g.nodes[pi];
+  n.inputs = {x->data};
+  n.outputs = {g.nodes[y->node].outputs[0]};
+  append_sources(n.source_names, g.nodes[y->node].source_names);
+  dead[y->node] = true;
+  return true;
+}
+
+// The weights' DequantizeLinear nodes the rewrites left without readers: removed now, before
+// the planner would fold them into float weights nobody reads.
+void drop_unread_dequantize(Graph& g) {
+  GraphIndex idx(g);
+  std::vector<bool> dead(g.nodes.size(), false);
+  bool any = false;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (!is_op(n, "DequantizeLinear") || n.outputs.size() != 1) continue;
+    const int v = n.outputs[0];
+    if (v >= 0 && (idx.is_graph_output(v) || !idx.consumers(v).empty())) continue;
+    dead[i] = any = true;
+  }
+  if (any) erase_nodes(g, dead);
+}
+
+}  // namespace
+
+int fuse_qdq_pass(PassContext& ctx) {
+  Graph& g = ctx.graph;
+  GraphIndex idx(g);
+  std::vector<bool> dead(g.nodes.size(), false);
+  int rewritten = 0;
+  const size_t original = g.nodes.size();  // nodes the rewrites add (none) are not revisited
+  for (size_t i = 0; i < original; ++i) {
+    if (dead[i]) continue;
+    const Node& n = g.nodes[i];
+    bool done = false;
+    if (is_op(n, "Conv")) done = rewrite_conv(ctx, idx, dead, static_cast<int>(i));
+    else if (is_op(n, "Add")) done = rewrite_add(ctx, idx, dead, static_cast<int>(i));
+    else if (is_op(n, "GlobalAveragePool")) done = rewrite_global_average_pool(ctx, idx, dead, static_cast<int>(i));
+    else if (is_op(n, "MaxPool")) done = rewrite_max_pool(ctx, idx, dead, static_cast<int>(i));
+    rewritten += done;
+  }
+  if (!rewritten) return 0;
+  erase_nodes(g, dead);
+  drop_unread_dequantize(g);
+  return rewritten;
+}
+
+}  // namespace layerscope
