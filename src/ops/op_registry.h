@@ -38,6 +38,9 @@ void register_shape_ops(OpRegistry& r);
 void register_tensor_ops(OpRegistry& r);
 void register_nn_ops(OpRegistry& r);
 void register_reduce_ops(OpRegistry& r);
+// QuantizeLinear, DequantizeLinear, the QLinear*/Integer ops and onnxruntime's com.microsoft
+// quantized ops (ops/quant/).
+void register_quant_ops(OpRegistry& r);
 // Ops only graph passes create (the fused domain, kFusedDomain), built from the families' ops,
 // so registered after them: fused convolutions and Reorder (ops/fused/conv.cpp), ...
 void register_fused_conv_ops(OpRegistry& r);
