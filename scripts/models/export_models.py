@@ -40,6 +40,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+RESIDUAL_GAIN = 0.2
 ALL_MODELS = ("resnet50", "mobilenetv2", "vit_b_16", "depth_anything_like", "bilstm_tagger", "bigru_tagger")
 BASE_OPSET = 17           # what torch 1.13's exporter targets; others are converted
 MODEL_SEED, CALIB_SEED, INPUT_SEED = 0, 1, 2
@@ -159,7 +160,9 @@ def build_model(name):
         shape, last, kw = model.input_shape, model.classify, {}
     else:
         model, shape, last = torchvision_model(name)
-        kw = {}
+        # Residual branches at a trained network's scale (calibrate.damp_residual_branches):
+        # without it the random network is chaotic and int8 models of it compare as noise.
+        kw = dict(residual_gain=RESIDUAL_GAIN)
     calibrate(model, shape, last, CALIB_SEED, forward=ort_forward, **kw)
     return model.eval(), shape
 

@@ -57,6 +57,23 @@ NodeView view_of(const PassContext& ctx, const Node& n) {
   return nv;
 }
 
+// A layout-aware kernel that declines the node in Plain layouts but runs it in NHWC: int8
+// pooling, which oneDNN implements only for channels-last (and blocked) int8 data. Its
+// preference still counts (it follows the NHWC int8 convolutions), else the node would get
+// Reorders to Plain around it and run on the reference kernel.
+const KernelDef* channels_last_only_kernel(const Registry& registry, const KernelSetup& plain) {
+  const size_t rank = plain.inputs[0].shape.size();
+  if (rank < 3 || rank > 5) return nullptr;
+  KernelSetup s{plain.node, plain.inputs, plain.constants, plain.outputs, plain.threads};
+  s.input_layouts.assign(plain.inputs.size(), Layout::Plain);
+  s.input_layouts[0] = Layout::ChannelsLast;
+  s.output_layouts.assign(plain.outputs.size(), Layout::Plain);
+  s.output_layouts[0] = Layout::ChannelsLast;
+  for (const KernelDef* k : registry.kernels_for(plain.node.domain, plain.node.op_type))
+    if (k->accepts_layouts && k->preferred_layouts && k->supports(s)) return k;
+  return nullptr;
+}
+
 std::optional<LayoutChoice> preference(const PassContext& ctx, const Node& n) {
   if (n.inputs.empty() || n.outputs.empty() || n.inputs[0] < 0 || n.outputs[0] < 0) return std::nullopt;
   if (!all_known(ctx, n.inputs) || !all_known(ctx, n.outputs)) return std::nullopt;
@@ -65,6 +82,7 @@ std::optional<LayoutChoice> preference(const PassContext& ctx, const Node& n) {
   NodeView nv = view_of(ctx, n);
   KernelSetup s{n, nv.in, nv.consts, nv.out, 1};
   const KernelDef* k = select_kernel(ctx.registry, s);
+  if (!k) k = channels_last_only_kernel(ctx.registry, s);
   if (!k || !k->accepts_layouts || !k->preferred_layouts) return std::nullopt;
   return k->preferred_layouts(s);
 }

@@ -1,6 +1,7 @@
 // The QDQ format's float ops between DequantizeLinear and QuantizeLinear become the QOperator
 // ops that compute them in integers, so one set of int8 kernels serves both formats:
 //   Q(Conv(DQ(x), DQ(w), [DQ(b)]))      -> QLinearConv(x, w, b)     (int8 in, int8 out)
+//   Q(MatMul(DQ(a), DQ(b)))             -> QLinearMatMul(a, b)        (b: weights or activations)
 //   Q(Add(DQ(a), DQ(b)))                -> com.microsoft QLinearAdd(a, b)
 //   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
 //   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
@@ -8,7 +9,8 @@
 // The float value between the op and its QuantizeLinear must feed nothing else (and not be a
 // graph output); a DequantizeLinear whose output other nodes also read stays for them.
 // Conditions: per-tensor activation scales and zero points that are constants; weights (Conv:
-// input 1) constant int8 with per-tensor or per-output-channel scales (axis 0); a bias is the DequantizeLinear of an int32 constant with
+// input 1) constant int8 with per-tensor or per-output-channel scales (axis 0); MatMul's B:
+// per-tensor, or constant int8 with one scale per column (the last axis); a bias is the DequantizeLinear of an int32 constant with
 // zero point 0 and scale x_scale * w_scale, as quantizers write it. Anything else keeps its
 // float op between DequantizeLinear and QuantizeLinear (correct, slower; the profile shows it).
 // Needs the weights' DequantizeLinear unfolded: OpDef::fold_after_passes (runtime/planner.cpp).
@@ -164,6 +166,34 @@ bool rewrite_conv(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& de
   return true;
 }
 
+bool rewrite_matmul(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int mi) {
+  Graph& g = ctx.graph;
+  const Node& mm = g.nodes[mi];
+  if (mm.inputs.size() != 2 || mm.outputs.size() != 1 || !ctx.known(mm.outputs[0])) return false;
+  std::optional<QuantOperands> a = dequantized(ctx, idx, dead, mm.inputs[0]);
+  std::optional<QuantOperands> b = dequantized(ctx, idx, dead, mm.inputs[1]);
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, mm.outputs[0]);
+  if (!a || !b || !y || !per_tensor(g, *a) || !per_tensor(g, *y)) return false;
+  const DType at = dtype_of(ctx, a->data), bt = dtype_of(ctx, b->data);
+  if (!int8_type(at) || !int8_type(bt) || !int8_type(dtype_of(ctx, g.nodes[y->node].outputs[0]))) return false;
+  const Shape& bs = ctx.info[b->data].shape;
+  if (bs.size() < 2) return false;
+  const bool per_column = is_constant(g, b->data) && numel_of(g, b->scale) != 1 &&
+                          constant_weights(ctx, *b, static_cast<int>(bs.size()) - 1, bs.back());
+  if (!per_tensor(g, *b) && !(per_column && bs.size() == 2)) return false;
+  const std::string& name = g.values[mm.outputs[0]].name;
+  std::vector<int> in = {a->data,
+                         a->scale,
+                         zero_point(ctx, a->zero, at, name + "_a"),
+                         b->data,
+                         b->scale,
+                         zero_point(ctx, b->zero, bt, name + "_b"),
+                         y->scale,
+                         zero_point(ctx, y->zero, dtype_of(ctx, g.nodes[y->node].outputs[0]), name + "_y")};
+  become(g, dead, mi, *y, "", "QLinearMatMul", 10, std::move(in));
+  return true;
+}
+
 bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int ai) {
   Graph& g = ctx.graph;
   const Node& add = g.nodes[ai];
@@ -259,6 +289,7 @@ int fuse_qdq_pass(PassContext& ctx) {
     const Node& n = g.nodes[i];
     bool done = false;
     if (is_op(n, "Conv")) done = rewrite_conv(ctx, idx, dead, static_cast<int>(i));
+    else if (is_op(n, "MatMul")) done = rewrite_matmul(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "Add")) done = rewrite_add(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "GlobalAveragePool")) done = rewrite_global_average_pool(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "MaxPool")) done = rewrite_max_pool(ctx, idx, dead, static_cast<int>(i));

@@ -5,8 +5,8 @@
 //   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands
 // Each computes what the reference kernel (ops/quant/) does, with the same float operations in
 // the same order, so results are identical: quantize divides by the scale (no reciprocal),
-// rounds half to even and saturates; the add dequantizes both operands, adds in float and
-// quantizes the sum. Per-axis scales, broadcasting and other types run the reference.
+// rounds half to even and saturates; the add scales each operand by its scale / C_scale and
+// rounds the sum once. Per-axis scales, broadcasting and other types run the reference.
 // The loops run in float lanes the compiler vectorises (rounding with the 1.5 * 2^23 trick,
 // which rounds half to even in the default rounding mode once the value is clamped to the
 // type's range), in parallel chunks over the elements.
@@ -54,17 +54,18 @@ void dequantize_span(const T* q, float* y, int64_t n, float scale, int32_t zero)
   for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(q[i]) - zero) * scale;
 }
 
-// c = quantize(dequantize(a) + dequantize(b)) with c's scale and zero point.
+// c = round(a_scale / c_scale * (a - a_zp) + b_scale / c_scale * (b - b_zp)) + c_zp, saturated
+// (onnxruntime's arithmetic, as the reference computes it: one rounding).
 template <typename T>
-void qadd_span(const T* a, const T* b, T* c, int64_t n, const float (&s)[3], const int32_t (&z)[3]) {
+void qadd_span(const T* a, const T* b, T* c, int64_t n, float ra, float rb, const int32_t (&z)[3]) {
   const float lo = static_cast<float>(std::numeric_limits<T>::lowest() - z[2]);
   const float hi = static_cast<float>(std::numeric_limits<T>::max() - z[2]);
   const float zc = static_cast<float>(z[2]);
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    const float va = static_cast<float>(static_cast<int32_t>(a[i]) - z[0]) * s[0];
-    const float vb = static_cast<float>(static_cast<int32_t>(b[i]) - z[1]) * s[1];
-    float v = (va + vb) / s[2];
+    const float da = static_cast<float>(static_cast<int32_t>(a[i]) - z[0]);
+    const float db = static_cast<float>(static_cast<int32_t>(b[i]) - z[1]);
+    float v = ra * da + rb * db;
     v = std::min(std::max(v, lo), hi);
     c[i] = static_cast<T>(round_even(v) + zc);
   }
@@ -166,16 +167,21 @@ class DequantizeKernel final : public QuantKernel {
   DType type_ = DType::I8;
 };
 
-// QLinearAdd: A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point.
+// QLinearAdd: A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point: the
+// scales of A, B and C, each followed by its zero point.
+constexpr int kScaleInput[3] = {1, 4, 6};
+
 class QAddKernel final : public QuantKernel {
  public:
   std::string name() const override { return "native:qadd"; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
     for (int k = 0; k < 3; ++k) {
-      scale_[k] = *scale_of(s, 3 * k + 1);
-      zero_[k] = *zero_of(s, 3 * k + 2);
+      scale_[k] = *scale_of(s, kScaleInput[k]);
+      zero_[k] = *zero_of(s, kScaleInput[k] + 1);
     }
+    ra_ = scale_[0] / scale_[2];
+    rb_ = scale_[1] / scale_[2];
     type_ = s.outputs[0].dtype;
     in_place_ = {0, 3};
   }
@@ -185,15 +191,16 @@ class QAddKernel final : public QuantKernel {
     for_each_chunk(out[0]->numel(), threads_, [&](int64_t lo, int64_t hi) {
       if (type_ == DType::I8)
         qadd_span(static_cast<const int8_t*>(a) + lo, static_cast<const int8_t*>(b) + lo,
-                  static_cast<int8_t*>(c) + lo, hi - lo, scale_, zero_);
+                  static_cast<int8_t*>(c) + lo, hi - lo, ra_, rb_, zero_);
       else
         qadd_span(static_cast<const uint8_t*>(a) + lo, static_cast<const uint8_t*>(b) + lo,
-                  static_cast<uint8_t*>(c) + lo, hi - lo, scale_, zero_);
+                  static_cast<uint8_t*>(c) + lo, hi - lo, ra_, rb_, zero_);
     });
   }
 
  private:
   float scale_[3] = {1.f, 1.f, 1.f};
+  float ra_ = 1.f, rb_ = 1.f;
   int32_t zero_[3] = {0, 0, 0};
   DType type_ = DType::U8;
 };
@@ -217,7 +224,7 @@ bool qadd_supported(const KernelSetup& s) {
   if (!int8_type(t) || s.inputs[3].dtype != t || s.outputs[0].dtype != t) return false;
   if (s.inputs[0].shape != s.outputs[0].shape || s.inputs[3].shape != s.outputs[0].shape) return false;
   for (int k = 0; k < 3; ++k)
-    if (!scale_of(s, 3 * k + 1) || !zero_of(s, 3 * k + 2)) return false;
+    if (!scale_of(s, kScaleInput[k]) || !zero_of(s, kScaleInput[k] + 1)) return false;
   return true;
 }
 

@@ -109,6 +109,8 @@ QConvBuild build_qconv(const KernelSetup& s, std::optional<Layout> src, std::opt
   return b;
 }
 
+bool staged(const KernelSetup& s);
+
 bool qconv_supported(const KernelSetup& s) {
   if (s.inputs.size() < 8 || s.outputs.size() != 1 || any_empty(s)) return false;
   const size_t rank = s.inputs[kX].shape.size();
@@ -116,7 +118,14 @@ bool qconv_supported(const KernelSetup& s) {
   const DType x = s.inputs[kX].dtype, y = s.outputs[0].dtype;
   if ((x != DType::I8 && x != DType::U8) || (y != DType::I8 && y != DType::U8)) return false;
   if (s.inputs[kW].dtype != DType::I8 || (has_input(s, kBias) && s.inputs[kBias].dtype != DType::I32)) return false;
-  return succeeds([&] { build_qconv(s, s.input_layout(kX), s.output_layout(0)); });
+  return succeeds([&] { build_qconv(s, s.input_layout(kX), s.output_layout(0)); }) || staged(s);
+}
+
+// A node left in Plain layouts (--no-optimize, or a layout the pass could not change) whose
+// convolution oneDNN runs fast only in NHWC: the kernel reorders through NHWC staging buffers.
+bool staged(const KernelSetup& s) {
+  return s.input_layout(kX) == Layout::Plain && s.output_layout(0) == Layout::Plain &&
+         succeeds([&] { build_qconv(s, Layout::ChannelsLast, Layout::ChannelsLast); });
 }
 
 // NHWC in and out when oneDNN has its own implementation there (it has none worth using on
@@ -131,39 +140,88 @@ std::optional<LayoutChoice> qconv_preferred_layouts(const KernelSetup& s) {
 
 class QLinearConvKernel : public OnednnKernel {
  public:
+  std::string name() const override { return staging_ ? runner_.name() + "+reorders" : runner_.name(); }
+  size_t scratch_bytes() const override { return runner_.scratch_bytes() + staging_bytes(); }
+
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
-    QConvBuild b = build_qconv(s, s.input_layout(kX), s.output_layout(0));
-    has_bias_ = b.has_bias;
+    staging_ = !succeeds([&] { build_qconv(s, s.input_layout(kX), s.output_layout(0)); });
+    QConvBuild b = staging_ ? build_qconv(s, Layout::ChannelsLast, Layout::ChannelsLast)
+                            : build_qconv(s, s.input_layout(kX), s.output_layout(0));
     runner_.init(dnnl::convolution_forward(b.pd), b.pd);
     runner_.bind(DNNL_ARG_SRC, b.src);
     runner_.bind(DNNL_ARG_DST, b.dst);
+    if (staging_) prepare_staging(s, b);
     // The weights, packed once (with oneDNN's s8s8 compensation when the source is int8).
-    const ConvGeometry g = conv_geometry(s.node, s.inputs[kX].shape, s.inputs[kW].shape);
-    dims w{g.C_out, g.C_in / g.group};
-    if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
-    for (int64_t k : g.kernel) w.push_back(k);
-    dims w_strides(w.size(), 1);
-    for (int i = static_cast<int>(w.size()) - 2; i >= 0; --i) w_strides[i] = w_strides[i + 1] * w[i + 1];
-    const dnnl::memory::desc w_plain(w, dt::s8, w_strides), packed = b.pd.weights_desc();
-    runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(w_plain, s.constants[kW]->data(), packed));
+    const dims w = weight_dims(conv_geometry(s.node, s.inputs[kX].shape, s.inputs[kW].shape));
+    const dnnl::memory::desc packed = b.pd.weights_desc();
+    runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(row_major(w, dt::s8), s.constants[kW]->data(), packed));
     packed_bytes_ = packed.get_size();
     mark_packed(kW);
-    if (has_bias_) {
+    if (b.has_bias) {
       runner_.bind_owned(DNNL_ARG_BIAS, reorder_to(b.bias, s.constants[kBias]->data(), b.bias));
       mark_packed(kBias);
     }
     // The scales and zero points live in the primitive.
     for (int k : {kXScale, kXZero, kWScale, kWZero, kYScale, kYZero}) mark_packed(k);
   }
+
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
-    runner_.set(DNNL_ARG_SRC, in[kX]->data());
-    runner_.set(DNNL_ARG_DST, out[0]->data());
+    if (!staging_) {
+      runner_.set(DNNL_ARG_SRC, in[kX]->data());
+      runner_.set(DNNL_ARG_DST, out[0]->data());
+      runner_.run(scratch);
+      return;
+    }
+    char* base = static_cast<char*>(scratch);
+    void* src = base + round64(runner_.scratch_bytes());
+    void* dst = static_cast<char*>(src) + src_bytes_;
+    to_nhwc_.set(DNNL_ARG_FROM, in[kX]->data());
+    to_nhwc_.set(DNNL_ARG_TO, src);
+    to_nhwc_.run(nullptr);
+    runner_.set(DNNL_ARG_SRC, src);
+    runner_.set(DNNL_ARG_DST, dst);
     runner_.run(scratch);
+    from_nhwc_.set(DNNL_ARG_FROM, dst);
+    from_nhwc_.set(DNNL_ARG_TO, out[0]->data());
+    from_nhwc_.run(nullptr);
   }
 
  private:
-  bool has_bias_ = false;
+  static dims weight_dims(const ConvGeometry& g) {
+    dims w{g.C_out, g.C_in / g.group};
+    if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
+    for (int64_t k : g.kernel) w.push_back(k);
+    return w;
+  }
+  static dnnl::memory::desc row_major(const dims& d, dt t) {
+    dims strides(d.size(), 1);
+    for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * d[i + 1];
+    return dnnl::memory::desc(d, t, strides);
+  }
+  // Reorders Plain <-> NHWC around the convolution, staging buffers after its scratchpad
+  // (each rounded up to 64 bytes).
+  void prepare_staging(const KernelSetup& s, const QConvBuild& b) {
+    const dims in = to_dims(s.inputs[kX].shape), out = to_dims(s.outputs[0].shape);
+    const dnnl::memory::desc src_plain = activation_md(in, Layout::Plain, b.src.data_type());
+    const dnnl::memory::desc dst_plain = activation_md(out, Layout::Plain, b.dst.data_type());
+    const dnnl::reorder::primitive_desc to(engine(), src_plain, engine(), b.src);
+    const dnnl::reorder::primitive_desc from(engine(), b.dst, engine(), dst_plain);
+    to_nhwc_.init(dnnl::reorder(to), to);
+    to_nhwc_.bind(DNNL_ARG_FROM, src_plain);
+    to_nhwc_.bind(DNNL_ARG_TO, b.src);
+    from_nhwc_.init(dnnl::reorder(from), from);
+    from_nhwc_.bind(DNNL_ARG_FROM, b.dst);
+    from_nhwc_.bind(DNNL_ARG_TO, dst_plain);
+    src_bytes_ = round64(b.src.get_size());
+    dst_bytes_ = round64(b.dst.get_size());
+  }
+  static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+  size_t staging_bytes() const { return staging_ ? round64(runner_.scratch_bytes()) - runner_.scratch_bytes() + src_bytes_ + dst_bytes_ : 0; }
+
+  bool staging_ = false;
+  size_t src_bytes_ = 0, dst_bytes_ = 0;
+  Runner to_nhwc_, from_nhwc_;
 };
 
 }  // namespace

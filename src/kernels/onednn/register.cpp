@@ -16,6 +16,7 @@ void register_onednn_resize(KernelRegistry& r);
 void register_onednn_reduction(KernelRegistry& r);
 void register_onednn_reorder(KernelRegistry& r);
 void register_onednn_qlinear_conv(KernelRegistry& r);
+void register_onednn_qlinear_matmul(KernelRegistry& r);
 void register_onednn_rnn(KernelRegistry& r);  // RNN, GRU, LSTM
 void register_onednn_eltwise(KernelRegistry& r, const OpRegistry& ops);
 void register_onednn_fused_transformer(KernelRegistry& r,
@@ -35,6 +36,7 @@ void register_onednn_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_onednn_reduction(r);
   register_onednn_reorder(r);
   register_onednn_qlinear_conv(r);
+  register_onednn_qlinear_matmul(r);
   register_onednn_rnn(r);
   register_onednn_eltwise(r, ops);
   register_onednn_fused_transformer(r, ops);

@@ -13,6 +13,8 @@
 // operand by its scale / C_scale in float before rounding once; Mul multiplies by
 // A_scale * B_scale / C_scale; the pools sum integers and requantize with
 // x_scale / (y_scale * count) (quant_math.h).
+#include <string_view>
+
 #include "ops/elementwise/common.h"
 #include "ops/nn/attrs.h"
 #include "ops/quant/quant_math.h"
@@ -217,6 +219,8 @@ void register_contrib_qlinear_ops(OpRegistry& r) {
     d.infer = std::move(infer);
     d.cost = [ops](const CostContext& c) { return per_output_cost(c, ops); };
     d.reference = std::move(ref);
+    // Element by element (the layout rules check that the operands are not broadcast).
+    d.position_wise = std::string_view(name) != "QLinearGlobalAveragePool" && std::string_view(name) != "QLinearConcat";
     r.add_op(std::move(d));
   };
   add("QLinearAdd", binary_infer, binary_reference<false>, 1);

@@ -193,6 +193,7 @@ void register_quantize_linear_ops(OpRegistry& r) {
     q.infer = [v](InferContext& c) { quantize_infer(c, v); };
     q.cost = per_element_cost;
     q.reference = quantize_reference;
+    q.position_wise = true;  // with one scale and zero point (layout_rules checks the shapes)
     r.add_op(std::move(q));
 
     OpDef dq;
@@ -203,6 +204,10 @@ void register_quantize_linear_ops(OpRegistry& r) {
     dq.infer = [v](InferContext& c) { dequantize_infer(c, v); };
     dq.cost = per_element_cost;
     dq.reference = dequantize_reference;
+    dq.position_wise = true;
+    // The weights' DequantizeLinear stays a node until passes/fuse_qdq.cpp read its int8
+    // values and scales; what the passes leave is folded then.
+    dq.fold_after_passes = true;
     r.add_op(std::move(dq));
   }
 
