@@ -1,0 +1,187 @@
+// The int8 kernels against the quantization ops' reference kernels (ops/quant/), through the
+// kernel harness: onednn:qconv (QLinearConv: per-tensor and per-channel weight scales, int8
+// and uint8 activations, zero points, int32 bias, groups/depthwise, strides and pads; Plain
+// layouts, so the NHWC staging path), onednn:qmatmul (QLinearMatMul: constant weights with
+// per-column scales, an activation B with a zero point, batched), native:quantize,
+// native:dequantize and native:qadd. Integer outputs must match the reference byte for byte:
+// both compute the int32 accumulator exactly and requantize it with the same float multiplier,
+// so the inputs are drawn where no product lands within float rounding of a half step.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/kernel_check.h"
+
+namespace layerscope {
+namespace {
+
+using testing::CaseInput;
+using testing::check_kernels;
+using testing::constant;
+using testing::make_node;
+
+Tensor random_int(std::mt19937& rng, DType t, Shape s, int lo, int hi) {
+  Tensor x(t, std::move(s));
+  std::uniform_int_distribution<int> d(lo, hi);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    if (t == DType::I8) x.data_as<int8_t>()[i] = static_cast<int8_t>(d(rng));
+    else if (t == DType::U8) x.data_as<uint8_t>()[i] = static_cast<uint8_t>(d(rng));
+    else x.data_as<int32_t>()[i] = d(rng);
+  }
+  return x;
+}
+
+Tensor scalar_f32(float v) { return testing::tensor<float>(DType::F32, {}, {v}); }
+Tensor scalar_int(DType t, int v) {
+  Tensor x(t, {});
+  if (t == DType::I8) *x.data_as<int8_t>() = static_cast<int8_t>(v);
+  else *x.data_as<uint8_t>() = static_cast<uint8_t>(v);
+  return x;
+}
+
+// Scales: powers of two times small odd numbers keep a_scale * w_scale / y_scale exact-ish and
+// away from ties at most magnitudes; the check is still byte for byte.
+float scale(std::mt19937& rng) { return static_cast<float>(1 + rng() % 7) / 64.f; }
+
+struct QConvCase {
+  DType x_type = DType::U8;
+  Shape x;
+  int64_t c_out = 8, k = 3, group = 1, stride = 1, pad = 1;
+  bool per_channel = true, bias = true;
+};
+
+testing::KernelCheck check_qconv(const QConvCase& c, std::mt19937& rng, int threads = 1) {
+  const int64_t c_in = c.x[1];
+  const int lo = c.x_type == DType::I8 ? -128 : 0, hi = c.x_type == DType::I8 ? 127 : 255;
+  std::vector<float> w_scales;
+  for (int64_t i = 0; i < (c.per_channel ? c.c_out : 1); ++i) w_scales.push_back(scale(rng) / 4.f);
+  std::vector<CaseInput> in = {
+      {random_int(rng, c.x_type, c.x, lo, hi)},
+      constant(scalar_f32(scale(rng))),
+      constant(scalar_int(c.x_type, c.x_type == DType::I8 ? -3 : 128)),
+      constant(random_int(rng, DType::I8, {c.c_out, c_in / c.group, c.k, c.k}, -127, 127)),
+      constant(testing::tensor<float>(DType::F32, {static_cast<int64_t>(w_scales.size())}, w_scales)),
+      constant(Tensor(DType::I8, {static_cast<int64_t>(w_scales.size())})),
+      constant(scalar_f32(2.f + static_cast<float>(rng() % 5))),
+      constant(scalar_int(c.x_type, c.x_type == DType::I8 ? 5 : 100)),
+  };
+  if (c.bias) in.push_back(constant(random_int(rng, DType::I32, {c.c_out}, -5000, 5000)));
+  Attributes a = testing::attrs({{"group", c.group},
+                                 {"strides", std::vector<int64_t>{c.stride, c.stride}},
+                                 {"pads", std::vector<int64_t>{c.pad, c.pad, c.pad, c.pad}},
+                                 {"kernel_shape", std::vector<int64_t>{c.k, c.k}}});
+  Node n = make_node("QLinearConv", 10, in.size(), 1, a);
+  return check_kernels(n, in, {.threads = threads, .tolerance = 0});
+}
+
+TEST(QuantKernels, QLinearConvOnOnednnMatchesTheReference) {
+  std::mt19937 rng(41);
+  struct Named {
+    const char* what;
+    QConvCase c;
+  };
+  const Named cases[] = {
+      {"u8 3x3 per-channel", {DType::U8, {1, 16, 9, 9}, 32, 3, 1, 1, 1, true, true}},
+      {"s8 3x3 per-channel", {DType::I8, {1, 16, 9, 9}, 32, 3, 1, 1, 1, true, true}},
+      {"s8 1x1 per-tensor no bias", {DType::I8, {2, 32, 7, 7}, 64, 1, 1, 1, 0, false, false}},
+      {"u8 stride 2", {DType::U8, {1, 8, 15, 15}, 16, 3, 1, 2, 1, true, true}},
+      {"s8 depthwise", {DType::I8, {1, 32, 12, 12}, 32, 3, 32, 1, 1, true, true}},
+      {"s8 grouped", {DType::I8, {1, 16, 10, 10}, 16, 3, 4, 1, 1, true, true}},
+      {"s8 7x7 stride 2 over 3 channels", {DType::I8, {1, 3, 32, 32}, 16, 7, 1, 2, 3, true, true}},
+  };
+  for (const Named& t : cases) {
+    SCOPED_TRACE(t.what);
+    const testing::KernelCheck r = check_qconv(t.c, rng, 1 + static_cast<int>(rng() % 2));
+    EXPECT_TRUE(r.ran_kernel("onednn:qconv")) << t.what;
+  }
+}
+
+TEST(QuantKernels, QLinearConvDeclinesNonZeroWeightZeroPoints) {
+  std::mt19937 rng(42);
+  Tensor w_zero(DType::I8, {4});
+  w_zero.data_as<int8_t>()[2] = 1;
+  std::vector<CaseInput> in = {
+      {random_int(rng, DType::U8, {1, 4, 5, 5}, 0, 255)}, constant(scalar_f32(0.05f)),
+      constant(scalar_int(DType::U8, 128)),               constant(random_int(rng, DType::I8, {4, 4, 3, 3}, -127, 127)),
+      constant(testing::f32s({0.01f, 0.02f, 0.03f, 0.04f})), constant(w_zero),
+      constant(scalar_f32(0.5f)),                         constant(scalar_int(DType::U8, 0))};
+  const testing::KernelCheck r = check_kernels(make_node("QLinearConv", 10, in.size(), 1), in, {.tolerance = 0});
+  EXPECT_FALSE(r.ran_kernel("onednn:qconv"));
+}
+
+TEST(QuantKernels, QLinearMatMulOnOnednnMatchesTheReference) {
+  std::mt19937 rng(43);
+  for (int iter = 0; iter < 8; ++iter) {
+    const bool weights = iter % 2 == 0;  // constant B with per-column scales, else an activation B
+    const DType at = iter % 4 < 2 ? DType::I8 : DType::U8;
+    const int64_t m = 1 + rng() % 20, k = 8 + rng() % 60, n = 4 + rng() % 40;
+    const Shape a_shape = iter >= 4 ? Shape{2, 3, m, k} : Shape{m, k};
+    const Shape b_shape = weights || iter < 4 ? Shape{k, n} : Shape{2, 3, k, n};
+    std::vector<float> b_scales;
+    for (int64_t i = 0; i < (weights ? n : 1); ++i) b_scales.push_back(scale(rng) / 4.f);
+    const int lo = at == DType::I8 ? -128 : 0, hi = at == DType::I8 ? 127 : 255;
+    Tensor b_zero(DType::I8, weights ? Shape{n} : Shape{});
+    if (!weights) *b_zero.data_as<int8_t>() = -7;
+    std::vector<CaseInput> in = {
+        {random_int(rng, at, a_shape, lo, hi)},
+        constant(scalar_f32(scale(rng))),
+        constant(scalar_int(at, at == DType::I8 ? 3 : 120)),
+        weights ? constant(random_int(rng, DType::I8, b_shape, -127, 127))
+                : CaseInput{random_int(rng, DType::I8, b_shape, -128, 127)},
+        constant(testing::tensor<float>(DType::F32, {static_cast<int64_t>(b_scales.size())}, b_scales)),
+        constant(b_zero),
+        constant(scalar_f32(1.f + static_cast<float>(rng() % 9))),
+        constant(scalar_int(at, at == DType::I8 ? -2 : 90)),
+    };
+    if (!weights) in[4] = constant(scalar_f32(b_scales[0]));
+    SCOPED_TRACE("iter " + std::to_string(iter));
+    const testing::KernelCheck r =
+        check_kernels(make_node("QLinearMatMul", 10, in.size(), 1), in, {.threads = 1 + iter % 2, .tolerance = 0});
+    EXPECT_TRUE(r.ran_kernel("onednn:qmatmul")) << "iter " << iter;
+  }
+}
+
+TEST(QuantKernels, NativeQuantizeDequantizeAndAddMatchTheReference) {
+  std::mt19937 rng(44);
+  for (DType t : {DType::I8, DType::U8}) {
+    const int zero = t == DType::I8 ? -10 : 130;
+    // Values over and beyond the range (saturation), exact half steps (ties to even), NaN.
+    Tensor x = testing::random_f32(rng, {3, 70001}, -40.f, 40.f);
+    float* xp = x.data_as<float>();
+    xp[0] = 2.5f * 0.125f;
+    xp[1] = -2.5f * 0.125f;
+    xp[2] = 1e9f;
+    xp[3] = -1e9f;
+    xp[4] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<CaseInput> q = {{x}, constant(scalar_f32(0.125f)), constant(scalar_int(t, zero))};
+    EXPECT_TRUE(check_kernels(make_node("QuantizeLinear", 13, 3, 1), q, {.threads = 2, .tolerance = 0})
+                    .ran_kernel("native:quantize"));
+
+    std::vector<CaseInput> dq = {{random_int(rng, t, {5, 999}, t == DType::I8 ? -128 : 0, t == DType::I8 ? 127 : 255)},
+                                 constant(scalar_f32(0.37f)),
+                                 constant(scalar_int(t, zero))};
+    EXPECT_TRUE(check_kernels(make_node("DequantizeLinear", 13, 3, 1), dq, {.threads = 2, .tolerance = 0})
+                    .ran_kernel("native:dequantize"));
+
+    const int lo = t == DType::I8 ? -128 : 0, hi = t == DType::I8 ? 127 : 255;
+    std::vector<CaseInput> add = {
+        {random_int(rng, t, {1, 64, 33, 33}, lo, hi)}, constant(scalar_f32(0.05f)), constant(scalar_int(t, zero)),
+        {random_int(rng, t, {1, 64, 33, 33}, lo, hi)}, constant(scalar_f32(0.11f)), constant(scalar_int(t, zero + 3)),
+        constant(scalar_f32(0.09f)),                   constant(scalar_int(t, zero - 1))};
+    EXPECT_TRUE(check_kernels(make_node("QLinearAdd", 1, 8, 1, {}, "com.microsoft"), add, {.threads = 2, .tolerance = 0})
+                    .ran_kernel("native:qadd"));
+  }
+}
+
+TEST(QuantKernels, PerAxisDequantizeStaysOnTheReference) {
+  std::mt19937 rng(45);
+  std::vector<CaseInput> dq = {{random_int(rng, DType::I8, {4, 3}, -128, 127)},
+                               constant(testing::f32s({0.1f, 0.2f, 0.3f, 0.4f})),
+                               constant(Tensor(DType::I8, {4}))};
+  const testing::KernelCheck r =
+      check_kernels(make_node("DequantizeLinear", 13, 3, 1, testing::attrs({{"axis", int64_t{0}}})), dq, {.tolerance = 0});
+  EXPECT_FALSE(r.ran_kernel("native:dequantize"));
+}
+
+}  // namespace
+}  // namespace layerscope
