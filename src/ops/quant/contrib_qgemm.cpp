@@ -111,7 +111,9 @@ void qgemm_reference(const Node& n, std::span<const Tensor* const> in, std::span
   });
   const Tensor* c = input(6);
   const std::vector<int64_t> cs = c ? broadcast_strides(c->shape(), {d.M, d.N}) : std::vector<int64_t>{0, 0};
-  auto sum = [&](int64_t m, int64_t j) { return acc[m * d.N + j] + (c ? c->data_as<int32_t>()[m * cs[0] + j * cs[1]] : 0); };
+  auto sum = [&](int64_t m, int64_t j) {
+    return acc[m * d.N + j] + (c ? c->data_as<int32_t>()[m * cs[0] + j * cs[1]] : 0);
+  };
   const Tensor* y_scale = input(7);
   if (!y_scale) {
     float* y = out[0]->data_as<float>();

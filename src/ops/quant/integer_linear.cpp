@@ -28,8 +28,7 @@ void expect_param_shape(const InferContext& ctx, int i, const char* name, int64_
   if (shape_numel(s) == 1 && s.size() <= 1) return;
   if (per_index > 0 && s == Shape{per_index}) return;
   if (per_index > 0)
-    ctx.error(name, " has shape ", shape_to_string(s), "; expected a scalar or (", per_index, ") (one per ", unit,
-              ")");
+    ctx.error(name, " has shape ", shape_to_string(s), "; expected a scalar or (", per_index, ") (one per ", unit, ")");
   ctx.error(name, " has shape ", shape_to_string(s), "; expected a scalar (per-tensor quantization)");
 }
 
@@ -52,7 +51,8 @@ std::vector<int32_t> shifted(const Tensor& t, const std::vector<int32_t>& zp, in
   quant::dispatch_quant_int(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = t.data_as<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) v[i] = static_cast<int32_t>(p[i]) - zp[count == 1 ? 0 : (i / inner) % count];
+    for (int64_t i = 0; i < t.numel(); ++i)
+      v[i] = static_cast<int32_t>(p[i]) - zp[count == 1 ? 0 : (i / inner) % count];
   });
   return v;
 }
@@ -120,7 +120,8 @@ void qlinear_conv_infer(InferContext& ctx) {
   if (ctx.has_input(8)) {
     expect_type(ctx, 8, "bias B", {DType::I32});
     if (ctx.shape(8) != Shape{g.C_out})
-      ctx.error("bias B has shape ", shape_to_string(ctx.shape(8)), "; expected (", g.C_out, ") (one per output channel)");
+      ctx.error("bias B has shape ", shape_to_string(ctx.shape(8)), "; expected (", g.C_out,
+                ") (one per output channel)");
   }
   ctx.set_output(0, ctx.dtype(7), g.output_shape());
 }
@@ -239,7 +240,8 @@ void qlinear_matmul_reference(const Node& n, std::span<const Tensor* const> in, 
     for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); ++i) {
       const int64_t m = (i / s.N) % s.M, col = i % s.N;
       // The multiplier in the scales' precision (float16 scales multiply as float16).
-      const float ab = quant::round_to(ts, a_scale[a_scale.size() == 1 ? 0 : m] * b_scale[b_scale.size() == 1 ? 0 : col]);
+      const float ab =
+          quant::round_to(ts, a_scale[a_scale.size() == 1 ? 0 : m] * b_scale[b_scale.size() == 1 ? 0 : col]);
       y[i] = quant::requantize<T>(acc[i], quant::round_to(ts, ab / y_scale), y_zp);
     }
   });

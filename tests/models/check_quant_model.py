@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Tier 4, quantized models: run one file made by scripts/models/quantize_models.py (onnxruntime's
+quantize_static, QDQ or QOperator format) with the layerscope CLI and compare every output with
+onnxruntime's output on the same file and input (written by that script).
+
+Pass, per output: cosine similarity >= 0.999 and max |layerscope - onnxruntime| <= 2 steps of
+the scale of the quantized tensor the output is dequantized from (manifest 'output_scales').
+    check_quant_model.py --cli build/layerscope --models-dir .cache/models --model mobilenetv2.opset17.qop.onnx
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+MIN_COSINE = 0.999
+MAX_STEPS = 2.0
+
+
+def safe_name(name):
+    s = re.sub(r"[^A-Za-z0-9._-]", "_", name or "output")
+    return "_" + s[1:] if s.startswith(".") else s
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--models-dir", required=True)
+    ap.add_argument("--model", required=True, help="file name as listed in quant_manifest.json")
+    ap.add_argument("--threads", default="0")
+    ap.add_argument("--extra", nargs="*", default=[], help="more arguments for `layerscope run`")
+    a = ap.parse_args()
+
+    manifest_path = os.path.join(a.models_dir, "quant_manifest.json")
+    if not os.path.exists(manifest_path):
+        print(f"{manifest_path} is missing: run scripts/models/quantize_models.py")
+        return 1
+    with open(manifest_path) as f:
+        entry = json.load(f)["models"].get(a.model)
+    if entry is None:
+        print(f"{a.model} is not in {manifest_path}: run scripts/models/quantize_models.py")
+        return 1
+    cmd = [a.cli, "run", os.path.join(a.models_dir, entry["path"]), "--warmup", "0", "--runs", "1",
+           "--threads", a.threads] + a.extra
+    for name, file in entry["inputs"].items():
+        cmd += ["--input", f"{name}={os.path.join(a.models_dir, file)}"]
+    with tempfile.TemporaryDirectory() as out:
+        cmd += ["--out", out]
+        print(" ".join(cmd), flush=True)
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        print(r.stdout, r.stderr, sep="\n")
+        if r.returncode != 0:
+            print(f"FAIL: layerscope exited with {r.returncode}")
+            return 1
+        ok = True
+        for name, file in entry["outputs"].items():
+            ref = np.load(os.path.join(a.models_dir, file)).astype(np.float64)
+            got = np.load(os.path.join(out, safe_name(name) + ".npy")).astype(np.float64)
+            if got.shape != ref.shape:
+                print(f"FAIL {name}: shape {got.shape}, onnxruntime {ref.shape}")
+                ok = False
+                continue
+            norms = np.linalg.norm(got) * np.linalg.norm(ref)
+            cosine = float(np.dot(got.ravel(), ref.ravel()) / norms) if norms > 0 else float(np.array_equal(got, ref))
+            diff = float(np.abs(got - ref).max()) if ref.size else 0.0
+            scale = entry["output_scales"].get(name)
+            limit = MAX_STEPS * scale if scale else 0.0
+            good = cosine >= MIN_COSINE and diff <= limit
+            steps = f"{diff / scale:.2f} steps of {scale:.4g}" if scale else "no output scale: must be exact"
+            print(f"{'ok' if good else 'FAIL'} {name}: cosine {cosine:.6f} (>= {MIN_COSINE}), max|diff| {diff:.4g} = "
+                  f"{steps} (<= {MAX_STEPS:g} steps)")
+            ok &= good
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
