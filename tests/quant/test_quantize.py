@@ -66,8 +66,15 @@ def samples(list_file):
 
 def fp32_outputs(args, model, list_file, work, name):
     out = os.path.join(work, "fp32", name)
-    if not os.path.isdir(out):
+    # Reused only for the same model file: the shared model cache may be regenerated meanwhile.
+    st = os.stat(model)
+    stamp = "%d %d" % (st.st_size, st.st_mtime_ns)
+    stamp_file = os.path.join(out, "model.stamp")
+    if not os.path.exists(stamp_file) or open(stamp_file).read() != stamp:
+        shutil.rmtree(out, ignore_errors=True)
         run([args.run_dataset, model, list_file, out, str(CALIB)])
+        with open(stamp_file, "w") as f:
+            f.write(stamp)
     return {i: np.load(os.path.join(out, "%d.npy" % i)) for i in range(CALIB, CALIB + EVAL)
             if os.path.exists(os.path.join(out, "%d.npy" % i))}
 
