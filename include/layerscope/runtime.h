@@ -31,6 +31,7 @@
 
 #include "layerscope/machine.h"
 #include "layerscope/profile.h"
+#include "layerscope/quantize.h"
 #include "layerscope/session.h"
 #include "layerscope/status.h"
 #include "layerscope/tensor.h"
@@ -111,6 +112,18 @@ class Runtime {
 
   // Reads, validates and plans the model (once per Runtime; release() to load another).
   Status load(const std::string& onnx_path);
+
+  // The reference's build(). do_quantization = false: the float model runs as loaded (nothing
+  // to do). true: quantizes the loaded model to int8 from the calibration `dataset`
+  // (quantize_model in quantize.h: a list file or a folder of .npy / .jpg samples; images get
+  // this Runtime's config: mean_values, std_values, rgb_to_bgr, which replace options.image).
+  // The quantized ONNX (QDQ) model is kept for export_model(), and the next init_runtime()
+  // plans it, so inference() and eval_perf() then run the quantized model. Needs load().
+  Status build(bool do_quantization, const std::string& dataset, const QuantizeOptions& options = {});
+
+  // The reference's export_rknn(): writes the built model as an ONNX file (the quantized model
+  // after build(true), else the loaded float model), atomically. Needs load().
+  Status export_model(const std::string& onnx_path);
 
   // The model's inputs and outputs as declared (empty before load()).
   const std::vector<ValueDesc>& inputs() const;

@@ -11,6 +11,7 @@
 // run(), plan_summary() and the profiling calls (profile.h) on the same Session may be called
 // from several threads, and wait for each other. The destructor must not overlap any call.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,17 @@ struct NamedTensor {
   Tensor tensor;
 };
 
+// One value computed during Session::run_observed: a graph input, or an output of a node.
+// `tensor` is a view into the session's buffers, valid only during the callback (clone() it to
+// keep it); plain row-major layout.
+struct ObservedValue {
+  const std::string& name;     // the value's name in the model
+  const std::string& node;     // the ONNX node that computed it; empty for a graph input
+  const std::string& op_type;  // that node's op type; empty for a graph input
+  const Tensor& tensor;
+};
+using ValueObserver = std::function<void(const ObservedValue&)>;
+
 // Facts about the current execution plan (after the first run for models with symbolic dims).
 struct PlanSummary {
   int layers = 0;          // executed steps
@@ -98,6 +110,17 @@ class Session {
   // overriding a default or no longer overriding it, re-plans). Outputs come back in the
   // model's order.
   Status run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs);
+
+  // run() that also hands every value it computes to `observer`, in execution order: first the
+  // graph inputs, then each node's outputs right after the node ran (calibration statistics,
+  // per-tensor accuracy comparison). Needs a Session loaded with SessionOptions::optimize =
+  // false, where every node of the model runs as exported, so each value has its ONNX name and
+  // a plain layout (the passes fuse nodes away and re-lay-out activations). Values folded at
+  // load time (constant sub-graphs, weights) and nodes no output needs are not reported. An
+  // exception thrown by `observer` ends the run and comes back as the Status. run() itself is
+  // unchanged: with no observer the executor calls nothing.
+  Status run_observed(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs,
+                      const ValueObserver& observer);
 
   // Plan facts; fails before the first run of a model with symbolic input dims.
   Status plan_summary(PlanSummary* summary) const;

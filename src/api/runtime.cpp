@@ -4,12 +4,16 @@
 #include "layerscope/runtime.h"
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 
 #include "api/guarded.h"
 #include "api/image_input.h"
+#include "api/session_impl.h"
 #include "ir/error.h"
 #include "layerscope/random_inputs.h"
 #include "runtime/thread_pinning.h"
+#include "util/atomic_write.h"
 
 namespace layerscope {
 
@@ -21,6 +25,10 @@ struct Runtime::Impl {
   bool ready = false;                // init_runtime() succeeded
   RuntimeInit init;
   std::vector<NamedTensor> last_inputs;  // as the model received them in the latest inference()
+  // build(true)'s model (a serialized QDQ ModelProto); `session` runs it once init_runtime()
+  // has planned it (`running_quantized`).
+  std::string quantized_model;
+  bool running_quantized = false;
   // Set while a call runs: a second thread's call fails clearly instead of racing it.
   std::atomic<bool> busy{false};
 
@@ -112,18 +120,63 @@ Status Runtime::init_runtime(const RuntimeInit& init) {
     options.threads = init.threads;
     options.cores = mask_cores(init.core_mask);
     check_cores(options.cores);  // the session's own check, before the loaded model is given up
-    if (options.threads != m.session_options.threads || options.cores != m.session_options.cores) {
+    const bool switch_to_quantized = !m.quantized_model.empty() && !m.running_quantized;
+    if (switch_to_quantized || options.threads != m.session_options.threads ||
+        options.cores != m.session_options.cores) {
       // The plan (kernels, weights packed for the thread count) is built at load: plan again.
       m.ready = false;
       m.session.reset();  // free the old plan first: never two copies of the weights at once
       std::unique_ptr<Session> session;
-      Status st = Session::load(m.model_path, options, &session);
+      Status st = m.quantized_model.empty()
+                      ? Session::load(m.model_path, options, &session)
+                      : load_session_from_bytes(m.quantized_model, m.model_path + " (quantized by build())", options,
+                                                &session);
       throw_if_error(st, " (the model is no longer loaded; call load() again)");
       m.session = std::move(session);
       m.session_options = options;
+      m.running_quantized = !m.quantized_model.empty();
+      m.last_inputs.clear();
     }
     m.init = init;
     m.ready = true;
+  });
+}
+
+Status Runtime::build(bool do_quantization, const std::string& dataset, const QuantizeOptions& options) {
+  return impl_->step("build()", [&] {
+    Impl& m = *impl_;
+    m.require("build()", false);
+    LS_CHECK(!m.running_quantized, "the quantized model is already running; call release() and load() to build again");
+    if (!do_quantization) {
+      m.quantized_model.clear();
+      return;
+    }
+    LS_CHECK(!dataset.empty(), "do_quantization needs a calibration dataset (a list file or a folder of samples)");
+    QuantizeOptions opt = options;
+    if (!m.config.mean_values.empty()) opt.image.mean = m.config.mean_values;
+    if (!m.config.std_values.empty()) opt.image.std = m.config.std_values;
+    opt.image.rgb_to_bgr = m.config.rgb_to_bgr;
+    std::string bytes;
+    throw_if_error(quantize_model_bytes(m.model_path, dataset, opt, &bytes));
+    m.quantized_model = std::move(bytes);
+    m.ready = false;  // init_runtime() plans the quantized model
+  });
+}
+
+Status Runtime::export_model(const std::string& onnx_path) {
+  return impl_->step("export_model()", [&] {
+    Impl& m = *impl_;
+    m.require("export_model()", false);
+    if (!m.quantized_model.empty()) {
+      throw_if_error(write_file_atomically(onnx_path, {m.quantized_model}));
+      return;
+    }
+    std::ifstream in(m.model_path, std::ios::binary);
+    if (!in) fail_with(StatusCode::kIoError, "cannot read the loaded model '", m.model_path, "'");
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    const std::string data = bytes.str();
+    throw_if_error(write_file_atomically(onnx_path, {data}));
   });
 }
 

@@ -1,8 +1,10 @@
 #include <omp.h>
 
+#include <functional>
 #include <map>
 
 #include "api/guarded.h"
+#include "api/session_access.h"
 #include "api/session_impl.h"
 #include "ir/error.h"
 #include "layerscope/printable.h"
@@ -151,10 +153,13 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
 Session::Session() : impl_(std::make_unique<Impl>()) {}
 Session::~Session() = default;
 
-Status Session::load(const std::string& path, const SessionOptions& options, std::unique_ptr<Session>* out) {
-  std::unique_ptr<Session> s(new Session());
+namespace {
+
+// Session::load and load_session_from_bytes: `read` produces the graph.
+Status load_graph(const std::function<Graph()>& read, const SessionOptions& options, std::unique_ptr<Session>* out) {
+  std::unique_ptr<Session> s = SessionAccess::create();
   Status st = guarded([&] {
-    Impl& m = *s->impl_;
+    SessionAccess::Impl& m = SessionAccess::impl(*s);
     m.options = options;
     LS_CHECK(options.threads >= 0 && options.threads <= kMaxThreads, "threads must be 0 (one per core) to ",
              kMaxThreads, ", got ", options.threads);
@@ -164,7 +169,7 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
                 : !options.cores.empty() ? static_cast<int>(options.cores.size())
                                          : omp_get_num_procs();
     m.memory = memory_budget(options.max_memory_bytes);
-    m.graph = load_onnx_model(path);
+    m.graph = read();
     check_ops_supported(m.graph, Registry::builtin());
     for (int id : m.graph.inputs) m.inputs.push_back(describe_value(m.graph.values[id]));
     for (int id : m.graph.default_inputs) {
@@ -180,6 +185,17 @@ Status Session::load(const std::string& path, const SessionOptions& options, std
   });
   if (st) *out = std::move(s);
   return st;
+}
+
+}  // namespace
+
+Status Session::load(const std::string& path, const SessionOptions& options, std::unique_ptr<Session>* out) {
+  return load_graph([&] { return load_onnx_model(path); }, options, out);
+}
+
+Status load_session_from_bytes(const std::string& bytes, const std::string& name, const SessionOptions& options,
+                               std::unique_ptr<Session>* session) {
+  return load_graph([&] { return parse_onnx_model(bytes, name); }, options, session);
 }
 
 const std::vector<ValueDesc>& Session::inputs() const { return impl_->inputs; }

@@ -9,6 +9,7 @@ namespace layerscope {
 struct SessionAccess {
   using Impl = Session::Impl;
   static Session::Impl& impl(Session& session) { return *session.impl_; }
+  static std::unique_ptr<Session> create() { return std::unique_ptr<Session>(new Session()); }
 };
 
 }  // namespace layerscope

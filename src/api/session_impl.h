@@ -37,6 +37,11 @@ struct Session::Impl {
   PlanOptions plan_options() const { return PlanOptions{threads, options.optimize, memory}; }
 };
 
+// A Session over a model held in memory (a serialized ModelProto; `name` stands for its path in
+// messages). Runtime::build's quantized model is planned through it.
+Status load_session_from_bytes(const std::string& bytes, const std::string& name, const SessionOptions& options,
+                               std::unique_ptr<Session>* session);
+
 // The binding implied by the declared input shapes, if every dim is static.
 bool static_binding(const std::vector<ValueDesc>& inputs, InputBinding* binding);
 

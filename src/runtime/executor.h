@@ -21,6 +21,11 @@ class Executor {
   // Returns the graph outputs in plan().graph.outputs order.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, ExecutionObserver* observer = nullptr);
 
+  // The tensor of graph value `id` during a run, for observers: a graph input from
+  // on_run_begin, a step's outputs from that step's on_step_end (later steps may reuse their
+  // arena bytes, or run in place over them). Data in the slot's layout (plan().slots[id].layout).
+  const Tensor& value(int id) const { return values_[id]; }
+
  private:
   void run_dynamic_step(Step& step);
 

@@ -63,10 +63,7 @@ void add_image_input(const Session& session, const Args& args, std::map<std::str
                                                      describe_values(session.inputs())));
   if (given.count(target->name))
     throw UsageError("input '" + printable(target->name) + "' is given by both --input and --image; give it once");
-  ImagePreprocess cfg;
-  cfg.mean = three_floats(args, "mean", cfg.mean, false);
-  cfg.std = three_floats(args, "std", cfg.std, true);
-  cfg.rgb_to_bgr = args.has("bgr");
+  const ImagePreprocess cfg = image_preprocess(args);
   Tensor img, t;
   Status st = load_jpeg(file, &img);
   if (st) st = preprocess_image(img, *target, cfg, &t);
@@ -75,6 +72,14 @@ void add_image_input(const Session& session, const Args& args, std::map<std::str
 }
 
 }  // namespace
+
+ImagePreprocess image_preprocess(const Args& args) {
+  ImagePreprocess cfg;
+  cfg.mean = three_floats(args, "mean", cfg.mean, false);
+  cfg.std = three_floats(args, "std", cfg.std, true);
+  cfg.rgb_to_bgr = args.has("bgr");
+  return cfg;
+}
 
 std::string safe_file_name(const std::string& name) {
   std::string s = name.empty() ? "output" : name.substr(0, kMaxFileStem);

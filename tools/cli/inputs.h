@@ -5,12 +5,17 @@
 #include <vector>
 
 #include "args.h"
+#include "layerscope/image.h"
 #include "layerscope/session.h"
 
 namespace layerscope::cli {
 
 // Builds every model input. Throws UsageError / std::runtime_error with a clear message.
 std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args);
+
+// --mean, --std and --bgr as an image preprocessing (defaults: 0, 1, RGB). Throws UsageError on
+// malformed numbers.
+ImagePreprocess image_preprocess(const Args& args);
 
 // Longest file name stem safe_file_name() keeps (file systems allow 255 bytes per name).
 constexpr size_t kMaxFileStem = 200;

@@ -59,6 +59,7 @@ const char* kUsage =
     "  machine  this CPU: model, cores, ISA, caches, measured clock, peak MAC rates, memory bandwidth\n"
     "  import   read the reference tool's eval_perf text (RKNN 2.x/1.x) as a report, with findings\n"
     "  compare  compare two reports (perf.json or eval_perf text) per op type and layer, beyond noise or not\n"
+    "  quantize quantize a model to int8 (ONNX QDQ) from a calibration dataset\n"
     "\n"
     "  --version   print the version\n"
     "  --help      print this help\n"
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
     if (cmd == "mem") return cmd_mem(argc, argv);
     if (cmd == "import") return cmd_import(argc, argv);
     if (cmd == "compare") return cmd_compare(argc, argv);
+    if (cmd == "quantize") return cmd_quantize(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {
