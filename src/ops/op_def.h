@@ -190,7 +190,9 @@ struct OpDef {
 
   // ---- Traits: what the op is ----
   // Position-wise: each output element is f of the same-index elements of the inputs, computed
-  // in input 0's element type (float arithmetic and activations). Given inputs of the output's
+  // in input 0's element type (float arithmetic and activations), or converted to another type
+  // element by element (QuantizeLinear, DequantizeLinear, the QLinear elementwise ops with
+  // one scale and zero point per tensor). Given inputs of the output's
   // shape or single values, any buffer layout with one slot per element passes through it
   // unchanged (passes/layout_rules.cpp).
   bool position_wise = false;

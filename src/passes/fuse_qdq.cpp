@@ -6,6 +6,9 @@
 //   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
 //   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
 //                                          a monotonic requantization that is the identity)
+// Conv, MatMul and Add may reach their QuantizeLinear through a Relu or Clip that the
+// quantization performs anyway (implied_by below): it is dropped (layerscope quantize keeps
+// them in its files; onnxruntime's quantizer removes them itself).
 // The float value between the op and its QuantizeLinear must feed nothing else (and not be a
 // graph output); a DequantizeLinear whose output other nodes also read stays for them.
 // Conditions: per-tensor activation scales and zero points that are constants; weights (Conv:
@@ -68,15 +71,70 @@ std::optional<QuantOperands> dequantized(const PassContext& ctx, const GraphInde
   return operands_of(ctx.graph, p);
 }
 
-// The QuantizeLinear that alone reads `v`.
+float scalar(const Graph& g, int v);
+
+// The type range [lo, hi] of Q's output and its zero point (int8 or uint8 only).
+bool q_range(const PassContext& ctx, const QuantOperands& q, double& lo, double& hi, double& zero) {
+  const Graph& g = ctx.graph;
+  const DType t = ctx.info[g.nodes[q.node].outputs[0]].dtype;
+  if (t != DType::I8 && t != DType::U8) return false;
+  lo = t == DType::I8 ? -128 : 0;
+  hi = t == DType::I8 ? 127 : 255;
+  zero = 0;
+  if (q.zero >= 0) {
+    const Tensor& z = *g.values[q.zero].constant;
+    zero = z.dtype() == DType::I8 ? *z.data_as<int8_t>() : *z.data_as<uint8_t>();
+  }
+  return true;
+}
+
+// Relu or Clip between an op and its QuantizeLinear that the quantization already performs:
+// Q saturates to [lo, hi], so Relu changes nothing when the zero point is lo (every negative
+// value quantizes below it), and Clip(min, max) nothing when min quantizes at or below lo and
+// max at or above hi (Relu6 calibrated to [0, 6] is one). Such an activation is dropped exactly.
+bool implied_by(const PassContext& ctx, const Node& act, const QuantOperands& q) {
+  double lo, hi, zero;
+  if (!q_range(ctx, q, lo, hi, zero)) return false;
+  const Graph& g = ctx.graph;
+  if (is_op(act, "Relu")) return zero == lo;
+  if (!is_op(act, "Clip")) return false;
+  std::optional<float> mn, mx;
+  if (act.opset < 11) {
+    mn = act.attrs.get_float("min", -3.4028234663852886e38f);
+    mx = act.attrs.get_float("max", 3.4028234663852886e38f);
+  } else {
+    mn = act.inputs.size() > 1 && act.inputs[1] >= 0 ? pattern::scalar_constant(g, act.inputs[1]) : -3.4e38f;
+    mx = act.inputs.size() > 2 && act.inputs[2] >= 0 ? pattern::scalar_constant(g, act.inputs[2]) : 3.4e38f;
+  }
+  if (!mn || !mx) return false;
+  const double s = scalar(g, q.scale);
+  return std::nearbyint(*mn / s) + zero <= lo && std::nearbyint(*mx / s) + zero >= hi;
+}
+
+// The QuantizeLinear that alone reads `v`, or reads an activation (see implied_by) that alone
+// reads `v`; `act` is then that activation node, else -1.
 std::optional<QuantOperands> quantized(const PassContext& ctx, const GraphIndex& idx, const std::vector<bool>& dead,
-                                       int v) {
-  const int q = pattern::sole_user(ctx.graph, idx, dead, v, "QuantizeLinear");
+                                       int v, int* act = nullptr) {
+  const Graph& g = ctx.graph;
+  if (act) *act = -1;
+  int q = pattern::sole_user(g, idx, dead, v, "QuantizeLinear");
+  if (q >= 0) return operands_of(g, q);
+  if (!act) return std::nullopt;
+  int a = pattern::sole_user(g, idx, dead, v, "Relu");
+  if (a < 0) a = pattern::sole_user(g, idx, dead, v, "Clip");
+  if (a < 0 || g.nodes[a].inputs[0] != v) return std::nullopt;
+  q = pattern::sole_user(g, idx, dead, g.nodes[a].outputs[0], "QuantizeLinear");
   if (q < 0) return std::nullopt;
-  return operands_of(ctx.graph, q);
+  std::optional<QuantOperands> ops = operands_of(g, q);
+  if (!ops || !is_constant(g, ops->scale) || !is_constant(g, ops->zero) || numel_of(g, ops->scale) != 1 ||
+      numel_of(g, ops->zero) != 1 || !implied_by(ctx, g.nodes[a], *ops))
+    return std::nullopt;
+  *act = a;
+  return ops;
 }
 
 float scalar(const Graph& g, int v) { return *g.values[v].constant->data_as<float>(); }
+
 
 // The zero point `zero`, or (absent) a new constant 0 of the quantized type `t`.
 int zero_point(PassContext& ctx, int zero, DType t, const std::string& name) {
@@ -129,8 +187,12 @@ int int32_bias(const PassContext& ctx, const GraphIndex& idx, const std::vector<
 // Rewrites node `op` into `op_type` (domain, opset) with `inputs`, writing the QuantizeLinear's
 // output; the QuantizeLinear is absorbed, the op's original name comes first.
 void become(Graph& g, std::vector<bool>& dead, int op, const QuantOperands& q, const std::string& domain,
-            const std::string& op_type, int opset, std::vector<int> inputs) {
+            const std::string& op_type, int opset, std::vector<int> inputs, int act = -1) {
   Node& n = g.nodes[op];
+  if (act >= 0) {
+    append_sources(n.source_names, g.nodes[act].source_names);
+    dead[act] = true;
+  }
   n.domain = domain;
   n.op_type = op_type;
   n.opset = opset;
@@ -146,7 +208,8 @@ bool rewrite_conv(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& de
   if (conv.inputs.size() < 2 || conv.outputs.size() != 1 || !ctx.known(conv.outputs[0])) return false;
   std::optional<QuantOperands> x = dequantized(ctx, idx, dead, conv.inputs[0]);
   std::optional<QuantOperands> w = dequantized(ctx, idx, dead, conv.inputs[1]);
-  std::optional<QuantOperands> y = quantized(ctx, idx, dead, conv.outputs[0]);
+  int act = -1;
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, conv.outputs[0], &act);
   if (!x || !w || !y || !per_tensor(g, *x) || !per_tensor(g, *y)) return false;
   if (!int8_type(dtype_of(ctx, x->data)) || !int8_type(dtype_of(ctx, g.nodes[y->node].outputs[0]))) return false;
   const int64_t c_out = ctx.info[conv.inputs[1]].shape.empty() ? 0 : ctx.info[conv.inputs[1]].shape[0];
@@ -162,7 +225,7 @@ bool rewrite_conv(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& de
   const int yz = zero_point(ctx, y->zero, dtype_of(ctx, g.nodes[y->node].outputs[0]), name + "_y");
   std::vector<int> in = {x->data, x->scale, xz, w->data, w->scale, wz, y->scale, yz};
   if (bias >= 0) in.push_back(bias);
-  become(g, dead, ci, *y, "", "QLinearConv", 10, std::move(in));
+  become(g, dead, ci, *y, "", "QLinearConv", 10, std::move(in), act);
   return true;
 }
 
@@ -172,7 +235,8 @@ bool rewrite_matmul(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& 
   if (mm.inputs.size() != 2 || mm.outputs.size() != 1 || !ctx.known(mm.outputs[0])) return false;
   std::optional<QuantOperands> a = dequantized(ctx, idx, dead, mm.inputs[0]);
   std::optional<QuantOperands> b = dequantized(ctx, idx, dead, mm.inputs[1]);
-  std::optional<QuantOperands> y = quantized(ctx, idx, dead, mm.outputs[0]);
+  int act = -1;
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, mm.outputs[0], &act);
   if (!a || !b || !y || !per_tensor(g, *a) || !per_tensor(g, *y)) return false;
   const DType at = dtype_of(ctx, a->data), bt = dtype_of(ctx, b->data);
   if (!int8_type(at) || !int8_type(bt) || !int8_type(dtype_of(ctx, g.nodes[y->node].outputs[0]))) return false;
@@ -190,7 +254,7 @@ bool rewrite_matmul(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& 
                          zero_point(ctx, b->zero, bt, name + "_b"),
                          y->scale,
                          zero_point(ctx, y->zero, dtype_of(ctx, g.nodes[y->node].outputs[0]), name + "_y")};
-  become(g, dead, mi, *y, "", "QLinearMatMul", 10, std::move(in));
+  become(g, dead, mi, *y, "", "QLinearMatMul", 10, std::move(in), act);
   return true;
 }
 
@@ -200,7 +264,8 @@ bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dea
   if (add.inputs.size() != 2 || add.outputs.size() != 1 || !ctx.known(add.outputs[0])) return false;
   std::optional<QuantOperands> a = dequantized(ctx, idx, dead, add.inputs[0]);
   std::optional<QuantOperands> b = dequantized(ctx, idx, dead, add.inputs[1]);
-  std::optional<QuantOperands> y = quantized(ctx, idx, dead, add.outputs[0]);
+  int act = -1;
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, add.outputs[0], &act);
   if (!a || !b || !y || !per_tensor(g, *a) || !per_tensor(g, *b) || !per_tensor(g, *y)) return false;
   const DType t = dtype_of(ctx, a->data);
   if (!int8_type(t) || dtype_of(ctx, b->data) != t || dtype_of(ctx, g.nodes[y->node].outputs[0]) != t) return false;
@@ -214,7 +279,7 @@ bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dea
                          zero_point(ctx, b->zero, t, name + "_b"),
                          y->scale,
                          zero_point(ctx, y->zero, t, name + "_y")};
-  become(g, dead, ai, *y, kMsDomain, "QLinearAdd", 1, std::move(in));
+  become(g, dead, ai, *y, kMsDomain, "QLinearAdd", 1, std::move(in), act);
   return true;
 }
 

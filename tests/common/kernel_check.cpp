@@ -62,6 +62,24 @@ void compare(const Tensor& ref, const Tensor& got, const CheckOptions& options, 
     return;
   }
   if (ref.nbytes() == 0) return;
+  if (options.quant_steps > 0 && (ref.dtype() == DType::I8 || ref.dtype() == DType::U8)) {
+    int bad = 0, off_by_one = 0;
+    for (int64_t i = 0; i < ref.numel() && bad < kMaxReportedMismatches; ++i) {
+      const int r = ref.dtype() == DType::I8 ? ref.data_as<int8_t>()[i] : ref.data_as<uint8_t>()[i];
+      const int g = got.dtype() == DType::I8 ? got.data_as<int8_t>()[i] : got.data_as<uint8_t>()[i];
+      if (r == g) continue;
+      if (std::abs(r - g) <= options.quant_steps) {
+        ++off_by_one;
+        continue;
+      }
+      ++bad;
+      ADD_FAILURE() << what << " [" << i << "]: reference " << r << ", kernel " << g << " (at most "
+                    << options.quant_steps << " step(s) apart allowed)";
+    }
+    // Rounding ties only: a few elements in a thousand at most.
+    EXPECT_LE(off_by_one, std::max<int64_t>(1, ref.numel() / 1000)) << what << ": elements one step apart";
+    return;
+  }
   const auto* r = static_cast<const unsigned char*>(ref.data());
   const auto* g = static_cast<const unsigned char*>(got.data());
   if (std::memcmp(r, g, ref.nbytes()) == 0) return;

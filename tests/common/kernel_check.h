@@ -8,6 +8,7 @@
 //   float outputs: |kernel - ref| <= tolerance * max(1, max|ref|) (or per element, max(1, |ref|);
 //   the floor of 1 is an option),
 //   NaN where the reference is NaN, infinities exactly;
+//   int8/uint8 outputs with quant_steps > 0: within that many steps, in a few elements only;
 //   every other element type, and any output when the tolerance is 0: byte for byte.
 // Outputs are pre-filled with a byte pattern, so an element a kernel never writes is caught.
 // Each mismatch is an ADD_FAILURE naming the node, kernel, output and element; the result
@@ -72,6 +73,10 @@ struct CheckOptions {
   // The tolerance scales with max(scale_floor, max|ref|): 1 by default, 0 for a tolerance purely
   // relative to the output's magnitude (outputs well below 1, as attention's).
   double scale_floor = 1.0;
+  // int8/uint8 outputs: kernels may differ from the reference by up to this many quantization
+  // steps in at most one element per thousand (float rounding of a value within float error of a
+  // half step, as oneDNN's int8-source convolutions compute their compensation); 0 = exact.
+  int quant_steps = 0;
   // Only kernels whose registered name starts with this prefix ("" = all).
   std::string only = "";
 };

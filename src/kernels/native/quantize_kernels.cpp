@@ -5,8 +5,7 @@
 //   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands
 // Each computes what the reference kernel (ops/quant/) does, with the same float operations in
 // the same order, so results are identical: quantize divides by the scale (no reciprocal),
-// rounds half to even and saturates; the add scales each operand by its scale / C_scale and
-// rounds the sum once. Per-axis scales, broadcasting and other types run the reference.
+// rounds half to even and saturates; the add is the reference's two fused multiply-adds. Per-axis scales, broadcasting and other types run the reference.
 // The loops run in float lanes the compiler vectorises (rounding with the 1.5 * 2^23 trick,
 // which rounds half to even in the default rounding mode once the value is clamped to the
 // type's range), in parallel chunks over the elements.
@@ -54,20 +53,19 @@ void dequantize_span(const T* q, float* y, int64_t n, float scale, int32_t zero)
   for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(q[i]) - zero) * scale;
 }
 
-// c = round(a_scale / c_scale * (a - a_zp) + b_scale / c_scale * (b - b_zp)) + c_zp, saturated
-// (onnxruntime's arithmetic, as the reference computes it: one rounding).
+// c = saturate(round(a * ra + (b * rb + bias))) with ra = a_scale / c_scale, rb = b_scale /
+// c_scale and the zero points folded into bias = c_zp - (a_zp * ra + b_zp * rb): two fused
+// multiply-adds in float, the reference's (and onnxruntime's) order, so that values within float
+// error of a half step round the same way.
 template <typename T>
-void qadd_span(const T* a, const T* b, T* c, int64_t n, float ra, float rb, const int32_t (&z)[3]) {
-  const float lo = static_cast<float>(std::numeric_limits<T>::lowest() - z[2]);
-  const float hi = static_cast<float>(std::numeric_limits<T>::max() - z[2]);
-  const float zc = static_cast<float>(z[2]);
+void qadd_span(const T* a, const T* b, T* c, int64_t n, float ra, float rb, float bias) {
+  const float lo = static_cast<float>(std::numeric_limits<T>::lowest());
+  const float hi = static_cast<float>(std::numeric_limits<T>::max());
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    const float da = static_cast<float>(static_cast<int32_t>(a[i]) - z[0]);
-    const float db = static_cast<float>(static_cast<int32_t>(b[i]) - z[1]);
-    float v = ra * da + rb * db;
+    float v = std::fma(static_cast<float>(a[i]), ra, std::fma(static_cast<float>(b[i]), rb, bias));
     v = std::min(std::max(v, lo), hi);
-    c[i] = static_cast<T>(round_even(v) + zc);
+    c[i] = static_cast<T>(round_even(v));
   }
 }
 
@@ -182,6 +180,7 @@ class QAddKernel final : public QuantKernel {
     }
     ra_ = scale_[0] / scale_[2];
     rb_ = scale_[1] / scale_[2];
+    bias_ = static_cast<float>(zero_[2]) - (static_cast<float>(zero_[0]) * ra_ + static_cast<float>(zero_[1]) * rb_);
     type_ = s.outputs[0].dtype;
     in_place_ = {0, 3};
   }
@@ -191,16 +190,16 @@ class QAddKernel final : public QuantKernel {
     for_each_chunk(out[0]->numel(), threads_, [&](int64_t lo, int64_t hi) {
       if (type_ == DType::I8)
         qadd_span(static_cast<const int8_t*>(a) + lo, static_cast<const int8_t*>(b) + lo,
-                  static_cast<int8_t*>(c) + lo, hi - lo, ra_, rb_, zero_);
+                  static_cast<int8_t*>(c) + lo, hi - lo, ra_, rb_, bias_);
       else
         qadd_span(static_cast<const uint8_t*>(a) + lo, static_cast<const uint8_t*>(b) + lo,
-                  static_cast<uint8_t*>(c) + lo, hi - lo, ra_, rb_, zero_);
+                  static_cast<uint8_t*>(c) + lo, hi - lo, ra_, rb_, bias_);
     });
   }
 
  private:
   float scale_[3] = {1.f, 1.f, 1.f};
-  float ra_ = 1.f, rb_ = 1.f;
+  float ra_ = 1.f, rb_ = 1.f, bias_ = 0.f;
   int32_t zero_[3] = {0, 0, 0};
   DType type_ = DType::U8;
 };
