@@ -6,6 +6,7 @@
 //   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
 //   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
 //                                          a monotonic requantization that is the identity)
+//   then QLinearConv -> QLinearAdd      -> QLinearConvAdd (the residual added before rounding)
 // Conv, MatMul and Add may reach their QuantizeLinear through a Relu or Clip that the
 // quantization performs anyway (implied_by below): it is dropped (layerscope quantize keeps
 // them in its files; onnxruntime's quantizer removes them itself).
@@ -341,6 +342,46 @@ void drop_unread_dequantize(Graph& g) {
   if (any) erase_nodes(g, dead);
 }
 
+// QLinearConv -> QLinearAdd(conv, r) -> one QLinearConvAdd (ops/fused/qlinear_conv_add.cpp): the
+// residual joins the convolution's accumulator (oneDNN's sum post-op) instead of a second pass
+// over memory. The convolution's output must feed only the add; r any computed tensor of the
+// output's type and shape.
+int fuse_conv_add(PassContext& ctx) {
+  Graph& g = ctx.graph;
+  GraphIndex idx(g);
+  std::vector<bool> dead(g.nodes.size(), false);
+  int fused = 0;
+  for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
+    const Node& conv = g.nodes[ci];
+    if (dead[ci] || !is_op(conv, "QLinearConv") || conv.outputs.size() != 1) continue;
+    const int y = conv.outputs[0];
+    const int ai = idx.sole_consumer(y);
+    if (ai < 0 || dead[ai]) continue;
+    const Node& add = g.nodes[ai];
+    if (add.domain != kMsDomain || add.op_type != "QLinearAdd" || add.inputs.size() != 8) continue;
+    const bool first = add.inputs[0] == y;
+    const int r = first ? add.inputs[3] : add.inputs[0];
+    if (r < 0 || r == y || g.values[r].constant || !ctx.known(r) || ctx.info[r].dtype != ctx.info[y].dtype ||
+        ctx.info[r].shape != ctx.info[y].shape)
+      continue;
+    const int r_scale = first ? add.inputs[4] : add.inputs[1], r_zero = first ? add.inputs[5] : add.inputs[2];
+    Node& n = g.nodes[ci];
+    std::vector<int> in = n.inputs;
+    in.resize(9, -1);
+    in.insert(in.end(), {r, r_scale, r_zero, add.inputs[6], add.inputs[7]});
+    n.inputs = std::move(in);
+    n.domain = kFusedDomain;
+    n.op_type = "QLinearConvAdd";
+    n.opset = 1;
+    n.outputs = {add.outputs[0]};
+    append_sources(n.source_names, add.source_names);
+    dead[ai] = true;
+    ++fused;
+  }
+  if (fused) erase_nodes(g, dead);
+  return fused;
+}
+
 }  // namespace
 
 int fuse_qdq_pass(PassContext& ctx) {
@@ -360,10 +401,11 @@ int fuse_qdq_pass(PassContext& ctx) {
     else if (is_op(n, "MaxPool")) done = rewrite_max_pool(ctx, idx, dead, static_cast<int>(i));
     rewritten += done;
   }
-  if (!rewritten) return 0;
-  erase_nodes(g, dead);
-  drop_unread_dequantize(g);
-  return rewritten;
+  if (rewritten) {
+    erase_nodes(g, dead);
+    drop_unread_dequantize(g);
+  }
+  return rewritten + fuse_conv_add(ctx);  // QOperator models' QLinearConv -> QLinearAdd too
 }
 
 }  // namespace layerscope

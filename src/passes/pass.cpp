@@ -25,6 +25,7 @@ const std::vector<GraphPass>& default_passes() {
       {"remove_identity", remove_identity_pass},
       // Quantized models: QDQ float ops become integer ops while the Q/DQ nodes are all there.
       {"fuse_qdq", fuse_qdq_pass},
+      {"uint8_activations", uint8_activations_pass},
       {"fold_batchnorm_into_conv", fold_batchnorm_into_conv_pass},
       {"simplify_transpose_reshape", simplify_transpose_reshape_pass},
       // Transformer patterns: Gelu first (the linear and conv fusions absorb it), attention

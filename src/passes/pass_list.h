@@ -10,6 +10,8 @@ int remove_identity_pass(PassContext& ctx);
 int fold_batchnorm_into_conv_pass(PassContext& ctx);
 // fuse_qdq.cpp: QDQ patterns -> QLinearConv, QLinearAdd, QLinearGlobalAveragePool, int8 MaxPool.
 int fuse_qdq_pass(PassContext& ctx);
+// uint8_activations.cpp: int8 activations between quantized ops retyped to uint8 (zero point + 128).
+int uint8_activations_pass(PassContext& ctx);
 // Transpose(Transpose) -> one Transpose (or none); Reshape(Reshape) -> one Reshape.
 int simplify_transpose_reshape_pass(PassContext& ctx);
 // The GELU formulas (erf and tanh forms, any operand order) -> one fused Gelu node.

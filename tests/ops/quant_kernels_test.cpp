@@ -187,3 +187,43 @@ TEST(QuantKernels, PerAxisDequantizeStaysOnTheReference) {
 
 }  // namespace
 }  // namespace layerscope
+
+namespace layerscope {
+namespace {
+
+// QLinearConvAdd (fuse_qdq's QLinearConv -> QLinearAdd): the sum post-op against the fused op's
+// reference (exact int32 sums, the formula in double): one step apart in a few elements at most.
+TEST(QuantKernels, QLinearConvAddOnOnednnMatchesTheReference) {
+  std::mt19937 rng(46);
+  for (DType t : {DType::U8, DType::I8}) {
+    for (bool bias : {true, false}) {
+      const int lo = t == DType::I8 ? -128 : 0, hi = t == DType::I8 ? 127 : 255;
+      std::vector<float> w_scales;
+      for (int i = 0; i < 16; ++i) w_scales.push_back(scale(rng) / 4.f);
+      std::vector<CaseInput> in = {
+          {random_int(rng, t, {1, 8, 9, 9}, lo, hi)},
+          constant(scalar_f32(scale(rng))),
+          constant(scalar_int(t, t == DType::I8 ? -128 : 0)),
+          constant(random_int(rng, DType::I8, {16, 8, 3, 3}, -127, 127)),
+          constant(testing::tensor<float>(DType::F32, {16}, w_scales)),
+          constant(Tensor(DType::I8, {16})),
+          constant(scalar_f32(0.5f)),  // the convolution's own scale: narrow, so its range clips
+          constant(scalar_int(t, t == DType::I8 ? -20 : 100)),
+          bias ? constant(random_int(rng, DType::I32, {16}, -3000, 3000)) : testing::omitted_input(),
+          {random_int(rng, t, {1, 16, 9, 9}, lo, hi)},
+          constant(scalar_f32(0.7f)),
+          constant(scalar_int(t, t == DType::I8 ? 4 : 131)),
+          constant(scalar_f32(3.5f)),
+          constant(scalar_int(t, t == DType::I8 ? 9 : 120)),
+      };
+      Attributes a = testing::attrs({{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+      SCOPED_TRACE(std::string(dtype_name(t)) + (bias ? " bias" : " no bias"));
+      const testing::KernelCheck r = check_kernels(make_node("QLinearConvAdd", 1, in.size(), 1, a, kFusedDomain), in,
+                                                   {.threads = 2, .tolerance = 0, .quant_steps = 1});
+      EXPECT_TRUE(r.ran_kernel("onednn:qconv"));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace layerscope

@@ -9,11 +9,15 @@
 // zero points), as onnxruntime's quantizer writes them (symmetric weights).
 // Measured on an AMD EPYC Zen 5, 1 thread (oneDNN 2.6, NHWC): int8 is 3.3-4.1x faster than the
 // f32 convolution on ResNet-50's 3x3 and 1x1 layers.
+// QLinearConvAdd (a QLinearConv whose output only fed an int8 residual add) adds the residual
+// with a sum post-op before the single rounding.
 // Activations run in the layouts the layout pass chose (NHWC preferred: oneDNN's int8
 // convolutions have no fast implementation on NCHW); the weights are packed once.
 #include <cmath>
+#include <string_view>
 
 #include "kernels/onednn/conv_common.h"
+#include "kernels/parallel_copy.h"
 #include "ops/nn/conv_geometry.h"
 
 namespace layerscope {
@@ -22,13 +26,27 @@ namespace {
 using namespace onednn;
 using dt = dnnl::memory::data_type;
 
-// QLinearConv's inputs.
-enum QConvInput { kX = 0, kXScale, kXZero, kW, kWScale, kWZero, kYScale, kYZero, kBias };
+// QLinearConv's inputs, then QLinearConvAdd's residual (ops/fused/qlinear_conv_add.cpp).
+// For QLinearConvAdd, inputs 6 and 7 are the convolution's own (intermediate) output scale and
+// zero point, and the output's are kAddScale and kAddZero.
+enum QConvInput {
+  kX = 0, kXScale, kXZero, kW, kWScale, kWZero, kYScale, kYZero, kBias, kResidual, kRScale, kRZero, kAddScale, kAddZero
+};
+
+bool has_residual(const KernelSetup& s) { return s.node.op_type == "QLinearConvAdd"; }
 
 // The constant quantization parameters of a node, read once.
 struct QConvParams {
   std::vector<float> output_scales;  // x_scale * w_scale[oc] / y_scale: one, or one per channel
   int32_t x_zero = 0, y_zero = 0;
+  // QLinearConvAdd: output_scales bring the accumulator to the convolution's own scale c; then
+  // post-ops round it and clip it to c's int8 range (q_c - c_zero, exactly the unfused
+  // QLinearConv's output), scale it to the output's units (c_scale / y_scale) and add the
+  // residual r as oneDNN's sum post-op, r_scale / y_scale * (r - r_zero); oneDNN adds the
+  // output zero point and rounds once more, as the unfused QLinearAdd did.
+  bool residual = false;
+  float clip_lo = 0.f, clip_hi = 0.f, to_output = 1.f, sum_scale = 0.f;
+  int32_t r_zero = 0;
 };
 
 // Element `i` of constant input `k` as a 32-bit integer (int8, uint8 or int32), 0 when absent.
@@ -59,14 +77,31 @@ std::optional<QConvParams> read_params(const KernelSetup& s, int64_t c_out) {
     for (int64_t i = 0; i < s.constants[kWZero]->numel(); ++i)
       if (int_at(s, kWZero, i) != 0) return std::nullopt;
   QConvParams p;
-  const float x_scale = xs.data_as<float>()[0], y_scale = ys.data_as<float>()[0];
+  const float x_scale = xs.data_as<float>()[0];
+  float y_scale = ys.data_as<float>()[0];
+  if (has_residual(s)) {  // scale to the add's output; the convolution's own range is clipped
+    for (int k : {kRScale, kRZero, kAddScale, kAddZero})
+      if (!has_input(s, k) || !constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
+    if (s.constants[kRScale]->dtype() != DType::F32 || s.constants[kAddScale]->dtype() != DType::F32) return std::nullopt;
+    const float c_scale = y_scale, out_scale = s.constants[kAddScale]->data_as<float>()[0];
+    const int32_t c_zero = int_at(s, kYZero, 0);
+    const bool c_int8 = has_input(s, kYZero) && s.constants[kYZero]->dtype() == DType::I8;
+    p.residual = true;
+    p.clip_lo = (c_int8 ? -128.f : 0.f) - static_cast<float>(c_zero);
+    p.clip_hi = (c_int8 ? 127.f : 255.f) - static_cast<float>(c_zero);
+    p.to_output = c_scale / out_scale;
+    p.sum_scale = s.constants[kRScale]->data_as<float>()[0] / out_scale;
+    p.r_zero = int_at(s, kRZero, 0);
+    if (!(p.sum_scale > 0.f) || !std::isfinite(p.sum_scale) || !(p.to_output > 0.f) || !std::isfinite(p.to_output))
+      return std::nullopt;
+  }
   for (int64_t i = 0; i < ws.numel(); ++i) {
     const float m = x_scale * ws.data_as<float>()[i] / y_scale;
     if (!(m > 0.f) || !std::isfinite(m)) return std::nullopt;
     p.output_scales.push_back(m);
   }
   p.x_zero = int_at(s, kXZero, 0);
-  p.y_zero = int_at(s, kYZero, 0);
+  p.y_zero = int_at(s, has_residual(s) ? kAddZero : kYZero, 0);
   return p;
 }
 
@@ -102,6 +137,14 @@ QConvBuild build_qconv(const KernelSetup& s, std::optional<Layout> src, std::opt
   attr.set_output_scales(p->output_scales.size() > 1 ? 1 << 1 : 0, p->output_scales);
   if (p->x_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {p->x_zero});
   if (p->y_zero != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {p->y_zero});
+  if (p->residual) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, p->clip_lo, p->clip_hi);
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, p->to_output, 0.f);
+    po.append_sum(p->sum_scale, p->r_zero, *y_t);
+    attr.set_post_ops(po);
+  }
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, b.src,
                                     b.w, b.bias, b.dst, strides, dil, pb, pe);
   b.pd = dnnl::convolution_forward::primitive_desc(d, attr, engine());
@@ -113,6 +156,10 @@ bool staged(const KernelSetup& s);
 
 bool qconv_supported(const KernelSetup& s) {
   if (s.inputs.size() < 8 || s.outputs.size() != 1 || any_empty(s)) return false;
+  if (has_residual(s) && (s.inputs.size() != 14 || !has_input(s, kResidual) ||
+                          s.inputs[kResidual].dtype != s.outputs[0].dtype ||
+                          s.input_layout(kResidual) != s.output_layout(0)))
+    return false;
   const size_t rank = s.inputs[kX].shape.size();
   if (rank < 3 || rank > 5) return false;
   const DType x = s.inputs[kX].dtype, y = s.outputs[0].dtype;
@@ -135,6 +182,7 @@ std::optional<LayoutChoice> qconv_preferred_layouts(const KernelSetup& s) {
     return std::nullopt;
   LayoutChoice c;
   c.input = c.output = Layout::ChannelsLast;
+  if (has_residual(s)) c.input_like_output = kResidual;
   return c;
 }
 
@@ -143,8 +191,17 @@ class QLinearConvKernel : public OnednnKernel {
   std::string name() const override { return staging_ ? runner_.name() + "+reorders" : runner_.name(); }
   size_t scratch_bytes() const override { return runner_.scratch_bytes() + staging_bytes(); }
 
+  // The sum post-op adds what dst holds: the residual, placed there first unless the planner
+  // gives dst the residual's own buffer (it dies here).
+  OutputSharing output_sharing() const override {
+    if (!residual_ || staging_) return {};
+    return {OutputSharing::Mode::InPlace, {kResidual}, false};
+  }
+
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
+    residual_ = has_residual(s);
+    threads_ = std::max(1, s.threads);
     staging_ = !succeeds([&] { build_qconv(s, s.input_layout(kX), s.output_layout(0)); });
     QConvBuild b = staging_ ? build_qconv(s, Layout::ChannelsLast, Layout::ChannelsLast)
                             : build_qconv(s, s.input_layout(kX), s.output_layout(0));
@@ -164,10 +221,14 @@ class QLinearConvKernel : public OnednnKernel {
     }
     // The scales and zero points live in the primitive.
     for (int k : {kXScale, kXZero, kWScale, kWZero, kYScale, kYZero}) mark_packed(k);
+    if (residual_)
+      for (int k : {kRScale, kRZero, kAddScale, kAddZero}) mark_packed(k);
   }
 
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
     if (!staging_) {
+      if (residual_ && out[0]->data() != in[kResidual]->data())
+        copy_bytes(out[0]->data(), in[kResidual]->data(), static_cast<int64_t>(out[0]->nbytes()), threads_);
       runner_.set(DNNL_ARG_SRC, in[kX]->data());
       runner_.set(DNNL_ARG_DST, out[0]->data());
       runner_.run(scratch);
@@ -179,6 +240,11 @@ class QLinearConvKernel : public OnednnKernel {
     to_nhwc_.set(DNNL_ARG_FROM, in[kX]->data());
     to_nhwc_.set(DNNL_ARG_TO, src);
     to_nhwc_.run(nullptr);
+    if (residual_) {  // the residual into the staged dst, for the sum post-op
+      res_to_nhwc_.set(DNNL_ARG_FROM, in[kResidual]->data());
+      res_to_nhwc_.set(DNNL_ARG_TO, dst);
+      res_to_nhwc_.run(nullptr);
+    }
     runner_.set(DNNL_ARG_SRC, src);
     runner_.set(DNNL_ARG_DST, dst);
     runner_.run(scratch);
@@ -210,6 +276,12 @@ class QLinearConvKernel : public OnednnKernel {
     to_nhwc_.init(dnnl::reorder(to), to);
     to_nhwc_.bind(DNNL_ARG_FROM, src_plain);
     to_nhwc_.bind(DNNL_ARG_TO, b.src);
+    if (residual_) {
+      const dnnl::reorder::primitive_desc res(engine(), dst_plain, engine(), b.dst);
+      res_to_nhwc_.init(dnnl::reorder(res), res);
+      res_to_nhwc_.bind(DNNL_ARG_FROM, dst_plain);
+      res_to_nhwc_.bind(DNNL_ARG_TO, b.dst);
+    }
     from_nhwc_.init(dnnl::reorder(from), from);
     from_nhwc_.bind(DNNL_ARG_FROM, b.dst);
     from_nhwc_.bind(DNNL_ARG_TO, dst_plain);
@@ -219,18 +291,22 @@ class QLinearConvKernel : public OnednnKernel {
   static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
   size_t staging_bytes() const { return staging_ ? round64(runner_.scratch_bytes()) - runner_.scratch_bytes() + src_bytes_ + dst_bytes_ : 0; }
 
-  bool staging_ = false;
+  bool staging_ = false, residual_ = false;
+  int threads_ = 1;
   size_t src_bytes_ = 0, dst_bytes_ = 0;
-  Runner to_nhwc_, from_nhwc_;
+  Runner to_nhwc_, from_nhwc_, res_to_nhwc_;
 };
 
 }  // namespace
 
 void register_onednn_qlinear_conv(KernelRegistry& r) {
-  KernelDef d = kernel_def("QLinearConv", "qconv", qconv_supported, [] { return std::make_unique<QLinearConvKernel>(); });
-  d.accepts_layouts = true;
-  d.preferred_layouts = qconv_preferred_layouts;
-  r.add_kernel(std::move(d));
+  for (const char* op : {"QLinearConv", "QLinearConvAdd"}) {
+    KernelDef d = kernel_def(op, "qconv", qconv_supported, [] { return std::make_unique<QLinearConvKernel>(); });
+    if (std::string_view(op) == "QLinearConvAdd") d.domain = kFusedDomain;
+    d.accepts_layouts = true;
+    d.preferred_layouts = qconv_preferred_layouts;
+    r.add_kernel(std::move(d));
+  }
 }
 
 }  // namespace layerscope

@@ -8,7 +8,8 @@
 
 namespace layerscope {
 
-void register_reorder_op(OpRegistry& r);  // ops/fused/reorder.cpp
+void register_reorder_op(OpRegistry& r);               // ops/fused/reorder.cpp
+void register_fused_qlinear_conv_add_op(OpRegistry& r);  // ops/fused/qlinear_conv_add.cpp
 
 namespace {
 
@@ -117,6 +118,7 @@ void register_fused_conv_ops(OpRegistry& r) {
   for (const AbsorbedActivation& a : acts)
     for (bool residual : {false, true}) add_fused_conv(r, residual, &a);
   register_reorder_op(r);
+  register_fused_qlinear_conv_add_op(r);
 }
 
 }  // namespace layerscope
