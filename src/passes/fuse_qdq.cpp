@@ -2,6 +2,7 @@
 // ops that compute them in integers, so one set of int8 kernels serves both formats:
 //   Q(Conv(DQ(x), DQ(w), [DQ(b)]))      -> QLinearConv(x, w, b)     (int8 in, int8 out)
 //   Q(MatMul(DQ(a), DQ(b)))             -> QLinearMatMul(a, b)        (b: weights or activations)
+//   [Q](Gemm(DQ(a), DQ(w), [DQ(b)]))     -> com.microsoft QGemm(a, w, b) (float out without Q)
 //   Q(Add(DQ(a), DQ(b)))                -> com.microsoft QLinearAdd(a, b)
 //   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
 //   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
@@ -259,6 +260,55 @@ bool rewrite_matmul(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& 
   return true;
 }
 
+// Q(Gemm(DQ(a), DQ(w), [DQ(bias)])) or Gemm(...) with a float output -> com.microsoft QGemm:
+// transA 0, alpha and beta 1, constant int8 weights (per tensor or one scale per output column
+// n: axis 0 of a transposed [N, K] weight, axis 1 of a [K, N] one), a 1-D int32 bias at
+// a_scale * w_scale. Without a QuantizeLinear after it, QGemm's output is float (a classifier's
+// last layer).
+bool rewrite_gemm(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int gi) {
+  Graph& g = ctx.graph;
+  const Node& gemm = g.nodes[gi];
+  if (gemm.inputs.size() < 2 || gemm.outputs.size() != 1 || !ctx.known(gemm.outputs[0])) return false;
+  if (gemm.attrs.get_int("transA", 0) != 0 || gemm.attrs.get_float("alpha", 1.f) != 1.f ||
+      gemm.attrs.get_float("beta", 1.f) != 1.f)
+    return false;
+  const bool tb = gemm.attrs.get_int("transB", 0) != 0;
+  std::optional<QuantOperands> a = dequantized(ctx, idx, dead, gemm.inputs[0]);
+  std::optional<QuantOperands> w = dequantized(ctx, idx, dead, gemm.inputs[1]);
+  if (!a || !w || !per_tensor(g, *a) || !int8_type(dtype_of(ctx, a->data))) return false;
+  const Shape& ws = ctx.info[gemm.inputs[1]].shape;
+  if (ws.size() != 2 || ctx.info[gemm.inputs[0]].shape.size() != 2) return false;
+  const int64_t n = tb ? ws[0] : ws[1];
+  if (!constant_weights(ctx, *w, tb ? 0 : 1, n)) return false;
+  int bias = -1;
+  if (gemm.inputs.size() > 2 && gemm.inputs[2] >= 0) {
+    if (ctx.info[gemm.inputs[2]].shape != Shape{n}) return false;
+    bias = int32_bias(ctx, idx, dead, gemm.inputs[2], scalar(g, a->scale), *g.values[w->scale].constant);
+    if (bias < 0) return false;
+  }
+  int act = -1;
+  std::optional<QuantOperands> y = quantized(ctx, idx, dead, gemm.outputs[0], &act);
+  if (y && (!per_tensor(g, *y) || !int8_type(dtype_of(ctx, g.nodes[y->node].outputs[0])))) return false;
+  const std::string& name = g.values[gemm.outputs[0]].name;
+  std::vector<int> in = {a->data, a->scale, zero_point(ctx, a->zero, dtype_of(ctx, a->data), name + "_a"),
+                         w->data, w->scale, zero_point(ctx, w->zero, DType::I8, name + "_w"), bias};
+  Node& node = g.nodes[gi];
+  Attributes attrs;
+  attrs.set("transB", int64_t{tb ? 1 : 0});
+  if (y) {
+    in.push_back(y->scale);
+    in.push_back(zero_point(ctx, y->zero, dtype_of(ctx, g.nodes[y->node].outputs[0]), name + "_y"));
+    become(g, dead, gi, *y, kMsDomain, "QGemm", 1, std::move(in), act);
+  } else {
+    node.domain = kMsDomain;
+    node.op_type = "QGemm";
+    node.opset = 1;
+    node.inputs = std::move(in);
+  }
+  g.nodes[gi].attrs = std::move(attrs);
+  return true;
+}
+
 bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int ai) {
   Graph& g = ctx.graph;
   const Node& add = g.nodes[ai];
@@ -396,6 +446,7 @@ int fuse_qdq_pass(PassContext& ctx) {
     bool done = false;
     if (is_op(n, "Conv")) done = rewrite_conv(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "MatMul")) done = rewrite_matmul(ctx, idx, dead, static_cast<int>(i));
+    else if (is_op(n, "Gemm")) done = rewrite_gemm(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "Add")) done = rewrite_add(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "GlobalAveragePool")) done = rewrite_global_average_pool(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "MaxPool")) done = rewrite_max_pool(ctx, idx, dead, static_cast<int>(i));

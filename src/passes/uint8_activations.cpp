@@ -7,7 +7,8 @@
 // 3x3 256-channel 14x14 convolution takes 0.20 ms from uint8 (brgconv) and 0.27-0.30 ms from
 // int8 with a zero point (jit_int8); with other zero points uint8 is still 3-10% faster.
 // A group of values linked through ops that only move elements (MaxPool, Flatten, Reshape,
-// Squeeze, Unsqueeze, Transpose) is retyped together or not at all. It is left int8 when any
+// Squeeze, Unsqueeze, Transpose) or that an op requires to share a type (QLinearAdd's operands
+// and output) is retyped together or not at all. It is left int8 when any
 // member is a graph input or output, a constant, QLinearMatMul's B (oneDNN's int8 matmul needs
 // int8 weights) or read or written by any other op, or when a zero point is not one constant.
 // Runs after fuse_qdq (which makes the QLinear ops) and before the layout pass.
@@ -31,6 +32,7 @@ int input_zero_index(const Node& n, int k) {
     return k == 0 ? 2 : -1;
   if (n.domain == kMs && n.op_type == "QLinearAdd") return k == 0 ? 2 : k == 3 ? 5 : -1;
   if (n.domain == kMs && n.op_type == "QLinearGlobalAveragePool") return k == 0 ? 2 : -1;
+  if (n.domain == kMs && n.op_type == "QGemm") return k == 0 ? 2 : -1;
   if (n.domain == kFusedDomain && n.op_type == "QLinearConvAdd") return k == 0 ? 2 : k == 9 ? 11 : -1;
   return -1;
 }
@@ -42,6 +44,7 @@ int output_zero_index(const Node& n) {
   if (onnx && (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul")) return 7;
   if (n.domain == kMs && n.op_type == "QLinearAdd") return 7;
   if (n.domain == kMs && n.op_type == "QLinearGlobalAveragePool") return 4;
+  if (n.domain == kMs && n.op_type == "QGemm") return 8;
   if (n.domain == kFusedDomain && n.op_type == "QLinearConvAdd") return 13;
   return -1;
 }
@@ -52,6 +55,14 @@ bool moves_elements(const Node& n) {
   if (n.op_type == "MaxPool") return true;
   return n.op_type == "Flatten" || n.op_type == "Reshape" || n.op_type == "Squeeze" || n.op_type == "Unsqueeze" ||
          n.op_type == "Transpose";
+}
+
+// The inputs that must have the output's type.
+std::vector<int> same_type_inputs(const Node& n) {
+  if (n.domain == kMs && n.op_type == "QLinearAdd") return {0, 3};
+  if (n.domain == kMs && n.op_type == "QLinearGlobalAveragePool") return {0};
+  if (n.domain == kFusedDomain && n.op_type == "QLinearConvAdd") return {9};
+  return {};
 }
 
 int find(std::vector<int>& parent, int v) {
@@ -74,9 +85,17 @@ int uint8_activations_pass(PassContext& ctx) {
   // Groups: values joined by element-moving ops.
   std::vector<int> parent(nv);
   std::iota(parent.begin(), parent.end(), 0);
-  for (const Node& n : g.nodes)
-    if (moves_elements(n) && !n.inputs.empty() && n.inputs[0] >= 0 && n.outputs[0] >= 0)
-      parent[find(parent, n.outputs[0])] = find(parent, n.inputs[0]);
+  auto join = [&](int a, int b) {
+    if (a >= 0 && b >= 0) parent[find(parent, a)] = find(parent, b);
+  };
+  for (const Node& n : g.nodes) {
+    if (n.outputs.empty()) continue;
+    if (moves_elements(n) && !n.inputs.empty()) join(n.outputs[0], n.inputs[0]);
+    // Operands an op requires to share one type: QLinearAdd's A, B and C, the pool's X and Y,
+    // QLinearConvAdd's residual and output.
+    for (int k : same_type_inputs(n))
+      if (k < static_cast<int>(n.inputs.size())) join(n.outputs[0], n.inputs[k]);
+  }
 
   auto int8_activation = [&](int v) { return ctx.known(v) && ctx.info[v].dtype == DType::I8; };
   std::vector<bool> bad(nv, false), seen(nv, false);

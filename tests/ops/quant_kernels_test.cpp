@@ -227,3 +227,41 @@ TEST(QuantKernels, QLinearConvAddOnOnednnMatchesTheReference) {
 
 }  // namespace
 }  // namespace layerscope
+
+namespace layerscope {
+namespace {
+
+// com.microsoft QGemm on onednn:qmatmul (fuse_qdq's rewrite of QDQ Gemm): transB 0 and 1,
+// per-column weight scales, an int32 bias, int8 and float outputs, against QGemm's reference.
+TEST(QuantKernels, QGemmOnOnednnMatchesTheReference) {
+  std::mt19937 rng(47);
+  for (int iter = 0; iter < 8; ++iter) {
+    const bool tb = iter % 2 == 1, float_out = iter % 4 >= 2, bias = iter < 6;
+    const DType at = iter < 4 ? DType::U8 : DType::I8;
+    const int64_t m = 1 + rng() % 30, k = 16 + rng() % 50, n = 8 + rng() % 40;
+    std::vector<float> b_scales;
+    for (int64_t i = 0; i < n; ++i) b_scales.push_back(scale(rng) / 8.f);
+    const int lo = at == DType::I8 ? -128 : 0, hi = at == DType::I8 ? 127 : 255;
+    std::vector<CaseInput> in = {
+        {random_int(rng, at, {m, k}, lo, hi)},
+        constant(scalar_f32(scale(rng))),
+        constant(scalar_int(at, at == DType::I8 ? -5 : 128)),
+        constant(random_int(rng, DType::I8, tb ? Shape{n, k} : Shape{k, n}, -127, 127)),
+        constant(testing::tensor<float>(DType::F32, {n}, b_scales)),
+        constant(Tensor(DType::I8, {n})),
+        bias ? constant(random_int(rng, DType::I32, {n}, -4000, 4000)) : testing::omitted_input(),
+    };
+    if (!float_out) {
+      in.push_back(constant(scalar_f32(1.f + static_cast<float>(rng() % 5))));
+      in.push_back(constant(scalar_int(at, at == DType::I8 ? 3 : 110)));
+    }
+    SCOPED_TRACE("iter " + std::to_string(iter));
+    Node node = make_node("QGemm", 1, in.size(), 1, testing::attrs({{"transB", int64_t{tb ? 1 : 0}}}), "com.microsoft");
+    const testing::KernelCheck r =
+        check_kernels(node, in, {.threads = 1 + iter % 2, .tolerance = float_out ? 1e-5 : 0});
+    EXPECT_TRUE(r.ran_kernel("onednn:qmatmul")) << "iter " << iter;
+  }
+}
+
+}  // namespace
+}  // namespace layerscope

@@ -8,6 +8,9 @@
 // except b_scale, which may be per column. b: int8; constant weights need zero points of 0 (they
 // are packed once, oneDNN's compensation included); an activation b may have one zero point.
 // Batch dims broadcast as in numpy; a shared B folds A's batch into M (one GEMM).
+// com.microsoft QGemm (transformers' and classifiers' linear layers in QDQ files, via fuse_qdq)
+// runs on the same kernel: constant B, optionally transposed, an int32 bias, and a float
+// output when it has no y_scale.
 #include <cmath>
 
 #include "kernels/onednn/conv_common.h"
@@ -20,7 +23,14 @@ using namespace onednn;
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-enum QMatMulInput { kA = 0, kAScale, kAZero, kB, kBScale, kBZero, kYScale, kYZero };
+constexpr int kA = 0, kAScale = 1, kAZero = 2, kB = 3, kBScale = 4, kBZero = 5, kYScale = 6, kYZero = 7;
+// com.microsoft QGemm: the same with the int32 bias C at input 6 and y_scale / y_zero_point
+// after it (absent: a float output).
+constexpr int kC = 6, kGemmYScale = 7, kGemmYZero = 8;
+
+bool is_qgemm(const KernelSetup& s) { return s.node.op_type == "QGemm"; }
+int y_scale_index(const KernelSetup& s) { return is_qgemm(s) ? kGemmYScale : kYScale; }
+int y_zero_index(const KernelSetup& s) { return is_qgemm(s) ? kGemmYZero : kYZero; }
 
 bool constant(const KernelSetup& s, int k) { return !has_input(s, k) || s.constants[k] != nullptr; }
 
@@ -44,26 +54,31 @@ struct QMatMulParams {
 };
 
 std::optional<QMatMulParams> read_params(const KernelSetup& s, int64_t n) {
-  for (int k : {kAScale, kAZero, kBScale, kBZero, kYScale, kYZero})
+  const int ysi = y_scale_index(s), yzi = y_zero_index(s);
+  for (int k : {kAScale, kAZero, kBScale, kBZero, ysi, yzi})
     if (!constant(s, k)) return std::nullopt;
-  const Tensor &as = *s.constants[kAScale], &bs = *s.constants[kBScale], &ys = *s.constants[kYScale];
-  if (as.dtype() != DType::F32 || bs.dtype() != DType::F32 || ys.dtype() != DType::F32) return std::nullopt;
-  if (as.numel() != 1 || ys.numel() != 1 || (bs.numel() != 1 && bs.numel() != n)) return std::nullopt;
-  if (numel(s, kAZero) != 1 || numel(s, kYZero) != 1) return std::nullopt;
+  if (!has_input(s, kAScale) || !has_input(s, kBScale)) return std::nullopt;
+  const bool float_out = !has_input(s, ysi);  // QGemm without y_scale
+  const Tensor &as = *s.constants[kAScale], &bs = *s.constants[kBScale];
+  if (as.dtype() != DType::F32 || bs.dtype() != DType::F32) return std::nullopt;
+  if (!float_out && (s.constants[ysi]->dtype() != DType::F32 || s.constants[ysi]->numel() != 1)) return std::nullopt;
+  if (as.numel() != 1 || (bs.numel() != 1 && bs.numel() != n)) return std::nullopt;
+  if (numel(s, kAZero) != 1 || numel(s, yzi) != 1) return std::nullopt;
+  const float alpha = is_qgemm(s) ? s.node.attrs.get_float("alpha", 1.f) : 1.f;
   QMatMulParams p;
   const bool b_const = s.constants[kB] != nullptr;
   for (int64_t i = 0; i < numel(s, kBZero); ++i)
     if (int_at(s, kBZero, i) != 0 && (b_const || numel(s, kBZero) != 1)) return std::nullopt;
-  const float a_scale = as.data_as<float>()[0], y_scale = ys.data_as<float>()[0];
+  const float a_scale = as.data_as<float>()[0], y_scale = float_out ? 1.f : s.constants[ysi]->data_as<float>()[0];
   for (int64_t i = 0; i < bs.numel(); ++i) {
     // In the reference's order: (a_scale * b_scale) / y_scale.
-    const float m = a_scale * bs.data_as<float>()[i] / y_scale;
+    const float m = float_out ? alpha * a_scale * bs.data_as<float>()[i] : alpha * a_scale * bs.data_as<float>()[i] / y_scale;
     if (!(m > 0.f) || !std::isfinite(m)) return std::nullopt;
     p.output_scales.push_back(m);
   }
   p.a_zero = int_at(s, kAZero, 0);
   p.b_zero = b_const ? 0 : int_at(s, kBZero, 0);
-  p.y_zero = int_at(s, kYZero, 0);
+  p.y_zero = int_at(s, yzi, 0);
   return p;
 }
 
@@ -82,9 +97,46 @@ dnnl::memory::desc row_major(const dims& d, dt t) {
 
 struct QMatMulBuild {
   dnnl::matmul::primitive_desc pd;
-  dnnl::memory::desc a, b, c;  // row-major user layouts
-  bool b_const = false;
+  dnnl::memory::desc a, b, c, bias;  // user layouts (B transposed for QGemm's transB)
+  bool b_const = false, has_bias = false;
 };
+
+// QGemm: A [M, K] (transA 0), B [K, N] or, with transB, [N, K] read as its transpose; C an
+// int32 [N] bias added to the accumulator before the scales (oneDNN 2.6's int8 order).
+QMatMulBuild build_qgemm(const KernelSetup& s) {
+  const Shape &as = s.inputs[kA].shape, &bs = s.inputs[kB].shape;
+  LS_CHECK(as.size() == 2 && bs.size() == 2 && s.node.attrs.get_int("transA", 0) == 0, Graph::describe(s.node),
+           ": the int8 kernel takes 2-D A and B, transA 0");
+  const bool tb = s.node.attrs.get_int("transB", 0) != 0;
+  const int64_t m = as[0], k = as[1], n = tb ? bs[0] : bs[1];
+  std::optional<QMatMulParams> p = read_params(s, n);
+  LS_CHECK(p, Graph::describe(s.node), ": quantization parameters the int8 kernel cannot take");
+  const bool float_out = !has_input(s, kGemmYScale);
+  const std::optional<dt> a_t = onednn_type(s.inputs[kA].dtype);
+  const std::optional<dt> y_t = float_out ? std::optional<dt>(dt::f32) : onednn_type(s.outputs[0].dtype);
+  LS_CHECK(a_t && y_t && s.inputs[kB].dtype == DType::I8 && s.constants[kB], Graph::describe(s.node),
+           ": int8 A, constant int8 B expected");
+  QMatMulBuild b;
+  b.a = row_major({m, k}, *a_t);
+  b.b = tb ? dnnl::memory::desc({k, n}, dt::s8, dims{1, k}) : row_major({k, n}, dt::s8);
+  b.c = row_major({m, n}, *y_t);
+  b.b_const = true;
+  b.has_bias = has_input(s, kC);
+  if (b.has_bias) {
+    LS_CHECK(s.constants[kC] && s.inputs[kC].dtype == DType::I32 && shape_numel(s.inputs[kC].shape) == n,
+             Graph::describe(s.node), ": C must be a constant int32 bias of N values");
+    b.bias = row_major({1, n}, dt::s32);
+  }
+  dnnl::primitive_attr attr = base_attr();
+  attr.set_output_scales(p->output_scales.size() > 1 ? 1 << 1 : 0, p->output_scales);
+  if (p->a_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {p->a_zero});
+  if (p->y_zero != 0 && !float_out) attr.set_zero_points(DNNL_ARG_DST, 0, {p->y_zero});
+  const dnnl::memory::desc wei({k, n}, dt::s8, tag::any);
+  dnnl::matmul::desc d = b.has_bias ? dnnl::matmul::desc(b.a, wei, b.bias, b.c) : dnnl::matmul::desc(b.a, wei, b.c);
+  b.pd = dnnl::matmul::primitive_desc(d, attr, engine());
+  require_optimized(b.pd);
+  return b;
+}
 
 QMatMulBuild build_qmatmul(const KernelSetup& s) {
   const MatMulShape ms = matmul_shape(s.node, s.inputs[kA].shape, s.inputs[kB].shape);
@@ -120,22 +172,29 @@ QMatMulBuild build_qmatmul(const KernelSetup& s) {
 }
 
 bool qmatmul_supported(const KernelSetup& s) {
-  if (s.inputs.size() != 8 || s.outputs.size() != 1 || any_empty(s)) return false;
+  if (s.inputs.size() != (is_qgemm(s) ? 9u : 8u) && !(is_qgemm(s) && s.inputs.size() == 7)) return false;
+  if (s.outputs.size() != 1 || any_empty(s)) return false;
   const DType a = s.inputs[kA].dtype, y = s.outputs[0].dtype;
-  if ((a != DType::I8 && a != DType::U8) || (y != DType::I8 && y != DType::U8)) return false;
+  const bool float_out = is_qgemm(s) && !has_input(s, kGemmYScale);
+  if ((a != DType::I8 && a != DType::U8) || (float_out ? y != DType::F32 : (y != DType::I8 && y != DType::U8)))
+    return false;
   if (s.inputs[kB].dtype != DType::I8) return false;
-  return succeeds([&] { build_qmatmul(s); });
+  return succeeds([&] { is_qgemm(s) ? build_qgemm(s) : build_qmatmul(s); });
 }
 
 class QLinearMatMulKernel : public OnednnKernel {
  public:
   void prepare(const KernelSetup& s) override {
     ThreadScope threads(s.threads);
-    QMatMulBuild b = build_qmatmul(s);
+    QMatMulBuild b = is_qgemm(s) ? build_qgemm(s) : build_qmatmul(s);
     b_const_ = b.b_const;
     runner_.init(dnnl::matmul(b.pd), b.pd);
     runner_.bind(DNNL_ARG_SRC, b.a);
     runner_.bind(DNNL_ARG_DST, b.c);
+    if (b.has_bias) {
+      runner_.bind_owned(DNNL_ARG_BIAS, reorder_to(b.bias, s.constants[kC]->data(), b.bias));
+      mark_packed(kC);
+    }
     if (b_const_) {
       runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(b.b, s.constants[kB]->data(), b.pd.weights_desc()));
       packed_bytes_ = b.pd.weights_desc().get_size();
@@ -143,7 +202,7 @@ class QLinearMatMulKernel : public OnednnKernel {
     } else {
       runner_.bind(DNNL_ARG_WEIGHTS, b.b);
     }
-    for (int k : {kAScale, kAZero, kBScale, kBZero, kYScale, kYZero}) mark_packed(k);
+    for (int k : {kAScale, kAZero, kBScale, kBZero, y_scale_index(s), y_zero_index(s)}) mark_packed(k);
   }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
     runner_.set(DNNL_ARG_SRC, in[kA]->data());
@@ -161,6 +220,10 @@ class QLinearMatMulKernel : public OnednnKernel {
 void register_onednn_qlinear_matmul(KernelRegistry& r) {
   onednn::add_kernel(r, "QLinearMatMul", "qmatmul", qmatmul_supported,
                      [] { return std::make_unique<QLinearMatMulKernel>(); });
+  KernelDef d = onednn::kernel_def("QGemm", "qmatmul", qmatmul_supported,
+                                   [] { return std::make_unique<QLinearMatMulKernel>(); });
+  d.domain = "com.microsoft";
+  r.add_kernel(std::move(d));
 }
 
 }  // namespace layerscope
