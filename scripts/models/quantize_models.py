@@ -39,9 +39,9 @@ SEED = 14
 # name -> float model file; vision models take [1, 3, 224, 224] images, the BERT-like encoder
 # input_ids and attention_mask [1, 128].
 SOURCES = {
-    "resnet50": os.path.join(MODELS_DIR, "resnet50.opset17.onnx"),
-    "mobilenetv2": os.path.join(MODELS_DIR, "mobilenetv2.opset17.onnx"),
-    "vit_b_16": os.path.join(MODELS_DIR, "vit_b_16.opset17.onnx"),
+    "resnet50": "resnet50.opset17.onnx",  # in --models-dir
+    "mobilenetv2": "mobilenetv2.opset17.onnx",
+    "vit_b_16": "vit_b_16.opset17.onnx",
     "bert_base_like": os.path.join(ZOO_DIR, "bert_base_like.onnx"),
 }
 DEFAULT_MODELS = ["resnet50", "mobilenetv2"]
@@ -92,8 +92,13 @@ def output_scales(model):
     return scales
 
 
+def source_path(name):
+    """The float model of `name`: in the models folder, or the zoo's absolute path."""
+    return os.path.join(MODELS_DIR, SOURCES[name])
+
+
 def quantize(name, fmt, manifest):
-    src = SOURCES[name]
+    src = source_path(name)
     out_name = f"{name}.opset17.{fmt}.onnx"
     out_path = os.path.join(MODELS_DIR, out_name)
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,11 +129,14 @@ def quantize(name, fmt, manifest):
 
 
 def main():
+    global MODELS_DIR
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=DEFAULT_MODELS, choices=sorted(SOURCES))
     ap.add_argument("--formats", nargs="+", default=sorted(FORMATS), choices=sorted(FORMATS))
     ap.add_argument("--list-ops", action="store_true", help="print the op types of the files written before")
+    ap.add_argument("--models-dir", default=MODELS_DIR, help="where the float models are and the files go")
     a = ap.parse_args()
+    MODELS_DIR = os.path.abspath(a.models_dir)
     manifest_path = os.path.join(MODELS_DIR, "quant_manifest.json")
     manifest = {"models": {}}
     if os.path.exists(manifest_path):
@@ -138,7 +146,7 @@ def main():
         for k, e in sorted(manifest["models"].items()):
             print(k, e["op_counts"])
         return 0
-    missing = [SOURCES[n] for n in a.models if not os.path.exists(SOURCES[n])]
+    missing = [source_path(n) for n in a.models if not os.path.exists(source_path(n))]
     if missing:
         print(f"missing: {', '.join(missing)}: generate them first (scripts/models/export_models.py, zoo.py)")
         return 1

@@ -3,8 +3,14 @@
 quantize_static, QDQ or QOperator format) with the layerscope CLI and compare every output with
 onnxruntime's output on the same file and input (written by that script).
 
-Pass, per output: cosine similarity >= 0.999 and max |layerscope - onnxruntime| <= 2 steps of
-the scale of the quantized tensor the output is dequantized from (manifest 'output_scales').
+Pass, per output: cosine similarity >= --min-cosine (0.999) and max |layerscope - onnxruntime|
+<= --max-steps (2) steps of the scale of the quantized tensor the output is dequantized from
+(manifest 'output_scales'; --max-steps 0 skips that check).
+The test models have random (calibrated) weights, and a deep int8 network amplifies a one-step
+rounding difference anywhere: onnxruntime's own optimized and unoptimized runs of the same
+ResNet-50 QDQ file agree only to cosine 0.997. So ctest runs the full models at --min-cosine
+0.99 without the step check (a real error, such as a layer that skips an int8 rounding, drops
+it below 0.99: measured 0.986), and the layer-level agreement is the kernel tests' job.
     check_quant_model.py --cli build/layerscope --models-dir .cache/models --model mobilenetv2.opset17.qop.onnx
 """
 import argparse
@@ -33,6 +39,8 @@ def main():
     ap.add_argument("--model", required=True, help="file name as listed in quant_manifest.json")
     ap.add_argument("--threads", default="0")
     ap.add_argument("--extra", nargs="*", default=[], help="more arguments for `layerscope run`")
+    ap.add_argument("--min-cosine", type=float, default=MIN_COSINE)
+    ap.add_argument("--max-steps", type=float, default=MAX_STEPS, help="0: no step check")
     a = ap.parse_args()
 
     manifest_path = os.path.join(a.models_dir, "quant_manifest.json")
@@ -68,11 +76,11 @@ def main():
             cosine = float(np.dot(got.ravel(), ref.ravel()) / norms) if norms > 0 else float(np.array_equal(got, ref))
             diff = float(np.abs(got - ref).max()) if ref.size else 0.0
             scale = entry["output_scales"].get(name)
-            limit = MAX_STEPS * scale if scale else 0.0
-            good = cosine >= MIN_COSINE and diff <= limit
+            limit = a.max_steps * scale if scale else 0.0
+            good = cosine >= a.min_cosine and (a.max_steps == 0 or diff <= limit)
             steps = f"{diff / scale:.2f} steps of {scale:.4g}" if scale else "no output scale: must be exact"
-            print(f"{'ok' if good else 'FAIL'} {name}: cosine {cosine:.6f} (>= {MIN_COSINE}), max|diff| {diff:.4g} = "
-                  f"{steps} (<= {MAX_STEPS:g} steps)")
+            print(f"{'ok' if good else 'FAIL'} {name}: cosine {cosine:.6f} (>= {a.min_cosine}), max|diff| {diff:.4g} = "
+                  f"{steps} ({'<= %g steps' % a.max_steps if a.max_steps else 'not checked'})")
             ok &= good
     return 0 if ok else 1
 
