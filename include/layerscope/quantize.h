@@ -35,19 +35,19 @@ struct QuantizeOptions {
   bool per_channel = true;     // int8 weights per output channel; false: one scale per tensor
   // ONNX node names to leave in float: their inputs are read unquantized. Unknown names fail.
   std::vector<std::string> keep_float;
-  int max_samples = 0;       // use at most this many dataset samples; 0 = all
-  ImagePreprocess image;     // for image samples: mean, std, channel order (as `run --image`)
-  int threads = 0;           // calibration runs' threads; 0 = one per core
+  int max_samples = 0;    // use at most this many dataset samples; 0 = all
+  ImagePreprocess image;  // for image samples: mean, std, channel order (as `run --image`)
+  int threads = 0;        // calibration runs' threads; 0 = one per core
 };
 
 struct QuantizeSummary {
-  int samples = 0;           // calibration samples run
-  int quantized_nodes = 0;   // nodes reading dequantized inputs
-  int kept_float = 0;        // nodes kept in float by QuantizeOptions::keep_float
-  int activations = 0;       // activation tensors with a QuantizeLinear/DequantizeLinear pair
-  int weights = 0;           // int8 weight tensors
-  int biases = 0;            // int32 bias tensors
-  int opset = 0;             // ai.onnx opset of the written model
+  int samples = 0;                 // calibration samples run
+  int quantized_nodes = 0;         // nodes reading dequantized inputs
+  int kept_float = 0;              // nodes kept in float by QuantizeOptions::keep_float
+  int activations = 0;             // activation tensors with a QuantizeLinear/DequantizeLinear pair
+  int weights = 0;                 // int8 weight tensors
+  int biases = 0;                  // int32 bias tensors
+  int opset = 0;                   // ai.onnx opset of the written model
   std::vector<std::string> notes;  // anything changed or left out, for the user to read
 };
 

@@ -34,8 +34,8 @@ Status quantize_model_bytes(const std::string& model_path, const std::string& da
     quant::QdqSummary qs;
     *model_bytes = model.write(quant::calibrated_ranges(c, options), &qs);
     if (summary) {
-      *summary = QuantizeSummary{c.samples, qs.quantized_nodes, qs.kept_float, qs.activations, qs.weights,
-                                 qs.biases,  qs.opset,           qs.notes};
+      *summary = QuantizeSummary{c.samples,  qs.quantized_nodes, qs.kept_float, qs.activations,
+                                 qs.weights, qs.biases,          qs.opset,      qs.notes};
     }
   });
 }
@@ -49,7 +49,8 @@ Status quantize_model(const std::string& model_path, const std::string& dataset,
     const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
     std::error_code ec;
     LS_CHECK(!out_path.empty() && out.has_filename(), "output path '", out_path, "' names no file");
-    if (!fs::is_directory(dir, ec)) fail_with(StatusCode::kIoError, "output folder '", dir.string(), "' does not exist");
+    if (!fs::is_directory(dir, ec))
+      fail_with(StatusCode::kIoError, "output folder '", dir.string(), "' does not exist");
     LS_CHECK(!fs::equivalent(out, fs::path(model_path), ec), "output '", out_path,
              "' is the input model; write the quantized model to another file");
   });

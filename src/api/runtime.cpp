@@ -127,10 +127,10 @@ Status Runtime::init_runtime(const RuntimeInit& init) {
       m.ready = false;
       m.session.reset();  // free the old plan first: never two copies of the weights at once
       std::unique_ptr<Session> session;
-      Status st = m.quantized_model.empty()
-                      ? Session::load(m.model_path, options, &session)
-                      : load_session_from_bytes(m.quantized_model, m.model_path + " (quantized by build())", options,
-                                                &session);
+      Status st =
+          m.quantized_model.empty()
+              ? Session::load(m.model_path, options, &session)
+              : load_session_from_bytes(m.quantized_model, m.model_path + " (quantized by build())", options, &session);
       throw_if_error(st, " (the model is no longer loaded; call load() again)");
       m.session = std::move(session);
       m.session_options = options;

@@ -15,10 +15,10 @@
 // graph output); a DequantizeLinear whose output other nodes also read stays for them.
 // Conditions: per-tensor activation scales and zero points that are constants; weights (Conv:
 // input 1) constant int8 with per-tensor or per-output-channel scales (axis 0); MatMul's B:
-// per-tensor, or constant int8 with one scale per column (the last axis); a bias is the DequantizeLinear of an int32 constant with
-// zero point 0 and scale x_scale * w_scale, as quantizers write it. Anything else keeps its
-// float op between DequantizeLinear and QuantizeLinear (correct, slower; the profile shows it).
-// Needs the weights' DequantizeLinear unfolded: OpDef::fold_after_passes (runtime/planner.cpp).
+// per-tensor, or constant int8 with one scale per column (the last axis); a bias is the DequantizeLinear of an int32
+// constant with zero point 0 and scale x_scale * w_scale, as quantizers write it. Anything else keeps its float op
+// between DequantizeLinear and QuantizeLinear (correct, slower; the profile shows it). Needs the weights'
+// DequantizeLinear unfolded: OpDef::fold_after_passes (runtime/planner.cpp).
 #include <cmath>
 #include <cstring>
 
@@ -37,9 +37,9 @@ constexpr const char* kMsDomain = "com.microsoft";
 // A DequantizeLinear or QuantizeLinear node's operands.
 struct QuantOperands {
   int node = -1;
-  int data = -1;                 // Q: the float input; DQ: the integer input
-  int scale = -1, zero = -1;     // zero -1 when absent
-  int64_t axis = 1;              // the node's axis attribute (per-axis only)
+  int data = -1;              // Q: the float input; DQ: the integer input
+  int scale = -1, zero = -1;  // zero -1 when absent
+  int64_t axis = 1;           // the node's axis attribute (per-axis only)
 };
 
 std::optional<QuantOperands> operands_of(const Graph& g, int node) {
@@ -136,7 +136,6 @@ std::optional<QuantOperands> quantized(const PassContext& ctx, const GraphIndex&
 }
 
 float scalar(const Graph& g, int v) { return *g.values[v].constant->data_as<float>(); }
-
 
 // The zero point `zero`, or (absent) a new constant 0 of the quantized type `t`.
 int zero_point(PassContext& ctx, int zero, DType t, const std::string& name) {
@@ -291,7 +290,8 @@ bool rewrite_gemm(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& de
   if (y && (!per_tensor(g, *y) || !int8_type(dtype_of(ctx, g.nodes[y->node].outputs[0])))) return false;
   const std::string& name = g.values[gemm.outputs[0]].name;
   std::vector<int> in = {a->data, a->scale, zero_point(ctx, a->zero, dtype_of(ctx, a->data), name + "_a"),
-                         w->data, w->scale, zero_point(ctx, w->zero, DType::I8, name + "_w"), bias};
+                         w->data, w->scale, zero_point(ctx, w->zero, DType::I8, name + "_w"),
+                         bias};
   Node& node = g.nodes[gi];
   Attributes attrs;
   attrs.set("transB", int64_t{tb ? 1 : 0});

@@ -54,8 +54,8 @@ std::vector<Sample> list_samples(const std::string& dataset, const std::vector<V
     }
     if (ec) fail_with(StatusCode::kIoError, "cannot list dataset folder '", dataset, "': ", ec.message());
     LS_CHECK(!files.empty(), "dataset folder '", dataset, "' has no .npy, .jpg or .jpeg file");
-    LS_CHECK(need.size() == 1, "dataset folder '", dataset, "': the model has ", need.size(),
-             " inputs (", input_list(need),
+    LS_CHECK(need.size() == 1, "dataset folder '", dataset, "': the model has ", need.size(), " inputs (",
+             input_list(need),
              "); a folder gives one file per sample, so use a list file with one line per sample naming a file for "
              "each input, in this order");
     std::sort(files.begin(), files.end());
@@ -78,7 +78,8 @@ std::vector<Sample> list_samples(const std::string& dataset, const std::vector<V
       if (fs::path(f).is_relative()) f = (base / f).string();
     samples.push_back({std::move(files), where});
   }
-  LS_CHECK(!samples.empty(), "dataset list '", dataset, "' names no sample (one line per sample, files separated "
+  LS_CHECK(!samples.empty(), "dataset list '", dataset,
+           "' names no sample (one line per sample, files separated "
            "by spaces)");
   return samples;
 }

@@ -24,8 +24,8 @@ namespace {
 // constant weight (and bias) quantized to int8 (int32); the others read activations only.
 const std::set<std::string> kWeightedOps = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
 const std::set<std::string> kMultiInputOps = {"Add", "Mul", "Concat"};
-const std::set<std::string> kUnaryOps = {"Relu",    "Clip",    "LeakyRelu",   "Sigmoid",          "Softmax",
-                                         "MaxPool", "AveragePool", "GlobalAveragePool"};
+const std::set<std::string> kUnaryOps = {"Relu",    "Clip",    "LeakyRelu",   "Sigmoid",
+                                         "Softmax", "MaxPool", "AveragePool", "GlobalAveragePool"};
 // An activation a Conv / MatMul / Gemm / Add feeds alone is applied before the output is
 // quantized (the int8 layer absorbs it), so no Q/DQ pair sits between them.
 const std::set<std::string> kAbsorbedActivations = {"Relu", "Clip"};
@@ -37,11 +37,16 @@ const std::set<std::string> kQuantizedOps = {"QuantizeLinear", "DequantizeLinear
 // Ops whose definition is the same at opset 13 as at 10/11/12 but for the types they accept:
 // a model made only of them may have its opset raised to 13 (per-axis DequantizeLinear).
 // Clip and Pad changed at 11 (attributes became inputs): safe only from 11 on.
-const std::set<std::string> kSameUpTo13 = {
-    "Conv",    "ConvTranspose", "Relu",    "LeakyRelu",   "Sigmoid",           "Tanh",     "Add",  "Sub",
-    "Mul",     "Div",           "MatMul",  "Gemm",        "MaxPool",           "AveragePool", "GlobalAveragePool",
-    "Flatten", "Concat",        "Transpose", "Reshape",   "Identity",          "BatchNormalization", "Gather",
-    "Shape",   "Cast",          "Exp",     "Sqrt",        "Constant",          "Dropout"};
+const std::set<std::string> kSameUpTo13 = {"Conv",      "ConvTranspose", "Relu",
+                                           "LeakyRelu", "Sigmoid",       "Tanh",
+                                           "Add",       "Sub",           "Mul",
+                                           "Div",       "MatMul",        "Gemm",
+                                           "MaxPool",   "AveragePool",   "GlobalAveragePool",
+                                           "Flatten",   "Concat",        "Transpose",
+                                           "Reshape",   "Identity",      "BatchNormalization",
+                                           "Gather",    "Shape",         "Cast",
+                                           "Exp",       "Sqrt",          "Constant",
+                                           "Dropout"};
 const std::set<std::string> kSameFrom11 = {"Clip", "Pad"};
 
 constexpr int kPerAxisOpset = 13;  // DequantizeLinear's axis attribute
@@ -115,12 +120,13 @@ QdqModel::QdqModel(const std::string& path, const QdqOptions& options)
     if (kQuantizedOps.count(n.op_type()) || n.op_type().rfind("QLinear", 0) == 0)
       fail_with(StatusCode::kUnsupported, "'", path, "' is already quantized (node '", node_name(n, i), "' is ",
                 n.op_type(), "); quantize the float model it was made from");
-    const bool same = onnx_domain && (kSameUpTo13.count(n.op_type()) || (g.opset >= 11 && kSameFrom11.count(n.op_type())));
+    const bool same =
+        onnx_domain && (kSameUpTo13.count(n.op_type()) || (g.opset >= 11 && kSameFrom11.count(n.op_type())));
     if (!same) blocking.insert((onnx_domain ? "" : n.domain() + ".") + n.op_type());
   }
   if (g.opset < kQdqOpset)
-    fail_with(StatusCode::kUnsupported, "'", path, "' uses opset ", g.opset, "; QuantizeLinear needs opset ",
-              kQdqOpset, " or later (convert the model with onnx.version_converter first)");
+    fail_with(StatusCode::kUnsupported, "'", path, "' uses opset ", g.opset, "; QuantizeLinear needs opset ", kQdqOpset,
+              " or later (convert the model with onnx.version_converter first)");
   if (g.opset < kPerAxisOpset && options.per_channel) {
     if (!blocking.empty()) {
       std::string list;
@@ -233,14 +239,14 @@ std::string QdqModel::write(const std::map<std::string, Range>& ranges, QdqSumma
   //    activation, and, when a quantized node produced it, for every other reader not kept in
   //    float (int8 flows through Reshape, Flatten, ...). Nodes kept in float read the float tensor.
   std::map<std::string, ActivationParams> params;
-  std::map<std::string, std::string> dequantized_from;  // DQ output -> the tensor it stands for
+  std::map<std::string, std::string> dequantized_from;         // DQ output -> the tensor it stands for
   std::vector<std::vector<onnx::NodeProto>> after(nodes + 1);  // new nodes after node i; [nodes] = first
   auto absorbed = [&](const std::string& t, int consumer, int slot) {
     const onnx::NodeProto& c = gp.node(consumer);
     auto p = g.producer.find(t);
     if (slot != 0 || !kAbsorbedActivations.count(c.op_type()) || p == g.producer.end()) return false;
-    return quantized[p->second] && kAbsorbingOps.count(gp.node(p->second).op_type()) &&
-           g.consumers[t].size() == 1 && !g.graph_outputs.count(t);
+    return quantized[p->second] && kAbsorbingOps.count(gp.node(p->second).op_type()) && g.consumers[t].size() == 1 &&
+           !g.graph_outputs.count(t);
   };
   auto is_activation_slot = [&](int node, int slot) {
     const std::string& op = gp.node(node).op_type();

@@ -26,13 +26,13 @@ struct QdqOptions {
 };
 
 struct QdqSummary {
-  int quantized_nodes = 0;     // nodes reading dequantized inputs
-  int kept_float = 0;          // nodes named in keep_float
-  int activations = 0;         // QuantizeLinear/DequantizeLinear pairs
-  int weights = 0;             // int8 weight initializers
-  int biases = 0;              // int32 bias initializers
-  int clipped_bias_values = 0; // bias values beyond int32 (saturated)
-  int opset = 0;               // ai.onnx opset of the written model
+  int quantized_nodes = 0;         // nodes reading dequantized inputs
+  int kept_float = 0;              // nodes named in keep_float
+  int activations = 0;             // QuantizeLinear/DequantizeLinear pairs
+  int weights = 0;                 // int8 weight initializers
+  int biases = 0;                  // int32 bias initializers
+  int clipped_bias_values = 0;     // bias values beyond int32 (saturated)
+  int opset = 0;                   // ai.onnx opset of the written model
   std::vector<std::string> notes;  // what was changed or left out, for the user
 };
 

@@ -56,8 +56,8 @@ QuantizedWeight quantize_weight(const Tensor& weight, int axis) {
 QuantizedBias quantize_bias(const Tensor& bias, float input_scale, const std::vector<float>& weight_scales) {
   LS_CHECK(bias.dtype() == DType::F32, "quantize_bias: expected a FLOAT bias");
   const int64_t n = bias.numel();
-  LS_CHECK(weight_scales.size() == 1 || static_cast<int64_t>(weight_scales.size()) == n,
-           "quantize_bias: ", n, " bias values but ", weight_scales.size(), " weight scales");
+  LS_CHECK(weight_scales.size() == 1 || static_cast<int64_t>(weight_scales.size()) == n, "quantize_bias: ", n,
+           " bias values but ", weight_scales.size(), " weight scales");
   QuantizedBias q;
   q.values = Tensor(DType::I32, bias.shape());
   const float* b = bias.data_as<float>();

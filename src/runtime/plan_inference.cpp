@@ -174,8 +174,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
     bool values_known = !known_values.empty();
     for (size_t k = 0; k < known_values.size(); ++k) values_known &= n.outputs[k] < 0 || !known_values[k].empty();
     bool fold = values_known;
-    if (!fold && all_const && !n.inputs.empty() && stage == FoldStage::BeforePasses &&
-        r.defs[ni]->fold_after_passes) {
+    if (!fold && all_const && !n.inputs.empty() && stage == FoldStage::BeforePasses && r.defs[ni]->fold_after_passes) {
       ++r.deferred_folds;
       continue;
     }
@@ -196,8 +195,7 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
 }  // namespace
 
 GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const OpRegistry& registry,
-                              std::vector<std::string>& folded_names, const MemoryBudget& budget,
-                              FoldStage stage) {
+                              std::vector<std::string>& folded_names, const MemoryBudget& budget, FoldStage stage) {
   std::vector<bool> folded;
   FoldBudget fold_budget(graph);
   GraphInference r = infer_once(graph, binding, registry, folded, folded_names, budget, fold_budget, stage);

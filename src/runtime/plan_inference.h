@@ -25,8 +25,8 @@ enum class FoldStage { BeforePasses, Final };
 // nodes whose result is known at plan time (all inputs constant, or infer() states the
 // output values, as Shape does): their outputs become constants and the nodes are removed
 // from `graph`, their names appended to `folded_names`. The result describes the graph as
-// left after folding. `stage` BeforePasses keeps the nodes of fold_after_passes ops. Every bound input and inferred output must fit `budget` (checked before
-// anything is allocated, folded values included).
+// left after folding. `stage` BeforePasses keeps the nodes of fold_after_passes ops. Every bound input and inferred
+// output must fit `budget` (checked before anything is allocated, folded values included).
 GraphInference infer_and_fold(Graph& graph, const InputBinding& binding, const OpRegistry& registry,
                               std::vector<std::string>& folded_names, const MemoryBudget& budget,
                               FoldStage stage = FoldStage::Final);

@@ -102,11 +102,14 @@ TEST(QuantKernels, QLinearConvDeclinesNonZeroWeightZeroPoints) {
   std::mt19937 rng(42);
   Tensor w_zero(DType::I8, {4});
   w_zero.data_as<int8_t>()[2] = 1;
-  std::vector<CaseInput> in = {
-      {random_int(rng, DType::U8, {1, 4, 5, 5}, 0, 255)}, constant(scalar_f32(0.05f)),
-      constant(scalar_int(DType::U8, 128)),               constant(random_int(rng, DType::I8, {4, 4, 3, 3}, -127, 127)),
-      constant(testing::f32s({0.01f, 0.02f, 0.03f, 0.04f})), constant(w_zero),
-      constant(scalar_f32(0.5f)),                         constant(scalar_int(DType::U8, 0))};
+  std::vector<CaseInput> in = {{random_int(rng, DType::U8, {1, 4, 5, 5}, 0, 255)},
+                               constant(scalar_f32(0.05f)),
+                               constant(scalar_int(DType::U8, 128)),
+                               constant(random_int(rng, DType::I8, {4, 4, 3, 3}, -127, 127)),
+                               constant(testing::f32s({0.01f, 0.02f, 0.03f, 0.04f})),
+                               constant(w_zero),
+                               constant(scalar_f32(0.5f)),
+                               constant(scalar_int(DType::U8, 0))};
   const testing::KernelCheck r = check_kernels(make_node("QLinearConv", 10, in.size(), 1), in, {.tolerance = 0});
   EXPECT_FALSE(r.ran_kernel("onednn:qconv"));
 }
@@ -166,12 +169,17 @@ TEST(QuantKernels, NativeQuantizeDequantizeAndAddMatchTheReference) {
                     .ran_kernel("native:dequantize"));
 
     const int lo = t == DType::I8 ? -128 : 0, hi = t == DType::I8 ? 127 : 255;
-    std::vector<CaseInput> add = {
-        {random_int(rng, t, {1, 64, 33, 33}, lo, hi)}, constant(scalar_f32(0.05f)), constant(scalar_int(t, zero)),
-        {random_int(rng, t, {1, 64, 33, 33}, lo, hi)}, constant(scalar_f32(0.11f)), constant(scalar_int(t, zero + 3)),
-        constant(scalar_f32(0.09f)),                   constant(scalar_int(t, zero - 1))};
-    EXPECT_TRUE(check_kernels(make_node("QLinearAdd", 1, 8, 1, {}, "com.microsoft"), add, {.threads = 2, .tolerance = 0})
-                    .ran_kernel("native:qadd"));
+    std::vector<CaseInput> add = {{random_int(rng, t, {1, 64, 33, 33}, lo, hi)},
+                                  constant(scalar_f32(0.05f)),
+                                  constant(scalar_int(t, zero)),
+                                  {random_int(rng, t, {1, 64, 33, 33}, lo, hi)},
+                                  constant(scalar_f32(0.11f)),
+                                  constant(scalar_int(t, zero + 3)),
+                                  constant(scalar_f32(0.09f)),
+                                  constant(scalar_int(t, zero - 1))};
+    EXPECT_TRUE(
+        check_kernels(make_node("QLinearAdd", 1, 8, 1, {}, "com.microsoft"), add, {.threads = 2, .tolerance = 0})
+            .ran_kernel("native:qadd"));
   }
 }
 
@@ -180,8 +188,8 @@ TEST(QuantKernels, PerAxisDequantizeStaysOnTheReference) {
   std::vector<CaseInput> dq = {{random_int(rng, DType::I8, {4, 3}, -128, 127)},
                                constant(testing::f32s({0.1f, 0.2f, 0.3f, 0.4f})),
                                constant(Tensor(DType::I8, {4}))};
-  const testing::KernelCheck r =
-      check_kernels(make_node("DequantizeLinear", 13, 3, 1, testing::attrs({{"axis", int64_t{0}}})), dq, {.tolerance = 0});
+  const testing::KernelCheck r = check_kernels(
+      make_node("DequantizeLinear", 13, 3, 1, testing::attrs({{"axis", int64_t{0}}})), dq, {.tolerance = 0});
   EXPECT_FALSE(r.ran_kernel("native:dequantize"));
 }
 

@@ -120,10 +120,11 @@ int cmd_quantize(int argc, char** argv) {
   if (!st) return report_error(st);
   std::fprintf(stderr, "calibrated on %d sample(s) (%s)\n", s.samples, calibration_method_name(opt.method));
   for (const std::string& note : s.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
-  std::printf("quantized %d node(s) (%d kept in float): %d activation(s), %d int8 weight(s) (%s), %d int32 bias(es); "
-              "opset %d\n",
-              s.quantized_nodes, s.kept_float, s.activations, s.weights, opt.per_channel ? "per channel" : "per tensor",
-              s.biases, s.opset);
+  std::printf(
+      "quantized %d node(s) (%d kept in float): %d activation(s), %d int8 weight(s) (%s), %d int32 bias(es); "
+      "opset %d\n",
+      s.quantized_nodes, s.kept_float, s.activations, s.weights, opt.per_channel ? "per channel" : "per tensor",
+      s.biases, s.opset);
   std::fprintf(stderr, "wrote %s\n", out.c_str());
   return kExitOk;
 }

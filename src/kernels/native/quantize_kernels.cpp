@@ -5,10 +5,10 @@
 //   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands
 // Each computes what the reference kernel (ops/quant/) does, with the same float operations in
 // the same order, so results are identical: quantize divides by the scale (no reciprocal),
-// rounds half to even and saturates; the add is the reference's two fused multiply-adds. Per-axis scales, broadcasting and other types run the reference.
-// The loops run in float lanes the compiler vectorises (rounding with the 1.5 * 2^23 trick,
-// which rounds half to even in the default rounding mode once the value is clamped to the
-// type's range), in parallel chunks over the elements.
+// rounds half to even and saturates; the add is the reference's two fused multiply-adds. Per-axis scales, broadcasting
+// and other types run the reference. The loops run in float lanes the compiler vectorises (rounding with the 1.5 * 2^23
+// trick, which rounds half to even in the default rounding mode once the value is clamped to the type's range), in
+// parallel chunks over the elements.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -189,8 +189,8 @@ class QAddKernel final : public QuantKernel {
     void* c = out[0]->data();
     for_each_chunk(out[0]->numel(), threads_, [&](int64_t lo, int64_t hi) {
       if (type_ == DType::I8)
-        qadd_span(static_cast<const int8_t*>(a) + lo, static_cast<const int8_t*>(b) + lo,
-                  static_cast<int8_t*>(c) + lo, hi - lo, ra_, rb_, bias_);
+        qadd_span(static_cast<const int8_t*>(a) + lo, static_cast<const int8_t*>(b) + lo, static_cast<int8_t*>(c) + lo,
+                  hi - lo, ra_, rb_, bias_);
       else
         qadd_span(static_cast<const uint8_t*>(a) + lo, static_cast<const uint8_t*>(b) + lo,
                   static_cast<uint8_t*>(c) + lo, hi - lo, ra_, rb_, bias_);

@@ -37,8 +37,8 @@ PoolBuild build_pool(const KernelSetup& s, PoolKind kind) {
   // int8/uint8 for MaxPool (quantized models: the maximum of the integers is the integer of
   // the maximum, so no scale is involved).
   const std::optional<dnnl::memory::data_type> t = onednn_type(s.inputs[0].dtype);
-  LS_CHECK(t && (*t == dnnl::memory::data_type::f32 || kind == PoolKind::Max), Graph::describe(s.node),
-           ": pooling of ", dtype_name(s.inputs[0].dtype));
+  LS_CHECK(t && (*t == dnnl::memory::data_type::f32 || kind == PoolKind::Max), Graph::describe(s.node), ": pooling of ",
+           dtype_name(s.inputs[0].dtype));
   b.src_md = activation_md(to_dims(g.input_shape()), s.input_layout(0), *t);
   b.dst_md = activation_md(to_dims(g.output_shape()), s.output_layout(0), *t);
   dims dil;

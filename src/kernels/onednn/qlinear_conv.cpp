@@ -30,7 +30,20 @@ using dt = dnnl::memory::data_type;
 // For QLinearConvAdd, inputs 6 and 7 are the convolution's own (intermediate) output scale and
 // zero point, and the output's are kAddScale and kAddZero.
 enum QConvInput {
-  kX = 0, kXScale, kXZero, kW, kWScale, kWZero, kYScale, kYZero, kBias, kResidual, kRScale, kRZero, kAddScale, kAddZero
+  kX = 0,
+  kXScale,
+  kXZero,
+  kW,
+  kWScale,
+  kWZero,
+  kYScale,
+  kYZero,
+  kBias,
+  kResidual,
+  kRScale,
+  kRZero,
+  kAddScale,
+  kAddZero
 };
 
 bool has_residual(const KernelSetup& s) { return s.node.op_type == "QLinearConvAdd"; }
@@ -82,7 +95,8 @@ std::optional<QConvParams> read_params(const KernelSetup& s, int64_t c_out) {
   if (has_residual(s)) {  // scale to the add's output; the convolution's own range is clipped
     for (int k : {kRScale, kRZero, kAddScale, kAddZero})
       if (!has_input(s, k) || !constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
-    if (s.constants[kRScale]->dtype() != DType::F32 || s.constants[kAddScale]->dtype() != DType::F32) return std::nullopt;
+    if (s.constants[kRScale]->dtype() != DType::F32 || s.constants[kAddScale]->dtype() != DType::F32)
+      return std::nullopt;
     const float c_scale = y_scale, out_scale = s.constants[kAddScale]->data_as<float>()[0];
     const int32_t c_zero = int_at(s, kYZero, 0);
     const bool c_int8 = has_input(s, kYZero) && s.constants[kYZero]->dtype() == DType::I8;
@@ -145,8 +159,8 @@ QConvBuild build_qconv(const KernelSetup& s, std::optional<Layout> src, std::opt
     po.append_sum(p->sum_scale, p->r_zero, *y_t);
     attr.set_post_ops(po);
   }
-  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, b.src,
-                                    b.w, b.bias, b.dst, strides, dil, pb, pe);
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, b.src, b.w,
+                                    b.bias, b.dst, strides, dil, pb, pe);
   b.pd = dnnl::convolution_forward::primitive_desc(d, attr, engine());
   require_optimized(b.pd);
   return b;
@@ -156,9 +170,9 @@ bool staged(const KernelSetup& s);
 
 bool qconv_supported(const KernelSetup& s) {
   if (s.inputs.size() < 8 || s.outputs.size() != 1 || any_empty(s)) return false;
-  if (has_residual(s) && (s.inputs.size() != 14 || !has_input(s, kResidual) ||
-                          s.inputs[kResidual].dtype != s.outputs[0].dtype ||
-                          s.input_layout(kResidual) != s.output_layout(0)))
+  if (has_residual(s) &&
+      (s.inputs.size() != 14 || !has_input(s, kResidual) || s.inputs[kResidual].dtype != s.outputs[0].dtype ||
+       s.input_layout(kResidual) != s.output_layout(0)))
     return false;
   const size_t rank = s.inputs[kX].shape.size();
   if (rank < 3 || rank > 5) return false;
@@ -289,7 +303,9 @@ class QLinearConvKernel : public OnednnKernel {
     dst_bytes_ = round64(b.dst.get_size());
   }
   static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
-  size_t staging_bytes() const { return staging_ ? round64(runner_.scratch_bytes()) - runner_.scratch_bytes() + src_bytes_ + dst_bytes_ : 0; }
+  size_t staging_bytes() const {
+    return staging_ ? round64(runner_.scratch_bytes()) - runner_.scratch_bytes() + src_bytes_ + dst_bytes_ : 0;
+  }
 
   bool staging_ = false, residual_ = false;
   int threads_ = 1;

@@ -72,7 +72,8 @@ std::optional<QMatMulParams> read_params(const KernelSetup& s, int64_t n) {
   const float a_scale = as.data_as<float>()[0], y_scale = float_out ? 1.f : s.constants[ysi]->data_as<float>()[0];
   for (int64_t i = 0; i < bs.numel(); ++i) {
     // In the reference's order: (a_scale * b_scale) / y_scale.
-    const float m = float_out ? alpha * a_scale * bs.data_as<float>()[i] : alpha * a_scale * bs.data_as<float>()[i] / y_scale;
+    const float m =
+        float_out ? alpha * a_scale * bs.data_as<float>()[i] : alpha * a_scale * bs.data_as<float>()[i] / y_scale;
     if (!(m > 0.f) || !std::isfinite(m)) return std::nullopt;
     p.output_scales.push_back(m);
   }
@@ -220,8 +221,8 @@ class QLinearMatMulKernel : public OnednnKernel {
 void register_onednn_qlinear_matmul(KernelRegistry& r) {
   onednn::add_kernel(r, "QLinearMatMul", "qmatmul", qmatmul_supported,
                      [] { return std::make_unique<QLinearMatMulKernel>(); });
-  KernelDef d = onednn::kernel_def("QGemm", "qmatmul", qmatmul_supported,
-                                   [] { return std::make_unique<QLinearMatMulKernel>(); });
+  KernelDef d =
+      onednn::kernel_def("QGemm", "qmatmul", qmatmul_supported, [] { return std::make_unique<QLinearMatMulKernel>(); });
   d.domain = "com.microsoft";
   r.add_kernel(std::move(d));
 }

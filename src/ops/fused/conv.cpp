@@ -8,7 +8,7 @@
 
 namespace layerscope {
 
-void register_reorder_op(OpRegistry& r);               // ops/fused/reorder.cpp
+void register_reorder_op(OpRegistry& r);                 // ops/fused/reorder.cpp
 void register_fused_qlinear_conv_add_op(OpRegistry& r);  // ops/fused/qlinear_conv_add.cpp
 
 namespace {
