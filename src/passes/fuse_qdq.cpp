@@ -6,7 +6,9 @@
 //   Q(Add(DQ(a), DQ(b)))                -> com.microsoft QLinearAdd(a, b)
 //   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
 //   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
-//                                          a monotonic requantization that is the identity)
+//                                          a monotonic requantization that is the identity);
+//                                          the same for Reshape, Transpose, Flatten, Squeeze,
+//                                          Unsqueeze (they only move elements)
 //   then QLinearConv -> QLinearAdd      -> QLinearConvAdd (the residual added before rounding)
 // Conv, MatMul and Add may reach their QuantizeLinear through a Relu or Clip that the
 // quantization performs anyway (implied_by below): it is dropped (layerscope quantize keeps
@@ -359,17 +361,26 @@ bool same_quantization(const Graph& g, const QuantOperands& a, const QuantOperan
   return za.dtype() == zb.dtype() && std::memcmp(za.data(), zb.data(), dtype_size(za.dtype())) == 0;
 }
 
-bool rewrite_max_pool(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int pi) {
+// MaxPool (opset 12+) and the ops that only move elements (Reshape, Transpose, Flatten,
+// Squeeze, Unsqueeze: their other inputs are shapes or axes), when the input's dequantization
+// and the output's quantization are the same: they run on the int8 values.
+bool moves_int8(const Node& n) {
+  if (is_op(n, "MaxPool")) return n.opset >= 12 && n.inputs.size() == 1;
+  return is_op(n, "Reshape") || is_op(n, "Transpose") || is_op(n, "Flatten") || is_op(n, "Squeeze") ||
+         is_op(n, "Unsqueeze");
+}
+
+bool rewrite_int8_movement(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int pi) {
   Graph& g = ctx.graph;
   const Node& pool = g.nodes[pi];
-  if (pool.inputs.size() != 1 || pool.outputs.size() != 1 || pool.opset < 12) return false;
+  if (pool.inputs.empty() || pool.outputs.size() != 1 || !moves_int8(pool)) return false;
   std::optional<QuantOperands> x = dequantized(ctx, idx, dead, pool.inputs[0]);
   std::optional<QuantOperands> y = quantized(ctx, idx, dead, pool.outputs[0]);
   if (!x || !y || !per_tensor(g, *x) || !per_tensor(g, *y) || !same_quantization(g, *x, *y)) return false;
   const DType t = dtype_of(ctx, x->data);
   if (!int8_type(t) || dtype_of(ctx, g.nodes[y->node].outputs[0]) != t) return false;
   Node& n = g.nodes[pi];
-  n.inputs = {x->data};
+  n.inputs[0] = x->data;
   n.outputs = {g.nodes[y->node].outputs[0]};
   append_sources(n.source_names, g.nodes[y->node].source_names);
   dead[y->node] = true;
@@ -449,7 +460,7 @@ int fuse_qdq_pass(PassContext& ctx) {
     else if (is_op(n, "Gemm")) done = rewrite_gemm(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "Add")) done = rewrite_add(ctx, idx, dead, static_cast<int>(i));
     else if (is_op(n, "GlobalAveragePool")) done = rewrite_global_average_pool(ctx, idx, dead, static_cast<int>(i));
-    else if (is_op(n, "MaxPool")) done = rewrite_max_pool(ctx, idx, dead, static_cast<int>(i));
+    else if (moves_int8(n)) done = rewrite_int8_movement(ctx, idx, dead, static_cast<int>(i));
     rewritten += done;
   }
   if (rewritten) {
