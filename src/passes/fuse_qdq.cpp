@@ -3,13 +3,15 @@
 //   Q(Conv(DQ(x), DQ(w), [DQ(b)]))      -> QLinearConv(x, w, b)     (int8 in, int8 out)
 //   Q(MatMul(DQ(a), DQ(b)))             -> QLinearMatMul(a, b)        (b: weights or activations)
 //   [Q](Gemm(DQ(a), DQ(w), [DQ(b)]))     -> com.microsoft QGemm(a, w, b) (float out without Q)
-//   Q(Add(DQ(a), DQ(b)))                -> com.microsoft QLinearAdd(a, b)
+//   Q(Add(DQ(a), DQ(b)))                -> com.microsoft QLinearAdd(a, b)  (b: same shape, or a
+//                                          constant along the last axis, as a linear bias)
 //   Q(GlobalAveragePool(DQ(x)))         -> com.microsoft QLinearGlobalAveragePool(x)
 //   Q(MaxPool(DQ(x))), same scale/zp    -> MaxPool(x) on the int8 values (max commutes with
 //                                          a monotonic requantization that is the identity);
 //                                          the same for Reshape, Transpose, Flatten, Squeeze,
 //                                          Unsqueeze (they only move elements)
-//   then QLinearConv -> QLinearAdd      -> QLinearConvAdd (the residual added before rounding)
+//   then QLinearConv -> QLinearAdd      -> QLinearConvAdd, QLinearMatMul -> QLinearAdd ->
+//                                          QLinearMatMulAdd (fuse_linear_add)
 // Conv, MatMul and Add may reach their QuantizeLinear through a Relu or Clip that the
 // quantization performs anyway (implied_by below): it is dropped (layerscope quantize keeps
 // them in its files; onnxruntime's quantizer removes them itself).
@@ -311,6 +313,15 @@ bool rewrite_gemm(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& de
   return true;
 }
 
+// A constant whose dims are all 1 but the last.
+bool last_axis_constant(const PassContext& ctx, int v) {
+  if (!ctx.graph.values[v].constant) return false;
+  const Shape& s = ctx.info[v].shape;
+  for (size_t i = 0; i + 1 < s.size(); ++i)
+    if (s[i] != 1) return false;
+  return !s.empty();
+}
+
 bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dead, int ai) {
   Graph& g = ctx.graph;
   const Node& add = g.nodes[ai];
@@ -322,7 +333,14 @@ bool rewrite_add(PassContext& ctx, const GraphIndex& idx, std::vector<bool>& dea
   if (!a || !b || !y || !per_tensor(g, *a) || !per_tensor(g, *b) || !per_tensor(g, *y)) return false;
   const DType t = dtype_of(ctx, a->data);
   if (!int8_type(t) || dtype_of(ctx, b->data) != t || dtype_of(ctx, g.nodes[y->node].outputs[0]) != t) return false;
-  if (ctx.info[a->data].shape != ctx.info[b->data].shape) return false;
+  // Same shapes, or a constant added along the last axis (a linear layer's bias): A is then
+  // the full-shape operand.
+  if (ctx.info[a->data].shape != ctx.info[b->data].shape) {
+    if (last_axis_constant(ctx, a->data)) std::swap(a, b);
+    if (!last_axis_constant(ctx, b->data) || ctx.info[a->data].shape.empty() ||
+        shape_numel(ctx.info[b->data].shape) != ctx.info[a->data].shape.back())
+      return false;
+  }
   const std::string& name = g.values[add.outputs[0]].name;
   std::vector<int> in = {a->data,
                          a->scale,
@@ -403,36 +421,41 @@ void drop_unread_dequantize(Graph& g) {
   if (any) erase_nodes(g, dead);
 }
 
-// QLinearConv -> QLinearAdd(conv, r) -> one QLinearConvAdd (ops/fused/qlinear_conv_add.cpp): the
-// residual joins the convolution's accumulator (oneDNN's sum post-op) instead of a second pass
-// over memory. The convolution's output must feed only the add; r any computed tensor of the
-// output's type and shape.
-int fuse_conv_add(PassContext& ctx) {
+// QLinearConv -> QLinearAdd(conv, r) -> one QLinearConvAdd (ops/fused/qlinear_conv_add.cpp), and
+// QLinearMatMul -> QLinearAdd(mm, r) -> one QLinearMatMulAdd (ops/fused/qlinear_matmul_add.cpp):
+// the addend joins the kernel's output (oneDNN post-ops that first reproduce the op's own
+// int8 rounding) instead of a second pass over memory. The op's output must feed only the
+// add; r a computed tensor of the output's type and shape, or (matmul) a constant along the
+// last axis: a linear layer's quantized bias.
+int fuse_linear_add(PassContext& ctx) {
   Graph& g = ctx.graph;
   GraphIndex idx(g);
   std::vector<bool> dead(g.nodes.size(), false);
   int fused = 0;
   for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
-    const Node& conv = g.nodes[ci];
-    if (dead[ci] || !is_op(conv, "QLinearConv") || conv.outputs.size() != 1) continue;
-    const int y = conv.outputs[0];
+    const Node& op = g.nodes[ci];
+    const bool conv = is_op(op, "QLinearConv"), matmul = is_op(op, "QLinearMatMul");
+    if (dead[ci] || (!conv && !matmul) || op.outputs.size() != 1) continue;
+    const int y = op.outputs[0];
     const int ai = idx.sole_consumer(y);
     if (ai < 0 || dead[ai]) continue;
     const Node& add = g.nodes[ai];
     if (add.domain != kMsDomain || add.op_type != "QLinearAdd" || add.inputs.size() != 8) continue;
     const bool first = add.inputs[0] == y;
     const int r = first ? add.inputs[3] : add.inputs[0];
-    if (r < 0 || r == y || g.values[r].constant || !ctx.known(r) || ctx.info[r].dtype != ctx.info[y].dtype ||
-        ctx.info[r].shape != ctx.info[y].shape)
-      continue;
+    if (r < 0 || r == y || !ctx.known(r) || ctx.info[r].dtype != ctx.info[y].dtype) continue;
+    const bool full = !g.values[r].constant && ctx.info[r].shape == ctx.info[y].shape;
+    const bool row = matmul && last_axis_constant(ctx, r) && !ctx.info[y].shape.empty() &&
+                     shape_numel(ctx.info[r].shape) == ctx.info[y].shape.back();
+    if (!full && !row) continue;
     const int r_scale = first ? add.inputs[4] : add.inputs[1], r_zero = first ? add.inputs[5] : add.inputs[2];
     Node& n = g.nodes[ci];
     std::vector<int> in = n.inputs;
-    in.resize(9, -1);
+    in.resize(conv ? 9 : 8, -1);
     in.insert(in.end(), {r, r_scale, r_zero, add.inputs[6], add.inputs[7]});
     n.inputs = std::move(in);
     n.domain = kFusedDomain;
-    n.op_type = "QLinearConvAdd";
+    n.op_type = conv ? "QLinearConvAdd" : "QLinearMatMulAdd";
     n.opset = 1;
     n.outputs = {add.outputs[0]};
     append_sources(n.source_names, add.source_names);
@@ -467,7 +490,7 @@ int fuse_qdq_pass(PassContext& ctx) {
     erase_nodes(g, dead);
     drop_unread_dequantize(g);
   }
-  return rewritten + fuse_conv_add(ctx);  // QOperator models' QLinearConv -> QLinearAdd too
+  return rewritten + fuse_linear_add(ctx);  // QOperator models' QLinearConv -> QLinearAdd too
 }
 
 }  // namespace layerscope

@@ -34,6 +34,7 @@ int input_zero_index(const Node& n, int k) {
   if (n.domain == kMs && n.op_type == "QLinearGlobalAveragePool") return k == 0 ? 2 : -1;
   if (n.domain == kMs && n.op_type == "QGemm") return k == 0 ? 2 : -1;
   if (n.domain == kFusedDomain && n.op_type == "QLinearConvAdd") return k == 0 ? 2 : k == 9 ? 11 : -1;
+  if (n.domain == kFusedDomain && n.op_type == "QLinearMatMulAdd") return k == 0 ? 2 : k == 8 ? 10 : -1;
   return -1;
 }
 
@@ -46,6 +47,7 @@ int output_zero_index(const Node& n) {
   if (n.domain == kMs && n.op_type == "QLinearGlobalAveragePool") return 4;
   if (n.domain == kMs && n.op_type == "QGemm") return 8;
   if (n.domain == kFusedDomain && n.op_type == "QLinearConvAdd") return 13;
+  if (n.domain == kFusedDomain && n.op_type == "QLinearMatMulAdd") return 12;
   return -1;
 }
 
@@ -62,6 +64,7 @@ std::vector<int> same_type_inputs(const Node& n) {
   if (n.domain == kMs && n.op_type == "QLinearAdd") return {0, 3};
   if (n.domain == kMs && n.op_type == "QLinearGlobalAveragePool") return {0};
   if (n.domain == kFusedDomain && n.op_type == "QLinearConvAdd") return {9};
+  if (n.domain == kFusedDomain && n.op_type == "QLinearMatMulAdd") return {8};
   return {};
 }
 

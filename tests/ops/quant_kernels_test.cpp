@@ -273,3 +273,42 @@ TEST(QuantKernels, QGemmOnOnednnMatchesTheReference) {
 
 }  // namespace
 }  // namespace layerscope
+
+namespace layerscope {
+namespace {
+
+// QLinearMatMulAdd (fuse_qdq's QLinearMatMul -> QLinearAdd): a constant bias row (binary post-op)
+// and a residual of the output's shape (sum post-op), against the two ops' references in a row.
+TEST(QuantKernels, QLinearMatMulAddOnOnednnMatchesTheReference) {
+  std::mt19937 rng(48);
+  for (int iter = 0; iter < 4; ++iter) {
+    const bool row = iter % 2 == 0;
+    const DType t = iter < 2 ? DType::U8 : DType::I8;
+    const int lo = t == DType::I8 ? -128 : 0, hi = t == DType::I8 ? 127 : 255;
+    const int64_t m = 4 + rng() % 30, k = 16 + rng() % 40, n = 8 + rng() % 40;
+    std::vector<float> b_scales;
+    for (int64_t i = 0; i < n; ++i) b_scales.push_back(scale(rng) / 8.f);
+    std::vector<CaseInput> in = {
+        {random_int(rng, t, {1, m, k}, lo, hi)},
+        constant(scalar_f32(scale(rng))),
+        constant(scalar_int(t, t == DType::I8 ? -3 : 125)),
+        constant(random_int(rng, DType::I8, {k, n}, -127, 127)),
+        constant(testing::tensor<float>(DType::F32, {n}, b_scales)),
+        constant(Tensor(DType::I8, {n})),
+        constant(scalar_f32(0.6f)),  // the matmul's own scale: narrow enough to clip
+        constant(scalar_int(t, t == DType::I8 ? 2 : 120)),
+        row ? constant(random_int(rng, t, {n}, lo, hi)) : CaseInput{random_int(rng, t, {1, m, n}, lo, hi)},
+        constant(scalar_f32(0.3f)),
+        constant(scalar_int(t, t == DType::I8 ? -7 : 131)),
+        constant(scalar_f32(0.9f)),
+        constant(scalar_int(t, t == DType::I8 ? 6 : 127)),
+    };
+    SCOPED_TRACE("iter " + std::to_string(iter));
+    const testing::KernelCheck r = check_kernels(make_node("QLinearMatMulAdd", 1, in.size(), 1, {}, kFusedDomain), in,
+                                                 {.threads = 1 + iter % 2, .tolerance = 0, .quant_steps = 1});
+    EXPECT_TRUE(r.ran_kernel("onednn:qmatmul")) << "iter " << iter;
+  }
+}
+
+}  // namespace
+}  // namespace layerscope

@@ -2,7 +2,8 @@
 // ones in quantized models, and for the int8 residual add:
 //   native:quantize    QuantizeLinear    float32 -> int8/uint8, one scale and zero point
 //   native:dequantize  DequantizeLinear  int8/uint8/int32 -> float32, one scale and zero point
-//   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands
+//   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands, or B a constant
+//                      row along A's last axis (a linear layer's quantized bias)
 // Each computes what the reference kernel (ops/quant/) does, with the same float operations in
 // the same order, so results are identical: quantize divides by the scale (no reciprocal),
 // rounds half to even and saturates; the add is the reference's two fused multiply-adds. Per-axis scales, broadcasting
@@ -22,6 +23,7 @@ namespace native {
 namespace {
 
 constexpr int kPriority = 10;
+constexpr int64_t kParallelElements = 1 << 15;  // below this, one thread
 
 // round-half-even(v) for |v| < 2^22, as float: adding and subtracting 1.5 * 2^23 leaves the
 // nearest integer (ties to even) in the default rounding mode.
@@ -182,24 +184,34 @@ class QAddKernel final : public QuantKernel {
     rb_ = scale_[1] / scale_[2];
     bias_ = static_cast<float>(zero_[2]) - (static_cast<float>(zero_[0]) * ra_ + static_cast<float>(zero_[1]) * rb_);
     type_ = s.outputs[0].dtype;
-    in_place_ = {0, 3};
+    row_ = s.inputs[3].shape == s.inputs[0].shape ? 0 : shape_numel(s.inputs[3].shape);
+    in_place_ = row_ ? std::vector<int>{0} : std::vector<int>{0, 3};
   }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
-    const void *a = in[0]->data(), *b = in[3]->data();
-    void* c = out[0]->data();
-    for_each_chunk(out[0]->numel(), threads_, [&](int64_t lo, int64_t hi) {
-      if (type_ == DType::I8)
-        qadd_span(static_cast<const int8_t*>(a) + lo, static_cast<const int8_t*>(b) + lo, static_cast<int8_t*>(c) + lo,
-                  hi - lo, ra_, rb_, bias_);
-      else
-        qadd_span(static_cast<const uint8_t*>(a) + lo, static_cast<const uint8_t*>(b) + lo,
-                  static_cast<uint8_t*>(c) + lo, hi - lo, ra_, rb_, bias_);
-    });
+    if (type_ == DType::I8) run<int8_t>(in, out);
+    else run<uint8_t>(in, out);
   }
 
  private:
+  // B a constant row added to every row of A (a bias along the last axis), or B as A.
+  template <typename T>
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const {
+    const T* a = in[0]->data_as<T>();
+    const T* b = in[3]->data_as<T>();
+    T* c = out[0]->data_as<T>();
+    if (row_ == 0) {
+      for_each_chunk(out[0]->numel(), threads_,
+                     [&](int64_t lo, int64_t hi) { qadd_span(a + lo, b + lo, c + lo, hi - lo, ra_, rb_, bias_); });
+      return;
+    }
+    const int64_t rows = out[0]->numel() / row_;
+#pragma omp parallel for num_threads(threads_) schedule(static) if (out[0]->numel() >= kParallelElements)
+    for (int64_t r = 0; r < rows; ++r) qadd_span(a + r * row_, b, c + r * row_, row_, ra_, rb_, bias_);
+  }
+
   float scale_[3] = {1.f, 1.f, 1.f};
   float ra_ = 1.f, rb_ = 1.f, bias_ = 0.f;
+  int64_t row_ = 0;  // B's length when it is a row broadcast over A, else 0
   int32_t zero_[3] = {0, 0, 0};
   DType type_ = DType::U8;
 };
@@ -221,7 +233,14 @@ bool qadd_supported(const KernelSetup& s) {
   if (s.inputs.size() != 8 || absent(s, 0) || absent(s, 3)) return false;
   const DType t = s.inputs[0].dtype;
   if (!int8_type(t) || s.inputs[3].dtype != t || s.outputs[0].dtype != t) return false;
-  if (s.inputs[0].shape != s.outputs[0].shape || s.inputs[3].shape != s.outputs[0].shape) return false;
+  if (s.inputs[0].shape != s.outputs[0].shape) return false;
+  // B: A's shape, or a constant row along A's last axis (dims of 1 before it).
+  const Shape& b = s.inputs[3].shape;
+  if (b != s.outputs[0].shape) {
+    if (!s.constants[3] || b.empty() || s.outputs[0].shape.empty() || b.back() != s.outputs[0].shape.back() ||
+        shape_numel(b) != b.back() || b.size() > s.outputs[0].shape.size())
+      return false;
+  }
   for (int k = 0; k < 3; ++k)
     if (!scale_of(s, kScaleInput[k]) || !zero_of(s, kScaleInput[k] + 1)) return false;
   return true;

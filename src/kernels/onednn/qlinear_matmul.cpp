@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "kernels/onednn/conv_common.h"
+#include "kernels/parallel_copy.h"
 #include "ops/nn/matmul_shape.h"
 
 namespace layerscope {
@@ -29,6 +30,11 @@ constexpr int kA = 0, kAScale = 1, kAZero = 2, kB = 3, kBScale = 4, kBZero = 5, 
 constexpr int kC = 6, kGemmYScale = 7, kGemmYZero = 8;
 
 bool is_qgemm(const KernelSetup& s) { return s.node.op_type == "QGemm"; }
+// QLinearMatMulAdd (ops/fused/qlinear_matmul_add.cpp): QLinearMatMul's 8 inputs (6, 7: the
+// matmul's own output scale and zero point), then the addend r, its scale and zero point, and
+// the output's scale and zero point.
+constexpr int kAddend = 8, kAddendScale = 9, kAddendZero = 10, kAddScale = 11, kAddZero = 12;
+bool is_matmul_add(const KernelSetup& s) { return s.node.op_type == "QLinearMatMulAdd"; }
 int y_scale_index(const KernelSetup& s) { return is_qgemm(s) ? kGemmYScale : kYScale; }
 int y_zero_index(const KernelSetup& s) { return is_qgemm(s) ? kGemmYZero : kYZero; }
 
@@ -51,6 +57,14 @@ int64_t numel(const KernelSetup& s, int k) { return has_input(s, k) ? s.constant
 struct QMatMulParams {
   std::vector<float> output_scales;  // a_scale * b_scale[n] / y_scale
   int32_t a_zero = 0, b_zero = 0, y_zero = 0;
+  // QLinearMatMulAdd: output_scales bring the accumulator to the matmul's own scale m; post-ops
+  // round and clip it to m's int8 range (q_m - m_zero, as the unfused QLinearMatMul), scale it
+  // to the output (m_scale / y_scale) and add the addend: a full tensor r as the sum post-op,
+  // r_scale / y_scale * (r - r_zero); a constant row as a binary add of its precomputed float
+  // values. oneDNN then adds the output's zero point and rounds, as the unfused QLinearAdd.
+  bool add = false;
+  float clip_lo = 0.f, clip_hi = 0.f, to_output = 1.f, sum_scale = 0.f;
+  int32_t r_zero = 0;
 };
 
 std::optional<QMatMulParams> read_params(const KernelSetup& s, int64_t n) {
@@ -80,7 +94,35 @@ std::optional<QMatMulParams> read_params(const KernelSetup& s, int64_t n) {
   p.a_zero = int_at(s, kAZero, 0);
   p.b_zero = b_const ? 0 : int_at(s, kBZero, 0);
   p.y_zero = int_at(s, yzi, 0);
+  if (is_matmul_add(s)) {
+    for (int k : {kAddendScale, kAddendZero, kAddScale, kAddZero})
+      if (!has_input(s, k) || !constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
+    if (s.constants[kAddendScale]->dtype() != DType::F32 || s.constants[kAddScale]->dtype() != DType::F32)
+      return std::nullopt;
+    const float m_scale = s.constants[kYScale]->data_as<float>()[0], out = s.constants[kAddScale]->data_as<float>()[0];
+    const bool m_int8 = s.constants[kYZero]->dtype() == DType::I8;
+    p.add = true;
+    p.clip_lo = (m_int8 ? -128.f : 0.f) - static_cast<float>(p.y_zero);
+    p.clip_hi = (m_int8 ? 127.f : 255.f) - static_cast<float>(p.y_zero);
+    p.to_output = m_scale / out;
+    p.sum_scale = s.constants[kAddendScale]->data_as<float>()[0] / out;
+    p.r_zero = int_at(s, kAddendZero, 0);
+    p.y_zero = int_at(s, kAddZero, 0);
+    if (!(p.to_output > 0.f) || !std::isfinite(p.to_output) || !(p.sum_scale > 0.f) || !std::isfinite(p.sum_scale))
+      return std::nullopt;
+  }
   return p;
+}
+
+// The constant row addend as floats in the output's units: (r - r_zero) * r_scale / y_scale.
+std::vector<float> addend_row(const KernelSetup& s, const QMatMulParams& p) {
+  const Tensor& r = *s.constants[kAddend];
+  std::vector<float> row(static_cast<size_t>(r.numel()));
+  for (int64_t i = 0; i < r.numel(); ++i) {
+    const int32_t q = r.dtype() == DType::I8 ? r.data_as<int8_t>()[i] : r.data_as<uint8_t>()[i];
+    row[i] = static_cast<float>(q - p.r_zero) * p.sum_scale;
+  }
+  return row;
 }
 
 dims with_matrix(const Shape& batch, int64_t rows, int64_t cols) {
@@ -99,7 +141,8 @@ dnnl::memory::desc row_major(const dims& d, dt t) {
 struct QMatMulBuild {
   dnnl::matmul::primitive_desc pd;
   dnnl::memory::desc a, b, c, bias;  // user layouts (B transposed for QGemm's transB)
-  bool b_const = false, has_bias = false;
+  dnnl::memory::desc row;            // QLinearMatMulAdd's constant row addend (f32), if any
+  bool b_const = false, has_bias = false, sum = false;
 };
 
 // QGemm: A [M, K] (transA 0), B [K, N] or, with transB, [N, K] read as its transpose; C an
@@ -166,6 +209,23 @@ QMatMulBuild build_qmatmul(const KernelSetup& s) {
   if (p->a_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {p->a_zero});
   if (p->b_zero != 0) attr.set_zero_points(DNNL_ARG_WEIGHTS, 0, {p->b_zero});
   if (p->y_zero != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {p->y_zero});
+  if (p->add) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, p->clip_lo, p->clip_hi);
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, p->to_output, 0.f);
+    if (s.constants[kAddend]) {  // a constant row along the last axis
+      dims row(c.size(), 1);
+      row.back() = c.back();
+      b.row = row_major(row, dt::f32);
+      po.append_binary(dnnl::algorithm::binary_add, b.row);
+    } else {
+      LS_CHECK(s.inputs[kAddend].shape == s.outputs[0].shape, Graph::describe(s.node), ": addend shape");
+      b.sum = true;
+      po.append_sum(p->sum_scale, p->r_zero, *y_t);
+    }
+    attr.set_post_ops(po);
+  }
   const dnnl::memory::desc wei = b.b_const ? dnnl::memory::desc(w, dt::s8, tag::any) : b.b;
   b.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(b.a, wei, b.c), attr, engine());
   require_optimized(b.pd);
@@ -173,7 +233,8 @@ QMatMulBuild build_qmatmul(const KernelSetup& s) {
 }
 
 bool qmatmul_supported(const KernelSetup& s) {
-  if (s.inputs.size() != (is_qgemm(s) ? 9u : 8u) && !(is_qgemm(s) && s.inputs.size() == 7)) return false;
+  const size_t want = is_qgemm(s) ? 9u : is_matmul_add(s) ? 13u : 8u;
+  if (s.inputs.size() != want && !(is_qgemm(s) && s.inputs.size() == 7)) return false;
   if (s.outputs.size() != 1 || any_empty(s)) return false;
   const DType a = s.inputs[kA].dtype, y = s.outputs[0].dtype;
   const bool float_out = is_qgemm(s) && !has_input(s, kGemmYScale);
@@ -196,6 +257,16 @@ class QLinearMatMulKernel : public OnednnKernel {
       runner_.bind_owned(DNNL_ARG_BIAS, reorder_to(b.bias, s.constants[kC]->data(), b.bias));
       mark_packed(kC);
     }
+    sum_ = b.sum;
+    threads_ = std::max(1, s.threads);
+    if (is_matmul_add(s)) {
+      if (!b.row.is_zero()) {  // the binary add is post-op 3 (after round, clip, linear)
+        const std::vector<float> row = addend_row(s, *read_params(s, s.outputs[0].shape.back()));
+        runner_.bind_owned(DNNL_ARG_ATTR_MULTIPLE_POST_OP(3) | DNNL_ARG_SRC_1, reorder_to(b.row, row.data(), b.row));
+        mark_packed(kAddend);
+      }
+      for (int k : {kAddendScale, kAddendZero, kAddScale, kAddZero}) mark_packed(k);
+    }
     if (b_const_) {
       runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(b.b, s.constants[kB]->data(), b.pd.weights_desc()));
       packed_bytes_ = b.pd.weights_desc().get_size();
@@ -205,7 +276,15 @@ class QLinearMatMulKernel : public OnednnKernel {
     }
     for (int k : {kAScale, kAZero, kBScale, kBZero, y_scale_index(s), y_zero_index(s)}) mark_packed(k);
   }
+  // The sum post-op adds what dst holds: the addend, placed there first unless the planner
+  // gives dst the addend's own buffer (it dies here).
+  OutputSharing output_sharing() const override {
+    if (!sum_) return {};
+    return {OutputSharing::Mode::InPlace, {kAddend}, false};
+  }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void* scratch) override {
+    if (sum_ && out[0]->data() != in[kAddend]->data())
+      copy_bytes(out[0]->data(), in[kAddend]->data(), static_cast<int64_t>(out[0]->nbytes()), threads_);
     runner_.set(DNNL_ARG_SRC, in[kA]->data());
     if (!b_const_) runner_.set(DNNL_ARG_WEIGHTS, in[kB]->data());
     runner_.set(DNNL_ARG_DST, out[0]->data());
@@ -213,7 +292,8 @@ class QLinearMatMulKernel : public OnednnKernel {
   }
 
  private:
-  bool b_const_ = false;
+  bool b_const_ = false, sum_ = false;
+  int threads_ = 1;
 };
 
 }  // namespace
@@ -225,6 +305,10 @@ void register_onednn_qlinear_matmul(KernelRegistry& r) {
       onednn::kernel_def("QGemm", "qmatmul", qmatmul_supported, [] { return std::make_unique<QLinearMatMulKernel>(); });
   d.domain = "com.microsoft";
   r.add_kernel(std::move(d));
+  KernelDef add = onednn::kernel_def("QLinearMatMulAdd", "qmatmul", qmatmul_supported,
+                                     [] { return std::make_unique<QLinearMatMulKernel>(); });
+  add.domain = kFusedDomain;
+  r.add_kernel(std::move(add));
 }
 
 }  // namespace layerscope

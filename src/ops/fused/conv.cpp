@@ -8,8 +8,9 @@
 
 namespace layerscope {
 
-void register_reorder_op(OpRegistry& r);                 // ops/fused/reorder.cpp
-void register_fused_qlinear_conv_add_op(OpRegistry& r);  // ops/fused/qlinear_conv_add.cpp
+void register_reorder_op(OpRegistry& r);                   // ops/fused/reorder.cpp
+void register_fused_qlinear_conv_add_op(OpRegistry& r);    // ops/fused/qlinear_conv_add.cpp
+void register_fused_qlinear_matmul_add_op(OpRegistry& r);  // ops/fused/qlinear_matmul_add.cpp
 
 namespace {
 
@@ -119,6 +120,7 @@ void register_fused_conv_ops(OpRegistry& r) {
     for (bool residual : {false, true}) add_fused_conv(r, residual, &a);
   register_reorder_op(r);
   register_fused_qlinear_conv_add_op(r);
+  register_fused_qlinear_matmul_add_op(r);
 }
 
 }  // namespace layerscope
