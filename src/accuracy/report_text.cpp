@@ -100,7 +100,8 @@ std::string accuracy_text(const AccuracyReport& r) {
   out +=
       "\nLayers ranked by the error each adds alone (single SQNR, lowest first), with the accumulated (entire) "
       "error alongside:\n";
-  const char* head = "%4s  %10s %11s  %10s %11s %11s %11s %7s  %s\n";
+  // The Time% column only with a perf report.
+  const char* head = r.has_perf ? "%4s  %10s %11s  %10s %11s %11s %11s %7s  %s\n" : "%4s  %10s %11s  %10s %11s %11s %11s%s  %s\n";
   out += fmt(head, "Rank", "Single cos", "Single SQNR", "Entire cos", "Entire SQNR", "Entire relL2", "Entire max|e|",
              r.has_perf ? "Time%" : "", "Layer");
   bool any_note = false;
