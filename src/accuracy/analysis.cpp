@@ -128,6 +128,21 @@ void add_perf_shares(const std::string& perf_path, AccuracyReport* r) {
     l.perf_layers = it->second.second;
     ++found;
   }
+  // A fused perf layer (QLinearConvAdd, Conv+Relu, ...) names several analysed nodes: each shows its
+  // whole share, which the reader must know when adding shares up.
+  std::set<std::string> analysed;
+  for (const LayerAccuracy& l : r->layers) analysed.insert(l.node);
+  int fused = 0;
+  for (const LayerProfile& l : perf.layers) {
+    int named = 0;
+    for (const std::string& s : l.source_names) named += analysed.count(s) ? 1 : 0;
+    fused += named > 1;
+  }
+  if (fused > 0)
+    r->notes.push_back(std::to_string(fused) +
+                       " perf layer(s) are fused over several analysed layers; each of those layers shows the fused "
+                       "layer's whole time share (perf_layers in accuracy.json names it), so the shares add up to "
+                       "more than 100%");
   if (found == 0)
     r->notes.push_back("the perf report '" + perf_path +
                        "' names none of the quantized model's nodes: is it a profile of this model?");
