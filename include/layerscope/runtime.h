@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "layerscope/accuracy.h"
 #include "layerscope/machine.h"
 #include "layerscope/profile.h"
 #include "layerscope/quantize.h"
@@ -124,6 +125,22 @@ class Runtime {
   // The reference's export_rknn(): writes the built model as an ONNX file (the quantized model
   // after build(true), else the loaded float model), atomically. Needs load().
   Status export_model(const std::string& onnx_path);
+
+  // The reference's accuracy_analysis(): the float model and its quantized copy run on `inputs`
+  // (one sample, given as to inference(): image inputs get this Runtime's config) and every
+  // quantized layer's entire and single errors are written to `out_dir` (created if needed):
+  // accuracy.json, accuracy.csv, accuracy.html, and the matched tensors as .npy under
+  // out_dir/float and out_dir/quant (the reference's snapshot folders). `report` (optional)
+  // receives the data; `options` as analyze_accuracy (include/layerscope/accuracy.h; its
+  // tensors_dir is replaced by out_dir). Needs build(true, ...): the loaded model is the float one,
+  // build()'s the quantized one.
+  Status accuracy_analysis(const std::vector<Tensor>& inputs, const std::string& out_dir,
+                           AccuracyReport* report = nullptr, const AccuracyOptions& options = {},
+                           DataFormat format = DataFormat::AsConfigured);
+  // The same when load() loaded a quantized model (no build()): `float_model` is its float original.
+  Status accuracy_analysis(const std::string& float_model, const std::vector<Tensor>& inputs,
+                           const std::string& out_dir, AccuracyReport* report = nullptr,
+                           const AccuracyOptions& options = {}, DataFormat format = DataFormat::AsConfigured);
 
   // The model's inputs and outputs as declared (empty before load()).
   const std::vector<ValueDesc>& inputs() const;

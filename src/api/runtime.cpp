@@ -4,6 +4,7 @@
 #include "layerscope/runtime.h"
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -54,6 +55,51 @@ struct Runtime::Impl {
     if (!session) fail_with(StatusCode::kFailedPrecondition, call, ": no model loaded; call load() first");
     if (need_ready && !ready)
       fail_with(StatusCode::kFailedPrecondition, call, ": the runtime is not initialised; call init_runtime() first");
+  }
+
+  // inference()'s inputs as the model receives them: one per declared input (trailing defaults
+  // may be left out), image inputs transposed and normalised by the config.
+  std::vector<NamedTensor> model_inputs(const std::vector<Tensor>& inputs, DataFormat format) const {
+    const std::vector<ValueDesc>& declared = session->inputs();
+    size_t required = 0;
+    for (const ValueDesc& d : declared) required += !d.has_default;
+    if (inputs.size() < required || inputs.size() > declared.size()) {
+      const std::string count = required == declared.size()
+                                    ? std::to_string(required)
+                                    : std::to_string(required) + " to " + std::to_string(declared.size());
+      fail("the model has ", count, " input(s) (", describe_values(declared), "), got ", inputs.size(), " tensor(s)");
+    }
+    const DataFormat fmt = format == DataFormat::AsConfigured ? config.input_format : format;
+    std::vector<NamedTensor> out;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      out.push_back({declared[i].name, to_model_input(inputs[i], declared[i], static_cast<int>(i), config, fmt)});
+    return out;
+  }
+
+  // accuracy_analysis(): `float_model` empty = the loaded model, against build()'s quantized one.
+  void accuracy(const std::string& float_model, const std::vector<Tensor>& inputs, const std::string& out_dir,
+                AccuracyReport* report, const AccuracyOptions& options, DataFormat format) {
+    require("accuracy_analysis()", false);
+    LS_CHECK(!out_dir.empty(), "out_dir must name a folder");
+    const bool built = !quantized_model.empty();
+    if (float_model.empty())
+      LS_CHECK(built, "no quantized model: call build(true, dataset) first (or pass the float model when the loaded "
+                      "model is the quantized one)");
+    else
+      LS_CHECK(!built, "the loaded model was quantized by build(): call accuracy_analysis() without a float model");
+    std::vector<NamedTensor> sample = model_inputs(inputs, format);
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) fail_with(StatusCode::kIoError, "cannot create '", out_dir, "': ", ec.message());
+    AccuracyOptions opt = options;
+    opt.tensors_dir = out_dir;
+    AccuracyReport r;
+    throw_if_error(built ? analyze_accuracy(model_path, model_path + " (quantized by build())", {sample}, opt, &r,
+                                            quantized_model)
+                         : analyze_accuracy(float_model, model_path, {sample}, opt, &r));
+    throw_if_error(write_accuracy_reports(r, out_dir));
+    if (report) *report = std::move(r);
   }
 
   // eval_perf's inputs: the latest inference()'s, else fixed-seed random ones (as the CLI).
@@ -226,27 +272,26 @@ Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>
     Impl& m = *impl_;
     m.require("inference()", true);
     LS_CHECK(outputs, "outputs must not be null");
-    const std::vector<ValueDesc>& declared = m.session->inputs();
-    size_t required = 0;
-    for (const ValueDesc& d : declared) required += !d.has_default;
-    if (inputs.size() < required || inputs.size() > declared.size()) {
-      const std::string count = required == declared.size()
-                                    ? std::to_string(required)
-                                    : std::to_string(required) + " to " + std::to_string(declared.size());
-      fail("the model has ", count, " input(s) (", describe_values(declared), "), got ", inputs.size(), " tensor(s)");
-    }
-    const DataFormat fmt = format == DataFormat::AsConfigured ? m.config.input_format : format;
-    std::vector<NamedTensor> model_inputs;
-    for (size_t i = 0; i < inputs.size(); ++i)
-      model_inputs.push_back(
-          {declared[i].name, to_model_input(inputs[i], declared[i], static_cast<int>(i), m.config, fmt)});
+    std::vector<NamedTensor> given = m.model_inputs(inputs, format);
     std::vector<NamedTensor> results;
-    Status st = m.session->run(model_inputs, &results);
+    Status st = m.session->run(given, &results);
     throw_if_error(st);
-    m.last_inputs = std::move(model_inputs);
+    m.last_inputs = std::move(given);
     outputs->clear();
     for (NamedTensor& r : results) outputs->push_back(std::move(r.tensor));
   });
+}
+
+Status Runtime::accuracy_analysis(const std::vector<Tensor>& inputs, const std::string& out_dir,
+                                  AccuracyReport* report, const AccuracyOptions& options, DataFormat format) {
+  return impl_->step("accuracy_analysis()", [&] { impl_->accuracy("", inputs, out_dir, report, options, format); });
+}
+
+Status Runtime::accuracy_analysis(const std::string& float_model, const std::vector<Tensor>& inputs,
+                                  const std::string& out_dir, AccuracyReport* report, const AccuracyOptions& options,
+                                  DataFormat format) {
+  return impl_->step("accuracy_analysis()",
+                     [&] { impl_->accuracy(float_model, inputs, out_dir, report, options, format); });
 }
 
 void Runtime::release() {

@@ -23,6 +23,7 @@ int cmd_mem(int argc, char** argv);
 int cmd_import(int argc, char** argv);
 int cmd_compare(int argc, char** argv);
 int cmd_quantize(int argc, char** argv);
+int cmd_accuracy(int argc, char** argv);
 
 // Prints "error: <message>" on stderr and returns kExitFailure.
 int report_error(const Status& st);

@@ -60,6 +60,7 @@ const char* kUsage =
     "  import   read the reference tool's eval_perf text (RKNN 2.x/1.x) as a report, with findings\n"
     "  compare  compare two reports (perf.json or eval_perf text) per op type and layer, beyond noise or not\n"
     "  quantize quantize a model to int8 (ONNX QDQ) from a calibration dataset\n"
+    "  accuracy per-layer accuracy of a quantized model against its float model (entire, single, sensitivity)\n"
     "\n"
     "  --version   print the version\n"
     "  --help      print this help\n"
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     if (cmd == "import") return cmd_import(argc, argv);
     if (cmd == "compare") return cmd_compare(argc, argv);
     if (cmd == "quantize") return cmd_quantize(argc, argv);
+    if (cmd == "accuracy") return cmd_accuracy(argc, argv);
     std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {
