@@ -32,12 +32,12 @@
 namespace layerscope {
 
 struct AccuracyOptions {
-  bool single = true;          // the single-layer errors (one small model per layer)
-  bool sensitivity = false;    // each layer kept in float in turn, then the greedy keep-float list
+  bool single = true;            // the single-layer errors (one small model per layer)
+  bool sensitivity = false;      // each layer kept in float in turn, then the greedy keep-float list
   double target_cosine = 0.999;  // for the keep-float list: lowest output cosine to reach, in (0, 1]
-  int max_samples = 0;         // dataset samples used; 0 = all
-  int threads = 0;             // threads of every run; 0 = one per core
-  ImagePreprocess image;       // for image samples (as `run --image`)
+  int max_samples = 0;           // dataset samples used; 0 = all
+  int threads = 0;               // threads of every run; 0 = one per core
+  ImagePreprocess image;         // for image samples (as `run --image`)
   // Where to dump the matched tensors of the first sample as .npy (float/ and quant/ below it);
   // empty = no dump. The folder must exist.
   std::string tensors_dir;
@@ -74,7 +74,7 @@ struct TensorError {
 };
 
 struct LayerAccuracy {
-  std::string node;          // the quantized model's node name
+  std::string node;  // the quantized model's node name
   std::string op_type;
   std::string float_tensor;  // the float model's tensor compared
   std::string quant_tensor;  // the quantized model's tensor compared (T_DequantizeLinear_Output when quantized)
@@ -82,8 +82,8 @@ struct LayerAccuracy {
   TensorError entire;
   bool has_single = false;
   TensorError single;
-  std::string single_note;  // why there is no single error, when has_single is false
-  int rank = 0;             // 1 = loses the most (lowest single SQNR; entire when no single)
+  std::string single_note;     // why there is no single error, when has_single is false
+  int rank = 0;                // 1 = loses the most (lowest single SQNR; entire when no single)
   double time_share_pct = -1;  // of the perf report's layer time; -1 = no perf report or not found
   std::string perf_layers;     // the perf layer(s) that time comes from
 };
@@ -104,14 +104,14 @@ struct AccuracyReport {
   int samples = 0;
   std::vector<LayerAccuracy> layers;  // in the quantized model's node order
   std::vector<OutputAccuracy> outputs;
-  int matched_tensors = 0;            // quantized-model tensors with a float counterpart
+  int matched_tensors = 0;             // quantized-model tensors with a float counterpart
   std::vector<std::string> unmatched;  // "name (node N, Op): reason"
   std::vector<std::string> notes;
   bool has_perf = false;
   std::string perf_path;
   // --sensitivity
   bool has_sensitivity = false;
-  double baseline_output_cosine = 0;  // the quantized model as given (same measure)
+  double baseline_output_cosine = 0;          // the quantized model as given (same measure)
   std::vector<SensitivityEntry> sensitivity;  // most helpful first
   std::vector<std::string> keep_float;        // the greedy list (most sensitive first)
   double keep_float_output_cosine = 0;

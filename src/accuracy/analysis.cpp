@@ -43,10 +43,11 @@ std::string read_file(const std::string& path, const char* what) {
 
 // Both models must take the same inputs: the same names and types, and the same dims where
 // both declare them.
-void check_same_inputs(const Session& f, const Session& q, const std::string& float_path, const std::string& quant_path) {
+void check_same_inputs(const Session& f, const Session& q, const std::string& float_path,
+                       const std::string& quant_path) {
   auto differ = [&](const std::string& what) {
-    fail("the float model '", float_path, "' and the quantized model '", quant_path, "' take different inputs (",
-         what, "): float ", describe_values(f.inputs()), "; quantized ", describe_values(q.inputs()),
+    fail("the float model '", float_path, "' and the quantized model '", quant_path, "' take different inputs (", what,
+         "): float ", describe_values(f.inputs()), "; quantized ", describe_values(q.inputs()),
          ". Give the quantized model of this float model");
   };
   if (f.inputs().size() != q.inputs().size()) differ("a different number of inputs");
@@ -153,8 +154,7 @@ void add_perf_shares(const std::string& perf_path, AccuracyReport* r) {
 AccuracyReport analyze(const std::string& float_model, const std::string& quant_model, const std::string& given_bytes,
                        const SampleSource& samples, const AccuracyOptions& opt) {
   LS_CHECK(samples.count > 0, "no samples to analyse");
-  LS_CHECK(opt.target_cosine > 0 && opt.target_cosine <= 1, "target cosine must be in (0, 1], got ",
-           opt.target_cosine);
+  LS_CHECK(opt.target_cosine > 0 && opt.target_cosine <= 1, "target cosine must be in (0, 1], got ", opt.target_cosine);
   const std::string float_bytes = read_file(float_model, "float model");
   const std::string quant_bytes = given_bytes.empty() ? read_file(quant_model, "quantized model") : given_bytes;
   const QuantGraph graph(quant_bytes, quant_model);
@@ -223,32 +223,31 @@ AccuracyReport analyze(const std::string& float_model, const std::string& quant_
     std::vector<std::pair<std::string, Tensor>> dump_q, dump_f;
     std::vector<std::string> layer_fname(layers.size());
     for (size_t i = 0; i < layers.size(); ++i) layer_fname[i] = float_name(layers[i].reported);
-    throw_if_error(
-        qs->run_observed(inputs, &qout,
-                         [&](const ObservedValue& v) {
-                           const std::string f = float_name(v.name);
-                           if (s == 0) {
-                             if (f.empty() && v.node.empty()) {
-                               // a graph input: always matched (the inputs were checked)
-                             } else if (f.empty()) {
-                               r.unmatched.push_back(printable(v.name) + " (node " + printable(v.node) + ", " +
-                                                     v.op_type + "): no float tensor '" +
-                                                     printable(strip_qdq_suffix(v.name)) + "' and no float node '" +
-                                                     printable(v.node) + "'");
-                             } else {
-                               ++r.matched_tensors;
-                             }
-                           }
-                           if (dump && !f.empty() && fv.count(f)) {
-                             dump_q.emplace_back(v.name, v.tensor.clone());
-                             dump_f.emplace_back(f, fv[f]);
-                           }
-                           auto it = by_reported.find(v.name);
-                           if (it == by_reported.end()) return;
-                           for (int li : it->second)
-                             if (!layer_fname[li].empty()) compare(layer_fname[li], v.tensor, entire[li]);
-                         }),
-        " (quantized model '" + quant_model + "'" + where + ")");
+    throw_if_error(qs->run_observed(inputs, &qout,
+                                    [&](const ObservedValue& v) {
+                                      const std::string f = float_name(v.name);
+                                      if (s == 0) {
+                                        if (f.empty() && v.node.empty()) {
+                                          // a graph input: always matched (the inputs were checked)
+                                        } else if (f.empty()) {
+                                          r.unmatched.push_back(printable(v.name) + " (node " + printable(v.node) +
+                                                                ", " + v.op_type + "): no float tensor '" +
+                                                                printable(strip_qdq_suffix(v.name)) +
+                                                                "' and no float node '" + printable(v.node) + "'");
+                                        } else {
+                                          ++r.matched_tensors;
+                                        }
+                                      }
+                                      if (dump && !f.empty() && fv.count(f)) {
+                                        dump_q.emplace_back(v.name, v.tensor.clone());
+                                        dump_f.emplace_back(f, fv[f]);
+                                      }
+                                      auto it = by_reported.find(v.name);
+                                      if (it == by_reported.end()) return;
+                                      for (int li : it->second)
+                                        if (!layer_fname[li].empty()) compare(layer_fname[li], v.tensor, entire[li]);
+                                    }),
+                   " (quantized model '" + quant_model + "'" + where + ")");
     if (dump) dump_tensors(opt.tensors_dir, dump_q, dump_f);
 
     // The final outputs, by name (the quantizers keep them), else by position.
@@ -258,10 +257,10 @@ AccuracyReport analyze(const std::string& float_model, const std::string& quant_
       for (const NamedTensor& o : fout)
         if (o.name == qout[k].name) f = &o.tensor;
       if (!f && fout.size() == qout.size()) f = &fout[k].tensor;
-      LS_CHECK(f && f->dtype() == DType::F32 && qout[k].tensor.dtype() == DType::F32 &&
-                   f->shape() == qout[k].tensor.shape(),
-               "output '", printable(qout[k].name), "' of '", quant_model,
-               "' has no FLOAT counterpart of the same shape in '", float_model, "'");
+      LS_CHECK(
+          f && f->dtype() == DType::F32 && qout[k].tensor.dtype() == DType::F32 && f->shape() == qout[k].tensor.shape(),
+          "output '", printable(qout[k].name), "' of '", quant_model,
+          "' has no FLOAT counterpart of the same shape in '", float_model, "'");
       outputs_acc[k].add(error_sums(f->data_as<float>(), qout[k].tensor.data_as<float>(), f->numel()));
     }
     if (opt.sensitivity) float_outputs.push_back(fout);
@@ -329,8 +328,8 @@ AccuracyReport analyze(const std::string& float_model, const std::string& quant_
                              "' differs in type or shape, or is not FLOAT";
     l.has_single = single[i].samples() > 0;
     if (l.has_single) l.single = single[i].result();
-    l.single_note = !opt.single ? "single errors not computed (switched off)"
-                    : l.has_single ? ""
+    l.single_note = !opt.single               ? "single errors not computed (switched off)"
+                    : l.has_single            ? ""
                     : single_notes[i].empty() ? "no single error"
                                               : single_notes[i];
     r.layers.push_back(std::move(l));
@@ -347,8 +346,7 @@ AccuracyReport analyze(const std::string& float_model, const std::string& quant_
   fs.reset();
   qs.reset();
   single_sessions.clear();
-  if (opt.sensitivity)
-    run_sensitivity(graph, float_model, quant_model, quant_bytes, samples, float_outputs, opt, &r);
+  if (opt.sensitivity) run_sensitivity(graph, float_model, quant_model, quant_bytes, samples, float_outputs, opt, &r);
   return r;
 }
 

@@ -14,7 +14,7 @@ namespace layerscope::accuracy {
 struct ErrorSums {
   int64_t n = 0;
   double ff = 0, qq = 0, qf = 0, ee = 0, max_abs = 0;
-  int64_t nonfinite = 0;  // elements where f or q is NaN or infinite
+  int64_t nonfinite = 0;       // elements where f or q is NaN or infinite
   bool float_constant = true;  // every float element equal
   float first = 0;
 };

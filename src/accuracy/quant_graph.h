@@ -27,8 +27,8 @@ std::string strip_qdq_suffix(const std::string& name);
 struct QuantLayer {
   int node = -1;
   std::string name, op_type;
-  std::string output;    // the node's first output
-  std::string reported;  // what the next layers read: the output's DequantizeLinear output, or `output`
+  std::string output;           // the node's first output
+  std::string reported;         // what the next layers read: the output's DequantizeLinear output, or `output`
   int out_q = -1, out_dq = -1;  // the output's QuantizeLinear / DequantizeLinear nodes (-1: none)
 };
 

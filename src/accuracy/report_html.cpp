@@ -60,18 +60,19 @@ std::string accuracy_html(const AccuracyReport& r) {
   out += "<meta name=\"generator\" content=\"layerscope " LAYERSCOPE_VERSION "\">\n";
   out += "<title>" + escape(printable(model)) + " &ndash; layerscope accuracy analysis</title>\n";
   out += std::string("<style>\n") + assets::kReportCss + "</style>\n</head>\n<body>\n";
-  out += "<header class=\"page-head\"><div class=\"brand\">layerscope</div><h1>Accuracy analysis <span class=\"model\">" +
-         escape(printable(model)) +
-         "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#layers\">Layers</a>" +
-         (r.has_sensitivity ? "<a href=\"#sensitivity\">Sensitivity</a>" : "") + "</nav></header>\n<main>\n";
+  out +=
+      "<header class=\"page-head\"><div class=\"brand\">layerscope</div><h1>Accuracy analysis <span class=\"model\">" +
+      escape(printable(model)) + "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#layers\">Layers</a>" +
+      (r.has_sensitivity ? "<a href=\"#sensitivity\">Sensitivity</a>" : "") + "</nav></header>\n<main>\n";
 
   out += "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"metrics\">\n";
   for (const OutputAccuracy& o : r.outputs) {
     out += card("output " + printable(o.name) + " cosine", value_text(o.error.cosine, "%.6f"),
                 "worst sample " + (o.error.cosine.defined ? fmt("%.6f", o.error.cosine.worst) : "n/a") +
                     (o.error.cosine.note.empty() ? "" : "; " + o.error.cosine.note));
-    out += card("output " + printable(o.name) + " SQNR", value_text(o.error.sqnr_db, "%.2f dB"),
-                "relative L2 " + value_text(o.error.rel_l2, "%.4g") + ", max abs " + value_text(o.error.max_abs, "%.4g"));
+    out +=
+        card("output " + printable(o.name) + " SQNR", value_text(o.error.sqnr_db, "%.2f dB"),
+             "relative L2 " + value_text(o.error.rel_l2, "%.4g") + ", max abs " + value_text(o.error.max_abs, "%.4g"));
   }
   out += card("samples", std::to_string(r.samples), "metrics are means over the samples");
   out += card("tensors matched", std::to_string(r.matched_tensors), std::to_string(r.unmatched.size()) + " unmatched");
@@ -97,9 +98,10 @@ std::string accuracy_html(const AccuracyReport& r) {
   out += "<div class=\"table-wrap\"><table class=\"data sortable\" id=\"layer-table\">\n<thead><tr>";
   out += "<th class=\"num\">Rank</th><th>OpType</th><th>Layer</th>";
   for (const char* part : {"Single", "Entire"})
-    out += fmt("<th class=\"num\">%s cosine</th><th class=\"num\">%s SQNR</th><th class=\"num\">%s rel L2</th>"
-               "<th class=\"num\">%s max |e|</th>",
-               part, part, part, part);
+    out +=
+        fmt("<th class=\"num\">%s cosine</th><th class=\"num\">%s SQNR</th><th class=\"num\">%s rel L2</th>"
+            "<th class=\"num\">%s max |e|</th>",
+            part, part, part, part);
   if (r.has_perf) out += "<th class=\"num\">Time %</th>";
   out += "<th>Float tensor</th></tr></thead>\n<tbody>\n";
   std::vector<const LayerAccuracy*> ranked;
@@ -110,8 +112,9 @@ std::string accuracy_html(const AccuracyReport& r) {
     out += "<td>" + escape(l->op_type) + "</td><td class=\"name\" title=\"" + escape(printable(l->node)) + "\">" +
            escape(printable(l->node)) + "</td>";
     if (l->has_single) out += error_cells(l->single);
-    else out += "<td class=\"num\" data-v=\"\" title=\"" + escape(l->single_note) + "\">n/a*</td>" + empty_td() +
-                empty_td() + empty_td();
+    else
+      out += "<td class=\"num\" data-v=\"\" title=\"" + escape(l->single_note) + "\">n/a*</td>" + empty_td() +
+             empty_td() + empty_td();
     out += error_cells(l->entire);
     if (r.has_perf)
       out += l->time_share_pct >= 0 ? "<td class=\"num\" data-v=\"" + fmt("%.17g", l->time_share_pct) + "\" title=\"" +
@@ -123,22 +126,23 @@ std::string accuracy_html(const AccuracyReport& r) {
 
   if (r.has_sensitivity) {
     out += "<section id=\"sensitivity\">\n<h2>Sensitivity</h2>\n";
-    out += "<p>Each layer kept in float alone (its input quantization removed, its float weights restored); the "
-           "final outputs' cosine (mean over the samples of the lowest output's). Baseline: " +
-           fmt("%.6f", r.baseline_output_cosine) + ".</p>\n";
+    out +=
+        "<p>Each layer kept in float alone (its input quantization removed, its float weights restored); the "
+        "final outputs' cosine (mean over the samples of the lowest output's). Baseline: " +
+        fmt("%.6f", r.baseline_output_cosine) + ".</p>\n";
     if (r.keep_float.empty() && r.target_reached)
       out += "<p>The quantized model already reaches the target " + fmt("%g", r.target_cosine) + ".</p>\n";
     else
       out += "<p>Greedy keep-float list, " + std::to_string(r.keep_float.size()) + " layer(s): output cosine " +
              fmt("%.6f", r.keep_float_output_cosine) + (r.target_reached ? " &ge; " : " (still below) ") +
              fmt("%g", r.target_cosine) + ":</p>\n<pre><code>" + escape(r.quantize_command) + "</code></pre>\n";
-    out += "<table class=\"data sortable\" id=\"sensitivity-table\">\n<thead><tr><th>OpType</th><th>Layer</th>"
-           "<th class=\"num\">Output cosine</th><th class=\"num\">Gain</th></tr></thead>\n<tbody>\n";
+    out +=
+        "<table class=\"data sortable\" id=\"sensitivity-table\">\n<thead><tr><th>OpType</th><th>Layer</th>"
+        "<th class=\"num\">Output cosine</th><th class=\"num\">Gain</th></tr></thead>\n<tbody>\n";
     for (const SensitivityEntry& s : r.sensitivity)
       out += "<tr><td>" + escape(s.op_type) + "</td><td class=\"name\">" + escape(printable(s.node)) +
-             "</td><td class=\"num\" data-v=\"" + fmt("%.17g", s.output_cosine) + "\">" +
-             fmt("%.6f", s.output_cosine) + "</td><td class=\"num\" data-v=\"" + fmt("%.17g", s.gain) + "\">" +
-             fmt("%+.6f", s.gain) + "</td></tr>\n";
+             "</td><td class=\"num\" data-v=\"" + fmt("%.17g", s.output_cosine) + "\">" + fmt("%.6f", s.output_cosine) +
+             "</td><td class=\"num\" data-v=\"" + fmt("%.17g", s.gain) + "\">" + fmt("%+.6f", s.gain) + "</td></tr>\n";
     out += "</tbody>\n</table>\n</section>\n";
   }
   out += "</main>\n<footer>Generated by layerscope " LAYERSCOPE_VERSION

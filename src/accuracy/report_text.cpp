@@ -101,7 +101,8 @@ std::string accuracy_text(const AccuracyReport& r) {
       "\nLayers ranked by the error each adds alone (single SQNR, lowest first), with the accumulated (entire) "
       "error alongside:\n";
   // The Time% column only with a perf report.
-  const char* head = r.has_perf ? "%4s  %10s %11s  %10s %11s %11s %11s %7s  %s\n" : "%4s  %10s %11s  %10s %11s %11s %11s%s  %s\n";
+  const char* head =
+      r.has_perf ? "%4s  %10s %11s  %10s %11s %11s %11s %7s  %s\n" : "%4s  %10s %11s  %10s %11s %11s %11s%s  %s\n";
   out += fmt(head, "Rank", "Single cos", "Single SQNR", "Entire cos", "Entire SQNR", "Entire relL2", "Entire max|e|",
              r.has_perf ? "Time%" : "", "Layer");
   bool any_note = false;
@@ -204,7 +205,7 @@ std::string accuracy_csv(const AccuracyReport& r) {
       "entire_sqnr_db,entire_sqnr_db_worst,single_cosine,single_cosine_worst,single_rel_l2,single_rel_l2_worst,"
       "single_max_abs,single_max_abs_worst,single_sqnr_db,single_sqnr_db_worst,time_share_pct,notes\n";
   for (const LayerAccuracy* l : ranked(r)) {
-    std::vector<std::string> f = {std::to_string(l->rank), l->node,       l->op_type,
+    std::vector<std::string> f = {std::to_string(l->rank), l->node,         l->op_type,
                                   l->float_tensor,         l->quant_tensor, l->matched_by};
     for (const TensorError* e : {&l->entire, &l->single})
       for (const Metric* m : {&e->cosine, &e->rel_l2, &e->max_abs, &e->sqnr_db}) {

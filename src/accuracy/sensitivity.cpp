@@ -104,8 +104,8 @@ void run_sensitivity(const QuantGraph& graph, const std::string& float_model, co
     if (!graph.reads_dequantized(l)) continue;
     const std::string bytes = graph.keep_float_model({static_cast<int>(i)}, weight, &notes);
     candidates.push_back(static_cast<int>(i));
-    const double c = output_cosine(bytes, quant_model + " (" + l.name + " in float)", samples, float_outputs,
-                                   opt.threads);
+    const double c =
+        output_cosine(bytes, quant_model + " (" + l.name + " in float)", samples, float_outputs, opt.threads);
     r->sensitivity.push_back({l.name, l.op_type, c, c - r->baseline_output_cosine});
   }
   std::vector<size_t> order(r->sensitivity.size());
@@ -131,8 +131,8 @@ void run_sensitivity(const QuantGraph& graph, const std::string& float_model, co
     kept.insert(sorted_layers[k]);
     r->keep_float.push_back(sorted[k].node);
     const std::string bytes = graph.keep_float_model(kept, weight, &notes);
-    r->keep_float_output_cosine = output_cosine(bytes, quant_model + " (keep-float list)", samples, float_outputs,
-                                                opt.threads);
+    r->keep_float_output_cosine =
+        output_cosine(bytes, quant_model + " (keep-float list)", samples, float_outputs, opt.threads);
     r->target_reached = r->keep_float_output_cosine >= opt.target_cosine;
   }
   std::sort(notes.begin(), notes.end());

@@ -33,7 +33,8 @@ Status analyze_accuracy_dataset(const std::string& float_model, const std::strin
     std::vector<ValueDesc> inputs = probe->inputs();
     probe.reset();
     std::vector<quant::Sample> list = quant::list_samples(dataset, inputs);
-    if (options.max_samples > 0 && static_cast<int>(list.size()) > options.max_samples) list.resize(options.max_samples);
+    if (options.max_samples > 0 && static_cast<int>(list.size()) > options.max_samples)
+      list.resize(options.max_samples);
     accuracy::SampleSource source{static_cast<int>(list.size()),
                                   [&](int i) { return quant::load_sample(list[i], inputs, options.image); }};
     AccuracyOptions opt = options;
@@ -50,9 +51,8 @@ Status write_accuracy_reports(const AccuracyReport& report, const std::string& d
     html = accuracy_html(report);
   });
   if (!st) return st;
-  return write_files_atomically(dir, {{kAccuracyReportFiles[0], {json}},
-                                      {kAccuracyReportFiles[1], {csv}},
-                                      {kAccuracyReportFiles[2], {html}}});
+  return write_files_atomically(
+      dir, {{kAccuracyReportFiles[0], {json}}, {kAccuracyReportFiles[1], {csv}}, {kAccuracyReportFiles[2], {html}}});
 }
 
 }  // namespace layerscope

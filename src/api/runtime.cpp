@@ -83,10 +83,10 @@ struct Runtime::Impl {
     LS_CHECK(!out_dir.empty(), "out_dir must name a folder");
     const bool built = !quantized_model.empty();
     if (float_model.empty())
-      LS_CHECK(built, "no quantized model: call build(true, dataset) first (or pass the float model when the loaded "
-                      "model is the quantized one)");
-    else
-      LS_CHECK(!built, "the loaded model was quantized by build(): call accuracy_analysis() without a float model");
+      LS_CHECK(built,
+               "no quantized model: call build(true, dataset) first (or pass the float model when the loaded "
+               "model is the quantized one)");
+    else LS_CHECK(!built, "the loaded model was quantized by build(): call accuracy_analysis() without a float model");
     std::vector<NamedTensor> sample = model_inputs(inputs, format);
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -95,9 +95,9 @@ struct Runtime::Impl {
     AccuracyOptions opt = options;
     opt.tensors_dir = out_dir;
     AccuracyReport r;
-    throw_if_error(built ? analyze_accuracy(model_path, model_path + " (quantized by build())", {sample}, opt, &r,
-                                            quantized_model)
-                         : analyze_accuracy(float_model, model_path, {sample}, opt, &r));
+    throw_if_error(
+        built ? analyze_accuracy(model_path, model_path + " (quantized by build())", {sample}, opt, &r, quantized_model)
+              : analyze_accuracy(float_model, model_path, {sample}, opt, &r));
     throw_if_error(write_accuracy_reports(r, out_dir));
     if (report) *report = std::move(r);
   }
@@ -282,8 +282,8 @@ Status Runtime::inference(const std::vector<Tensor>& inputs, std::vector<Tensor>
   });
 }
 
-Status Runtime::accuracy_analysis(const std::vector<Tensor>& inputs, const std::string& out_dir,
-                                  AccuracyReport* report, const AccuracyOptions& options, DataFormat format) {
+Status Runtime::accuracy_analysis(const std::vector<Tensor>& inputs, const std::string& out_dir, AccuracyReport* report,
+                                  const AccuracyOptions& options, DataFormat format) {
   return impl_->step("accuracy_analysis()", [&] { impl_->accuracy("", inputs, out_dir, report, options, format); });
 }
 

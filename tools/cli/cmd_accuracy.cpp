@@ -103,7 +103,8 @@ int cmd_accuracy(int argc, char** argv) {
   if (!opt.tensors_dir.empty()) {
     std::error_code ec;
     fs::create_directories(opt.tensors_dir, ec);
-    if (ec) return report_error(Status::error("cannot create tensor folder '" + opt.tensors_dir + "': " + ec.message()));
+    if (ec)
+      return report_error(Status::error("cannot create tensor folder '" + opt.tensors_dir + "': " + ec.message()));
   }
 
   Progress progress("accuracy");
@@ -128,7 +129,8 @@ int cmd_accuracy(int argc, char** argv) {
   progress.clear();
   if (!st) return report_error(st);
   std::fputs(accuracy_text(report).c_str(), stdout);
-  if (!opt.tensors_dir.empty()) std::fprintf(stderr, "wrote %s/float and %s/quant\n", opt.tensors_dir.c_str(), opt.tensors_dir.c_str());
+  if (!opt.tensors_dir.empty())
+    std::fprintf(stderr, "wrote %s/float and %s/quant\n", opt.tensors_dir.c_str(), opt.tensors_dir.c_str());
   if (!args.has("out")) return kExitOk;
   return write_out_dir(args.get("out"), file_names(kAccuracyReportFiles),
                        [&](const std::string& dir) { return write_accuracy_reports(report, dir); });

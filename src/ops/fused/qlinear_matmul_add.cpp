@@ -49,8 +49,9 @@ void register_fused_qlinear_matmul_add_op(OpRegistry& r) {
   };
   d.reference = [mm_ref = qmatmul.reference, add_ref = qadd->reference](
                     const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-    Tensor m = fused_ref::run(mm_ref, fused_ref::as_onnx(n, "QLinearMatMul", 10, {}),
-                              {in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]}, in[7]->dtype(), out[0]->shape());
+    Tensor m =
+        fused_ref::run(mm_ref, fused_ref::as_onnx(n, "QLinearMatMul", 10, {}),
+                       {in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]}, in[7]->dtype(), out[0]->shape());
     const Tensor* args[] = {&m, in[6], in[7], in[8], in[9], in[10], in[11], in[12]};
     Node add = fused_ref::as_onnx(n, "QLinearAdd", 1, {});
     add.domain = "com.microsoft";
