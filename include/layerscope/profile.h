@@ -33,6 +33,10 @@ struct Roofs {
   int cores = 0;
   bool measured = false;  // false: figures below are 0 and columns print '\'
   std::string cpu_model;  // CPUID brand string of the calibrated machine ("" = unknown)
+  // int8 peak (VNNI dot products: u8 x s8 -> s32), measured; 0 = not measured (no VNNI). The
+  // roof of the layers that compute in int8 (LayerProfile::data_type INT8/UINT8). Last, so
+  // aggregate initialisers written before it existed keep their meaning.
+  double int8_macs_per_cycle_per_core = 0;
 };
 
 struct MachineInfo;
@@ -42,12 +46,22 @@ Roofs roofs_from_machine(const MachineInfo& machine);
 struct LayerProfile {
   int id = 0;             // 1-based, execution order
   std::string op_type;    // as executed (after fusion)
-  std::string data_type;  // precision the layer ran in: FLOAT, INT8, ...
+  // Precision the layer ran in: FLOAT, INT8, UINT8, ... The quantized integer type it works on
+  // when its first input is one (QLinearConv, QLinearMatMul, QLinearAdd, ConvInteger, int8
+  // MaxPool, DequantizeLinear: INT8 even when writing FLOAT), else its first output's type when
+  // that is one (QuantizeLinear: INT8), else its first output's type (FLOAT for a Conv left in
+  // float between DequantizeLinear and QuantizeLinear). Quantized types: the integer types
+  // narrower than 32 bits (INT8, UINT8, INT16, UINT16).
+  std::string data_type;
   std::string target = "CPU";
   std::vector<std::vector<int64_t>> input_shapes;  // every input, weights included
   std::vector<std::vector<int64_t>> output_shapes;
   std::string kernel;                     // implementation that ran, e.g. "onednn:brg:avx512_core", "ref"
   std::vector<std::string> source_names;  // original ONNX node names this layer stands for
+  // The values it reads and writes, by name, one per input/output of the executed node ("" for
+  // an absent optional input): how the layers connect (a value written by one layer and read by
+  // another), e.g. a float Conv between a DequantizeLinear and a QuantizeLinear.
+  std::vector<std::string> input_names, output_names;
   double macs = 0, other_ops = 0;
   int64_t bytes_read = 0, bytes_written = 0;
   Stats time_us;  // over the profiled runs

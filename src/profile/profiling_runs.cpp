@@ -35,6 +35,23 @@ MemoryReport memory_of(const ExecutionPlan& p) {
 
 namespace {
 
+// The integer types quantization uses (ONNX QuantizeLinear's outputs up to opset 21, 4-bit
+// ones aside): narrower than the 32-bit accumulators and indices that are plain integers.
+bool is_quantized_type(DType t) { return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::U16; }
+
+// The DataType a layer reports (LayerProfile::data_type): the precision its arithmetic runs in.
+// A layer reading a quantized integer tensor as its first (data) input computes on it (QLinearConv
+// and QLinearMatMul in int8 with int32 accumulators, whatever they write; an int8 MaxPool;
+// DequantizeLinear, the int8 side of the conversion); one writing it converts to it
+// (QuantizeLinear); every other layer reports its first output's type. A Conv left in float
+// between DequantizeLinear and QuantizeLinear reads and writes FLOAT and says so.
+DType layer_data_type(const Step& step) {
+  const DType in = step.inputs.empty() ? DType::Undefined : step.inputs[0].dtype;
+  const DType out = step.outputs.empty() ? DType::Undefined : step.outputs[0].dtype;
+  if (is_quantized_type(in)) return in;
+  return out;
+}
+
 LayerProfile describe_step(const ExecutionPlan& p, int i) {
   const Step& step = p.steps[i];
   const Node& n = p.graph.nodes[step.node];
@@ -44,9 +61,10 @@ LayerProfile describe_step(const ExecutionPlan& p, int i) {
   // corrupt name's control bytes to a terminal or breaks a row with them.
   l.op_type = printable(n.op_type);
   for (const std::string& name : n.source_names) l.source_names.push_back(printable(name));
+  for (int v : n.inputs) l.input_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
+  for (int v : n.outputs) l.output_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
   l.kernel = step.kernel ? step.kernel->name() : "ref(dynamic)";
-  DType dt = step.outputs.empty() ? DType::Undefined : step.outputs[0].dtype;
-  l.data_type = dtype_name(dt);
+  l.data_type = dtype_name(layer_data_type(step));
   for (const TensorInfo& t : step.inputs)
     if (t.dtype != DType::Undefined) l.input_shapes.push_back(t.shape);
   for (const TensorInfo& t : step.outputs) l.output_shapes.push_back(t.shape);

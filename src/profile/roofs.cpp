@@ -8,6 +8,7 @@ Roofs roofs_from_machine(const MachineInfo& m) {
   r.cpu_model = m.model_name;
   r.clock_ghz = m.clock_ghz;
   r.macs_per_cycle_per_core = m.fp32_macs_per_cycle;
+  if (m.clock_ghz > 0) r.int8_macs_per_cycle_per_core = m.int8.gmacs_1core / m.clock_ghz;
   r.bandwidth_gbs_one_core = roof_bandwidth_gbs(m, 1);
   r.bandwidth_gbs_all_cores = roof_bandwidth_gbs(m, 0);
   r.cores = m.logical_cores;

@@ -52,7 +52,12 @@ std::string roofline_caption(const PerfReport& r) {
          " MACs/cycle/core &times; " + fmt("%.2f", r.roofs.clock_ghz) + " GHz &times; " + std::to_string(in_use) +
          " core(s) = " + fmt("%.1f", 2.0 * r.roofs.macs_per_cycle_per_core * r.roofs.clock_ghz * in_use) +
          " GFLOP/s; bandwidth roofs = intensity &times; measured GB/s (one core, all cores). Points far below the "
-         "roofs leave the most room for optimisation.";
+         "roofs leave the most room for optimisation." +
+         (r.roofs.int8_macs_per_cycle_per_core > 0
+              ? " The int8 layers (DataType INT8/UINT8) count integer operations the same way; their roof is the "
+                "dotted int8 peak, 2 &times; " +
+                    fmt("%.1f", r.roofs.int8_macs_per_cycle_per_core) + " int8 MACs/cycle/core."
+              : std::string());
 }
 
 }  // namespace

@@ -159,6 +159,9 @@ LayerProfile read_layer(const Obj& o) {
   l.output_shapes = o.shapes("output_shapes");
   l.kernel = o.string("kernel");
   l.source_names = o.strings("source_names");
+  // Absent in reports written before layers named their values (and in imported ones).
+  if (o.has("input_names")) l.input_names = o.strings("input_names");
+  if (o.has("output_names")) l.output_names = o.strings("output_names");
   l.macs = o.number("macs");
   l.other_ops = o.number("other_ops");
   l.bytes_read = o.integer("bytes_read");
@@ -216,6 +219,9 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
     r.roofs.cpu_model = f.string("cpu_model");
     r.roofs.clock_ghz = f.number("clock_ghz");
     r.roofs.macs_per_cycle_per_core = f.number("macs_per_cycle_per_core");
+    // Absent in reports written before int8 layers had their own roof: not measured.
+    if (f.has("int8_macs_per_cycle_per_core"))
+      r.roofs.int8_macs_per_cycle_per_core = f.number("int8_macs_per_cycle_per_core");
     r.roofs.bandwidth_gbs_one_core = f.number("bandwidth_gbs_one_core");
     r.roofs.bandwidth_gbs_all_cores = f.number("bandwidth_gbs_all_cores");
     r.roofs.cores = f.int32("cores", 0, 0, kMaxThreads);

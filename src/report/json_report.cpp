@@ -52,6 +52,10 @@ void write_layer(JsonWriter& w, const LayerProfile& l, bool roofs_measured) {
   w.field("kernel", l.kernel);
   w.key("source_names");
   write_list(w, l.source_names);
+  w.key("input_names");
+  write_list(w, l.input_names);
+  w.key("output_names");
+  write_list(w, l.output_names);
   w.field("macs", l.macs).field("other_ops", l.other_ops);
   w.field("bytes_read", l.bytes_read).field("bytes_written", l.bytes_written);
   w.key("time_us");
@@ -86,6 +90,7 @@ std::string perf_report_json(const PerfReport& r) {
   w.field("measured", r.roofs.measured).field("cpu_model", r.roofs.cpu_model);
   w.field("clock_ghz", r.roofs.clock_ghz);
   w.field("macs_per_cycle_per_core", r.roofs.macs_per_cycle_per_core);
+  w.field("int8_macs_per_cycle_per_core", r.roofs.int8_macs_per_cycle_per_core);
   w.field("bandwidth_gbs_one_core", r.roofs.bandwidth_gbs_one_core);
   w.field("bandwidth_gbs_all_cores", r.roofs.bandwidth_gbs_all_cores);
   w.field("cores", r.roofs.cores);

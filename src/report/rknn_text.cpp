@@ -5,6 +5,7 @@
 #include <string>
 
 #include "layerscope/profile.h"
+#include "profile/quantized_layers.h"
 #include "util/text.h"
 
 namespace layerscope {
@@ -61,6 +62,12 @@ std::string mib(int64_t bytes) {
   return fmt("%.2f KiB", b / 1024.0);
 }
 
+bool has_int8_macs(const PerfReport& r) {
+  for (const LayerProfile& l : r.layers)
+    if (l.macs > 0 && computes_in_int8(l.data_type)) return true;
+  return false;
+}
+
 // The run this report measured: machine, runs, end-to-end latency and the profiler's cost.
 std::string measured_header(const PerfReport& r) {
   std::string out;
@@ -76,6 +83,13 @@ std::string measured_header(const PerfReport& r) {
         fmt("CPU: %d thread(s); machine roofs not measured (run `layerscope machine`): Cycles, MacUsage and "
             "Bound print '\\'\n",
             r.threads);
+  if (r.roofs.measured && has_int8_macs(r))  // their roof is the int8 one (profile/roofline.h)
+    out += r.roofs.int8_macs_per_cycle_per_core > 0
+               ? fmt("int8 layers (DataType INT8/UINT8): Cycles and MacUsage against the measured int8 peak, "
+                     "%.1f int8 MACs/cycle/core\n",
+                     r.roofs.int8_macs_per_cycle_per_core)
+               : std::string("int8 layers (DataType INT8/UINT8): no int8 peak measured on this CPU (no VNNI), so "
+                             "their Cycles, MacUsage and Bound print '\\'\n");
   if (!r.cores.empty()) {  // pinned runs only (SessionOptions::cores): the reference's core mask
     out += "Pinned:";
     for (size_t i = 0; i < r.cores.size(); ++i) out += fmt("%s worker %zu -> core %d", i ? "," : "", i, r.cores[i]);

@@ -45,6 +45,7 @@ PerfReport profiled_run(const TempDir& dir) {
   roofs.cpu_model = "Test CPU @ 3.0GHz";
   roofs.clock_ghz = 3.0;
   roofs.macs_per_cycle_per_core = 32;
+  roofs.int8_macs_per_cycle_per_core = 128;
   roofs.bandwidth_gbs_one_core = 20;
   roofs.bandwidth_gbs_all_cores = 30;
   roofs.cores = 2;
@@ -68,7 +69,36 @@ TEST(JsonReader, RealRunRoundTripsExactly) {
   EXPECT_EQ(back.layers.back().time_us.median, r.layers.back().time_us.median);
   EXPECT_EQ(back.layers[0].total_cycles, r.layers[0].total_cycles);
   EXPECT_EQ(back.roofs.cpu_model, "Test CPU @ 3.0GHz");
+  EXPECT_EQ(back.roofs.int8_macs_per_cycle_per_core, 128);
   EXPECT_EQ(back.latency_ms.count, 3);
+  // Layers name the values they read and write, and the names connect them.
+  ASSERT_FALSE(r.layers[0].input_names.empty());
+  EXPECT_EQ(r.layers[0].input_names[0], "x");
+  EXPECT_EQ(back.layers[0].input_names, r.layers[0].input_names);
+  EXPECT_EQ(back.layers.back().output_names, r.layers.back().output_names);
+  for (size_t i = 1; i < r.layers.size(); ++i) {
+    bool connected = false;
+    for (const std::string& v : r.layers[i].input_names)
+      for (size_t k = 0; k < i; ++k)
+        for (const std::string& o : r.layers[k].output_names) connected = connected || (!v.empty() && v == o);
+    EXPECT_TRUE(connected) << "layer " << r.layers[i].id << " reads nothing an earlier layer wrote";
+  }
+
+  // A report written before int8 roofs and value names existed still reads: both unknown.
+  std::string old = json;
+  for (const char* key : {"\"int8_macs_per_cycle_per_core\"", "\"input_names\"", "\"output_names\""}) {
+    for (size_t at = old.find(key); at != std::string::npos; at = old.find(key)) {
+      const size_t end = old[old.find(':', at) + 2] == '[' ? old.find(']', at) + 1 : old.find(',', at);
+      old.erase(at, old.find_first_not_of(" \n,", end) - at);
+    }
+  }
+  ASSERT_EQ(old.find("input_names"), std::string::npos);
+  PerfReport older;
+  st = perf_report_from_json(old, "old.json", &older);
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_EQ(older.roofs.int8_macs_per_cycle_per_core, 0);
+  EXPECT_TRUE(older.layers[0].input_names.empty());
+  EXPECT_EQ(older.layers.size(), r.layers.size());
 
   // Without roofs the cycles are written as null (unknown) and read back as 0.
   PerfReport unmeasured = r;

@@ -49,6 +49,7 @@ PerfReport sample_report(bool roofs_measured = true) {
   if (roofs_measured) {
     r.roofs.clock_ghz = 3.5;
     r.roofs.macs_per_cycle_per_core = 32;
+    r.roofs.int8_macs_per_cycle_per_core = 128;
     r.roofs.bandwidth_gbs_one_core = 14.5;
     r.roofs.bandwidth_gbs_all_cores = 22.25;
     r.roofs.cores = 2;
@@ -62,6 +63,8 @@ PerfReport sample_report(bool roofs_measured = true) {
   conv.output_shapes = {{1, 64, 112, 112}};
   conv.kernel = "onednn:brg:avx512_core";
   conv.source_names = {"conv1"};
+  conv.input_names = {"image", "conv1.weight", ""};
+  conv.output_names = {"conv1_out"};
   conv.macs = 118013952;
   conv.other_ops = 802816;
   conv.bytes_read = 640588;
@@ -210,6 +213,7 @@ TEST(PerfJson, HasEveryFieldWithItsValue) {
   EXPECT_TRUE(get(roofs, "measured").as_bool());
   EXPECT_EQ(num(roofs, "clock_ghz"), 3.5);
   EXPECT_EQ(num(roofs, "macs_per_cycle_per_core"), 32);
+  EXPECT_EQ(num(roofs, "int8_macs_per_cycle_per_core"), 128);
   EXPECT_EQ(num(roofs, "bandwidth_gbs_one_core"), 14.5);
   EXPECT_EQ(num(roofs, "bandwidth_gbs_all_cores"), 22.25);
   EXPECT_EQ(integer(roofs, "cores"), 2);
@@ -234,6 +238,8 @@ TEST(PerfJson, HasEveryFieldWithItsValue) {
     EXPECT_EQ(shapes(get(j, "output_shapes")), l.output_shapes);
     EXPECT_EQ(str(j, "kernel"), l.kernel);
     EXPECT_EQ(strings(get(j, "source_names")), l.source_names);
+    EXPECT_EQ(strings(get(j, "input_names")), l.input_names);
+    EXPECT_EQ(strings(get(j, "output_names")), l.output_names);
     EXPECT_EQ(num(j, "macs"), l.macs);
     EXPECT_EQ(num(j, "other_ops"), l.other_ops);
     EXPECT_EQ(integer(j, "bytes_read"), l.bytes_read);
@@ -247,7 +253,7 @@ TEST(PerfJson, HasEveryFieldWithItsValue) {
     if (l.bound.empty()) EXPECT_TRUE(get(j, "bound").is_null());
     else EXPECT_EQ(str(j, "bound"), l.bound);
     EXPECT_EQ(integer(j, "live_activation_bytes"), l.live_activation_bytes);
-    EXPECT_EQ(j.as_object().size(), 20u) << "a LayerProfile field is not covered by this test";
+    EXPECT_EQ(j.as_object().size(), 22u) << "a LayerProfile field is not covered by this test";
   }
   EXPECT_EQ(layers.as_array()[1].find("source_names")->as_array()[0].as_string(), kTrickyName);
 

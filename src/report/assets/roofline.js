@@ -26,6 +26,13 @@
     out.push({ peak: core * inUse, gbs: inUse > 1 ? r.bandwidth_gbs_all_cores : r.bandwidth_gbs_one_core,
                cores: inUse, main: true });
     if (inUse > 1) out.push({ peak: core, gbs: r.bandwidth_gbs_one_core, cores: 1, main: false });
+    // int8 layers (DataType INT8/UINT8) run on the integer dot-product units: their own, higher
+    // roof, drawn when the report has such a layer and the machine's int8 peak was measured.
+    var int8 = R.layers.some(function (l) { return l.macs > 0 && (l.data_type === 'INT8' || l.data_type === 'UINT8'); });
+    if (int8 && r.int8_macs_per_cycle_per_core > 0)
+      out.push({ peak: 2 * r.int8_macs_per_cycle_per_core * r.clock_ghz * inUse,
+                 gbs: inUse > 1 ? r.bandwidth_gbs_all_cores : r.bandwidth_gbs_one_core, cores: inUse, main: false,
+                 int8: true });
     return out.filter(function (f) { return f.peak > 0 && f.gbs > 0; });
   }
 
@@ -74,11 +81,14 @@
     var xMin = Math.pow(10, lx0), xMax = Math.pow(10, lx1), yMin = Math.pow(10, ly0);
     rf.forEach(function (f) {
       var ridge = f.peak / f.gbs, x0 = Math.max(xMin, yMin / f.gbs), colour = f.main ? '#1d2330' : '#8a93a5';
-      var dash = f.main ? '' : ' stroke-dasharray="6 4"', who = f.cores + (f.cores === 1 ? ' core' : ' cores');
+      var dash = f.int8 ? ' stroke-dasharray="2 3"' : f.main ? '' : ' stroke-dasharray="6 4"';
+      var who = f.cores + (f.cores === 1 ? ' core' : ' cores');
       s += '<path class="roof" d="M' + C.f(X(x0)) + ',' + C.f(Y(f.gbs * x0)) + 'L' + C.f(X(ridge)) + ',' +
         C.f(Y(f.peak)) + 'L' + C.f(X(xMax)) + ',' + C.f(Y(f.peak)) + '" stroke="' + colour + '"' + dash + '/>';
       s += '<text class="roof-label" fill="' + colour + '" x="' + C.f(X(xMax) - 6) + '" y="' + C.f(Y(f.peak) - 6) +
-        '" text-anchor="end">fp32 peak ' + LS.num(f.peak, 1) + ' GFLOP/s (' + who + ')</text>';
+        '" text-anchor="end">' + (f.int8 ? 'int8 peak ' : 'fp32 peak ') + LS.num(f.peak, 1) +
+        (f.int8 ? ' GOP/s (' : ' GFLOP/s (') + who + ')</text>';
+      if (f.int8) return;  // its bandwidth slope is the main roof's, already labelled
       // The bandwidth label runs along its line, a little after the line's start.
       var sx = X(x0), sy = Y(f.gbs * x0), ex = X(ridge), ey = Y(f.peak);
       var angle = Math.atan2(ey - sy, ex - sx) * 180 / Math.PI, lx = sx + (ex - sx) * 0.12, ly = sy + (ey - sy) * 0.12;
@@ -93,7 +103,10 @@
     s += '<g>';
     pts.forEach(function (q) {
       var tip = LS.layerSummary(q.l) + '\nintensity ' + LS.num(q.x, 3) + ' FLOP/byte, ' + LS.num(q.y, 2) + ' GFLOP/s';
-      if (main) tip += ' (' + LS.num(100 * q.y / Math.min(main.peak, main.gbs * q.x), 1) + '% of the roof)';
+      var own = (q.l.data_type === 'INT8' || q.l.data_type === 'UINT8') && q.l.macs > 0 ?
+        rf.filter(function (f) { return f.int8; })[0] : main;
+      if (own) tip += ' (' + LS.num(100 * q.y / Math.min(own.peak, own.gbs * q.x), 1) + '% of the ' +
+        (own.int8 ? 'int8 ' : '') + 'roof)';
       s += '<circle class="mark" cx="' + C.f(X(q.x)) + '" cy="' + C.f(Y(q.y)) + '" r="' +
         C.f(3 + 6 * Math.sqrt(q.l.time_us.median / maxT)) + '" fill="' + LS.opColour(q.l.op_type) +
         '" fill-opacity="0.78" stroke="#fff" stroke-width="0.8" data-layer="' + q.l.id + '" data-tip="' + esc(tip) + '"/>';
