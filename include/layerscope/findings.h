@@ -15,6 +15,11 @@
 //   low_mac_usage       dominant layers (large time share) using few of the arithmetic units
 //   workload_imbalance  time-relevant layers whose work sits on one thread/core
 //   measurement         the per-layer times disagree with the end-to-end latency
+//   int8_fallback       quantized models: a Conv/MatMul/Gemm left in float between a
+//                       DequantizeLinear and a QuantizeLinear (the int8 passes could not fuse it),
+//                       or an int8 layer on the reference kernels
+//   quant_conversions   quantized models: the time QuantizeLinear/DequantizeLinear take, from
+//                       a named share of the layer sum (findings_quant.cpp)
 #pragma once
 #include <string>
 #include <vector>

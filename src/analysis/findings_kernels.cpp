@@ -6,11 +6,10 @@
 #include <set>
 
 #include "analysis/findings_rules.h"
+#include "profile/quantized_layers.h"
 #include "registry/registry.h"
 
 namespace layerscope::findings {
-
-namespace {
 
 // Our reference kernels ("ref"; "ref(dynamic)" for shapes known only at run time) are the
 // correctness oracle: plain scalar loops (a few split their outer loop across threads), typically
@@ -43,6 +42,18 @@ bool is_data_movement(const std::string& op_type) {
   return ops.count(op_type) > 0;
 }
 
+bool is_absorbable_activation(const std::string& op_type) {
+  static const std::set<std::string> ops = [] {
+    std::set<std::string> s;
+    for (const OpDef* d : Registry::builtin().all_ops())
+      if (d->activation) s.insert(d->op_type);
+    return s;
+  }();
+  return ops.count(op_type) > 0;
+}
+
+namespace {
+
 // The reference tool's I/O pseudo-layers always run on the CPU; they are not fallbacks.
 bool is_io_operator(const LayerProfile& l) { return l.op_type == "InputOperator" || l.op_type == "OutputOperator"; }
 
@@ -74,7 +85,10 @@ std::vector<const LayerProfile*> select(const PerfReport& r, bool (*pred)(const 
 
 void rule_fallback_kernels(const Context& ctx, std::vector<Finding>* out) {
   if (!ctx.has_kernel_names()) return;  // imported reports: see rule_target_fallback
-  auto layers = select(ctx.report(), [](const LayerProfile& l) { return is_reference_kernel(l.kernel); });
+  // int8 layers on reference kernels are rule_int8_fallback's (findings_quant.cpp): counted once.
+  auto layers = select(ctx.report(), [](const LayerProfile& l) {
+    return is_reference_kernel(l.kernel) && !is_int8_layer(l);
+  });
   if (layers.empty()) return;
   const double share = ctx.share_pct(layers);
   std::string title = fmt("%s ran on the reference fallback kernel ('ref'): %.1f%% of the time (%s)",

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "layerscope/findings.h"
+#include "profile/quantized_layers.h"  // computes_in_int8, is_quant_conversion
 #include "util/text.h"  // fmt
 
 namespace layerscope::findings {
@@ -69,6 +70,16 @@ std::string count_layers(size_t n);
 // active): the share of the in-use arithmetic units the layer kept busy; -1 when it has none.
 double mean_mac_usage(const Context& ctx, const LayerProfile& l);
 
+// Kernel names of the reference implementations ("ref", "ref(dynamic)", oneDNN's "ref").
+bool is_reference_kernel(const std::string& kernel);
+// Op types that only move data (OpDef::data_movement, and the reference tool's own names).
+bool is_data_movement(const std::string& op_type);
+// An activation a convolution or matmul can absorb (OpDef::activation: Relu, Clip, ...).
+bool is_absorbable_activation(const std::string& op_type);
+// A layer that computes in int8 (DataType INT8/UINT8, profile/roofline.h) other than the
+// conversions QuantizeLinear/DequantizeLinear: an int8 convolution, matmul, add, pooling...
+bool is_int8_layer(const LayerProfile& l);
+
 void rule_fallback_kernels(const Context& ctx, std::vector<Finding>* out);
 void rule_target_fallback(const Context& ctx, std::vector<Finding>* out);
 void rule_generic_kernels(const Context& ctx, std::vector<Finding>* out);
@@ -78,6 +89,8 @@ void rule_far_from_roof(const Context& ctx, std::vector<Finding>* out);
 void rule_low_mac_usage(const Context& ctx, std::vector<Finding>* out);
 void rule_workload_imbalance(const Context& ctx, std::vector<Finding>* out);
 void rule_measurement(const Context& ctx, std::vector<Finding>* out);
+void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out);
+void rule_quant_conversions(const Context& ctx, std::vector<Finding>* out);
 
 // ---- template definition ----
 

@@ -1,0 +1,197 @@
+// Rules about quantized models (a report with int8 layers or float <-> int8 conversions): int8
+// work that did not run in int8, and the time the conversions themselves take. The layers'
+// value names (LayerProfile::input_names / output_names) give the dataflow between them.
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "analysis/findings_rules.h"
+#include "profile/quantized_layers.h"
+
+namespace layerscope::findings {
+
+bool is_int8_layer(const LayerProfile& l) { return computes_in_int8(l.data_type) && !is_quant_conversion(l.op_type); }
+
+namespace {
+
+// Below this share of the layer sum, converting between float and int8 is the usual cost at a
+// quantized model's edges (its float input and output, a few float-only ops); from it on the
+// conversions cost as much as a real layer and the int8 regions are worth joining up.
+constexpr double kQuantConversionSharePct = 5.0;
+
+// How many layers a walk from a float layer to its DequantizeLinear or QuantizeLinear may cross:
+// data movement (layout Reorders, reshapes) and activations the int8 layer would absorb (Relu,
+// Clip: the quantizer keeps them before the QuantizeLinear) sit between them without changing
+// what is quantized; a longer chain is no longer "the layer's" conversion.
+constexpr int kMaxPassThrough = 8;
+
+bool passes_through(const LayerProfile& l) {
+  return is_data_movement(l.op_type) || is_absorbable_activation(l.op_type);
+}
+
+// Who writes and who reads each value, from the layers' value names.
+class Dataflow {
+ public:
+  explicit Dataflow(const PerfReport& r) : r_(r) {
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+      const LayerProfile& l = r.layers[i];
+      for (const std::string& v : l.output_names)
+        if (!v.empty()) producer_.emplace(v, i);
+      for (const std::string& v : l.input_names)
+        if (!v.empty()) consumers_[v].push_back(i);
+    }
+  }
+  bool known() const { return !producer_.empty(); }
+
+  const LayerProfile* producer(const std::string& value) const {
+    auto it = producer_.find(value);
+    return it == producer_.end() ? nullptr : &r_.layers[it->second];
+  }
+  std::vector<const LayerProfile*> consumers(const std::string& value) const {
+    std::vector<const LayerProfile*> out;
+    auto it = consumers_.find(value);
+    if (it != consumers_.end())
+      for (size_t i : it->second) out.push_back(&r_.layers[i]);
+    return out;
+  }
+
+  // `l` reads a value that a layer of `op_type` wrote, directly or through passes_through layers.
+  bool reads_from(const LayerProfile& l, const std::string& op_type) const {
+    for (const std::string& input : l.input_names) {
+      const LayerProfile* p = input.empty() ? nullptr : producer(input);
+      for (int hops = 0; p != nullptr && hops <= kMaxPassThrough; ++hops) {
+        if (p->op_type == op_type) return true;
+        if (!passes_through(*p) || p->input_names.empty() || p->input_names[0].empty()) break;
+        p = producer(p->input_names[0]);  // the data is its first input
+      }
+    }
+    return false;
+  }
+
+  // A layer of `op_type` reads what `l` writes, directly or through passes_through layers.
+  bool feeds(const LayerProfile& l, const std::string& op_type) const {
+    std::vector<const LayerProfile*> frontier = {&l};
+    for (int hops = 0; !frontier.empty() && hops <= kMaxPassThrough; ++hops) {
+      std::vector<const LayerProfile*> next;
+      for (const LayerProfile* f : frontier)
+        for (const std::string& v : f->output_names)
+          for (const LayerProfile* c : consumers(v)) {
+            if (c->op_type == op_type) return true;
+            if (passes_through(*c)) next.push_back(c);
+          }
+      frontier = std::move(next);
+    }
+    return false;
+  }
+
+ private:
+  const PerfReport& r_;
+  std::unordered_map<std::string, size_t> producer_;
+  std::unordered_map<std::string, std::vector<size_t>> consumers_;
+};
+
+bool is_quantized_model(const PerfReport& r) {
+  for (const LayerProfile& l : r.layers)
+    if (is_quant_conversion(l.op_type) || is_int8_layer(l)) return true;
+  return false;
+}
+
+// "Conv x3, MatMul x1" by time.
+std::string types_of(const std::vector<const LayerProfile*>& layers) {
+  std::map<std::string, int> n;
+  for (const LayerProfile* l : layers) n[l->op_type]++;
+  std::string out;
+  for (const auto& [type, count] : n) out += (out.empty() ? "" : ", ") + fmt("%s x%d", type.c_str(), count);
+  return out;
+}
+
+// The op types a conversion serves: what a QuantizeLinear quantizes (its producer), what a
+// DequantizeLinear's float output goes to (its readers).
+std::string served_by(const Dataflow& flow, const LayerProfile& l) {
+  std::set<std::string> ops;
+  if (l.op_type == "DequantizeLinear") {
+    for (const std::string& v : l.output_names)
+      for (const LayerProfile* c : flow.consumers(v)) ops.insert(c->op_type);
+  } else {
+    for (const std::string& v : l.input_names)
+      if (const LayerProfile* p = v.empty() ? nullptr : flow.producer(v)) ops.insert(p->op_type);
+  }
+  if (ops.empty()) return l.op_type == "DequantizeLinear" ? ", to a model output" : ", from a model input";
+  std::string out;
+  for (const std::string& op : ops) out += (out.empty() ? "" : ", ") + op;
+  return (l.op_type == "DequantizeLinear" ? ", to " : ", from ") + out;
+}
+
+}  // namespace
+
+void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out) {
+  const PerfReport& r = ctx.report();
+  if (!is_quantized_model(r)) return;
+  const Dataflow flow(r);
+
+  // Arithmetic in float with a DequantizeLinear before and a QuantizeLinear after: the model
+  // meant it to be int8, and the int8 passes (passes/fuse_qdq.cpp) left it as it was.
+  std::vector<const LayerProfile*> in_float;
+  if (flow.known())
+    for (const LayerProfile& l : r.layers)
+      if (l.macs > 0 && !computes_in_int8(l.data_type) && !is_quant_conversion(l.op_type) &&
+          flow.reads_from(l, "DequantizeLinear") && flow.feeds(l, "QuantizeLinear"))
+        in_float.push_back(&l);
+  if (!in_float.empty()) {
+    const double share = ctx.share_pct(in_float);
+    std::string title =
+        fmt("%s of the quantized model ran in float between DequantizeLinear and QuantizeLinear: %.1f%% of the time "
+            "(%s)",
+            count_layers(in_float.size()).c_str(), share, types_of(in_float).c_str());
+    std::string detail =
+        "The int8 passes turn DequantizeLinear -> Conv/MatMul/Gemm/Add -> QuantizeLinear into one int8 layer when "
+        "the scales and zero points are constants, activations are quantized per tensor, weights are int8 per "
+        "tensor or per output channel and a bias is int32 with scale x_scale * w_scale (as quantizers write "
+        "them), and the float result feeds only the QuantizeLinear. These layers missed a condition (or the run "
+        "had graph rewrites off, --no-optimize), so they dequantize, compute in float and quantize again: float "
+        "speed plus two conversions. Re-quantize them with per-tensor activations, or keep them float on purpose "
+        "(layerscope quantize --keep-float) so that no conversion pair surrounds them." +
+        evidence(ctx, in_float, [](const LayerProfile& l) { return ", DataType " + l.data_type + ", " + l.kernel; });
+    out->push_back(make_finding(ctx, "int8_fallback", severity_for_share(share), title, detail, in_float));
+  }
+
+  std::vector<const LayerProfile*> on_ref;
+  if (ctx.has_kernel_names())
+    for (const LayerProfile& l : r.layers)
+      if (is_int8_layer(l) && is_reference_kernel(l.kernel)) on_ref.push_back(&l);
+  if (!on_ref.empty()) {
+    const double share = ctx.share_pct(on_ref);
+    std::string title = fmt("%s of the quantized model ran in int8 on the reference kernels ('ref'): %.1f%% of the "
+                            "time (%s)",
+                            count_layers(on_ref.size()).c_str(), share, types_of(on_ref).c_str());
+    std::string detail =
+        "No int8 kernel accepts these layers' parameters (for example scales or zero points known only at run "
+        "time, per-channel activation scales, or a type pair the oneDNN kernels lack), so the reference kernel "
+        "ran: scalar loops, slower than the same layer in float. Quantize them per tensor with constant "
+        "parameters, or keep them in float (layerscope quantize --keep-float NODE)." +
+        evidence(ctx, on_ref);
+    out->push_back(make_finding(ctx, "int8_fallback", severity_for_share(share), title, detail, on_ref));
+  }
+}
+
+void rule_quant_conversions(const Context& ctx, std::vector<Finding>* out) {
+  const PerfReport& r = ctx.report();
+  std::vector<const LayerProfile*> layers;
+  for (const LayerProfile& l : r.layers)
+    if (is_quant_conversion(l.op_type)) layers.push_back(&l);
+  const double share = ctx.share_pct(layers);
+  if (layers.empty() || share < kQuantConversionSharePct) return;
+  const Dataflow flow(r);
+  std::string title = fmt("Converting between float and int8 takes %.1f%% of the time: %s", share,
+                          types_of(layers).c_str());
+  std::string detail =
+      "Each QuantizeLinear or DequantizeLinear is one pass over its tensor and no arithmetic the model needs. "
+      "They are required where int8 data meets a layer that runs in float, and at the model's float input and "
+      "output; between two int8 layers none is needed. Each line below names what its conversion serves: "
+      "quantizing those float layers (or keeping a whole region in float) removes the conversion pairs around "
+      "them." +
+      evidence(ctx, layers, [&](const LayerProfile& l) { return flow.known() ? served_by(flow, l) : std::string(); });
+  out->push_back(make_finding(ctx, "quant_conversions", severity_for_share(share), title, detail, layers));
+}
+
+}  // namespace layerscope::findings
