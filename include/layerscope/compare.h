@@ -8,6 +8,14 @@
 //                     "/attn/qkv/MatMul_2conv"; a bare number such as "_1" or "_1_rs" does
 //                     not count: it names another node of the model); the longest prefix wins;
 //   3. "op + shapes": same op type and input/output shapes, paired in execution order.
+// After pass 1, a layer left over whose original name belongs to a layer of the other report
+// that pass 1 paired joins that row (LayerChange::more_ids_a/b): one report fused what the other
+// runs as separate layers, and the row compares their summed times.
+// A float model against its quantized version: a fused layer lists the op first, then what it
+// absorbed, so the float ConvRelu [Conv, Relu] and the int8 QLinearConv [Conv, Relu,
+// Relu_output_0_QuantizeLinear] pair by the Conv's name. QuantizeLinear/DequantizeLinear layers
+// pair only with each other (in no pass with another op): the float model has no twin for them,
+// and they come out "added".
 // What is left is "removed" (only in A) or "added" (only in B).
 //
 // Noise rule: a time's range is [min, p90] over its report's timed runs (p90 rather than max so
@@ -35,6 +43,9 @@ struct TimeChange {
   TimeRange a, b;
   double change_us = 0;   // b - a (medians)
   double change_pct = 0;  // 100 * change / a; 0 when a is 0
+  // a / b (medians): 2.0 = B takes half of A's time, 0.5 = twice as long (e.g. a layer that got
+  // slow after quantizing); 0 when either time is 0 (a layer only in one report).
+  double speedup = 0;
   // "slower", "faster", "within noise", "no spread" (either side has one run), or for layers
   // only in one report "added" / "removed".
   std::string verdict;
@@ -42,7 +53,12 @@ struct TimeChange {
 
 struct LayerChange {
   int id_a = 0, id_b = 0;  // LayerProfile::id; 0 = not in that report
+  // Further layers in this row (LayerProfile::id), their times included: what one report fused
+  // into one layer and the other runs as several (float ConvAddRelu = int8 QLinearConv +
+  // QLinearAdd); op_type_a/b then join the op types with '+'.
+  std::vector<int> more_ids_a, more_ids_b;
   std::string op_type_a, op_type_b;
+  std::string data_type_a, data_type_b;  // LayerProfile::data_type: FLOAT in A, INT8 in B after quantizing
   std::string name_a, name_b;  // first original node name ("" when none)
   std::string match;           // "name", "name prefix", "op + shapes", or "" (added/removed)
   TimeChange time;

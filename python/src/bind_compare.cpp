@@ -24,6 +24,8 @@ nb::object layers_dataframe(const Comparison& c) {
     r["id_b"] = l.id_b;
     r["op_type_a"] = l.op_type_a;
     r["op_type_b"] = l.op_type_b;
+    r["data_type_a"] = l.data_type_a;
+    r["data_type_b"] = l.data_type_b;
     r["name_a"] = l.name_a;
     r["name_b"] = l.name_b;
     r["match"] = l.match;
@@ -31,6 +33,7 @@ nb::object layers_dataframe(const Comparison& c) {
     r["time_b_us"] = l.time.b.median_us;
     r["change_us"] = l.time.change_us;
     r["change_pct"] = l.time.change_pct;
+    r["speedup"] = l.time.speedup;
     r["verdict"] = l.time.verdict;
     rows.append(r);
   }
@@ -51,6 +54,7 @@ void bind_compare(nb::module_& m) {
       .def_ro("b", &TimeChange::b)
       .def_ro("change_us", &TimeChange::change_us)
       .def_ro("change_pct", &TimeChange::change_pct)
+      .def_ro("speedup", &TimeChange::speedup, "A / B (medians); 0 when either side has no time")
       .def_ro("verdict", &TimeChange::verdict, "'slower', 'faster', 'within noise', 'no spread', 'added' or 'removed'");
 
   nb::class_<LayerChange>(m, "LayerChange", "A layer matched across the two reports (or only in one).")
@@ -58,6 +62,10 @@ void bind_compare(nb::module_& m) {
       .def_ro("id_b", &LayerChange::id_b)
       .def_ro("op_type_a", &LayerChange::op_type_a)
       .def_ro("op_type_b", &LayerChange::op_type_b)
+      .def_ro("more_ids_a", &LayerChange::more_ids_a, "further layers of A in this row (their times included)")
+      .def_ro("more_ids_b", &LayerChange::more_ids_b, "further layers of B in this row (their times included)")
+      .def_ro("data_type_a", &LayerChange::data_type_a)
+      .def_ro("data_type_b", &LayerChange::data_type_b)
       .def_ro("name_a", &LayerChange::name_a)
       .def_ro("name_b", &LayerChange::name_b)
       .def_ro("match", &LayerChange::match, "'name', 'name prefix', 'op + shapes' or '' (added/removed)")

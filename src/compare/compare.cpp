@@ -32,6 +32,7 @@ TimeChange change(const TimeRange& a, const TimeRange& b) {
   c.b = b;
   c.change_us = b.median_us - a.median_us;
   c.change_pct = a.median_us > 0 ? 100.0 * c.change_us / a.median_us : 0.0;
+  c.speedup = a.median_us > 0 && b.median_us > 0 ? a.median_us / b.median_us : 0.0;
   if (a.runs < 2 || b.runs < 2) c.verdict = "no spread";
   else if (b.low_us > a.high_us) c.verdict = "slower";
   else if (b.high_us < a.low_us) c.verdict = "faster";
@@ -90,14 +91,28 @@ Comparison compare_reports(const PerfReport& a, const PerfReport& b, const std::
     if (la) {
       lc.id_a = la->id;
       lc.op_type_a = la->op_type;
+      lc.data_type_a = la->data_type;
       lc.name_a = la->source_names.empty() ? "" : la->source_names.front();
-      ra = range_of(la->time_us);
+      std::vector<const LayerProfile*> row = {la};
+      for (int k : p.more_a) {
+        row.push_back(&a.layers[k]);
+        lc.more_ids_a.push_back(a.layers[k].id);
+        lc.op_type_a += "+" + a.layers[k].op_type;
+      }
+      ra = row.size() == 1 ? range_of(la->time_us) : sum_of(row, c.a.runs);
     }
     if (lb) {
       lc.id_b = lb->id;
       lc.op_type_b = lb->op_type;
+      lc.data_type_b = lb->data_type;
       lc.name_b = lb->source_names.empty() ? "" : lb->source_names.front();
-      rb = range_of(lb->time_us);
+      std::vector<const LayerProfile*> row = {lb};
+      for (int k : p.more_b) {
+        row.push_back(&b.layers[k]);
+        lc.more_ids_b.push_back(b.layers[k].id);
+        lc.op_type_b += "+" + b.layers[k].op_type;
+      }
+      rb = row.size() == 1 ? range_of(lb->time_us) : sum_of(row, c.b.runs);
     }
     lc.match = p.how;
     lc.time = change(ra, rb);

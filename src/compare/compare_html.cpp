@@ -24,6 +24,7 @@ std::string time_cells(const TimeChange& t) {
                     num_cell(t.change_us, fmt("%+.1f", t.change_us));
   out +=
       t.a.median_us > 0 ? num_cell(t.change_pct, fmt("%+.1f%%", t.change_pct)) : "<td class=\"n\" data-v=\"\">n/a</td>";
+  out += t.speedup > 0 ? num_cell(t.speedup, fmt("%.2fx", t.speedup)) : "<td class=\"n\" data-v=\"\">n/a</td>";
   std::string cls = t.verdict == "slower" ? "slower" : t.verdict == "faster" ? "faster" : "";
   out += "<td class=\"" + cls + "\">" + esc(t.verdict) + "</td>";
   return out;
@@ -31,7 +32,7 @@ std::string time_cells(const TimeChange& t) {
 
 const char* kTimeHeads =
     "<th class=\"num\">A (us)</th><th class=\"num\">B (us)</th><th class=\"num\">Change (us)</th>"
-    "<th class=\"num\">Change (%)</th><th>Verdict</th>";
+    "<th class=\"num\">Change (%)</th><th class=\"num\">Speed-up</th><th>Verdict</th>";
 
 }  // namespace
 
@@ -73,12 +74,13 @@ std::string comparison_html(const Comparison& c) {
   out +=
       "<h2>Per layer</h2>\n<table class=\"sortable\" id=\"layers\">\n<thead><tr><th class=\"num\">ID A</th>"
       "<th class=\"num\">ID B</th><th>OpType A</th><th>OpType B</th>" +
-      std::string(kTimeHeads) + "<th>Match</th><th>Layer in A</th><th>Layer in B</th></tr></thead>\n<tbody>\n";
+      std::string(kTimeHeads) + "<th>Match</th><th>DataType</th><th>Layer in A</th><th>Layer in B</th></tr></thead>\n<tbody>\n";
   for (const LayerChange& l : c.layers) {
     out += "<tr>";
-    out += l.id_a ? num_cell(l.id_a, std::to_string(l.id_a)) : "<td class=\"n\" data-v=\"\">-</td>";
-    out += l.id_b ? num_cell(l.id_b, std::to_string(l.id_b)) : "<td class=\"n\" data-v=\"\">-</td>";
+    out += l.id_a ? num_cell(l.id_a, compare::ids_text(l.id_a, l.more_ids_a)) : "<td class=\"n\" data-v=\"\">-</td>";
+    out += l.id_b ? num_cell(l.id_b, compare::ids_text(l.id_b, l.more_ids_b)) : "<td class=\"n\" data-v=\"\">-</td>";
     out += text_cell(l.op_type_a) + text_cell(l.op_type_b) + time_cells(l.time) + text_cell(l.match) +
+           text_cell(compare::data_types_text(l)) +
            text_cell(l.name_a) + text_cell(l.name_b) + "</tr>\n";
   }
   out += "</tbody>\n</table>\n";

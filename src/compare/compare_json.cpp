@@ -22,6 +22,9 @@ void write_change(JsonWriter& w, const TimeChange& t) {
   w.key("change_pct");
   if (t.a.median_us > 0) w.value(t.change_pct);
   else w.null();  // no baseline time: a relative change is undefined
+  w.key("speedup");
+  if (t.speedup > 0) w.value(t.speedup);
+  else w.null();  // a side without time (a layer only in one report)
   w.field("verdict", t.verdict);
 }
 
@@ -75,7 +78,14 @@ std::string comparison_json(const Comparison& c) {
     w.key("id_b");
     if (l.id_b) w.value(l.id_b);
     else w.null();
+    w.key("more_ids_a").begin_array();
+    for (int id : l.more_ids_a) w.value(id);
+    w.end_array();
+    w.key("more_ids_b").begin_array();
+    for (int id : l.more_ids_b) w.value(id);
+    w.end_array();
     w.field("op_type_a", l.op_type_a).field("op_type_b", l.op_type_b);
+    w.field("data_type_a", l.data_type_a).field("data_type_b", l.data_type_b);
     w.field("name_a", l.name_a).field("name_b", l.name_b).field("match", l.match);
     write_change(w, l.time);
     w.end_object();
