@@ -3,7 +3,9 @@
 #   1. cmake --install BUILD into a fresh temporary prefix; the expected files are there;
 #   2. examples/ configured and built out of tree with only -DCMAKE_PREFIX_PATH=<prefix>
 #      (find_package(layerscope) must bring every dependency of the static library);
-#   3. that example run end to end on the sample model (tests/install/check_example.py);
+#   3. the examples run end to end: profile_workflow on the sample model
+#      (tests/install/check_example.py), quantize_workflow on a small conv net it quantizes
+#      (tests/install/check_quantize_example.py);
 #   4. a small program compiled with `pkg-config --cflags --libs --static layerscope` alone,
 #      run on the same model and image.
 #
@@ -40,6 +42,10 @@ cmake --build "$work/example-build" -j2
 echo "[install] running the example"
 "$python" "$src/tests/install/check_example.py" --example "$work/example-build/profile_workflow" \
   --workdir "$work/run"
+
+echo "[install] running the quantize -> profile -> compare example"
+"$python" "$src/tests/install/check_quantize_example.py" --example "$work/example-build/quantize_workflow" \
+  --workdir "$work/run-quantize"
 
 echo "[install] a program built with pkg-config alone"
 cat > "$work/tiny.cpp" <<'EOF'
