@@ -14,11 +14,11 @@ Every error raises layerscope.Error with the library's message. docs/python.md l
 from __future__ import annotations
 
 import os
-from typing import Any, NoReturn, Optional, Union
+from typing import Any, Callable, NoReturn, Optional, Sequence, Union
 
 from . import _core
 from ._core import (Comparison, Error, Finding, Layer, MachineInfo, MemoryReport, OpTypeRank, PerfReport,
-                    PlanSummary, Roofs, Stats, ValueInfo, import_rknn, machine, read_report)
+                    PlanSummary, QuantizeSummary, Roofs, Stats, ValueInfo, import_rknn, machine, read_report)
 from ._session import Session
 
 __version__: str = _core.__version__
@@ -32,8 +32,8 @@ workload_measurement: bool = _core.enable_workload_measurement()
 
 
 class NotAvailableError(Error, NotImplementedError):
-    """A feature layerscope does not have yet (raised by quantize, accuracy and the reference
-    class's quantization calls): the message names the missing feature."""
+    """A feature layerscope does not have yet (raised by accuracy and the reference class's
+    accuracy_analysis and hybrid quantization calls): the message names the missing feature."""
 
 
 def compare(a: Union[PerfReport, str, os.PathLike], b: Union[PerfReport, str, os.PathLike],
@@ -50,24 +50,41 @@ def compare(a: Union[PerfReport, str, os.PathLike], b: Union[PerfReport, str, os
     return _core.compare_reports(ra, rb, la, lb)
 
 
-def quantize(*args: Any, **kwargs: Any) -> NoReturn:
-    """Not available yet: layerscope has no quantizer (the reference's build(do_quantization=True))."""
-    raise NotAvailableError(
-        "layerscope.quantize(): quantization (int8 / w8a8 models from a calibration dataset) is not "
-        "implemented in layerscope yet; the C++ library runs and profiles float models only. Profile the "
-        "float model, or a model quantized elsewhere (ONNX QDQ/QOperator), with layerscope.Session.")
+def quantize(model: Union[str, os.PathLike], dataset: Union[str, os.PathLike], out: Union[str, os.PathLike], *,
+             method: str = "minmax", percentile: float = 99.999, per_channel: bool = True,
+             keep_float: Sequence[str] = (), max_samples: int = 0, mean: Optional[Sequence[float]] = None,
+             std: Optional[Sequence[float]] = None, bgr: bool = False, threads: int = 0,
+             progress: Optional[Callable[[int, int], None]] = None) -> QuantizeSummary:
+    """Static int8 quantization (the reference's build(do_quantization=True, dataset=...)): runs
+    `model` on layerscope's runtime over the calibration `dataset` and writes the int8 QDQ model
+    (onnxruntime's S8S8 conventions, which onnxruntime runs too) to `out`, atomically.
+
+    dataset: a list file (one sample per line: the model inputs' .npy or .jpg files, paths
+    relative to the file) or a folder of .npy/.jpg files for a one-input model. method:
+    'minmax', 'percentile' (clip (100 - percentile)% at each end) or 'entropy' (KL). per_channel:
+    int8 weights per output channel (False: one scale per tensor). keep_float: ONNX node names to
+    leave in float. max_samples: use at most this many samples (0 = all). mean/std/bgr: how .jpg
+    samples are normalised ((pixel - mean) / std per channel, 0-255 scale, as Session inputs from
+    `layerscope run --image`). progress(done, total) is called after each sample; an exception it
+    raises stops the callbacks and is raised when the quantization returns.
+    Returns a QuantizeSummary; raises layerscope.Error naming the file, line and input at fault.
+    docs/quantize.md says which nodes are quantized and how."""
+    return _core.quantize(os.fspath(model), os.fspath(dataset), os.fspath(out), method, float(percentile),
+                          bool(per_channel), [str(k) for k in keep_float], int(max_samples),
+                          None if mean is None else [float(v) for v in mean],
+                          None if std is None else [float(v) for v in std], bool(bgr), int(threads), progress)
 
 
 def accuracy(*args: Any, **kwargs: Any) -> NoReturn:
     """Not available yet: per-layer accuracy analysis of a quantized model (the reference's accuracy_analysis)."""
     raise NotAvailableError(
         "layerscope.accuracy(): per-layer accuracy analysis (float vs quantized, cosine and Euclidean "
-        "distance per layer) is not implemented in layerscope yet: it needs the quantizer, which does not "
-        "exist yet either. Compare a layer's timing between two runs with layerscope.compare().")
+        "distance per layer) is not available in this Python package yet. Compare a layer's timing between "
+        "the float and the quantized model with layerscope.compare().")
 
 
 __all__ = [
     "Comparison", "Error", "Finding", "Layer", "MachineInfo", "MemoryReport", "NotAvailableError", "OpTypeRank",
-    "PerfReport", "PlanSummary", "Roofs", "Session", "Stats", "ValueInfo", "accuracy", "compare", "import_rknn",
+    "PerfReport", "PlanSummary", "QuantizeSummary", "Roofs", "Session", "Stats", "ValueInfo", "accuracy", "compare", "import_rknn",
     "machine", "quantize", "read_report", "workload_measurement",
 ]

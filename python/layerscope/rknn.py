@@ -6,7 +6,9 @@ and the model file pointed at the ONNX model: the same method names, arguments a
 core-mask constants (mapped to this machine's CPU cores), the same printed tables. Differences,
 all said where they happen: the model runs on this machine's CPU in float32 (not an NPU in
 float16); .rknn files cannot be read (load the ONNX model they were converted from);
-quantization and accuracy_analysis raise layerscope.NotAvailableError (not implemented yet).
+build(do_quantization=True) quantizes to int8 on this machine (layerscope.quantize) and the
+quantized model is kept as ONNX (export_onnx); accuracy_analysis and the hybrid quantization
+steps raise layerscope.NotAvailableError.
 docs/python.md has the full list.
 """
 from __future__ import annotations
@@ -57,6 +59,8 @@ class RKNN:
         self._lock = threading.Lock()
         self._rt = _core.Runtime()
         self._model: Optional[str] = None
+        # config()'s quantization settings, as build(do_quantization=True) reads them.
+        self._quant = {"method": "minmax", "per_channel": True}
         self.perf_report: Optional[PerfReport] = None      # the latest eval_perf(), as data
         self.memory_report: Optional[MemoryReport] = None  # the latest eval_memory(), as data
         self._log("I", "layerscope version: %s (the reference's RKNN API on this machine's CPU)" % __version__)
@@ -116,12 +120,29 @@ class RKNN:
                           + ", ".join(ignored), "config")
             if target_platform:
                 self._log("I", "target_platform '%s': the model runs on this machine's CPU" % target_platform, "config")
+            self._quant = self._quant_settings(quantized_dtype, quantized_algorithm, quantized_method)
             self._log("D", "quantized_dtype=%s, quantized_algorithm=%s, quantized_method=%s are for build("
                       "do_quantization=True); float_dtype=%s: layerscope computes in float32"
                       % (quantized_dtype, quantized_algorithm, quantized_method, float_dtype), "config")
             self._rt.config(mean, std, bool(swaps[0]) if swaps else False, "")
             return 0
         return self._call("config", body)
+
+    @staticmethod
+    def _quant_settings(dtype: str, algorithm: str, method: str) -> dict:
+        """The reference's quantization options as layerscope.quantize's: w8a8 only; algorithm
+        'normal' = min/max ranges, 'kl_divergence' = entropy; method 'channel' = int8 weights per
+        output channel, 'layer' = per tensor."""
+        if str(dtype).lower() not in ("w8a8", "asymmetric_quantized-8"):
+            raise Error("quantized_dtype=%r is not supported: layerscope quantizes to int8 weights and activations "
+                        "(w8a8)" % dtype)
+        algorithms = {"normal": "minmax", "kl_divergence": "entropy"}
+        if algorithm not in algorithms:
+            raise Error("quantized_algorithm=%r is not supported: 'normal' (min/max ranges) or 'kl_divergence' "
+                        "(entropy); layerscope.quantize() also offers method='percentile'" % algorithm)
+        if method not in ("channel", "layer"):
+            raise Error("quantized_method must be 'channel' or 'layer', got %r" % method)
+        return {"method": algorithms[algorithm], "per_channel": method == "channel"}
 
     @staticmethod
     def _one_set(name: str, values: Optional[Sequence[Sequence[float]]]) -> list[float]:
@@ -173,26 +194,46 @@ class RKNN:
 
     def build(self, do_quantization: bool = True, dataset: Optional[str] = None,
               rknn_batch_size: Optional[int] = None) -> int:
-        """do_quantization=False: the float model runs as loaded. Quantization is not available yet."""
-        if do_quantization:
-            raise NotAvailableError(
-                "build(do_quantization=True): quantization is not implemented in layerscope yet (no int8/w8a8 "
-                "models from a calibration dataset). Call build(do_quantization=False) to run the float model.")
-
+        """do_quantization=False: the float model runs as loaded. True: quantizes it to int8 from the
+        calibration `dataset` (the reference's dataset.txt: one sample per line, image or .npy files
+        relative to it; or a folder of samples), with config()'s mean/std/channel swap for images and
+        its quantized_algorithm / quantized_method (see layerscope.quantize). The next init_runtime()
+        plans the quantized model; export_onnx() writes it."""
         def body() -> int:
             if self._model is None:
                 raise Error("no model loaded; call load_onnx() first")
             if rknn_batch_size not in (None, 1):
                 raise Error("rknn_batch_size=%r is not supported: export the model with the batch size you want"
                             % rknn_batch_size)
-            self._log("I", "the float model runs as loaded: FLOAT32 on the CPU (the reference builds FLOAT16 for the "
-                           "NPU)", "build")
+            if not do_quantization:
+                self._rt.build(False, "", "minmax", 99.999, True, [], 0)
+                self._log("I", "the float model runs as loaded: FLOAT32 on the CPU (the reference builds FLOAT16 "
+                               "for the NPU)", "build")
+                return 0
+            if not dataset:
+                raise Error("do_quantization=True needs a calibration dataset: a list file (one sample per line) "
+                            "or a folder of samples")
+            self._rt.build(True, os.fspath(dataset), self._quant["method"], 99.999, self._quant["per_channel"], [], 0)
+            self._log("I", "quantized to int8 (QDQ, %s ranges, weights per %s) from '%s': init_runtime() runs the "
+                           "int8 model on the CPU" % (self._quant["method"],
+                                                       "channel" if self._quant["per_channel"] else "tensor",
+                                                       os.fspath(dataset)), "build")
             return 0
         return self._call("build", body)
 
+    def export_onnx(self, export_path: str) -> int:
+        """layerscope's counterpart of export_rknn: writes the built model as ONNX (the int8 QDQ model
+        after build(do_quantization=True), else the loaded float model), atomically."""
+        def body() -> int:
+            self._rt.export_model(os.fspath(export_path))
+            self._log("I", "wrote the built model to '%s'" % os.fspath(export_path), "export_onnx")
+            return 0
+        return self._call("export_onnx", body)
+
     def export_rknn(self, export_path: str, **kwargs: Any) -> int:
         def body() -> int:
-            raise Error("layerscope does not write .rknn files (it runs the ONNX model itself); keep the ONNX model")
+            raise Error("layerscope does not write .rknn files (it runs the ONNX model itself); export_onnx() writes "
+                        "the built (e.g. quantized) model as ONNX")
         return self._call("export_rknn", body)
 
     # ---- devices and runtime ----
@@ -347,14 +388,17 @@ class RKNN:
                           device_id: Optional[str] = None) -> int:
         raise NotAvailableError(
             "accuracy_analysis(): per-layer accuracy analysis (float vs quantized model, cosine and Euclidean "
-            "distance per layer) is not implemented in layerscope yet: it needs quantization, which does not "
-            "exist yet either.")
+            "distance per layer) is not available in layerscope's Python package yet.")
 
     def hybrid_quantization_step1(self, *args: Any, **kwargs: Any) -> int:
-        raise NotAvailableError("hybrid_quantization_step1(): quantization is not implemented in layerscope yet.")
+        raise NotAvailableError("hybrid_quantization_step1(): the two-step hybrid quantization is not available; "
+                                "layerscope.quantize(..., keep_float=[NODE, ...]) keeps chosen layers in float in "
+                                "one step.")
 
     def hybrid_quantization_step2(self, *args: Any, **kwargs: Any) -> int:
-        raise NotAvailableError("hybrid_quantization_step2(): quantization is not implemented in layerscope yet.")
+        raise NotAvailableError("hybrid_quantization_step2(): the two-step hybrid quantization is not available; "
+                                "layerscope.quantize(..., keep_float=[NODE, ...]) keeps chosen layers in float in "
+                                "one step.")
 
     def release(self) -> None:
         """Frees the model and every buffer; the object is then as new."""

@@ -25,6 +25,9 @@ DataFormat data_format(const std::string& name) {
 
 }  // namespace
 
+// Runtime.build / export_model (bind_quantize.cpp, beside the rest of quantization).
+void bind_runtime_build(nb::class_<Runtime>& runtime);
+
 void bind_runtime(nb::module_& m) {
   nb::class_<DeviceInfo>(m, "DeviceInfo", "This machine's CPU as the runtime sees it.")
       .def_ro("id", &DeviceInfo::id)
@@ -39,8 +42,9 @@ void bind_runtime(nb::module_& m) {
       .def_ro("bandwidth_gbs_all", &DeviceInfo::bandwidth_gbs_all)
       .def_ro("machine", &DeviceInfo::machine);
 
-  nb::class_<Runtime>(m, "Runtime", "The compiled layer under layerscope.rknn.RKNN (use that one).")
-      .def(nb::init<>())
+  nb::class_<Runtime> runtime(m, "Runtime", "The compiled layer under layerscope.rknn.RKNN (use that one).");
+  bind_runtime_build(runtime);
+  runtime.def(nb::init<>())
       .def(
           "config",
           [](Runtime& rt, std::vector<float> mean, std::vector<float> std, bool rgb_to_bgr, const std::string& fmt) {

@@ -72,5 +72,6 @@ void bind_session(nb::module_& m);
 void bind_machine(nb::module_& m);
 void bind_compare(nb::module_& m);
 void bind_runtime(nb::module_& m);
+void bind_quantize(nb::module_& m);
 
 }  // namespace layerscope::python

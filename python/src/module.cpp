@@ -18,4 +18,5 @@ NB_MODULE(_core, m) {
   bind_machine(m);
   bind_compare(m);
   bind_runtime(m);
+  bind_quantize(m);
 }

@@ -96,7 +96,7 @@ bool is_quantized_model(const PerfReport& r) {
   return false;
 }
 
-// "Conv x3, MatMul x1" by time.
+// "Conv x3, MatMul x1", op types in alphabetical order.
 std::string types_of(const std::vector<const LayerProfile*>& layers) {
   std::map<std::string, int> n;
   for (const LayerProfile* l : layers) n[l->op_type]++;

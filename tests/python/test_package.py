@@ -74,9 +74,7 @@ def test_compare_two_reports(matmul_model, tmp_path):
 
 
 def test_features_not_available_yet_say_so():
-    with pytest.raises(layerscope.NotAvailableError, match=r"layerscope.quantize\(\): quantization"):
-        layerscope.quantize("model.onnx", dataset="dataset.txt")
     with pytest.raises(layerscope.NotAvailableError, match=r"layerscope.accuracy\(\): per-layer accuracy"):
         layerscope.accuracy("model.onnx", "quantized.onnx")
     with pytest.raises(NotImplementedError):
-        layerscope.quantize()
+        layerscope.accuracy()

@@ -149,14 +149,13 @@ def test_devices_and_version(capsys):
     rknn.release()
 
 
-def test_quantization_and_accuracy_analysis_are_not_available(sample_model):
+def test_accuracy_analysis_and_hybrid_quantization_are_not_available(sample_model):
     rknn = RKNN()
     rknn.load_onnx(model=sample_model)
-    for call in (lambda: rknn.build(do_quantization=True, dataset="dataset.txt"),
-                 lambda: rknn.build(),  # the reference's default quantizes
-                 lambda: rknn.accuracy_analysis(inputs=["img.jpg"]),
-                 lambda: rknn.hybrid_quantization_step1(dataset="dataset.txt")):
-        with pytest.raises(layerscope.NotAvailableError, match="not implemented in layerscope yet"):
+    for call, words in ((lambda: rknn.accuracy_analysis(inputs=["img.jpg"]), "not available"),
+                        (lambda: rknn.hybrid_quantization_step1(dataset="dataset.txt"), "keep_float"),
+                        (lambda: rknn.hybrid_quantization_step2(), "keep_float")):
+        with pytest.raises(layerscope.NotAvailableError, match=words):
             call()
     assert issubclass(layerscope.NotAvailableError, NotImplementedError)
     assert issubclass(layerscope.NotAvailableError, layerscope.Error)
