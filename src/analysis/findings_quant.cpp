@@ -165,10 +165,11 @@ void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out) {
                             "time (%s)",
                             count_layers(on_ref.size()).c_str(), share, types_of(on_ref).c_str());
     std::string detail =
-        "No int8 kernel accepts these layers' parameters (for example scales or zero points known only at run "
-        "time, per-channel activation scales, or a type pair the oneDNN kernels lack), so the reference kernel "
-        "ran: scalar loops, slower than the same layer in float. Quantize them per tensor with constant "
-        "parameters, or keep them in float (layerscope quantize --keep-float NODE)." +
+        "No optimised int8 kernel accepts these layers: there is none for the op, or none for its parameters "
+        "(scales or zero points known only at run time, per-channel activation scales, a type pair the oneDNN "
+        "kernels lack), so the reference kernel ran: scalar loops, often slower than the same layer in float. "
+        "Where the time matters, keep them in float (layerscope quantize --keep-float NODE) or quantize them "
+        "per tensor with constant parameters." +
         evidence(ctx, on_ref);
     out->push_back(make_finding(ctx, "int8_fallback", severity_for_share(share), title, detail, on_ref));
   }
