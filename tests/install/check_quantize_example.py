@@ -122,9 +122,10 @@ def main():
     fp32, int8 = load(os.path.join(out, "fp32", "perf.json")), load(os.path.join(out, "int8", "perf.json"))
     if {l["data_type"] for l in fp32["layers"]} != {"FLOAT"}:
         fail("float report with non-float layers: %s" % sorted({l["data_type"] for l in fp32["layers"]}))
-    qconv = [l for l in int8["layers"] if l["op_type"] == "QLinearConv"]
+    # The two convolutions run in int8 (QLinearConv, or QLinearConvAdd with the residual Add).
+    qconv = [l for l in int8["layers"] if l["op_type"].startswith("QLinearConv")]
     if len(qconv) != 2 or any(l["data_type"] not in ("INT8", "UINT8") for l in qconv):
-        fail("expected the two convolutions as int8 QLinearConv layers, got %s" %
+        fail("expected the two convolutions as int8 QLinearConv* layers, got %s" %
              [(l["op_type"], l["data_type"]) for l in int8["layers"]])
     for d in ("fp32", "int8"):
         for f in ("perf.txt", "perf.json", "layers.csv", "trace.json", "report.html"):
