@@ -59,8 +59,8 @@ struct LayerChange {
   std::vector<int> more_ids_a, more_ids_b;
   std::string op_type_a, op_type_b;
   std::string data_type_a, data_type_b;  // LayerProfile::data_type: FLOAT in A, INT8 in B after quantizing
-  std::string name_a, name_b;  // first original node name ("" when none)
-  std::string match;           // "name", "name prefix", "op + shapes", or "" (added/removed)
+  std::string name_a, name_b;            // first original node name ("" when none)
+  std::string match;                     // "name", "name prefix", "op + shapes", or "" (added/removed)
   TimeChange time;
 };
 

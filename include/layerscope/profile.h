@@ -44,8 +44,8 @@ struct MachineInfo;
 Roofs roofs_from_machine(const MachineInfo& machine);
 
 struct LayerProfile {
-  int id = 0;             // 1-based, execution order
-  std::string op_type;    // as executed (after fusion)
+  int id = 0;           // 1-based, execution order
+  std::string op_type;  // as executed (after fusion)
   // Precision the layer ran in: FLOAT, INT8, UINT8, ... The quantized integer type it works on
   // when its first input is one (QLinearConv, QLinearMatMul, QLinearAdd, ConvInteger, int8
   // MaxPool, DequantizeLinear: INT8 even when writing FLOAT), else its first output's type when

@@ -86,9 +86,8 @@ std::vector<const LayerProfile*> select(const PerfReport& r, bool (*pred)(const 
 void rule_fallback_kernels(const Context& ctx, std::vector<Finding>* out) {
   if (!ctx.has_kernel_names()) return;  // imported reports: see rule_target_fallback
   // int8 layers on reference kernels are rule_int8_fallback's (findings_quant.cpp): counted once.
-  auto layers = select(ctx.report(), [](const LayerProfile& l) {
-    return is_reference_kernel(l.kernel) && !is_int8_layer(l);
-  });
+  auto layers =
+      select(ctx.report(), [](const LayerProfile& l) { return is_reference_kernel(l.kernel) && !is_int8_layer(l); });
   if (layers.empty()) return;
   const double share = ctx.share_pct(layers);
   std::string title = fmt("%s ran on the reference fallback kernel ('ref'): %.1f%% of the time (%s)",

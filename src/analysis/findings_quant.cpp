@@ -161,9 +161,10 @@ void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out) {
       if (is_int8_layer(l) && is_reference_kernel(l.kernel)) on_ref.push_back(&l);
   if (!on_ref.empty()) {
     const double share = ctx.share_pct(on_ref);
-    std::string title = fmt("%s of the quantized model ran in int8 on the reference kernels ('ref'): %.1f%% of the "
-                            "time (%s)",
-                            count_layers(on_ref.size()).c_str(), share, types_of(on_ref).c_str());
+    std::string title =
+        fmt("%s of the quantized model ran in int8 on the reference kernels ('ref'): %.1f%% of the "
+            "time (%s)",
+            count_layers(on_ref.size()).c_str(), share, types_of(on_ref).c_str());
     std::string detail =
         "No optimised int8 kernel accepts these layers: there is none for the op, or none for its parameters "
         "(scales or zero points known only at run time, per-channel activation scales, a type pair the oneDNN "
@@ -183,8 +184,8 @@ void rule_quant_conversions(const Context& ctx, std::vector<Finding>* out) {
   const double share = ctx.share_pct(layers);
   if (layers.empty() || share < kQuantConversionSharePct) return;
   const Dataflow flow(r);
-  std::string title = fmt("Converting between float and int8 takes %.1f%% of the time: %s", share,
-                          types_of(layers).c_str());
+  std::string title =
+      fmt("Converting between float and int8 takes %.1f%% of the time: %s", share, types_of(layers).c_str());
   std::string detail =
       "Each QuantizeLinear or DequantizeLinear is one pass over its tensor and no arithmetic the model needs. "
       "They are required where int8 data meets a layer that runs in float, and at the model's float input and "

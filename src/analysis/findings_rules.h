@@ -6,7 +6,7 @@
 
 #include "layerscope/findings.h"
 #include "profile/quantized_layers.h"  // computes_in_int8, is_quant_conversion
-#include "util/text.h"  // fmt
+#include "util/text.h"                 // fmt
 
 namespace layerscope::findings {
 

@@ -74,14 +74,14 @@ std::string comparison_html(const Comparison& c) {
   out +=
       "<h2>Per layer</h2>\n<table class=\"sortable\" id=\"layers\">\n<thead><tr><th class=\"num\">ID A</th>"
       "<th class=\"num\">ID B</th><th>OpType A</th><th>OpType B</th>" +
-      std::string(kTimeHeads) + "<th>Match</th><th>DataType</th><th>Layer in A</th><th>Layer in B</th></tr></thead>\n<tbody>\n";
+      std::string(kTimeHeads) +
+      "<th>Match</th><th>DataType</th><th>Layer in A</th><th>Layer in B</th></tr></thead>\n<tbody>\n";
   for (const LayerChange& l : c.layers) {
     out += "<tr>";
     out += l.id_a ? num_cell(l.id_a, compare::ids_text(l.id_a, l.more_ids_a)) : "<td class=\"n\" data-v=\"\">-</td>";
     out += l.id_b ? num_cell(l.id_b, compare::ids_text(l.id_b, l.more_ids_b)) : "<td class=\"n\" data-v=\"\">-</td>";
     out += text_cell(l.op_type_a) + text_cell(l.op_type_b) + time_cells(l.time) + text_cell(l.match) +
-           text_cell(compare::data_types_text(l)) +
-           text_cell(l.name_a) + text_cell(l.name_b) + "</tr>\n";
+           text_cell(compare::data_types_text(l)) + text_cell(l.name_a) + text_cell(l.name_b) + "</tr>\n";
   }
   out += "</tbody>\n</table>\n";
   out += std::string("<script>\n") + assets::kCompareJs + "</script>\n";

@@ -1,13 +1,13 @@
 #include "compare/match.h"
 
-#include "profile/quantized_layers.h"
-
 #include <algorithm>
 #include <cctype>
 #include <deque>
 #include <map>
 #include <tuple>
 #include <unordered_map>
+
+#include "profile/quantized_layers.h"
 
 namespace layerscope::compare {
 
@@ -83,7 +83,8 @@ std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const st
     if (b_to_a[j] >= 0) continue;
     for (const std::string& n : b[j].source_names) {
       auto it = a_by_name.find(n);
-      if (it == a_by_name.end() || a_to_b[it->second] < 0 || how[it->second] != "name" || !compatible(a[it->second], b[j]))
+      if (it == a_by_name.end() || a_to_b[it->second] < 0 || how[it->second] != "name" ||
+          !compatible(a[it->second], b[j]))
         continue;
       more_b[it->second].push_back(static_cast<int>(j));
       b_to_a[j] = static_cast<int>(it->second);

@@ -13,7 +13,7 @@ struct LayerPair {
   // one (float ConvAddRelu [Conv, Add, Relu] = int8 QLinearConv [Conv, ...] + QLinearAdd [Add,
   // Relu, ...]); each shares an original node name with the row's layer of the other report.
   std::vector<int> more_a, more_b;
-  std::string how;     // "name", "name prefix", "op + shapes", or "" when unmatched
+  std::string how;  // "name", "name prefix", "op + shapes", or "" when unmatched
 };
 
 // Every layer of both reports appears in exactly one pair (as a, b or in more_a/more_b).

@@ -80,11 +80,11 @@ std::string machine_panel(const PerfReport& r) {
                                     " <span class=\"muted\">measured</span> &middot; " +
                                     fmt("%.1f GFLOP/s on %d core(s)", peak_gflops, in_use));
   if (roofs.int8_macs_per_cycle_per_core > 0)  // the roof of the INT8/UINT8 layers (profile/roofline.h)
-    out += kv_row("Peak compute, int8", fmt("%.1f int8 MACs/cycle/core", roofs.int8_macs_per_cycle_per_core) +
-                                            " <span class=\"muted\">measured (VNNI)</span> &middot; " +
-                                            fmt("%.1f GOP/s on %d core(s)",
-                                                2.0 * roofs.int8_macs_per_cycle_per_core * roofs.clock_ghz * in_use,
-                                                in_use));
+    out += kv_row("Peak compute, int8",
+                  fmt("%.1f int8 MACs/cycle/core", roofs.int8_macs_per_cycle_per_core) +
+                      " <span class=\"muted\">measured (VNNI)</span> &middot; " +
+                      fmt("%.1f GOP/s on %d core(s)",
+                          2.0 * roofs.int8_macs_per_cycle_per_core * roofs.clock_ghz * in_use, in_use));
   out += kv_row("Memory bandwidth", fmt("%.1f GB/s (1 core) / %.1f GB/s (all cores)", roofs.bandwidth_gbs_one_core,
                                         roofs.bandwidth_gbs_all_cores) +
                                         " <span class=\"muted\">measured</span>");

@@ -88,8 +88,9 @@ std::string measured_header(const PerfReport& r) {
                ? fmt("int8 layers (DataType INT8/UINT8): Cycles and MacUsage against the measured int8 peak, "
                      "%.1f int8 MACs/cycle/core\n",
                      r.roofs.int8_macs_per_cycle_per_core)
-               : std::string("int8 layers (DataType INT8/UINT8): no int8 peak measured on this CPU (no VNNI), so "
-                             "their Cycles, MacUsage and Bound print '\\'\n");
+               : std::string(
+                     "int8 layers (DataType INT8/UINT8): no int8 peak measured on this CPU (no VNNI), so "
+                     "their Cycles, MacUsage and Bound print '\\'\n");
   if (!r.cores.empty()) {  // pinned runs only (SessionOptions::cores): the reference's core mask
     out += "Pinned:";
     for (size_t i = 0; i < r.cores.size(); ++i) out += fmt("%s worker %zu -> core %d", i ? "," : "", i, r.cores[i]);

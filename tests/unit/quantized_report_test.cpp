@@ -23,8 +23,8 @@ Stats stats(double median) {
   return s;
 }
 
-LayerProfile layer(int id, const std::string& op, const std::string& type, std::vector<std::string> names,
-                   double us, std::vector<std::string> in = {}, std::vector<std::string> out = {}) {
+LayerProfile layer(int id, const std::string& op, const std::string& type, std::vector<std::string> names, double us,
+                   std::vector<std::string> in = {}, std::vector<std::string> out = {}) {
   LayerProfile l;
   l.id = id;
   l.op_type = op;
@@ -74,7 +74,7 @@ TEST(QuantizedReport, Int8LayersUseTheInt8Peak) {
   EXPECT_DOUBLE_EQ(q.compute_cycles, 1.6e7 / 128);
   EXPECT_DOUBLE_EQ(u.compute_cycles, 1.6e7 / 128);
   ASSERT_EQ(f.mac_usage_pct.size(), 1u);
-  EXPECT_NEAR(f.mac_usage_pct[0], 100.0 * 1.6e7 / 100e-6 / (32 * 2e9), 1e-9);  // 250%: fp32 peak
+  EXPECT_NEAR(f.mac_usage_pct[0], 100.0 * 1.6e7 / 100e-6 / (32 * 2e9), 1e-9);   // 250%: fp32 peak
   EXPECT_NEAR(q.mac_usage_pct[0], 100.0 * 1.6e7 / 100e-6 / (128 * 2e9), 1e-9);  // 62.5%
   EXPECT_EQ(q.bound, "compute");
 }
