@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "kernels/onednn/conv_common.h"
+#include "kernels/onednn/int8_params.h"
 #include "kernels/parallel_copy.h"
 #include "ops/nn/conv_geometry.h"
 
@@ -62,25 +63,11 @@ struct QConvParams {
   int32_t r_zero = 0;
 };
 
-// Element `i` of constant input `k` as a 32-bit integer (int8, uint8 or int32), 0 when absent.
-int32_t int_at(const KernelSetup& s, int k, int64_t i) {
-  if (!has_input(s, k)) return 0;
-  const Tensor& t = *s.constants[k];
-  switch (t.dtype()) {
-    case DType::I8: return t.data_as<int8_t>()[i];
-    case DType::U8: return t.data_as<uint8_t>()[i];
-    case DType::I32: return t.data_as<int32_t>()[i];
-    default: fail(Graph::describe(s.node), ": zero point of type ", dtype_name(t.dtype()));
-  }
-}
-
-bool constant(const KernelSetup& s, int k) { return !has_input(s, k) || s.constants[k] != nullptr; }
-
 // The parameters, or nullopt when this kernel cannot run the node (non-constant or per-tensor
 // where a single value is needed, non-zero weight zero points, scales that are not positive).
 std::optional<QConvParams> read_params(const KernelSetup& s, int64_t c_out) {
   for (int k : {kXScale, kXZero, kW, kWScale, kWZero, kYScale, kYZero, kBias})
-    if (!constant(s, k)) return std::nullopt;
+    if (!absent_or_constant(s, k)) return std::nullopt;
   const Tensor &xs = *s.constants[kXScale], &ws = *s.constants[kWScale], &ys = *s.constants[kYScale];
   if (xs.dtype() != DType::F32 || ws.dtype() != DType::F32 || ys.dtype() != DType::F32) return std::nullopt;
   if (xs.numel() != 1 || ys.numel() != 1 || (ws.numel() != 1 && ws.numel() != c_out)) return std::nullopt;
@@ -94,7 +81,7 @@ std::optional<QConvParams> read_params(const KernelSetup& s, int64_t c_out) {
   float y_scale = ys.data_as<float>()[0];
   if (has_residual(s)) {  // scale to the add's output; the convolution's own range is clipped
     for (int k : {kRScale, kRZero, kAddScale, kAddZero})
-      if (!has_input(s, k) || !constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
+      if (!has_input(s, k) || !absent_or_constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
     if (s.constants[kRScale]->dtype() != DType::F32 || s.constants[kAddScale]->dtype() != DType::F32)
       return std::nullopt;
     const float c_scale = y_scale, out_scale = s.constants[kAddScale]->data_as<float>()[0];
@@ -273,11 +260,6 @@ class QLinearConvKernel : public OnednnKernel {
     if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
     for (int64_t k : g.kernel) w.push_back(k);
     return w;
-  }
-  static dnnl::memory::desc row_major(const dims& d, dt t) {
-    dims strides(d.size(), 1);
-    for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * d[i + 1];
-    return dnnl::memory::desc(d, t, strides);
   }
   // Reorders Plain <-> NHWC around the convolution, staging buffers after its scratchpad
   // (each rounded up to 64 bytes).

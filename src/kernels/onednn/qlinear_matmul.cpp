@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "kernels/onednn/conv_common.h"
+#include "kernels/onednn/int8_params.h"
 #include "kernels/parallel_copy.h"
 #include "ops/nn/matmul_shape.h"
 
@@ -38,20 +39,6 @@ bool is_matmul_add(const KernelSetup& s) { return s.node.op_type == "QLinearMatM
 int y_scale_index(const KernelSetup& s) { return is_qgemm(s) ? kGemmYScale : kYScale; }
 int y_zero_index(const KernelSetup& s) { return is_qgemm(s) ? kGemmYZero : kYZero; }
 
-bool constant(const KernelSetup& s, int k) { return !has_input(s, k) || s.constants[k] != nullptr; }
-
-// Element i of an integer constant (int8, uint8, int32), 0 when absent.
-int32_t int_at(const KernelSetup& s, int k, int64_t i) {
-  if (!has_input(s, k)) return 0;
-  const Tensor& t = *s.constants[k];
-  switch (t.dtype()) {
-    case DType::I8: return t.data_as<int8_t>()[i];
-    case DType::U8: return t.data_as<uint8_t>()[i];
-    case DType::I32: return t.data_as<int32_t>()[i];
-    default: fail(Graph::describe(s.node), ": zero point of type ", dtype_name(t.dtype()));
-  }
-}
-
 int64_t numel(const KernelSetup& s, int k) { return has_input(s, k) ? s.constants[k]->numel() : 1; }
 
 struct QMatMulParams {
@@ -70,7 +57,7 @@ struct QMatMulParams {
 std::optional<QMatMulParams> read_params(const KernelSetup& s, int64_t n) {
   const int ysi = y_scale_index(s), yzi = y_zero_index(s);
   for (int k : {kAScale, kAZero, kBScale, kBZero, ysi, yzi})
-    if (!constant(s, k)) return std::nullopt;
+    if (!absent_or_constant(s, k)) return std::nullopt;
   if (!has_input(s, kAScale) || !has_input(s, kBScale)) return std::nullopt;
   const bool float_out = !has_input(s, ysi);  // QGemm without y_scale
   const Tensor &as = *s.constants[kAScale], &bs = *s.constants[kBScale];
@@ -96,7 +83,7 @@ std::optional<QMatMulParams> read_params(const KernelSetup& s, int64_t n) {
   p.y_zero = int_at(s, yzi, 0);
   if (is_matmul_add(s)) {
     for (int k : {kAddendScale, kAddendZero, kAddScale, kAddZero})
-      if (!has_input(s, k) || !constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
+      if (!has_input(s, k) || !absent_or_constant(s, k) || s.constants[k]->numel() != 1) return std::nullopt;
     if (s.constants[kAddendScale]->dtype() != DType::F32 || s.constants[kAddScale]->dtype() != DType::F32)
       return std::nullopt;
     const float m_scale = s.constants[kYScale]->data_as<float>()[0], out = s.constants[kAddScale]->data_as<float>()[0];
@@ -130,12 +117,6 @@ dims with_matrix(const Shape& batch, int64_t rows, int64_t cols) {
   d.push_back(rows);
   d.push_back(cols);
   return d;
-}
-
-dnnl::memory::desc row_major(const dims& d, dt t) {
-  dims strides(d.size(), 1);
-  for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * d[i + 1];
-  return dnnl::memory::desc(d, t, strides);
 }
 
 struct QMatMulBuild {
