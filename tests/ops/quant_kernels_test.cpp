@@ -312,3 +312,29 @@ TEST(QuantKernels, QLinearMatMulAddOnOnednnMatchesTheReference) {
 
 }  // namespace
 }  // namespace layerscope
+
+namespace layerscope {
+namespace {
+
+// native:qgap (com.microsoft QLinearGlobalAveragePool) against the reference: int8 and uint8,
+// one and several planes per thread (its NHWC path runs in the quantized model ctests).
+TEST(QuantKernels, NativeQLinearGlobalAveragePoolMatchesTheReference) {
+  std::mt19937 rng(49);
+  for (DType t : {DType::I8, DType::U8}) {
+    for (const Shape& shape : {Shape{1, 64, 7, 7}, Shape{2, 3, 33, 17}, Shape{1, 2048, 1, 1}}) {
+      const int lo = t == DType::I8 ? -128 : 0, hi = t == DType::I8 ? 127 : 255;
+      std::vector<CaseInput> in = {{random_int(rng, t, shape, lo, hi)},
+                                   constant(scalar_f32(0.07f)),
+                                   constant(scalar_int(t, t == DType::I8 ? -9 : 120)),
+                                   constant(scalar_f32(0.05f)),
+                                   constant(scalar_int(t, t == DType::I8 ? 4 : 110))};
+      SCOPED_TRACE(shape_to_string(shape));
+      const testing::KernelCheck r = check_kernels(make_node("QLinearGlobalAveragePool", 1, 5, 1, {}, "com.microsoft"),
+                                                   in, {.threads = 2, .tolerance = 0});
+      EXPECT_TRUE(r.ran_kernel("native:qgap"));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace layerscope

@@ -2,6 +2,7 @@
 // ones in quantized models, and for the int8 residual add:
 //   native:quantize    QuantizeLinear    float32 -> int8/uint8, one scale and zero point
 //   native:dequantize  DequantizeLinear  int8/uint8/int32 -> float32, one scale and zero point
+//   native:qgap        com.microsoft QLinearGlobalAveragePool, NCHW or NHWC input
 //   native:qadd        com.microsoft QLinearAdd, same-shape int8/uint8 operands, or B a constant
 //                      row along A's last axis (a linear layer's quantized bias)
 // Each computes what the reference kernel (ops/quant/) does, with the same float operations in
@@ -14,9 +15,11 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <vector>
 
 #include "kernels/kernel_registry.h"
 #include "kernels/native/elementwise_broadcast.h"
+#include "ops/quant/quant_math.h"
 
 namespace layerscope {
 namespace native {
@@ -216,6 +219,79 @@ class QAddKernel final : public QuantKernel {
   DType type_ = DType::U8;
 };
 
+// com.microsoft QLinearGlobalAveragePool (channels_last 0): the integer sum of each (n, c)
+// plane, less count x the input zero point, requantized with x_scale / (y_scale * count), as
+// the reference. It reads the input in the layout it arrives in (NCHW, or NHWC after the int8
+// convolutions, summing every channel of a pixel at once), so no Reorder is needed before it,
+// and writes a plain [N, C, 1, ...] output.
+class QGlobalAveragePoolKernel final : public Kernel {
+ public:
+  std::string name() const override { return "native:qgap"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    const Shape& x = s.inputs[0].shape;
+    n_ = x[0];
+    c_ = x[1];
+    count_ = n_ * c_ == 0 ? 0 : shape_numel(x) / (n_ * c_);
+    channels_last_ = s.input_layout(0) == Layout::ChannelsLast;
+    x_zero_ = *zero_of(s, 2);
+    y_zero_ = *zero_of(s, 4);
+    multiplier_ = *scale_of(s, 1) / (*scale_of(s, 3) * static_cast<float>(count_));
+    type_ = s.outputs[0].dtype;
+  }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    if (type_ == DType::I8) run<int8_t>(*in[0], *out[0]);
+    else run<uint8_t>(*in[0], *out[0]);
+  }
+
+ private:
+  template <typename T>
+  void run(const Tensor& xt, Tensor& yt) const {
+    const T* x = xt.data_as<T>();
+    T* y = yt.data_as<T>();
+    const int64_t c = c_, count = count_;
+    const bool parallel = n_ * c_ * count_ >= kParallelElements && threads_ > 1;
+    const int32_t correction = static_cast<int32_t>(count) * x_zero_;  // |sum| < 2^8 * count
+    if (channels_last_) {
+#pragma omp parallel for num_threads(threads_) schedule(static) if (parallel)
+      for (int64_t n = 0; n < n_; ++n) {
+        std::vector<int32_t> sum(static_cast<size_t>(c), 0);
+        const T* xp = x + n * count * c;
+        for (int64_t p = 0; p < count; ++p)
+#pragma omp simd
+          for (int64_t k = 0; k < c; ++k) sum[k] += xp[p * c + k];
+        for (int64_t k = 0; k < c; ++k) y[n * c + k] = quant::requantize<T>(sum[k] - correction, multiplier_, y_zero_);
+      }
+      return;
+    }
+#pragma omp parallel for num_threads(threads_) schedule(static) if (parallel)
+    for (int64_t nc = 0; nc < n_ * c; ++nc) {
+      const T* xp = x + nc * count;
+      int32_t sum = 0;
+#pragma omp simd reduction(+ : sum)
+      for (int64_t p = 0; p < count; ++p) sum += xp[p];
+      y[nc] = quant::requantize<T>(sum - correction, multiplier_, y_zero_);
+    }
+  }
+
+  int64_t n_ = 0, c_ = 0, count_ = 0;
+  bool channels_last_ = false;
+  int32_t x_zero_ = 0, y_zero_ = 0;
+  float multiplier_ = 1.f;
+  DType type_ = DType::U8;
+  int threads_ = 1;
+};
+
+bool qgap_supported(const KernelSetup& s) {
+  if (s.inputs.size() != 5 || s.outputs.size() != 1 || s.node.attrs.get_int("channels_last", 0) != 0) return false;
+  const DType t = s.inputs[0].dtype;
+  if (!int8_type(t) || s.outputs[0].dtype != t || s.inputs[0].shape.size() < 3) return false;
+  const Layout in = s.input_layout(0);
+  if ((in != Layout::Plain && in != Layout::ChannelsLast) || s.output_layout(0) != Layout::Plain) return false;
+  if (shape_numel(s.inputs[0].shape) >= (int64_t{1} << 31) / 256) return false;  // int32 sums
+  return scale_of(s, 1) && zero_of(s, 2) && scale_of(s, 3) && zero_of(s, 4);
+}
+
 bool quantize_supported(const KernelSetup& s) {
   if (s.inputs.empty() || s.inputs[0].dtype != DType::F32 || !int8_type(s.outputs[0].dtype)) return false;
   if (s.node.attrs.get_int("block_size", 0) != 0 || s.node.attrs.get_int("saturate", 1) != 1) return false;
@@ -269,6 +345,23 @@ void register_native_quantize_kernels(KernelRegistry& r) {
   add<QuantizeKernel>(r, "", "QuantizeLinear", "native:quantize", quantize_supported);
   add<DequantizeKernel>(r, "", "DequantizeLinear", "native:dequantize", dequantize_supported);
   add<QAddKernel>(r, "com.microsoft", "QLinearAdd", "native:qadd", qadd_supported);
+  KernelDef gap;
+  gap.op_type = "QLinearGlobalAveragePool";
+  gap.domain = "com.microsoft";
+  gap.name = "native:qgap";
+  gap.priority = native::kPriority;
+  gap.supports = native::qgap_supported;
+  gap.create = [] { return std::make_unique<native::QGlobalAveragePoolKernel>(); };
+  gap.accepts_layouts = true;  // NCHW or NHWC, the layout the int8 convolutions leave
+  // NHWC in (the int8 convolutions' layout; a Plain input is read as it is), Plain out.
+  gap.preferred_layouts = [](const KernelSetup&) {
+    LayoutChoice c;
+    c.input = Layout::ChannelsLast;
+    c.output = Layout::Plain;
+    c.plain_input_ok = true;
+    return std::optional<LayoutChoice>(c);
+  };
+  r.add_kernel(std::move(gap));
 }
 
 }  // namespace layerscope
