@@ -32,7 +32,7 @@ MODEL = "resnet50.opset17.onnx"
 # onnxruntime's quantize_static QDQ files (scripts/models/quantize_models.py): a CNN whose
 # classifier and pooling sit at the edge of what the int8 passes fuse, and an encoder whose
 # float LayerNorm/Softmax/GELU put QuantizeLinear/DequantizeLinear pairs around every MatMul.
-ORT_QDQ_MODELS = ("mobilenetv2.opset17.qdq.onnx", "bert_base_like.opset17.qdq.onnx")
+ORT_QDQ_MODELS = ("mobilenetv2.opset17.qdq.onnx", "vit_b_16.opset17.qdq.onnx")
 # Layers the int8_fallback rule walks through between a float layer and its DequantizeLinear /
 # QuantizeLinear (data movement and absorbable activations), as far as these models have them.
 PASS_THROUGH = {"Reorder", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Relu", "Clip"}
