@@ -2,8 +2,8 @@
 // batch dims of either operand); when B is one shared matrix, A's batch is folded into M so
 // the product is one [batch*M, K] x [K, N] GEMM. A constant B is reordered once into the
 // layout the implementation prefers.
+#include "kernels/onednn/matmul_dims.h"
 #include "kernels/onednn/onednn_common.h"
-#include "ops/nn/matmul_shape.h"
 
 namespace layerscope {
 namespace {
@@ -16,26 +16,11 @@ struct MatMulBuild {
   bool b_const = false;
 };
 
-dims with_matrix(const Shape& batch, int64_t rows, int64_t cols) {
-  dims d(batch.begin(), batch.end());
-  d.push_back(rows);
-  d.push_back(cols);
-  return d;
-}
-
 MatMulBuild build_matmul(const KernelSetup& s) {
   MatMulShape ms = matmul_shape(s.node, s.inputs[0].shape, s.inputs[1].shape);
   MatMulBuild b;
-  dims a, w, c;
-  if (ms.b_shared()) {
-    a = {ms.batch_size() * ms.M, ms.K};
-    w = {ms.K, ms.N};
-    c = {ms.batch_size() * ms.M, ms.N};
-  } else {
-    a = with_matrix(ms.a_batch, ms.M, ms.K);
-    w = with_matrix(ms.b_batch, ms.K, ms.N);
-    c = with_matrix(ms.batch, ms.M, ms.N);
-  }
+  const MatMulDims md = matmul_dims(ms);
+  const dims &a = md.a, &w = md.b, &c = md.c;
   b.a_md = plain_md(a);
   b.b_md = plain_md(w);
   b.c_md = plain_md(c);

@@ -15,8 +15,8 @@
 
 #include "kernels/onednn/conv_common.h"
 #include "kernels/onednn/int8_params.h"
+#include "kernels/onednn/matmul_dims.h"
 #include "kernels/parallel_copy.h"
-#include "ops/nn/matmul_shape.h"
 
 namespace layerscope {
 namespace {
@@ -112,13 +112,6 @@ std::vector<float> addend_row(const KernelSetup& s, const QMatMulParams& p) {
   return row;
 }
 
-dims with_matrix(const Shape& batch, int64_t rows, int64_t cols) {
-  dims d(batch.begin(), batch.end());
-  d.push_back(rows);
-  d.push_back(cols);
-  return d;
-}
-
 struct QMatMulBuild {
   dnnl::matmul::primitive_desc pd;
   dnnl::memory::desc a, b, c, bias;  // user layouts (B transposed for QGemm's transB)
@@ -169,16 +162,8 @@ QMatMulBuild build_qmatmul(const KernelSetup& s) {
   LS_CHECK(p, Graph::describe(s.node), ": quantization parameters the int8 kernel cannot take");
   const std::optional<dt> a_t = onednn_type(s.inputs[kA].dtype), y_t = onednn_type(s.outputs[0].dtype);
   LS_CHECK(a_t && y_t && s.inputs[kB].dtype == DType::I8, Graph::describe(s.node), ": int8 types expected");
-  dims a, w, c;
-  if (ms.b_shared()) {
-    a = {ms.batch_size() * ms.M, ms.K};
-    w = {ms.K, ms.N};
-    c = {ms.batch_size() * ms.M, ms.N};
-  } else {
-    a = with_matrix(ms.a_batch, ms.M, ms.K);
-    w = with_matrix(ms.b_batch, ms.K, ms.N);
-    c = with_matrix(ms.batch, ms.M, ms.N);
-  }
+  const MatMulDims md = matmul_dims(ms);
+  const dims &a = md.a, &w = md.b, &c = md.c;
   QMatMulBuild b;
   b.a = row_major(a, *a_t);
   b.b = row_major(w, dt::s8);
