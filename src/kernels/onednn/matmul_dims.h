@@ -19,8 +19,7 @@ inline MatMulDims matmul_dims(const MatMulShape& ms) {
     d.push_back(cols);
     return d;
   };
-  if (ms.b_shared())
-    return {{ms.batch_size() * ms.M, ms.K}, {ms.K, ms.N}, {ms.batch_size() * ms.M, ms.N}};
+  if (ms.b_shared()) return {{ms.batch_size() * ms.M, ms.K}, {ms.K, ms.N}, {ms.batch_size() * ms.M, ms.N}};
   return {with_matrix(ms.a_batch, ms.M, ms.K), with_matrix(ms.b_batch, ms.K, ms.N), with_matrix(ms.batch, ms.M, ms.N)};
 }
 
