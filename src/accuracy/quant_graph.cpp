@@ -4,6 +4,7 @@
 
 #include "ir/error.h"
 #include "layerscope/printable.h"
+#include "onnx/tensor_proto.h"
 
 namespace layerscope::accuracy {
 
@@ -14,15 +15,6 @@ const std::string kDqSuffix = "_DequantizeLinear_Output";
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-onnx::TensorProto initializer_from(const std::string& name, const Tensor& t) {
-  onnx::TensorProto p;
-  p.set_name(name);
-  p.set_data_type(static_cast<int>(t.dtype()));
-  for (int64_t d : t.shape()) p.add_dims(d);
-  p.set_raw_data(std::string(static_cast<const char*>(t.data()), t.nbytes()));
-  return p;
 }
 
 }  // namespace
@@ -237,7 +229,7 @@ std::string QuantGraph::keep_float_model(const std::set<int>& kept,
         std::string name = w + "_float";
         for (int k = 2; taken.count(name); ++k) name = w + "_float" + std::to_string(k);
         taken.insert(name);
-        *g->add_initializer() = initializer_from(name, value);
+        *g->add_initializer() = tensor_to_proto(name, value);
         it = added.emplace(w, name).first;
       }
       n->set_input(slot, it->second);

@@ -119,6 +119,15 @@ void copy_field(const google::protobuf::RepeatedField<Src>& field, Tensor& t, co
 
 }  // namespace
 
+onnx::TensorProto tensor_to_proto(const std::string& name, const Tensor& t) {
+  onnx::TensorProto p;
+  p.set_name(name);
+  p.set_data_type(static_cast<int>(t.dtype()));
+  for (int64_t d : t.shape()) p.add_dims(d);
+  p.set_raw_data(std::string(static_cast<const char*>(t.data()), t.nbytes()));
+  return p;
+}
+
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& model_dir, const std::string& context) {
   DType dt = dtype_from_onnx(p.data_type());
   if (dt == DType::Undefined)

@@ -14,6 +14,10 @@ namespace layerscope {
 // `context` names the tensor's owner in error messages (e.g. "initializer 'conv1.weight' in m.onnx").
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& model_dir, const std::string& context);
 
+// A TensorProto named `name` holding `t` as raw data (DType codes are ONNX's data type codes):
+// the initializers the quantizer and the accuracy analysis write into models.
+onnx::TensorProto tensor_to_proto(const std::string& name, const Tensor& t);
+
 // Reads a serialized TensorProto file (the ONNX backend tests' input_0.pb / output_0.pb).
 Tensor load_tensor_pb(const std::string& path);
 

@@ -57,15 +57,6 @@ std::string node_name(const onnx::NodeProto& n, int index) {
   return n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
 }
 
-onnx::TensorProto make_initializer(const std::string& name, const Tensor& t) {
-  onnx::TensorProto p;
-  p.set_name(name);
-  p.set_data_type(static_cast<int>(t.dtype()));
-  for (int64_t d : t.shape()) p.add_dims(d);
-  p.set_raw_data(std::string(static_cast<const char*>(t.data()), t.nbytes()));
-  return p;
-}
-
 Tensor scalar_or_vector(DType dtype, const std::vector<float>& values, bool vector) {
   Tensor t(dtype, vector ? Shape{static_cast<int64_t>(values.size())} : Shape{});
   for (size_t i = 0; i < values.size() && (vector || i == 0); ++i) {
@@ -274,8 +265,8 @@ std::string QdqModel::write(const std::map<std::string, Range>& ranges, QdqSumma
     Tensor st(DType::F32, {}), zt(DType::I8, {});
     st.data_as<float>()[0] = a.scale;
     zt.data_as<int8_t>()[0] = a.zero_point;
-    *gp.add_initializer() = make_initializer(scale, st);
-    *gp.add_initializer() = make_initializer(zero, zt);
+    *gp.add_initializer() = tensor_to_proto(scale, st);
+    *gp.add_initializer() = tensor_to_proto(zero, zt);
     onnx::NodeProto q, dq;
     q.set_op_type("QuantizeLinear");
     q.set_name(g.unique(t + "_QuantizeLinear"));
@@ -346,9 +337,9 @@ std::string QdqModel::write(const std::map<std::string, Range>& ranges, QdqSumma
         const QuantizedWeight qw = quantize_weight(wt, axis);
         const std::string values = g.unique(w + "_quantized"), scale = g.unique(w + "_scale"),
                           zero = g.unique(w + "_zero_point");
-        *gp.add_initializer() = make_initializer(values, qw.values);
-        *gp.add_initializer() = make_initializer(scale, scalar_or_vector(DType::F32, qw.scales, axis >= 0));
-        *gp.add_initializer() = make_initializer(zero, scalar_or_vector(DType::I8, qw.scales, axis >= 0));
+        *gp.add_initializer() = tensor_to_proto(values, qw.values);
+        *gp.add_initializer() = tensor_to_proto(scale, scalar_or_vector(DType::F32, qw.scales, axis >= 0));
+        *gp.add_initializer() = tensor_to_proto(zero, scalar_or_vector(DType::I8, qw.scales, axis >= 0));
         weight_done[key] = {dequantize(w, values, scale, zero, axis), qw.scales};
         ++s.weights;
       }
@@ -373,9 +364,9 @@ std::string QdqModel::write(const std::map<std::string, Range>& ranges, QdqSumma
     const bool per_channel = qb.scales.size() > 1;
     const std::string values = g.unique(b + "_quantized"), scale = g.unique(b + "_quantized_scale"),
                       zero = g.unique(b + "_quantized_zero_point");
-    *gp.add_initializer() = make_initializer(values, qb.values);
-    *gp.add_initializer() = make_initializer(scale, scalar_or_vector(DType::F32, qb.scales, per_channel));
-    *gp.add_initializer() = make_initializer(zero, scalar_or_vector(DType::I32, qb.scales, per_channel));
+    *gp.add_initializer() = tensor_to_proto(values, qb.values);
+    *gp.add_initializer() = tensor_to_proto(scale, scalar_or_vector(DType::F32, qb.scales, per_channel));
+    *gp.add_initializer() = tensor_to_proto(zero, scalar_or_vector(DType::I32, qb.scales, per_channel));
     n.set_input(2, dequantize(b, values, scale, zero, per_channel ? 0 : -1));
     replaced.insert(b);
     ++s.biases;
@@ -408,7 +399,7 @@ std::string QdqModel::write(const std::map<std::string, Range>& ranges, QdqSumma
   for (onnx::TensorProto& init : *inits)
     if (init.data_location() == onnx::TensorProto::EXTERNAL) {
       const Tensor t = tensor_from_proto(init, g.model_dir, "initializer '" + init.name() + "' in '" + path_ + "'");
-      init = make_initializer(init.name(), t);
+      init = tensor_to_proto(init.name(), t);
     }
 
   if (g.raise_opset) {

@@ -74,10 +74,7 @@ struct ConvBuild {
 ConvBuild build_conv(const KernelSetup& s, const Fusion& fusion, std::optional<Layout> src, std::optional<Layout> dst,
                      bool with_residual, alg algorithm = alg::convolution_direct) {
   ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
-  // Grouped weights as {G, OC/G, IC/G, k...}: ONNX's [OC, IC/G, k...] is that, row-major.
-  dims w{g.C_out, g.C_in / g.group};
-  if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
-  for (int64_t k : g.kernel) w.push_back(k);
+  const dims w = conv_weight_dims(g);
   ConvBuild b;
   b.d = conv_descs(s, g, w, {}, src, dst);
   dnnl::primitive_attr attr = base_attr();

@@ -18,6 +18,14 @@ std::optional<dnnl::memory::data_type> onednn_type(DType t);
 // The Layout `md` describes for dims `d`, or nullopt when it is none of ours.
 std::optional<Layout> layout_of(const dnnl::memory::desc& md, const dims& d);
 
+// oneDNN's weight dims {[G,] OC/G, IC/G, k...}: ONNX's [OC, IC/G, k...] is that, row-major.
+inline dims conv_weight_dims(const ConvGeometry& g) {
+  dims w{g.C_out, g.C_in / g.group};
+  if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
+  for (int64_t k : g.kernel) w.push_back(k);
+  return w;
+}
+
 struct ConvDescs {
   dnnl::memory::desc src, w, bias, dst;  // w: W in its ONNX layout; bias empty when absent
   dims w_dims;                           // oneDNN's {[G,] OC/G, IC/G, k...}

@@ -119,9 +119,7 @@ QConvBuild build_qconv(const KernelSetup& s, std::optional<Layout> src, std::opt
   LS_CHECK(p, Graph::describe(s.node), ": quantization parameters the int8 kernel cannot take");
   const std::optional<dt> x_t = onednn_type(s.inputs[kX].dtype), y_t = onednn_type(s.outputs[0].dtype);
   LS_CHECK(x_t && y_t && s.inputs[kW].dtype == DType::I8, Graph::describe(s.node), ": int8 types expected");
-  dims w{g.C_out, g.C_in / g.group};
-  if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
-  for (int64_t k : g.kernel) w.push_back(k);
+  const dims w = conv_weight_dims(g);
   const dims in = to_dims(g.input_shape()), out = to_dims(g.output_shape());
   QConvBuild b;
   b.src = src ? activation_md(in, *src, *x_t) : dnnl::memory::desc(in, *x_t, dnnl::memory::format_tag::any);
@@ -211,7 +209,7 @@ class QLinearConvKernel : public OnednnKernel {
     runner_.bind(DNNL_ARG_DST, b.dst);
     if (staging_) prepare_staging(s, b);
     // The weights, packed once (with oneDNN's s8s8 compensation when the source is int8).
-    const dims w = weight_dims(conv_geometry(s.node, s.inputs[kX].shape, s.inputs[kW].shape));
+    const dims w = conv_weight_dims(conv_geometry(s.node, s.inputs[kX].shape, s.inputs[kW].shape));
     const dnnl::memory::desc packed = b.pd.weights_desc();
     runner_.bind_owned(DNNL_ARG_WEIGHTS, reorder_to(row_major(w, dt::s8), s.constants[kW]->data(), packed));
     packed_bytes_ = packed.get_size();
@@ -255,12 +253,6 @@ class QLinearConvKernel : public OnednnKernel {
   }
 
  private:
-  static dims weight_dims(const ConvGeometry& g) {
-    dims w{g.C_out, g.C_in / g.group};
-    if (g.group > 1) w = {g.group, g.C_out / g.group, g.C_in / g.group};
-    for (int64_t k : g.kernel) w.push_back(k);
-    return w;
-  }
   // Reorders Plain <-> NHWC around the convolution, staging buffers after its scratchpad
   // (each rounded up to 64 bytes).
   void prepare_staging(const KernelSetup& s, const QConvBuild& b) {

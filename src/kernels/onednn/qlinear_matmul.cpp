@@ -116,6 +116,7 @@ struct QMatMulBuild {
   dnnl::matmul::primitive_desc pd;
   dnnl::memory::desc a, b, c, bias;  // user layouts (B transposed for QGemm's transB)
   dnnl::memory::desc row;            // QLinearMatMulAdd's constant row addend (f32), if any
+  std::vector<float> row_values;     // ... and its values (addend_row)
   bool b_const = false, has_bias = false, sum = false;
 };
 
@@ -184,6 +185,7 @@ QMatMulBuild build_qmatmul(const KernelSetup& s) {
       dims row(c.size(), 1);
       row.back() = c.back();
       b.row = row_major(row, dt::f32);
+      b.row_values = addend_row(s, *p);
       po.append_binary(dnnl::algorithm::binary_add, b.row);
     } else {
       LS_CHECK(s.inputs[kAddend].shape == s.outputs[0].shape, Graph::describe(s.node), ": addend shape");
@@ -227,8 +229,8 @@ class QLinearMatMulKernel : public OnednnKernel {
     threads_ = std::max(1, s.threads);
     if (is_matmul_add(s)) {
       if (!b.row.is_zero()) {  // the binary add is post-op 3 (after round, clip, linear)
-        const std::vector<float> row = addend_row(s, *read_params(s, s.outputs[0].shape.back()));
-        runner_.bind_owned(DNNL_ARG_ATTR_MULTIPLE_POST_OP(3) | DNNL_ARG_SRC_1, reorder_to(b.row, row.data(), b.row));
+        runner_.bind_owned(DNNL_ARG_ATTR_MULTIPLE_POST_OP(3) | DNNL_ARG_SRC_1,
+                           reorder_to(b.row, b.row_values.data(), b.row));
         mark_packed(kAddend);
       }
       for (int k : {kAddendScale, kAddendZero, kAddScale, kAddZero}) mark_packed(k);
