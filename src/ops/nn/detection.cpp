@@ -62,8 +62,8 @@ std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor
       const float* s = scores.data_as<float>() + (b * classes + c) * count;
       const float* bx = boxes.data_as<float>() + b * count * 4;
       order.clear();
-      for (int64_t i = 0; i < count; ++i)
-        if (!has_score_thr || s[i] > score_threshold) order.push_back(i);
+      for (int64_t i = 0; i < count; ++i)  // a NaN score is never selected
+        if (!std::isnan(s[i]) && (!has_score_thr || s[i] > score_threshold)) order.push_back(i);
       std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) { return s[i] > s[j]; });
       kept.clear();
       for (int64_t i : order) {
@@ -134,6 +134,13 @@ OpDef non_max_suppression_def() {
 // samples (sampling_ratio per side, 0 = ceil(roi size / bins)). Opset 10 has no
 // coordinate_transformation_mode and behaves as 'output_half_pixel'.
 
+// Larger regions (or NaN coordinates) are refused: their adaptive sample grids would not fit
+// in memory, and their coordinates lose integer precision.
+constexpr double kMaxRoiExtent = 1 << 20;
+// Adaptive sampling takes ceil(roi size / bins) samples per side; beyond this many per bin, the
+// node is refused rather than left to run for hours.
+constexpr int64_t kMaxSamplesPerBin = 1 << 20;
+
 struct Sample {
   int64_t pos[4];
   double w[4];
@@ -142,7 +149,7 @@ struct Sample {
 // The bilinear taps of the point (y, x) of an h x w plane, zero weights outside [-1, h] x [-1, w].
 Sample bilinear_sample(double y, double x, int64_t h, int64_t w) {
   Sample s{{0, 0, 0, 0}, {0, 0, 0, 0}};
-  if (y < -1.0 || y > static_cast<double>(h) || x < -1.0 || x > static_cast<double>(w)) return s;
+  if (!(y >= -1.0 && y <= static_cast<double>(h) && x >= -1.0 && x <= static_cast<double>(w))) return s;  // NaN too
   y = std::max(y, 0.0);
   x = std::max(x, 0.0);
   int64_t y0 = static_cast<int64_t>(y), x0 = static_cast<int64_t>(x), y1 = y0 + 1, x1 = x0 + 1;
@@ -214,35 +221,39 @@ OpDef roi_align_def(int since, int until) {
         const double x0 = rp[r * 4] * scale - offset, y0 = rp[r * 4 + 1] * scale - offset;
         double rw = rp[r * 4 + 2] * scale - offset - x0, rh = rp[r * 4 + 3] * scale - offset - y0;
         if (!half_pixel) rw = std::max(rw, 1.0), rh = std::max(rh, 1.0);
+        if (!(std::abs(rw) < kMaxRoiExtent && std::abs(rh) < kMaxRoiExtent && std::isfinite(x0) && std::isfinite(y0)))
+          fail(Graph::describe(n), ": roi ", r, " is not finite or spans more than ", kMaxRoiExtent, " pixels");
         const double bin_h = rh / static_cast<double>(oh), bin_w = rw / static_cast<double>(ow);
-        const int64_t gh = ratio > 0 ? ratio : static_cast<int64_t>(std::ceil(rh / static_cast<double>(oh)));
-        const int64_t gw = ratio > 0 ? ratio : static_cast<int64_t>(std::ceil(rw / static_cast<double>(ow)));
+        // (An inverted half_pixel roi has no samples and gives 0, as in the ONNX reference.)
+        const int64_t gh = ratio > 0 ? ratio : std::max<int64_t>(0, std::ceil(rh / static_cast<double>(oh)));
+        const int64_t gw = ratio > 0 ? ratio : std::max<int64_t>(0, std::ceil(rw / static_cast<double>(ow)));
         const double count = static_cast<double>(std::max<int64_t>(gh * gw, 1));
-        std::vector<Sample> samples;  // per bin (row-major), gh * gw samples
+        if (gh > kMaxSamplesPerBin || gw > kMaxSamplesPerBin || gh * gw > kMaxSamplesPerBin)
+          fail(Graph::describe(n), ": roi ", r, " needs ", gh, " x ", gw, " samples per bin, more than ",
+               kMaxSamplesPerBin);
+        std::vector<Sample> samples(gh * gw);  // of one bin, shared by every channel
         for (int64_t py = 0; py < oh; ++py)
-          for (int64_t px = 0; px < ow; ++px)
+          for (int64_t px = 0; px < ow; ++px) {
             for (int64_t iy = 0; iy < gh; ++iy)
               for (int64_t ix = 0; ix < gw; ++ix)
-                samples.push_back(bilinear_sample(y0 + py * bin_h + (iy + 0.5) * bin_h / gh,
-                                                  x0 + px * bin_w + (ix + 0.5) * bin_w / gw, h, w));
-        for (int64_t ch = 0; ch < channels; ++ch) {
-          const T* plane = xp + (batch[r] * channels + ch) * h * w;
-          T* dst = yp + (r * channels + ch) * oh * ow;
-          for (int64_t bin = 0; bin < oh * ow; ++bin) {
-            double acc = 0;
-            for (int64_t k = 0; k < gh * gw; ++k) {
-              const Sample& s = samples[bin * gh * gw + k];
-              if (max_mode) {
-                double v = s.w[0] * plane[s.pos[0]];
-                for (int t = 1; t < 4; ++t) v = std::max(v, s.w[t] * plane[s.pos[t]]);
-                acc = k == 0 ? v : std::max(acc, v);
-              } else {
-                for (int t = 0; t < 4; ++t) acc += s.w[t] * plane[s.pos[t]];
+                samples[iy * gw + ix] = bilinear_sample(y0 + py * bin_h + (iy + 0.5) * bin_h / gh,
+                                                        x0 + px * bin_w + (ix + 0.5) * bin_w / gw, h, w);
+            for (int64_t ch = 0; ch < channels; ++ch) {
+              const T* plane = xp + (batch[r] * channels + ch) * h * w;
+              double acc = 0;
+              for (int64_t k = 0; k < gh * gw; ++k) {
+                const Sample& s = samples[k];
+                if (max_mode) {
+                  double v = s.w[0] * plane[s.pos[0]];
+                  for (int t = 1; t < 4; ++t) v = std::max(v, s.w[t] * plane[s.pos[t]]);
+                  acc = k == 0 ? v : std::max(acc, v);
+                } else {
+                  for (int t = 0; t < 4; ++t) acc += s.w[t] * plane[s.pos[t]];
+                }
               }
+              yp[((r * channels + ch) * oh + py) * ow + px] = static_cast<T>(max_mode ? acc : acc / count);
             }
-            dst[bin] = static_cast<T>(max_mode ? acc : acc / count);
           }
-        }
       }
     });
   };
@@ -287,6 +298,9 @@ OpDef max_roi_pool_def() {
         if (!(b >= 0 && b < static_cast<double>(x.dim(0))))
           fail(Graph::describe(n), ": roi ", r, " names batch ", b, ", out of range for ", x.dim(0), " images");
         const int64_t image = static_cast<int64_t>(b);
+        for (int k = 1; k < 5; ++k)
+          if (!(std::abs(rp[r * 5 + k] * scale) < kMaxRoiExtent))
+            fail(Graph::describe(n), ": roi ", r, " is not finite or lies beyond ", kMaxRoiExtent, " pixels");
         const int64_t x0 = std::llround(rp[r * 5 + 1] * scale), y0 = std::llround(rp[r * 5 + 2] * scale);
         const int64_t x1 = std::llround(rp[r * 5 + 3] * scale), y1 = std::llround(rp[r * 5 + 4] * scale);
         const double bin_h = static_cast<double>(std::max<int64_t>(y1 - y0 + 1, 1)) / static_cast<double>(ph);

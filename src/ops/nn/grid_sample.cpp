@@ -53,23 +53,18 @@ GridSampleParams grid_sample_params(const Node& n, int since, const InferContext
   return p;
 }
 
-// Folds x into [lo, hi] by reflecting about the nearer bound, repeatedly.
+// Folds x into [lo, hi] by reflecting about the nearer bound, repeatedly (in floating point, so
+// a huge x cannot overflow an integer; the result is kept inside the bounds).
 double reflect(double x, double lo, double hi) {
   const double range = hi - lo;
   if (range <= 0) return lo;
-  if (x < lo) {
-    const double dx = lo - x;
-    const int64_t k = static_cast<int64_t>(dx / range);
-    const double r = dx - static_cast<double>(k) * range;
-    return k % 2 == 0 ? lo + r : hi - r;
-  }
-  if (x > hi) {
-    const double dx = x - hi;
-    const int64_t k = static_cast<int64_t>(dx / range);
-    const double r = dx - static_cast<double>(k) * range;
-    return k % 2 == 0 ? hi - r : lo + r;
-  }
-  return x;
+  if (x >= lo && x <= hi) return x;
+  const double dx = x < lo ? lo - x : x - hi;
+  const double k = std::floor(dx / range);
+  const double r = dx - k * range;
+  const bool even = std::fmod(k, 2.0) == 0;
+  const double y = (x < lo) == even ? lo + r : hi - r;
+  return std::clamp(y, lo, hi);
 }
 
 void cubic_weights(double t, double w[4]) {
@@ -107,6 +102,18 @@ AxisTaps axis_taps(double coord, int64_t dim, const GridSampleParams& p) {
     return std::clamp<int64_t>(static_cast<int64_t>(reflect(static_cast<double>(i), lo, hi)), 0, dim - 1);
   };
   AxisTaps t;
+  // A border-mode infinity is the edge; any other non-finite coordinate (NaN, an infinity to
+  // reflect or to pad with zeros) samples nothing: 0.
+  if (std::isinf(x) && p.padding == Padding::Border) x = std::clamp(x, -5.0, dim + 4.0);
+  if (!std::isfinite(x)) {
+    t.count = 1;
+    t.index[0] = -1;
+    t.weight[0] = 0;
+    return t;
+  }
+  // Far outside, every tap reads zero (zeros) or the same edge pixel (cubic border): moving x
+  // closer changes nothing and keeps its integer part representable.
+  x = std::clamp(x, -5.0, dim + 4.0);
   if (p.interp == Interp::Nearest) {
     t.count = 1;
     t.index[0] = source(static_cast<int64_t>(x));
