@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""NonMaxSuppression, RoiAlign and GridSample nodes against onnxruntime on random inputs, over
-what the ONNX backend tests leave out: NMS with both box formats, several batches and classes,
-every threshold input present or absent; RoiAlign with both coordinate transformation modes (and
-opset 10), avg and max, adaptive and fixed sampling, a spatial scale; GridSample with every mode,
-padding mode and align_corners at opsets 16 and 20, 4-D and (opset 20) 5-D.
+"""NonMaxSuppression, RoiAlign, GridSample, MaxRoiPool and Unique nodes against onnxruntime on
+random inputs, over what the ONNX backend tests leave out: NMS with both box formats, several
+batches and classes, every threshold input present or absent; RoiAlign with both coordinate
+transformation modes (and opset 10), avg and max, adaptive and fixed sampling, a spatial scale;
+GridSample with every mode, padding mode and align_corners at opsets 16 and 20, 4-D and (opset
+20) 5-D; MaxRoiPool (no backend data at all) at several scales; Unique's four outputs.
 
 Every case is one node of one model per opset, all cases side by side, every input a graph input
 (NMS and the data-dependent shapes run per call). layerscope runs the file with `layerscope run`.
 
-Pass: NMS indices equal; float outputs within 1e-4 * max(1, max |onnxruntime|).
+Pass: integer outputs and Unique's values equal; float outputs within
+1e-4 * max(1, max |onnxruntime|).
     check_vision_ort.py --cli build/layerscope
 """
 import argparse
@@ -49,7 +51,7 @@ def nms_cases(rng):
             if score is not None and score != "absent":
                 arrays["score"] = np.array(score, dtype=np.float32)
                 names.append("score")
-        out.append(dict(op="NonMaxSuppression", opset=11, arrays=arrays, inputs=names,
+        out.append(dict(op="NonMaxSuppression", opset=11, arrays=arrays, inputs=names, out_types=[INT64],
                         attrs={"center_point_box": center}, label=f"nms center={center} iou={iou} score={score} max={max_out}"))
     return out
 
@@ -70,7 +72,7 @@ def roi_align_cases(rng):
         if ct:
             attrs["coordinate_transformation_mode"] = ct
         arrays = {"X": x, "rois": rois, "batch": rng.integers(0, 2, r).astype(np.int64)}
-        out.append(dict(op="RoiAlign", opset=opset, arrays=arrays, inputs=["X", "rois", "batch"], attrs=attrs,
+        out.append(dict(op="RoiAlign", opset=opset, arrays=arrays, inputs=["X", "rois", "batch"], attrs=attrs, out_types=[FLOAT],
                         label=f"roialign opset {opset} {attrs}"))
     return out
 
@@ -87,8 +89,35 @@ def grid_sample_cases(rng):
                         grid = rng.uniform(-1.4, 1.4, (2,) + tuple(d + 1 for d in spatial) + (len(spatial),))
                         arrays = {"X": x, "grid": grid.astype(np.float32)}
                         attrs = {"mode": mode, "padding_mode": padding, "align_corners": align}
-                        out.append(dict(op="GridSample", opset=opset, arrays=arrays, inputs=["X", "grid"],
+                        out.append(dict(op="GridSample", opset=opset, arrays=arrays, inputs=["X", "grid"], out_types=[FLOAT],
                                         attrs=attrs, label=f"gridsample opset {opset} {len(spatial)}-D {attrs}"))
+    return out
+
+
+def max_roi_pool_cases(rng):
+    """MaxRoiPool (no backend test data): rounded regions, bins that are empty or clipped at the edge."""
+    out = []
+    x = rng.uniform(-1, 1, (2, 3, 9, 11)).astype(np.float32)
+    for scale, pooled in [(1.0, [2, 2]), (0.5, [3, 4]), (0.25, [5, 3])]:
+        r = 6
+        lo = rng.uniform(-3, 12 / scale, (r, 2))
+        boxes = np.concatenate([lo, lo + rng.uniform(0, 10 / scale, (r, 2))], axis=1)
+        rois = np.concatenate([rng.integers(0, 2, (r, 1)), boxes], axis=1).astype(np.float32)
+        out.append(dict(op="MaxRoiPool", opset=11, arrays={"X": x, "rois": rois}, inputs=["X", "rois"],
+                        attrs={"pooled_shape": pooled, "spatial_scale": scale}, out_types=[FLOAT],
+                        label=f"maxroipool scale {scale} pooled {pooled}"))
+    return out
+
+
+def unique_cases(rng):
+    """Unique with all four outputs, sorted or not, flat or along an axis (repeated rows)."""
+    out = []
+    flat = rng.integers(-3, 4, (5, 4)).astype(np.float32)
+    rows = flat[rng.integers(0, 5, 7)]
+    for x, attrs in [(flat, {}), (flat, {"sorted": 0}), (rows, {"axis": 0}), (rows, {"axis": 0, "sorted": 0}),
+                     (rows.T.copy(), {"axis": -1})]:
+        out.append(dict(op="Unique", opset=11, arrays={"X": x}, inputs=["X"], attrs=attrs,
+                        out_types=[FLOAT, INT64, INT64, INT64], label=f"unique {x.shape} {attrs}"))
     return out
 
 
@@ -102,9 +131,9 @@ def build_model(cases, opset):
             g_in.append(helper.make_tensor_value_info(full, INT64 if a.dtype == np.int64 else FLOAT, a.shape))
             feeds[full] = a
             ins.append(full)
-        y = f"c{k}_y"
-        nodes.append(helper.make_node(c["op"], ins, [y], name=f"case{k}", **c["attrs"]))
-        g_out.append(helper.make_tensor_value_info(y, INT64 if c["op"] == "NonMaxSuppression" else FLOAT, None))
+        outs = [f"c{k}_y{i}" for i in range(len(c["out_types"]))]
+        nodes.append(helper.make_node(c["op"], ins, outs, name=f"case{k}", **c["attrs"]))
+        g_out += [helper.make_tensor_value_info(y, t, None) for y, t in zip(outs, c["out_types"])]
     graph = helper.make_graph(nodes, "vision_cases", g_in, g_out)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
@@ -129,7 +158,8 @@ def main():
     ap.add_argument("--cli", required=True)
     a = ap.parse_args()
     rng = np.random.default_rng(13)
-    cs = list(enumerate(nms_cases(rng) + roi_align_cases(rng) + grid_sample_cases(rng)))
+    cs = list(enumerate(nms_cases(rng) + roi_align_cases(rng) + grid_sample_cases(rng) + max_roi_pool_cases(rng) +
+                        unique_cases(rng)))
     failures, worst, selected = [], {}, 0
     with tempfile.TemporaryDirectory() as tmp:
         for opset in sorted({c["opset"] for _, c in cs}):
@@ -139,18 +169,20 @@ def main():
             expected = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
             out_dir = run_layerscope(a.cli, model, feeds, tmp, f"opset{opset}")
             for k, c in group:
-                want = expected[f"c{k}_y"]
-                got = np.load(os.path.join(out_dir, f"c{k}_y.npy"))
-                if c["op"] == "NonMaxSuppression":
-                    selected += len(want)
-                    if got.shape != want.shape or not np.array_equal(got, want):
-                        failures.append(f"{c['label']}: {got.shape} indices differ from onnxruntime's {want.shape}")
-                    continue
-                scale = max(1.0, float(np.abs(want).max()) if want.size else 0.0)
-                err = float(np.abs(got.astype(np.float64) - want).max()) if got.shape == want.shape else np.inf
-                worst[c["op"]] = max(worst.get(c["op"], 0.0), err / scale)
-                if not err <= TOLERANCE * scale:
-                    failures.append(f"{c['label']}: shape {got.shape} vs {want.shape}, max err {err:.3g}")
+                for i, t in enumerate(c["out_types"]):
+                    want = expected[f"c{k}_y{i}"]
+                    got = np.load(os.path.join(out_dir, f"c{k}_y{i}.npy"))
+                    if c["op"] == "NonMaxSuppression":
+                        selected += len(want)
+                    if t == INT64 or c["op"] == "Unique":  # indices, counts, unique values: exact
+                        if got.shape != want.shape or not np.array_equal(got, want):
+                            failures.append(f"{c['label']} output {i}: {got.shape} differs from onnxruntime's {want.shape}")
+                        continue
+                    scale = max(1.0, float(np.abs(want).max()) if want.size else 0.0)
+                    err = float(np.abs(got.astype(np.float64) - want).max()) if got.shape == want.shape else np.inf
+                    worst[c["op"]] = max(worst.get(c["op"], 0.0), err / scale)
+                    if not err <= TOLERANCE * scale:
+                        failures.append(f"{c['label']} output {i}: shape {got.shape} vs {want.shape}, max err {err:.3g}")
     for op, err in sorted(worst.items()):
         print(f"worst error of {op}: {err:.2e} x max(1, max|onnxruntime|)")
     for f in failures:
