@@ -366,6 +366,13 @@ TEST(VisionOps, ShrinkFloatAndInteger) {
   Tensor xi = make<int32_t>(DType::I32, {4}, {-5, -1, 1, 5});
   EXPECT_EQ(values_of<int32_t>(run_ref("Shrink", 9, {{xi}}, {{"lambd", 1.5f}, {"bias", 2.f}})),
             (std::vector<int32_t>{-3, 0, 0, 3}));
+  // Out of the type's range, integers wrap (as numpy's astype), never undefined behaviour.
+  Tensor u = make<uint8_t>(DType::U8, {2}, {1, 255});
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Shrink", 9, {{u}}, {{"lambd", 0.5f}, {"bias", 2.f}})),
+            (std::vector<uint8_t>{255, 253}));
+  // bias -2^31: -5 + bias = -2^31 - 5 wraps to 2^31 - 5, and 5 - bias to -(2^31 - 5).
+  EXPECT_EQ(values_of<int32_t>(run_ref("Shrink", 9, {{xi}}, {{"lambd", 1.5f}, {"bias", -2147483648.f}})),
+            (std::vector<int32_t>{2147483643, 0, 0, -2147483643}));
   EXPECT_TRUE(contains(infer_error("Shrink", 9, {{x}}, {{"lambd", -1.f}}), "'lambd' must be >= 0"));
   EXPECT_TRUE(contains(infer_error("Shrink", 9, {{boolean({1}, {1})}}), "BOOL"));
 }

@@ -1,9 +1,34 @@
 // Shrink (9): y = x + bias where x < -lambd, x - bias where x > lambd, else 0; computed in double
-// and stored in x's type (as the ONNX reference, which converts the result back).
+// and stored in x's type (as the ONNX reference, which converts the result back; integers wrap).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
 #include "ops/elementwise/common.h"
 #include "ops/op_registry.h"
 
 namespace layerscope::elementwise {
+
+namespace {
+
+// v in T: as is for floats; for integers truncated and wrapped modulo 2^bits, as numpy's astype
+// does on this platform (a plain conversion of an out-of-range double is undefined); NaN is 0.
+template <typename T>
+T shrink_result(double v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(v);
+  } else {
+    if (std::isnan(v)) return T(0);
+    v = std::trunc(v);
+    if constexpr (std::is_same_v<T, uint64_t>)
+      if (v >= 0) return v >= 18446744073709551615.0 ? UINT64_MAX : static_cast<uint64_t>(v);
+    v = std::clamp(v, -9223372036854775808.0, 9223372036854774784.0);
+    return static_cast<T>(static_cast<int64_t>(v));  // narrowing an integer is modular
+  }
+}
+
+}  // namespace
 
 void register_shrink_ops(OpRegistry& r) {
   OpDef d;
@@ -26,7 +51,7 @@ void register_shrink_ops(OpRegistry& r) {
       T* y = out[0]->data_as<T>();
       for (int64_t i = 0; i < in[0]->numel(); ++i) {
         const double v = static_cast<double>(x[i]);
-        y[i] = v < -lambd ? static_cast<T>(v + bias) : v > lambd ? static_cast<T>(v - bias) : T(0);
+        y[i] = v < -lambd ? shrink_result<T>(v + bias) : v > lambd ? shrink_result<T>(v - bias) : T(0);
       }
     });
   };
