@@ -12,12 +12,16 @@ namespace layerscope {
 
 namespace {
 
-// An INTS attribute of `count` values (`dflt` each when absent), each >= `min`.
+// Larger sizes, strides, pads and dilations are refused (their products could overflow).
+constexpr int64_t kMaxGeometryValue = int64_t{1} << 31;
+
+// An INTS attribute of `count` values (`dflt` each when absent), each in [min, kMaxGeometryValue].
 std::vector<int64_t> ints_attr(const InferContext& c, const char* name, size_t count, int64_t dflt, int64_t min) {
   std::vector<int64_t> v = c.attrs().get_ints(name, std::vector<int64_t>(count, dflt));
   if (v.size() != count) c.error("attribute '", name, "' must have ", count, " values, got ", v.size());
   for (int64_t x : v)
-    if (x < min) c.error("attribute '", name, "' values must be >= ", min, ", got ", x);
+    if (x < min || x > kMaxGeometryValue)
+      c.error("attribute '", name, "' values must be in [", min, ", ", kMaxGeometryValue, "], got ", x);
   return v;
 }
 
@@ -116,7 +120,8 @@ Col2ImGeometry col2im_geometry(const InferContext& c) {
   g.dilations = ints_attr(c, "dilations", k, 1, 1);
   g.pads = ints_attr(c, "pads", 2 * k, 0, 0);
   for (size_t i = 0; i < k; ++i) {
-    if (g.block[i] < 1 || g.image[i] < 1) c.error("'image_shape' and 'block_shape' values must be >= 1");
+    if (g.block[i] < 1 || g.image[i] < 1 || g.block[i] > kMaxGeometryValue || g.image[i] > kMaxGeometryValue)
+      c.error("'image_shape' and 'block_shape' values must be in [1, ", kMaxGeometryValue, "]");
     const int64_t span = g.dilations[i] * (g.block[i] - 1) + 1;
     const int64_t room = g.image[i] + g.pads[i] + g.pads[i + k] - span;
     if (room < 0) c.error("block of extent ", span, " does not fit image axis ", i, " of ", g.image[i], " (padded)");
