@@ -199,9 +199,28 @@ TEST_F(ControlFlow, LoopEndsWhenTheBodySaysSo) {
   one->set_data_type(kF);
   one->add_dims(1);
   one->add_float_data(1);
-  auto s = load(model(g));
+  const std::string path = dir_.write_model("cond_loop.onnx", model(g));
+  std::unique_ptr<Session> s;
+  ASSERT_TRUE(Session::load(path, {}, &s));
   EXPECT_EQ(values(run(*s, {{"x", floats({1}, {0})}, {"go", boolean(true)}})[0].tensor), (std::vector<float>{5}));
   EXPECT_EQ(values(run(*s, {{"x", floats({1}, {0})}, {"go", boolean(false)}})[0].tensor), (std::vector<float>{0}));
+
+  // The loader made the initializers the body reads implicit inputs of the Loop; the planner
+  // moved them into the plan's copy of the body as constants (runtime/control_flow_plan.cpp).
+  const Graph loaded = load_onnx_model(path);
+  EXPECT_EQ(loaded.nodes[0].implicit_inputs, 2);
+  EXPECT_EQ(loaded.nodes[0].inputs.size(), 5u);
+  const ExecutionPlan plan =
+      build_plan(loaded, {{"x", {DType::F32, {1}}}, {"go", {DType::Bool, {}}}}, Registry::builtin(), 1);
+  const Node& planned = plan.graph.nodes[plan.steps.at(0).node];
+  EXPECT_EQ(planned.implicit_inputs, 0);
+  EXPECT_EQ(planned.inputs.size(), 3u);
+  const Graph* planned_body = planned.attrs.get_graph("body");
+  ASSERT_TRUE(planned_body);
+  EXPECT_EQ(planned_body->inputs.size(), 3u);
+  int constants = 0;
+  for (const Value& v : planned_body->values) constants += v.constant.has_value();
+  EXPECT_EQ(constants, 2);
 }
 
 // Scan (opset 11) over axis 1 backwards, the output stacked on axis 1 in reverse order too.
