@@ -17,8 +17,9 @@ import os
 from typing import Any, Callable, NoReturn, Optional, Sequence, Union
 
 from . import _core
-from ._core import (Comparison, Error, Finding, Layer, MachineInfo, MemoryReport, OpTypeRank, PerfReport,
+from ._core import (AccuracyReport, Comparison, Error, Finding, Layer, MachineInfo, MemoryReport, OpTypeRank, PerfReport,
                     PlanSummary, QuantizeSummary, Roofs, Stats, ValueInfo, import_rknn, machine, read_report)
+from ._inputs import model_inputs
 from ._session import Session
 
 __version__: str = _core.__version__
@@ -32,8 +33,8 @@ workload_measurement: bool = _core.enable_workload_measurement()
 
 
 class NotAvailableError(Error, NotImplementedError):
-    """A feature layerscope does not have yet (raised by accuracy and the reference class's
-    accuracy_analysis and hybrid quantization calls): the message names the missing feature."""
+    """A feature layerscope does not have (raised by the reference class's two-step hybrid
+    quantization calls, and its other calls that have no CPU meaning): the message names it."""
 
 
 def compare(a: Union[PerfReport, str, os.PathLike], b: Union[PerfReport, str, os.PathLike],
@@ -75,16 +76,46 @@ def quantize(model: Union[str, os.PathLike], dataset: Union[str, os.PathLike], o
                           None if std is None else [float(v) for v in std], bool(bgr), int(threads), progress)
 
 
-def accuracy(*args: Any, **kwargs: Any) -> NoReturn:
-    """Not available yet: per-layer accuracy analysis of a quantized model (the reference's accuracy_analysis)."""
-    raise NotAvailableError(
-        "layerscope.accuracy(): per-layer accuracy analysis (float vs quantized, cosine and Euclidean "
-        "distance per layer) is not available in this Python package yet. Compare a layer's timing between "
-        "the float and the quantized model with layerscope.compare().")
+def accuracy(float_model: Union[str, os.PathLike], quant_model: Union[str, os.PathLike], inputs: Any = None, *,
+             dataset: Union[None, str, os.PathLike] = None, single: bool = True, sensitivity: bool = False,
+             target: float = 0.999, max_samples: int = 0, threads: int = 0,
+             tensors_dir: Union[None, str, os.PathLike] = None, perf: Union[None, str, os.PathLike] = None,
+             out: Union[None, str, os.PathLike] = None) -> AccuracyReport:
+    """Per-layer accuracy of a quantized model against its float original (the reference's
+    accuracy_analysis, as `layerscope accuracy`): both run on the same samples, every quantized
+    layer's tensor is matched to the float model's by name, and each layer gets cosine, relative L2,
+    max abs error and SQNR, "entire" (errors accumulated) and "single" (the layer alone, fed the float
+    model's tensors), ranked by what it loses.
+
+    The samples: `inputs` (one sample as a dict name -> array, a list in the model's input order or
+    one array; or a list of such dicts for several samples), or `dataset` (a list file or folder, as
+    quantize()). sensitivity: each layer kept in float in turn, and the greedy keep-float list that
+    reaches an output cosine of `target`. perf: the quantized model's perf.json (each layer's time
+    share). tensors_dir: dump the first sample's matched tensors as .npy. out: also write
+    accuracy.json, accuracy.csv and accuracy.html there (created if needed).
+    Returns an AccuracyReport (.layers, .outputs, .text, .json, .csv, .html, .save(dir))."""
+    if (inputs is None) == (dataset is None):
+        raise Error("accuracy(): give the samples either as inputs or as dataset (exactly one of them)")
+    samples = None
+    if inputs is not None:
+        declared = Session(float_model, threads=1).inputs
+        many = isinstance(inputs, (list, tuple)) and len(inputs) > 0 and all(isinstance(i, dict) for i in inputs)
+        samples = [model_inputs(sample, declared) for sample in (inputs if many else [inputs])]
+    if tensors_dir is not None:
+        os.makedirs(tensors_dir, exist_ok=True)
+    report = _core.accuracy(os.fspath(float_model), os.fspath(quant_model), samples,
+                            "" if dataset is None else os.fspath(dataset), bool(single), bool(sensitivity),
+                            float(target), int(max_samples), int(threads),
+                            "" if tensors_dir is None else os.fspath(tensors_dir),
+                            "" if perf is None else os.fspath(perf))
+    if out is not None:
+        os.makedirs(out, exist_ok=True)
+        report.save(os.fspath(out))
+    return report
 
 
 __all__ = [
-    "Comparison", "Error", "Finding", "Layer", "MachineInfo", "MemoryReport", "NotAvailableError", "OpTypeRank",
+    "AccuracyReport", "Comparison", "Error", "Finding", "Layer", "MachineInfo", "MemoryReport", "NotAvailableError", "OpTypeRank",
     "PerfReport", "PlanSummary", "QuantizeSummary", "Roofs", "Session", "Stats", "ValueInfo", "accuracy", "compare", "import_rknn",
     "machine", "quantize", "read_report", "workload_measurement",
 ]

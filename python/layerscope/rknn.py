@@ -7,8 +7,9 @@ core-mask constants (mapped to this machine's CPU cores), the same printed table
 all said where they happen: the model runs on this machine's CPU in float32 (not an NPU in
 float16); .rknn files cannot be read (load the ONNX model they were converted from);
 build(do_quantization=True) quantizes to int8 on this machine (layerscope.quantize) and the
-quantized model is kept as ONNX (export_onnx); accuracy_analysis and the hybrid quantization
-steps raise layerscope.NotAvailableError.
+quantized model is kept as ONNX (export_onnx); accuracy_analysis compares it with the float
+model layer by layer (layerscope.accuracy); the two-step hybrid quantization raises
+layerscope.NotAvailableError (quantize's keep_float does it in one step).
 docs/python.md has the full list.
 """
 from __future__ import annotations
@@ -386,9 +387,41 @@ class RKNN:
 
     def accuracy_analysis(self, inputs: Sequence[str], output_dir: str = "./snapshot", target: Optional[str] = None,
                           device_id: Optional[str] = None) -> int:
-        raise NotAvailableError(
-            "accuracy_analysis(): per-layer accuracy analysis (float vs quantized model, cosine and Euclidean "
-            "distance per layer) is not available in layerscope's Python package yet.")
+        """The float model and the model build(do_quantization=True) made run on one sample (`inputs`:
+        one file per model input, a .jpg image (config()'s mean/std and channel swap apply) or a .npy
+        array; one of exactly the model input's shape is taken as it is, others as inference()'s NHWC
+        images), and every quantized layer's error is measured: cosine, relative L2, max abs error
+        and SQNR, "entire" (errors accumulated, the reference's simulator column) and "single" (the
+        layer alone, fed the float model's tensors), ranked by what it loses. Prints the table and
+        writes accuracy.json, accuracy.csv, accuracy.html and the matched tensors (float/, quant/ as
+        .npy) into output_dir. target/device_id name an NPU board: the analysis runs on this CPU."""
+        def body() -> int:
+            if self._model is None:
+                raise Error("no model loaded; call load_onnx() first")
+            if target is not None or device_id is not None:
+                self._log("W", "target=%r, device_id=%r ignored: the float and the int8 model both run on this CPU"
+                          % (target, device_id), "accuracy_analysis")
+            paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+            arrays = []
+            for p in paths:
+                path = os.fspath(p)
+                if not os.path.isfile(path):
+                    raise Error("input file '%s' does not exist" % path)
+                arrays.append(np.load(path, allow_pickle=False) if path.lower().endswith(".npy")
+                              else _core.load_jpeg(path))
+            # A .npy of exactly the model's input shape is that tensor (an NCHW image stays NCHW);
+            # anything else is laid out as inference() takes images: NHWC.
+            declared = [None if d.shape is None else tuple(d.shape) for d in self._rt.inputs]
+            exact = len(arrays) == len(declared) and all(s is not None and a.shape == s
+                                                         for a, s in zip(arrays, declared))
+            fmt = "nchw" if exact else "nhwc"
+            report = self._rt.accuracy_analysis(self._inference_inputs(arrays, fmt), os.fspath(output_dir), "", fmt,
+                                                False, 0.999)
+            print(report.text, end="")
+            self._log("I", "accuracy analysis of %d quantized layers written to '%s'"
+                      % (len(report.layers), os.fspath(output_dir)), "accuracy_analysis")
+            return 0
+        return self._call("accuracy_analysis", body)
 
     def hybrid_quantization_step1(self, *args: Any, **kwargs: Any) -> int:
         raise NotAvailableError("hybrid_quantization_step1(): the two-step hybrid quantization is not available; "

@@ -27,6 +27,8 @@ DataFormat data_format(const std::string& name) {
 
 // Runtime.build / export_model (bind_quantize.cpp, beside the rest of quantization).
 void bind_runtime_build(nb::class_<Runtime>& runtime);
+// Runtime.accuracy_analysis (bind_accuracy.cpp, beside the rest of the accuracy analysis).
+void bind_runtime_accuracy(nb::class_<Runtime>& runtime);
 
 void bind_runtime(nb::module_& m) {
   nb::class_<DeviceInfo>(m, "DeviceInfo", "This machine's CPU as the runtime sees it.")
@@ -44,6 +46,7 @@ void bind_runtime(nb::module_& m) {
 
   nb::class_<Runtime> runtime(m, "Runtime", "The compiled layer under layerscope.rknn.RKNN (use that one).");
   bind_runtime_build(runtime);
+  bind_runtime_accuracy(runtime);
   runtime.def(nb::init<>())
       .def(
           "config",

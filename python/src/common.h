@@ -73,5 +73,6 @@ void bind_machine(nb::module_& m);
 void bind_compare(nb::module_& m);
 void bind_runtime(nb::module_& m);
 void bind_quantize(nb::module_& m);
+void bind_accuracy(nb::module_& m);
 
 }  // namespace layerscope::python

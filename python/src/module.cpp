@@ -19,4 +19,5 @@ NB_MODULE(_core, m) {
   bind_compare(m);
   bind_runtime(m);
   bind_quantize(m);
+  bind_accuracy(m);
 }

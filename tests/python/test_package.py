@@ -71,10 +71,3 @@ def test_compare_two_reports(matmul_model, tmp_path):
     assert c._repr_html_().startswith('<iframe sandbox="allow-scripts"')
     with pytest.raises(layerscope.Error, match="missing.json"):
         layerscope.compare(str(tmp_path / "missing.json"), b)
-
-
-def test_features_not_available_yet_say_so():
-    with pytest.raises(layerscope.NotAvailableError, match=r"layerscope.accuracy\(\): per-layer accuracy"):
-        layerscope.accuracy("model.onnx", "quantized.onnx")
-    with pytest.raises(NotImplementedError):
-        layerscope.accuracy()
