@@ -82,8 +82,10 @@ TEST(AttentionQkvSlices, VitFusedProjectionIsReadDirectly) {
               (std::vector<std::string>{"q_slice", "q_reshape", "q_t", "k_slice", "k_reshape", "k_t", "v_slice",
                                         "v_reshape", "v_t", "q_scale", "qk", "softmax", "pv", "o_t"}));
     EXPECT_EQ(p.steps.back().kernel->name(), "native:sdpa");
-    expect_same_results(b, 1e-5, 1);
-    expect_same_results(b, 1e-5, 2);
+    // 3e-5 of the largest output: summed in another order than the unfused graph's (on AVX2
+    // CPUs the difference reaches 1.1e-5).
+    expect_same_results(b, 3e-5, 1);
+    expect_same_results(b, 3e-5, 2);
   }
   for (Shape lhd : {Shape{13, 3, 24}, Shape{31, 2, 40}}) {
     GraphBuilder b = vit_fused_qkv(lhd[0], lhd[1], lhd[2], false);

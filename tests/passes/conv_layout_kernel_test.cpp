@@ -107,9 +107,11 @@ TEST(ConvKernelLayouts, EveryLayoutMatchesTheReferenceOnPlainData) {
 }
 
 // Winograd only where it pays: a stem over 3 image channels (or any conv with fewer than 16
-// input or output channels) stays on the direct algorithm in the layout oneDNN picks.
+// input or output channels) stays on the direct algorithm in the layout oneDNN picks. oneDNN 2.6
+// has Winograd for AVX-512 only: elsewhere every case is direct.
 TEST(ConvKernelLayouts, WinogradOnlyWhenChannelsFillAVectorBlock) {
   const Registry& r = Registry::builtin();
+  const bool winograd_cpu = __builtin_cpu_supports("avx512f");
   GraphBuilder rng;
   for (auto [c_in, c_out, wino] : {std::tuple{3, 64, false}, {8, 32, false}, {32, 8, false}, {16, 16, true}}) {
     SCOPED_TRACE(::testing::Message() << c_in << " -> " << c_out);
@@ -132,7 +134,7 @@ TEST(ConvKernelLayouts, WinogradOnlyWhenChannelsFillAVectorBlock) {
     KernelSetup chosen{n, ins, consts, outs, 1, {pref->input, Layout::Plain}, {pref->output}};
     std::unique_ptr<Kernel> k = select_kernel(r, chosen)->create();
     k->prepare(chosen);
-    EXPECT_EQ(k->name().find("wino") != std::string::npos, wino) << k->name();
+    EXPECT_EQ(k->name().find("wino") != std::string::npos, wino && winograd_cpu) << k->name();
   }
 }
 
