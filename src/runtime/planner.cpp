@@ -13,6 +13,7 @@
 #include <climits>
 
 #include "ir/error.h"
+#include "passes/float16_as_float32.h"
 #include "passes/layout_rules.h"
 #include "passes/pass.h"
 #include "runtime/memory_budget.h"
@@ -198,6 +199,7 @@ void count_held_constants(ExecutionPlan& plan, Graph& g) {
 ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry,
                          const PlanOptions& options) {
   check_ops_supported(graph, registry);
+  compute_float16_in_float32(graph);  // float16 models compute in float32 (passes/float16_as_float32.h)
   ExecutionPlan plan;
   plan.threads = options.threads;
   plan.memory_budget = options.memory.bytes ? options.memory : memory_budget(0);
