@@ -13,6 +13,7 @@
 #include <climits>
 
 #include "ir/error.h"
+#include "ops/out_of_scope.h"
 #include "passes/float16_as_float32.h"
 #include "passes/layout_rules.h"
 #include "passes/pass.h"
@@ -34,6 +35,9 @@ void check_ops_supported(const Graph& g, const OpRegistry& r) {
     }
     std::string opsets = r.supported_opsets(n.domain, n.op_type);
     std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
+    const std::string out_of_scope = out_of_scope_reason(n.domain, n.op_type);
+    if (opsets.empty() && !out_of_scope.empty())
+      fail_with(StatusCode::kUnsupported, "'", g.model_path, "': node '", n.name, "': ", out_of_scope);
     if (opsets.empty())
       fail_with(StatusCode::kUnsupported, "'", g.model_path, "': unsupported operator '", n.op_type, "' (domain ",
                 domain, ", opset ", n.opset, ") in node '", n.name, "'");
