@@ -1,6 +1,7 @@
 // Window functions (HannWindow, HammingWindow, BlackmanWindow) and MelWeightMatrix: tensors
 // computed from a few scalar inputs, in double, stored in output_datatype (float by default).
 #include <cmath>
+#include <cstring>
 #include <functional>
 
 #include "ops/signal/signal_common.h"
@@ -128,7 +129,9 @@ OpDef mel_weight_matrix_def() {
     if (p.mel_bins < 1 || p.dft_length < 1)
       c.error("num_mel_bins and dft_length must be positive, got ", p.mel_bins, " and ", p.dft_length);
     const Tensor *rate = c.value_if_known(2), *lo = c.value_if_known(3), *hi = c.value_if_known(4);
-    if (rate && lo && hi) {  // all known now: check the bands fit (else the kernel checks)
+    // All known now (and a plausible size, so the check allocates little): the bands must fit
+    // the spectrogram; else the kernel checks at run time.
+    if (rate && lo && hi && p.mel_bins <= (int64_t{1} << 24)) {
       p.sample_rate = scalar_int_input(c.node(), *rate, 2, "sample_rate");
       p.lower = scalar_float_input(c.node(), *lo, 3, "lower_edge_hertz");
       p.upper = scalar_float_input(c.node(), *hi, 4, "upper_edge_hertz");
@@ -146,17 +149,17 @@ OpDef mel_weight_matrix_def() {
     p.upper = scalar_float_input(n, *in[4], 4, "upper_edge_hertz");
     const std::vector<int64_t> e = mel_edges(n, p);
     Tensor& y = *out[0];
-    std::vector<double> w(static_cast<size_t>(y.numel()), 0.0);
+    std::memset(y.data(), 0, y.nbytes());  // 0 in every output type
     const int64_t cols = p.mel_bins;
+    auto put = [&](int64_t row, int64_t col, double v) { store_double(y.dtype(), y.data(), row * cols + col, v); };
     for (int64_t i = 0; i < cols; ++i) {
       const int64_t left = e[i], center = e[i + 1], right = e[i + 2];
-      if (center == left) w[center * cols + i] = 1.0;
+      if (center == left) put(center, i, 1.0);
       for (int64_t j = left; center > left && j <= center; ++j)
-        w[j * cols + i] = static_cast<double>(j - left) / static_cast<double>(center - left);
+        put(j, i, static_cast<double>(j - left) / static_cast<double>(center - left));
       for (int64_t j = center; j < right; ++j)
-        w[j * cols + i] = static_cast<double>(right - j) / static_cast<double>(right - center);
+        put(j, i, static_cast<double>(right - j) / static_cast<double>(right - center));
     }
-    for (int64_t i = 0; i < y.numel(); ++i) store_double(y.dtype(), y.data(), i, w[i]);
   };
   return d;
 }
