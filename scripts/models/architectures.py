@@ -14,6 +14,10 @@ RecurrentTagger (LSTM or GRU stack, bidirectional, batch 2) exercises the ONNX L
 ops as torch exports them (layout 0 behind a Transpose, initial states as Expand of zeros,
 GRU with linear_before_reset).
 
+ScriptedDecoder is exported from torch.jit.script, not traced: a data-dependent while loop
+(ONNX Loop with a cond) holding a data-dependent branch (If inside the Loop body), and a
+final If, the control flow of decoders and detection post-processing.
+
 The torchvision models (ResNet-50, MobileNetV2, ViT-B/16) are built by
 `torchvision_model()`; their random init is left as torchvision does it, and
 calibrate.py makes the outputs well-scaled.
@@ -232,6 +236,36 @@ class RecurrentTagger(nn.Module):
 
     def forward(self, x):
         return self.classify(self.rnn(x)[0])
+
+
+class ScriptedDecoder(nn.Module):
+    """A recurrent decoder whose step count and branches depend on the data: steps run while
+    the state's L1 norm stays under a bound (at most `max_steps`), each step damps or shifts
+    the state by the sign of its first feature's sum, and the head's output is doubled when
+    its sum is negative (with the test input: 6 steps, both inner branches, the outer then). Meant for torch.jit.script (ScriptedDecoder().eval() scripted), batch 2."""
+
+    def __init__(self, features=8, hidden=16, classes=4, batch=2, max_steps=10, bound=40.0):
+        super().__init__()
+        self.inp = nn.Linear(features, hidden)
+        self.cell = nn.Linear(hidden, hidden)
+        self.head = nn.Linear(hidden, classes)
+        self.max_steps, self.bound = max_steps, bound
+        self.input_shape = (batch, features)
+
+    def forward(self, x):
+        h = torch.tanh(self.inp(x))
+        i = 0
+        while bool(h.abs().sum() < self.bound) and i < self.max_steps:
+            h = torch.tanh(self.cell(h)) + h
+            if bool(h[:, 0].sum() > 0):
+                h = h * 0.9
+            else:
+                h = h + 0.1
+            i += 1
+        y = self.head(h)
+        if bool(y.sum() < 0):
+            y = y * 2.0
+        return y
 
 
 # Configuration of the small model bundled with layerscope (scripts/make_sample_model.py).

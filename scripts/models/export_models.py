@@ -2,7 +2,8 @@
 """Export layerscope's test models to ONNX and record onnxruntime reference outputs.
 
     python scripts/models/export_models.py --out DIR \
-        [--models resnet50,mobilenetv2,vit_b_16,depth_anything_like,bilstm_tagger,bigru_tagger]
+        [--models resnet50,mobilenetv2,vit_b_16,depth_anything_like,bilstm_tagger,bigru_tagger,
+                  scripted_decoder]
         [--opsets 17,19,21]
 
 For each model: build it with random (seeded) weights, calibrate it (calibrate.py),
@@ -41,7 +42,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 RESIDUAL_GAIN = 0.2
-ALL_MODELS = ("resnet50", "mobilenetv2", "vit_b_16", "depth_anything_like", "bilstm_tagger", "bigru_tagger")
+ALL_MODELS = ("resnet50", "mobilenetv2", "vit_b_16", "depth_anything_like", "bilstm_tagger", "bigru_tagger",
+              "scripted_decoder")
+SCRIPTED_MODELS = ("scripted_decoder",)  # torch.jit.script exports (control flow), not traced
 BASE_OPSET = 17           # what torch 1.13's exporter targets; others are converted
 MODEL_SEED, CALIB_SEED, INPUT_SEED = 0, 1, 2
 
@@ -67,10 +70,17 @@ def export_torch(model, x, opset=BASE_OPSET, output_names=("output",)):
     """torch.onnx.export of model(x) to an in-memory ModelProto: static shapes,
     default constant folding, input "input", output "output", weights inline.
     Returns (proto, torch output of the tracing run on x): tracing executes the
-    model once anyway, and a torch forward is slow here (reference BLAS)."""
+    model once anyway, and a torch forward is slow here (reference BLAS).
+    A ScriptModule (torch.jit.script) is exported as scripted, keeping its control flow
+    (Loop, If), and run once for the output."""
     import onnx
     import torch
     buf = io.BytesIO()
+    if isinstance(model, torch.jit.ScriptModule):
+        torch.onnx.export(model, (x,), buf, opset_version=opset, input_names=["input"],
+                          output_names=list(output_names), do_constant_folding=True)
+        with torch.no_grad():
+            return onnx.load_from_string(buf.getvalue()), model(x).detach()
     grabbed = []
     hook = model.register_forward_hook(lambda m, i, o: grabbed.append(o))
     # enable_grad: under no_grad, nn.MultiheadAttention (torchvision ViT) takes its
@@ -146,9 +156,14 @@ def op_counts(proto):
 def build_model(name):
     """Returns (calibrated torch model in eval mode, input shape)."""
     import torch
-    from architectures import DepthAnythingLike, RecurrentTagger, torchvision_model
+    from architectures import DepthAnythingLike, RecurrentTagger, ScriptedDecoder, torchvision_model
     from calibrate import calibrate
     torch.manual_seed(MODEL_SEED)
+    if name == "scripted_decoder":
+        # Scripted, so not calibrated (calibrate() traces): its Linear layers' default
+        # initialisation already gives outputs of order 1.
+        model = ScriptedDecoder()
+        return torch.jit.script(model.eval()), model.input_shape
     if name == "depth_anything_like":
         model = DepthAnythingLike()
         shape, last = model.input_shape, model.last_layer

@@ -143,14 +143,33 @@ void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out) {
         fmt("%s of the quantized model ran in float between DequantizeLinear and QuantizeLinear: %.1f%% of the time "
             "(%s)",
             count_layers(in_float.size()).c_str(), share, types_of(in_float).c_str());
+    // No measured int8 peak: the machine has no VNNI, so the int8 passes fused nothing
+    // (kernels/cpu_features.h); the layers met every condition, the CPU did not.
+    const bool no_int8_cpu = r.roofs.int8_macs_per_cycle_per_core <= 0;
     std::string detail =
-        "The int8 passes turn DequantizeLinear -> Conv/MatMul/Gemm/Add -> QuantizeLinear into one int8 layer when "
-        "the scales and zero points are constants, activations are quantized per tensor, weights are int8 per "
-        "tensor or per output channel and a bias is int32 with scale x_scale * w_scale (as quantizers write "
-        "them), and the float result feeds only the QuantizeLinear. These layers missed a condition (or the run "
-        "had graph rewrites off, --no-optimize), so they dequantize, compute in float and quantize again: float "
-        "speed plus two conversions. Re-quantize them with per-tensor activations, or keep them float on purpose "
-        "(layerscope quantize --keep-float) so that no conversion pair surrounds them." +
+        std::string(
+            no_int8_cpu
+                ? "This machine has no int8 dot-product instruction (VNNI; its calibration measured no int8 peak). "
+                  "Without "
+                  "it, oneDNN's int8 kernels add products in saturating 16-bit pairs or halve the int8 weights, which "
+                  "changes the results, so layerscope fuses no int8 layers here: each of these layers dequantizes its "
+                  "input, computes in float (the model's arithmetic, exact up to float rounding) and quantizes its "
+                  "output. "
+                  "On a CPU with AVX512-VNNI or AVX-VNNI the same model runs them in int8; profile it there for its "
+                  "int8 "
+                  "speed."
+                : "The int8 passes turn DequantizeLinear -> Conv/MatMul/Gemm/Add -> QuantizeLinear into one int8 layer "
+                  "when "
+                  "the scales and zero points are constants, activations are quantized per tensor, weights are int8 "
+                  "per "
+                  "tensor or per output channel and a bias is int32 with scale x_scale * w_scale (as quantizers write "
+                  "them), and the float result feeds only the QuantizeLinear. These layers missed a condition (or the "
+                  "run "
+                  "had graph rewrites off, --no-optimize), so they dequantize, compute in float and quantize again: "
+                  "float "
+                  "speed plus two conversions. Re-quantize them with per-tensor activations, or keep them float on "
+                  "purpose "
+                  "(layerscope quantize --keep-float) so that no conversion pair surrounds them.") +
         evidence(ctx, in_float, [](const LayerProfile& l) { return ", DataType " + l.data_type + ", " + l.kernel; });
     out->push_back(make_finding(ctx, "int8_fallback", severity_for_share(share), title, detail, in_float));
   }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,7 +12,15 @@
 
 namespace layerscope {
 
-struct GraphAttr {};  // sub-graphs (If/Loop/Scan bodies) are recognised but not executed
+struct Graph;  // ir/graph.h
+
+// A GRAPH attribute: the body of an If, Loop or Scan, decoded by the loader (onnx/model_loader.cpp).
+// Its inputs are the ones the file declares, then one per outer-scope value it reads (the node's
+// implicit inputs, Node::implicit_inputs, in the same order). Shared and immutable: copies of the
+// node (plans, kernels) share one body. Null for a GRAPHS attribute, which no supported op takes.
+struct GraphAttr {
+  std::shared_ptr<const Graph> graph;
+};
 
 using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
                                std::vector<std::string>, Tensor, GraphAttr>;
@@ -36,6 +45,12 @@ class Attributes {
   const Tensor* get_tensor(const std::string& name) const {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : std::get_if<Tensor>(&it->second);
+  }
+  // The body graph of a GRAPH attribute, or nullptr when absent.
+  const Graph* get_graph(const std::string& name) const {
+    auto it = values_.find(name);
+    const GraphAttr* g = it == values_.end() ? nullptr : std::get_if<GraphAttr>(&it->second);
+    return g ? g->graph.get() : nullptr;
   }
 
  private:

@@ -41,6 +41,11 @@ struct Node {
   int opset = 0;        // opset version of `domain` imported by the model
   std::vector<int> inputs;
   std::vector<int> outputs;
+  // The last `implicit_inputs` of `inputs` are not in the file's node: they are the values of
+  // enclosing graphs that the node's bodies (GRAPH attributes) read by name, made explicit by
+  // the loader so that the planner orders the node after them and keeps them alive. Each body
+  // lists them, in this order, as its last inputs.
+  int implicit_inputs = 0;
   Attributes attrs;
   // Names of the original ONNX nodes this node stands for (itself, or all fused nodes).
   std::vector<std::string> source_names;

@@ -5,11 +5,13 @@
 #include <onnx/onnx_pb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ir/error.h"
 #include "layerscope/printable.h"
@@ -35,8 +37,7 @@ AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& mod
     case A::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
     case A::STRINGS: return std::vector<std::string>(a.strings().begin(), a.strings().end());
     case A::TENSOR: return tensor_from_proto(a.t(), model_dir, ctx + " attribute '" + a.name() + "'");
-    case A::GRAPH:
-    case A::GRAPHS: return GraphAttr{};
+    case A::GRAPHS: return GraphAttr{};  // no supported op takes one (the planner refuses it)
     default: break;
   }
   // Pre-IR-3 files may leave `type` unset; infer it from the populated field.
@@ -111,26 +112,55 @@ Tensor constant_node_value(const Node& n, const std::string& ctx) {
             "' is not supported (string or sparse constants)");
 }
 
-// Builds the IR from a parsed model. Initializer payloads are released from `model` as soon
-// as they are converted, so the weights are never held twice (peak memory while loading stays
-// close to one copy of the weights).
-Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t file_bytes) {
-  LS_CHECK(model.has_graph(), "'", path, "' has no graph: not an ONNX model, or a corrupt one");
-  if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion)
-    fail_with(StatusCode::kUnsupported, "'", path, "' has IR version ", model.ir_version(),
-              "; supported IR versions are ", kMinIrVersion, " to ", kMaxIrVersion);
-
+// What every graph of one file shares: where it is, its opsets and IR version.
+struct FileContext {
+  std::string path;
+  std::string model_dir;
   std::map<std::string, int> opsets;
-  for (const auto& o : model.opset_import()) opsets[normal_domain(o.domain())] = static_cast<int>(o.version());
-  LS_CHECK(opsets.count(""), "'", path, "' imports no ai.onnx opset");
+  int64_t ir_version = 0;
+  int64_t file_bytes = 0;
+};
 
-  const std::string model_dir = fs::path(path).parent_path().string();
-  onnx::GraphProto& g = *model.mutable_graph();
+// The names one graph defines (inputs, initializers, node outputs) and the scope it sits in:
+// a body reads the values of its enclosing graphs by name, innermost first (ONNX scoping).
+struct Scope {
+  std::unordered_set<std::string> defined;
+  const Scope* outer = nullptr;
+  bool resolves(const std::string& name) const {
+    for (const Scope* s = this; s; s = s->outer)
+      if (s->defined.count(name)) return true;
+    return false;
+  }
+};
+
+// A decoded graph and, for a body, the outer-scope names it reads (first use first).
+struct DecodedGraph {
   Graph graph;
+  std::vector<std::string> captures;
+};
+
+DecodedGraph decode_graph(onnx::GraphProto& g, const FileContext& file, const Scope* outer, const std::string& where);
+
+// Builds the IR of one graph: the model's, or (with `outer`) a body. `where` begins every
+// message: "'model.onnx': " for the model's graph, plus "<node>: attribute 'body': " per body.
+// Initializer payloads are released from `g` as soon as they are converted, so the weights are
+// never held twice (peak memory while loading stays close to one copy of the weights).
+DecodedGraph decode_graph(onnx::GraphProto& g, const FileContext& file, const Scope* outer, const std::string& where) {
+  const std::string& path = file.path;
+  DecodedGraph out;
+  Graph& graph = out.graph;
   graph.name = g.name();
   graph.model_path = path;
-  graph.model_file_bytes = file_bytes;
-  graph.ir_version = model.ir_version();
+  graph.model_file_bytes = file.file_bytes;
+  graph.ir_version = file.ir_version;
+
+  Scope scope;
+  scope.outer = outer;
+  for (const auto& init : g.initializer()) scope.defined.insert(init.name());
+  for (const auto& in : g.input()) scope.defined.insert(in.name());
+  for (const auto& np : g.node())
+    for (const auto& o : np.output())
+      if (!o.empty()) scope.defined.insert(o);
 
   std::unordered_map<std::string, int> by_name;
   auto value_id = [&](const std::string& name) {
@@ -140,16 +170,27 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
     by_name[name] = id;
     return id;
   };
+  // A name read by a node or listed as an output: this graph's value, or (in a body) an
+  // enclosing graph's, captured. The model's graph leaves an unknown name to the planner, which
+  // names the node reading it; a body cannot, so it fails here.
+  auto read = [&](const std::string& name, const std::string& reader) {
+    if (outer && !scope.defined.count(name)) {
+      LS_CHECK(outer->resolves(name), where, reader, " reads '", printable(name),
+               "', which neither this graph nor any enclosing graph defines");
+      if (std::find(out.captures.begin(), out.captures.end(), name) == out.captures.end()) out.captures.push_back(name);
+    }
+    return value_id(name);
+  };
 
   for (onnx::TensorProto& init : *g.mutable_initializer()) {
     int id = value_id(init.name());
     Value& v = graph.values[id];
-    v.constant = tensor_from_proto(init, model_dir, "initializer '" + init.name() + "' in '" + path + "'");
+    v.constant = tensor_from_proto(init, file.model_dir, where + "initializer '" + init.name() + "'");
     v.dtype = v.constant->dtype();
     onnx::TensorProto released;  // takes the payload and frees it at the end of the scope
     released.Swap(&init);
   }
-  LS_CHECK(g.sparse_initializer_size() == 0, "'", path, "': sparse initializers are not supported");
+  LS_CHECK(g.sparse_initializer_size() == 0, where, "sparse initializers are not supported");
 
   for (const auto& in : g.input()) {
     int id = value_id(in.name());
@@ -160,14 +201,14 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
       if (graph.ir_version < 4) continue;
       const DType init_dtype = v.dtype;
       set_declared(v, in, path, true);
-      LS_CHECK(v.dtype == init_dtype, "'", path, "': graph input '", printable(in.name()), "' is declared ",
+      LS_CHECK(v.dtype == init_dtype, where, "graph input '", printable(in.name()), "' is declared ",
                dtype_name(v.dtype), " but its initializer (the default value) is ", dtype_name(init_dtype));
       if (v.declared_shape) {
         const Shape& s = v.constant->shape();
         bool fits = v.declared_shape->size() == s.size();
         for (size_t k = 0; fits && k < s.size(); ++k)
           fits = (*v.declared_shape)[k].size < 0 || (*v.declared_shape)[k].size == s[k];
-        LS_CHECK(fits, "'", path, "': graph input '", printable(in.name()),
+        LS_CHECK(fits, where, "graph input '", printable(in.name()),
                  "' is declared with a shape its "
                  "initializer (the default value, ",
                  shape_to_string(s), ") does not have");
@@ -176,26 +217,52 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
       continue;
     }
     set_declared(v, in, path, true);
-    LS_CHECK(v.dtype != DType::Undefined, "'", path, "': graph input '", in.name(),
+    // A body's inputs may leave their type to the node that runs it (Loop's carried values).
+    LS_CHECK(outer || v.dtype != DType::Undefined, where, "graph input '", in.name(),
              "' has no tensor type or an unsupported element type");
     graph.inputs.push_back(id);
   }
   for (const auto& vi : g.value_info()) set_declared(graph.values[value_id(vi.name())], vi, path, false);
 
   int index = 0;
-  for (const auto& np : g.node()) {
+  for (onnx::NodeProto& np : *g.mutable_node()) {
     Node n;
     n.op_type = np.op_type();
     n.domain = normal_domain(np.domain());
     n.name = np.name().empty() ? n.op_type + "_" + std::to_string(index) : np.name();
     ++index;
-    auto op = opsets.find(n.domain);
-    LS_CHECK(op != opsets.end(), "'", path, "': node '", n.name, "' (", n.op_type, ") uses domain '", n.domain,
+    auto op = file.opsets.find(n.domain);
+    LS_CHECK(op != file.opsets.end(), where, "node '", n.name, "' (", n.op_type, ") uses domain '", n.domain,
              "' which the model does not import");
     n.opset = op->second;
-    const std::string ctx = "'" + path + "': " + Graph::describe(n);
-    for (const auto& a : np.attribute()) n.attrs.set(a.name(), decode_attribute(a, model_dir, ctx));
-    for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? -1 : value_id(name));
+    const std::string ctx = where + Graph::describe(n);
+    // Bodies first: the outer values they read become the node's implicit inputs, and every
+    // body of the node lists all of them as its last inputs, in one order.
+    std::vector<std::string> captures;
+    std::vector<std::pair<std::string, DecodedGraph>> bodies;
+    for (onnx::AttributeProto& a : *np.mutable_attribute()) {
+      if (a.type() != onnx::AttributeProto::GRAPH) {
+        n.attrs.set(a.name(), decode_attribute(a, file.model_dir, ctx));
+        continue;
+      }
+      DecodedGraph body = decode_graph(*a.mutable_g(), file, &scope, ctx + ": attribute '" + a.name() + "': ");
+      for (const std::string& c : body.captures)
+        if (std::find(captures.begin(), captures.end(), c) == captures.end()) captures.push_back(c);
+      bodies.emplace_back(a.name(), std::move(body));
+    }
+    for (auto& [name, body] : bodies) {
+      for (const std::string& c : captures) {
+        const auto it = std::find_if(body.graph.values.begin(), body.graph.values.end(),
+                                     [&](const Value& v) { return v.name == c; });
+        int id = static_cast<int>(it - body.graph.values.begin());
+        if (it == body.graph.values.end()) id = body.graph.add_value(c);
+        body.graph.inputs.push_back(id);
+      }
+      n.attrs.set(name, GraphAttr{std::make_shared<const Graph>(std::move(body.graph))});
+    }
+    for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? -1 : read(name, Graph::describe(n)));
+    for (const std::string& c : captures) n.inputs.push_back(read(c, Graph::describe(n)));
+    n.implicit_inputs = static_cast<int>(captures.size());
     for (const auto& name : np.output()) n.outputs.push_back(name.empty() ? -1 : value_id(name));
     n.source_names = {n.name};
     if (n.op_type == "Constant" && n.domain.empty()) {
@@ -207,13 +274,34 @@ Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t
     }
     graph.nodes.push_back(std::move(n));
   }
-  for (const auto& out : g.output()) {
-    auto it = by_name.find(out.name());
-    LS_CHECK(it != by_name.end(), "'", path, "': graph output '", out.name(), "' is produced by no node");
-    set_declared(graph.values[it->second], out, path, false);
-    graph.outputs.push_back(it->second);
+  for (const auto& o : g.output()) {
+    int id;
+    if (outer) {
+      id = read(o.name(), "graph output");
+    } else {
+      auto it = by_name.find(o.name());
+      LS_CHECK(it != by_name.end(), where, "graph output '", o.name(), "' is produced by no node");
+      id = it->second;
+    }
+    set_declared(graph.values[id], o, path, false);
+    graph.outputs.push_back(id);
   }
-  return graph;
+  return out;
+}
+
+Graph graph_from_model(onnx::ModelProto& model, const std::string& path, int64_t file_bytes) {
+  LS_CHECK(model.has_graph(), "'", path, "' has no graph: not an ONNX model, or a corrupt one");
+  if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion)
+    fail_with(StatusCode::kUnsupported, "'", path, "' has IR version ", model.ir_version(),
+              "; supported IR versions are ", kMinIrVersion, " to ", kMaxIrVersion);
+  FileContext file;
+  file.path = path;
+  file.model_dir = fs::path(path).parent_path().string();
+  file.ir_version = model.ir_version();
+  file.file_bytes = file_bytes;
+  for (const auto& o : model.opset_import()) file.opsets[normal_domain(o.domain())] = static_cast<int>(o.version());
+  LS_CHECK(file.opsets.count(""), "'", path, "' imports no ai.onnx opset");
+  return decode_graph(*model.mutable_graph(), file, nullptr, "'" + path + "': ").graph;
 }
 
 }  // namespace

@@ -124,8 +124,18 @@ using CostFn = std::function<Cost(const CostContext&)>;
 // omitted optional inputs are nullptr.
 using RefKernelFn = std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>)>;
 
+// Control flow (If, Loop, Scan): runs one of the node's bodies (a GRAPH attribute's graph) on
+// concrete inputs, in the body's input order, and returns its outputs. The executor supplies it
+// (runtime/body_runner.h): it plans the body for these input shapes (cached per shape) and runs
+// it in the caller's thread and OpenMP context.
+using BodyRunner = std::function<std::vector<Tensor>(const Graph& body, const std::vector<Tensor>& inputs)>;
+// A control-flow kernel: like a reference kernel, but `outputs` point at empty tensors that it
+// assigns (their shapes are known only once the bodies ran).
+using BodyKernelFn =
+    std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>, const BodyRunner&)>;
+
 // The ONNX type of an attribute (AttributeProto.AttributeType); GRAPH also stands for GRAPHS,
-// which the loader decodes to the same (unexecuted) sub-graph marker.
+// which the loader decodes to the same marker (with no graph; no supported op takes one).
 enum class AttrType { INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR, GRAPH };
 const char* attr_type_name(AttrType t);  // "INTS"
 
@@ -203,6 +213,11 @@ struct OpDef {
   std::optional<ActivationTrait> activation = {};
   // Fused ops only (see FusionTrait).
   std::optional<FusionTrait> fusion = {};
+  // Control flow (If, Loop, Scan): the kernel that runs the node's bodies. Such a node is always
+  // a dynamic step (its output shapes are known only by running it): the executor calls infer()
+  // (checks; output types) and then this instead of `reference`, which only reports that the op
+  // needs an executor. Never folded at plan time (a Loop may run for as long as its inputs say).
+  BodyKernelFn run_bodies = nullptr;
   // With all inputs constant, still kept as a node until the graph passes ran, then folded:
   // DequantizeLinear of int8 weights, whose quantized values and scales the int8 passes read
   // (folded first, they would see only the float weights).

@@ -26,6 +26,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/cpu_features.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
 #include "passes/pattern_util.h"
@@ -469,6 +470,10 @@ int fuse_linear_add(PassContext& ctx) {
 }  // namespace
 
 int fuse_qdq_pass(PassContext& ctx) {
+  // Without an exact int8 dot product the int8 kernels decline (kernels/cpu_features.h): a QDQ
+  // model then runs its float ops between DequantizeLinear and QuantizeLinear on the float
+  // kernels, which is exact up to float rounding, instead of int8 layers on reference kernels.
+  if (!cpu_has_int8_dot_product()) return 0;
   Graph& g = ctx.graph;
   GraphIndex idx(g);
   std::vector<bool> dead(g.nodes.size(), false);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ir/error.h"
+#include "runtime/body_plans.h"
 #include "runtime/memory_budget.h"
 #include "runtime/thread_pinning.h"
 
@@ -36,7 +37,36 @@ Executor::Executor(ExecutionPlan plan, std::vector<int> cores)
   }
 }
 
+// If, Loop, Scan: infer() checks the node against its inputs, then the op's kernel runs its
+// bodies (planned by bodies_) and sets the outputs, whose shapes only running tells.
+void Executor::run_control_step(Step& step) {
+  const Node& n = plan_.graph.nodes[step.node];
+  const size_t idx = &step - plan_.steps.data();
+  std::vector<TensorInfo> in;
+  for (const Tensor* t : step_inputs_[idx]) in.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
+  InferContext ctx = infer_context(*step.op, n, in, step_inputs_[idx]);
+  step.op->infer(ctx);
+  if (!bodies_) {
+    LS_CHECK(plan_.registry, Graph::describe(n), ": the plan has no registry to plan the node's bodies with");
+    bodies_ =
+        std::make_shared<BodyPlans>(*plan_.registry, PlanOptions{plan_.threads, plan_.optimize, plan_.memory_budget});
+  }
+  std::vector<Tensor> omitted(n.outputs.size());
+  std::vector<Tensor*> out_ptrs = step_outputs_[idx];
+  for (size_t k = 0; k < out_ptrs.size(); ++k) {
+    if (!out_ptrs[k]) out_ptrs[k] = &omitted[k];
+    *out_ptrs[k] = Tensor();
+  }
+  BodyPlans& bodies = *bodies_;
+  step.op->run_bodies(n, step_inputs_[idx], out_ptrs, [&bodies](const Graph& body, const std::vector<Tensor>& inputs) {
+    return bodies.run(body, inputs);
+  });
+  for (size_t k = 0; k < out_ptrs.size(); ++k)
+    LS_CHECK(!out_ptrs[k]->empty(), Graph::describe(n), ": output ", k, " was not computed");
+}
+
 void Executor::run_dynamic_step(Step& step) {
+  if (step.op->run_bodies) return run_control_step(step);
   const Node& n = plan_.graph.nodes[step.node];
   const size_t idx = &step - plan_.steps.data();
   std::vector<TensorInfo> in;

@@ -10,6 +10,8 @@
 
 namespace layerscope {
 
+class BodyPlans;
+
 class Executor {
  public:
   // `cores`: pin the OpenMP workers to these cores during every run (empty = no pinning; see
@@ -28,6 +30,7 @@ class Executor {
 
  private:
   void run_dynamic_step(Step& step);
+  void run_control_step(Step& step);
 
   ExecutionPlan plan_;
   std::vector<int> cores_;
@@ -35,6 +38,7 @@ class Executor {
   std::vector<Tensor> values_;  // per graph value: arena view, constant, input or dynamic tensor
   std::vector<std::vector<const Tensor*>> step_inputs_;
   std::vector<std::vector<Tensor*>> step_outputs_;
+  std::shared_ptr<BodyPlans> bodies_;  // plans of If/Loop/Scan bodies, made on first use
 };
 
 }  // namespace layerscope

@@ -49,6 +49,8 @@ struct ExecutionPlan {
   size_t constant_bytes = 0;          // constants as held (after folding)
   size_t packed_weight_bytes = 0;     // extra copies held by kernels (prepacked weights)
   int threads = 1;
+  bool optimize = true;                   // the graph passes ran (PlanOptions::optimize)
+  const Registry* registry = nullptr;     // what it was built with; bodies (If, Loop, Scan) are planned with it too
   MemoryBudget memory_budget;             // what the plan was checked against; dynamic steps are checked at run time
   std::vector<std::string> folded_nodes;  // names of nodes evaluated at plan time
   std::vector<std::pair<std::string, int>> applied_passes;  // graph pass -> rewrites it made

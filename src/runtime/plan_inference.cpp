@@ -157,6 +157,13 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
       mark_dynamic();
       continue;
     }
+    // Control flow: checked now, shaped by running its bodies (OpDef::run_bodies).
+    if (r.defs[ni]->run_bodies) {
+      InferContext ctx = infer_context(*r.defs[ni], n, in, values);
+      naming_node(n, [&] { r.defs[ni]->infer(ctx); });
+      mark_dynamic();
+      continue;
+    }
     InferContext ctx = infer_context(*r.defs[ni], n, in, values);
     naming_node(n, [&] { r.defs[ni]->infer(ctx); });
     r.node_out[ni] = ctx.outputs();

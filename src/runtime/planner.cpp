@@ -2,7 +2,9 @@
 // the list of them):
 //   1. infer_and_fold: topological order, shape inference, constant folding
 //      (runtime/plan_inference.cpp): nodes whose inputs are all constant are evaluated now by
-//      their reference kernel (the shape sub-graphs of exports) and removed
+//      their reference kernel (the shape sub-graphs of exports) and removed; an If whose
+//      condition folded is replaced by its branch's nodes, the constants that bodies read move
+//      into them (runtime/control_flow_plan.cpp), and this step runs again
 //   2. apply_passes: graph passes (src/passes/: removals, weight folds, fusions, layouts), then
 //      step 1 again on the rewritten graph (folding what step 1 kept for the passes:
 //      OpDef::fold_after_passes, the weights' DequantizeLinear)
@@ -17,6 +19,7 @@
 #include "passes/float16_as_float32.h"
 #include "passes/layout_rules.h"
 #include "passes/pass.h"
+#include "runtime/control_flow_plan.h"
 #include "runtime/memory_budget.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
@@ -31,6 +34,10 @@ void check_ops_supported(const Graph& g, const OpRegistry& r) {
       // Attributes too: a misspelt 'pads' must not run as an unpadded convolution.
       const std::string problem = r.attribute_problem(n);
       if (!problem.empty()) fail("'", g.model_path, "': ", Graph::describe(n), ": ", problem);
+      // And the bodies of If, Loop, Scan: their ops must be known before anything runs.
+      for (const auto& [name, value] : n.attrs.all())
+        if (const GraphAttr* body = std::get_if<GraphAttr>(&value); body && body->graph)
+          check_ops_supported(*body->graph, r);
       continue;
     }
     std::string opsets = r.supported_opsets(n.domain, n.op_type);
@@ -206,10 +213,15 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
   compute_float16_in_float32(graph);  // float16 models compute in float32 (passes/float16_as_float32.h)
   ExecutionPlan plan;
   plan.threads = options.threads;
+  plan.optimize = options.optimize;
+  plan.registry = &registry;
   plan.memory_budget = options.memory.bytes ? options.memory : memory_budget(0);
 
-  GraphInference inf = infer_and_fold(graph, binding, registry, plan.folded_nodes, plan.memory_budget,
-                                      options.optimize ? FoldStage::BeforePasses : FoldStage::Final);
+  const FoldStage stage = options.optimize ? FoldStage::BeforePasses : FoldStage::Final;
+  GraphInference inf = infer_and_fold(graph, binding, registry, plan.folded_nodes, plan.memory_budget, stage);
+  // Control flow: plan the branch of an If whose cond folded; give bodies their constants.
+  while (inline_constant_ifs(graph) + bind_constant_captures(graph) > 0)
+    inf = infer_and_fold(graph, binding, registry, plan.folded_nodes, plan.memory_budget, stage);
   if (options.optimize) inf = apply_passes(graph, binding, registry, std::move(inf), plan);
   const Needed needed = needed_by_outputs(graph, inf.order);
   plan.slots = initial_slots(graph, inf.info, needed.values);

@@ -74,7 +74,8 @@ TEST(OpTraits, PositionWiseOpsAreTheFloatArithmeticAndActivations) {
                                       "Sum",
                                       "Mean",
                                       "QuantizeLinear",
-                                      "DequantizeLinear"};
+                                      "DequantizeLinear",
+                                      "Shrink"};
   EXPECT_EQ(onnx_ops_with([](const OpDef& d) { return d.position_wise; }), want);
   // The fused-domain Gelu is the ONNX one renamed: it passes layouts through too.
   EXPECT_TRUE(reg().find_op(kFusedDomain, "Gelu", 1)->position_wise);
@@ -109,12 +110,19 @@ TEST(OpTraits, PositionWiseOpsKeepTheirInputsTypeAndShape) {
 }
 
 TEST(OpTraits, DataMovementOps) {
-  const std::set<std::string> want = {"Transpose",    "Reshape",   "Resize",          "Upsample",
-                                      "Concat",       "Slice",     "Gather",          "GatherElements",
-                                      "GatherND",     "Split",     "Squeeze",         "Unsqueeze",
-                                      "Flatten",      "Pad",       "Expand",          "Tile",
-                                      "Identity",     "Cast",      "CastLike",        "DepthToSpace",
-                                      "SpaceToDepth", "ScatterND", "ScatterElements", "Scatter"};
+  const std::set<std::string> want = {"Transpose",       "Reshape",
+                                      "Resize",          "Upsample",
+                                      "Concat",          "Slice",
+                                      "Gather",          "GatherElements",
+                                      "GatherND",        "Split",
+                                      "Squeeze",         "Unsqueeze",
+                                      "Flatten",         "Pad",
+                                      "Expand",          "Tile",
+                                      "Identity",        "Cast",
+                                      "CastLike",        "DepthToSpace",
+                                      "SpaceToDepth",    "ScatterND",
+                                      "ScatterElements", "Scatter",
+                                      "CenterCropPad",   "ReverseSequence"};
   EXPECT_EQ(onnx_ops_with([](const OpDef& d) { return d.data_movement; }), want);
   EXPECT_TRUE(reg().find_op(kFusedDomain, "Reorder", 1)->data_movement);
 }

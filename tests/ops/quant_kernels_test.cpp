@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/kernel_check.h"
+#include "kernels/cpu_features.h"
 
 namespace layerscope {
 namespace {
@@ -41,6 +42,13 @@ Tensor scalar_int(DType t, int v) {
 
 // Scales: powers of two times small odd numbers keep a_scale * w_scale / y_scale exact-ish and
 // away from ties at most magnitudes; the check is still byte for byte.
+// The oneDNN int8 kernels serve only CPUs with an exact int8 dot product (VNNI); elsewhere they
+// decline and Int8KernelsDeclineWithoutAnInt8DotProduct checks that.
+#define SKIP_WITHOUT_INT8_DOT_PRODUCT()                                                              \
+  if (!cpu_has_int8_dot_product())                                                                   \
+  GTEST_SKIP() << "this CPU has no VNNI: oneDNN's int8 kernels would saturate or halve weights, so " \
+                  "they decline here"
+
 float scale(std::mt19937& rng) { return static_cast<float>(1 + rng() % 7) / 64.f; }
 
 struct QConvCase {
@@ -77,6 +85,7 @@ testing::KernelCheck check_qconv(const QConvCase& c, std::mt19937& rng, int thre
 }
 
 TEST(QuantKernels, QLinearConvOnOnednnMatchesTheReference) {
+  SKIP_WITHOUT_INT8_DOT_PRODUCT();
   std::mt19937 rng(41);
   struct Named {
     const char* what;
@@ -98,6 +107,14 @@ TEST(QuantKernels, QLinearConvOnOnednnMatchesTheReference) {
   }
 }
 
+TEST(QuantKernels, Int8KernelsDeclineWithoutAnInt8DotProduct) {
+  if (cpu_has_int8_dot_product()) GTEST_SKIP() << "this CPU has VNNI: the int8 kernels serve it";
+  std::mt19937 rng(40);
+  // Full-range uint8 sources: where oneDNN's int16 pairs would saturate, the reference serves.
+  const testing::KernelCheck r = check_qconv({DType::U8, {1, 16, 9, 9}, 32, 3, 1, 1, 1, true, true}, rng);
+  EXPECT_FALSE(r.ran_kernel("onednn:qconv"));
+}
+
 TEST(QuantKernels, QLinearConvDeclinesNonZeroWeightZeroPoints) {
   std::mt19937 rng(42);
   Tensor w_zero(DType::I8, {4});
@@ -115,6 +132,7 @@ TEST(QuantKernels, QLinearConvDeclinesNonZeroWeightZeroPoints) {
 }
 
 TEST(QuantKernels, QLinearMatMulOnOnednnMatchesTheReference) {
+  SKIP_WITHOUT_INT8_DOT_PRODUCT();
   std::mt19937 rng(43);
   for (int iter = 0; iter < 8; ++iter) {
     const bool weights = iter % 2 == 0;  // constant B with per-column scales, else an activation B
@@ -202,6 +220,7 @@ namespace {
 // QLinearConvAdd (fuse_qdq's QLinearConv -> QLinearAdd): the sum post-op against the fused op's
 // reference (exact int32 sums, the formula in double): one step apart in a few elements at most.
 TEST(QuantKernels, QLinearConvAddOnOnednnMatchesTheReference) {
+  SKIP_WITHOUT_INT8_DOT_PRODUCT();
   std::mt19937 rng(46);
   for (DType t : {DType::U8, DType::I8}) {
     for (bool bias : {true, false}) {
@@ -242,6 +261,7 @@ namespace {
 // com.microsoft QGemm on onednn:qmatmul (fuse_qdq's rewrite of QDQ Gemm): transB 0 and 1,
 // per-column weight scales, an int32 bias, int8 and float outputs, against QGemm's reference.
 TEST(QuantKernels, QGemmOnOnednnMatchesTheReference) {
+  SKIP_WITHOUT_INT8_DOT_PRODUCT();
   std::mt19937 rng(47);
   for (int iter = 0; iter < 8; ++iter) {
     const bool tb = iter % 2 == 1, float_out = iter % 4 >= 2, bias = iter < 6;
@@ -280,6 +300,7 @@ namespace {
 // QLinearMatMulAdd (fuse_qdq's QLinearMatMul -> QLinearAdd): a constant bias row (binary post-op)
 // and a residual of the output's shape (sum post-op), against the two ops' references in a row.
 TEST(QuantKernels, QLinearMatMulAddOnOnednnMatchesTheReference) {
+  SKIP_WITHOUT_INT8_DOT_PRODUCT();
   std::mt19937 rng(48);
   for (int iter = 0; iter < 4; ++iter) {
     const bool row = iter % 2 == 0;

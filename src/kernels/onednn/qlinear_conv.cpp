@@ -16,6 +16,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "kernels/cpu_features.h"
 #include "kernels/onednn/conv_common.h"
 #include "kernels/onednn/int8_params.h"
 #include "kernels/parallel_copy.h"
@@ -154,6 +155,7 @@ QConvBuild build_qconv(const KernelSetup& s, std::optional<Layout> src, std::opt
 bool staged(const KernelSetup& s);
 
 bool qconv_supported(const KernelSetup& s) {
+  if (!cpu_has_int8_dot_product()) return false;  // inexact without VNNI (cpu_features.h)
   if (s.inputs.size() < 8 || s.outputs.size() != 1 || any_empty(s)) return false;
   if (has_residual(s) &&
       (s.inputs.size() != 14 || !has_input(s, kResidual) || s.inputs[kResidual].dtype != s.outputs[0].dtype ||

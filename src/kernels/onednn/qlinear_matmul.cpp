@@ -13,6 +13,7 @@
 // output when it has no y_scale.
 #include <cmath>
 
+#include "kernels/cpu_features.h"
 #include "kernels/onednn/conv_common.h"
 #include "kernels/onednn/int8_params.h"
 #include "kernels/onednn/matmul_dims.h"
@@ -201,6 +202,7 @@ QMatMulBuild build_qmatmul(const KernelSetup& s) {
 }
 
 bool qmatmul_supported(const KernelSetup& s) {
+  if (!cpu_has_int8_dot_product()) return false;  // inexact without VNNI (cpu_features.h)
   const size_t want = is_qgemm(s) ? 9u : is_matmul_add(s) ? 13u : 8u;
   if (s.inputs.size() != want && !(is_qgemm(s) && s.inputs.size() == 7)) return false;
   if (s.outputs.size() != 1 || any_empty(s)) return false;

@@ -12,6 +12,7 @@ void register_activation_ops(OpRegistry& r);  // Relu .. Gelu, PRelu
 void register_binary_ops(OpRegistry& r);      // arithmetic, comparison, logical, bitwise
 void register_variadic_ops(OpRegistry& r);    // Sum Mean Max Min, Where, Clip
 void register_cast_ops(OpRegistry& r);        // Cast, CastLike
+void register_shrink_ops(OpRegistry& r);      // Shrink
 
 std::string mask_names(TypeMask m) {
   std::string s;
@@ -50,6 +51,7 @@ void register_elementwise_ops(OpRegistry& r) {
   elementwise::register_binary_ops(r);
   elementwise::register_variadic_ops(r);
   elementwise::register_cast_ops(r);
+  elementwise::register_shrink_ops(r);
 }
 
 }  // namespace layerscope

@@ -6,13 +6,18 @@
 //   QLinearGlobalAveragePool (channels_last): Y = q(mean over the spatial dims of dq(X))
 //   QLinearConcat (axis): Y = concat(q(dq(X_i))); inputs Y_scale, Y_zero_point, then
 //     (X_i, X_i_scale, X_i_zero_point) per input
+//   QLinearSoftmax (axis, opset): Y = q(softmax(dq(X))), with Softmax's semantics of the
+//     model opset the attribute `opset` names (before 13: over the axes from `axis` on, default
+//     axis 1; from 13: over `axis` alone, default -1)
 //   QGemm (alpha, transA, transB): Y = alpha * dq(A) x dq(B) + dq(C), C int32 with scale
 //     alpha * A_scale * B_scale and zero point 0; B's scale and zero point may be per column;
 //     Y float when y_scale is absent, else quantized with y_scale / y_zero_point.
 // The arithmetic follows onnxruntime's kernels where it fixes a rounding (binary_reference
 // says how for Add and Mul); the pools sum integers and requantize with
 // x_scale / (y_scale * count) (quant_math.h).
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string_view>
 
 #include "ops/elementwise/common.h"
@@ -218,6 +223,70 @@ void concat_reference(const Node& n, std::span<const Tensor* const> in, std::spa
   });
 }
 
+// ---- QLinearSoftmax: X, X_scale, x_zero_point, y_scale, y_zero_point ----
+
+// The reduced extent of the softmax as rows: outer x extent x inner, normalised per
+// (outer, inner) over `extent` elements `inner` apart.
+struct SoftmaxRows {
+  int64_t outer = 1, extent = 1, inner = 1;
+};
+
+SoftmaxRows softmax_rows(const Attributes& attrs, const Shape& s, const InferContext* ctx = nullptr) {
+  const int rank = static_cast<int>(s.size());
+  const int64_t opset = attrs.get_int("opset", 13);
+  int64_t axis = attrs.get_int("axis", opset < 13 ? 1 : -1);
+  if (axis < -rank || axis >= std::max(rank, 1)) {
+    if (ctx) ctx->error("axis ", axis, " is out of range for input rank ", rank);
+    axis = 0;
+  }
+  if (axis < 0) axis += rank;
+  SoftmaxRows r;
+  for (int d = 0; d < rank; ++d) {
+    if (d < axis) r.outer *= s[d];
+    else if (d == axis || opset < 13) r.extent *= s[d];
+    else r.inner *= s[d];
+  }
+  return r;
+}
+
+void softmax_infer(InferContext& ctx) {
+  ctx.expect_inputs(4, 5);
+  nn::expect_types(ctx, 0, "X", kInt8Types);
+  expect_scalar(ctx, 1, "X_scale", DType::F32);
+  expect_scalar(ctx, 2, "x_zero_point", ctx.dtype(0));
+  expect_scalar(ctx, 3, "y_scale", DType::F32);
+  expect_scalar(ctx, 4, "y_zero_point", ctx.dtype(0));
+  if (!ctx.attrs().has("opset")) ctx.error("has no 'opset' attribute (required: the Softmax opset it follows)");
+  softmax_rows(ctx.attrs(), ctx.shape(0), &ctx);
+  ctx.set_output(0, ctx.dtype(0), ctx.shape(0));
+}
+
+// exp(dq(x) - dq(max)) depends only on max - x (0..255 steps), so one table of 256 values serves
+// every row; each row is then a sum and a quantized division.
+void softmax_reference(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
+  const SoftmaxRows r = softmax_rows(n.attrs, in[0]->shape());
+  const float sx = scalar_float(in[1]), sy = scalar_float(in[3]);
+  const int32_t zy = scalar_int(optional_input(in, 4));
+  float table[256];
+  for (int d = 0; d < 256; ++d) table[d] = std::exp(-static_cast<float>(d) * sx);
+  quant::dispatch_quant_int(out[0]->dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = in[0]->data_as<T>();
+    T* y = out[0]->data_as<T>();
+    for (int64_t o = 0; o < r.outer; ++o)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const int64_t base = o * r.extent * r.inner + i;
+        int32_t max = std::numeric_limits<int32_t>::min();
+        for (int64_t k = 0; k < r.extent; ++k) max = std::max<int32_t>(max, x[base + k * r.inner]);
+        float sum = 0;
+        for (int64_t k = 0; k < r.extent; ++k) sum += table[max - x[base + k * r.inner]];
+        const float inv = 1.f / sum;
+        for (int64_t k = 0; k < r.extent; ++k)
+          y[base + k * r.inner] = quant::quantize<T>(table[max - x[base + k * r.inner]] * inv, sy, zy);
+      }
+  });
+}
+
 }  // namespace
 
 void register_contrib_qlinear_ops(OpRegistry& r) {
@@ -231,7 +300,8 @@ void register_contrib_qlinear_ops(OpRegistry& r) {
     d.cost = [ops](const CostContext& c) { return per_output_cost(c, ops); };
     d.reference = std::move(ref);
     // Element by element (the layout rules check that the operands are not broadcast).
-    d.position_wise = std::string_view(name) != "QLinearGlobalAveragePool" && std::string_view(name) != "QLinearConcat";
+    const std::string_view op = name;
+    d.position_wise = op != "QLinearGlobalAveragePool" && op != "QLinearConcat" && op != "QLinearSoftmax";
     r.add_op(std::move(d));
   };
   add("QLinearAdd", binary_infer, binary_reference<false>, 1);
@@ -250,6 +320,7 @@ void register_contrib_qlinear_ops(OpRegistry& r) {
       1, {{"alpha", AttrType::FLOAT}});
   add("QLinearGlobalAveragePool", global_pool_infer, global_pool_reference, 1, {{"channels_last", AttrType::INT}});
   add("QLinearConcat", concat_infer, concat_reference, 1, {{"axis", AttrType::INT}});
+  add("QLinearSoftmax", softmax_infer, softmax_reference, 4, {{"axis", AttrType::INT}, {"opset", AttrType::INT}});
   register_contrib_qgemm_op(r);
 }
 

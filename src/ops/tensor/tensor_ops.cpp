@@ -3,6 +3,9 @@
 
 namespace layerscope {
 
+void register_unique_ops(OpRegistry& r);        // Unique (unique.cpp)
+void register_crop_reverse_ops(OpRegistry& r);  // CenterCropPad, ReverseSequence (crop_reverse.cpp)
+
 void register_tensor_ops(OpRegistry& r) {
   register_transpose_ops(r);
   register_concat_split_ops(r);
@@ -13,6 +16,8 @@ void register_tensor_ops(OpRegistry& r) {
   register_expand_tile_ops(r);
   register_index_ops(r);
   register_arg_topk_ops(r);
+  register_unique_ops(r);
+  register_crop_reverse_ops(r);
 }
 
 }  // namespace layerscope
