@@ -1,6 +1,7 @@
 #include "passes/float16_as_float32.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "ops/tensor/common.h"
@@ -20,8 +21,11 @@ Tensor to_float32(const Tensor& t) {
   return f;
 }
 
+int retype_body(Graph& body);
+
 // The attributes that name an element type (Cast 'to', EyeLike/Random*/Bernoulli 'dtype',
-// the windows' 'output_datatype', opset 1 Cast's type name) or hold a tensor: float16 to float32.
+// the windows' 'output_datatype', opset 1 Cast's type name) or hold a tensor: float16 to float32;
+// a body (If, Loop, Scan) holding float16 becomes a float32 copy (retype_body).
 int retype_attributes(Node& n) {
   int changes = 0;
   Attributes updated = n.attrs;
@@ -36,9 +40,29 @@ int retype_attributes(Node& n) {
     } else if (const Tensor* t = std::get_if<Tensor>(&value); t && t->dtype() == DType::F16) {
       updated.set(name, to_float32(*t));
       ++changes;
+    } else if (const GraphAttr* body = std::get_if<GraphAttr>(&value); body && body->graph) {
+      Graph copy = *body->graph;
+      if (retype_body(copy) > 0) {
+        updated.set(name, GraphAttr{std::make_shared<const Graph>(std::move(copy))});
+        ++changes;
+      }
     }
   }
   n.attrs = std::move(updated);
+  return changes;
+}
+
+// A body computes in float32 throughout, its inputs and outputs too: the enclosing graph hands
+// it float32 values and takes float32 results (its own float16 values were converted).
+int retype_body(Graph& body) {
+  int changes = 0;
+  for (Value& v : body.values) {
+    if (v.dtype != DType::F16) continue;
+    if (v.constant) v.constant = to_float32(*v.constant);
+    v.dtype = DType::F32;
+    ++changes;
+  }
+  for (Node& n : body.nodes) changes += retype_attributes(n);
   return changes;
 }
 

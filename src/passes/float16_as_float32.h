@@ -5,7 +5,9 @@
 //   - a float16 graph input (or overridable initializer) gets a Cast to float32 after it, and
 //     a float16 graph output a Cast back to float16 before it: callers see the model's types;
 //   - a type that attributes name (Cast's 'to', 'dtype', 'output_datatype', tensor-valued
-//     attributes such as ConstantOfShape's value) changes from float16 to float32.
+//     attributes such as ConstantOfShape's value) changes from float16 to float32;
+//   - control-flow bodies (If, Loop, Scan) become float32 copies throughout, their inputs and
+//     outputs included, since the enclosing graph now hands them float32 values.
 // Results therefore differ from a true float16 execution by float16's rounding of each
 // intermediate (they are at least as accurate); each layer's DataType in reports is FLOAT,
 // the type it computed in, and the added Casts are layers of their own.

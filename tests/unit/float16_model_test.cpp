@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <tuple>
 
 #include "layerscope/profile.h"
 #include "layerscope/session.h"
@@ -130,6 +131,63 @@ TEST(Float16Model, RunsInFloat32WithFloat16InputsAndOutputs) {
       ++float_layers;
     }
   EXPECT_GT(float_layers, 0);
+}
+
+// y = If(c, then: x * 3, else: x + 0.5), x and y float16, the constants float16 inside the
+// bodies: the bodies become float32 with the graph around them.
+TEST(Float16Model, ControlFlowBodiesComputeInFloat32Too) {
+  auto body = [](const std::string& op, float k) {
+    onnx::GraphProto b;
+    b.set_name(op);
+    auto* t = b.add_initializer();
+    t->set_name("k");
+    t->set_data_type(onnx::TensorProto::FLOAT16);
+    t->add_int32_data(float_to_f16(k));
+    auto* n = b.add_node();
+    n->set_op_type(op);
+    n->set_name(op);
+    n->add_input(std::string("x"));
+    n->add_input(std::string("k"));
+    n->add_output(std::string("out"));
+    *b.add_output() = testing::tensor_info("out", onnx::TensorProto::FLOAT16, {4});
+    return b;
+  };
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("if_fp16");
+  auto* n = g->add_node();
+  n->set_op_type("If");
+  n->set_name("if");
+  n->add_input(std::string("c"));
+  n->add_output(std::string("y"));
+  for (auto [name, op, k] : {std::tuple{"then_branch", "Mul", 3.f}, std::tuple{"else_branch", "Add", 0.5f}}) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    *a->mutable_g() = body(op, k);
+  }
+  *g->add_input() = testing::tensor_info("c", onnx::TensorProto::BOOL, {});
+  *g->add_input() = testing::tensor_info("x", onnx::TensorProto::FLOAT16, {4});
+  *g->add_output() = testing::tensor_info("y", onnx::TensorProto::FLOAT16, {4});
+  testing::TempDir dir;
+  std::unique_ptr<Session> s;
+  Status st = Session::load(dir.write_model("if.onnx", m), {}, &s);
+  ASSERT_TRUE(st) << st.message();
+  const std::vector<float> x = {1.5f, -2.f, 0.25f, 7.f};
+  Tensor xh(DType::F16, {4});
+  for (int i = 0; i < 4; ++i) xh.data_as<uint16_t>()[i] = float_to_f16(x[i]);
+  for (bool c : {true, false}) {
+    Tensor ct(DType::Bool, {});
+    ct.data_as<uint8_t>()[0] = c;
+    std::vector<NamedTensor> y;
+    st = s->run({{"c", ct}, {"x", xh}}, &y);
+    ASSERT_TRUE(st) << st.message();
+    ASSERT_EQ(y[0].tensor.dtype(), DType::F16);
+    for (int i = 0; i < 4; ++i)
+      EXPECT_EQ(f16_to_float(y[0].tensor.data_as<uint16_t>()[i]), c ? x[i] * 3 : x[i] + 0.5f) << c << " " << i;
+  }
 }
 
 }  // namespace
