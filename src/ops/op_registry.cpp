@@ -59,6 +59,8 @@ void register_builtin_ops(OpRegistry& r) {
   register_reduce_ops(r);
   register_control_ops(r);
   register_quant_ops(r);
+  register_signal_ops(r);
+  register_random_ops(r);
   register_fused_conv_ops(r);
   register_fused_transformer_ops(r);
 }

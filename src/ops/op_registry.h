@@ -43,6 +43,10 @@ void register_control_ops(OpRegistry& r);
 // QuantizeLinear, DequantizeLinear, the QLinear*/Integer ops and onnxruntime's com.microsoft
 // quantized ops (ops/quant/).
 void register_quant_ops(OpRegistry& r);
+// DFT, STFT, the window functions and MelWeightMatrix (ops/signal/).
+void register_signal_ops(OpRegistry& r);
+// RandomUniform/Normal(Like), Bernoulli, Multinomial: seeded per node (ops/random/random.cpp).
+void register_random_ops(OpRegistry& r);
 // Ops only graph passes create (the fused domain, kFusedDomain), built from the families' ops,
 // so registered after them: fused convolutions and Reorder (ops/fused/conv.cpp), ...
 void register_fused_conv_ops(OpRegistry& r);

@@ -15,6 +15,8 @@
 #include <climits>
 
 #include "ir/error.h"
+#include "ops/out_of_scope.h"
+#include "passes/float16_as_float32.h"
 #include "passes/layout_rules.h"
 #include "passes/pass.h"
 #include "runtime/control_flow_plan.h"
@@ -40,6 +42,9 @@ void check_ops_supported(const Graph& g, const OpRegistry& r) {
     }
     std::string opsets = r.supported_opsets(n.domain, n.op_type);
     std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
+    const std::string out_of_scope = out_of_scope_reason(n.domain, n.op_type);
+    if (opsets.empty() && !out_of_scope.empty())
+      fail_with(StatusCode::kUnsupported, "'", g.model_path, "': node '", n.name, "': ", out_of_scope);
     if (opsets.empty())
       fail_with(StatusCode::kUnsupported, "'", g.model_path, "': unsupported operator '", n.op_type, "' (domain ",
                 domain, ", opset ", n.opset, ") in node '", n.name, "'");
@@ -205,6 +210,7 @@ void count_held_constants(ExecutionPlan& plan, Graph& g) {
 ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registry& registry,
                          const PlanOptions& options) {
   check_ops_supported(graph, registry);
+  compute_float16_in_float32(graph);  // float16 models compute in float32 (passes/float16_as_float32.h)
   ExecutionPlan plan;
   plan.threads = options.threads;
   plan.optimize = options.optimize;
