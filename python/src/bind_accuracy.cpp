@@ -90,10 +90,14 @@ void bind_report_types(nb::module_& m) {
       .def_ro("target_cosine", &AccuracyReport::target_cosine)
       .def_ro("target_reached", &AccuracyReport::target_reached)
       .def_ro("quantize_command", &AccuracyReport::quantize_command, "ready to paste")
-      .def_prop_ro("text", [](const AccuracyReport& r) { return accuracy_text(r); }, "the text table")
-      .def_prop_ro("json", [](const AccuracyReport& r) { return accuracy_json(r); }, "schema layerscope.accuracy")
-      .def_prop_ro("csv", [](const AccuracyReport& r) { return accuracy_csv(r); }, "one row per layer")
-      .def_prop_ro("html", [](const AccuracyReport& r) { return accuracy_html(r); }, "a self-contained page")
+      .def_prop_ro(
+          "text", [](const AccuracyReport& r) { return accuracy_text(r); }, "the text table")
+      .def_prop_ro(
+          "json", [](const AccuracyReport& r) { return accuracy_json(r); }, "schema layerscope.accuracy")
+      .def_prop_ro(
+          "csv", [](const AccuracyReport& r) { return accuracy_csv(r); }, "one row per layer")
+      .def_prop_ro(
+          "html", [](const AccuracyReport& r) { return accuracy_html(r); }, "a self-contained page")
       .def(
           "save",
           [](const AccuracyReport& r, const std::string& dir) {
@@ -121,9 +125,9 @@ void bind_accuracy(nb::module_& m) {
       "path"_a, "Decodes a JPEG into an (H, W, 3) uint8 RGB array (RKNN.accuracy_analysis's image inputs).");
   m.def(
       "accuracy",
-      [](const std::string& float_model, const std::string& quant_model, std::optional<std::vector<NamedArrays>> samples,
-         const std::string& dataset, bool single, bool sensitivity, double target, int max_samples, int threads,
-         const std::string& tensors_dir, const std::string& perf) {
+      [](const std::string& float_model, const std::string& quant_model,
+         std::optional<std::vector<NamedArrays>> samples, const std::string& dataset, bool single, bool sensitivity,
+         double target, int max_samples, int threads, const std::string& tensors_dir, const std::string& perf) {
         AccuracyOptions o = options_of(single, sensitivity, target, max_samples, threads, tensors_dir, perf);
         AccuracyReport report;
         if (samples) {
@@ -146,8 +150,8 @@ void bind_accuracy(nb::module_& m) {
 void bind_runtime_accuracy(nb::class_<Runtime>& runtime) {
   runtime.def(
       "accuracy_analysis",
-      [](Runtime& rt, const std::vector<InputArray>& inputs, const std::string& out_dir,
-         const std::string& float_model, const std::string& fmt, bool sensitivity, double target) {
+      [](Runtime& rt, const std::vector<InputArray>& inputs, const std::string& out_dir, const std::string& float_model,
+         const std::string& fmt, bool sensitivity, double target) {
         std::vector<Tensor> given;
         for (size_t i = 0; i < inputs.size(); ++i)
           given.push_back(tensor_view(inputs[i], "input #" + std::to_string(i)));
