@@ -155,7 +155,8 @@ class QuantizedProfile(unittest.TestCase):
         html = read(os.path.join(self.out["int8"], "report.html"))
         for t in {l["data_type"] for l in layers}:
             self.assertIn('"data_type":"%s"' % t, html.replace(" ", ""))
-        self.assertIn("Peak compute, int8", html)
+        if self.has_int8:
+            self.assertIn("Peak compute, int8", html)
 
     # ---- roofs ----
     def test_int8_layers_use_the_int8_peak(self):
@@ -164,10 +165,11 @@ class QuantizedProfile(unittest.TestCase):
         fp32_peak, int8_peak = roofs["macs_per_cycle_per_core"], roofs["int8_macs_per_cycle_per_core"]
         text = read(os.path.join(self.out["int8"], "perf.txt"))
         if int8_peak == 0:  # a CPU without VNNI: int8 layers' derived columns are unknown, and said so
-            self.assertIn("no int8 peak measured", text)
-            for l in self.int8["layers"]:
-                if l["macs"] > 0 and l["data_type"] in ("INT8", "UINT8"):
-                    self.assertEqual(l["mac_usage_pct"], [])
+            int8_compute = [l for l in self.int8["layers"] if l["macs"] > 0 and l["data_type"] in ("INT8", "UINT8")]
+            if int8_compute:  # (the int8 passes fuse nothing there: usually there are none)
+                self.assertIn("no int8 peak measured", text)
+            for l in int8_compute:
+                self.assertEqual(l["mac_usage_pct"], [])
             return
         self.assertIn("%.1f int8 MACs/cycle/core" % int8_peak, text)
         clock = roofs["clock_ghz"]
