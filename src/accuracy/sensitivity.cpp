@@ -121,19 +121,25 @@ void run_sensitivity(const QuantGraph& graph, const std::string& float_model, co
   }
   r->sensitivity = sorted;
 
-  // Greedy: the most helpful layers first, one more at a time, until the target is reached (or
-  // every layer that helps alone is in the list).
+  // Greedy forward selection: the most helpful layers first, each kept in float only when the
+  // list with it gives a higher output cosine than without it (layers that help alone can hurt
+  // together: their errors cancelled), until the target is reached or every layer that helps
+  // alone was tried. So the list's cosine is never below the baseline.
   r->keep_float_output_cosine = r->baseline_output_cosine;
   r->target_reached = r->baseline_output_cosine >= opt.target_cosine;
   std::set<int> kept;
   for (size_t k = 0; k < sorted.size() && !r->target_reached; ++k) {
     if (sorted[k].gain <= 0) break;
     kept.insert(sorted_layers[k]);
-    r->keep_float.push_back(sorted[k].node);
     const std::string bytes = graph.keep_float_model(kept, weight, &notes);
-    r->keep_float_output_cosine =
-        output_cosine(bytes, quant_model + " (keep-float list)", samples, float_outputs, opt.threads);
-    r->target_reached = r->keep_float_output_cosine >= opt.target_cosine;
+    const double cosine = output_cosine(bytes, quant_model + " (keep-float list)", samples, float_outputs, opt.threads);
+    if (cosine <= r->keep_float_output_cosine) {
+      kept.erase(sorted_layers[k]);
+      continue;
+    }
+    r->keep_float.push_back(sorted[k].node);
+    r->keep_float_output_cosine = cosine;
+    r->target_reached = cosine >= opt.target_cosine;
   }
   std::sort(notes.begin(), notes.end());
   notes.erase(std::unique(notes.begin(), notes.end()), notes.end());
