@@ -227,10 +227,11 @@ OpDef roi_align_def(int since, int until) {
         // (An inverted half_pixel roi has no samples and gives 0, as in the ONNX reference.)
         const int64_t gh = ratio > 0 ? ratio : std::max<int64_t>(0, std::ceil(rh / static_cast<double>(oh)));
         const int64_t gw = ratio > 0 ? ratio : std::max<int64_t>(0, std::ceil(rw / static_cast<double>(ow)));
-        const double count = static_cast<double>(std::max<int64_t>(gh * gw, 1));
+        // Checked one by one before their product, which a huge sampling_ratio would overflow.
         if (gh > kMaxSamplesPerBin || gw > kMaxSamplesPerBin || gh * gw > kMaxSamplesPerBin)
           fail(Graph::describe(n), ": roi ", r, " needs ", gh, " x ", gw, " samples per bin, more than ",
                kMaxSamplesPerBin);
+        const double count = static_cast<double>(std::max<int64_t>(gh * gw, 1));
         std::vector<Sample> samples(gh * gw);  // of one bin, shared by every channel
         for (int64_t py = 0; py < oh; ++py)
           for (int64_t px = 0; px < ow; ++px) {
