@@ -155,9 +155,7 @@ void bind_runtime_accuracy(nb::class_<Runtime>& runtime) {
         std::vector<Tensor> given;
         for (size_t i = 0; i < inputs.size(); ++i)
           given.push_back(tensor_view(inputs[i], "input #" + std::to_string(i)));
-        DataFormat format = DataFormat::AsConfigured;
-        if (fmt == "nchw") format = DataFormat::NCHW;
-        if (fmt == "nhwc") format = DataFormat::NHWC;
+        const DataFormat format = data_format(fmt);
         AccuracyOptions o;
         o.sensitivity = sensitivity;
         o.target_cosine = target;

@@ -14,16 +14,12 @@ namespace layerscope::python {
 
 using namespace nb::literals;
 
-namespace {
-
 DataFormat data_format(const std::string& name) {
   if (name.empty()) return DataFormat::AsConfigured;
   if (name == "nchw") return DataFormat::NCHW;
   if (name == "nhwc") return DataFormat::NHWC;
   throw StatusError("data_format must be 'nchw' or 'nhwc', got '" + name + "'");
 }
-
-}  // namespace
 
 // Runtime.build / export_model (bind_quantize.cpp, beside the rest of quantization).
 void bind_runtime_build(nb::class_<Runtime>& runtime);

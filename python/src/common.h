@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "layerscope/machine.h"
+#include "layerscope/runtime.h"
 #include "layerscope/status.h"
 #include "layerscope/tensor.h"
 
@@ -48,6 +49,9 @@ Tensor tensor_view(const InputArray& array, const std::string& what);
 
 // A NumPy array sharing `tensor`'s storage (no copy): the array keeps the storage alive.
 nb::object to_numpy(const Tensor& tensor);
+
+// The Python layer's data_format ("", "nchw", "nhwc") as the Runtime's; raises for anything else.
+DataFormat data_format(const std::string& name);
 
 // numpy.dtype of an element type ("float32", "int64", ...); raises for types NumPy lacks.
 nb::object numpy_dtype(DType dtype);

@@ -11,15 +11,14 @@ Pass: max |layerscope - onnxruntime| <= 1e-4 * max(1, max |onnxruntime|) for eve
 """
 import argparse
 import os
-import re
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 from onnx import TensorProto as TP, helper, numpy_helper
+
+from cli_run import output, run_cli, save_case
 
 TOLERANCE = 1e-4
 F, B, I64 = TP.FLOAT, TP.BOOL, TP.INT64
@@ -133,11 +132,6 @@ CASES = {
 }
 
 
-def safe_name(name):
-    s = re.sub(r"[^A-Za-z0-9._-]", "_", name or "output")
-    return "_" + s[1:] if s.startswith(".") else s
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cli", required=True)
@@ -151,19 +145,14 @@ def main():
             sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
             out_names = [o.name for o in sess.get_outputs()]
             expected = dict(zip(out_names, sess.run(None, feeds)))
-            path = os.path.join(tmp, name + ".onnx")
-            onnx.save(m, path)
+            path, inputs = save_case(m, feeds, tmp, name)
             out_dir = os.path.join(tmp, name)
-            cmd = [a.cli, "run", path, "--warmup", "0", "--runs", "1", "--out", out_dir]
-            for k, v in feeds.items():
-                np.save(os.path.join(tmp, f"{name}.{k}.npy"), v)
-                cmd += ["--input", f"{k}={os.path.join(tmp, f'{name}.{k}.npy')}"]
-            r = subprocess.run(cmd, capture_output=True, text=True)
+            r = run_cli(a.cli, "run", path, inputs, out_dir)
             if r.returncode != 0:
                 failures.append(f"{name}: layerscope exited with {r.returncode}: {r.stderr.strip()}")
                 continue
             for out, want in expected.items():
-                got = np.load(os.path.join(out_dir, safe_name(out) + ".npy"))
+                got = output(out_dir, out)
                 checked += 1
                 if got.shape != want.shape:
                     failures.append(f"{name} {out}: shape {got.shape}, onnxruntime {want.shape}")

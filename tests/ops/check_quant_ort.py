@@ -17,7 +17,6 @@ layerscope computes q(softmax(dq(x))) as the op's definition says.
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+from cli_run import safe_name
 
 RNG = np.random.default_rng(14)
 NP = {TensorProto.INT8: np.int8, TensorProto.UINT8: np.uint8, TensorProto.INT32: np.int32,
@@ -153,11 +154,6 @@ def onnx_cases(m):
     m.node("QuantizeLinear", [x, m.const(f32(0.02))], TensorProto.UINT8)  # no zero point: uint8
     m.node("DequantizeLinear", [m.data(TensorProto.INT32, [10], -10**6, 10**6), m.const(f32(0.001))],
            TensorProto.FLOAT)
-
-
-def safe_name(name):
-    s = re.sub(r"[^A-Za-z0-9._-]", "_", name)
-    return "_" + s[1:] if s.startswith(".") else s
 
 
 def run(cli, model, opset, tmp, label):

@@ -17,14 +17,14 @@ Pass: max |layerscope - onnxruntime| <= 1e-4 * max(1, max |onnxruntime|) for eve
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+from cli_run import run_cli, save_case
 
 TOLERANCE = 1e-4
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -161,20 +161,12 @@ def build_model(cs, opset, layout_of, weights_as_inputs):
 
 
 def run_layerscope(cli, model, feeds, tmp, tag):
-    path = os.path.join(tmp, f"{tag}.onnx")
-    onnx.save(model, path)
-    cmd = [cli, "run", path, "--warmup", "0", "--runs", "1", "--threads", "2", "--out", os.path.join(tmp, tag)]
-    for name, a in feeds.items():
-        np.save(os.path.join(tmp, f"{tag}.{name}.npy"), a)
-        cmd += ["--input", f"{name}={os.path.join(tmp, f'{tag}.{name}.npy')}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    path, inputs = save_case(model, feeds, tmp, tag)
+    r = run_cli(cli, "run", path, inputs, os.path.join(tmp, tag), threads=2)
     if r.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(cmd[:3])} exited with {r.returncode}\n{r.stdout}\n{r.stderr}")
+        sys.exit(f"FAIL: layerscope run {path} exited with {r.returncode}\n{r.stdout}\n{r.stderr}")
     perf_dir = os.path.join(tmp, f"{tag}.perf")
-    cmd = [cli, "perf", path, "--warmup", "0", "--runs", "1", "--threads", "1", "--out", perf_dir]
-    for name in feeds:
-        cmd += ["--input", f"{name}={os.path.join(tmp, f'{tag}.{name}.npy')}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = run_cli(cli, "perf", path, inputs, perf_dir, threads=1)
     if r.returncode != 0:
         sys.exit(f"FAIL: layerscope perf exited with {r.returncode}\n{r.stdout}\n{r.stderr}")
     with open(os.path.join(perf_dir, "perf.json")) as f:

@@ -15,14 +15,14 @@ Pass: integer outputs and Unique's values equal; float outputs within
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
+
+from cli_run import run_cli, save_case
 
 TOLERANCE = 1e-4
 FLOAT, INT64 = TensorProto.FLOAT, TensorProto.INT64
@@ -141,13 +141,8 @@ def build_model(cases, opset):
 
 
 def run_layerscope(cli, model, feeds, tmp, tag):
-    path = os.path.join(tmp, f"{tag}.onnx")
-    onnx.save(model, path)
-    cmd = [cli, "run", path, "--warmup", "0", "--runs", "1", "--threads", "2", "--out", os.path.join(tmp, tag)]
-    for name, a in feeds.items():
-        np.save(os.path.join(tmp, f"{tag}.{name}.npy"), a)
-        cmd += ["--input", f"{name}={os.path.join(tmp, f'{tag}.{name}.npy')}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    path, inputs = save_case(model, feeds, tmp, tag)
+    r = run_cli(cli, "run", path, inputs, os.path.join(tmp, tag), threads=2)
     if r.returncode != 0:
         sys.exit(f"FAIL: layerscope run exited with {r.returncode}\n{r.stdout}\n{r.stderr}")
     return os.path.join(tmp, tag)

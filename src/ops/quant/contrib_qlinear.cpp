@@ -249,16 +249,11 @@ SoftmaxRows softmax_rows(const Attributes& attrs, const Shape& s, const InferCon
   return r;
 }
 
+// The inputs are the unary ops' (X, X_scale, x_zero_point, y_scale, y_zero_point).
 void softmax_infer(InferContext& ctx) {
-  ctx.expect_inputs(4, 5);
-  nn::expect_types(ctx, 0, "X", kInt8Types);
-  expect_scalar(ctx, 1, "X_scale", DType::F32);
-  expect_scalar(ctx, 2, "x_zero_point", ctx.dtype(0));
-  expect_scalar(ctx, 3, "y_scale", DType::F32);
-  expect_scalar(ctx, 4, "y_zero_point", ctx.dtype(0));
+  unary_infer(ctx);
   if (!ctx.attrs().has("opset")) ctx.error("has no 'opset' attribute (required: the Softmax opset it follows)");
   softmax_rows(ctx.attrs(), ctx.shape(0), &ctx);
-  ctx.set_output(0, ctx.dtype(0), ctx.shape(0));
 }
 
 // exp(dq(x) - dq(max)) depends only on max - x (0..255 steps), so one table of 256 values serves
