@@ -78,7 +78,6 @@ def tv(name, family, size=224, notes="", reinit=False, rescale_mean=0.0, **kw):
 
 LIGHT_BN = (2, 2)  # BatchNorm calibration for models above ~30 GMACs per image
 SEQ = 128          # tokens for the transformer language models
-WAITS = "issue 13"
 
 ZOO = (
     # --- torchvision classification, every family Debian's torchvision 0.14 builds ---
@@ -146,16 +145,16 @@ ZOO = (
              "2-layer bidirectional LSTM over 100 frames of 80 features"),
     ZooModel("gru_tagger", "GRU", "custom:GruTagger", (InputSpec("input", (1, 100, 80)),),
              "2-layer GRU over 100 frames of 80 features"),
-    # --- listed and exported, but layerscope cannot load them yet ---
+    # --- detectors: NonMaxSuppression inside an If, and everything after it dynamic ---
     ZooModel("ssdlite320_mobilenet_v3_large", "SSDlite", "detection:ssdlite320_mobilenet_v3_large",
              image(320, kind="uniform"), "anchors, box decoding, per-class NMS; not rescaled",
-             outputs=("boxes", "scores", "labels"), last=None, bn_samples=LIGHT_BN, waits_for=WAITS),
+             outputs=("boxes", "scores", "labels"), last=None, bn_samples=LIGHT_BN),
     ZooModel("fasterrcnn_mobilenet_v3_large_320_fpn", "Faster R-CNN",
              "detection:fasterrcnn_mobilenet_v3_large_320_fpn", image(320, kind="uniform"),
              "FPN, RPN with NMS, RoIAlign, second-stage NMS; not rescaled; score threshold 0 "
              "(random weights score every class ~1/91, under the default 0.05: no detections)",
              kwargs=(("box_score_thresh", 0.0),), outputs=("boxes", "scores", "labels"), last=None,
-             bn_samples=LIGHT_BN, waits_for=WAITS),
+             bn_samples=LIGHT_BN),
 )
 
 BY_NAME = {m.name: m for m in ZOO}

@@ -63,7 +63,9 @@ LayerProfile describe_step(const ExecutionPlan& p, int i) {
   for (const std::string& name : n.source_names) l.source_names.push_back(printable(name));
   for (int v : n.inputs) l.input_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
   for (int v : n.outputs) l.output_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
-  l.kernel = step.kernel ? step.kernel->name() : "ref(dynamic)";
+  // A dynamic step names the kernel its latest run chose for that run's shapes, marked as such.
+  if (step.kernel) l.kernel = step.kernel->name();
+  else l.kernel = (step.dynamic_kernel ? step.dynamic_kernel->name() : std::string("ref")) + "(dynamic)";
   l.data_type = dtype_name(layer_data_type(step));
   for (const TensorInfo& t : step.inputs)
     if (t.dtype != DType::Undefined) l.input_shapes.push_back(t.shape);

@@ -35,6 +35,7 @@ Executor::Executor(ExecutionPlan plan, std::vector<int> cores)
     step_inputs_.push_back(std::move(in));
     step_outputs_.push_back(std::move(out));
   }
+  dynamic_kernels_.resize(plan_.steps.size());
 }
 
 // If, Loop, Scan: infer() checks the node against its inputs, then the op's kernel runs its
@@ -65,6 +66,8 @@ void Executor::run_control_step(Step& step) {
     LS_CHECK(!out_ptrs[k]->empty(), Graph::describe(n), ": output ", k, " was not computed");
 }
 
+// A step whose shapes only this run tells: infer them from the inputs' values, allocate the
+// outputs, and run the kernel chosen and prepared for these shapes (DynamicKernels).
 void Executor::run_dynamic_step(Step& step) {
   if (step.op->run_bodies) return run_control_step(step);
   const Node& n = plan_.graph.nodes[step.node];
@@ -73,16 +76,38 @@ void Executor::run_dynamic_step(Step& step) {
   for (const Tensor* t : step_inputs_[idx]) in.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
   InferContext ctx = infer_context(*step.op, n, in, step_inputs_[idx]);  // every value is known now
   step.op->infer(ctx);
-  std::vector<Tensor*> out_ptrs = step_outputs_[idx];
+  const std::vector<Tensor*>& out_ptrs = step_outputs_[idx];  // null for omitted outputs, as in static steps
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     const TensorInfo& info = ctx.outputs()[k];
     check_tensor_fits(info, plan_.memory_budget,
                       "'" + plan_.graph.model_path + "': " + Graph::describe(n) + ": output " + std::to_string(k) +
                           " (computed at run time)");
-    Tensor t(info.dtype, info.shape);
-    if (out_ptrs[k]) *out_ptrs[k] = std::move(t);
   }
-  step.op->reference(n, step_inputs_[idx], out_ptrs);
+  const std::vector<Tensor>& stated = ctx.output_values();
+  bool all_stated = !stated.empty();
+  for (size_t k = 0; k < n.outputs.size() && all_stated; ++k) all_stated = !out_ptrs[k] || !stated[k].empty();
+  if (all_stated) {
+    for (size_t k = 0; k < n.outputs.size(); ++k)
+      if (out_ptrs[k]) *out_ptrs[k] = stated[k];
+    step.inputs = in;
+    step.outputs = ctx.outputs();
+    CostContext cc{n, step.inputs, step.outputs};
+    step.cost = step.op->cost ? step.op->cost(cc) : bytes_only_cost(cc);
+    step.dynamic_kernel = &DynamicKernels::computed_by_infer();
+    return;
+  }
+  std::vector<const Tensor*> constants;
+  for (int v : n.inputs) constants.push_back(v >= 0 && plan_.graph.values[v].constant ? &values_[v] : nullptr);
+  LS_CHECK(plan_.registry, Graph::describe(n), ": the plan has no registry to choose a kernel with");
+  for (size_t k = 0; k < n.outputs.size(); ++k)
+    if (out_ptrs[k]) *out_ptrs[k] = Tensor(ctx.outputs()[k].dtype, ctx.outputs()[k].shape);
+  DynamicKernels::Entry& k =
+      dynamic_kernels_[idx].get(*plan_.registry, *step.op, n, in, ctx.outputs(), constants, plan_.threads);
+  k.kernel->execute(step_inputs_[idx], out_ptrs, k.scratch.get());
+  step.inputs = k.inputs;
+  step.outputs = k.outputs;
+  step.cost = k.cost;
+  step.dynamic_kernel = k.kernel.get();
 }
 
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs, ExecutionObserver* observer) {

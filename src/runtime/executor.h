@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "runtime/dynamic_kernels.h"
 #include "runtime/observer.h"
 #include "runtime/plan.h"
 
@@ -38,7 +39,8 @@ class Executor {
   std::vector<Tensor> values_;  // per graph value: arena view, constant, input or dynamic tensor
   std::vector<std::vector<const Tensor*>> step_inputs_;
   std::vector<std::vector<Tensor*>> step_outputs_;
-  std::shared_ptr<BodyPlans> bodies_;  // plans of If/Loop/Scan bodies, made on first use
+  std::vector<DynamicKernels> dynamic_kernels_;  // per step (used by dynamic steps only)
+  std::shared_ptr<BodyPlans> bodies_;            // plans of If/Loop/Scan bodies, made on first use
 };
 
 }  // namespace layerscope

@@ -16,11 +16,15 @@ namespace layerscope {
 struct Step {
   int node = -1;  // index into plan.graph.nodes
   const OpDef* op = nullptr;
-  std::unique_ptr<Kernel> kernel;  // null for dynamic steps (they run the reference kernel)
-  // Shapes known only at run time (data-dependent): re-inferred and heap-allocated per run.
+  std::unique_ptr<Kernel> kernel;  // null for dynamic steps
+  // Shapes known only at run time (data-dependent): re-inferred and heap-allocated per run, the
+  // kernel chosen per shape signature by the executor (runtime/dynamic_kernels.h).
   bool dynamic = false;
-  std::vector<TensorInfo> inputs, outputs;  // planned shapes (static steps)
+  // Planned shapes and cost; for a dynamic step, those of its latest run, and
+  // `dynamic_kernel` the kernel that run used (owned by the executor), for the profile.
+  std::vector<TensorInfo> inputs, outputs;
   Cost cost;
+  const Kernel* dynamic_kernel = nullptr;
   size_t scratch_offset = 0;
   size_t scratch_bytes = 0;
   // Values whose last use is this step (dynamic tensors are freed after it).

@@ -12,62 +12,17 @@
 namespace layerscope {
 namespace {
 
+using testing::graph;
+using testing::model;
+using testing::node;
+using testing::set_graph;
+using testing::set_int;
+using testing::set_ints;
 using testing::TempDir;
 using testing::tensor_info;
 constexpr int kF = onnx::TensorProto::FLOAT, kB = onnx::TensorProto::BOOL, kI = onnx::TensorProto::INT64;
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
-
-onnx::NodeProto node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out,
-                     const std::string& name = "") {
-  onnx::NodeProto n;
-  n.set_op_type(op);
-  n.set_name(name.empty() ? op + "_" + out.at(0) : name);
-  for (const auto& i : in) n.add_input(i);
-  for (const auto& o : out) n.add_output(o);
-  return n;
-}
-
-void set_graph(onnx::NodeProto& n, const std::string& attr, const onnx::GraphProto& g) {
-  auto* a = n.add_attribute();
-  a->set_name(attr);
-  a->set_type(onnx::AttributeProto::GRAPH);
-  *a->mutable_g() = g;
-}
-
-void set_ints(onnx::NodeProto& n, const std::string& attr, const std::vector<int64_t>& v) {
-  auto* a = n.add_attribute();
-  a->set_name(attr);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-
-void set_int(onnx::NodeProto& n, const std::string& attr, int64_t v) {
-  auto* a = n.add_attribute();
-  a->set_name(attr);
-  a->set_type(onnx::AttributeProto::INT);
-  a->set_i(v);
-}
-
-onnx::GraphProto graph(const std::string& name, const std::vector<onnx::NodeProto>& nodes,
-                       const std::vector<onnx::ValueInfoProto>& in, const std::vector<onnx::ValueInfoProto>& out) {
-  onnx::GraphProto g;
-  g.set_name(name);
-  for (const auto& n : nodes) *g.add_node() = n;
-  for (const auto& i : in) *g.add_input() = i;
-  for (const auto& o : out) *g.add_output() = o;
-  return g;
-}
-
-onnx::ModelProto model(const onnx::GraphProto& g, int opset = 17) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  auto* o = m.add_opset_import();
-  o->set_domain("");
-  o->set_version(opset);
-  *m.mutable_graph() = g;
-  return m;
-}
 
 Tensor floats(const Shape& shape, const std::vector<float>& v) {
   Tensor t(DType::F32, shape);

@@ -42,6 +42,59 @@ inline onnx::ModelProto single_node_model(const std::string& op, const std::vect
   return m;
 }
 
+// Graph pieces for hand-built models: a node, its attributes, a graph, a model (opset 17).
+inline onnx::NodeProto node(const std::string& op, const std::vector<std::string>& in,
+                            const std::vector<std::string>& out, const std::string& name = "") {
+  onnx::NodeProto n;
+  n.set_op_type(op);
+  n.set_name(name.empty() ? op + "_" + out.at(0) : name);
+  for (const auto& i : in) n.add_input(i);
+  for (const auto& o : out) n.add_output(o);
+  return n;
+}
+
+inline void set_graph(onnx::NodeProto& n, const std::string& attr, const onnx::GraphProto& g) {
+  auto* a = n.add_attribute();
+  a->set_name(attr);
+  a->set_type(onnx::AttributeProto::GRAPH);
+  *a->mutable_g() = g;
+}
+
+inline void set_ints(onnx::NodeProto& n, const std::string& attr, const std::vector<int64_t>& v) {
+  auto* a = n.add_attribute();
+  a->set_name(attr);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t x : v) a->add_ints(x);
+}
+
+inline void set_int(onnx::NodeProto& n, const std::string& attr, int64_t v) {
+  auto* a = n.add_attribute();
+  a->set_name(attr);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+inline onnx::GraphProto graph(const std::string& name, const std::vector<onnx::NodeProto>& nodes,
+                              const std::vector<onnx::ValueInfoProto>& in,
+                              const std::vector<onnx::ValueInfoProto>& out) {
+  onnx::GraphProto g;
+  g.set_name(name);
+  for (const auto& n : nodes) *g.add_node() = n;
+  for (const auto& i : in) *g.add_input() = i;
+  for (const auto& o : out) *g.add_output() = o;
+  return g;
+}
+
+inline onnx::ModelProto model(const onnx::GraphProto& g, int opset = 17) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* o = m.add_opset_import();
+  o->set_domain("");
+  o->set_version(opset);
+  *m.mutable_graph() = g;
+  return m;
+}
+
 class TempDir {
  public:
   TempDir() {

@@ -32,17 +32,49 @@ Box box_at(const float* b, bool center_point) {
   return {std::min(b[1], b[3]), std::min(b[0], b[2]), std::max(b[1], b[3]), std::max(b[0], b[2])};
 }
 
-// IoU(a, b) > threshold; degenerate boxes (zero area) never suppress.
-bool overlaps_too_much(const Box& a, const Box& b, float threshold) {
-  const float ix = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
-  const float iy = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
-  if (ix <= 0 || iy <= 0) return false;
-  const float inter = ix * iy;
-  const float area_a = (a.x1 - a.x0) * (a.y1 - a.y0), area_b = (b.x1 - b.x0) * (b.y1 - b.y0);
-  const float uni = area_a + area_b - inter;
-  if (area_a <= 0 || area_b <= 0 || uni <= 0) return false;
-  return inter / uni > threshold;
-}
+// The boxes kept so far for one class, as columns padded to whole blocks with boxes of no
+// area (which never suppress): the candidate's test against all of them is a fixed-length,
+// branch-free loop the compiler vectorises (a detector's NMS tests tens of millions of pairs).
+class KeptBoxes {
+ public:
+  static constexpr size_t kBlock = 16;
+  size_t size() const { return count_; }
+  void clear() {
+    count_ = 0;
+    for (auto* v : {&x0_, &y0_, &x1_, &y1_, &area_}) v->clear();
+  }
+  void add(const Box& b) {
+    if (count_ % kBlock == 0)
+      for (auto* v : {&x0_, &y0_, &x1_, &y1_, &area_}) v->resize(count_ + kBlock, 0.f);
+    x0_[count_] = b.x0, y0_[count_] = b.y0, x1_[count_] = b.x1, y1_[count_] = b.y1;
+    area_[count_] = (b.x1 - b.x0) * (b.y1 - b.y0);
+    ++count_;
+  }
+  // IoU(kept box, b) > threshold for any kept box; boxes without area (and boxes that do not
+  // intersect) never suppress.
+  bool any_overlaps(const Box& b, float threshold) const {
+    const float area_b = (b.x1 - b.x0) * (b.y1 - b.y0);
+    if (!(area_b > 0)) return false;
+    for (size_t base = 0; base < count_; base += kBlock) {
+      const float *x0 = &x0_[base], *y0 = &y0_[base], *x1 = &x1_[base], *y1 = &y1_[base], *area = &area_[base];
+      int hit = 0;
+#pragma omp simd reduction(| : hit)
+      for (size_t j = 0; j < kBlock; ++j) {
+        const float ix = std::min(x1[j], b.x1) - std::max(x0[j], b.x0);
+        const float iy = std::min(y1[j], b.y1) - std::max(y0[j], b.y0);
+        const float inter = ix * iy;
+        const float uni = area[j] + area_b - inter;
+        hit |= (ix > 0) & (iy > 0) & (area[j] > 0) & (uni > 0) & (inter / uni > threshold);
+      }
+      if (hit) return true;
+    }
+    return false;
+  }
+
+ private:
+  size_t count_ = 0;
+  std::vector<float> x0_, y0_, x1_, y1_, area_;
+};
 
 // The selected (batch, class, box) triples, flattened.
 std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor& scores, const Tensor* max_out,
@@ -56,7 +88,7 @@ std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor
   std::vector<int64_t> out;
   if (max_per_class <= 0) return out;
   std::vector<int64_t> order;
-  std::vector<Box> kept;
+  KeptBoxes kept;
   for (int64_t b = 0; b < batches; ++b)
     for (int64_t c = 0; c < classes; ++c) {
       const float* s = scores.data_as<float>() + (b * classes + c) * count;
@@ -69,10 +101,8 @@ std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor
       for (int64_t i : order) {
         if (static_cast<int64_t>(kept.size()) >= max_per_class) break;
         const Box cand = box_at(bx + i * 4, center_point);
-        bool suppressed = false;
-        for (const Box& k : kept) suppressed = suppressed || overlaps_too_much(k, cand, iou_threshold);
-        if (suppressed) continue;
-        kept.push_back(cand);
+        if (kept.any_overlaps(cand, iou_threshold)) continue;
+        kept.add(cand);
         out.insert(out.end(), {b, c, i});
       }
     }
@@ -110,7 +140,11 @@ OpDef non_max_suppression_def() {
     if (!(iou_threshold >= 0 && iou_threshold <= 1)) c.error("'iou_threshold' must be in [0, 1], got ", iou_threshold);
     auto opt = [&](int i) { return c.has_input(i) ? &c.value(i) : nullptr; };
     const auto sel = nms_select(c.node(), c.value(0), c.value(1), opt(2), opt(3), opt(4));
-    c.set_output(0, DType::I64, {static_cast<int64_t>(sel.size() / 3), 3});
+    // The selection is the output: stated here, so a run computes it once (the executor takes
+    // stated values instead of running a kernel), not once for the shape and once more.
+    Tensor y(DType::I64, {static_cast<int64_t>(sel.size() / 3), 3});
+    std::copy(sel.begin(), sel.end(), y.data_as<int64_t>());
+    c.set_output_value(0, std::move(y));
   };
   d.reference = [](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
     auto opt = [&](size_t i) { return i < in.size() ? in[i] : nullptr; };

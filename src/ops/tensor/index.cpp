@@ -111,25 +111,32 @@ int64_t count_nonzero(const Tensor& t) {
 
 // NonZero: (rank, count) int64 indices of the non-zero elements in row-major order. A scalar
 // gives (0, count), as the ONNX reference does.
+Tensor non_zero_indices(const Tensor& x) {
+  const int64_t count = count_nonzero(x);
+  Tensor y(DType::I64, {x.rank(), count});
+  std::vector<int64_t> idx(x.rank());
+  int64_t col = 0;
+  for (int64_t e = 0; e < x.numel(); ++e) {
+    if (!is_nonzero(x, e)) continue;
+    unravel(e, x.shape(), idx.data());
+    for (int d = 0; d < x.rank(); ++d) y.data_as<int64_t>()[d * count + col] = idx[d];
+    ++col;
+  }
+  return y;
+}
+
 OpDef non_zero_def() {
   OpDef d = op_def("NonZero", 9);
   d.value_inputs = {0};  // the count of non-zeros is the output's shape
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
     expect_movable(c, 0);
-    c.set_output(0, DType::I64, {c.rank(0), count_nonzero(c.value(0))});
+    // The output's shape is the result: stated whole, so a run computes it once.
+    c.set_output_value(0, non_zero_indices(c.value(0)));
   };
   d.reference = [](const Node&, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-    const Tensor& x = *in[0];
-    const int64_t count = out[0]->dim(1);
-    std::vector<int64_t> idx(x.rank());
-    int64_t col = 0;
-    for (int64_t e = 0; e < x.numel(); ++e) {
-      if (!is_nonzero(x, e)) continue;
-      unravel(e, x.shape(), idx.data());
-      for (int d = 0; d < x.rank(); ++d) out[0]->data_as<int64_t>()[d * count + col] = idx[d];
-      ++col;
-    }
+    const Tensor y = non_zero_indices(*in[0]);
+    std::memcpy(out[0]->data(), y.data(), y.nbytes());
   };
   return d;
 }

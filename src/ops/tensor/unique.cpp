@@ -89,6 +89,32 @@ UniqueResult find_unique(const Tensor& x, const UniqueView& v, bool sorted) {
   return r;
 }
 
+// Unique's four outputs: the unique values (slices along `axis`), the index of each one's
+// first occurrence, the inverse indices and the counts.
+std::vector<Tensor> unique_outputs(const Tensor& x, bool has_axis, int axis, bool sorted) {
+  const UniqueView v = unique_view(x.shape(), has_axis, axis);
+  const UniqueResult r = find_unique(x, v, sorted);
+  const size_t es = dtype_size(x.dtype());
+  const int64_t count = static_cast<int64_t>(r.first.size());
+  Shape y_shape = {count};
+  if (has_axis) {
+    y_shape = x.shape();
+    y_shape[axis] = count;
+  }
+  std::vector<Tensor> outs;
+  outs.emplace_back(x.dtype(), y_shape);
+  const char* src = static_cast<const char*>(x.data());
+  char* dst = static_cast<char*>(outs[0].data());
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t k = 0; k < count; ++k)
+      std::memcpy(dst + (o * count + k) * v.inner * es, src + (o * v.len + r.first[k]) * v.inner * es, v.inner * es);
+  for (const std::vector<int64_t>* list : {&r.first, &r.inverse, &r.counts}) {
+    outs.emplace_back(DType::I64, Shape{static_cast<int64_t>(list->size())});
+    std::copy(list->begin(), list->end(), outs.back().data_as<int64_t>());
+  }
+  return outs;
+}
+
 OpDef unique_def() {
   OpDef d = op_def("Unique", 11);
   d.value_inputs = {0};
@@ -104,35 +130,19 @@ OpDef unique_def() {
     const bool has_axis = c.attrs().has("axis");
     const int axis = has_axis ? normalize_axis(c, c.attrs().get_int("axis", 0), c.rank(0)) : 0;
     if (has_axis && c.rank(0) == 0) c.error("'axis' needs an input of rank >= 1");
-    const UniqueView v = unique_view(c.shape(0), has_axis, axis);
-    const UniqueResult r = find_unique(c.value(0), v, sorted == 1);
-    const int64_t count = static_cast<int64_t>(r.first.size());
-    Shape y = {count};
-    if (has_axis) {
-      y = c.shape(0);
-      y[axis] = count;
-    }
-    c.set_output(0, c.dtype(0), y);
-    const Shape per_output[] = {{count}, {v.len}, {count}};
-    for (int i = 1; i < std::min(c.num_outputs(), 4); ++i) c.set_output(i, DType::I64, per_output[i - 1]);
+    // The outputs' shapes are the result: it is stated whole, so a run computes it once (the
+    // executor takes stated values instead of running a kernel).
+    std::vector<Tensor> outs = unique_outputs(c.value(0), has_axis, axis, sorted == 1);
+    for (int i = 0; i < std::min(c.num_outputs(), 4); ++i) c.set_output_value(i, std::move(outs[i]));
   };
   d.reference = [](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
     const Tensor& x = *in[0];
-    const bool has_axis = n.attrs.has("axis");
     int64_t axis = n.attrs.get_int("axis", 0);
     if (axis < 0) axis += x.rank();
-    const UniqueView v = unique_view(x.shape(), has_axis, static_cast<int>(axis));
-    const UniqueResult r = find_unique(x, v, n.attrs.get_int("sorted", 1) == 1);
-    const size_t es = dtype_size(x.dtype());
-    const int64_t count = static_cast<int64_t>(r.first.size());
-    const char* src = static_cast<const char*>(x.data());
-    char* dst = static_cast<char*>(out[0]->data());
-    for (int64_t o = 0; o < v.outer; ++o)
-      for (int64_t k = 0; k < count; ++k)
-        std::memcpy(dst + (o * count + k) * v.inner * es, src + (o * v.len + r.first[k]) * v.inner * es, v.inner * es);
-    const std::vector<int64_t>* lists[] = {&r.first, &r.inverse, &r.counts};
-    for (size_t i = 1; i < std::min<size_t>(out.size(), 4); ++i)
-      if (out[i]) std::copy(lists[i - 1]->begin(), lists[i - 1]->end(), out[i]->data_as<int64_t>());
+    std::vector<Tensor> outs =
+        unique_outputs(x, n.attrs.has("axis"), static_cast<int>(axis), n.attrs.get_int("sorted", 1) == 1);
+    for (size_t i = 0; i < std::min<size_t>(out.size(), 4); ++i)
+      if (out[i]) std::memcpy(out[i]->data(), outs[i].data(), outs[i].nbytes());
   };
   d.cost = [](const CostContext& c) {
     Cost cost = bytes_only_cost(c);
