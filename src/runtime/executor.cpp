@@ -36,6 +36,7 @@ Executor::Executor(ExecutionPlan plan, std::vector<int> cores)
     step_outputs_.push_back(std::move(out));
   }
   dynamic_kernels_.resize(plan_.steps.size());
+  dynamic_buffers_.resize(g.values.size());
 }
 
 // If, Loop, Scan: infer() checks the node against its inputs, then the op's kernel runs its
@@ -64,6 +65,12 @@ void Executor::run_control_step(Step& step) {
   });
   for (size_t k = 0; k < out_ptrs.size(); ++k)
     LS_CHECK(!out_ptrs[k]->empty(), Graph::describe(n), ": output ", k, " was not computed");
+}
+
+Tensor Executor::dynamic_output(int value, const TensorInfo& info) {
+  Tensor& buffer = dynamic_buffers_[value];
+  if (buffer.nbytes() < static_cast<size_t>(info.bytes())) buffer = Tensor(DType::U8, {info.bytes()});
+  return Tensor::view(info.dtype, info.shape, buffer.data());
 }
 
 // A step whose shapes only this run tells: infer them from the inputs' values, allocate the
@@ -100,7 +107,7 @@ void Executor::run_dynamic_step(Step& step) {
   for (int v : n.inputs) constants.push_back(v >= 0 && plan_.graph.values[v].constant ? &values_[v] : nullptr);
   LS_CHECK(plan_.registry, Graph::describe(n), ": the plan has no registry to choose a kernel with");
   for (size_t k = 0; k < n.outputs.size(); ++k)
-    if (out_ptrs[k]) *out_ptrs[k] = Tensor(ctx.outputs()[k].dtype, ctx.outputs()[k].shape);
+    if (out_ptrs[k]) *out_ptrs[k] = dynamic_output(n.outputs[k], ctx.outputs()[k]);
   DynamicKernels::Entry& k =
       dynamic_kernels_[idx].get(*plan_.registry, *step.op, n, in, ctx.outputs(), constants, plan_.threads);
   k.kernel->execute(step_inputs_[idx], out_ptrs, k.scratch.get());

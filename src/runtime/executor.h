@@ -39,8 +39,13 @@ class Executor {
   std::vector<Tensor> values_;  // per graph value: arena view, constant, input or dynamic tensor
   std::vector<std::vector<const Tensor*>> step_inputs_;
   std::vector<std::vector<Tensor*>> step_outputs_;
+  Tensor dynamic_output(int value, const TensorInfo& info);
+
   std::vector<DynamicKernels> dynamic_kernels_;  // per step (used by dynamic steps only)
-  std::shared_ptr<BodyPlans> bodies_;            // plans of If/Loop/Scan bodies, made on first use
+  // Per value computed by a dynamic step: the buffer its runs write into, grown to the largest
+  // size seen and kept across runs (a fresh large tensor each run would page-fault all of it).
+  std::vector<Tensor> dynamic_buffers_;
+  std::shared_ptr<BodyPlans> bodies_;  // plans of If/Loop/Scan bodies, made on first use
 };
 
 }  // namespace layerscope

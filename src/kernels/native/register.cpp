@@ -7,6 +7,8 @@ void register_native_elementwise_kernels(KernelRegistry& r);
 void register_native_data_movement_kernels(KernelRegistry& r);
 void register_native_pad_kernels(KernelRegistry& r);
 void register_native_expand_kernels(KernelRegistry& r);
+void register_native_scatter_kernels(KernelRegistry& r);
+void register_native_fill_kernels(KernelRegistry& r);
 void register_native_reduce_kernels(KernelRegistry& r);
 void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
@@ -19,6 +21,8 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_data_movement_kernels(r);
   register_native_pad_kernels(r);
   register_native_expand_kernels(r);
+  register_native_scatter_kernels(r);
+  register_native_fill_kernels(r);
   register_native_reduce_kernels(r);
   register_native_instance_norm_kernels(r);
   register_native_resize_kernels(r);
