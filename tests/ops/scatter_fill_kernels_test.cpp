@@ -28,9 +28,8 @@ void check_scatter(std::mt19937& rng, DType dt, const Shape& data, Shape ind, in
                    DType index_dt = DType::I64) {
   const bool distinct = reduction == "none";  // duplicates under 'none' are unspecified by ONNX
   const Tensor x = random_tensor(dt, data, rng);
-  std::vector<In> in = {{x},
-                        unknown(random_indices(rng, data, ind, axis, index_dt, distinct)),
-                        unknown(random_tensor(dt, ind, rng))};
+  std::vector<In> in = {
+      {x}, unknown(random_indices(rng, data, ind, axis, index_dt, distinct)), unknown(random_tensor(dt, ind, rng))};
   AttrList attrs = {{"axis", int64_t{axis}}};
   if (reduction != "none") attrs.push_back({"reduction", AttrValue(reduction)});
   Node n = make_node("ScatterElements", 18, in, 1, attrs);
@@ -62,7 +61,8 @@ TEST(ScatterFillKernels, ScatterElementsReductionsKeepTheirOrder) {
 TEST(ScatterFillKernels, ScatterIndexOutOfRangeIsNamed) {
   std::mt19937 rng(13);
   Tensor ind = i64({2, 2}, {0, 1, 5, 0});
-  std::vector<In> in = {{random_tensor(DType::F32, {3, 2}, rng)}, unknown(ind), unknown(random_tensor(DType::F32, {2, 2}, rng))};
+  std::vector<In> in = {
+      {random_tensor(DType::F32, {3, 2}, rng)}, unknown(ind), unknown(random_tensor(DType::F32, {2, 2}, rng))};
   Node n = make_node("ScatterElements", 18, in, 1, {{"axis", int64_t{0}}});
   try {
     run_kernel("native:scatter", n, in);

@@ -61,7 +61,8 @@ class ScatterElementsKernel final : public Kernel {
     axis_stride_ = strides[axis];
     along_ = ind[axis];
     // Element offsets in data of each outer index and each inner index of `indices`.
-    outer_base_ = offsets(Shape(ind.begin(), ind.begin() + axis), std::vector<int64_t>(strides.begin(), strides.begin() + axis));
+    outer_base_ =
+        offsets(Shape(ind.begin(), ind.begin() + axis), std::vector<int64_t>(strides.begin(), strides.begin() + axis));
     inner_offset_ = offsets(Shape(ind.begin() + axis + 1, ind.end()),
                             std::vector<int64_t>(strides.begin() + axis + 1, strides.end()));
     for (int i = 0; i < rank; ++i)

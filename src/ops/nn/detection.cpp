@@ -6,6 +6,7 @@
 
 #include "ops/nn/attrs.h"
 #include "ops/nn/norm_common.h"
+#include "ops/nn/roi_align_geometry.h"
 #include "ops/tensor/common.h"
 
 namespace layerscope {
@@ -168,32 +169,6 @@ OpDef non_max_suppression_def() {
 // samples (sampling_ratio per side, 0 = ceil(roi size / bins)). Opset 10 has no
 // coordinate_transformation_mode and behaves as 'output_half_pixel'.
 
-// Larger regions (or NaN coordinates) are refused: their adaptive sample grids would not fit
-// in memory, and their coordinates lose integer precision.
-constexpr double kMaxRoiExtent = 1 << 20;
-// Adaptive sampling takes ceil(roi size / bins) samples per side; beyond this many per bin, the
-// node is refused rather than left to run for hours.
-constexpr int64_t kMaxSamplesPerBin = 1 << 20;
-
-struct Sample {
-  int64_t pos[4];
-  double w[4];
-};
-
-// The bilinear taps of the point (y, x) of an h x w plane, zero weights outside [-1, h] x [-1, w].
-Sample bilinear_sample(double y, double x, int64_t h, int64_t w) {
-  Sample s{{0, 0, 0, 0}, {0, 0, 0, 0}};
-  if (!(y >= -1.0 && y <= static_cast<double>(h) && x >= -1.0 && x <= static_cast<double>(w))) return s;  // NaN too
-  y = std::max(y, 0.0);
-  x = std::max(x, 0.0);
-  int64_t y0 = static_cast<int64_t>(y), x0 = static_cast<int64_t>(x), y1 = y0 + 1, x1 = x0 + 1;
-  if (y0 >= h - 1) y = static_cast<double>(y0 = y1 = h - 1);
-  if (x0 >= w - 1) x = static_cast<double>(x0 = x1 = w - 1);
-  const double ly = y - static_cast<double>(y0), lx = x - static_cast<double>(x0), hy = 1 - ly, hx = 1 - lx;
-  s = {{y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1}, {hy * hx, hy * lx, ly * hx, ly * lx}};
-  return s;
-}
-
 void infer_roi_common(InferContext& c, int roi_cols, const char* roi_form) {
   nn::expect_float(c, 0, "X");
   nn::expect_same_type(c, 0, "X", 1, "rois");
@@ -231,17 +206,13 @@ OpDef roi_align_def(int since, int until) {
     if (c.attrs().get_int("sampling_ratio", 0) < 0) c.error("attribute 'sampling_ratio' must be >= 0");
     c.set_output(0, c.dtype(0), {c.shape(1)[0], c.shape(0)[1], oh, ow});
   };
-  d.reference = [since](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
+  d.reference = [](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
     const Tensor& x = *in[0];
     const Tensor& rois = *in[1];
     const int64_t* batch = in[2]->data_as<int64_t>();
     Tensor& y = *out[0];
     const int64_t channels = x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
-    const bool max_mode = n.attrs.get_string("mode", "avg") == "max";
-    const bool half_pixel =
-        since >= 16 && n.attrs.get_string("coordinate_transformation_mode", "half_pixel") == "half_pixel";
-    const double scale = n.attrs.get_float("spatial_scale", 1.0f);
-    const int64_t ratio = n.attrs.get_int("sampling_ratio", 0);
+    const roi_align::Attrs a = roi_align::attrs_of(n);
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* xp = x.data_as<T>();
@@ -251,34 +222,19 @@ OpDef roi_align_def(int since, int until) {
         if (batch[r] < 0 || batch[r] >= x.dim(0))
           fail(Graph::describe(n), ": batch_indices[", r, "] = ", batch[r], " is out of range for ", x.dim(0),
                " images");
-        const double offset = half_pixel ? 0.5 : 0.0;
-        const double x0 = rp[r * 4] * scale - offset, y0 = rp[r * 4 + 1] * scale - offset;
-        double rw = rp[r * 4 + 2] * scale - offset - x0, rh = rp[r * 4 + 3] * scale - offset - y0;
-        if (!half_pixel) rw = std::max(rw, 1.0), rh = std::max(rh, 1.0);
-        if (!(std::abs(rw) < kMaxRoiExtent && std::abs(rh) < kMaxRoiExtent && std::isfinite(x0) && std::isfinite(y0)))
-          fail(Graph::describe(n), ": roi ", r, " is not finite or spans more than ", kMaxRoiExtent, " pixels");
-        const double bin_h = rh / static_cast<double>(oh), bin_w = rw / static_cast<double>(ow);
-        // (An inverted half_pixel roi has no samples and gives 0, as in the ONNX reference.)
-        const int64_t gh = ratio > 0 ? ratio : std::max<int64_t>(0, std::ceil(rh / static_cast<double>(oh)));
-        const int64_t gw = ratio > 0 ? ratio : std::max<int64_t>(0, std::ceil(rw / static_cast<double>(ow)));
-        // Checked one by one before their product, which a huge sampling_ratio would overflow.
-        if (gh > kMaxSamplesPerBin || gw > kMaxSamplesPerBin || gh * gw > kMaxSamplesPerBin)
-          fail(Graph::describe(n), ": roi ", r, " needs ", gh, " x ", gw, " samples per bin, more than ",
-               kMaxSamplesPerBin);
-        const double count = static_cast<double>(std::max<int64_t>(gh * gw, 1));
-        std::vector<Sample> samples(gh * gw);  // of one bin, shared by every channel
+        const roi_align::Region g =
+            roi_align::region_of(n, a, r, rp[r * 4], rp[r * 4 + 1], rp[r * 4 + 2], rp[r * 4 + 3]);
+        const double count = static_cast<double>(std::max<int64_t>(g.gh * g.gw, 1));
+        std::vector<roi_align::Sample> samples(g.gh * g.gw);  // of one bin, shared by every channel
         for (int64_t py = 0; py < oh; ++py)
           for (int64_t px = 0; px < ow; ++px) {
-            for (int64_t iy = 0; iy < gh; ++iy)
-              for (int64_t ix = 0; ix < gw; ++ix)
-                samples[iy * gw + ix] = bilinear_sample(y0 + py * bin_h + (iy + 0.5) * bin_h / gh,
-                                                        x0 + px * bin_w + (ix + 0.5) * bin_w / gw, h, w);
+            roi_align::bin_samples(g, py, px, h, w, samples.data());
             for (int64_t ch = 0; ch < channels; ++ch) {
               const T* plane = xp + (batch[r] * channels + ch) * h * w;
               double acc = 0;
-              for (int64_t k = 0; k < gh * gw; ++k) {
-                const Sample& s = samples[k];
-                if (max_mode) {
+              for (int64_t k = 0; k < g.gh * g.gw; ++k) {
+                const roi_align::Sample& s = samples[k];
+                if (a.max_mode) {
                   double v = s.w[0] * plane[s.pos[0]];
                   for (int t = 1; t < 4; ++t) v = std::max(v, s.w[t] * plane[s.pos[t]]);
                   acc = k == 0 ? v : std::max(acc, v);
@@ -286,7 +242,7 @@ OpDef roi_align_def(int since, int until) {
                   for (int t = 0; t < 4; ++t) acc += s.w[t] * plane[s.pos[t]];
                 }
               }
-              yp[((r * channels + ch) * oh + py) * ow + px] = static_cast<T>(max_mode ? acc : acc / count);
+              yp[((r * channels + ch) * oh + py) * ow + px] = static_cast<T>(a.max_mode ? acc : acc / count);
             }
           }
       }
@@ -334,8 +290,9 @@ OpDef max_roi_pool_def() {
           fail(Graph::describe(n), ": roi ", r, " names batch ", b, ", out of range for ", x.dim(0), " images");
         const int64_t image = static_cast<int64_t>(b);
         for (int k = 1; k < 5; ++k)
-          if (!(std::abs(rp[r * 5 + k] * scale) < kMaxRoiExtent))
-            fail(Graph::describe(n), ": roi ", r, " is not finite or lies beyond ", kMaxRoiExtent, " pixels");
+          if (!(std::abs(rp[r * 5 + k] * scale) < roi_align::kMaxRoiExtent))
+            fail(Graph::describe(n), ": roi ", r, " is not finite or lies beyond ", roi_align::kMaxRoiExtent,
+                 " pixels");
         const int64_t x0 = std::llround(rp[r * 5 + 1] * scale), y0 = std::llround(rp[r * 5 + 2] * scale);
         const int64_t x1 = std::llround(rp[r * 5 + 3] * scale), y1 = std::llround(rp[r * 5 + 4] * scale);
         const double bin_h = static_cast<double>(std::max<int64_t>(y1 - y0 + 1, 1)) / static_cast<double>(ph);
