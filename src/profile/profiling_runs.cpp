@@ -13,9 +13,10 @@ namespace layerscope {
 
 namespace {
 
-double run_ms(Executor& ex, const std::vector<Tensor>& inputs, ExecutionObserver* obs) {
+// run_values: outputs of any kind (a sequence output is fine here; it is not read).
+double run_ms(Executor& ex, const std::vector<AnyValue>& inputs, ExecutionObserver* obs) {
   auto a = std::chrono::steady_clock::now();
-  ex.run(inputs, obs);
+  ex.run_values(inputs, obs);
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
 }
 
@@ -91,16 +92,17 @@ void profile_runs(Executor& ex, const std::vector<Tensor>& ordered, const Profil
   LS_CHECK(o.runs >= 1 && o.warmup >= 0, "runs must be >= 1 and warmup >= 0");
   const ExecutionPlan& plan = ex.plan();
   const int steps = static_cast<int>(plan.steps.size());
+  const std::vector<AnyValue> inputs(ordered.begin(), ordered.end());
 
   for (int i = 0; i < o.warmup; ++i) {
-    ex.run(ordered);
+    ex.run_values(inputs);
     if (o.progress) o.progress("warm-up", i + 1, o.warmup);
   }
   LayerRecorder rec(steps, o.runs, plan.threads, o.measure_workload);
   std::vector<double> plain, profiled;
   for (int i = 0; i < o.runs; ++i) {
-    plain.push_back(run_ms(ex, ordered, nullptr));
-    profiled.push_back(run_ms(ex, ordered, &rec));
+    plain.push_back(run_ms(ex, inputs, nullptr));
+    profiled.push_back(run_ms(ex, inputs, &rec));
     if (o.progress) o.progress("run", i + 1, o.runs);
   }
 
