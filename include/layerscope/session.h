@@ -18,6 +18,7 @@
 
 #include "layerscope/status.h"
 #include "layerscope/tensor.h"
+#include "layerscope/value.h"
 
 namespace layerscope {
 
@@ -59,6 +60,9 @@ struct ValueDesc {
   // An input with a default value: an initializer the model also lists as a graph input (ONNX
   // IR >= 4). Giving it to run() overrides the default; leaving it out uses the default.
   bool has_default = false;
+  // A sequence or optional (layerscope/value.h; `dtype` is then its tensors' element type and
+  // there is no shape): such an input or output is given and read with run_values.
+  ValueType type;
 };
 
 // "x FLOAT (1,3,224,224), mask BOOL (batch,?) [has a default]", or "none": the inputs a message
@@ -109,7 +113,11 @@ class Session {
   // those with a default. Symbolic dims are bound from the given shapes (a new binding, or
   // overriding a default or no longer overriding it, re-plans). Outputs come back in the
   // model's order.
+  // A model with a sequence or optional input or output is refused here, naming it: see run_values.
   Status run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs);
+  // run() for inputs and outputs of any type ONNX models use: tensors, sequences of tensors and
+  // optionals (AnyValue). Each given value must have the declared type and element type.
+  Status run_values(const std::vector<NamedValue>& inputs, std::vector<NamedValue>* outputs);
 
   // run() that also hands every value it computes to `observer`, in execution order: first the
   // graph inputs, then each node's outputs right after the node ran (calibration statistics,

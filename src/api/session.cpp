@@ -19,6 +19,7 @@ ValueDesc describe_value(const Value& v) {
   ValueDesc d;
   d.name = v.name;
   d.dtype = v.dtype;
+  d.type = v.type;
   if (v.declared_shape) {
     d.has_shape = true;
     for (const DeclaredDim& dim : *v.declared_shape) {
@@ -35,6 +36,7 @@ ValueDesc describe_value(const Value& v) {
 
 // "FLOAT (1,3,?,W)" for messages.
 std::string declared_string(const ValueDesc& d) {
+  if (!d.type.is_tensor()) return value_type_name(d.type, d.dtype);
   std::string s = std::string(dtype_name(d.dtype)) + " (";
   if (!d.has_shape) return s + "any shape)";
   for (size_t i = 0; i < d.shape.size(); ++i) {
@@ -96,8 +98,19 @@ void Session::Impl::plan_for(const InputBinding& b, const std::vector<int>& over
 }
 
 std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
-  std::map<std::string, const Tensor*> by_name;
-  for (const NamedTensor& t : given) {
+  for (const ValueDesc& d : inputs)
+    LS_CHECK(d.type.is_tensor(), input_named(d.name), " is ", declared_string(d),
+             ", not a tensor: give it with Session::run_values");
+  std::vector<NamedValue> values;
+  for (const NamedTensor& t : given) values.push_back({t.name, AnyValue(t.tensor)});
+  std::vector<Tensor> ordered;
+  for (AnyValue& v : bind_values(values)) ordered.push_back(std::move(v.tensor));
+  return ordered;
+}
+
+std::vector<AnyValue> Session::Impl::bind_values(const std::vector<NamedValue>& given) {
+  std::map<std::string, const AnyValue*> by_name;
+  for (const NamedValue& t : given) {
     bool known = false;
     for (const ValueDesc& d : inputs) known |= d.name == t.name;
     if (!known) {
@@ -107,9 +120,9 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
            inside ? " (that is a value inside the model, not one of its inputs)" : "",
            "; its inputs are: ", describe_values(inputs));
     }
-    LS_CHECK(by_name.emplace(t.name, &t.tensor).second, input_named(t.name), " is given twice");
+    LS_CHECK(by_name.emplace(t.name, &t.value).second, input_named(t.name), " is given twice");
   }
-  std::vector<Tensor> ordered;
+  std::vector<AnyValue> ordered;
   InputBinding b;
   std::vector<int> overridden;  // default inputs given by the caller, in graph.default_inputs order
   std::map<std::string, int64_t> symbols;
@@ -120,7 +133,15 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
       LS_CHECK(d.has_default, input_named(d.name), " ", declared_string(d), " is missing");
       continue;  // the model's default value
     }
-    const Tensor& t = *it->second;
+    if (!d.type.is_tensor() || !it->second->is_tensor()) {
+      const AnyValue& v = *it->second;
+      LS_CHECK(v.type == d.type && (v.dtype == d.dtype || d.dtype == DType::Undefined), input_named(d.name), " is ",
+               v.describe(), "; the model expects ", declared_string(d));
+      b[d.name] = TensorInfo{v.dtype, {}, v.type};
+      ordered.push_back(v);
+      continue;
+    }
+    const Tensor& t = it->second->tensor;
     LS_CHECK(t.dtype() == d.dtype, input_named(d.name), " has type ", dtype_name(t.dtype()), "; the model expects ",
              declared_string(d));
     if (d.has_shape) {
@@ -144,7 +165,8 @@ std::vector<Tensor> Session::Impl::bind(const std::vector<NamedTensor>& given) {
   }
   if (!executor || b.size() != binding.size() ||
       !std::equal(b.begin(), b.end(), binding.begin(), [](const auto& x, const auto& y) {
-        return x.first == y.first && x.second.dtype == y.second.dtype && x.second.shape == y.second.shape;
+        return x.first == y.first && x.second.dtype == y.second.dtype && x.second.shape == y.second.shape &&
+               x.second.type == y.second.type;
       }))
     plan_for(b, overridden);
   return ordered;
@@ -207,6 +229,16 @@ Status Session::run(const std::vector<NamedTensor>& inputs, std::vector<NamedTen
     std::lock_guard<std::mutex> lock(impl_->run_mutex);
     std::vector<Tensor> ordered = impl_->bind(inputs);
     std::vector<Tensor> results = impl_->executor->run(ordered);
+    outputs->clear();
+    for (size_t i = 0; i < results.size(); ++i) outputs->push_back({impl_->outputs[i].name, std::move(results[i])});
+  });
+}
+
+Status Session::run_values(const std::vector<NamedValue>& inputs, std::vector<NamedValue>* outputs) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> lock(impl_->run_mutex);
+    std::vector<AnyValue> ordered = impl_->bind_values(inputs);
+    std::vector<AnyValue> results = impl_->executor->run_values(ordered);
     outputs->clear();
     for (size_t i = 0; i < results.size(); ++i) outputs->push_back({impl_->outputs[i].name, std::move(results[i])});
   });

@@ -30,6 +30,9 @@ struct Session::Impl {
   // required inputs, then the overridden defaults) and (re)plans when their shapes, or the set
   // of overridden defaults, differ from the current plan.
   std::vector<Tensor> bind(const std::vector<NamedTensor>& given);
+  // The same for values of any kind (Session::run_values); a sequence or optional is bound by
+  // its type alone (sequence ops run at run time, whatever their tensors' shapes).
+  std::vector<AnyValue> bind_values(const std::vector<NamedValue>& given);
   // `overridden`: default inputs (graph.default_inputs ids) the caller gives, planned as graph
   // inputs. `final_plan`: the binding can never change (static shapes, no defaults), so the plan
   // takes the weights.

@@ -9,6 +9,7 @@
 
 #include "ir/error.h"
 #include "layerscope/tensor.h"
+#include "layerscope/value.h"
 
 namespace layerscope {
 
@@ -22,8 +23,15 @@ struct GraphAttr {
   std::shared_ptr<const Graph> graph;
 };
 
+// A TYPE_PROTO attribute (Optional's `type`): a tensor, sequence or optional type and its
+// element type.
+struct TypeAttr {
+  ValueType type;
+  DType elem = DType::Undefined;
+};
+
 using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
-                               std::vector<std::string>, Tensor, GraphAttr>;
+                               std::vector<std::string>, Tensor, GraphAttr, TypeAttr>;
 
 class Attributes {
  public:
@@ -45,6 +53,10 @@ class Attributes {
   const Tensor* get_tensor(const std::string& name) const {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : std::get_if<Tensor>(&it->second);
+  }
+  const TypeAttr* get_type(const std::string& name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : std::get_if<TypeAttr>(&it->second);
   }
   // The body graph of a GRAPH attribute, or nullptr when absent.
   const Graph* get_graph(const std::string& name) const {

@@ -9,6 +9,7 @@
 #include "ir/attributes.h"
 #include "ir/layout.h"
 #include "layerscope/tensor.h"
+#include "layerscope/value.h"
 
 namespace layerscope {
 
@@ -28,6 +29,9 @@ struct Value {
   // How the value's buffer is laid out (ir/layout.h). Set only by the layout pass; Plain
   // everywhere else (constants, graph inputs and outputs are always Plain).
   Layout layout = Layout::Plain;
+  // Tensor for almost every value; a sequence or optional (layerscope/value.h) as the file
+  // declares it or the Sequence/Optional ops make it. `dtype` is then the element type.
+  ValueType type;
 };
 
 // The domain of the operators that only graph passes create (fused layers such as ConvRelu or
@@ -66,7 +70,7 @@ struct Graph {
   int64_t ir_version = 0;
 
   int add_value(std::string name) {
-    values.push_back(Value{std::move(name), DType::Undefined, std::nullopt, std::nullopt, Layout::Plain});
+    values.push_back(Value{std::move(name), DType::Undefined, std::nullopt, std::nullopt, Layout::Plain, {}});
     return static_cast<int>(values.size()) - 1;
   }
   // "'Conv' node '/layer1/conv' (opset 17)" — used in every message about a node.

@@ -27,6 +27,8 @@ constexpr const char* kNotParsed =
 
 std::string normal_domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
+AttrValue decode_type_attribute(const onnx::AttributeProto& a, const std::string& ctx);
+
 AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& model_dir, const std::string& ctx) {
   using A = onnx::AttributeProto;
   switch (a.type()) {
@@ -38,6 +40,7 @@ AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& mod
     case A::STRINGS: return std::vector<std::string>(a.strings().begin(), a.strings().end());
     case A::TENSOR: return tensor_from_proto(a.t(), model_dir, ctx + " attribute '" + a.name() + "'");
     case A::GRAPHS: return GraphAttr{};  // no supported op takes one (the planner refuses it)
+    case A::TYPE_PROTO: return decode_type_attribute(a, ctx);
     default: break;
   }
   // Pre-IR-3 files may leave `type` unset; infer it from the populated field.
@@ -50,16 +53,60 @@ AttrValue decode_attribute(const onnx::AttributeProto& a, const std::string& mod
             static_cast<int>(a.type()));
 }
 
+// The value type a TypeProto declares (tensor, seq(tensor), optional(tensor or seq(tensor))) and
+// its tensor part (nullptr when the element type is left out, as in `seq(tensor)` with no
+// elem_type); false for any other type (maps, sparse tensors, sequences of sequences).
+bool decode_type(const onnx::TypeProto& t, ValueType* type, const onnx::TypeProto::Tensor** tensor) {
+  *type = ValueType{};
+  const onnx::TypeProto* inner = &t;
+  if (inner->has_optional_type()) {
+    inner = &inner->optional_type().elem_type();
+    type->kind = ValueKind::Optional;
+    type->held = inner->has_sequence_type() ? ValueKind::Sequence : ValueKind::Tensor;
+  }
+  if (inner->has_sequence_type()) {
+    inner = &inner->sequence_type().elem_type();
+    if (type->kind == ValueKind::Tensor) type->kind = ValueKind::Sequence;
+  }
+  if (inner->has_tensor_type()) {
+    *tensor = &inner->tensor_type();
+    return true;
+  }
+  *tensor = nullptr;
+  return inner->value_case() == onnx::TypeProto::VALUE_NOT_SET && type->kind != ValueKind::Tensor;
+}
+
+AttrValue decode_type_attribute(const onnx::AttributeProto& a, const std::string& ctx) {
+  ValueType type;
+  const onnx::TypeProto::Tensor* tensor = nullptr;
+  if (!decode_type(a.tp(), &type, &tensor))
+    fail_with(StatusCode::kUnsupported, ctx, ": attribute '", a.name(),
+              "' is a type other than a tensor, a sequence of tensors or an optional of those");
+  return TypeAttr{type, tensor ? dtype_from_onnx(tensor->elem_type()) : DType::Undefined};
+}
+
 // A declared dim is a size >= 0, a symbol, or unknown. A graph input's negative size is an
 // error, never quietly read as "unknown" (its shape decides what gets allocated); elsewhere
-// (value_info, outputs: hints only) a negative size counts as unknown.
+// (value_info, outputs: hints only) a negative size counts as unknown. A sequence or optional
+// declares its type (and its tensors' element type); a graph input or output of any other
+// non-tensor type (a map, a sequence of sequences) is refused, naming it.
 void set_declared(Value& v, const onnx::ValueInfoProto& info, const std::string& path, bool is_input) {
-  if (!info.has_type() || !info.type().has_tensor_type()) return;
-  const auto& tt = info.type().tensor_type();
-  if (tt.elem_type()) v.dtype = dtype_from_onnx(tt.elem_type());
-  if (!tt.has_shape()) return;
+  if (!info.has_type() || info.type().value_case() == onnx::TypeProto::VALUE_NOT_SET) return;
+  ValueType type;
+  const onnx::TypeProto::Tensor* tt = nullptr;
+  if (!decode_type(info.type(), &type, &tt)) {
+    if (!is_input) return;  // a hint only; the node that makes the value decides
+    fail_with(StatusCode::kUnsupported, "'", path, "': '", info.name(),
+              "' is declared with a type layerscope does not run (only tensors, sequences of tensors and "
+              "optionals of those; not maps, sparse tensors or sequences of sequences)");
+  }
+  v.type = type;
+  if (!tt) return;
+  if (tt->elem_type()) v.dtype = dtype_from_onnx(tt->elem_type());
+  if (!type.is_tensor()) return;  // a sequence's tensors may differ in shape
+  if (!tt->has_shape()) return;
   std::vector<DeclaredDim> dims;
-  for (const auto& d : tt.shape().dim()) {
+  for (const auto& d : tt->shape().dim()) {
     DeclaredDim dd;
     if (d.has_dim_value() && (is_input || d.dim_value() >= 0)) {
       LS_CHECK(d.dim_value() >= 0, "'", path, "': '", info.name(), "' (graph input) declares dimension ", dims.size(),

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "layerscope/tensor.h"
+#include "layerscope/value.h"
 
 namespace onnx {
 class TensorProto;
@@ -20,6 +21,11 @@ onnx::TensorProto tensor_to_proto(const std::string& name, const Tensor& t);
 
 // Reads a serialized TensorProto file (the ONNX backend tests' input_0.pb / output_0.pb).
 Tensor load_tensor_pb(const std::string& path);
+
+// Reads a serialized TensorProto, SequenceProto or OptionalProto file, as `type` says, into a
+// value (onnx/value_proto.cpp). `elem` is the element type of an empty sequence or optional
+// (the files do not say it).
+AnyValue load_value_pb(const std::string& path, ValueType type, DType elem);
 
 // ONNX data type code -> DType (Undefined when we do not support it).
 DType dtype_from_onnx(int onnx_type);

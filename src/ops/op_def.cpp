@@ -26,6 +26,7 @@ const char* attr_type_name(AttrType t) {
     case AttrType::STRINGS: return "STRINGS";
     case AttrType::TENSOR: return "TENSOR";
     case AttrType::GRAPH: return "GRAPH";
+    case AttrType::TYPE_PROTO: return "TYPE_PROTO";
   }
   return "?";
 }
@@ -42,6 +43,7 @@ AttrType type_of(const AttrValue& v) {
         else if constexpr (std::is_same_v<T, std::vector<float>>) return AttrType::FLOATS;
         else if constexpr (std::is_same_v<T, std::vector<std::string>>) return AttrType::STRINGS;
         else if constexpr (std::is_same_v<T, Tensor>) return AttrType::TENSOR;
+        else if constexpr (std::is_same_v<T, TypeAttr>) return AttrType::TYPE_PROTO;
         else return AttrType::GRAPH;
       },
       v);

@@ -20,10 +20,14 @@
 
 namespace layerscope {
 
-// Static facts about a tensor during planning.
+// Static facts about a tensor during planning. A sequence or optional value (the Sequence and
+// Optional ops, If/Loop bodies) has `type` saying so, `dtype` its element type and no shape.
 struct TensorInfo {
+  TensorInfo() = default;
+  TensorInfo(DType d, Shape s, ValueType t = {}) : dtype(d), shape(std::move(s)), type(t) {}
   DType dtype = DType::Undefined;
   Shape shape;
+  ValueType type = {};
   int64_t bytes() const { return shape_numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
 
@@ -67,6 +71,10 @@ class InferContext {
   std::vector<int64_t> int_values(int i) const;
 
   void set_output(int i, DType dtype, Shape shape) { output_slot(i) = TensorInfo{dtype, std::move(shape)}; }
+  // A sequence or optional output (ops with run_values): its type and element type.
+  void set_output_type(int i, ValueType type, DType elem) { output_slot(i) = TensorInfo{elem, {}, type}; }
+  // Input i's type (a tensor, sequence or optional; an omitted input counts as a tensor).
+  const ValueType& type(int i) const { return input(i).type; }
   // Also states the output's contents when they follow from shapes alone (Shape, Size of a
   // tensor whose shape is known): the planner then folds the node even though its input is
   // not a constant, which is what lets the Shape->Gather->Concat->Reshape chains of exports fold.
@@ -124,19 +132,21 @@ using CostFn = std::function<Cost(const CostContext&)>;
 // omitted optional inputs are nullptr.
 using RefKernelFn = std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>)>;
 
-// Control flow (If, Loop, Scan): runs one of the node's bodies (a GRAPH attribute's graph) on
-// concrete inputs, in the body's input order, and returns its outputs. The executor supplies it
-// (runtime/body_runner.h): it plans the body for these input shapes (cached per shape) and runs
-// it in the caller's thread and OpenMP context.
-using BodyRunner = std::function<std::vector<Tensor>(const Graph& body, const std::vector<Tensor>& inputs)>;
-// A control-flow kernel: like a reference kernel, but `outputs` point at empty tensors that it
-// assigns (their shapes are known only once the bodies ran).
-using BodyKernelFn =
-    std::function<void(const Node&, std::span<const Tensor* const>, std::span<Tensor* const>, const BodyRunner&)>;
+// Runs one of a node's bodies (a GRAPH attribute's graph) on concrete inputs, in the body's input
+// order, and returns its outputs (tensors, sequences or optionals). The executor supplies it
+// (runtime/body_plans.h): it plans the body for these input types and shapes (cached) and runs it
+// in the caller's thread and OpenMP context.
+using BodyRunner = std::function<std::vector<AnyValue>(const Graph& body, const std::vector<AnyValue>& inputs)>;
+// A kernel over values of any kind (OpDef::run_values): inputs as the executor holds them
+// (nullptr for an omitted one); `outputs` point at unset values that it assigns (their shapes,
+// and a sequence's length, are known only once it ran). `bodies` runs the node's bodies.
+using ValueKernelFn =
+    std::function<void(const Node&, std::span<const AnyValue* const>, std::span<AnyValue* const>, const BodyRunner&)>;
 
 // The ONNX type of an attribute (AttributeProto.AttributeType); GRAPH also stands for GRAPHS,
 // which the loader decodes to the same marker (with no graph; no supported op takes one).
-enum class AttrType { INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR, GRAPH };
+// TYPE_PROTO: a value type (Optional's `type`), decoded to TypeAttr.
+enum class AttrType { INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR, GRAPH, TYPE_PROTO };
 const char* attr_type_name(AttrType t);  // "INTS"
 
 // One attribute an op accepts, for the opsets [since, until] of the op where the spec has it
@@ -213,11 +223,15 @@ struct OpDef {
   std::optional<ActivationTrait> activation = {};
   // Fused ops only (see FusionTrait).
   std::optional<FusionTrait> fusion = {};
-  // Control flow (If, Loop, Scan): the kernel that runs the node's bodies. Such a node is always
-  // a dynamic step (its output shapes are known only by running it): the executor calls infer()
-  // (checks; output types) and then this instead of `reference`, which only reports that the op
-  // needs an executor. Never folded at plan time (a Loop may run for as long as its inputs say).
-  BodyKernelFn run_bodies = nullptr;
+  // Ops over values of any kind: control flow (If, Loop, Scan run their bodies), the Sequence and
+  // Optional ops (ops/sequence/), Identity (of a sequence too). When such a node is a dynamic
+  // step, the executor calls infer() (checks; output types) with the inputs as they are, then
+  // this instead of `reference` (runtime/value_steps.cpp).
+  ValueKernelFn run_values = nullptr;
+  // Never a static step, never folded: control flow (a Loop may run for as long as its inputs
+  // say; output shapes are known only by running it) and the ops that make or read sequences
+  // and optionals, which live beside the tensors, outside the arena.
+  bool always_dynamic = false;
   // With all inputs constant, still kept as a node until the graph passes ran, then folded:
   // DequantizeLinear of int8 weights, whose quantized values and scales the int8 passes read
   // (folded first, they would see only the float weights).

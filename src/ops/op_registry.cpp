@@ -58,6 +58,7 @@ void register_builtin_ops(OpRegistry& r) {
   register_nn_ops(r);
   register_reduce_ops(r);
   register_control_ops(r);
+  register_sequence_ops(r);
   register_quant_ops(r);
   register_signal_ops(r);
   register_random_ops(r);

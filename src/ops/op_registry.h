@@ -40,6 +40,9 @@ void register_nn_ops(OpRegistry& r);
 void register_reduce_ops(OpRegistry& r);
 // If, Loop, Scan (ops/control/): ops whose bodies the executor runs.
 void register_control_ops(OpRegistry& r);
+// SequenceConstruct ... SequenceMap, Optional, OptionalHasElement, OptionalGetElement
+// (ops/sequence/): ops over sequences of tensors and optionals, run as value steps.
+void register_sequence_ops(OpRegistry& r);
 // QuantizeLinear, DequantizeLinear, the QLinear*/Integer ops and onnxruntime's com.microsoft
 // quantized ops (ops/quant/).
 void register_quant_ops(OpRegistry& r);

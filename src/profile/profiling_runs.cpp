@@ -13,9 +13,10 @@ namespace layerscope {
 
 namespace {
 
-double run_ms(Executor& ex, const std::vector<Tensor>& inputs, ExecutionObserver* obs) {
+// run_values: outputs of any kind (a sequence output is fine here; it is not read).
+double run_ms(Executor& ex, const std::vector<AnyValue>& inputs, ExecutionObserver* obs) {
   auto a = std::chrono::steady_clock::now();
-  ex.run(inputs, obs);
+  ex.run_values(inputs, obs);
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
 }
 
@@ -52,6 +53,12 @@ DType layer_data_type(const Step& step) {
   return out;
 }
 
+bool has_bodies(const Node& n) {
+  for (const auto& [name, value] : n.attrs.all())
+    if (std::holds_alternative<GraphAttr>(value)) return true;
+  return false;
+}
+
 LayerProfile describe_step(const ExecutionPlan& p, int i) {
   const Step& step = p.steps[i];
   const Node& n = p.graph.nodes[step.node];
@@ -63,9 +70,12 @@ LayerProfile describe_step(const ExecutionPlan& p, int i) {
   for (const std::string& name : n.source_names) l.source_names.push_back(printable(name));
   for (int v : n.inputs) l.input_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
   for (int v : n.outputs) l.output_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
-  // A dynamic step names the kernel its latest run chose for that run's shapes, marked as such.
+  // A dynamic step names the kernel its latest run chose for that run's shapes, marked as such;
+  // a control node (If, Loop, Scan, SequenceMap) ran its bodies' plans, whose layers have
+  // kernels of their own ("bodies"), not a reference loop.
   if (step.kernel) l.kernel = step.kernel->name();
-  else l.kernel = (step.dynamic_kernel ? step.dynamic_kernel->name() : std::string("ref")) + "(dynamic)";
+  else if (step.dynamic_kernel) l.kernel = step.dynamic_kernel->name() + "(dynamic)";
+  else l.kernel = has_bodies(n) ? "bodies(dynamic)" : "ref(dynamic)";
   l.data_type = dtype_name(layer_data_type(step));
   for (const TensorInfo& t : step.inputs)
     if (t.dtype != DType::Undefined) l.input_shapes.push_back(t.shape);
@@ -93,16 +103,17 @@ void profile_runs(Executor& ex, const std::vector<Tensor>& ordered, const Profil
   LS_CHECK(o.runs >= 1 && o.warmup >= 0, "runs must be >= 1 and warmup >= 0");
   const ExecutionPlan& plan = ex.plan();
   const int steps = static_cast<int>(plan.steps.size());
+  const std::vector<AnyValue> inputs(ordered.begin(), ordered.end());
 
   for (int i = 0; i < o.warmup; ++i) {
-    ex.run(ordered);
+    ex.run_values(inputs);
     if (o.progress) o.progress("warm-up", i + 1, o.warmup);
   }
   LayerRecorder rec(steps, o.runs, plan.threads, o.measure_workload);
   std::vector<double> plain, profiled;
   for (int i = 0; i < o.runs; ++i) {
-    plain.push_back(run_ms(ex, ordered, nullptr));
-    profiled.push_back(run_ms(ex, ordered, &rec));
+    plain.push_back(run_ms(ex, inputs, nullptr));
+    profiled.push_back(run_ms(ex, inputs, &rec));
     if (o.progress) o.progress("run", i + 1, o.runs);
   }
 

@@ -1,5 +1,5 @@
-// BodyPlans: the plans of the bodies (If branches, Loop and Scan bodies) one executor runs, one
-// per body and input signature (dtypes and shapes), built with build_plan on first use and kept:
+// BodyPlans: the plans of the bodies (If branches, Loop, Scan and SequenceMap bodies) one executor
+// runs, one per body and input signature (types, dtypes and shapes), built with build_plan on first use and kept:
 // a Loop's body usually sees the same shapes in every iteration, so it is planned once.
 #pragma once
 #include <map>
@@ -21,8 +21,9 @@ class BodyPlans {
   ~BodyPlans();
 
   // Runs `body` (a GRAPH attribute's graph, alive as long as the node holding it) on `inputs`,
-  // given in body.inputs order; returns its outputs in body.outputs order.
-  std::vector<Tensor> run(const Graph& body, const std::vector<Tensor>& inputs);
+  // given in body.inputs order; returns its outputs in body.outputs order. Inputs and outputs
+  // may be sequences or optionals (bodies of If and Loop, SequenceMap).
+  std::vector<AnyValue> run(const Graph& body, const std::vector<AnyValue>& inputs);
 
  private:
   // Plans kept at most; past it they are all dropped (a loop whose carried values grow gets a

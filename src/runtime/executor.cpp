@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "ir/error.h"
-#include "runtime/body_plans.h"
 #include "runtime/memory_budget.h"
 #include "runtime/thread_pinning.h"
 
@@ -19,6 +18,7 @@ Executor::Executor(ExecutionPlan plan, std::vector<int> cores)
   LS_CHECK(arena_ != nullptr, "out of memory allocating the ", bytes, "-byte activation arena");
   Graph& g = plan_.graph;
   values_.resize(g.values.size());
+  boxed_.resize(g.values.size());
   // Views carry the logical shape in every layout; a blocked slot's buffer is larger (its
   // channel padding, planned by memory_planner.cpp) and only layout-aware kernels read it.
   for (size_t v = 0; v < g.values.size(); ++v) {
@@ -39,34 +39,6 @@ Executor::Executor(ExecutionPlan plan, std::vector<int> cores)
   dynamic_buffers_.resize(g.values.size());
 }
 
-// If, Loop, Scan: infer() checks the node against its inputs, then the op's kernel runs its
-// bodies (planned by bodies_) and sets the outputs, whose shapes only running tells.
-void Executor::run_control_step(Step& step) {
-  const Node& n = plan_.graph.nodes[step.node];
-  const size_t idx = &step - plan_.steps.data();
-  std::vector<TensorInfo> in;
-  for (const Tensor* t : step_inputs_[idx]) in.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
-  InferContext ctx = infer_context(*step.op, n, in, step_inputs_[idx]);
-  step.op->infer(ctx);
-  if (!bodies_) {
-    LS_CHECK(plan_.registry, Graph::describe(n), ": the plan has no registry to plan the node's bodies with");
-    bodies_ =
-        std::make_shared<BodyPlans>(*plan_.registry, PlanOptions{plan_.threads, plan_.optimize, plan_.memory_budget});
-  }
-  std::vector<Tensor> omitted(n.outputs.size());
-  std::vector<Tensor*> out_ptrs = step_outputs_[idx];
-  for (size_t k = 0; k < out_ptrs.size(); ++k) {
-    if (!out_ptrs[k]) out_ptrs[k] = &omitted[k];
-    *out_ptrs[k] = Tensor();
-  }
-  BodyPlans& bodies = *bodies_;
-  step.op->run_bodies(n, step_inputs_[idx], out_ptrs, [&bodies](const Graph& body, const std::vector<Tensor>& inputs) {
-    return bodies.run(body, inputs);
-  });
-  for (size_t k = 0; k < out_ptrs.size(); ++k)
-    LS_CHECK(!out_ptrs[k]->empty(), Graph::describe(n), ": output ", k, " was not computed");
-}
-
 Tensor Executor::dynamic_output(int value, const TensorInfo& info) {
   Tensor& buffer = dynamic_buffers_[value];
   if (buffer.nbytes() < static_cast<size_t>(info.bytes())) buffer = Tensor(DType::U8, {info.bytes()});
@@ -76,7 +48,7 @@ Tensor Executor::dynamic_output(int value, const TensorInfo& info) {
 // A step whose shapes only this run tells: infer them from the inputs' values, allocate the
 // outputs, and run the kernel chosen and prepared for these shapes (DynamicKernels).
 void Executor::run_dynamic_step(Step& step) {
-  if (step.op->run_bodies) return run_control_step(step);
+  if (step.op->run_values) return run_value_step(step);
   const Node& n = plan_.graph.nodes[step.node];
   const size_t idx = &step - plan_.steps.data();
   std::vector<TensorInfo> in;
@@ -118,16 +90,20 @@ void Executor::run_dynamic_step(Step& step) {
 }
 
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs, ExecutionObserver* observer) {
+  std::vector<AnyValue> results = run_values(std::vector<AnyValue>(inputs.begin(), inputs.end()), observer);
+  std::vector<Tensor> outputs;
+  for (size_t k = 0; k < results.size(); ++k) {
+    LS_CHECK(results[k].is_tensor(), "output '", plan_.graph.values[plan_.graph.outputs[k]].name, "' is ",
+             results[k].describe(), ", not a tensor: read it with Session::run_values");
+    outputs.push_back(std::move(results[k].tensor));
+  }
+  return outputs;
+}
+
+std::vector<AnyValue> Executor::run_values(const std::vector<AnyValue>& inputs, ExecutionObserver* observer) {
   Graph& g = plan_.graph;
   LS_CHECK(inputs.size() == g.inputs.size(), "expected ", g.inputs.size(), " inputs, got ", inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Slot& s = plan_.slots[g.inputs[i]];
-    LS_CHECK(inputs[i].dtype() == s.info.dtype && inputs[i].shape() == s.info.shape, "input '",
-             g.values[g.inputs[i]].name, "' is ", dtype_name(inputs[i].dtype()), " ",
-             shape_to_string(inputs[i].shape()), "; the plan expects ", dtype_name(s.info.dtype), " ",
-             shape_to_string(s.info.shape));
-    values_[g.inputs[i]] = inputs[i];
-  }
+  for (size_t i = 0; i < inputs.size(); ++i) bind_input(g.inputs[i], inputs[i]);
   omp_set_num_threads(plan_.threads);
   WorkerPinning pinning(cores_, plan_.threads);  // until the end of the run
   if (observer) observer->on_run_begin(plan_);
@@ -140,13 +116,13 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs, ExecutionOb
       step.kernel->execute(step_inputs_[i], step_outputs_[i], arena_.get() + step.scratch_offset);
     }
     if (observer) observer->on_step_end(static_cast<int>(i));
-    for (int v : step.release_after) values_[v] = Tensor();
+    for (int v : step.release_after) values_[v] = Tensor(), boxed_[v] = AnyValue();
   }
   if (observer) observer->on_run_end();
-  std::vector<Tensor> outputs;
+  std::vector<AnyValue> outputs;
   outputs.reserve(g.outputs.size());
-  for (int o : g.outputs) outputs.push_back(values_[o].clone());
-  for (int id : g.inputs) values_[id] = Tensor();  // do not keep the caller's buffers alive
+  for (int o : g.outputs) outputs.push_back(current(o).clone());
+  for (int id : g.inputs) values_[id] = Tensor(), boxed_[id] = AnyValue();  // not the caller's buffers
   return outputs;
 }
 

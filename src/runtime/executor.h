@@ -22,16 +22,27 @@ class Executor {
 
   // `inputs` follow plan().graph.inputs order and must match the bound dtypes and shapes.
   // Returns the graph outputs in plan().graph.outputs order.
+  // An output that is a sequence or optional is an Error here (run_values gives it).
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, ExecutionObserver* observer = nullptr);
+  // The same for inputs and outputs of any kind: tensors, sequences and optionals
+  // (layerscope/value.h). If and Loop bodies run this way (runtime/body_plans.h).
+  std::vector<AnyValue> run_values(const std::vector<AnyValue>& inputs, ExecutionObserver* observer = nullptr);
 
   // The tensor of graph value `id` during a run, for observers: a graph input from
   // on_run_begin, a step's outputs from that step's on_step_end (later steps may reuse their
   // arena bytes, or run in place over them). Data in the slot's layout (plan().slots[id].layout).
+  // Empty for a value that is a sequence or optional.
   const Tensor& value(int id) const { return values_[id]; }
 
  private:
   void run_dynamic_step(Step& step);
-  void run_control_step(Step& step);
+  // runtime/value_steps.cpp: the steps of ops over values of any kind (OpDef::run_values) and
+  // where their sequences and optionals are kept.
+  void run_value_step(Step& step);
+  void bind_input(int id, const AnyValue& given);
+  void store(int id, AnyValue v, const Node& producer);
+  AnyValue current(int id) const;
+  void check_readers_take(int id, const AnyValue& v, const std::string& what);
 
   ExecutionPlan plan_;
   std::vector<int> cores_;
@@ -45,7 +56,10 @@ class Executor {
   // Per value computed by a dynamic step: the buffer its runs write into, grown to the largest
   // size seen and kept across runs (a fresh large tensor each run would page-fault all of it).
   std::vector<Tensor> dynamic_buffers_;
-  std::shared_ptr<BodyPlans> bodies_;  // plans of If/Loop/Scan bodies, made on first use
+  std::shared_ptr<BodyPlans> bodies_;  // plans of If/Loop/Scan/SequenceMap bodies, made on first use
+  // Per graph value holding a sequence or optional now: it (values_ holds an empty tensor then).
+  std::vector<AnyValue> boxed_;
+  std::vector<std::vector<int>> readers_;  // per value: the steps reading it (made on first use)
 };
 
 }  // namespace layerscope

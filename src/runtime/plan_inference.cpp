@@ -118,6 +118,8 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
     LS_CHECK(it != binding.end(), "no shape bound for graph input '", g.values[id].name, "'");
     check_tensor_fits(it->second, budget, "'" + g.model_path + "': graph input '" + g.values[id].name + "'");
     r.info[id] = it->second;
+    // A sequence or optional lives outside the arena: whatever reads it runs at run time.
+    if (!it->second.type.is_tensor()) dynamic[id] = true;
   }
   r.order = topological_order(g);
   r.defs.assign(g.nodes.size(), nullptr);
@@ -157,8 +159,8 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
       mark_dynamic();
       continue;
     }
-    // Control flow: checked now, shaped by running its bodies (OpDef::run_bodies).
-    if (r.defs[ni]->run_bodies) {
+    // Control flow, sequences and optionals: checked now, run at run time (OpDef::always_dynamic).
+    if (r.defs[ni]->always_dynamic) {
       InferContext ctx = infer_context(*r.defs[ni], n, in, values);
       naming_node(n, [&] { r.defs[ni]->infer(ctx); });
       mark_dynamic();

@@ -70,6 +70,30 @@ class Cli(unittest.TestCase):
         for sub in ("run", "perf"):
             self.assertIn(sub, r.stdout)
 
+    def test_run_prints_a_sequence_output_and_refuses_a_sequence_input(self):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2])
+        seq = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, None)
+        split = helper.make_node("SplitToSequence", ["x"], ["s"], axis=0)
+        model = os.path.join(self.dir, "split.onnx")
+        m = helper.make_model(helper.make_graph([split], "g", [x], [seq]), opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.save(m, model)
+        out = os.path.join(self.dir, "split_out")
+        r = run("run", model, "--runs", "1", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("seq(tensor(FLOAT)) of 3 tensors: (1,2) (1,2) (1,2)", r.stdout)
+        self.assertEqual(sorted(os.listdir(out)), ["s_0.npy", "s_1.npy", "s_2.npy"])
+
+        ident = helper.make_node("Identity", ["s"], ["y"])
+        m = helper.make_model(helper.make_graph([ident], "g", [seq], [helper.make_tensor_sequence_value_info(
+            "y", TensorProto.FLOAT, None)]), opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.save(m, model)
+        r = run("run", model)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("input 's' is seq(tensor(FLOAT))", r.stderr)
+        self.assertIn("Session::run_values", r.stderr)
+
     def test_usage_errors_exit_2(self):
         self.assertEqual(run().returncode, 2)
         self.assertEqual(run("frobnicate").returncode, 2)

@@ -137,6 +137,18 @@ void compare(const Tensor& got, const Tensor& want, const std::string& what) {
   }
 }
 
+// A value of any kind against the expected one: the same type, then tensor by tensor.
+void compare_values(const AnyValue& got, const AnyValue& want, const std::string& what) {
+  ASSERT_EQ(got.describe(), want.describe()) << what;
+  if (got.is_tensor()) return compare(got.tensor, want.tensor, what);
+  if (got.type.kind == ValueKind::Optional && got.type.held == ValueKind::Tensor) {
+    if (got.has_element) compare(got.tensor, want.tensor, what + " (its element)");
+    return;
+  }
+  for (size_t k = 0; k < want.sequence.size(); ++k)
+    compare(got.sequence[k], want.sequence[k], what + " tensor " + std::to_string(k));
+}
+
 std::vector<fs::path> numbered(const fs::path& dir, const std::string& prefix) {
   std::vector<fs::path> files;
   for (int i = 0;; ++i) {
@@ -168,19 +180,24 @@ TEST_P(BackendTest, MatchesReference) {
   for (const auto& e : fs::directory_iterator(c.dir)) {
     if (!e.is_directory() || e.path().filename().string().rfind("test_data_set_", 0) != 0) continue;
     ++sets;
-    std::vector<NamedTensor> inputs;
+    // Inputs and outputs may be sequences and optionals (SequenceProto, OptionalProto files).
+    std::vector<NamedValue> inputs;
     auto in_files = numbered(e.path(), "input_");
     ASSERT_LE(in_files.size(), session->inputs().size()) << "more input files than model inputs";
-    for (size_t i = 0; i < in_files.size(); ++i)
-      inputs.push_back({session->inputs()[i].name, load_tensor_pb(in_files[i].string())});
-    std::vector<NamedTensor> outputs;
-    st = session->run(inputs, &outputs);
+    for (size_t i = 0; i < in_files.size(); ++i) {
+      const ValueDesc& d = session->inputs()[i];
+      inputs.push_back({d.name, load_value_pb(in_files[i].string(), d.type, d.dtype)});
+    }
+    std::vector<NamedValue> outputs;
+    st = session->run_values(inputs, &outputs);
     ASSERT_TRUE(st) << st.message();
     auto out_files = numbered(e.path(), "output_");
     ASSERT_EQ(out_files.size(), outputs.size());
-    for (size_t i = 0; i < out_files.size(); ++i)
-      compare(outputs[i].tensor, load_tensor_pb(out_files[i].string()),
-              e.path().filename().string() + " output '" + outputs[i].name + "'");
+    for (size_t i = 0; i < out_files.size(); ++i) {
+      const AnyValue& got = outputs[i].value;
+      compare_values(got, load_value_pb(out_files[i].string(), got.type, got.dtype),
+                     e.path().filename().string() + " output '" + outputs[i].name + "'");
+    }
   }
   EXPECT_GT(sets, 0) << "no test_data_set_* folders";
 }

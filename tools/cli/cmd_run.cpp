@@ -42,6 +42,36 @@ const CommandSpec kRun = {
     },
 };
 
+// "output y  FLOAT  (1,3)"; a sequence also lists its tensors' shapes:
+// "output s  seq(tensor(FLOAT)) of 2 tensors: (2,3) (1,3)".
+void print_output(const NamedValue& o) {
+  const AnyValue& v = o.value;
+  if (v.is_tensor()) {
+    std::printf("output %-24s %-8s %s\n", printable(o.name).c_str(), dtype_name(v.tensor.dtype()),
+                shape_to_string(v.tensor.shape()).c_str());
+    return;
+  }
+  std::string shapes;
+  const bool holds_sequence =
+      v.type.kind == ValueKind::Sequence || (v.has_element && v.type.held == ValueKind::Sequence);
+  for (const Tensor& t : holds_sequence ? v.sequence : std::vector<Tensor>{})
+    shapes += " " + shape_to_string(t.shape());
+  std::printf("output %-24s %s%s\n", printable(o.name).c_str(), v.describe().c_str(),
+              shapes.empty() ? "" : (":" + shapes).c_str());
+}
+
+// The tensors --out saves: each tensor output under its name; a sequence's tensors (or an
+// optional's element) as <name>_0, <name>_1, ...; an empty optional saves nothing.
+std::vector<NamedTensor> output_tensors(const std::vector<NamedValue>& outputs) {
+  std::vector<NamedTensor> out;
+  for (const NamedValue& o : outputs) {
+    const AnyValue& v = o.value;
+    if (v.is_tensor() || (v.has_element && v.type.held == ValueKind::Tensor)) out.push_back({o.name, v.tensor});
+    for (size_t k = 0; k < v.sequence.size(); ++k) out.push_back({o.name + "_" + std::to_string(k), v.sequence[k]});
+  }
+  return out;
+}
+
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
@@ -60,12 +90,15 @@ int cmd_run(int argc, char** argv) {
   double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::vector<NamedTensor> inputs = prepare_inputs(*session, args);
 
-  std::vector<NamedTensor> outputs;
+  // Outputs may be sequences or optionals (layerscope/value.h): run_values serves every model.
+  std::vector<NamedValue> values_in;
+  for (NamedTensor& t : inputs) values_in.push_back({t.name, AnyValue(t.tensor)});
+  std::vector<NamedValue> outputs;
   std::vector<double> times;
   Progress progress("run");
   for (int i = 0; i < warmup + runs; ++i) {
     auto a = std::chrono::steady_clock::now();
-    st = session->run(inputs, &outputs);
+    st = session->run_values(values_in, &outputs);
     if (!st) return report_error(st);
     if (i >= warmup)
       times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
@@ -74,19 +107,18 @@ int cmd_run(int argc, char** argv) {
   }
   progress.clear();
   std::printf("model: %s\n", model.c_str());
-  for (const NamedTensor& o : outputs)
-    std::printf("output %-24s %-8s %s\n", printable(o.name).c_str(), dtype_name(o.tensor.dtype()),
-                shape_to_string(o.tensor.shape()).c_str());
+  for (const NamedValue& o : outputs) print_output(o);
   Stats s = compute_stats(times);
   std::printf("load: %.1f ms; latency over %d runs (after %d warm-up): median %.3f ms, min %.3f, max %.3f, p90 %.3f\n",
               load_ms, runs, warmup, s.median, s.min, s.max, s.p90);
 
   if (args.has("out")) {
+    const std::vector<NamedTensor> tensors = output_tensors(outputs);
     std::vector<std::string> names;
-    for (const NamedTensor& o : outputs) names.push_back(o.name);
+    for (const NamedTensor& o : tensors) names.push_back(o.name);
     const std::vector<std::string> files = output_file_names(names);
     std::vector<NamedTensor> saved;
-    for (size_t i = 0; i < outputs.size(); ++i) saved.push_back({files[i], outputs[i].tensor});
+    for (size_t i = 0; i < tensors.size(); ++i) saved.push_back({files[i], tensors[i].tensor});
     return write_out_dir(args.get("out"), files, [&](const std::string& dir) { return save_npy_files(dir, saved); });
   }
   return kExitOk;

@@ -104,6 +104,13 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
   // Checked before any file is read: malformed numbers are usage errors even without --image.
   (void)three_floats(args, "mean", {}, false);
   (void)three_floats(args, "std", {}, true);
+  // Inputs come as tensors (.npy files, images, random values): a sequence or optional input
+  // has no such form, so such a model runs through the API (Session::run_values).
+  for (const ValueDesc& d : session.inputs())
+    if (!d.type.is_tensor())
+      throw std::runtime_error("input '" + printable(d.name) + "' is " + value_type_name(d.type, d.dtype) +
+                               ": the command line gives tensor inputs only (.npy, image or random); run a model "
+                               "with sequence or optional inputs through the API (Session::run_values)");
   std::map<std::string, Tensor> given;
   for (const std::string& spec : args.all("input")) {
     size_t eq = spec.find('=');

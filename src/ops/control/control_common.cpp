@@ -98,6 +98,16 @@ Tensor empty_stack(const Node& n, const Graph& g, int output, int axis) {
   return Tensor(v.dtype, shape);
 }
 
+const Tensor& tensor_input(const Node& n, std::span<const AnyValue* const> in, size_t i, const std::string& what) {
+  LS_CHECK(i < in.size() && in[i], Graph::describe(n), ": ", what, " (input ", i, ") is missing");
+  return tensor_result(n, *in[i], what);
+}
+
+const Tensor& tensor_result(const Node& n, const AnyValue& v, const std::string& what) {
+  LS_CHECK(v.is_tensor() && !v.unset(), Graph::describe(n), ": ", what, " must be a tensor, got ", v.describe());
+  return v.tensor;
+}
+
 void needs_executor(const Node& n, std::span<const Tensor* const>, std::span<Tensor* const>) {
   fail(Graph::describe(n), ": runs its bodies through an executor (runtime/executor.cpp), not as a reference kernel");
 }

@@ -1,6 +1,6 @@
 // What If, Loop and Scan (ops/control/) share: reading a node's bodies and checking their
 // arity, the tensors a kernel makes (scalars, slices, stacks), and the kernel that stands in for
-// `reference` (these ops run only through the executor's body runner, OpDef::run_bodies).
+// `reference` (these ops run only through the executor's body runner, OpDef::run_values).
 #pragma once
 #include <span>
 #include <string>
@@ -36,6 +36,11 @@ Tensor stack_along(const Node& n, const std::vector<Tensor>& parts, int axis, co
 // An empty stack: the body output's declared shape (every dim known) with 0 inserted at
 // `axis`, else (0): what a scan output is after zero iterations.
 Tensor empty_stack(const Node& n, const Graph& g, int output, int axis);
+
+// Input i of a value kernel, which must be a tensor (an Error naming `what` otherwise).
+const Tensor& tensor_input(const Node& n, std::span<const AnyValue* const> in, size_t i, const std::string& what);
+// A body's result that must be a tensor (a scan output, the loop's cond).
+const Tensor& tensor_result(const Node& n, const AnyValue& v, const std::string& what);
 
 // OpDef::reference of the control ops: they need the executor (their bodies are planned).
 void needs_executor(const Node& n, std::span<const Tensor* const>, std::span<Tensor* const>);

@@ -28,12 +28,13 @@ void infer_if(InferContext& ctx) {
   }
 }
 
-void run_if(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out, const BodyRunner& run) {
-  const bool cond = scalar_bool(n, *in[0], "cond");
+// The branches' outputs may be sequences or optionals (If-13, If-16): they pass through as they are.
+void run_if(const Node& n, std::span<const AnyValue* const> in, std::span<AnyValue* const> out, const BodyRunner& run) {
+  const bool cond = scalar_bool(n, tensor_input(n, in, 0, "cond"), "cond");
   const Graph* branch = n.attrs.get_graph(cond ? "then_branch" : "else_branch");
-  std::vector<Tensor> captured;
+  std::vector<AnyValue> captured;
   for (size_t i = declared_inputs(n); i < in.size(); ++i) captured.push_back(*in[i]);
-  std::vector<Tensor> results = run(*branch, captured);
+  std::vector<AnyValue> results = run(*branch, captured);
   for (size_t k = 0; k < out.size(); ++k) *out[k] = std::move(results[k]);
 }
 
@@ -45,7 +46,8 @@ void register_if(OpRegistry& r) {
   d.since = 1;
   d.infer = infer_if;
   d.reference = needs_executor;
-  d.run_bodies = run_if;
+  d.run_values = run_if;
+  d.always_dynamic = true;
   d.attributes = {{"then_branch", AttrType::GRAPH}, {"else_branch", AttrType::GRAPH}};
   r.add_op(d);
 }

@@ -34,26 +34,29 @@ void infer_loop(InferContext& ctx) {
   for (int k = carried; k < ctx.num_outputs(); ++k) ctx.set_output(k, body_output_dtype(g, 1 + k), {});
 }
 
-void run_loop(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out, const BodyRunner& run) {
+// Loop-carried values may be sequences or optionals (Loop-13, Loop-16); scan outputs are tensors.
+void run_loop(const Node& n, std::span<const AnyValue* const> in, std::span<AnyValue* const> out,
+              const BodyRunner& run) {
   const Graph& g = *n.attrs.get_graph("body");
   const int declared = declared_inputs(n);
   const int carried = declared - 2;
   const int scans = static_cast<int>(out.size()) - carried;
-  const int64_t trips = in[0] ? scalar_int(n, *in[0], "M") : std::numeric_limits<int64_t>::max();
-  bool cond = in[1] ? scalar_bool(n, *in[1], "cond") : true;
+  const int64_t trips = in[0] ? scalar_int(n, tensor_input(n, in, 0, "M"), "M") : std::numeric_limits<int64_t>::max();
+  bool cond = in[1] ? scalar_bool(n, tensor_input(n, in, 1, "cond"), "cond") : true;
 
   // Body inputs: iteration_num, cond, carried values, captured values.
-  std::vector<Tensor> args(2);
+  std::vector<AnyValue> args(2);
   for (int k = 0; k < carried; ++k) args.push_back(in[2 + k]->clone());  // not the caller's buffer
   for (size_t i = declared; i < in.size(); ++i) args.push_back(*in[i]);
   std::vector<std::vector<Tensor>> elements(scans);
   for (int64_t i = 0; i < trips && cond; ++i) {
     args[0] = make_scalar_i64(i);
     args[1] = make_scalar_bool(cond);
-    std::vector<Tensor> results = run(g, args);
-    cond = scalar_bool(n, results[0], "the body's cond output");
+    std::vector<AnyValue> results = run(g, args);
+    cond = scalar_bool(n, tensor_result(n, results[0], "the body's cond output"), "the body's cond output");
     for (int k = 0; k < carried; ++k) args[2 + k] = std::move(results[1 + k]);
-    for (int k = 0; k < scans; ++k) elements[k].push_back(std::move(results[1 + carried + k]));
+    for (int k = 0; k < scans; ++k)
+      elements[k].push_back(tensor_result(n, results[1 + carried + k], "scan output " + std::to_string(k)));
   }
   for (int k = 0; k < carried; ++k) *out[k] = std::move(args[2 + k]);
   for (int k = 0; k < scans; ++k)
@@ -69,7 +72,8 @@ void register_loop(OpRegistry& r) {
   d.since = 1;
   d.infer = infer_loop;
   d.reference = needs_executor;
-  d.run_bodies = run_loop;
+  d.run_values = run_loop;
+  d.always_dynamic = true;
   d.attributes = {{"body", AttrType::GRAPH}};
   r.add_op(d);
 }

@@ -16,6 +16,11 @@
 namespace layerscope::control {
 namespace {
 
+// Scan's states and scan inputs and outputs are tensors (its spec allows no other type): its
+// body runs through this adapter of the executor's BodyRunner, with the outer-scope values it
+// reads (of any kind) appended.
+using TensorRunner = std::function<std::vector<Tensor>(const Graph&, const std::vector<Tensor>&)>;
+
 struct ScanLayout {
   int first = 0;  // index of the first state input (1 at opset 8: after sequence_lens)
   int states = 0, scan_inputs = 0, scan_outputs = 0;
@@ -98,7 +103,7 @@ struct ScanResult {
 };
 ScanResult scan_once(const Node& n, const ScanLayout& s, const Graph& g, std::vector<Tensor> states,
                      const std::vector<Tensor>& scan_in, const std::vector<int>& axes, int64_t steps, int64_t length,
-                     const std::vector<Tensor>& captured, const BodyRunner& run) {
+                     const std::vector<Tensor>& captured, const TensorRunner& run) {
   ScanResult r;
   r.elements.resize(s.scan_outputs);
   std::vector<Tensor> args(states.size() + scan_in.size());
@@ -124,7 +129,7 @@ Tensor scan_output(const Node& n, const ScanLayout& s, const Graph& g, std::vect
 }
 
 void run_scan9(const Node& n, const ScanLayout& s, const Graph& g, std::span<const Tensor* const> in,
-               std::span<Tensor* const> out, const std::vector<Tensor>& captured, const BodyRunner& run) {
+               std::span<Tensor* const> out, const std::vector<Tensor>& captured, const TensorRunner& run) {
   std::vector<Tensor> states, scan_in;
   std::vector<int> axes;
   for (int k = 0; k < s.states; ++k) states.push_back(in[k]->clone());
@@ -141,7 +146,7 @@ void run_scan9(const Node& n, const ScanLayout& s, const Graph& g, std::span<con
 
 // Opset 8: one scan per batch entry b (axis 0 of every input), of sequence_lens[b] steps.
 void run_scan8(const Node& n, const ScanLayout& s, const Graph& g, std::span<const Tensor* const> in,
-               std::span<Tensor* const> out, const std::vector<Tensor>& captured, const BodyRunner& run) {
+               std::span<Tensor* const> out, const std::vector<Tensor>& captured, const TensorRunner& run) {
   const Tensor& first_scan = *in[1 + s.states];
   LS_CHECK(first_scan.rank() >= 2, Graph::describe(n), ": scan inputs need a batch and a sequence axis");
   const int64_t batch = first_scan.shape()[0], length = first_scan.shape()[1];
@@ -197,13 +202,29 @@ void run_scan8(const Node& n, const ScanLayout& s, const Graph& g, std::span<con
   }
 }
 
-void run_scan(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out, const BodyRunner& run) {
-  const ScanLayout s = layout_of(n, static_cast<int>(out.size()));
+void run_scan(const Node& n, std::span<const AnyValue* const> in_values, std::span<AnyValue* const> out_values,
+              const BodyRunner& run) {
+  const ScanLayout s = layout_of(n, static_cast<int>(out_values.size()));
   const Graph& g = *n.attrs.get_graph("body");
-  std::vector<Tensor> captured;
-  for (size_t i = declared_inputs(n); i < in.size(); ++i) captured.push_back(*in[i]);
-  if (n.opset < 9) run_scan8(n, s, g, in, out, captured, run);
-  else run_scan9(n, s, g, in, out, captured, run);
+  const size_t declared = static_cast<size_t>(declared_inputs(n));
+  std::vector<const Tensor*> in(declared, nullptr);
+  for (size_t i = 0; i < declared; ++i)
+    if (in_values[i]) in[i] = &tensor_input(n, in_values, i, "input " + std::to_string(i));
+  std::vector<AnyValue> captured(in_values.size() - declared);
+  for (size_t i = declared; i < in_values.size(); ++i) captured[i - declared] = *in_values[i];
+  const TensorRunner tensors = [&](const Graph& body, const std::vector<Tensor>& args) {
+    std::vector<AnyValue> all(args.begin(), args.end());
+    all.insert(all.end(), captured.begin(), captured.end());
+    std::vector<Tensor> results;
+    for (AnyValue& r : run(body, all)) results.push_back(tensor_result(n, r, "a body output"));
+    return results;
+  };
+  std::vector<Tensor> outs(out_values.size());
+  std::vector<Tensor*> out;
+  for (Tensor& t : outs) out.push_back(&t);
+  if (n.opset < 9) run_scan8(n, s, g, in, out, {}, tensors);
+  else run_scan9(n, s, g, in, out, {}, tensors);
+  for (size_t k = 0; k < outs.size(); ++k) *out_values[k] = AnyValue(std::move(outs[k]));
 }
 
 OpDef scan_def(int since, int until) {
@@ -213,7 +234,8 @@ OpDef scan_def(int since, int until) {
   d.until = until;
   d.infer = infer_scan;
   d.reference = needs_executor;
-  d.run_bodies = run_scan;
+  d.run_values = run_scan;
+  d.always_dynamic = true;
   return d;
 }
 

@@ -53,15 +53,27 @@ OpDef size_def() {
   return d;
 }
 
+// Identity of a tensor; from opset 14 of a sequence, from 16 of an optional too. Those arrive
+// only in dynamic steps, which run `run_values` (a copy of the value, whatever its kind).
 OpDef identity_def() {
   OpDef d = op_def("Identity", 1);
   d.data_movement = true;
   d.infer = [](InferContext& c) {
     c.expect_inputs(1, 1);
+    const ValueType& t = c.type(0);
+    if (!t.is_tensor()) {
+      const int since = t.kind == ValueKind::Sequence ? 14 : 16;
+      if (c.node().opset < since)
+        c.error("input 0 is ", value_type_name(t, c.dtype(0)), "; Identity takes one from opset ", since);
+      c.set_output_type(0, t, c.dtype(0));
+      return;
+    }
     expect_movable(c, 0);
     c.set_output(0, c.dtype(0), c.shape(0));
   };
   d.reference = copy_input0;
+  d.run_values = [](const Node&, std::span<const AnyValue* const> in, std::span<AnyValue* const> out,
+                    const BodyRunner&) { *out[0] = in[0]->clone(); };
   return d;
 }
 
