@@ -55,8 +55,9 @@ TEST(RoiAlignKernel, MatchesTheReference) {
       }
     }
   check(rng, 16, 1, 3, 4, 4, 1, {}, "defaults: one bin");
-  check(rng, 16, 1, 256, 10, 10, 150, {{"output_height", int64_t{7}}, {"output_width", int64_t{7}},
-                                       {"sampling_ratio", int64_t{2}}}, "Faster R-CNN's box pooling");
+  check(rng, 16, 1, 256, 10, 10, 150,
+        {{"output_height", int64_t{7}}, {"output_width", int64_t{7}}, {"sampling_ratio", int64_t{2}}},
+        "Faster R-CNN's box pooling");
 }
 
 TEST(RoiAlignKernel, DeclinesMaxModeAndNamesBadBatchIndices) {

@@ -83,8 +83,7 @@ class RoiAlignKernel final : public Kernel {
   // Roi r's bins over every channel into `tile` [bins, C], then out to y[r] as [C, bins].
   void pool(int64_t r, const float* corners, const float* hwc, float* tile, std::vector<roi_align::Sample>& samples,
             float* y) const {
-    const roi_align::Region g =
-        roi_align::region_of(node_, attrs_, r, corners[0], corners[1], corners[2], corners[3]);
+    const roi_align::Region g = roi_align::region_of(node_, attrs_, r, corners[0], corners[1], corners[2], corners[3]);
     const int64_t bins = attrs_.oh * attrs_.ow, per_bin = g.gh * g.gw, c_count = channels_;
     const float inv_count = 1.0f / static_cast<float>(std::max<int64_t>(per_bin, 1));
     samples.resize(static_cast<size_t>(per_bin));
