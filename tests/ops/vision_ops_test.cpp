@@ -90,6 +90,31 @@ TEST(VisionOps, NmsErrors) {
   EXPECT_TRUE(contains(infer_error("NonMaxSuppression", 11, {{boxes}, {scores}, {f32({}, {1})}}), "INT64"));
 }
 
+// ---- DeformConv ----
+
+TEST(VisionOps, DeformConvShapesAndErrors) {
+  const Tensor x = f32({1, 4, 5, 5}, F(100, 0.f)), w = f32({6, 2, 3, 3}, F(108, 0.f));
+  const Tensor offset = f32({1, 2 * 9 * 2, 3, 3}, F(324, 0.f));
+  const AttrList groups = {{"group", int64_t{2}}, {"offset_group", int64_t{2}}};
+  EXPECT_EQ(infer("DeformConv", 19, {{x}, {w}, {offset}}, groups)[0].shape, (Shape{1, 6, 3, 3}));
+  // Zero offsets and no mask: exactly a convolution (here of zeros, plus the bias).
+  const Tensor b = f32({6}, {1, 2, 3, 4, 5, 6});
+  expect_near_all(run_ref("DeformConv", 19, {{x}, {w}, {offset}, {b}}, groups), [] {
+    F v;
+    for (float c = 1; c <= 6; ++c) v.insert(v.end(), 9, c);
+    return v;
+  }());
+  EXPECT_TRUE(contains(infer_error("DeformConv", 19, {{x}, {w}, {f32({1, 18, 3, 3}, F(162, 0.f))}}, groups),
+                       "'offset' must be [N, offset_group * kH * kW * 2, oH, oW] = (1,36,3,3)"));
+  EXPECT_TRUE(contains(
+      infer_error("DeformConv", 19, {{x}, {w}, {offset}}, {{"group", int64_t{2}}, {"offset_group", int64_t{3}}}),
+      "'offset_group' (3) must divide the 4 input channels"));
+  EXPECT_TRUE(contains(
+      infer_error("DeformConv", 19,
+                  {{f32({1, 4, 5}, F(20, 0.f))}, {f32({6, 2, 3}, F(36, 0.f))}, {f32({1, 6, 3}, F(18, 0.f))}}, groups),
+      "only 2-D deformable convolution"));
+}
+
 // ---- RoiAlign, MaxRoiPool ----
 
 TEST(VisionOps, RoiAlignCoordinateModes) {

@@ -10,6 +10,7 @@ void register_nn_detection_ops(OpRegistry& r);    // NonMaxSuppression, RoiAlign
 void register_nn_grid_sample_ops(OpRegistry& r);  // GridSample, AffineGrid
 void register_nn_unpool_ops(OpRegistry& r);       // MaxUnpool, Col2Im
 void register_nn_det_ops(OpRegistry& r);          // Det
+void register_nn_deform_conv_ops(OpRegistry& r);  // DeformConv
 
 void register_nn_ops(OpRegistry& r) {
   register_nn_linear_ops(r);
@@ -19,6 +20,7 @@ void register_nn_ops(OpRegistry& r) {
   register_nn_grid_sample_ops(r);
   register_nn_unpool_ops(r);
   register_nn_det_ops(r);
+  register_nn_deform_conv_ops(r);
 }
 
 }  // namespace layerscope
