@@ -18,8 +18,8 @@
 namespace layerscope {
 namespace {
 
-using testing::CaseInput;
 using native::RecurrentIsa;
+using testing::CaseInput;
 
 std::mt19937& rng() {
   static std::mt19937 r(2024);

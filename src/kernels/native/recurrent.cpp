@@ -182,8 +182,7 @@ class RecurrentKernel final : public Kernel {
       const float* src = s.constants[in::P]->data_as<float>();
       peephole_.assign(static_cast<size_t>(D * 3 * Hp));
       for (int64_t d = 0; d < D; ++d)
-        for (int64_t k = 0; k < 3; ++k)
-          std::copy_n(src + (d * 3 + k) * H, H, peephole_.data() + (d * 3 + k) * Hp);
+        for (int64_t k = 0; k < 3; ++k) std::copy_n(src + (d * 3 + k) * H, H, peephole_.data() + (d * 3 + k) * Hp);
     }
     steps_.r = r_.data();
     steps_.rb_h = gru ? rb_h_.data() : nullptr;
@@ -198,8 +197,8 @@ class RecurrentKernel final : public Kernel {
     dnnl::memory bias_mem(onednn::plain_md({1, C}), onednn::engine());
     std::copy(bp.begin(), bp.end(), static_cast<float*>(bias_mem.get_data_handle()));
     runner_.bind_owned(DNNL_ARG_BIAS, bias_mem);
-    packed_bytes_ = pd.weights_desc().get_size() + bp.size() * sizeof(float) + r_.bytes() + rb_h_.bytes() +
-                    peephole_.bytes();
+    packed_bytes_ =
+        pd.weights_desc().get_size() + bp.size() * sizeof(float) + r_.bytes() + rb_h_.bytes() + peephole_.bytes();
 
     // Scratch: the matmul's scratchpad, the projection, h (two buffers) and c.
     size_t at = aligned(runner_.scratch_bytes());

@@ -30,10 +30,8 @@ int64_t state_offset(const RecurrentSteps& s, int dir, int64_t n) {
 
 template <class S>
 inline void put(float* dst, typename S::V v, int valid) {
-  if (valid == S::kLanes)
-    S::store(dst, v);
-  else
-    S::store_first(dst, v, valid);
+  if (valid == S::kLanes) S::store(dst, v);
+  else S::store_first(dst, v, valid);
 }
 
 // acc[j][g] = sum_k h_prev[row j][k] * R[block][k][g][:] for `Rows` rows.

@@ -33,7 +33,7 @@ struct RecurrentSteps {
   const float* peephole = nullptr;    // LSTM, or nullptr: [D][3 (i, o, f)][Hp]
   float* h = nullptr;
   float* c = nullptr;
-  float* y = nullptr;    // outputs, or nullptr when not requested
+  float* y = nullptr;  // outputs, or nullptr when not requested
   float* y_h = nullptr;
   float* y_c = nullptr;
 
