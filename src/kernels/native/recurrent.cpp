@@ -213,6 +213,7 @@ class RecurrentKernel final : public Kernel {
     groups_ = D == 2 && threads >= 2 ? 2 : 1;
     group_size_ = threads / groups_;
     if (G * H * H * N < kSplitStepMacs) group_size_ = 1;
+    if (T * D * G * H * H * N < kSplitStepMacs) groups_ = 1;  // all of it: less than waking a thread
     group_size_ = static_cast<int>(std::min<int64_t>(group_size_, blocks));
   }
 
