@@ -2,9 +2,9 @@
 // LSTM, GRU (linear_before_reset) and RNN, through the kernel harness (tests/common/kernel_check.h),
 // in both of its vector paths (AVX-512 and AVX2, where the build has them): every direction,
 // both layouts, batch 1 to 4 (full and partial register groups of rows), hidden sizes that are
-// and are not multiples of the vector width, initial states and outputs present or not, LSTM
-// peepholes, 1 or 2 threads (a direction per thread, and a step's blocks split between threads
-// with a barrier per step). |kernel - ref| <= 1e-5 * max(1, max|ref|).
+// and are not multiples of the vector width, initial states and outputs present or not,
+// sequence_lens (empty and partial sequences), LSTM peepholes, 1 or 2 threads (a direction per thread, and a step's
+// blocks split between threads with a barrier per step). |kernel - ref| <= 1e-5 * max(1, max|ref|).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,6 +27,12 @@ std::mt19937& rng() {
 }
 int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng()); }
 bool coin() { return pick(0, 1) == 1; }
+
+Tensor i32s(const std::vector<int32_t>& v) {
+  Tensor t(DType::I32, {static_cast<int64_t>(v.size())});
+  std::copy(v.begin(), v.end(), t.data_as<int32_t>());
+  return t;
+}
 
 struct Shape4 {
   int64_t T, N, I, H;
@@ -55,7 +61,12 @@ Case make_case(const std::string& op, const std::string& dir, int layout, Shape4
                              testing::constant(testing::random_f32(rng(), {D, G * H, I}, -s, s)),
                              testing::constant(testing::random_f32(rng(), {D, G * H, H}, -s, s))};
   ins.push_back(maybe(coin(), testing::constant(testing::random_f32(rng(), {D, 2 * G * H}, -0.5f, 0.5f))));
-  ins.push_back(testing::omitted_input());
+  // sequence_lens: absent, all T, or each in [0, T] (empty sequences included).
+  std::vector<int32_t> lens(static_cast<size_t>(N), static_cast<int32_t>(T));
+  const int lens_kind = pick(0, 2);
+  if (lens_kind == 2)
+    for (int32_t& l : lens) l = pick(0, static_cast<int>(T));
+  ins.push_back(lens_kind == 0 ? testing::omitted_input() : testing::constant(i32s(lens)));
   ins.push_back(maybe(coin(), {testing::random_f32(rng(), state)}));
   if (op == "LSTM") {
     ins.push_back(maybe(coin(), {testing::random_f32(rng(), state)}));
@@ -140,17 +151,11 @@ TEST(NativeRecurrent, LeavesWhatItDoesNotRunToTheOtherKernels) {
   }));
   EXPECT_TRUE(declined(lstm, [](Case& c) { c.ins[2].constant = false; }));
   EXPECT_TRUE(declined(make_case("LSTM", "forward", 0, {3, 5, 4, 5}), [](Case&) {}));  // batch > 4
-  EXPECT_TRUE(declined(gru, [](Case& c) {
-    Tensor lens(DType::I32, {2});
-    lens.data_as<int32_t>()[0] = 3, lens.data_as<int32_t>()[1] = 2;
-    c.ins[4] = testing::constant(lens);
-  }));
-  // sequence_lens equal to seq_length everywhere is the full sequence: taken.
-  EXPECT_FALSE(declined(gru, [](Case& c) {
-    Tensor lens(DType::I32, {2});
-    lens.data_as<int32_t>()[0] = lens.data_as<int32_t>()[1] = 3;
-    c.ins[4] = testing::constant(lens);
-  }));
+  // sequence_lens known only at run time. (Out of range ones are declined too, for the
+  // reference to report: Recurrent.SequenceLensOutOfRangeIsAnError.)
+  EXPECT_TRUE(declined(gru, [](Case& c) { c.ins[4] = {i32s({3, 2})}; }));
+  // Constant lengths, shorter ones and an empty one included: taken.
+  EXPECT_FALSE(declined(gru, [](Case& c) { c.ins[4] = testing::constant(i32s({0, 2})); }));
 }
 
 }  // namespace

@@ -16,8 +16,8 @@
 //
 // Declined (left to onednn:rnn or the reference): weights, biases or peepholes not constant,
 // clip, input_forget, non-default activations, GRU with linear_before_reset = 0 (its reset
-// gate multiplies h before R: a second product per step), sequence_lens other than the
-// constant seq_length everywhere, batches over kMaxBatch and projections over
+// gate multiplies h before R: a second product per step), sequence_lens not constant (or out
+// of range: the reference reports it), batches over kMaxBatch and projections over
 // kMaxProjectionBytes (long sequences).
 #include <omp.h>
 
@@ -64,12 +64,14 @@ RecurrentParams params_of(const KernelSetup& s) {
 
 int gates_of(RecurrentKind k) { return k == RecurrentKind::Lstm ? 4 : k == RecurrentKind::Gru ? 3 : 1; }
 
-bool full_lengths(const KernelSetup& s, int64_t seq) {
+// sequence_lens, when given, must be a constant (read once at prepare()) within [0, seq]; an
+// out-of-range length is the reference kernel's error to report.
+bool lengths_supported(const KernelSetup& s, int64_t seq) {
   if (!onednn::has_input(s, in::SequenceLens)) return true;
   const Tensor* lens = s.constants[in::SequenceLens];
   if (!lens || lens->dtype() != DType::I32) return false;
   for (int64_t b = 0; b < lens->numel(); ++b)
-    if (lens->data_as<int32_t>()[b] != seq) return false;
+    if (lens->data_as<int32_t>()[b] < 0 || lens->data_as<int32_t>()[b] > seq) return false;
   return true;
 }
 
@@ -94,7 +96,7 @@ bool recurrent_supported(const KernelSetup& s) {
     if (onednn::has_input(s, i) && !s.constants[i]) return false;  // packed once at prepare()
   return onednn::succeeds([&] {
     const RecurrentParams p = params_of(s);
-    if (p.has_clip || p.input_forget || !p.default_activations() || !full_lengths(s, p.seq))
+    if (p.has_clip || p.input_forget || !p.default_activations() || !lengths_supported(s, p.seq))
       fail("needs the reference kernel");
     if (p.kind == RecurrentKind::Gru && !p.linear_before_reset) fail("GRU reset before R");
     if (p.batch > kMaxBatch) fail("batch: onednn:rnn is faster");
@@ -187,6 +189,12 @@ class RecurrentKernel final : public Kernel {
     steps_.r = r_.data();
     steps_.rb_h = gru ? rb_h_.data() : nullptr;
     steps_.peephole = peephole_.bytes() ? peephole_.data() : nullptr;
+    if (onednn::has_input(s, in::SequenceLens)) {
+      const Tensor& lens = *s.constants[in::SequenceLens];
+      const int32_t* l = lens.data_as<int32_t>();
+      if (std::any_of(l, l + N, [&](int32_t v) { return v != T; })) lengths_.assign(l, l + N);
+    }
+    steps_.lengths = lengths_.empty() ? nullptr : lengths_.data();
 
     const int64_t M = T * N;
     const dnnl::matmul::primitive_desc pd = projection_pd(M, I, C);
@@ -270,6 +278,7 @@ class RecurrentKernel final : public Kernel {
   bool has_out_[3] = {}, has_init_h_ = false, has_init_c_ = false;
   onednn::Runner runner_;
   AlignedFloats r_, rb_h_, peephole_;
+  std::vector<int32_t> lengths_;  // sequence_lens, when any differs from T
   size_t packed_bytes_ = 0, scratch_ = 0, projection_at_ = 0, h_at_ = 0, c_at_ = 0;
   int groups_ = 1, group_size_ = 1;
 };

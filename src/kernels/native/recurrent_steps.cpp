@@ -71,7 +71,6 @@ void block_rows(const RecurrentSteps& s, int dir, int64_t step, int64_t b, int64
   constexpr int L = S::kLanes;
   constexpr int G = Kind == RecurrentKind::Lstm ? 4 : Kind == RecurrentKind::Gru ? 3 : 1;
   const int64_t T = s.T, N = s.N, H = s.H, Hp = s.padded();
-  const int64_t t = s.backwards[dir] ? T - 1 - step : step;
   const int parity = static_cast<int>(step & 1);
   const float* h_prev[Rows];
   for (int j = 0; j < Rows; ++j) h_prev[j] = s.h + ((parity * s.dirs + dir) * N + n0 + j) * Hp;
@@ -82,6 +81,22 @@ void block_rows(const RecurrentSteps& s, int dir, int64_t step, int64_t b, int64
   const bool last = step == T - 1;
   for (int j = 0; j < Rows; ++j) {
     const int64_t n = n0 + j;
+    const int64_t len = s.lengths ? s.lengths[n] : T;
+    if (step >= len) {
+      // Past this row's sequence: the state carries over (zero for an empty sequence), and
+      // Y at time `step` (which the row's own steps never reach) is zero.
+      float* h_next = s.h + (((parity ^ 1) * s.dirs + dir) * N + n) * Hp + b * L;
+      const V h = len == 0 ? S::zero() : S::load(h_prev[j] + b * L);
+      S::store(h_next, h);
+      if (s.y) put<S>(s.y + y_offset(s, step, dir, n) + b * L, S::zero(), valid);
+      if (last && s.y_h) put<S>(s.y_h + state_offset(s, dir, n) + b * L, h, valid);
+      if (last && s.y_c) {
+        const V c = len == 0 ? S::zero() : S::load(s.c + (dir * N + n) * Hp + b * L);
+        put<S>(s.y_c + state_offset(s, dir, n) + b * L, c, valid);
+      }
+      continue;
+    }
+    const int64_t t = s.backwards[dir] ? len - 1 - step : step;
     const int64_t row = s.layout == 0 ? t * N + n : n * T + t;
     const float* x = s.projection + row * s.projection_stride() + (dir * s.blocks + b) * G * L;
     float* h_next = s.h + (((parity ^ 1) * s.dirs + dir) * N + n) * Hp + b * L;

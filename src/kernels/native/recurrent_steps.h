@@ -31,6 +31,10 @@ struct RecurrentSteps {
   const float* r = nullptr;           // R packed
   const float* rb_h = nullptr;        // GRU: R's bias of gate h [D][Hp] (added inside the reset product)
   const float* peephole = nullptr;    // LSTM, or nullptr: [D][3 (i, o, f)][Hp]
+  // Per batch row, its sequence length in [0, T] (nullptr: all T). Row n runs steps [0, len);
+  // a backwards direction walks times len - 1 down to 0. After them its state carries over
+  // (zeros when len is 0: Y_h / Y_c as the reference gives them) and Y is zero.
+  const int32_t* lengths = nullptr;
   float* h = nullptr;
   float* c = nullptr;
   float* y = nullptr;  // outputs, or nullptr when not requested
