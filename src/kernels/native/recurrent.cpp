@@ -45,6 +45,10 @@ constexpr size_t kMaxProjectionBytes = size_t{64} << 20;
 // Below this many multiply-adds per step and direction (G H H N), splitting a step across
 // threads costs more (a barrier per step) than it saves.
 constexpr int64_t kSplitStepMacs = 64 * 1024;
+// Below this many multiply-adds the input projection runs on one thread: a few microseconds of
+// work, less than waking a second one (and a sleeping thread, on a loaded machine, can take a
+// scheduler time slice to come back).
+constexpr int64_t kParallelProjectionMacs = 1024 * 1024;
 constexpr size_t kAlign = 64;
 size_t aligned(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
@@ -197,6 +201,8 @@ class RecurrentKernel final : public Kernel {
     steps_.lengths = lengths_.empty() ? nullptr : lengths_.data();
 
     const int64_t M = T * N;
+    projection_threads_ = M * I * C >= kParallelProjectionMacs ? std::max(1, s.threads) : 1;
+    onednn::ThreadScope projection_scope(projection_threads_);
     const dnnl::matmul::primitive_desc pd = projection_pd(M, I, C);
     runner_.init(dnnl::matmul(pd), pd);
     runner_.bind(DNNL_ARG_SRC, onednn::plain_md({M, I}));
@@ -238,7 +244,10 @@ class RecurrentKernel final : public Kernel {
 
     runner_.set(DNNL_ARG_SRC, ins[in::X]->data());
     runner_.set(DNNL_ARG_DST, base + projection_at_);
-    runner_.run(scratch);
+    {
+      onednn::ThreadScope projection_scope(projection_threads_);
+      runner_.run(scratch);
+    }
     load_state(has_init_h_ ? ins[in::InitialH]->data_as<float>() : nullptr, s.h);
     if (p_.kind == RecurrentKind::Lstm) load_state(has_init_c_ ? ins[in::InitialC]->data_as<float>() : nullptr, s.c);
 
@@ -280,7 +289,7 @@ class RecurrentKernel final : public Kernel {
   AlignedFloats r_, rb_h_, peephole_;
   std::vector<int32_t> lengths_;  // sequence_lens, when any differs from T
   size_t packed_bytes_ = 0, scratch_ = 0, projection_at_ = 0, h_at_ = 0, c_at_ = 0;
-  int groups_ = 1, group_size_ = 1;
+  int groups_ = 1, group_size_ = 1, projection_threads_ = 1;
 };
 
 }  // namespace
