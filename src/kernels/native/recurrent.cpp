@@ -221,14 +221,13 @@ class RecurrentKernel final : public Kernel {
     c_at_ = at, at += aligned(static_cast<size_t>(D * N * Hp) * sizeof(float));
     scratch_ = at;
 
-    // Threads: a group per direction when there are threads for both, else one group; a group
-    // splits each step's blocks only when the step is big enough to pay for a barrier.
+    // Threads: a group per direction when there are threads for both (and the whole recurrence
+    // is worth waking a thread for), else one group; a group splits each step's blocks only
+    // when the step is big enough to pay for a barrier.
     const int threads = std::max(1, s.threads);
-    groups_ = D == 2 && threads >= 2 ? 2 : 1;
-    group_size_ = threads / groups_;
-    if (G * H * H * N < kSplitStepMacs) group_size_ = 1;
-    if (T * D * G * H * H * N < kSplitStepMacs) groups_ = 1;  // all of it: less than waking a thread
-    group_size_ = static_cast<int>(std::min<int64_t>(group_size_, blocks));
+    const bool tiny = T * D * G * H * H * N < kSplitStepMacs;
+    groups_ = D == 2 && threads >= 2 && !tiny ? 2 : 1;
+    group_size_ = G * H * H * N >= kSplitStepMacs ? static_cast<int>(std::min<int64_t>(threads / groups_, blocks)) : 1;
   }
 
   void execute(std::span<const Tensor* const> ins, std::span<Tensor* const> outs, void* scratch) override {
