@@ -7,9 +7,10 @@ transposed data, since its CPU kernels take only layout 0).
 
 Every case is one node of one model, all cases side by side. Each model is built twice: once
 with W, R, B, P and sequence_lens as graph inputs (so layerscope runs the reference kernel: the
-fast kernel takes constant weights only) and once with them as initializers (the oneDNN kernel
-wherever it accepts the node; the Kernel of `layerscope perf` shows which ran, and the script
-checks that the oneDNN kernel did run for the cases it should take, and only for those).
+fast kernels take constant weights only) and once with them as initializers (a fast kernel,
+native:recurrent or onednn:rnn, wherever one accepts the node; the Kernel of `layerscope perf`
+shows which ran, and the script checks that a fast kernel did run for the cases it should take,
+and only for those).
 
 Pass: max |layerscope - onnxruntime| <= 1e-4 * max(1, max |onnxruntime|) for every output.
     check_recurrent_ort.py --cli build/layerscope
@@ -27,6 +28,7 @@ from onnx import TensorProto, helper, numpy_helper
 from cli_run import run_cli, save_case
 
 TOLERANCE = 1e-4
+FAST_KERNELS = ("native:", "onednn:")  # every kernel but the reference ("ref")
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 INPUTS = ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"]
 WEIGHTS = {"W", "R", "B", "P"}
@@ -34,7 +36,7 @@ WEIGHTS = {"W", "R", "B", "P"}
 
 def case(op, T=5, N=3, I=4, H=3, direction="forward", layout=0, opset=14, inputs=("B", "initial_h"), lens=None,
          outputs=(True, True, True), fast=None, **attrs):
-    """One node. `lens` per-batch sequence lengths; `fast`: the oneDNN kernel must take it."""
+    """One node. `lens` per-batch sequence lengths; `fast`: a fast (native or oneDNN) kernel must take it."""
     return dict(op=op, T=T, N=N, I=I, H=H, direction=direction, layout=layout, opset=opset, inputs=set(inputs),
                 lens=lens, outputs=outputs, fast=fast, attrs=attrs)
 
@@ -49,7 +51,8 @@ def cases():
             # An empty sequence gives Y_h = Y_c = 0, as onnxruntime's GRU and LSTM (and its RNN
             # forward) do; its RNN's reverse direction returns initial_h instead, hence 1 there.
             lens = [5, 2, 1] if op == "RNN" else [5, 2, 0]
-            out.append(case(op, direction=direction, lens=lens, inputs=("B", "initial_h") + extra, fast=False))
+            # native:recurrent takes constant lengths (not GRU's default linear_before_reset = 0).
+            out.append(case(op, direction=direction, lens=lens, inputs=("B", "initial_h") + extra, fast=op != "GRU"))
             out.append(case(op, direction=direction, layout=1, lens=[1, 5, 3], inputs=("B", "initial_h") + extra))
         out.append(case(op, inputs=(), fast=True))                                   # no B, zero initial state
         out.append(case(op, lens=[5, 5, 5], inputs=("B",), fast=True))              # lengths all full
@@ -200,9 +203,9 @@ def main():
                     label = f"case{k} {c['op']} {c['direction']} layout {c['layout']} {c['attrs']} lens {c['lens']} [{kernel}]"
                     if weights_as_inputs and kernel != "ref":
                         failures.append(f"{label}: weights are run-time inputs, expected the reference kernel")
-                    if not weights_as_inputs and c["fast"] is not None and c["fast"] != kernel.startswith("onednn:"):
-                        failures.append(f"{label}: expected {'a oneDNN' if c['fast'] else 'the reference'} kernel")
-                    fast_ran += kernel.startswith("onednn:")
+                    if not weights_as_inputs and c["fast"] is not None and c["fast"] != kernel.startswith(FAST_KERNELS):
+                        failures.append(f"{label}: expected {'a fast' if c['fast'] else 'the reference'} kernel")
+                    fast_ran += kernel.startswith(FAST_KERNELS)
                     for name in ("Y", "Y_h", "Y_c"):
                         full = f"c{k}_{name}"
                         if full not in expected:
@@ -212,7 +215,7 @@ def main():
                         err = float(np.abs(got.astype(np.float64) - want).max()) if got.shape == want.shape else np.inf
                         bound = TOLERANCE * max(1.0, float(np.abs(want).max()))
                         checked += 1
-                        which = "oneDNN" if kernel.startswith("onednn:") else "reference"
+                        which = kernel.split(":")[0] if kernel.startswith(FAST_KERNELS) else "reference"
                         worst[which] = max(worst.get(which, 0.0), err / max(1.0, float(np.abs(want).max())))
                         kernel_names.add(kernel)
                         if not err <= bound:
@@ -223,7 +226,7 @@ def main():
     for f in failures:
         print("FAIL", f)
     print(f"{len(cs)} cases, {checked} outputs compared (each case with the reference kernel, and with constant "
-          f"weights: {fast_ran} ran on oneDNN), {len(failures)} failures")
+          f"weights: {fast_ran} ran on a fast kernel), {len(failures)} failures")
     return 1 if failures else 0
 
 

@@ -1,7 +1,8 @@
 // The recurrent ops RNN, GRU and LSTM (ONNX opsets 7 and later): what a node asks for, parsed and
 // checked once from its attributes and input shapes. Shape inference, cost, the reference
-// kernel (recurrent_reference.cpp) and the oneDNN kernel (kernels/onednn/rnn.cpp) all read
-// this one description, so they cannot disagree about a direction, a gate count or a layout.
+// kernel (recurrent_reference.cpp), the oneDNN kernel (kernels/onednn/rnn.cpp) and the native
+// one (kernels/native/recurrent.cpp) all read this one description, so they cannot disagree
+// about a direction, a gate count or a layout.
 //
 // Shapes (D = num_directions, G = gates, T = seq_length, N = batch, I = input_size, H = hidden):
 //   X [T, N, I] (layout 0) or [N, T, I] (layout 1, opset 14+)
