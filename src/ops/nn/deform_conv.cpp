@@ -75,13 +75,14 @@ OpDef deform_conv_def() {
   d.op_type = "DeformConv";
   d.since = 19;
   using enum AttrType;
-  d.attributes = {{"dilations", INTS}, {"group", INT},   {"kernel_shape", INTS},
+  d.attributes = {{"dilations", INTS},   {"group", INT}, {"kernel_shape", INTS},
                   {"offset_group", INT}, {"pads", INTS}, {"strides", INTS}};
   d.infer = [](InferContext& c) {
     c.expect_inputs(3, 5);
     nn::expect_float(c, kX, "X");
     for (int i : {kW, kOffset, kB, kMask})
-      if (c.has_input(i)) nn::expect_same_type(c, kX, "X", i, i == kW ? "W" : i == kOffset ? "offset" : i == kB ? "B" : "mask");
+      if (c.has_input(i))
+        nn::expect_same_type(c, kX, "X", i, i == kW ? "W" : i == kOffset ? "offset" : i == kB ? "B" : "mask");
     const DeformShape s = deform_shape(c);
     c.set_output(0, c.dtype(kX), s.g.output_shape());
   };
@@ -117,8 +118,10 @@ OpDef deform_conv_def() {
                 for (int64_t oy = 0; oy < oh; ++oy)
                   for (int64_t ox = 0; ox < ow; ++ox) {
                     const int64_t p = oy * ow + ox;
-                    const double sy = static_cast<double>(oy * g.strides[0] - g.pads_begin[0] + i * g.dilations[0]) + dy[p];
-                    const double sx = static_cast<double>(ox * g.strides[1] - g.pads_begin[1] + j * g.dilations[1]) + dx[p];
+                    const double sy =
+                        static_cast<double>(oy * g.strides[0] - g.pads_begin[0] + i * g.dilations[0]) + dy[p];
+                    const double sx =
+                        static_cast<double>(ox * g.strides[1] - g.pads_begin[1] + j * g.dilations[1]) + dx[p];
                     col[p] = bilinear(plane, h, w, sy, sx) * (m ? static_cast<double>(m[p]) : 1.0);
                   }
               }
