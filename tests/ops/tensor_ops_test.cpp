@@ -239,6 +239,11 @@ TEST(TensorOps, OneHotTriluNonZeroCompress) {
   EXPECT_EQ(nz.shape(), (Shape{2, 2}));
   EXPECT_EQ(values_of<int64_t>(nz), (V{0, 1, 0, 1}));
   EXPECT_TRUE(deferred("NonZero", 13, {unknown(f32({1}, {1}))}));
+  // Rank 3, the row-major index carried across every axis boundary; int64 and scalar inputs.
+  Tensor nz3 = run_ref("NonZero", 13, {{f32({2, 2, 3}, {0, 1, 0, 0, 0, 2, 3, 0, 0, 0, 0, 4})}});
+  EXPECT_EQ(values_of<int64_t>(nz3), (std::vector<int64_t>{0, 0, 1, 1, 0, 1, 0, 1, 1, 2, 0, 2}));
+  EXPECT_EQ(values_of<int64_t>(run_ref("NonZero", 13, {{i64({4}, {0, 7, 0, -1})}})), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(run_ref("NonZero", 13, {{f32({}, {5})}}).shape(), (Shape{0, 1}));
 
   Tensor x = f32({3, 2}, {1, 2, 3, 4, 5, 6});
   y = run_ref("Compress", 11, {{x}, {boolean({2}, {0, 1})}}, {{"axis", int64_t{0}}});

@@ -103,24 +103,35 @@ bool is_nonzero(const Tensor& t, int64_t e) {
   }
 }
 
-int64_t count_nonzero(const Tensor& t) {
-  int64_t n = 0;
-  for (int64_t e = 0; e < t.numel(); ++e) n += is_nonzero(t, e);
-  return n;
-}
-
 // NonZero: (rank, count) int64 indices of the non-zero elements in row-major order. A scalar
 // gives (0, count), as the ONNX reference does.
 Tensor non_zero_indices(const Tensor& x) {
-  const int64_t count = count_nonzero(x);
+  // One typed pass marks the non-zeros; then the row-major index of each is carried along with
+  // an odometer instead of being recomputed per element (detectors run hundreds of these).
+  std::vector<uint8_t> nz(static_cast<size_t>(x.numel()));
+  auto mark = [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = x.data_as<T>();
+    for (size_t e = 0; e < nz.size(); ++e) nz[e] = p[e] != T(0);
+  };
+  switch (x.dtype()) {
+    case DType::F32: mark(float{}); break;
+    case DType::F64: mark(double{}); break;
+    default:
+      for (size_t e = 0; e < nz.size(); ++e) nz[e] = is_nonzero(x, static_cast<int64_t>(e));
+  }
+  int64_t count = 0;
+  for (uint8_t f : nz) count += f;
   Tensor y(DType::I64, {x.rank(), count});
-  std::vector<int64_t> idx(x.rank());
+  int64_t* out = y.data_as<int64_t>();
+  std::vector<int64_t> idx(x.rank(), 0);
   int64_t col = 0;
-  for (int64_t e = 0; e < x.numel(); ++e) {
-    if (!is_nonzero(x, e)) continue;
-    unravel(e, x.shape(), idx.data());
-    for (int d = 0; d < x.rank(); ++d) y.data_as<int64_t>()[d * count + col] = idx[d];
-    ++col;
+  for (size_t e = 0; e < nz.size(); ++e) {
+    if (nz[e]) {
+      for (int d = 0; d < x.rank(); ++d) out[d * count + col] = idx[d];
+      ++col;
+    }
+    for (int d = x.rank() - 1; d >= 0 && ++idx[d] == x.dim(d); --d) idx[d] = 0;  // next index
   }
   return y;
 }
