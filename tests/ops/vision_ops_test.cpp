@@ -3,6 +3,8 @@
 // the ONNX backend data misses, on hand-computed examples, and the errors for bad input.
 // Against onnxruntime on random inputs: check_vision_ort.py (ctest vision_ort).
 #include <cmath>
+#include <numeric>
+#include <random>
 
 #include "shape_test_util.h"
 
@@ -88,6 +90,51 @@ TEST(VisionOps, NmsErrors) {
   EXPECT_TRUE(contains(infer_error("NonMaxSuppression", 11, {{boxes}, {scores}, {scalar_i(1)}, {scalar_f(1.5f)}}),
                        "'iou_threshold' must be in [0, 1]"));
   EXPECT_TRUE(contains(infer_error("NonMaxSuppression", 11, {{boxes}, {scores}, {f32({}, {1})}}), "INT64"));
+}
+
+// Thousands of boxes in clusters of every size (the grid that limits which kept boxes a
+// candidate is tested against must not change the answer): against a direct O(n^2) selection.
+TEST(VisionOps, NmsOnManyBoxesMatchesTheDirectSelection) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  const int64_t n = 3000;
+  std::vector<float> boxes(n * 4), scores(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const float cx = 50.f * static_cast<float>(i % 40) + 30.f * u(rng), cy = 400.f * u(rng);
+    const float w = i % 97 == 0 ? 2000.f : 1.f + 60.f * u(rng) * u(rng), h = 1.f + 60.f * u(rng);
+    boxes[i * 4 + 0] = cy - h / 2, boxes[i * 4 + 1] = cx - w / 2, boxes[i * 4 + 2] = cy + h / 2,
+                  boxes[i * 4 + 3] = cx + w / 2;
+    scores[i] = u(rng);
+  }
+  auto iou = [&](int64_t a, int64_t b) {
+    const float* p = &boxes[a * 4];
+    const float* q = &boxes[b * 4];
+    const float ix = std::min(p[3], q[3]) - std::max(p[1], q[1]), iy = std::min(p[2], q[2]) - std::max(p[0], q[0]);
+    if (ix <= 0 || iy <= 0) return 0.0;
+    const double inter = double(ix) * iy, ua = double(p[2] - p[0]) * (p[3] - p[1]),
+                 ub = double(q[2] - q[0]) * (q[3] - q[1]);
+    return inter / (ua + ub - inter);
+  };
+  for (float thr : {0.1f, 0.5f, 0.9f}) {
+    std::vector<int64_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
+    V want;
+    std::vector<int64_t> kept;
+    for (int64_t i : order) {
+      bool drop = false;
+      for (int64_t k : kept) drop = drop || iou(k, i) > thr + 1e-6;  // clear of float rounding at the threshold
+      bool near_threshold = false;
+      for (int64_t k : kept) near_threshold = near_threshold || std::abs(iou(k, i) - thr) <= 1e-6;
+      ASSERT_FALSE(near_threshold && !drop) << "test data too close to the threshold; pick another seed";
+      if (drop) continue;
+      kept.push_back(i);
+      want.insert(want.end(), {0, 0, i});
+    }
+    const V got = values_of<int64_t>(run_ref(
+        "NonMaxSuppression", 11, {{f32({1, n, 4}, boxes)}, {f32({1, 1, n}, scores)}, {scalar_i(n)}, {scalar_f(thr)}}));
+    EXPECT_EQ(got, want) << "iou_threshold " << thr << ": " << got.size() / 3 << " kept, want " << want.size() / 3;
+  }
 }
 
 // ---- DeformConv ----

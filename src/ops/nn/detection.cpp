@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <unordered_map>
 #include <vector>
 
 #include "ops/nn/attrs.h"
@@ -77,6 +78,74 @@ class KeptBoxes {
   std::vector<float> x0_, y0_, x1_, y1_, area_;
 };
 
+// The kept boxes of one class bucketed by a square grid, so a candidate is tested only against
+// kept boxes sharing a cell with it: IoU > threshold needs an intersection, and every kept box
+// that intersects the candidate shares a cell with it, so the answer is exactly the full test's
+// (it runs the same KeptBoxes arithmetic on the gathered boxes). A detector's NMS over tens of
+// thousands of candidates (torchvision offsets each class to its own region) then tests each
+// against a few dozen boxes instead of all those kept. Boxes that are not finite or span more
+// than kMaxCells cells are tested by every candidate; candidates of that kind test them all.
+class KeptGrid {
+ public:
+  static constexpr int64_t kMaxCells = 64;
+  // `cell`: the grid step (> 0 and finite), e.g. twice the candidates' mean size.
+  explicit KeptGrid(float cell) : inv_cell_(1.0f / cell) {}
+  bool usable() const { return std::isfinite(inv_cell_) && inv_cell_ > 0; }
+  void clear() {
+    cells_.clear();
+    everywhere_.clear();
+  }
+  // Cell range of b, or false when b is not finite or too large for cells.
+  bool cells_of(const Box& b, int64_t* x0, int64_t* y0, int64_t* x1, int64_t* y1) const {
+    const float v[4] = {b.x0 * inv_cell_, b.y0 * inv_cell_, b.x1 * inv_cell_, b.y1 * inv_cell_};
+    for (float f : v)
+      if (!(std::abs(f) < 1e9f)) return false;
+    *x0 = static_cast<int64_t>(std::floor(v[0])), *y0 = static_cast<int64_t>(std::floor(v[1]));
+    *x1 = static_cast<int64_t>(std::floor(v[2])), *y1 = static_cast<int64_t>(std::floor(v[3]));
+    return *x1 >= *x0 && *y1 >= *y0 && (*x1 - *x0 + 1) * (*y1 - *y0 + 1) <= kMaxCells;
+  }
+  void add(const Box& b, int32_t id) {
+    int64_t x0, y0, x1, y1;
+    if (!cells_of(b, &x0, &y0, &x1, &y1)) {
+      everywhere_.push_back(id);
+      return;
+    }
+    for (int64_t y = y0; y <= y1; ++y)
+      for (int64_t x = x0; x <= x1; ++x) cells_[key(x, y)].push_back(id);
+  }
+  // The kept boxes that may intersect b (with repeats), or false: test b against all of them.
+  bool near(const Box& b, std::vector<int32_t>* ids) const {
+    int64_t x0, y0, x1, y1;
+    if (!cells_of(b, &x0, &y0, &x1, &y1)) return false;
+    ids->assign(everywhere_.begin(), everywhere_.end());
+    for (int64_t y = y0; y <= y1; ++y)
+      for (int64_t x = x0; x <= x1; ++x)
+        if (auto it = cells_.find(key(x, y)); it != cells_.end())
+          ids->insert(ids->end(), it->second.begin(), it->second.end());
+    return true;
+  }
+
+ private:
+  static uint64_t key(int64_t x, int64_t y) {
+    return (static_cast<uint64_t>(x) * 0x9E3779B97F4A7C15ull) ^ static_cast<uint64_t>(y);
+  }
+  float inv_cell_;
+  std::unordered_map<uint64_t, std::vector<int32_t>> cells_;
+  std::vector<int32_t> everywhere_;
+};
+
+// Twice the mean side of the candidates' boxes (finite ones), the grid step; 0 when none.
+float grid_cell(const float* bx, const std::vector<int64_t>& order, bool center_point) {
+  double sum = 0;
+  int64_t n = 0;
+  for (int64_t i : order) {
+    const Box b = box_at(bx + i * 4, center_point);
+    const double side = std::max(b.x1 - b.x0, b.y1 - b.y0);
+    if (std::isfinite(side) && side > 0) sum += side, ++n;
+  }
+  return n ? static_cast<float>(2 * sum / static_cast<double>(n)) : 0.f;
+}
+
 // The selected (batch, class, box) triples, flattened.
 std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor& scores, const Tensor* max_out,
                                 const Tensor* iou, const Tensor* score_thr) {
@@ -89,7 +158,9 @@ std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor
   std::vector<int64_t> out;
   if (max_per_class <= 0) return out;
   std::vector<int64_t> order;
-  KeptBoxes kept;
+  KeptBoxes kept, nearby;
+  std::vector<Box> kept_list;
+  std::vector<int32_t> near;
   for (int64_t b = 0; b < batches; ++b)
     for (int64_t c = 0; c < classes; ++c) {
       const float* s = scores.data_as<float>() + (b * classes + c) * count;
@@ -99,11 +170,23 @@ std::vector<int64_t> nms_select(const Node& n, const Tensor& boxes, const Tensor
         if (!std::isnan(s[i]) && (!has_score_thr || s[i] > score_threshold)) order.push_back(i);
       std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) { return s[i] > s[j]; });
       kept.clear();
+      kept_list.clear();
+      KeptGrid grid(grid_cell(bx, order, center_point));
       for (int64_t i : order) {
         if (static_cast<int64_t>(kept.size()) >= max_per_class) break;
         const Box cand = box_at(bx + i * 4, center_point);
-        if (kept.any_overlaps(cand, iou_threshold)) continue;
+        bool suppressed;
+        if (grid.usable() && grid.near(cand, &near)) {
+          nearby.clear();
+          for (int32_t id : near) nearby.add(kept_list[id]);
+          suppressed = nearby.any_overlaps(cand, iou_threshold);
+        } else {
+          suppressed = kept.any_overlaps(cand, iou_threshold);
+        }
+        if (suppressed) continue;
+        if (grid.usable()) grid.add(cand, static_cast<int32_t>(kept_list.size()));
         kept.add(cand);
+        kept_list.push_back(cand);
         out.insert(out.end(), {b, c, i});
       }
     }
