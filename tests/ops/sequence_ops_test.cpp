@@ -5,25 +5,19 @@
 #include <gtest/gtest.h>
 
 #include "layerscope/session.h"
-#include "unit/onnx_builder.h"
+#include "unit/session_test_util.h"
 
 namespace layerscope {
 namespace {
 
-using testing::TempDir;
+using testing::floats;
+using testing::int64;
+using testing::node;
 using testing::tensor_info;
+using testing::values;
 constexpr int kF = onnx::TensorProto::FLOAT, kI = onnx::TensorProto::INT64;
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
-
-onnx::NodeProto node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out) {
-  onnx::NodeProto n;
-  n.set_op_type(op);
-  n.set_name(op + "_" + out.at(0));
-  for (const auto& i : in) n.add_input(i);
-  for (const auto& o : out) n.add_output(o);
-  return n;
-}
 
 onnx::NodeProto with_int(onnx::NodeProto n, const std::string& attr, int64_t v) {
   auto* a = n.add_attribute();
@@ -62,38 +56,13 @@ onnx::ModelProto model(const std::vector<onnx::NodeProto>& nodes, const std::vec
   return m;
 }
 
-Tensor floats(const Shape& shape, const std::vector<float>& v) {
-  Tensor t(DType::F32, shape);
-  std::copy(v.begin(), v.end(), t.data_as<float>());
-  return t;
-}
-Tensor int64(int64_t v) {
-  Tensor t(DType::I64, {});
-  *t.data_as<int64_t>() = v;
-  return t;
-}
-std::vector<float> values(const Tensor& t) { return {t.data_as<float>(), t.data_as<float>() + t.numel()}; }
-
-class SequenceOps : public ::testing::Test {
+class SequenceOps : public testing::SessionTest {
  protected:
-  std::unique_ptr<Session> load(const onnx::ModelProto& m) {
-    std::unique_ptr<Session> s;
-    Status st = Session::load(dir_.write_model("m" + std::to_string(count_++) + ".onnx", m), {}, &s);
-    EXPECT_TRUE(st) << st.message();
-    return s;
-  }
   std::vector<NamedValue> run(Session& s, const std::vector<NamedValue>& in) {
     std::vector<NamedValue> out;
     Status st = s.run_values(in, &out);
     EXPECT_TRUE(st) << st.message();
     return out;
-  }
-  // The message of a load that must fail (a static model is checked when planned at load).
-  std::string load_error(const onnx::ModelProto& m) {
-    std::unique_ptr<Session> s;
-    Status st = Session::load(dir_.write_model("bad" + std::to_string(count_++) + ".onnx", m), {}, &s);
-    EXPECT_FALSE(st);
-    return st.message();
   }
   // The message of a run that must fail.
   std::string run_error(const onnx::ModelProto& m, const std::vector<NamedValue>& in) {
@@ -104,8 +73,6 @@ class SequenceOps : public ::testing::Test {
     EXPECT_FALSE(st);
     return st.message();
   }
-  TempDir dir_;
-  int count_ = 0;
 };
 
 // x, y -> [x, y] -> insert x at the front -> [x, x, y]: its last tensor and its length.

@@ -5,64 +5,40 @@
 
 #include "layerscope/session.h"
 #include "onnx/model_loader.h"
-#include "onnx_builder.h"
 #include "registry/registry.h"
 #include "runtime/executor.h"
+#include "session_test_util.h"
 
 namespace layerscope {
 namespace {
 
+using testing::floats;
 using testing::graph;
+using testing::int64;
 using testing::model;
 using testing::node;
 using testing::set_graph;
 using testing::set_int;
 using testing::set_ints;
-using testing::TempDir;
 using testing::tensor_info;
+using testing::values;
 constexpr int kF = onnx::TensorProto::FLOAT, kB = onnx::TensorProto::BOOL, kI = onnx::TensorProto::INT64;
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
 
-Tensor floats(const Shape& shape, const std::vector<float>& v) {
-  Tensor t(DType::F32, shape);
-  std::copy(v.begin(), v.end(), t.data_as<float>());
-  return t;
-}
 Tensor boolean(bool b) {
   Tensor t(DType::Bool, {});
   *t.data_as<bool>() = b;
   return t;
 }
-Tensor int64(int64_t v) {
-  Tensor t(DType::I64, {});
-  *t.data_as<int64_t>() = v;
-  return t;
-}
-std::vector<float> values(const Tensor& t) { return {t.data_as<float>(), t.data_as<float>() + t.numel()}; }
-
-class ControlFlow : public ::testing::Test {
+class ControlFlow : public testing::SessionTest {
  protected:
-  std::unique_ptr<Session> load(const onnx::ModelProto& m) {
-    std::unique_ptr<Session> s;
-    Status st = Session::load(dir_.write_model("m" + std::to_string(count_++) + ".onnx", m), {}, &s);
-    EXPECT_TRUE(st) << st.message();
-    return s;
-  }
   std::vector<NamedTensor> run(Session& s, const std::vector<NamedTensor>& in) {
     std::vector<NamedTensor> out;
     Status st = s.run(in, &out);
     EXPECT_TRUE(st) << st.message();
     return out;
   }
-  std::string load_error(const onnx::ModelProto& m) {
-    std::unique_ptr<Session> s;
-    Status st = Session::load(dir_.write_model("bad" + std::to_string(count_++) + ".onnx", m), {}, &s);
-    EXPECT_FALSE(st);
-    return st.message();
-  }
-  TempDir dir_;
-  int count_ = 0;
 };
 
 // If whose branches read values of the enclosing graph (an input and a node output) by name.
