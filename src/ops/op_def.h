@@ -260,5 +260,7 @@ std::string attribute_problem(const OpDef& def, const Node& n, std::span<const O
 
 // Bytes-only cost: read every input once, write every output once.
 Cost bytes_only_cost(const CostContext& c);
+// The cost of one execution of `def`'s node: its cost function's, else bytes_only_cost.
+inline Cost op_cost(const OpDef& def, const CostContext& c) { return def.cost ? def.cost(c) : bytes_only_cost(c); }
 
 }  // namespace layerscope

@@ -59,7 +59,7 @@ DynamicKernels::Entry& DynamicKernels::get(const Registry& registry, const OpDef
              " bytes of kernel scratch");
   }
   CostContext cc{node, e->inputs, e->outputs};
-  e->cost = op.cost ? op.cost(cc) : bytes_only_cost(cc);
+  e->cost = op_cost(op, cc);
   e->last_used = clock_;
   if (entries_.size() >= kMaxEntries) {
     auto oldest = std::min_element(entries_.begin(), entries_.end(),

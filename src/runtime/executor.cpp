@@ -58,9 +58,10 @@ void Executor::run_dynamic_step(Step& step) {
   const std::vector<Tensor*>& out_ptrs = step_outputs_[idx];  // null for omitted outputs, as in static steps
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     const TensorInfo& info = ctx.outputs()[k];
-    check_tensor_fits(info, plan_.memory_budget,
-                      "'" + plan_.graph.model_path + "': " + Graph::describe(n) + ": output " + std::to_string(k) +
-                          " (computed at run time)");
+    if (!tensor_fits(info, plan_.memory_budget))  // the message is built only for a tensor that does not
+      check_tensor_fits(info, plan_.memory_budget,
+                        "'" + plan_.graph.model_path + "': " + Graph::describe(n) + ": output " + std::to_string(k) +
+                            " (computed at run time)");
   }
   const std::vector<Tensor>& stated = ctx.output_values();
   bool all_stated = !stated.empty();
@@ -71,7 +72,7 @@ void Executor::run_dynamic_step(Step& step) {
     step.inputs = in;
     step.outputs = ctx.outputs();
     CostContext cc{n, step.inputs, step.outputs};
-    step.cost = step.op->cost ? step.op->cost(cc) : bytes_only_cost(cc);
+    step.cost = op_cost(*step.op, cc);
     step.dynamic_kernel = &DynamicKernels::computed_by_infer();
     return;
   }

@@ -59,7 +59,13 @@ MemoryBudget memory_budget(uint64_t requested) {
   return b;
 }
 
+bool tensor_fits(const TensorInfo& t, const MemoryBudget& budget) {
+  const std::optional<int64_t> bytes = checked_nbytes(t.dtype, t.shape);
+  return bytes && static_cast<uint64_t>(*bytes) <= budget.bytes;
+}
+
 void check_tensor_fits(const TensorInfo& t, const MemoryBudget& budget, const std::string& what) {
+  if (tensor_fits(t, budget)) return;
   std::optional<int64_t> bytes = checked_nbytes(t.dtype, t.shape);
   if (!bytes) {
     for (int64_t d : t.shape)

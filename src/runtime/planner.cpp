@@ -191,7 +191,7 @@ void make_steps(ExecutionPlan& plan, Graph& g, const GraphInference& inf, const 
       step.scratch_bytes = step.kernel->scratch_bytes();
       plan.packed_weight_bytes += step.kernel->packed_weight_bytes();
       CostContext cc{n, step.inputs, step.outputs};
-      step.cost = step.op->cost ? step.op->cost(cc) : bytes_only_cost(cc);
+      step.cost = op_cost(*step.op, cc);
     }
     packed.release_after(step, g, plan);
     plan.steps.push_back(std::move(step));
