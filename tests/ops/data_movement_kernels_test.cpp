@@ -109,6 +109,36 @@ TEST(DataMovementKernels, ConcatRandom) {
   }
 }
 
+// Split into 1-4 parts along any axis, sizes given as an input (zero-size parts included) or
+// equal parts (no sizes), every element size; and big enough for the parallel path.
+TEST(DataMovementKernels, SplitRandom) {
+  std::mt19937 rng(14);
+  for (int iter = 0; iter < 100; ++iter) {
+    const int rank = 1 + static_cast<int>(rng() % 4);
+    const int axis = static_cast<int>(rng() % rank);
+    const int count = 1 + static_cast<int>(rng() % 4);
+    Shape x = random_shape(rng, rank, iter % 10 == 0 ? (rank <= 2 ? 700 : 30) : 6);
+    std::vector<In> in;
+    if (iter % 3 == 0) {  // equal parts
+      x[axis] = count * (1 + static_cast<int64_t>(rng() % 3));
+      in = {{random_tensor(kSizes[iter % 4], x, rng)}};
+    } else {
+      std::vector<int64_t> sizes(count);
+      for (int64_t& v : sizes) v = static_cast<int64_t>(rng() % 4);
+      x[axis] = 0;
+      for (int64_t v : sizes) x[axis] += v;
+      in = {{random_tensor(kSizes[iter % 4], x, rng)}, {i64({count}, sizes)}};
+    }
+    Node n = make_node("Split", 13, in, count, {{"axis", int64_t{axis - (iter % 2 ? rank : 0)}}});
+    expect_kernels_match("native:split", n, in, "split " + std::to_string(iter));
+  }
+  for (int64_t axis : {0, 1, 2}) {
+    std::vector<In> in = {{random_tensor(DType::F32, {8, 100, 128}, rng)}};
+    Node n = make_node("Split", 13, in, 2, {{"axis", axis}});
+    expect_kernels_match("native:split", n, in, "big split");
+  }
+}
+
 TEST(DataMovementKernels, SliceRandom) {
   std::mt19937 rng(5);
   for (int iter = 0; iter < 200; ++iter) {

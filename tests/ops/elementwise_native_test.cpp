@@ -89,6 +89,29 @@ TEST(ElementwiseNative, BinaryMatchesReference) {
     }
 }
 
+// Max and Min of two inputs, and the comparisons (bool outputs), on the same broadcast pairs; then
+// on special values against each other: NaN either side, signed zeros, infinities, equal values.
+TEST(ElementwiseNative, MaxMinAndComparisonsMatchReference) {
+  const char* ops[] = {"Max", "Min", "Greater", "Less", "Equal", "GreaterOrEqual", "LessOrEqual"};
+  for (const char* op : ops)
+    for (const auto& [sa, sb] : binary_shapes()) {
+      Shape out;
+      if (!try_broadcast_shapes(sa, sb, &out)) continue;
+      check_native(op, 13, {random_f32(sa, -3, 3), random_f32(sb, -3, 3)}, {}, 0);
+    }
+  const std::vector<float> special = {NAN, INFINITY, -INFINITY, 0.f, -0.f, 1.f, -1.f, 2.5f};
+  const int64_t n = static_cast<int64_t>(special.size());
+  Tensor a(DType::F32, {n, n}), b(DType::F32, {n, n});
+  for (int64_t i = 0; i < n * n; ++i) {
+    a.data_as<float>()[i] = special[i / n];
+    b.data_as<float>()[i] = special[i % n];
+  }
+  for (const char* op : ops) {
+    check_native(op, 13, {a, b}, {}, 0);
+    check_native(op, 13, {a, f32({}, {0.f})}, {}, 0);  // SSDlite's score threshold: a scalar
+  }
+}
+
 TEST(ElementwiseNative, UnaryMatchesReference) {
   const std::vector<Shape> shapes = {{}, {1}, {15}, {17}, {3, 33}, {2, 3, 4, 5}, {70003}, {0}};
   struct Case {
@@ -99,22 +122,18 @@ TEST(ElementwiseNative, UnaryMatchesReference) {
     double tol;
   };
   const std::vector<Case> cases = {
-      {"Relu", 14, {}, -5, 5, 1e-6},
-      {"Sqrt", 13, {}, -1, 100, 1e-6},
-      {"Sigmoid", 13, {}, -30, 30, 1e-5},
-      {"Tanh", 13, {}, -12, 12, 1e-5},
-      {"Erf", 13, {}, -6, 6, 1e-5},
-      {"Gelu", 20, {}, -10, 10, 1e-5},
-      {"Gelu", 20, attrs({{"approximate", std::string("tanh")}}), -10, 10, 1e-5},
-      {"Tanh", 13, {}, -0.7f, 0.7f, 1e-5},
-      {"Erf", 13, {}, -1.2f, 1.2f, 1e-5},
+      {"Relu", 14, {}, -5, 5, 1e-6},        {"Sqrt", 13, {}, -1, 100, 1e-6},
+      {"Exp", 13, {}, -110, 90, 1e-5},      {"Sigmoid", 13, {}, -30, 30, 1e-5},
+      {"Tanh", 13, {}, -12, 12, 1e-5},      {"Erf", 13, {}, -6, 6, 1e-5},
+      {"Gelu", 20, {}, -10, 10, 1e-5},      {"Gelu", 20, attrs({{"approximate", std::string("tanh")}}), -10, 10, 1e-5},
+      {"Tanh", 13, {}, -0.7f, 0.7f, 1e-5},  {"Erf", 13, {}, -1.2f, 1.2f, 1e-5},
       {"Sigmoid", 13, {}, -120, 120, 1e-5},
   };
   for (const Case& c : cases)
     for (const Shape& s : shapes) check_native(c.op, c.opset, {random_f32(s, c.lo, c.hi)}, c.attrs, c.tol);
   // Special values: NaN, infinities, signed zeros, and the branch points of tanh/erf.
   Tensor special = f32({12}, {NAN, INFINITY, -INFINITY, 0.f, -0.f, 0.625f, -0.625f, 1.f, -1.f, 3.92f, -3.92f, 1e-30f});
-  for (const char* op : {"Relu", "Sqrt", "Sigmoid", "Tanh", "Erf"}) check_native(op, 13, {special}, {}, 1e-5);
+  for (const char* op : {"Relu", "Sqrt", "Sigmoid", "Tanh", "Erf", "Exp"}) check_native(op, 13, {special}, {}, 1e-5);
   check_native("Gelu", 20, {special}, {}, 1e-5);
 }
 

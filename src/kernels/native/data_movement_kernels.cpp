@@ -6,6 +6,8 @@
 //   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h); a
 //                     Transpose that only moves size-1 axes is a native:view, as Reshape
 //   native:concat     Concat: one memcpy per (input, outer index)
+//   native:split      Split: one memcpy per (output, outer index); a Split into one output is a
+//                     native:view when the memory planner could share the buffer
 //   native:slice      Slice, any steps: memcpy of the contiguous runs (strided elements when
 //                     the last axis has a step)
 //   native:gather     Gather: memcpy of the run after the axis per index (runs are split
@@ -156,6 +158,60 @@ class ConcatKernel final : public Kernel {
   std::vector<int64_t> run_bytes_;
   int64_t outer_ = 1, out_row_ = 0;
   bool big_ = false;
+  int threads_ = 1;
+};
+
+// Split, the mirror of Concat: each output's part of every outer row, in order. The parts'
+// sizes are the outputs' extents along the axis (known at prepare, whatever form the split
+// sizes took). Detectors' exports split a tensor into one output: that is a copy, or a view.
+class SplitKernel final : public Kernel {
+ public:
+  std::string name() const override { return view_ ? "native:view" : "native:split"; }
+  void prepare(const KernelSetup& s) override {
+    threads_ = std::max(1, s.threads);
+    const Shape& x = s.inputs[0].shape;
+    int axis = static_cast<int>(s.node.attrs.get_int("axis", 0));
+    if (axis < 0) axis += static_cast<int>(x.size());
+    int64_t inner = static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
+    outer_ = 1;
+    for (int d = 0; d < static_cast<int>(x.size()); ++d)
+      if (d < axis) outer_ *= x[d];
+      else if (d > axis) inner *= x[d];
+    run_bytes_.clear();
+    for (const TensorInfo& t : s.outputs) run_bytes_.push_back(t.shape[axis] * inner);
+    in_row_ = x[axis] * inner;
+    big_ = s.inputs[0].bytes() >= kParallelBytes;
+    single_ = s.outputs.size() == 1;
+  }
+  OutputSharing output_sharing() const override {
+    return single_ ? OutputSharing{OutputSharing::Mode::View, {0}, false} : OutputSharing{};
+  }
+  void set_output_shared(int input) override { view_ = input == 0; }
+  void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
+    if (view_) return;
+    const char* x = static_cast<const char*>(in[0]->data());
+    if (outer_ == 1) {  // axis 0 (or all outer dims 1): one contiguous block per output
+      int64_t off = 0;
+      for (size_t k = 0; k < out.size(); ++k) {
+        if (out[k]) copy_bytes(out[k]->data(), x + off, run_bytes_[k], threads_);
+        off += run_bytes_[k];
+      }
+      return;
+    }
+#pragma omp parallel for if (big_) num_threads(threads_) schedule(static)
+    for (int64_t o = 0; o < outer_; ++o) {
+      int64_t off = o * in_row_;
+      for (size_t k = 0; k < out.size(); ++k) {
+        if (out[k]) std::memcpy(static_cast<char*>(out[k]->data()) + o * run_bytes_[k], x + off, run_bytes_[k]);
+        off += run_bytes_[k];
+      }
+    }
+  }
+
+ private:
+  std::vector<int64_t> run_bytes_;  // per output: its part of one outer row
+  int64_t outer_ = 1, in_row_ = 0;
+  bool big_ = false, single_ = false, view_ = false;
   int threads_ = 1;
 };
 
@@ -323,6 +379,7 @@ void register_native_data_movement_kernels(KernelRegistry& r) {
   for (const char* op : {"Transpose", "DepthToSpace", "SpaceToDepth"})
     r.add_kernel(kernel_def<TransposeKernel>(op, "native:transpose", movable_sizes));
   r.add_kernel(kernel_def<ConcatKernel>("Concat", "native:concat", any));
+  r.add_kernel(kernel_def<SplitKernel>("Split", "native:split", any));
   r.add_kernel(kernel_def<SliceKernel>("Slice", "native:slice", known_slice));
   r.add_kernel(kernel_def<GatherKernel>("Gather", "native:gather", any));
 }

@@ -1,6 +1,7 @@
 // Native float32 kernels for the elementwise ops real models spend time in:
-//   native:binary  Add Sub Mul Div (opset 7+ numpy broadcasting, any shapes)
-//   native:unary   Relu Sigmoid Tanh Erf Gelu Sqrt
+//   native:binary  Add Sub Mul Div, Max Min of two inputs (numpy broadcasting, any shapes)
+//   native:compare Greater Less Equal GreaterOrEqual LessOrEqual of float32 (bool output)
+//   native:unary   Relu Sigmoid Tanh Erf Gelu Sqrt Exp
 //   native:pow     Pow with a constant scalar exponent 2 or 0.5
 //   native:clip    Clip;  native:hardsigmoid  HardSigmoid;  native:where  Where with float32 values
 // Everything else (other types, legacy broadcasting, other exponents) falls back to the
@@ -63,14 +64,33 @@ class ElementwiseKernel : public Kernel {
   int threads_ = 1;
 };
 
-// ---- Add Sub Mul Div --------------------------------------------------------------------
+// ---- Add Sub Mul Div, Max Min (two inputs), Greater Less Equal GreaterOrEqual LessOrEqual ----
 
-enum class BinOp { Add, Sub, Mul, Div };
+enum class BinOp { Add, Sub, Mul, Div, Max, Min, Greater, Less, Equal, GreaterOrEqual, LessOrEqual };
+
+constexpr bool is_comparison(BinOp op) { return op >= BinOp::Greater; }
+
+// Element i of the result. Max and Min as the reference folds them (ops/elementwise/variadic.cpp):
+// a NaN in either input comes out, and of two equal values (+0 and -0) the first.
+template <BinOp Op>
+auto binary_fn(float u, float v) {
+  if constexpr (Op == BinOp::Add) return u + v;
+  if constexpr (Op == BinOp::Sub) return u - v;
+  if constexpr (Op == BinOp::Mul) return u * v;
+  if constexpr (Op == BinOp::Div) return u / v;
+  if constexpr (Op == BinOp::Max) return (v > u || v != v) ? v : u;
+  if constexpr (Op == BinOp::Min) return (v < u || v != v) ? v : u;
+  if constexpr (Op == BinOp::Greater) return static_cast<uint8_t>(u > v);
+  if constexpr (Op == BinOp::Less) return static_cast<uint8_t>(u < v);
+  if constexpr (Op == BinOp::Equal) return static_cast<uint8_t>(u == v);
+  if constexpr (Op == BinOp::GreaterOrEqual) return static_cast<uint8_t>(u >= v);
+  if constexpr (Op == BinOp::LessOrEqual) return static_cast<uint8_t>(u <= v);
+}
 
 // y may be a or b (in place): no __restrict; `omp simd` still vectorises, which is safe
 // because each iteration only reads the index it writes.
-template <typename F>
-void binary_run(F f, const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n) {
+template <typename F, typename Y>
+void binary_run(F f, const float* a, int64_t sa, const float* b, int64_t sb, Y* y, int64_t n) {
   if (sa && sb) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
@@ -83,7 +103,7 @@ void binary_run(F f, const float* a, int64_t sa, const float* b, int64_t sb, flo
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = f(av, b[i]);
   } else {
-    const float v = f(*a, *b);
+    const Y v = f(*a, *b);
     for (int64_t i = 0; i < n; ++i) y[i] = v;
   }
 }
@@ -91,21 +111,20 @@ void binary_run(F f, const float* a, int64_t sa, const float* b, int64_t sb, flo
 template <BinOp Op>
 class BinaryKernel final : public ElementwiseKernel {
  public:
-  BinaryKernel() : ElementwiseKernel("native:binary") {}
+  using Out = decltype(binary_fn<Op>(0.f, 0.f));
+  BinaryKernel() : ElementwiseKernel(is_comparison(Op) ? "native:compare" : "native:binary") {}
   void prepare_shapes(const Shape& out, const std::vector<Shape>& in) override { plan_ = make_broadcast_plan(out, in); }
   int in_place_operands() const override { return 2; }
+  // A comparison writes one byte per float: it cannot run over its input.
+  OutputSharing output_sharing() const override {
+    return is_comparison(Op) ? OutputSharing{} : ElementwiseKernel::output_sharing();
+  }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
     const float* a = in[0]->data_as<float>();
     const float* b = in[1]->data_as<float>();
-    float* y = out[0]->data_as<float>();
+    Out* y = out[0]->data_as<Out>();
     for_each_run(plan_, threads_, [&](const auto& off, int64_t o, int64_t len) {
-      const float* pa = a + off[0];
-      const float* pb = b + off[1];
-      const int64_t sa = plan_.inner_stride[0], sb = plan_.inner_stride[1];
-      if constexpr (Op == BinOp::Add) binary_run([](float u, float v) { return u + v; }, pa, sa, pb, sb, y + o, len);
-      if constexpr (Op == BinOp::Sub) binary_run([](float u, float v) { return u - v; }, pa, sa, pb, sb, y + o, len);
-      if constexpr (Op == BinOp::Mul) binary_run([](float u, float v) { return u * v; }, pa, sa, pb, sb, y + o, len);
-      if constexpr (Op == BinOp::Div) binary_run([](float u, float v) { return u / v; }, pa, sa, pb, sb, y + o, len);
+      binary_run(binary_fn<Op>, a + off[0], plan_.inner_stride[0], b + off[1], plan_.inner_stride[1], y + o, len);
     });
   }
 
@@ -113,14 +132,16 @@ class BinaryKernel final : public ElementwiseKernel {
   BroadcastPlan plan_;
 };
 
+// `since`: the opset from which the op broadcasts numpy-style (Max and Min: 8, the rest: 7).
 template <BinOp Op>
-KernelDef binary_def(const char* op) {
+KernelDef binary_def(const char* op, int since = 7) {
   KernelDef d;
   d.op_type = op;
-  d.name = "native:binary";
+  d.name = is_comparison(Op) ? "native:compare" : "native:binary";
   d.priority = kPriority;
-  d.supports = [](const KernelSetup& s) {
-    return s.node.opset >= 7 && s.inputs.size() == 2 && all_f32(s.inputs, {0, 1}) && all_f32(s.outputs, {0});
+  d.supports = [since](const KernelSetup& s) {
+    const bool out_ok = is_comparison(Op) ? s.outputs[0].dtype == DType::Bool : all_f32(s.outputs, {0});
+    return s.node.opset >= since && s.inputs.size() == 2 && all_f32(s.inputs, {0, 1}) && out_ok;
   };
   d.create = [] { return std::make_unique<BinaryKernel<Op>>(); };
   return d;
@@ -310,11 +331,19 @@ void register_native_elementwise_kernels(KernelRegistry& r) {
   r.add_kernel(binary_def<BinOp::Sub>("Sub"));
   r.add_kernel(binary_def<BinOp::Mul>("Mul"));
   r.add_kernel(binary_def<BinOp::Div>("Div"));
+  r.add_kernel(binary_def<BinOp::Max>("Max", 8));
+  r.add_kernel(binary_def<BinOp::Min>("Min", 8));
+  r.add_kernel(binary_def<BinOp::Greater>("Greater"));
+  r.add_kernel(binary_def<BinOp::Less>("Less"));
+  r.add_kernel(binary_def<BinOp::Equal>("Equal"));
+  r.add_kernel(binary_def<BinOp::GreaterOrEqual>("GreaterOrEqual", 12));
+  r.add_kernel(binary_def<BinOp::LessOrEqual>("LessOrEqual", 12));
   r.add_kernel(unary_def("Relu", relu_f32));
   r.add_kernel(unary_def("Sigmoid", sigmoid_f32));
   r.add_kernel(unary_def("Tanh", tanh_f32));
   r.add_kernel(unary_def("Erf", erf_f32));
   r.add_kernel(unary_def("Sqrt", sqrt_f32));
+  r.add_kernel(unary_def("Exp", exp_f32));
   r.add_kernel(gelu_def());
   r.add_kernel(pow_def());
 

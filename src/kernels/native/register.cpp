@@ -10,6 +10,8 @@ void register_native_expand_kernels(KernelRegistry& r);
 void register_native_scatter_kernels(KernelRegistry& r);
 void register_native_fill_kernels(KernelRegistry& r);
 void register_native_roi_align_kernels(KernelRegistry& r);
+void register_native_topk_kernels(KernelRegistry& r);
+void register_native_gather_nd_kernels(KernelRegistry& r);
 void register_native_reduce_kernels(KernelRegistry& r);
 void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
@@ -26,6 +28,8 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_scatter_kernels(r);
   register_native_fill_kernels(r);
   register_native_roi_align_kernels(r);
+  register_native_topk_kernels(r);
+  register_native_gather_nd_kernels(r);
   register_native_reduce_kernels(r);
   register_native_instance_norm_kernels(r);
   register_native_resize_kernels(r);
