@@ -110,6 +110,10 @@ struct KernelDef {
   // Optional (layout-aware kernels): the layouts this kernel prefers for a node, or nullopt
   // when it would rather keep everything Plain.
   std::function<std::optional<LayoutChoice>(const KernelSetup&)> preferred_layouts;
+  // The kernel handles tensors with no elements (a dynamic step's empty selection: a Scatter of
+  // no updates still copies its data). Kernels without it never see one at run time: such a
+  // step goes to the reference (runtime/dynamic_kernels.h).
+  bool accepts_empty = false;
 };
 
 // Wraps an OpDef's reference function as a Kernel (name "ref"; kernels/reference_kernel.cpp).

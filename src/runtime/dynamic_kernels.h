@@ -9,8 +9,13 @@
 // a detector sees a different box count per image, and re-preparing is cheaper than a naive
 // kernel but not free.
 //
-// Tensors with no elements go to the reference kernel: fast kernels (oneDNN's primitives) are
-// not required to accept empty dimensions, and there is nothing to compute.
+// The values of the inputs an op reads to infer its shapes (OpDef::value_inputs: a Slice's
+// starts, a TopK's k) are part of the signature and reach prepare() as constants, as they
+// would in a static plan: a kernel that needs them known (native:slice) serves dynamic steps too.
+//
+// Tensors with no elements go to the reference kernel unless the chosen kernel says it handles
+// them (KernelDef::accepts_empty): fast kernels (oneDNN's primitives) are not required to accept
+// empty dimensions.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -26,6 +31,7 @@ class DynamicKernels {
   // One prepared kernel: the shapes it was prepared for, its scratch and its cost.
   struct Entry {
     std::vector<TensorInfo> inputs, outputs;
+    std::vector<Tensor> values;  // per input: a copy of its run value (see get), else empty
     std::unique_ptr<Kernel> kernel;
     std::unique_ptr<char, void (*)(void*)> scratch{nullptr, std::free};
     Cost cost;
@@ -37,9 +43,14 @@ class DynamicKernels {
 
   // The kernel prepared for these input and output shapes (inferred for this run), chosen and
   // prepared on first sight. `constants` holds, per input, its value if it is a constant of
-  // the graph (weights to pack), else nullptr.
+  // the graph (weights to pack), else nullptr; `run_values`, per input, this run's value if the
+  // op reads it to infer (a few elements: run_value_limit), else nullptr.
   Entry& get(const Registry& registry, const OpDef& op, const Node& node, const std::vector<TensorInfo>& inputs,
-             const std::vector<TensorInfo>& outputs, const std::vector<const Tensor*>& constants, int threads);
+             const std::vector<TensorInfo>& outputs, const std::vector<const Tensor*>& constants,
+             const std::vector<const Tensor*>& run_values, int threads);
+
+  // Elements up to which a value input's run value joins the signature (starts, axes, k: a few).
+  static constexpr int64_t kRunValueLimit = 64;
 
   size_t size() const { return entries_.size(); }
 

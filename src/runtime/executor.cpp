@@ -76,13 +76,17 @@ void Executor::run_dynamic_step(Step& step) {
     step.dynamic_kernel = &DynamicKernels::computed_by_infer();
     return;
   }
-  std::vector<const Tensor*> constants;
+  std::vector<const Tensor*> constants, run_values(n.inputs.size(), nullptr);
   for (int v : n.inputs) constants.push_back(v >= 0 && plan_.graph.values[v].constant ? &values_[v] : nullptr);
+  for (int i : step.op->value_inputs)
+    if (i < static_cast<int>(n.inputs.size()) && step_inputs_[idx][i] &&
+        step_inputs_[idx][i]->numel() <= DynamicKernels::kRunValueLimit)
+      run_values[i] = step_inputs_[idx][i];
   LS_CHECK(plan_.registry, Graph::describe(n), ": the plan has no registry to choose a kernel with");
   for (size_t k = 0; k < n.outputs.size(); ++k)
     if (out_ptrs[k]) *out_ptrs[k] = dynamic_output(n.outputs[k], ctx.outputs()[k]);
   DynamicKernels::Entry& k =
-      dynamic_kernels_[idx].get(*plan_.registry, *step.op, n, in, ctx.outputs(), constants, plan_.threads);
+      dynamic_kernels_[idx].get(*plan_.registry, *step.op, n, in, ctx.outputs(), constants, run_values, plan_.threads);
   k.kernel->execute(step_inputs_[idx], out_ptrs, k.scratch.get());
   step.inputs = k.inputs;
   step.outputs = k.outputs;

@@ -127,5 +127,38 @@ TEST_F(DynamicSteps, EvictedAndEmptyShapesStayCorrect) {
     }
 }
 
+// A Slice whose starts and ends arrive at run time: the values join the kernel's signature and
+// reach its prepare() as constants, so the fast native:slice serves it, and two runs with the
+// same shapes but other starts each get their own rows; an empty slice runs native:slice too
+// (it accepts empty tensors, KernelDef::accepts_empty).
+TEST(DynamicStepValues, SliceWithRunTimeStartsRunsTheNativeKernel) {
+  constexpr int kI64 = onnx::TensorProto::INT64;
+  auto g = graph("rows", {node("Slice", {"x", "starts", "ends"}, {"y"}, "pick_rows")},
+                 {tensor_info("x", kF, {kRows, kIn}), tensor_info("starts", kI64, {1}), tensor_info("ends", kI64, {1})},
+                 {tensor_info("y", kF, {-1, kIn})});
+  TempDir dir;
+  Executor ex(
+      build_plan(load_onnx_model(dir.write_model("rows.onnx", model(g))),
+                 {{"x", {DType::F32, {kRows, kIn}}}, {"starts", {DType::I64, {1}}}, {"ends", {DType::I64, {1}}}},
+                 Registry::builtin(), 2));
+  const Step& slice = ex.plan().steps.at(0);
+  ASSERT_TRUE(slice.dynamic);
+  Tensor x(DType::F32, {kRows, kIn});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = static_cast<float>(i);
+  auto scalar = [](int64_t v) {
+    Tensor t(DType::I64, {1});
+    t.data_as<int64_t>()[0] = v;
+    return t;
+  };
+  for (auto [begin, end] : {std::pair{0, 4}, {3, 7}, {8, 12}, {3, 7}, {5, 5}}) {
+    const std::vector<Tensor> out = ex.run({x, scalar(begin), scalar(end)});
+    ASSERT_EQ(out[0].shape(), (Shape{end - begin, kIn})) << begin << ":" << end;
+    for (int64_t i = 0; i < out[0].numel(); ++i)
+      ASSERT_EQ(out[0].data_as<float>()[i], static_cast<float>(begin * kIn + i)) << begin << ":" << end << " at " << i;
+    ASSERT_NE(slice.dynamic_kernel, nullptr);
+    EXPECT_EQ(slice.dynamic_kernel->name(), "native:slice") << begin << ":" << end;
+  }
+}
+
 }  // namespace
 }  // namespace layerscope

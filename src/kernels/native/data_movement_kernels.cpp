@@ -2,7 +2,8 @@
 //   native:view       Reshape Flatten Squeeze Unsqueeze Identity Dropout: no work at all, when
 //                     the memory planner put the output in the input's buffer
 //                     (Kernel::output_sharing, runtime/memory_sharing.cpp)
-//   native:copy       the same ops when it could not (e.g. the input is a graph input): one memcpy
+//   native:copy       the same ops when it could not (e.g. the input is a graph input): one memcpy;
+//                     also Cast and CastLike to the type the input already has
 //   native:transpose  Transpose DepthToSpace SpaceToDepth (kernels/native/transpose.h); a
 //                     Transpose that only moves size-1 axes is a native:view, as Reshape
 //   native:concat     Concat: one memcpy per (input, outer index)
@@ -344,6 +345,7 @@ class GatherKernel final : public Kernel {
   int threads_ = 1;
 };
 
+// Moving no bytes is still moving bytes: every kernel here handles empty tensors.
 template <typename K>
 KernelDef kernel_def(const char* op, const char* name, std::function<bool(const KernelSetup&)> supports) {
   KernelDef d;
@@ -352,6 +354,7 @@ KernelDef kernel_def(const char* op, const char* name, std::function<bool(const 
   d.priority = kPriority;
   d.supports = std::move(supports);
   d.create = [] { return std::make_unique<K>(); };
+  d.accepts_empty = true;
   return d;
 }
 
@@ -376,6 +379,10 @@ void register_native_data_movement_kernels(KernelRegistry& r) {
   auto any = [](const KernelSetup&) { return true; };
   for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"})
     r.add_kernel(kernel_def<CopyKernel>(op, "native:copy", any));
+  // A Cast or CastLike to the type it already has (Faster R-CNN's box pooling casts its float
+  // result to float) moves bytes only.
+  auto same_type = [](const KernelSetup& s) { return s.inputs[0].dtype == s.outputs[0].dtype; };
+  for (const char* op : {"Cast", "CastLike"}) r.add_kernel(kernel_def<CopyKernel>(op, "native:copy", same_type));
   for (const char* op : {"Transpose", "DepthToSpace", "SpaceToDepth"})
     r.add_kernel(kernel_def<TransposeKernel>(op, "native:transpose", movable_sizes));
   r.add_kernel(kernel_def<ConcatKernel>("Concat", "native:concat", any));

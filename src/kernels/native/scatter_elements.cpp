@@ -173,6 +173,7 @@ void register_native_scatter_kernels(KernelRegistry& r) {
     d.priority = native::kPriority;
     d.supports = native::supports;
     d.create = [] { return std::make_unique<native::ScatterElementsKernel>(); };
+    d.accepts_empty = true;  // no updates: the output is a copy of data
     r.add_kernel(std::move(d));
   }
 }
