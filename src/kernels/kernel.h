@@ -49,6 +49,9 @@ struct LayoutChoice {
   // Instead of input/output: the kernel reads input 0 in whatever layout it arrives in and
   // writes that same layout (pooling after a blocked convolution).
   bool follows_input = false;
+  // With follows_input: every other input of input 0's shape rank is read in that layout too
+  // (Concat along channels: DenseNet's blocks concatenate blocked convolution outputs).
+  bool all_inputs_follow = false;
   // Other layouts L in which the kernel runs about as fast reading input 0 and writing output 0
   // in L: when input 0 arrives in one of them, the layout pass keeps it instead of inserting a
   // Reorder (a 1x1 convolution between two Winograd 3x3 ones in nChw16c).

@@ -14,7 +14,10 @@
 //   - a layout-aware consumer reads its preferred input layout (a fused residual: its output
 //     layout), or a Plain value as it is when its kernel runs as well on Plain input (a first
 //     convolution over 3 image channels).
-// Nodes whose kernel follows its input (pooling) read input 0 as it arrives and write the same.
+// Nodes whose kernel follows its input (pooling) read input 0 as it arrives and write the same;
+// a Concat along channels (LayoutChoice::all_inputs_follow) reads all its inputs and writes in
+// the layout most of them arrive in, so DenseNet's concatenations of blocked convolution
+// outputs stay blocked.
 // A layout-aware node whose input arrives in another layout its kernel runs about as well in
 // (LayoutChoice::also_runs_in) keeps that layout for its input and output, so a 1x1 convolution
 // between Winograd 3x3 ones stays in nChw16c instead of bouncing through NHWC.
@@ -123,6 +126,10 @@ class LayoutPlanner {
     if (follow_[c] != Layout::Plain)  // same-shape operands in the passed-through layout, scalars as they are
       return ctx_.info[v].shape == ctx_.info[g_.nodes[c].outputs[0]].shape ? follow_[c] : Layout::Plain;
     if (!w) return Layout::Plain;
+    if (w->follows_input && w->all_inputs_follow) {
+      const bool same_rank = ctx_.info[v].shape.size() == ctx_.info[g_.nodes[c].outputs[0]].shape.size();
+      return same_rank ? layout_[g_.nodes[c].outputs[0]] : Layout::Plain;
+    }
     if (w->follows_input) return k == 0 ? layout_[v] : Layout::Plain;
     if (k == 0 && kept_[c] != Layout::Plain) return kept_[c];
     if (k == 0) {
@@ -174,7 +181,9 @@ class LayoutPlanner {
     kept_.assign(g_.nodes.size(), Layout::Plain);
     for (int p : order_) {
       const Node& n = g_.nodes[p];
-      if (want_[p]) {
+      if (want_[p] && want_[p]->follows_input && want_[p]->all_inputs_follow) {
+        layout_[n.outputs[0]] = most_common_input_layout(n);
+      } else if (want_[p]) {
         const Layout in = layout_[n.inputs[0]];
         const std::vector<Layout>& also = want_[p]->also_runs_in;
         if (in != Layout::Plain && std::find(also.begin(), also.end(), in) != also.end()) kept_[p] = in;
@@ -189,6 +198,20 @@ class LayoutPlanner {
           }
       }
     }
+  }
+
+  // The layout most of node n's inputs of its output's rank arrive in (the first input's on a
+  // tie): the one a Concat reads them all in costs the fewest Reorders (DenseNet's block
+  // concatenates one pooled tensor with many blocked convolution outputs).
+  Layout most_common_input_layout(const Node& n) const {
+    std::map<Layout, int> count;
+    const size_t rank = ctx_.info[n.outputs[0]].shape.size();
+    for (int v : n.inputs)
+      if (v >= 0 && ctx_.info[v].shape.size() == rank) ++count[layout_[v]];
+    Layout best = layout_[n.inputs[0]];
+    for (const auto& [l, c] : count)
+      if (c > count[best]) best = l;
+    return best;
   }
 
   bool kernel_accepts(int i) const {

@@ -241,6 +241,65 @@ TEST(AssignLayouts, PoolingFollowsTheLayoutOfItsInput) {
   expect_same_results(b, 1e-5, 2);
 }
 
+// DenseNet's dense layers: the block's features concatenated along channels, then a standalone
+// BatchNormalization and Relu (pre-activation: no convolution to fold the BN into), a 1x1 and
+// a 3x3 convolution whose output joins the next Concat. The Concat reads all its inputs in
+// one layout and the BatchNormalization follows it, so nothing between the first convolution
+// and the graph output is reordered (before: three Reorders per dense layer, to Plain and back).
+TEST(AssignLayouts, DenseBlockConcatAndBatchNormKeepTheLayout) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 3, 20, 20});
+  std::vector<int> features = {b.node("Conv", "stem", {x, b.random_constant("w0", {32, 3, 3, 3})}, conv_attrs(1))};
+  int64_t channels = 32;
+  auto bn_relu = [&](int v, int64_t c, const std::string& name) {
+    int bn = b.node("BatchNormalization", name + "_bn",
+                    {v, b.random_constant(name + "_s", {c}), b.random_constant(name + "_b", {c}),
+                     b.random_constant(name + "_m", {c}), b.random_constant(name + "_v", {c}, 0.5f, 1.5f)});
+    return b.node("Relu", name + "_relu", {bn});
+  };
+  for (int layer = 0; layer < 3; ++layer) {
+    const std::string name = "layer" + std::to_string(layer);
+    Attributes axis1;
+    axis1.set("axis", int64_t{1});
+    int cat = features.size() == 1 ? features[0] : b.node("Concat", name + "_cat", features, axis1);
+    int a = bn_relu(cat, channels, name + "_1");
+    int narrow = b.node("Conv", name + "_1x1", {a, b.random_constant(name + "_w1", {64, channels, 1, 1})});
+    int a2 = bn_relu(narrow, 64, name + "_2");
+    features.push_back(
+        b.node("Conv", name + "_3x3", {a2, b.random_constant(name + "_w3", {32, 64, 3, 3})}, conv_attrs(1)));
+    channels += 32;
+  }
+  Attributes axis1;
+  axis1.set("axis", int64_t{1});
+  b.output(bn_relu(b.node("Concat", "final_cat", features, axis1), channels, "final"));
+  ExecutionPlan p = plan_of(b, true);
+  for (const Step& s : p.steps) {
+    const Node& n = p.graph.nodes[s.node];
+    if (n.op_type != "Concat" && n.op_type != "BatchNormalization") continue;
+    EXPECT_NE(p.slots[n.outputs[0]].layout, Layout::Plain) << n.name << " ran in Plain";
+    if (n.op_type == "Concat") {
+      EXPECT_EQ(s.kernel->name(), "native:concat");
+    } else {
+      EXPECT_EQ(s.kernel->name().rfind("onednn:", 0), 0u) << s.kernel->name();
+    }
+  }
+  // No Reorder reads what a Concat or a BatchNormalization wrote (before: one after each, to
+  // Plain, and one back before the next convolution); the graph input's and output's aside.
+  for (const Step& s : p.steps) {
+    const Node& n = p.graph.nodes[s.node];
+    if (n.op_type != "Reorder" || n.outputs[0] == p.graph.outputs[0]) continue;
+    const Step* src = producer(p, n.inputs[0]);
+    if (!src) continue;  // the graph input
+    const std::string& from = p.graph.nodes[src->node].op_type;
+    EXPECT_TRUE(from != "Concat" && from != "BatchNormalization") << n.name << " reorders a " << from;
+  }
+  // From the second dense layer on, the whole layer runs in one layout: Reorders only around the
+  // stem, the first layer and the output.
+  EXPECT_LE(count_ops(p, "Reorder"), 6);
+  expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
+}
+
 TEST(AssignLayouts, ConvTransposeBetweenConvsKeepsTheLayout) {
   // A DPT-style upsampling step: conv -> ConvTranspose (stride 2, groups 1) -> conv.
   GraphBuilder b;

@@ -117,22 +117,34 @@ class TransposeKernel final : public Kernel {
   bool keeps_order_ = false, view_ = false;
 };
 
+// Concat: per outer index, each input's part in order. Along channels it also runs in the layout
+// its inputs arrive in (all the same: LayoutChoice::all_inputs_follow), when that layout has no
+// channel padding: a blocked buffer [N, C/b, S, b] then holds each image's channels as a plain
+// one does (C*S contiguous elements per image), and channels-last [N, S, C] concatenates per
+// pixel: outer N*S, parts of C_i elements.
 class ConcatKernel final : public Kernel {
  public:
   std::string name() const override { return "native:concat"; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
     const Shape& y = s.outputs[0].shape;
-    const int axis = concat_axis(s.node, static_cast<int>(y.size()));
+    const int concat_on = concat_axis(s.node, static_cast<int>(y.size()));  // in the logical shape
+    int axis = concat_on;                                                   // in the buffer's order
     const int64_t es = static_cast<int64_t>(dtype_size(s.outputs[0].dtype));
+    Shape ordered = y;  // the dims in buffer order: channels-last moves C to the end
+    if (s.output_layout(0) == Layout::ChannelsLast) {
+      ordered.erase(ordered.begin() + 1);
+      ordered.push_back(y[1]);
+      axis = static_cast<int>(y.size()) - 1;
+    }
     int64_t inner = es;
     outer_ = 1;
-    for (int d = 0; d < static_cast<int>(y.size()); ++d)
-      if (d < axis) outer_ *= y[d];
-      else if (d > axis) inner *= y[d];
+    for (int d = 0; d < static_cast<int>(ordered.size()); ++d)
+      if (d < axis) outer_ *= ordered[d];
+      else if (d > axis) inner *= ordered[d];
     run_bytes_.clear();
-    for (const TensorInfo& t : s.inputs) run_bytes_.push_back(t.shape[axis] * inner);
-    out_row_ = y[axis] * inner;
+    for (const TensorInfo& t : s.inputs) run_bytes_.push_back(t.shape[concat_on] * inner);
+    out_row_ = y[concat_on] * inner;
     big_ = s.outputs[0].bytes() >= kParallelBytes;
   }
   void execute(std::span<const Tensor* const> in, std::span<Tensor* const> out, void*) override {
@@ -363,6 +375,27 @@ bool movable_sizes(const KernelSetup& s) {
   return es == 1 || es == 2 || es == 4 || es == 8;
 }
 
+// Concat: Plain, or along channels with every input and the output in one padding-free layout.
+bool concat_supports(const KernelSetup& s) {
+  const Layout l = s.output_layout(0);
+  if (l == Layout::Plain) return s.all_plain();
+  const Shape& y = s.outputs[0].shape;
+  if (y.size() < 3 || y.size() > 5 || concat_axis(s.node, static_cast<int>(y.size())) != 1) return false;
+  if (!padding_free(y, l)) return false;
+  for (size_t i = 0; i < s.inputs.size(); ++i)
+    if (s.input_layout(i) != l || !padding_free(s.inputs[i].shape, l)) return false;
+  return true;
+}
+
+std::optional<LayoutChoice> concat_layouts(const KernelSetup& s) {
+  const Shape& y = s.outputs[0].shape;
+  if (y.size() < 3 || y.size() > 5 || concat_axis(s.node, static_cast<int>(y.size())) != 1) return std::nullopt;
+  LayoutChoice c;
+  c.follows_input = true;
+  c.all_inputs_follow = true;
+  return c;
+}
+
 // Slice: every parameter known at plan time (attributes, or constant inputs).
 bool known_slice(const KernelSetup& s) {
   if (s.node.opset >= 10)
@@ -385,7 +418,10 @@ void register_native_data_movement_kernels(KernelRegistry& r) {
   for (const char* op : {"Cast", "CastLike"}) r.add_kernel(kernel_def<CopyKernel>(op, "native:copy", same_type));
   for (const char* op : {"Transpose", "DepthToSpace", "SpaceToDepth"})
     r.add_kernel(kernel_def<TransposeKernel>(op, "native:transpose", movable_sizes));
-  r.add_kernel(kernel_def<ConcatKernel>("Concat", "native:concat", any));
+  KernelDef concat = kernel_def<ConcatKernel>("Concat", "native:concat", concat_supports);
+  concat.accepts_layouts = true;
+  concat.preferred_layouts = concat_layouts;
+  r.add_kernel(std::move(concat));
   r.add_kernel(kernel_def<SplitKernel>("Split", "native:split", any));
   r.add_kernel(kernel_def<SliceKernel>("Slice", "native:slice", known_slice));
   r.add_kernel(kernel_def<GatherKernel>("Gather", "native:gather", any));

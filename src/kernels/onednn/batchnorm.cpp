@@ -1,9 +1,10 @@
 // BatchNormalization, inference form only: Y = (X - mean) / sqrt(var + eps) * scale + B, via
 // dnnl::batch_normalization_forward with use_global_stats | use_scale | use_shift. The
 // statistics and scale/shift are bound to the input tensors on every run (no packing).
+// Data in any layout (it follows its input's, see register_onednn_batchnorm).
 // Not handled (reference runs): training_mode=1, spatial=0 (opsets < 9), the optional
 // running-statistics outputs, opsets < 6 (consumed_inputs era), ranks outside 2..5.
-#include "kernels/onednn/onednn_common.h"
+#include "kernels/onednn/conv_common.h"  // activation_md
 
 namespace layerscope {
 namespace {
@@ -18,7 +19,10 @@ struct BnBuild {
 BnBuild build_bn(const KernelSetup& s) {
   BnBuild b;
   const Shape& x = s.inputs[0].shape;
-  b.data_md = plain_md(to_dims(x));
+  // Data in the layout the layout pass chose (the same for input and output: the kernel follows
+  // its input); the per-channel statistics are plain vectors.
+  b.data_md =
+      x.size() >= 3 ? activation_md(to_dims(x), s.input_layout(0), dnnl::memory::data_type::f32) : plain_md(to_dims(x));
   b.stat_md = plain_md({x[1]});
   const float eps = s.node.attrs.get_float("epsilon", 1e-5f);
   const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
@@ -41,6 +45,9 @@ bool bn_supported(const KernelSetup& s) {
   if (n.opset < 7 && n.attrs.get_int("is_test", 0) == 0) return false;  // opset 6 defaults to training
   const Shape& x = s.inputs[0].shape;
   if (x.size() < 2 || x.size() > 5) return false;
+  if (s.output_layout(0) != s.input_layout(0)) return false;
+  for (int i = 1; i < 5; ++i)
+    if (s.input_layout(i) != Layout::Plain) return false;
   for (int i = 1; i < 5; ++i)
     if (s.inputs[i].shape != Shape{x[1]}) return false;
   return succeeds([&] { build_bn(s); });
@@ -71,7 +78,17 @@ class BnKernel : public OnednnKernel {
 }  // namespace
 
 void register_onednn_batchnorm(KernelRegistry& r) {
-  onednn::add_kernel(r, "BatchNormalization", "batchnorm", bn_supported, [] { return std::make_unique<BnKernel>(); });
+  KernelDef d =
+      onednn::kernel_def("BatchNormalization", "batchnorm", bn_supported, [] { return std::make_unique<BnKernel>(); });
+  // A BatchNormalization left standalone (after a Concat, as in DenseNet's pre-activation
+  // layers, so no convolution absorbed it) runs in the layout its input arrives in: no Reorders.
+  d.accepts_layouts = true;
+  d.preferred_layouts = [](const KernelSetup&) {
+    LayoutChoice c;
+    c.follows_input = true;
+    return std::optional<LayoutChoice>(c);
+  };
+  r.add_kernel(std::move(d));
 }
 
 }  // namespace layerscope
