@@ -200,17 +200,28 @@ class LayoutPlanner {
     }
   }
 
-  // The layout most of node n's inputs of its output's rank arrive in (the first input's on a
-  // tie): the one a Concat reads them all in costs the fewest Reorders (DenseNet's block
-  // concatenates one pooled tensor with many blocked convolution outputs).
+  // The layout most of node n's inputs of its output's rank arrive in: the one a Concat reads
+  // them all in costs the fewest Reorders (DenseNet's block concatenates one pooled tensor with
+  // many blocked convolution outputs). On a tie, the channel-blocked one: every oneDNN
+  // convolution runs in it (a 1x1 one about as fast, LayoutChoice::also_runs_in), while
+  // Winograd 3x3 ones need it (SqueezeNet's Fire module concatenates a 1x1 convolution's
+  // channels-last output with a 3x3's blocked one, then feeds a 1x1 and a 3x3).
   Layout most_common_input_layout(const Node& n) const {
     std::map<Layout, int> count;
     const size_t rank = ctx_.info[n.outputs[0]].shape.size();
     for (int v : n.inputs)
       if (v >= 0 && ctx_.info[v].shape.size() == rank) ++count[layout_[v]];
+    auto rank_of = [](Layout l) {  // tie order
+      switch (l) {
+        case Layout::Blocked16: return 3;
+        case Layout::Blocked8: return 2;
+        case Layout::ChannelsLast: return 1;
+        default: return 0;
+      }
+    };
     Layout best = layout_[n.inputs[0]];
     for (const auto& [l, c] : count)
-      if (c > count[best]) best = l;
+      if (c > count[best] || (c == count[best] && rank_of(l) > rank_of(best))) best = l;
     return best;
   }
 
