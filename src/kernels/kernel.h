@@ -46,11 +46,15 @@ struct LayoutChoice {
   bool plain_input_ok = false;
   // An input that must arrive in the output's layout (a fused residual), or -1.
   int input_like_output = -1;
-  // Instead of input/output: the kernel reads input 0 in whatever layout it arrives in and
-  // writes that same layout (pooling after a blocked convolution).
+  // Instead of input/output: the kernel reads input `followed_input` in whatever layout it
+  // arrives in and writes that same layout (pooling after a blocked convolution); its other
+  // inputs are read Plain.
   bool follows_input = false;
-  // With follows_input: every other input of input 0's shape rank is read in that layout too
-  // (Concat along channels: DenseNet's blocks concatenate blocked convolution outputs).
+  // With follows_input: the input followed (a per-channel scale Mul(scale, x) follows x, input 1).
+  int followed_input = 0;
+  // With follows_input: every input of the output's rank is read in one layout, the one most of
+  // them arrive in (Concat along channels: DenseNet's blocks concatenate blocked convolution
+  // outputs); followed_input is then unused.
   bool all_inputs_follow = false;
   // Other layouts L in which the kernel runs about as fast reading input 0 and writing output 0
   // in L: when input 0 arrives in one of them, the layout pass keeps it instead of inserting a

@@ -80,14 +80,17 @@ const KernelDef* channels_last_only_kernel(const Registry& registry, const Kerne
 std::optional<LayoutChoice> preference(const PassContext& ctx, const Node& n) {
   if (n.inputs.empty() || n.outputs.empty() || n.inputs[0] < 0 || n.outputs[0] < 0) return std::nullopt;
   if (!all_known(ctx, n.inputs) || !all_known(ctx, n.outputs)) return std::nullopt;
-  // A constant activation would need a reordered copy folded at plan time: keep it Plain.
-  if (ctx.graph.values[n.inputs[0]].constant) return std::nullopt;
   NodeView nv = view_of(ctx, n);
   KernelSetup s{n, nv.in, nv.consts, nv.out, 1};
   const KernelDef* k = select_kernel(ctx.registry, s);
   if (!k) k = channels_last_only_kernel(ctx.registry, s);
   if (!k || !k->accepts_layouts || !k->preferred_layouts) return std::nullopt;
-  return k->preferred_layouts(s);
+  std::optional<LayoutChoice> choice = k->preferred_layouts(s);
+  // A constant activation would need a reordered copy folded at plan time: keep it Plain.
+  const size_t activation = choice && choice->follows_input ? static_cast<size_t>(choice->followed_input) : 0;
+  if (activation >= n.inputs.size() || n.inputs[activation] < 0 || ctx.graph.values[n.inputs[activation]].constant)
+    return std::nullopt;
+  return choice;
 }
 
 class LayoutPlanner {
@@ -130,7 +133,7 @@ class LayoutPlanner {
       const bool same_rank = ctx_.info[v].shape.size() == ctx_.info[g_.nodes[c].outputs[0]].shape.size();
       return same_rank ? layout_[g_.nodes[c].outputs[0]] : Layout::Plain;
     }
-    if (w->follows_input) return k == 0 ? layout_[v] : Layout::Plain;
+    if (w->follows_input) return static_cast<int>(k) == w->followed_input ? layout_[v] : Layout::Plain;
     if (k == 0 && kept_[c] != Layout::Plain) return kept_[c];
     if (k == 0) {
       if (layout_[v] == w->input || (layout_[v] == Layout::Plain && w->plain_input_ok)) return layout_[v];
@@ -183,11 +186,13 @@ class LayoutPlanner {
       const Node& n = g_.nodes[p];
       if (want_[p] && want_[p]->follows_input && want_[p]->all_inputs_follow) {
         layout_[n.outputs[0]] = most_common_input_layout(n);
+      } else if (want_[p] && want_[p]->follows_input) {
+        layout_[n.outputs[0]] = layout_[n.inputs[want_[p]->followed_input]];
       } else if (want_[p]) {
         const Layout in = layout_[n.inputs[0]];
         const std::vector<Layout>& also = want_[p]->also_runs_in;
         if (in != Layout::Plain && std::find(also.begin(), also.end(), in) != also.end()) kept_[p] = in;
-        layout_[n.outputs[0]] = want_[p]->follows_input || kept_[p] != Layout::Plain ? in : want_[p]->output;
+        layout_[n.outputs[0]] = kept_[p] != Layout::Plain ? in : want_[p]->output;
       } else if (positionwise_[p]) {
         // Pass through the first layout an input arrives in that has no channel padding here.
         for (int v : n.inputs)

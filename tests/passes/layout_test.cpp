@@ -300,6 +300,38 @@ TEST(AssignLayouts, DenseBlockConcatAndBatchNormKeepTheLayout) {
   expect_same_results(b, 1e-5, 2);
 }
 
+// EfficientNet's squeeze-excitation: conv -> x; GlobalAveragePool -> 1x1 convs -> Sigmoid -> s
+// [1, C, 1, 1]; Mul(s, x) -> 1x1 conv. The Mul follows x's layout (whichever operand x is), as do a
+// per-channel Sub / Div by a constant [C, 1, 1] (order kept) and an Add of a layer-scale bias:
+// no Reorder reads or writes the per-channel nodes' activations.
+TEST(AssignLayouts, PerChannelScaleFollowsTheActivationLayout) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 32, 56, 56});  // 800 KB activations: the threaded path
+  int a = b.node("Relu", "act", {b.node("Conv", "c0", {x, b.random_constant("w0", {64, 32, 1, 1})})});
+  int gap = b.node("GlobalAveragePool", "gap", {a});
+  int se = b.node("Relu", "se_relu", {b.node("Conv", "se1", {gap, b.random_constant("ws1", {16, 64, 1, 1})})});
+  int scale = b.node("Sigmoid", "se_sig", {b.node("Conv", "se2", {se, b.random_constant("ws2", {64, 16, 1, 1})})});
+  int m = b.node("Mul", "se_mul", {scale, a});  // the vector first, as torchvision writes it
+  int d = b.node("Div", "div", {m, b.random_constant("den", {64, 1, 1}, 0.5f, 2.f)});
+  int sub = b.node("Sub", "sub", {b.random_constant("minuend", {1, 64, 1, 1}), d});
+  int add = b.node("Add", "add", {sub, b.random_constant("bias", {64, 1, 1})});
+  b.output(b.node("Conv", "c1", {add, b.random_constant("w1", {32, 64, 1, 1})}));
+  ExecutionPlan p = plan_of(b, true);
+  for (const Step& s : p.steps) {
+    const Node& n = p.graph.nodes[s.node];
+    if (n.op_type == "Mul" || n.op_type == "Div" || n.op_type == "Sub" || n.op_type == "Add") {
+      EXPECT_NE(p.slots[n.outputs[0]].layout, Layout::Plain) << n.name << " ran in Plain";
+      EXPECT_EQ(s.kernel->name(), "native:binary") << n.name;
+    }
+    if (n.op_type != "Reorder") continue;
+    const Step* src = producer(p, n.inputs[0]);
+    const std::string from = src ? p.graph.nodes[src->node].op_type : "input";
+    EXPECT_TRUE(from != "Mul" && from != "Div" && from != "Sub" && from != "Add") << n.name << " reorders a " << from;
+  }
+  expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
+}
+
 TEST(AssignLayouts, ConvTransposeBetweenConvsKeepsTheLayout) {
   // A DPT-style upsampling step: conv -> ConvTranspose (stride 2, groups 1) -> conv.
   GraphBuilder b;
