@@ -253,7 +253,10 @@ TEST(PerfJson, HasEveryFieldWithItsValue) {
     if (l.bound.empty()) EXPECT_TRUE(get(j, "bound").is_null());
     else EXPECT_EQ(str(j, "bound"), l.bound);
     EXPECT_EQ(integer(j, "live_activation_bytes"), l.live_activation_bytes);
-    EXPECT_EQ(j.as_object().size(), 22u) << "a LayerProfile field is not covered by this test";
+    EXPECT_EQ(integer(j, "parent"), l.parent);
+    EXPECT_EQ(str(j, "scope"), l.scope);
+    EXPECT_EQ(num(j, "calls"), l.calls);
+    EXPECT_EQ(j.as_object().size(), 25u) << "a LayerProfile field is not covered by this test";
   }
   EXPECT_EQ(layers.as_array()[1].find("source_names")->as_array()[0].as_string(), kTrickyName);
 
