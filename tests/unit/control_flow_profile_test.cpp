@@ -161,6 +161,10 @@ TEST_F(ControlFlowProfile, LoopBodyLayersAreRowsUnderTheLoop) {
   EXPECT_EQ(calls, 1 + 3 * 5 + 1);
   expect_consistent_sums(r);
 
+  // Every report spells a body layer's name after its scope.
+  const std::string text = format_perf_text(r);
+  EXPECT_NE(text.find("loop_0/body/MatMul:mm [5 calls]"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n2      "), std::string::npos) << text;  // indented under the Loop
 }
 
 TEST_F(ControlFlowProfile, IfInsideALoopHasATwoLevelScope) {
