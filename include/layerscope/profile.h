@@ -44,7 +44,7 @@ struct MachineInfo;
 Roofs roofs_from_machine(const MachineInfo& machine);
 
 struct LayerProfile {
-  int id = 0;           // 1-based, execution order
+  int id = 0;           // 1-based, report order: execution order, body rows after their control layer
   std::string op_type;  // as executed (after fusion)
   // Precision the layer ran in: FLOAT, INT8, UINT8, ... The quantized integer type it works on
   // when its first input is one (QLinearConv, QLinearMatMul, QLinearAdd, ConvInteger, int8

@@ -82,7 +82,7 @@ void bind_reports(nb::module_& m) {
       .def_ro("cpu_model", &Roofs::cpu_model);
 
   nb::class_<LayerProfile>(m, "Layer", "One executed layer: a row of the Network Layer Information Table.")
-      .def_ro("id", &LayerProfile::id, "1-based, execution order")
+      .def_ro("id", &LayerProfile::id, "1-based, execution order; body rows right after their control layer")
       .def_ro("op_type", &LayerProfile::op_type, "the op as executed, after fusion (ConvRelu, SDPAttention, ...)")
       .def_ro("data_type", &LayerProfile::data_type)
       .def_ro("target", &LayerProfile::target)
