@@ -17,6 +17,10 @@
 // pair only with each other (in no pass with another op): the float model has no twin for them,
 // and they come out "added".
 // What is left is "removed" (only in A) or "added" (only in B).
+// A layer inside an If branch or a Loop body (LayerProfile::scope) pairs only with a layer of
+// the same scope, its names read inside it ("loop_0/body/mm"); the layer sum adds the top-level
+// layers only, and the op types count as the ranking does (a body layer its executions per run,
+// a control layer its own time less its body rows').
 //
 // Noise rule: a time's range is [min, p90] over its report's timed runs (p90 rather than max so
 // one disturbed run does not hide a real change; for an op type or the layer sum, the sums of
@@ -59,14 +63,15 @@ struct LayerChange {
   std::vector<int> more_ids_a, more_ids_b;
   std::string op_type_a, op_type_b;
   std::string data_type_a, data_type_b;  // LayerProfile::data_type: FLOAT in A, INT8 in B after quantizing
-  std::string name_a, name_b;            // first original node name ("" when none)
-  std::string match;                     // "name", "name prefix", "op + shapes", or "" (added/removed)
+  // First original node name ("" when none); a body layer's after its scope: "loop_0/body/mm".
+  std::string name_a, name_b;
+  std::string match;  // "name", "name prefix", "op + shapes", or "" (added/removed)
   TimeChange time;
 };
 
 struct OpTypeChange {
   std::string op_type;
-  int calls_a = 0, calls_b = 0;
+  int calls_a = 0, calls_b = 0;  // executions per run (OpTypeRank::calls)
   TimeChange time;
 };
 

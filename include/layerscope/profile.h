@@ -44,7 +44,7 @@ struct MachineInfo;
 Roofs roofs_from_machine(const MachineInfo& machine);
 
 struct LayerProfile {
-  int id = 0;           // 1-based, execution order
+  int id = 0;           // 1-based, report order: execution order, body rows after their control layer
   std::string op_type;  // as executed (after fusion)
   // Precision the layer ran in: FLOAT, INT8, UINT8, ... The quantized integer type it works on
   // when its first input is one (QLinearConv, QLinearMatMul, QLinearAdd, ConvInteger, int8
@@ -74,12 +74,30 @@ struct LayerProfile {
   std::vector<double> mac_usage_pct;  // per thread in use
   std::string bound;                  // "memory", "compute" or "" (no roofs / no work)
   int64_t live_activation_bytes = 0;  // activations alive while this layer runs (memory plan)
+  // Control flow. A layer inside an If branch or a Loop, Scan or SequenceMap body is a row of
+  // its own, right after the row of the control layer that ran it (depth first), and that row's
+  // time includes it. For such a body row:
+  //  - parent: the id of the enclosing control layer's row (0 = a top-level layer);
+  //  - scope: the path to it through the enclosing nodes, each node's first original name and
+  //    the GRAPH attribute holding the body: "loop_0/body", "outer/body/inner_if/then_branch"
+  //    ("" at the top level);
+  //  - calls: its executions per run (a Loop body's layer: the iterations; median over runs);
+  //  - time_us: over runs, its time summed over that run's executions; macs, other_ops and bytes
+  //    likewise per run (one execution's times calls); shapes, kernel and data type are its
+  //    latest execution's; live_activation_bytes counts the body's own arena; workload (and so
+  //    mac_usage_pct) is unknown (empty): a body runs inside its control layer's measurement.
+  int parent = 0;
+  std::string scope;
+  double calls = 1;
 };
 
 struct OpTypeRank {
   std::string op_type;
+  // Executions per run: one per top-level layer, LayerProfile::calls per body layer.
   int calls = 0;
-  double total_us = 0;  // sum of the layers' median times
+  // Sum of the layers' median times; a control layer (If, Loop, ...) adds its own time only,
+  // less its body rows' (they count under their own op types).
+  double total_us = 0;
   double ratio_pct = 0;
 };
 
@@ -108,7 +126,7 @@ struct PerfReport {
   std::vector<OpTypeRank> ranking;  // by total time, descending
   Stats latency_ms;                 // end-to-end, profiler off
   Stats profiled_latency_ms;        // end-to-end, profiler on
-  double layer_sum_us = 0;          // sum of the layers' median times
+  double layer_sum_us = 0;          // sum of the top-level layers' median times (parent 0)
   double overhead_pct = 0;          // profiled / unprofiled median - 1
   double layer_sum_ratio_pct = 0;   // layer sum / unprofiled median
   MemoryReport memory;

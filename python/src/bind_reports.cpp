@@ -82,7 +82,7 @@ void bind_reports(nb::module_& m) {
       .def_ro("cpu_model", &Roofs::cpu_model);
 
   nb::class_<LayerProfile>(m, "Layer", "One executed layer: a row of the Network Layer Information Table.")
-      .def_ro("id", &LayerProfile::id, "1-based, execution order")
+      .def_ro("id", &LayerProfile::id, "1-based, execution order; body rows right after their control layer")
       .def_ro("op_type", &LayerProfile::op_type, "the op as executed, after fusion (ConvRelu, SDPAttention, ...)")
       .def_ro("data_type", &LayerProfile::data_type)
       .def_ro("target", &LayerProfile::target)
@@ -107,6 +107,10 @@ void bind_reports(nb::module_& m) {
       .def_ro("mac_usage_pct", &LayerProfile::mac_usage_pct)
       .def_ro("bound", &LayerProfile::bound, "'memory', 'compute' or '' (unknown)")
       .def_ro("live_activation_bytes", &LayerProfile::live_activation_bytes)
+      .def_ro("parent", &LayerProfile::parent,
+              "id of the control layer (If, Loop, ...) whose body this layer is in; 0 = top level")
+      .def_ro("scope", &LayerProfile::scope, "path through the enclosing nodes, e.g. 'loop_0/body'; '' = top level")
+      .def_ro("calls", &LayerProfile::calls, "executions per run (a Loop body's layer: its iterations)")
       .def("__repr__", [](const LayerProfile& l) {
         return "Layer(id=" + std::to_string(l.id) + ", op_type='" + l.op_type + "', kernel='" + l.kernel +
                "', time_us.median=" + std::to_string(l.time_us.median) + ")";

@@ -18,6 +18,7 @@
 #include "layerscope/import.h"
 #include "layerscope/npy.h"
 #include "layerscope/printable.h"
+#include "profile/layer_nesting.h"
 #include "util/text.h"
 
 namespace layerscope::accuracy {
@@ -107,14 +108,15 @@ double loss_key(const LayerAccuracy& l) {
 void add_perf_shares(const std::string& perf_path, AccuracyReport* r) {
   PerfReport perf;
   throw_if_error(read_perf_report(perf_path, &perf), " (--perf)");
-  double total = 0;
-  for (const LayerProfile& l : perf.layers) total += l.time_us.median;
+  const double total = top_level_sum_us(perf.layers);  // a body layer's time is inside its control layer's
   LS_CHECK(total > 0, "perf report '", perf_path, "' has no layer time");
-  std::map<std::string, std::pair<double, std::string>> by_node;  // ONNX node -> share, perf layer names
+  // ONNX node -> share, perf layer names. A body layer's nodes are named inside its scope
+  // ("loop_0/body/mm"), so they never take the share of a top-level node of the same name.
+  std::map<std::string, std::pair<double, std::string>> by_node;
   for (const LayerProfile& l : perf.layers) {
-    const std::string full = layer_full_name(l.op_type, l.source_names);
+    const std::string full = scoped_full_name(l.scope, l.op_type, l.source_names);
     for (const std::string& s : l.source_names) {
-      auto& [share, names] = by_node[s];
+      auto& [share, names] = by_node[scoped_name(l.scope, s)];
       share += 100.0 * l.time_us.median / total;
       names += (names.empty() ? "" : "; ") + full;
     }
@@ -136,7 +138,7 @@ void add_perf_shares(const std::string& perf_path, AccuracyReport* r) {
   int fused = 0;
   for (const LayerProfile& l : perf.layers) {
     int named = 0;
-    for (const std::string& s : l.source_names) named += analysed.count(s) ? 1 : 0;
+    for (const std::string& s : l.source_names) named += analysed.count(scoped_name(l.scope, s)) ? 1 : 0;
     fused += named > 1;
   }
   if (fused > 0)

@@ -1,5 +1,6 @@
 // What the findings rules share: the time base, severities, evidence lines.
 #include <algorithm>
+#include <set>
 
 #include "analysis/findings_rules.h"
 
@@ -8,7 +9,8 @@ namespace layerscope::findings {
 Context::Context(const PerfReport& report) : report_(report) {
   double sum = 0;
   for (const LayerProfile& l : report.layers) {
-    sum += l.time_us.median;
+    if (l.parent == 0) sum += l.time_us.median;  // a body row's time is inside its control layer's
+    if (l.parent != 0) parent_of_.emplace(l.id, l.parent);
     if (!l.kernel.empty()) has_kernel_names_ = true;
     if (l.total_cycles > 0) has_cycles_ = true;
     if (active_.size() < l.workload.size()) active_.resize(l.workload.size(), false);
@@ -26,9 +28,24 @@ double Context::share_pct(const LayerProfile& l) const {
 }
 
 double Context::share_pct(const std::vector<const LayerProfile*>& layers) const {
+  std::set<int> cited;
+  for (const LayerProfile* l : layers) cited.insert(l->id);
   double t = 0;
-  for (const LayerProfile* l : layers) t += l->time_us.median;
+  for (const LayerProfile* l : layers)
+    if (!has_cited_ancestor(*l, cited)) t += l->time_us.median;
   return layer_sum_us_ > 0 ? 100.0 * t / layer_sum_us_ : 0.0;
+}
+
+bool Context::has_cited_ancestor(const LayerProfile& l, const std::set<int>& cited) const {
+  // Bounded by the rows: a foreign report's parents could form a cycle.
+  int id = l.id;
+  for (size_t hops = 0; hops < parent_of_.size(); ++hops) {
+    auto it = parent_of_.find(id);
+    if (it == parent_of_.end()) return false;
+    if (cited.count(it->second)) return true;
+    id = it->second;
+  }
+  return false;
 }
 
 double Context::roof_time_us(const LayerProfile& l) const {
@@ -81,7 +98,7 @@ std::vector<const LayerProfile*> largest_first(std::vector<const LayerProfile*> 
 }
 
 std::string evidence_line(const Context& ctx, const LayerProfile& l) {
-  std::string name = l.source_names.empty() ? "" : " " + l.source_names.front();
+  std::string name = l.source_names.empty() ? "" : " " + scoped_name(l.scope, l.source_names.front());
   if (l.source_names.size() > 1) name += fmt(" (+%zu fused)", l.source_names.size() - 1);
   return fmt("  #%d %s%s: %.0f us (%.1f%%)", l.id, l.op_type.c_str(), name.c_str(), l.time_us.median, ctx.share_pct(l));
 }

@@ -29,27 +29,28 @@ bool passes_through(const LayerProfile& l) {
   return is_data_movement(l.op_type) || is_absorbable_activation(l.op_type);
 }
 
-// Who writes and who reads each value, from the layers' value names.
+// Who writes and who reads each value, from the layers' value names, read inside each layer's
+// scope (a Loop body's values are its own: LayerProfile::scope).
 class Dataflow {
  public:
   explicit Dataflow(const PerfReport& r) : r_(r) {
     for (size_t i = 0; i < r.layers.size(); ++i) {
       const LayerProfile& l = r.layers[i];
       for (const std::string& v : l.output_names)
-        if (!v.empty()) producer_.emplace(v, i);
+        if (!v.empty()) producer_.emplace(scoped_name(l.scope, v), i);
       for (const std::string& v : l.input_names)
-        if (!v.empty()) consumers_[v].push_back(i);
+        if (!v.empty()) consumers_[scoped_name(l.scope, v)].push_back(i);
     }
   }
   bool known() const { return !producer_.empty(); }
 
-  const LayerProfile* producer(const std::string& value) const {
-    auto it = producer_.find(value);
+  const LayerProfile* producer(const std::string& scope, const std::string& value) const {
+    auto it = producer_.find(scoped_name(scope, value));
     return it == producer_.end() ? nullptr : &r_.layers[it->second];
   }
-  std::vector<const LayerProfile*> consumers(const std::string& value) const {
+  std::vector<const LayerProfile*> consumers(const std::string& scope, const std::string& value) const {
     std::vector<const LayerProfile*> out;
-    auto it = consumers_.find(value);
+    auto it = consumers_.find(scoped_name(scope, value));
     if (it != consumers_.end())
       for (size_t i : it->second) out.push_back(&r_.layers[i]);
     return out;
@@ -58,11 +59,11 @@ class Dataflow {
   // `l` reads a value that a layer of `op_type` wrote, directly or through passes_through layers.
   bool reads_from(const LayerProfile& l, const std::string& op_type) const {
     for (const std::string& input : l.input_names) {
-      const LayerProfile* p = input.empty() ? nullptr : producer(input);
+      const LayerProfile* p = input.empty() ? nullptr : producer(l.scope, input);
       for (int hops = 0; p != nullptr && hops <= kMaxPassThrough; ++hops) {
         if (p->op_type == op_type) return true;
         if (!passes_through(*p) || p->input_names.empty() || p->input_names[0].empty()) break;
-        p = producer(p->input_names[0]);  // the data is its first input
+        p = producer(p->scope, p->input_names[0]);  // the data is its first input
       }
     }
     return false;
@@ -75,7 +76,7 @@ class Dataflow {
       std::vector<const LayerProfile*> next;
       for (const LayerProfile* f : frontier)
         for (const std::string& v : f->output_names)
-          for (const LayerProfile* c : consumers(v)) {
+          for (const LayerProfile* c : consumers(f->scope, v)) {
             if (c->op_type == op_type) return true;
             if (passes_through(*c)) next.push_back(c);
           }
@@ -111,10 +112,10 @@ std::string served_by(const Dataflow& flow, const LayerProfile& l) {
   std::set<std::string> ops;
   if (l.op_type == "DequantizeLinear") {
     for (const std::string& v : l.output_names)
-      for (const LayerProfile* c : flow.consumers(v)) ops.insert(c->op_type);
+      for (const LayerProfile* c : flow.consumers(l.scope, v)) ops.insert(c->op_type);
   } else {
     for (const std::string& v : l.input_names)
-      if (const LayerProfile* p = v.empty() ? nullptr : flow.producer(v)) ops.insert(p->op_type);
+      if (const LayerProfile* p = v.empty() ? nullptr : flow.producer(l.scope, v)) ops.insert(p->op_type);
   }
   if (ops.empty()) return l.op_type == "DequantizeLinear" ? ", to a model output" : ", from a model input";
   std::string out;

@@ -1,6 +1,8 @@
 // The rules behind find_findings(), and what they share: the time base every share is quoted
 // against, severity from the time at stake, and a short evidence list of the main layers.
 #pragma once
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,9 +29,11 @@ class Context {
   explicit Context(const PerfReport& report);
 
   const PerfReport& report() const { return report_; }
-  // The time base: the report's layer sum, or the sum of the layers' medians when it is 0.
+  // The time base: the report's layer sum, or the sum of the top-level layers' medians when it is 0.
   double layer_sum_us() const { return layer_sum_us_; }
   double share_pct(const LayerProfile& l) const;
+  // Of several layers together: a body row cited with a layer enclosing it (a Loop and its body's
+  // layers) counts once, inside that layer's time.
   double share_pct(const std::vector<const LayerProfile*>& layers) const;
   bool has_kernel_names() const { return has_kernel_names_; }
   // Cycles are known: measured roofs (ours) or the board's cycle counters (imported).
@@ -42,7 +46,10 @@ class Context {
   bool worker_active(size_t t) const { return t < active_.size() && active_[t]; }
 
  private:
+  bool has_cited_ancestor(const LayerProfile& l, const std::set<int>& cited) const;
+
   const PerfReport& report_;
+  std::map<int, int> parent_of_;  // body rows' ids -> their control layer's (LayerProfile::parent)
   double layer_sum_us_ = 0;
   bool has_kernel_names_ = false;
   bool has_cycles_ = false;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "compare/match.h"
+#include "profile/layer_nesting.h"
 #include "util/text.h"
 
 namespace layerscope {
@@ -63,6 +64,28 @@ ReportSide side(const PerfReport& r, const std::string& label) {
   return s;
 }
 
+// One op type's executions per run and time in one report.
+struct OpTypeTotal {
+  double calls = 0;
+  TimeRange time;
+};
+
+// Per op type, as the ranking counts them (profile/layer_nesting.h): a body layer adds its
+// executions, a control layer its own time, less its body rows'.
+std::map<std::string, OpTypeTotal> op_type_totals(const PerfReport& r, int runs) {
+  std::map<std::string, OpTypeTotal> out;
+  const std::vector<Stats> own = own_times(r.layers);
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    OpTypeTotal& t = out[r.layers[i].op_type];
+    t.calls += r.layers[i].calls;
+    t.time.median_us += own[i].median;
+    t.time.low_us += own[i].min;
+    t.time.high_us += own[i].p90;
+  }
+  for (auto& [type, t] : out) t.time.runs = runs;
+  return out;
+}
+
 bool by_magnitude(const TimeChange& x, const TimeChange& y) { return std::fabs(x.change_us) > std::fabs(y.change_us); }
 
 }  // namespace
@@ -73,10 +96,13 @@ Comparison compare_reports(const PerfReport& a, const PerfReport& b, const std::
   c.a = side(a, label_a);
   c.b = side(b, label_b);
 
-  std::vector<const LayerProfile*> all_a, all_b;
-  for (const LayerProfile& l : a.layers) all_a.push_back(&l);
-  for (const LayerProfile& l : b.layers) all_b.push_back(&l);
-  c.layer_sum = change(sum_of(all_a, c.a.runs), sum_of(all_b, c.b.runs));
+  // A body row's time (a Loop's layers) is inside its control layer's: the sum is the top level's.
+  std::vector<const LayerProfile*> top_a, top_b;
+  for (const LayerProfile& l : a.layers)
+    if (l.parent == 0) top_a.push_back(&l);
+  for (const LayerProfile& l : b.layers)
+    if (l.parent == 0) top_b.push_back(&l);
+  c.layer_sum = change(sum_of(top_a, c.a.runs), sum_of(top_b, c.b.runs));
   c.has_latency = a.latency_ms.count > 0 && b.latency_ms.count > 0;
   if (c.has_latency) {
     auto us = [](const Stats& s) { return TimeRange{s.median * 1e3, s.min * 1e3, s.p90 * 1e3, s.count}; };
@@ -92,7 +118,7 @@ Comparison compare_reports(const PerfReport& a, const PerfReport& b, const std::
       lc.id_a = la->id;
       lc.op_type_a = la->op_type;
       lc.data_type_a = la->data_type;
-      lc.name_a = la->source_names.empty() ? "" : la->source_names.front();
+      lc.name_a = la->source_names.empty() ? "" : scoped_name(la->scope, la->source_names.front());
       std::vector<const LayerProfile*> row = {la};
       for (int k : p.more_a) {
         row.push_back(&a.layers[k]);
@@ -105,7 +131,7 @@ Comparison compare_reports(const PerfReport& a, const PerfReport& b, const std::
       lc.id_b = lb->id;
       lc.op_type_b = lb->op_type;
       lc.data_type_b = lb->data_type;
-      lc.name_b = lb->source_names.empty() ? "" : lb->source_names.front();
+      lc.name_b = lb->source_names.empty() ? "" : scoped_name(lb->scope, lb->source_names.front());
       std::vector<const LayerProfile*> row = {lb};
       for (int k : p.more_b) {
         row.push_back(&b.layers[k]);
@@ -128,17 +154,21 @@ Comparison compare_reports(const PerfReport& a, const PerfReport& b, const std::
   std::stable_sort(c.layers.begin(), c.layers.end(),
                    [](const LayerChange& x, const LayerChange& y) { return by_magnitude(x.time, y.time); });
 
-  std::map<std::string, std::pair<std::vector<const LayerProfile*>, std::vector<const LayerProfile*>>> by_type;
-  for (const LayerProfile* l : all_a) by_type[l->op_type].first.push_back(l);
-  for (const LayerProfile* l : all_b) by_type[l->op_type].second.push_back(l);
-  for (const auto& [type, layers] : by_type) {
+  const std::map<std::string, OpTypeTotal> types_a = op_type_totals(a, c.a.runs), types_b = op_type_totals(b, c.b.runs);
+  std::map<std::string, std::pair<OpTypeTotal, OpTypeTotal>> by_type;
+  for (const auto& [type, t] : types_a) by_type[type].first = t;
+  for (const auto& [type, t] : types_b) by_type[type].second = t;
+  for (auto& [type, sides] : by_type) {
+    auto& [ta, tb] = sides;
+    ta.time.runs = c.a.runs;  // an op type absent from a report takes no time in it
+    tb.time.runs = c.b.runs;
     OpTypeChange oc;
     oc.op_type = type;
-    oc.calls_a = static_cast<int>(layers.first.size());
-    oc.calls_b = static_cast<int>(layers.second.size());
-    oc.time = change(sum_of(layers.first, c.a.runs), sum_of(layers.second, c.b.runs));
-    if (oc.calls_a == 0) oc.time.verdict = "added";
-    if (oc.calls_b == 0) oc.time.verdict = "removed";
+    oc.calls_a = static_cast<int>(std::lround(ta.calls));
+    oc.calls_b = static_cast<int>(std::lround(tb.calls));
+    oc.time = change(ta.time, tb.time);
+    if (!types_a.count(type)) oc.time.verdict = "added";
+    if (!types_b.count(type)) oc.time.verdict = "removed";
     c.op_types.push_back(std::move(oc));
   }
   std::stable_sort(c.op_types.begin(), c.op_types.end(),

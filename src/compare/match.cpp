@@ -8,14 +8,16 @@
 #include <unordered_map>
 
 #include "profile/quantized_layers.h"
+#include "util/text.h"
 
 namespace layerscope::compare {
 
 namespace {
 
-// Op type and every input/output shape: the identity of a layer when names do not help.
+// Op type and every input/output shape, inside the layer's scope: the identity of a layer when
+// names do not help.
 std::string shape_key(const LayerProfile& l) {
-  std::string k = l.op_type + "|";
+  std::string k = l.scope + "|" + l.op_type + "|";
   for (const auto& s : l.input_shapes) {
     for (int64_t d : s) k += std::to_string(d) + ",";
     k += ";";
@@ -31,8 +33,20 @@ std::string shape_key(const LayerProfile& l) {
 // A QuantizeLinear/DequantizeLinear layer pairs only with another one: a quantized model has
 // them where the float model has nothing, and their names ("T_QuantizeLinear") extend the float
 // model's tensor names, which pass 2 would otherwise take for a converter's suffix.
+// A body layer (an If branch's, a Loop body's) pairs only with one in the same scope.
 bool compatible(const LayerProfile& a, const LayerProfile& b) {
-  return is_quant_conversion(a.op_type) == is_quant_conversion(b.op_type);
+  return is_quant_conversion(a.op_type) == is_quant_conversion(b.op_type) && a.scope == b.scope;
+}
+
+// A layer's original names inside its scope ("loop_0/body/mm"): names are unique only within a
+// graph, and a body's may repeat the enclosing graph's.
+std::vector<std::vector<std::string>> scoped_names(const std::vector<LayerProfile>& layers) {
+  std::vector<std::vector<std::string>> out;
+  for (const LayerProfile& l : layers) {
+    out.emplace_back();
+    for (const std::string& n : l.source_names) out.back().push_back(scoped_name(l.scope, n));
+  }
+  return out;
 }
 
 }  // namespace
@@ -50,6 +64,7 @@ bool is_converter_suffix_of(const std::string& name, const std::string& longer) 
 }
 
 std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const std::vector<LayerProfile>& b) {
+  const std::vector<std::vector<std::string>> names_a = scoped_names(a), names_b = scoped_names(b);
   std::vector<int> a_to_b(a.size(), -1), b_to_a(b.size(), -1);
   std::vector<std::string> how(a.size());
   auto pair_up = [&](size_t i, size_t j, const char* why) {
@@ -63,9 +78,9 @@ std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const st
   // with the int8 QLinearConv [Conv, Relu, Relu_output_0_QuantizeLinear] it became.
   std::unordered_map<std::string, size_t> b_by_name;
   for (size_t j = 0; j < b.size(); ++j)
-    for (const std::string& n : b[j].source_names) b_by_name.emplace(n, j);
+    for (const std::string& n : names_b[j]) b_by_name.emplace(n, j);
   for (size_t i = 0; i < a.size(); ++i)
-    for (const std::string& n : a[i].source_names) {
+    for (const std::string& n : names_a[i]) {
       auto it = b_by_name.find(n);
       if (it != b_by_name.end() && b_to_a[it->second] < 0 && compatible(a[i], b[it->second])) {
         pair_up(i, it->second, "name");
@@ -78,10 +93,10 @@ std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const st
   std::vector<std::vector<int>> more_a(a.size()), more_b(a.size());
   std::unordered_map<std::string, size_t> a_by_name;
   for (size_t i = 0; i < a.size(); ++i)
-    for (const std::string& n : a[i].source_names) a_by_name.emplace(n, i);
+    for (const std::string& n : names_a[i]) a_by_name.emplace(n, i);
   for (size_t j = 0; j < b.size(); ++j) {
     if (b_to_a[j] >= 0) continue;
-    for (const std::string& n : b[j].source_names) {
+    for (const std::string& n : names_b[j]) {
       auto it = a_by_name.find(n);
       if (it == a_by_name.end() || a_to_b[it->second] < 0 || how[it->second] != "name" ||
           !compatible(a[it->second], b[j]))
@@ -93,7 +108,7 @@ std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const st
   }
   for (size_t i = 0; i < a.size(); ++i) {
     if (a_to_b[i] >= 0) continue;
-    for (const std::string& n : a[i].source_names) {
+    for (const std::string& n : names_a[i]) {
       auto it = b_by_name.find(n);
       if (it == b_by_name.end() || b_to_a[it->second] < 0) continue;
       const size_t row = static_cast<size_t>(b_to_a[it->second]);  // the A layer heading that B layer's row
@@ -110,8 +125,8 @@ std::vector<LayerPair> match_layers(const std::vector<LayerProfile>& a, const st
     if (a_to_b[i] != -1) continue;
     for (size_t j = 0; j < b.size(); ++j) {
       if (b_to_a[j] >= 0 || !compatible(a[i], b[j])) continue;
-      for (const std::string& na : a[i].source_names)
-        for (const std::string& nb : b[j].source_names) {
+      for (const std::string& na : names_a[i])
+        for (const std::string& nb : names_b[j]) {
           if (is_converter_suffix_of(na, nb)) candidates.emplace_back(na.size(), i, j);
           else if (is_converter_suffix_of(nb, na)) candidates.emplace_back(nb.size(), i, j);
         }

@@ -32,4 +32,9 @@ void LayerRecorder::on_step_end(int step) {
     work_ns_[i * threads_ + t] = std::max(0LL, meter_->worked_ns(t)) + (t == 0 ? serial : 0);
 }
 
+ExecutionObserver* LayerRecorder::body_observer(int step, const Graph& body) {
+  if (run_ >= runs_ || plan_ == nullptr) return nullptr;
+  return bodies_.of(step, *plan_, step, body, "");
+}
+
 }  // namespace layerscope

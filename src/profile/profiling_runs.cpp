@@ -1,13 +1,13 @@
 #include "profile/profiling_runs.h"
 
-#include <algorithm>
 #include <chrono>
-#include <map>
+#include <cmath>
 
 #include "ir/error.h"
-#include "layerscope/printable.h"
+#include "profile/layer_nesting.h"
 #include "profile/layer_recorder.h"
 #include "profile/roofline.h"
+#include "profile/step_description.h"
 
 namespace layerscope {
 
@@ -36,64 +36,36 @@ MemoryReport memory_of(const ExecutionPlan& p) {
 
 namespace {
 
-// The integer types quantization uses (ONNX QuantizeLinear's outputs up to opset 21, 4-bit
-// ones aside): narrower than the 32-bit accumulators and indices that are plain integers.
-bool is_quantized_type(DType t) { return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::U16; }
-
-// The DataType a layer reports (LayerProfile::data_type): the precision its arithmetic runs in.
-// A layer reading a quantized integer tensor as its first (data) input computes on it (QLinearConv
-// and QLinearMatMul in int8 with int32 accumulators, whatever they write; an int8 MaxPool;
-// DequantizeLinear, the int8 side of the conversion); one writing it converts to it
-// (QuantizeLinear); every other layer reports its first output's type. A Conv left in float
-// between DequantizeLinear and QuantizeLinear reads and writes FLOAT and says so.
-DType layer_data_type(const Step& step) {
-  const DType in = step.inputs.empty() ? DType::Undefined : step.inputs[0].dtype;
-  const DType out = step.outputs.empty() ? DType::Undefined : step.outputs[0].dtype;
-  if (is_quantized_type(in)) return in;
-  return out;
-}
-
-bool has_bodies(const Node& n) {
-  for (const auto& [name, value] : n.attrs.all())
-    if (std::holds_alternative<GraphAttr>(value)) return true;
-  return false;
-}
-
-LayerProfile describe_step(const ExecutionPlan& p, int i) {
-  const Step& step = p.steps[i];
-  const Node& n = p.graph.nodes[step.node];
-  LayerProfile l;
-  l.id = i + 1;
-  // Names come from the model file: escaped (ir/printable.h) so no report format carries a
-  // corrupt name's control bytes to a terminal or breaks a row with them.
-  l.op_type = printable(n.op_type);
-  for (const std::string& name : n.source_names) l.source_names.push_back(printable(name));
-  for (int v : n.inputs) l.input_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
-  for (int v : n.outputs) l.output_names.push_back(v >= 0 ? printable(p.graph.values[v].name) : std::string());
-  // A dynamic step names the kernel its latest run chose for that run's shapes, marked as such;
-  // a control node (If, Loop, Scan, SequenceMap) ran its bodies' plans, whose layers have
-  // kernels of their own ("bodies"), not a reference loop.
-  if (step.kernel) l.kernel = step.kernel->name();
-  else if (step.dynamic_kernel) l.kernel = step.dynamic_kernel->name() + "(dynamic)";
-  else l.kernel = has_bodies(n) ? "bodies(dynamic)" : "ref(dynamic)";
-  l.data_type = dtype_name(layer_data_type(step));
-  for (const TensorInfo& t : step.inputs)
-    if (t.dtype != DType::Undefined) l.input_shapes.push_back(t.shape);
-  for (const TensorInfo& t : step.outputs) l.output_shapes.push_back(t.shape);
-  l.macs = step.cost.macs;
-  l.other_ops = step.cost.other_ops;
-  l.bytes_read = step.cost.bytes_read;
-  l.bytes_written = step.cost.bytes_written;
-  // Values sharing one buffer (views, in-place outputs: Slot::buffer) count once.
-  std::vector<bool> counted(p.slots.size(), false);
-  for (size_t v = 0; v < p.slots.size(); ++v) {
-    const Slot& s = p.slots[v];
-    const size_t buffer = s.buffer >= 0 ? static_cast<size_t>(s.buffer) : v;
-    if (s.kind != SlotKind::Arena || s.first_step > i || i > s.last_step || counted[buffer]) continue;
-    counted[buffer] = true;
-    l.live_activation_bytes += s.info.bytes();
-  }
-  return l;
+// The rows of the layers of the bodies layer `layer` of a recorder ran (`bodies`), each right
+// after its row, depth first: a body layer's bodies follow it. `parent`: the id of that
+// layer's row.
+void append_body_rows(const BodyRecorders& bodies, int layer, int parent, int runs, const Roofs& roofs, int threads,
+                      std::vector<LayerProfile>* rows) {
+  for (const BodyRecorder* body : bodies.of_layer(layer))
+    for (size_t k = 0; k < body->layers().size(); ++k) {
+      const BodyRecorder::Layer& b = body->layers()[k];
+      LayerProfile l = b.names;
+      describe_execution(b.latest, &l);
+      std::vector<double> times, calls;
+      for (int run = 0; run < runs; ++run) {
+        times.push_back(static_cast<double>(b.wall_ns[run]) * 1e-3);
+        calls.push_back(b.calls[run]);
+      }
+      l.time_us = compute_stats(times);
+      l.calls = compute_stats(calls).median;
+      // The work of one execution, times the executions: the work of a run, as time_us is.
+      l.macs *= l.calls;
+      l.other_ops *= l.calls;
+      l.bytes_read = std::llround(static_cast<double>(l.bytes_read) * l.calls);
+      l.bytes_written = std::llround(static_cast<double>(l.bytes_written) * l.calls);
+      l.live_activation_bytes = b.live_activation_bytes;
+      apply_roofline(roofs, threads, l);  // workload unknown: no MacUsage
+      l.id = static_cast<int>(rows->size()) + 1;
+      l.parent = parent;
+      l.scope = body->scope();
+      rows->push_back(std::move(l));
+      append_body_rows(body->bodies(), static_cast<int>(k), rows->back().id, runs, roofs, threads, rows);
+    }
 }
 
 }  // namespace
@@ -128,7 +100,6 @@ void profile_runs(Executor& ex, const std::vector<Tensor>& ordered, const Profil
   r->roofs = roofs;
   r->latency_ms = compute_stats(plain);
   r->profiled_latency_ms = compute_stats(profiled);
-  std::map<std::string, OpTypeRank> by_type;
   for (int s = 0; s < steps; ++s) {
     LayerProfile l = describe_step(plan, s);
     std::vector<double> times;
@@ -145,19 +116,12 @@ void profile_runs(Executor& ex, const std::vector<Tensor>& ordered, const Profil
     if (rec.work_known())
       for (double w : work) l.workload.push_back(total_work > 0 ? w / total_work : 0.0);
     apply_roofline(roofs, plan.threads, l);
-    r->layer_sum_us += l.time_us.median;
-    OpTypeRank& rank = by_type[l.op_type];
-    rank.op_type = l.op_type;
-    rank.calls++;
-    rank.total_us += l.time_us.median;
+    l.id = static_cast<int>(r->layers.size()) + 1;
     r->layers.push_back(std::move(l));
+    append_body_rows(rec.bodies(), s, r->layers.back().id, o.runs, roofs, plan.threads, &r->layers);
   }
-  for (auto& [name, rank] : by_type) {
-    rank.ratio_pct = r->layer_sum_us > 0 ? 100.0 * rank.total_us / r->layer_sum_us : 0;
-    r->ranking.push_back(rank);
-  }
-  std::stable_sort(r->ranking.begin(), r->ranking.end(),
-                   [](const OpTypeRank& a, const OpTypeRank& b) { return a.total_us > b.total_us; });
+  r->layer_sum_us = top_level_sum_us(r->layers);
+  r->ranking = rank_op_types(r->layers, r->layer_sum_us);
   const double plain_us = r->latency_ms.median * 1000.0;
   r->overhead_pct = r->latency_ms.median > 0 ? 100.0 * (r->profiled_latency_ms.median / r->latency_ms.median - 1) : 0;
   r->layer_sum_ratio_pct = plain_us > 0 ? 100.0 * r->layer_sum_us / plain_us : 0;

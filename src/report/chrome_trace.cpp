@@ -1,6 +1,7 @@
 // trace.json: the report as a Chrome trace (Trace Event Format; loads in chrome://tracing and
 // ui.perfetto.dev). It shows one synthetic "median run": layers laid end to end in execution
-// order, each lasting its median time, so the picture matches the text report's Time(us).
+// order, each lasting its median time, so the picture matches the text report's Time(us). The
+// layers of an If branch or a Loop body (body rows) are slices inside their control layer's.
 //
 // Worker tracks: the recorder knows each thread's share of a layer's work, not when the
 // thread was busy. Assuming the busiest thread worked for the whole layer, thread t was busy
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "layerscope/report.h"
@@ -74,6 +76,7 @@ void write_layer_event(JsonWriter& w, const LayerProfile& l, int64_t ts_ns, int6
   for (double share : l.workload) w.value(share);
   w.end_array();
   w.field("live_activation_bytes", l.live_activation_bytes);
+  w.field("parent", l.parent).field("scope", l.scope).field("calls", l.calls);
   w.end_object();
   w.end_object();
 }
@@ -87,6 +90,13 @@ void write_worker_event(JsonWriter& w, const LayerProfile& l, size_t worker, int
   w.end_object();
   w.end_object();
 }
+
+// Where a layer lies on the layer track. Its body rows (a Loop's layers) are laid end to end
+// from its start, each lasting its per-run total, and cut at its end (their medians may add up
+// to a little more than its own), so viewers nest them under it.
+struct Span {
+  int64_t next_child = 0, end = 0;
+};
 
 }  // namespace
 
@@ -110,18 +120,26 @@ std::string perf_chrome_trace(const PerfReport& r) {
     if (used[t]) write_metadata(w, "thread_name", worker_tid(t), "worker " + std::to_string(t), worker_tid(t));
 
   int64_t ts = 0;
+  std::unordered_map<int, Span> spans;  // by layer id: where each layer's row lies, for its body rows
   for (const LayerProfile& l : r.layers) {
-    const int64_t dur = to_ns(l.time_us.median);
-    write_layer_event(w, l, ts, dur);
+    int64_t start = ts, dur = to_ns(l.time_us.median);
+    auto parent = l.parent != 0 ? spans.find(l.parent) : spans.end();
+    if (parent != spans.end()) {  // a body row: inside its control layer's span, after its earlier body rows
+      start = parent->second.next_child;
+      dur = std::min(dur, parent->second.end - start);
+      parent->second.next_child = start + dur;
+    }
+    spans[l.id] = Span{start, start + dur};
+    write_layer_event(w, l, start, dur);
     double max_share = 0;
     for (double s : l.workload) max_share = std::max(max_share, std::isfinite(s) ? s : 0.0);
     for (size_t t = 0; t < l.workload.size() && max_share > 0; ++t) {
       const double share = l.workload[t];
       if (!(share > 0)) continue;
       const int64_t busy = std::min<int64_t>(dur, std::llround(static_cast<double>(dur) * share / max_share));
-      write_worker_event(w, l, t, ts, busy);
+      write_worker_event(w, l, t, start, busy);
     }
-    ts += dur;
+    if (parent == spans.end()) ts += dur;
   }
   w.end_array();
   w.field("displayTimeUnit", "ms");

@@ -57,7 +57,7 @@ const char* const kColumns[] = {
     "id", "op_type", "data_type", "target", "kernel", "source_names", "input_shapes", "output_shapes",
     "time_median_us", "time_min_us", "time_max_us", "time_p90_us", "time_mean_us", "time_count",
     "macs", "other_ops", "bytes_read", "bytes_written", "workload", "mem_cycles", "compute_cycles",
-    "total_cycles", "mac_usage_pct", "bound", "live_activation_bytes"};
+    "total_cycles", "mac_usage_pct", "bound", "live_activation_bytes", "parent", "scope", "calls"};
 // clang-format on
 
 void append_row(std::string& out, const std::vector<std::string>& fields) {
@@ -100,7 +100,10 @@ std::string perf_layers_csv(const PerfReport& r) {
                      roofs ? number(l.total_cycles) : "",
                      joined(l.mac_usage_pct),
                      l.bound,
-                     std::to_string(l.live_activation_bytes)});
+                     std::to_string(l.live_activation_bytes),
+                     std::to_string(l.parent),
+                     l.scope,
+                     number(l.calls)});
   }
   return out;
 }

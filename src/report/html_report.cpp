@@ -69,15 +69,16 @@ std::string charts_section(const PerfReport& r) {
       "them. The tables above need no script.</p></noscript>\n";
   out += "<div id=\"op-legend\" class=\"legend\" aria-label=\"op type colours\"></div>\n";
   out += chart("chart-layer-time", "Time per layer",
-               "Median time of every layer in execution order, coloured by op type. Hover for details, click a bar to "
-               "jump to its row in the layer table.");
+               "Median time of every top-level layer in execution order (an If's or a Loop's includes its bodies' "
+               "layers), coloured by op type. Hover for details, click a bar to jump to its row in the layer table.");
   out += chart("chart-optype-time", "Time per op type",
                "Sum of the layers' median times per op type (the ranking table), with its share of the layer time.");
   out += chart("chart-roofline", "Roofline", roofline_caption(r));
-  out += chart("chart-activation-memory", "Activation memory over the execution",
-               "Activation bytes alive while each layer runs (from the memory plan), in execution order; the dashed "
-               "line is the planned arena peak (" +
-                   escape(bytes_text(r.memory.internal_bytes)) + ", kernel scratch included).");
+  out += chart(
+      "chart-activation-memory", "Activation memory over the execution",
+      "Activation bytes alive while each top-level layer runs (from the memory plan), in execution order; the dashed "
+      "line is the planned arena peak (" +
+          escape(bytes_text(r.memory.internal_bytes)) + ", kernel scratch included).");
   return out + "</section>\n";
 }
 

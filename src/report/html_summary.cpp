@@ -37,7 +37,7 @@ std::string headline_cards(const PerfReport& r) {
     const OpTypeRank& top = r.ranking.front();
     out += metric("Most time",
                   "<span class=\"op-chip\" data-op=\"" + escape(top.op_type) + "\">" + escape(top.op_type) + "</span>",
-                  fmt("%.1f%% of the layer time, ", top.ratio_pct) + std::to_string(top.calls) + " layer(s)");
+                  fmt("%.1f%% of the layer time, ", top.ratio_pct) + std::to_string(top.calls) + " call(s) per run");
   }
   out += metric("Activation memory", escape(bytes_text(r.memory.internal_bytes)), "planned arena peak, incl. scratch");
   out += metric("Total memory", escape(bytes_text(r.memory.total_bytes)), "weights + activations + inputs/outputs");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "profile/layer_nesting.h"
 #include "report/html_parts.h"
 
 namespace layerscope::html {
@@ -39,7 +40,7 @@ double mean_of(const std::vector<double>& values) {
   return values.empty() ? 0 : sum / static_cast<double>(values.size());
 }
 
-std::string layer_row(const LayerProfile& l, const PerfReport& r) {
+std::string layer_row(const LayerProfile& l, size_t depth, const PerfReport& r) {
   // Cycles are known from measured roofs, or from the board's counters in an imported report.
   const bool cycles = r.roofs.measured || !r.imported_from.empty();
   const double share = r.layer_sum_us > 0 ? 100.0 * l.time_us.median / r.layer_sum_us : 0;
@@ -50,9 +51,15 @@ std::string layer_row(const LayerProfile& l, const PerfReport& r) {
     max_share = std::max(max_share, w);
   }
   const int64_t rw = l.bytes_read + l.bytes_written;
-  std::string row = "<tr id=\"layer-" + std::to_string(l.id) + "\" data-op=\"" + escape(l.op_type) + "\">";
+  std::string row = "<tr id=\"layer-" + std::to_string(l.id) + "\" data-op=\"" + escape(l.op_type) + "\"";
+  // A body row (a layer of an If branch or a Loop body) sits under its control layer's row,
+  // indented by its depth (report.css: tr.body-row).
+  if (l.parent != 0)
+    row += " class=\"body-row\" data-parent=\"" + std::to_string(l.parent) +
+           "\" style=\"--depth:" + std::to_string(depth) + "\"";
+  row += ">";
   row += num_td(std::to_string(l.id), std::to_string(l.id));
-  row += "<td data-v=\"" + escape(l.op_type) + "\">" + op_chip(l.op_type) + "</td>";
+  row += "<td class=\"op\" data-v=\"" + escape(l.op_type) + "\">" + op_chip(l.op_type) + "</td>";
   row += text_td(l.data_type);
   row += text_td(l.target);
   row += text_td(shapes_text(l.input_shapes), "shape");
@@ -60,10 +67,11 @@ std::string layer_row(const LayerProfile& l, const PerfReport& r) {
   row += cycles ? num_td(fmt("%.0f/%.0f/%.0f", l.mem_cycles, l.compute_cycles, l.total_cycles),
                          fmt("%.17g", l.total_cycles), "sorted by Total")
                 : num_td("\\", "");
-  row += num_td(micros(l.time_us.median), fmt("%.17g", l.time_us.median),
-                "median " + micros(l.time_us.median) + " us; min " + micros(l.time_us.min) + ", p90 " +
-                    micros(l.time_us.p90) + ", max " + micros(l.time_us.max) + " over " +
-                    std::to_string(l.time_us.count) + " runs");
+  row +=
+      num_td(micros(l.time_us.median), fmt("%.17g", l.time_us.median),
+             "median " + micros(l.time_us.median) + " us; min " + micros(l.time_us.min) + ", p90 " +
+                 micros(l.time_us.p90) + ", max " + micros(l.time_us.max) + " over " + std::to_string(l.time_us.count) +
+                 " runs" + (l.parent != 0 ? "; per run, summed over its " + calls_text(l.calls) : std::string()));
   row += num_td(fmt("%.2f", share), fmt("%.17g", share));
   row += l.mac_usage_pct.empty() ? num_td("\\", "")
                                  : num_td(per_thread_text(l.mac_usage_pct, "%.2f"),
@@ -80,7 +88,7 @@ std::string layer_row(const LayerProfile& l, const PerfReport& r) {
          (l.bound.empty() ? std::string("<span class=\"muted\">\\</span>")
                           : "<span class=\"bound bound-" + escape(l.bound) + "\">" + escape(l.bound) + "</span>") +
          "</td>";
-  row += text_td(layer_full_name(l.op_type, l.source_names), "name");
+  row += text_td(scoped_full_name(l.scope, l.op_type, l.source_names), "name");
   return row + "</tr>\n";
 }
 
@@ -118,9 +126,10 @@ std::string layer_table_section(const PerfReport& r) {
   out += th("live", "num", "LiveAct(KB)", "activations alive while the layer runs, / 1024");
   out += th("kernel", "text", "Kernel", "implementation that ran; ref = generic fallback");
   out += th("bound", "text", "Bound", "the roof that dominates the cycles");
-  out += th("name", "text", "FullName", "op type : original ONNX node names");
+  out += th("name", "text", "FullName", "enclosing nodes / op type : original ONNX node names");
   out += "</tr></thead>\n<tbody>\n";
-  for (const LayerProfile& l : r.layers) out += layer_row(l, r);
+  const std::vector<size_t> depths = nesting_depths(r.layers);
+  for (size_t i = 0; i < r.layers.size(); ++i) out += layer_row(r.layers[i], depths[i], r);
   out += "</tbody>\n<tfoot><tr><th colspan=\"7\">Total Operator Elapsed Per Frame Time(&micro;s)</th>";
   out += "<td class=\"num\">" + micros(r.layer_sum_us) + "</td><td colspan=\"9\"></td></tr></tfoot>\n";
   return out + "</table></div>\n</section>\n";
@@ -131,7 +140,7 @@ std::string optype_table_section(const PerfReport& r) {
   out += filter_box("optype-table", "Filter op types", "op types", r.ranking.size());
   out += "<div class=\"table-wrap\"><table id=\"optype-table\" class=\"data\" data-table=\"optypes\">\n<thead><tr>";
   out += th("op", "text", "OpType", "operator as executed");
-  out += th("calls", "num", "CallNumber", "layers of this type");
+  out += th("calls", "num", "CallNumber", "executions per run: one per layer, a body layer's calls");
   out += th("total", "num", "TotalTime(&micro;s)", "sum of the layers' medians");
   out += th("mean", "num", "PerCall(&micro;s)", "total / calls");
   out += th("ratio", "num", "TimeRatio(%)", "of the sum of all layers' medians");
@@ -179,8 +188,8 @@ std::string findings_section(const PerfReport& r, const std::vector<Finding>& fi
           continue;
         }
         out += "<a class=\"layer-link\" href=\"#layer-" + std::to_string(id) + "\" data-op=\"" + escape(it->op_type) +
-               "\" title=\"" + escape(layer_full_name(it->op_type, it->source_names)) + "\">#" + std::to_string(id) +
-               " " + escape(it->op_type) + "</a> ";
+               "\" title=\"" + escape(scoped_full_name(it->scope, it->op_type, it->source_names)) + "\">#" +
+               std::to_string(id) + " " + escape(it->op_type) + "</a> ";
       }
       out += "</div>\n";
     }

@@ -1,5 +1,6 @@
 #include "report/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -7,6 +8,7 @@
 #include "layerscope/printable.h"
 #include "layerscope/report.h"
 #include "util/json.h"
+#include "util/text.h"
 
 namespace layerscope {
 
@@ -36,6 +38,9 @@ class Obj {
   std::string at(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
   [[noreturn]] void wrong(const char* key, const char* expected, const JsonValue& got) const {
     fail(source_, ": ", at(key), ": expected ", expected, ", got ", type_name(got));
+  }
+  [[noreturn]] void invalid(const char* key, const std::string& expected, const std::string& got) const {
+    fail(source_, ": ", at(key), ": expected ", expected, ", got ", got);
   }
   const JsonValue* opt(const char* key) const { return v_.find(key); }
   const JsonValue& req(const char* key) const {
@@ -174,7 +179,22 @@ LayerProfile read_layer(const Obj& o) {
   l.mac_usage_pct = o.numbers("mac_usage_pct");
   l.bound = o.string("bound", /*allow_null=*/true);
   l.live_activation_bytes = o.integer("live_activation_bytes");
+  // Absent in reports written before body layers were rows: every layer is a top-level one.
+  if (o.has("parent")) l.parent = o.int32("parent");
+  if (o.has("scope")) l.scope = o.string("scope");
+  if (o.has("calls")) l.calls = o.number("calls");
   return l;
+}
+
+// A body row follows the row of the control layer that ran it (depth first), so its parent is
+// an earlier row; every reader (sums, ranking, indentation) relies on that.
+void check_nesting(const std::vector<LayerProfile>& layers, const Obj& o) {
+  const LayerProfile& l = layers.back();
+  if (l.parent != 0 &&
+      std::none_of(layers.begin(), layers.end() - 1, [&](const LayerProfile& p) { return p.id == l.parent; }))
+    o.invalid("parent", "0 or the id of an earlier layer", std::to_string(l.parent));
+  if (!(l.calls >= 0) || !std::isfinite(l.calls))
+    o.invalid("calls", "a finite number of executions, at least 0", fmt("%g", l.calls));
 }
 
 }  // namespace
@@ -239,6 +259,7 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
     l.req("op_type");
     l.req("time_us");
     r.layers.push_back(read_layer(l));
+    check_nesting(r.layers, l);
   }
   const auto& ranking = o.array("ranking");
   for (size_t i = 0; i < ranking.size(); ++i) {

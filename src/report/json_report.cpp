@@ -71,6 +71,7 @@ void write_layer(JsonWriter& w, const LayerProfile& l, bool roofs_measured) {
   if (l.bound.empty()) w.null();
   else w.value(l.bound);
   w.field("live_activation_bytes", l.live_activation_bytes);
+  w.field("parent", l.parent).field("scope", l.scope).field("calls", l.calls);
   w.end_object();
 }
 

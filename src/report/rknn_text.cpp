@@ -5,6 +5,7 @@
 #include <string>
 
 #include "layerscope/profile.h"
+#include "profile/layer_nesting.h"
 #include "profile/quantized_layers.h"
 #include "util/text.h"
 
@@ -30,6 +31,10 @@ constexpr size_t kWorkLoadWidth = 21;
 constexpr size_t kRwWidth = 13;
 constexpr size_t kKernelWidth = 40;
 constexpr size_t kBoundWidth = 9;
+// A body row (a layer inside an If branch or a Loop/Scan body) is indented in the OpType column by
+// this much per enclosing control layer, under the row of the one that ran it; the column widens
+// by the deepest indent, so an indented op type has the room a top-level one has.
+constexpr size_t kBodyIndent = 2;
 // The table's rules span every padded column (FullName, of any length, runs past them).
 constexpr size_t kLayerTableWidth = kIdWidth + kOpTypeWidth + kDataTypeWidth + kTargetWidth + kInputShapeWidth +
                                     kOutputShapeWidth + kCyclesWidth + kTimeWidth + kMacUsageWidth + kWorkLoadWidth +
@@ -128,18 +133,26 @@ std::string imported_header(const PerfReport& r) {
 struct UnitTimes {
   double cpu = 0, gpu = 0, npu = 0;
 };
-UnitTimes unit_times(const PerfReport& r, const OpTypeRank& k) {
+UnitTimes unit_times(const PerfReport& r, const std::vector<Stats>& own, const OpTypeRank& k) {
   UnitTimes t;
   bool other_units = false;
-  for (const LayerProfile& l : r.layers) {
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const LayerProfile& l = r.layers[i];
     if (l.op_type != k.op_type) continue;
-    if (l.target == "NPU") t.npu += l.time_us.median, other_units = true;
-    else if (l.target == "GPU") t.gpu += l.time_us.median, other_units = true;
-    else t.cpu += l.time_us.median;
+    if (l.target == "NPU") t.npu += own[i].median, other_units = true;
+    else if (l.target == "GPU") t.gpu += own[i].median, other_units = true;
+    else t.cpu += own[i].median;
   }
   if (!other_units) t = UnitTimes{k.total_us, 0, 0};  // all on the CPU: the ranking's own total
   return t;
 }
+
+// What the body rows are, under a table that has some.
+const char* const kBodyRowsNote =
+    "Indented rows ran inside the control layer above them (an If branch, a Loop/Scan body; FullName gives "
+    "the path): their Time(us) and RW(KB) are per run, summed over their executions ([N calls] per run); the "
+    "control layer's time includes them and the totals count it once. Body rows' WorkLoad is not measured.";
+constexpr size_t kNoteWidth = 110;
 
 }  // namespace
 
@@ -148,9 +161,12 @@ std::string format_perf_text(const PerfReport& r) {
   out += r.imported_from.empty() ? measured_header(r) : imported_header(r);
 
   out += '\n';
-  const size_t width = kLayerTableWidth;
+  const std::vector<size_t> depths = nesting_depths(r.layers);
+  const size_t indent = kBodyIndent * (depths.empty() ? 0 : *std::max_element(depths.begin(), depths.end()));
+  const size_t op_width = kOpTypeWidth + indent;
+  const size_t width = kLayerTableWidth + indent;
   out += rule(width) + centred("Network Layer Information Table", width) + rule(width);
-  out += padded("ID", kIdWidth) + padded("OpType", kOpTypeWidth) + padded("DataType", kDataTypeWidth) +
+  out += padded("ID", kIdWidth) + padded("OpType", op_width) + padded("DataType", kDataTypeWidth) +
          padded("Target", kTargetWidth) + padded("InputShape", kInputShapeWidth) +
          padded("OutputShape", kOutputShapeWidth) +
          padded(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", kCyclesWidth) +
@@ -159,12 +175,14 @@ std::string format_perf_text(const PerfReport& r) {
          padded("RW(KB)", kRwWidth) + padded("Kernel", kKernelWidth) + padded("Bound", kBoundWidth) + "FullName\n";
   out += rule(width);
   double total_kb = 0;
-  for (const LayerProfile& l : r.layers) {
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const LayerProfile& l = r.layers[i];
     double kb = static_cast<double>(l.bytes_read + l.bytes_written) / 1024.0;
     total_kb += kb;
     std::string cycles = l.total_cycles > 0 ? fmt("%.0f/%.0f/%.0f", l.mem_cycles, l.compute_cycles, l.total_cycles)
                                             : (r.roofs.measured || !r.imported_from.empty() ? "0/0/0" : "\\");
-    out += padded(std::to_string(l.id), kIdWidth) + padded(l.op_type, kOpTypeWidth) +
+    out += padded(std::to_string(l.id), kIdWidth) +
+           padded(std::string(depths[i] * kBodyIndent, ' ') + l.op_type, op_width) +
            padded(l.data_type, kDataTypeWidth) + padded(l.target, kTargetWidth) +
            padded(shapes_text_within(l.input_shapes, kInputShapeWidth), kInputShapeWidth) +
            padded(shapes_text_within(l.output_shapes, kOutputShapeWidth), kOutputShapeWidth) +
@@ -172,11 +190,14 @@ std::string format_perf_text(const PerfReport& r) {
            padded(per_thread_text(l.mac_usage_pct, "%.2f"), kMacUsageWidth) +
            padded(per_thread_text(percentages(l.workload), "%.1f%%"), kWorkLoadWidth) +
            padded(fmt("%.0f", kb), kRwWidth) + padded(l.kernel, kKernelWidth) +
-           padded(l.bound.empty() ? "\\" : l.bound, kBoundWidth) + layer_full_name(l.op_type, l.source_names) + "\n";
+           padded(l.bound.empty() ? "\\" : l.bound, kBoundWidth) +
+           scoped_full_name(l.scope, l.op_type, l.source_names) +
+           (l.parent != 0 ? " [" + calls_text(l.calls) + "]" : std::string()) + "\n";
   }
   out += rule(width);
   out += fmt("Total Operator Elapsed Per Frame Time(us): %.0f\n", r.layer_sum_us);
   out += fmt("Total Memory Read/Write Per Frame Size(KB): %.0f\n", total_kb);
+  if (indent > 0) out += word_wrapped(kBodyRowsNote, kNoteWidth, "", "");
   out += rule(width) + "\n";
 
   const size_t rank_width = kRankTableWidth;
@@ -187,9 +208,10 @@ std::string format_perf_text(const PerfReport& r) {
   out += rule(rank_width);
   int calls = 0;
   UnitTimes sum;
+  const std::vector<Stats> own = own_times(r.layers);  // a control layer's time less its body rows'
   for (const OpTypeRank& k : r.ranking) {
     calls += k.calls;
-    const UnitTimes t = unit_times(r, k);
+    const UnitTimes t = unit_times(r, own, k);
     sum.cpu += t.cpu, sum.gpu += t.gpu, sum.npu += t.npu;
     out += padded(k.op_type, kOpTypeWidth) + padded(std::to_string(k.calls), kCallsWidth) +
            padded(fmt("%.0f", t.cpu), kUnitTimeWidth) + padded(fmt("%.0f", t.gpu), kUnitTimeWidth) +

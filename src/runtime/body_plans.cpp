@@ -17,7 +17,8 @@ TensorInfo binding_of(const AnyValue& v) {
 
 }  // namespace
 
-std::vector<AnyValue> BodyPlans::run(const Graph& body, const std::vector<AnyValue>& given) {
+std::vector<AnyValue> BodyPlans::run(const Graph& body, const std::vector<AnyValue>& given,
+                                     ExecutionObserver* observer) {
   LS_CHECK(given.size() == body.inputs.size(), "body graph '", body.name, "' takes ", body.inputs.size(),
            " inputs, given ", given.size());
   // A tensor or sequence is a value of an optional type too: a body input declared optional
@@ -45,7 +46,7 @@ std::vector<AnyValue> BodyPlans::run(const Graph& body, const std::vector<AnyVal
     auto executor = std::make_unique<Executor>(build_plan(body, binding, registry_, options_));
     it = plans_.emplace(std::move(key), std::move(executor)).first;
   }
-  return it->second->run_values(inputs);
+  return it->second->run_values(inputs, observer);
 }
 
 }  // namespace layerscope

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/observer.h"
 #include "runtime/plan.h"
 
 namespace layerscope {
@@ -22,8 +23,10 @@ class BodyPlans {
 
   // Runs `body` (a GRAPH attribute's graph, alive as long as the node holding it) on `inputs`,
   // given in body.inputs order; returns its outputs in body.outputs order. Inputs and outputs
-  // may be sequences or optionals (bodies of If and Loop, SequenceMap).
-  std::vector<AnyValue> run(const Graph& body, const std::vector<AnyValue>& inputs);
+  // may be sequences or optionals (bodies of If and Loop, SequenceMap). `observer` (may be null)
+  // watches this run of the body's plan (Executor::run_values).
+  std::vector<AnyValue> run(const Graph& body, const std::vector<AnyValue>& inputs,
+                            ExecutionObserver* observer = nullptr);
 
  private:
   // Plans kept at most; past it they are all dropped (a loop whose carried values grow gets a

@@ -47,8 +47,8 @@ Tensor Executor::dynamic_output(int value, const TensorInfo& info) {
 
 // A step whose shapes only this run tells: infer them from the inputs' values, allocate the
 // outputs, and run the kernel chosen and prepared for these shapes (DynamicKernels).
-void Executor::run_dynamic_step(Step& step) {
-  if (step.op->run_values) return run_value_step(step);
+void Executor::run_dynamic_step(Step& step, ExecutionObserver* observer) {
+  if (step.op->run_values) return run_value_step(step, observer);
   const Node& n = plan_.graph.nodes[step.node];
   const size_t idx = &step - plan_.steps.data();
   std::vector<TensorInfo> in;
@@ -116,7 +116,7 @@ std::vector<AnyValue> Executor::run_values(const std::vector<AnyValue>& inputs, 
     Step& step = plan_.steps[i];
     if (observer) observer->on_step_begin(static_cast<int>(i));
     if (step.dynamic) {
-      run_dynamic_step(step);
+      run_dynamic_step(step, observer);
     } else {
       step.kernel->execute(step_inputs_[i], step_outputs_[i], arena_.get() + step.scratch_offset);
     }

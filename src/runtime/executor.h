@@ -35,10 +35,11 @@ class Executor {
   const Tensor& value(int id) const { return values_[id]; }
 
  private:
-  void run_dynamic_step(Step& step);
+  // `observer`: the run's, asked for the observers of the bodies a control step runs.
+  void run_dynamic_step(Step& step, ExecutionObserver* observer);
   // runtime/value_steps.cpp: the steps of ops over values of any kind (OpDef::run_values) and
   // where their sequences and optionals are kept.
-  void run_value_step(Step& step);
+  void run_value_step(Step& step, ExecutionObserver* observer);
   void bind_input(int id, const AnyValue& given);
   void store(int id, AnyValue v, const Node& producer);
   AnyValue current(int id) const;

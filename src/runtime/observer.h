@@ -6,6 +6,7 @@
 namespace layerscope {
 
 struct ExecutionPlan;
+struct Graph;
 
 class ExecutionObserver {
  public:
@@ -14,6 +15,11 @@ class ExecutionObserver {
   virtual void on_step_begin(int /*step*/) {}
   virtual void on_step_end(int /*step*/) {}
   virtual void on_run_end() {}
+  // Step `step` (a control node: If, Loop, Scan, SequenceMap) is about to run `body`, one of its
+  // GRAPH attributes, once: the observer of that body run (its own plan, its own step numbers),
+  // or nullptr to let it run unobserved. Asked on every body run, so an observer that follows
+  // bodies sees each Loop iteration; one that does not (the default) costs nothing more.
+  virtual ExecutionObserver* body_observer(int /*step*/, const Graph& /*body*/) { return nullptr; }
 };
 
 }  // namespace layerscope

@@ -2,6 +2,7 @@
 // build_plan() (runtime/planner.cpp): topological order, shapes, constant folding, kernel
 // choice and prepare(), and a memory plan placing every intermediate tensor in one arena.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,9 @@ struct ExecutionPlan {
   size_t constant_bytes = 0;          // constants as held (after folding)
   size_t packed_weight_bytes = 0;     // extra copies held by kernels (prepacked weights)
   int threads = 1;
+  // Unique to this plan in the process (build_plan counts them): what tells an observer that a
+  // run is of another plan, where the address of a freed plan's replacement may be the same.
+  uint64_t serial = 0;
   bool optimize = true;                   // the graph passes ran (PlanOptions::optimize)
   const Registry* registry = nullptr;     // what it was built with; bodies (If, Loop, Scan) are planned with it too
   MemoryBudget memory_budget;             // what the plan was checked against; dynamic steps are checked at run time

@@ -12,6 +12,7 @@
 //   4. make_steps: kernel choice + prepare(), constants packed by every reader freed
 //   5. plan_memory: the arena (runtime/memory_planner.cpp), checked against the memory budget
 #include <algorithm>
+#include <atomic>
 #include <climits>
 
 #include "ir/error.h"
@@ -212,6 +213,8 @@ ExecutionPlan build_plan(Graph graph, const InputBinding& binding, const Registr
   check_ops_supported(graph, registry);
   compute_float16_in_float32(graph);  // float16 models compute in float32 (passes/float16_as_float32.h)
   ExecutionPlan plan;
+  static std::atomic<uint64_t> plans_built{0};
+  plan.serial = ++plans_built;
   plan.threads = options.threads;
   plan.optimize = options.optimize;
   plan.registry = &registry;

@@ -67,8 +67,9 @@ void Executor::store(int id, AnyValue v, const Node& producer) {
 
 // infer() checks the node against its inputs as they are now (and gives output types); then
 // the op's value kernel computes the outputs, running the node's bodies (planned by bodies_)
-// when it has any.
-void Executor::run_value_step(Step& step) {
+// when it has any, each body run watched by the observer `observer` gives for it (profiling
+// follows the bodies' layers that way), or by none.
+void Executor::run_value_step(Step& step, ExecutionObserver* observer) {
   const Node& n = plan_.graph.nodes[step.node];
   std::vector<AnyValue> in(n.inputs.size());
   std::vector<const AnyValue*> in_ptrs(n.inputs.size(), nullptr);
@@ -91,9 +92,16 @@ void Executor::run_value_step(Step& step) {
   std::vector<AnyValue> out(n.outputs.size());
   std::vector<AnyValue*> out_ptrs;
   for (AnyValue& v : out) out_ptrs.push_back(&v);
-  BodyPlans& bodies = *bodies_;
+  // Captured by reference, as one pointer: std::function (BodyRunner) keeps a capture of up to two
+  // pointers in place, so following bodies costs an unprofiled run no allocation.
+  struct {
+    BodyPlans& plans;
+    ExecutionObserver* observer;
+    int step;
+  } bodies{*bodies_, observer, static_cast<int>(&step - plan_.steps.data())};
   step.op->run_values(n, in_ptrs, out_ptrs, [&bodies](const Graph& body, const std::vector<AnyValue>& inputs) {
-    return bodies.run(body, inputs);
+    ExecutionObserver* watcher = bodies.observer ? bodies.observer->body_observer(bodies.step, body) : nullptr;
+    return bodies.plans.run(body, inputs, watcher);
   });
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     if (n.outputs[k] < 0) continue;

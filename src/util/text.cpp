@@ -1,5 +1,6 @@
 #include "util/text.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "ir/error.h"
@@ -108,6 +109,19 @@ std::string fused_names_text(const std::vector<std::string>& source_names) {
 
 std::string layer_full_name(const std::string& op_type, const std::vector<std::string>& source_names) {
   return op_type + ":" + fused_names_text(source_names);
+}
+
+std::string scoped_name(const std::string& scope, const std::string& name) {
+  return scope.empty() ? name : scope + "/" + name;
+}
+
+std::string scoped_full_name(const std::string& scope, const std::string& op_type,
+                             const std::vector<std::string>& source_names) {
+  return scoped_name(scope, layer_full_name(op_type, source_names));
+}
+
+std::string calls_text(double calls) {
+  return fmt("%.*f call%s", calls == std::floor(calls) ? 0 : 1, calls, calls == 1 ? "" : "s");
 }
 
 std::string per_thread_text(const std::vector<double>& values, const char* format) {

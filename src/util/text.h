@@ -54,6 +54,17 @@ std::string fused_names_text(const std::vector<std::string>& source_names);
 // The reference tool's FullName: op type, ':', the original node names joined by '+':
 // "Conv:conv1+relu_1" (the text table and report.html).
 std::string layer_full_name(const std::string& op_type, const std::vector<std::string>& source_names);
+// A name inside a control-flow body, prefixed with its scope (LayerProfile::scope, the path
+// through the enclosing nodes) and '/': "loop_0/body/mm"; a top-level name (scope "") as it is.
+std::string scoped_name(const std::string& scope, const std::string& name);
+// The FullName of any layer, the one every report's FullName/name column prints: scoped_name of
+// layer_full_name: "loop_0/body/MatMul:mm" inside a body, "Conv:conv1+relu_1" at the top level.
+std::string scoped_full_name(const std::string& scope, const std::string& op_type,
+                             const std::vector<std::string>& source_names);
+
+// How often a body layer ran per run (LayerProfile::calls, a median over runs, so a whole number
+// or a half): "1 call", "5 calls", "4.5 calls".
+std::string calls_text(double calls);
 
 // ---- per-thread columns ----
 // One figure per worker thread, each printed with `format` and joined by '/': "40.00/30.00"

@@ -146,6 +146,53 @@ TEST(Compare, OpTypeSums) {
   EXPECT_EQ(c.op_types[2].time.verdict, "removed");
 }
 
+// `l` as a layer of the body of the row `parent`, run `calls` times per run.
+LayerProfile in_body(LayerProfile l, int parent, const std::string& scope, double calls) {
+  l.parent = parent;
+  l.scope = scope;
+  l.calls = calls;
+  return l;
+}
+
+// Body rows pair within their scope, by name like top-level rows; the layer sum counts the top
+// level once, and op types count as the ranking does (executions; a Loop its own time).
+TEST(Compare, BodyRowsMatchWithinTheirScope) {
+  const Stats t = stats(100, 95, 105);
+  PerfReport a = report({layer(1, "MatMul", "mm", {{1, 8}}, t), layer(2, "Loop", "loop_0", {}, stats(300, 290, 310)),
+                         in_body(layer(3, "MatMul", "mm", {{1, 8}}, stats(200, 190, 210)), 2, "loop_0/body", 4),
+                         in_body(layer(4, "Relu", "act", {{1, 8}}, stats(50, 45, 55)), 2, "loop_0/body", 4)});
+  PerfReport b = report({layer(1, "Loop", "loop_0", {}, stats(200, 190, 210)),
+                         in_body(layer(2, "Relu", "act", {{1, 8}}, stats(40, 35, 45)), 1, "loop_0/body", 4),
+                         in_body(layer(3, "MatMul", "mm", {{1, 8}}, stats(120, 110, 130)), 1, "loop_0/body", 4),
+                         layer(4, "MatMul", "mm", {{1, 8}}, t)});
+  a.layer_sum_us = 400;
+  b.layer_sum_us = 300;
+  Comparison c = compare_reports(a, b, "a", "b");
+  EXPECT_EQ(c.matched_by_name, 4);
+  EXPECT_EQ(by_a(c, 1)->id_b, 4);  // the top-level "mm", not the body's
+  EXPECT_EQ(by_a(c, 3)->id_b, 3);
+  EXPECT_EQ(by_a(c, 3)->name_a, "loop_0/body/mm");
+  EXPECT_EQ(by_a(c, 4)->id_b, 2);
+  EXPECT_DOUBLE_EQ(c.layer_sum.a.median_us, 400);
+  EXPECT_DOUBLE_EQ(c.layer_sum.b.median_us, 300);
+  for (const OpTypeChange& o : c.op_types) {
+    if (o.op_type == "MatMul") {
+      EXPECT_EQ(o.calls_a, 5);
+      EXPECT_DOUBLE_EQ(o.time.a.median_us, 300);
+    }
+    if (o.op_type == "Loop") {
+      EXPECT_EQ(o.calls_a, 1);
+      EXPECT_DOUBLE_EQ(o.time.a.median_us, 50);  // 300 less its body's 250
+      EXPECT_DOUBLE_EQ(o.time.b.median_us, 40);
+    }
+  }
+
+  // A body layer never pairs with a top-level one by op and shapes either.
+  PerfReport top_only = report({layer(1, "Relu", "other_name", {{1, 8}}, t)});
+  Comparison d = compare_reports(a, top_only, "a", "b");
+  EXPECT_EQ(by_a(d, 4)->id_b, 0);
+}
+
 TEST(Compare, OutputsAreSelfContainedAndEscaped) {
   PerfReport a = report({layer(1, "Conv", "<script>alert(1)</script>", {}, stats(100, 95, 105))});
   PerfReport b = report({layer(1, "Conv", "<script>alert(1)</script>", {}, stats(50, 45, 55)),

@@ -102,6 +102,32 @@ TEST(Findings, ReferenceKernelFallback) {
   EXPECT_EQ(f.front().kind, "fallback_kernels");  // high findings come first
 }
 
+// Layers of a Loop body are rows of their own (parent = the Loop's id) whose time is inside the
+// Loop's: a finding citing the Loop and its body's layers counts that time once, and the time
+// base is the top-level layers' sum.
+TEST(Findings, BodyRowsAreCountedInsideTheirControlLayer) {
+  PerfReport r = healthy_report();
+  r.layers[2].op_type = "Loop";
+  r.layers[2].kernel = "ref(dynamic)";  // cited by the fallback rule, with its body's layer
+  r.layers[2].time_us = stats(300);
+  LayerProfile body = healthy(4, "GridSample", 250);
+  body.kernel = "ref";
+  body.parent = 3;
+  body.scope = "/Loop_3/body";
+  body.calls = 5;
+  body.workload = {};
+  r.layers.insert(r.layers.begin() + 3, body);
+  for (size_t i = 4; i < r.layers.size(); ++i) r.layers[i].id = static_cast<int>(i) + 1;
+  r.layer_sum_us = 0;  // the time base is then the top-level rows' sum: 1200
+  const std::vector<Finding> f = find_findings(r);
+  const Finding* fb = find(f, "fallback_kernels");
+  ASSERT_NE(fb, nullptr);
+  EXPECT_EQ(fb->layer_ids, (std::vector<int>{3, 4}));
+  EXPECT_NEAR(fb->time_share_pct, 100.0 * 300 / 1200, 1e-9);  // the body's 250 us are in the Loop's 300
+  EXPECT_NE(fb->detail.find("#4 GridSample /Loop_3/body//GridSample_4: 250 us (20.8%)"), std::string::npos)
+      << fb->detail;
+}
+
 TEST(Findings, TargetFallbackInImportedReports) {
   PerfReport r = healthy_report();
   r.imported_from = "RKNN eval_perf text, 2.x layout (x.txt)";

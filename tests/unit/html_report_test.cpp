@@ -137,6 +137,37 @@ TEST(HtmlReport, HasEverySectionLayerAndHeadline) {
   EXPECT_NE(page.find("class=\"kernel fallback\""), std::string::npos);
 }
 
+// Body rows (a Loop's layers, an If's inside it) sit under their control layer's row, marked and
+// indented by depth, their FullName after their scope; the findings' links name them so too.
+TEST(HtmlReport, BodyRowsAreNestedUnderTheirControlLayer) {
+  PerfReport r = sample_report();
+  r.layers[2] = layer(3, "Loop", {"loop_0"}, 0, 0, 200, "bodies(dynamic)", "");
+  LayerProfile branch = layer(4, "If", {"inner_if"}, 0, 0, 150, "bodies(dynamic)", "");
+  branch.parent = 3;
+  branch.scope = "loop_0/body";
+  branch.calls = 4;
+  LayerProfile mul = layer(5, "Mul", {"double"}, 0, 4096, 100, "native:binary", "memory");
+  mul.parent = 4;
+  mul.scope = "loop_0/body/inner_if/then_branch";
+  mul.calls = 4;
+  r.layers.push_back(branch);
+  r.layers.push_back(mul);
+  Finding f;
+  f.kind = "data_movement";
+  f.layer_ids = {5};
+  const std::string page = perf_report_html(r, {f});
+  EXPECT_EQ(count(page, "class=\"body-row\""), 2u);
+  EXPECT_NE(page.find("<tr id=\"layer-4\" data-op=\"If\" class=\"body-row\" data-parent=\"3\" style=\"--depth:1\">"),
+            std::string::npos);
+  EXPECT_NE(page.find("<tr id=\"layer-5\" data-op=\"Mul\" class=\"body-row\" data-parent=\"4\" style=\"--depth:2\">"),
+            std::string::npos);
+  EXPECT_LT(page.find("id=\"layer-3\""), page.find("id=\"layer-4\""));  // under the Loop, in report order
+  EXPECT_NE(page.find(">loop_0/body/inner_if/then_branch/Mul:double</td>"), std::string::npos);
+  EXPECT_NE(page.find("title=\"loop_0/body/inner_if/then_branch/Mul:double\">#5 Mul</a>"), std::string::npos);
+  EXPECT_NE(page.find("per run, summed over its 4 calls"), std::string::npos);
+  EXPECT_EQ(count(page, "<tr id=\"layer-1\" data-op=\"Conv\">"), 1u);  // top-level rows unchanged
+}
+
 TEST(HtmlReport, FindingsLinkToTheirLayerRows) {
   const std::string page = perf_report_html(sample_report(), sample_findings());
   EXPECT_NE(page.find("<li class=\"finding sev-high\" data-kind=\"fallback_kernels\">"), std::string::npos);

@@ -166,6 +166,24 @@ TEST(JsonReader, ErrorsNameTheFileAndField) {
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("e.json: layers[0].op_type: missing"), std::string::npos) << st.message();
 
+  // A body row's parent is an earlier row (the control layer that ran it comes first).
+  st = perf_report_from_json(
+      "{\"schema\": \"layerscope.perf\", \"schema_version\": 1, \"layers\": [{\"id\": 1, \"op_type\": \"Loop\", "
+      "\"time_us\": {}}, {\"id\": 2, \"op_type\": \"Add\", \"time_us\": {}, \"parent\": 3}]}",
+      "f.json", &r);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("f.json: layers[1].parent: expected 0 or the id of an earlier layer, got 3"),
+            std::string::npos)
+      << st.message();
+  st = perf_report_from_json(
+      "{\"schema\": \"layerscope.perf\", \"schema_version\": 1, \"layers\": [{\"id\": 1, \"op_type\": \"Loop\", "
+      "\"time_us\": {}}, {\"id\": 2, \"op_type\": \"Add\", \"time_us\": {}, \"parent\": 1, \"calls\": -2}]}",
+      "g.json", &r);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("g.json: layers[1].calls: expected a finite number of executions, at least 0, got -2"),
+            std::string::npos)
+      << st.message();
+
   st = read_perf_report("/nonexistent/perf.json", &r);
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("'/nonexistent/perf.json': the file does not exist"), std::string::npos) << st.message();

@@ -128,6 +128,40 @@ PerfReport sample_report(bool roofs_measured = true) {
   return r;
 }
 
+// sample_report() with the reshape replaced by a Loop (id 3) whose body ran a MatMul and a Relu
+// five times per run (ids 4 and 5), then a top-level Softmax (id 6): what the profiler writes
+// for control flow.
+PerfReport report_with_loop() {
+  PerfReport r = sample_report();
+  LayerProfile& loop = r.layers[2];
+  loop.op_type = "Loop";
+  loop.kernel = "bodies(dynamic)";
+  loop.source_names = {"loop_0"};
+  loop.time_us = stats(100, 90, 130, 120, 104, 20);
+  LayerProfile matmul = loop, relu = loop, softmax = loop;
+  matmul.id = 4;
+  matmul.op_type = "MatMul";
+  matmul.kernel = "onednn:brg:avx512_core";
+  matmul.source_names = {"mm"};
+  matmul.time_us = stats(60, 50, 80, 70, 62, 20);
+  matmul.workload = {};
+  matmul.parent = 3;
+  matmul.scope = "loop_0/body";
+  matmul.calls = 5;
+  relu = matmul;
+  relu.id = 5;
+  relu.op_type = "Relu";
+  relu.source_names = {"act"};
+  relu.time_us = stats(30, 25, 45, 40, 31, 20);
+  softmax.id = 6;
+  softmax.op_type = "Softmax";
+  softmax.source_names = {"probs"};
+  softmax.time_us = stats(10, 9, 12, 11, 10, 20);
+  r.layers.insert(r.layers.end(), {matmul, relu, softmax});
+  r.layer_sum_us = 812.5 + 300.25 + 100 + 10;
+  return r;
+}
+
 // ---- JSON helpers ----
 
 JsonValue parse(const std::string& text) {
@@ -253,7 +287,10 @@ TEST(PerfJson, HasEveryFieldWithItsValue) {
     if (l.bound.empty()) EXPECT_TRUE(get(j, "bound").is_null());
     else EXPECT_EQ(str(j, "bound"), l.bound);
     EXPECT_EQ(integer(j, "live_activation_bytes"), l.live_activation_bytes);
-    EXPECT_EQ(j.as_object().size(), 22u) << "a LayerProfile field is not covered by this test";
+    EXPECT_EQ(integer(j, "parent"), l.parent);
+    EXPECT_EQ(str(j, "scope"), l.scope);
+    EXPECT_EQ(num(j, "calls"), l.calls);
+    EXPECT_EQ(j.as_object().size(), 25u) << "a LayerProfile field is not covered by this test";
   }
   EXPECT_EQ(layers.as_array()[1].find("source_names")->as_array()[0].as_string(), kTrickyName);
 
@@ -371,6 +408,26 @@ TEST(PerfCsv, OneRowPerLayerAndQuotingRoundTrips) {
   EXPECT_EQ(unmeasured[1][col("mac_usage_pct")], "");
 }
 
+TEST(PerfCsv, BodyRowsNameTheirParentScopeAndCalls) {
+  const auto rows = parse_csv(perf_layers_csv(report_with_loop()));
+  ASSERT_EQ(rows.size(), 7u);
+  const auto& header = rows[0];
+  auto col = [&](const char* name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  ASSERT_LT(col("calls"), header.size());
+  EXPECT_EQ(rows[3][col("op_type")], "Loop");
+  EXPECT_EQ(rows[3][col("parent")], "0");
+  EXPECT_EQ(rows[3][col("scope")], "");
+  EXPECT_EQ(rows[3][col("calls")], "1");
+  for (size_t i : {4, 5}) {
+    EXPECT_EQ(rows[i][col("parent")], "3");
+    EXPECT_EQ(rows[i][col("scope")], "loop_0/body");
+    EXPECT_EQ(rows[i][col("calls")], "5");
+  }
+  EXPECT_EQ(rows[6][col("parent")], "0");
+}
+
 // ---- Chrome trace ----
 
 TEST(PerfTrace, EventsLayersEndToEndAndWorkerShares) {
@@ -441,6 +498,39 @@ TEST(PerfTrace, EventsLayersEndToEndAndWorkerShares) {
   EXPECT_EQ(num(w0, "dur"), 300.25);
   EXPECT_NEAR(num(w1, "dur"), 300.25 / 3, 0.001);
   EXPECT_EQ(num(*workers[4], "dur"), 1.5);
+}
+
+// A body row is a slice inside its control layer's, laid from the control layer's start; the
+// next top-level layer starts where the control layer ends.
+TEST(PerfTrace, BodyRowsNestInsideTheirControlLayer) {
+  const PerfReport r = report_with_loop();
+  const JsonValue doc = parse(perf_chrome_trace(r));
+  std::map<int64_t, const JsonValue*> by_id;
+  for (const JsonValue& e : get(doc, "traceEvents").as_array())
+    if (str(e, "ph") == "X" && integer(e, "tid") == 0) by_id[integer(get(e, "args"), "id")] = &e;
+  ASSERT_EQ(by_id.size(), 6u);
+  const double loop_ts = 812.5 + 300.25;
+  EXPECT_EQ(num(*by_id[3], "ts"), loop_ts);
+  EXPECT_EQ(num(*by_id[3], "dur"), 100);
+  EXPECT_EQ(num(*by_id[4], "ts"), loop_ts);
+  EXPECT_EQ(num(*by_id[4], "dur"), 60);
+  EXPECT_EQ(num(*by_id[5], "ts"), loop_ts + 60);
+  EXPECT_EQ(num(*by_id[5], "dur"), 30);
+  EXPECT_EQ(num(*by_id[6], "ts"), loop_ts + 100);
+  const JsonValue& args = get(*by_id[4], "args");
+  EXPECT_EQ(integer(args, "parent"), 3);
+  EXPECT_EQ(str(args, "scope"), "loop_0/body");
+  EXPECT_EQ(num(args, "calls"), 5);
+
+  // Body rows whose medians add up to more than the control layer's are cut at its end.
+  PerfReport over = r;
+  over.layers[4].time_us.median = 70;
+  const JsonValue cut = parse(perf_chrome_trace(over));
+  for (const JsonValue& e : get(cut, "traceEvents").as_array()) {
+    if (str(e, "ph") == "X" && integer(get(e, "args"), "id") == 5) {
+      EXPECT_EQ(num(e, "dur"), 40);
+    }
+  }
 }
 
 // ---- files ----

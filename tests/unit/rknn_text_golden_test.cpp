@@ -1,5 +1,6 @@
 // The text layout against a golden file: a fixed PerfReport (no timing involved) must render
-// byte for byte as tests/unit/golden/perf_report.txt. To accept an intended layout change,
+// byte for byte as tests/unit/golden/perf_report.txt (and one with body rows as
+// perf_report_bodies.txt). To accept an intended layout change,
 // run with LAYERSCOPE_UPDATE_GOLDEN=1 and review the diff of the golden file.
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "layerscope/profile.h"
+#include "profile/layer_nesting.h"
 #include "profile/roofline.h"
 
 namespace layerscope {
@@ -80,10 +82,38 @@ PerfReport fixed_report() {
   return r;
 }
 
-TEST(RknnText, MatchesGoldenFile) {
+// fixed_report() with a Loop after the Reshape: its body runs a MatMul and an If (5 times each),
+// whose taken branch runs a NonMaxSuppression (the longest op type two levels down), then a top-
+// level Relu. Ids in report order; the ranking as the profiler makes it (profile/layer_nesting.h).
+PerfReport report_with_bodies() {
   PerfReport r = fixed_report();
-  std::string text = format_perf_text(r) + "\n" + format_memory_text(r.memory);
-  const std::string path = std::string(LAYERSCOPE_TEST_DIR) + "/unit/golden/perf_report.txt";
+  auto body = [&](int id, std::string op, std::vector<std::vector<int64_t>> in, std::vector<int64_t> out,
+                  std::string kernel, std::string name, double median_us, int parent, std::string scope) {
+    LayerProfile l = layer(id, std::move(op), std::move(in), std::move(out), std::move(kernel), {std::move(name)}, 0,
+                           1024, 512, median_us, {});
+    l.parent = parent;
+    l.scope = std::move(scope);
+    l.calls = 5;
+    return l;
+  };
+  r.layers.push_back(layer(5, "Loop", {{}, {}, {1, 1531, 384}}, {1, 1531, 384}, "bodies(dynamic)", {"/decoder/Loop"}, 0,
+                           0, 0, 900, {0.9, 0.1}));
+  r.layers.push_back(body(6, "MatMul", {{1, 384}, {384, 384}}, {1, 384}, "onednn:brg:avx512_core",
+                          "/decoder/step/MatMul", 400, 5, "/decoder/Loop/body"));
+  r.layers.push_back(body(7, "If", {{}}, {1, 100}, "bodies(dynamic)", "/decoder/If", 350, 5, "/decoder/Loop/body"));
+  r.layers.push_back(body(8, "NonMaxSuppression", {{1, 100, 4}, {1, 1, 100}}, {10, 3}, "infer(dynamic)", "nms", 300, 7,
+                          "/decoder/Loop/body//decoder/If/then_branch"));
+  r.layers.push_back(layer(9, "Relu", {{1, 1531, 384}}, {1, 1531, 384}, "onednn:jit:avx512_core", {"/head/Relu"}, 0,
+                           2351616, 2351616, 120, {0.5, 0.5}));
+  r.layers[5].macs = 5 * 147456.0;  // the body MatMul, per run: five executions
+  for (size_t i = 4; i < r.layers.size(); ++i) apply_roofline(r.roofs, r.threads, r.layers[i]);
+  r.layer_sum_us = top_level_sum_us(r.layers);
+  r.ranking = rank_op_types(r.layers, r.layer_sum_us);
+  return r;
+}
+
+void expect_golden(const std::string& text, const std::string& file) {
+  const std::string path = std::string(LAYERSCOPE_TEST_DIR) + "/unit/golden/" + file;
   if (std::getenv("LAYERSCOPE_UPDATE_GOLDEN")) {
     std::ofstream(path, std::ios::binary) << text;
     GTEST_SKIP() << "golden file rewritten: " << path;
@@ -93,6 +123,49 @@ TEST(RknnText, MatchesGoldenFile) {
   std::stringstream golden;
   golden << in.rdbuf();
   EXPECT_EQ(text, golden.str()) << "layout changed; if intended, regenerate with LAYERSCOPE_UPDATE_GOLDEN=1";
+}
+
+TEST(RknnText, MatchesGoldenFile) {
+  PerfReport r = fixed_report();
+  expect_golden(format_perf_text(r) + "\n" + format_memory_text(r.memory), "perf_report.txt");
+}
+
+// Body rows (a Loop's layers, an If's inside it) indented under their control layer, FullName
+// after their scope, calls per run, and the note on what their times are.
+TEST(RknnText, BodyRowsMatchGoldenFile) {
+  expect_golden(format_perf_text(report_with_bodies()), "perf_report_bodies.txt");
+}
+
+// Indenting keeps the columns: every cell of every row starts where its heading does, the
+// OpType column widened by the deepest indent (NonMaxSuppression two levels down is 21
+// characters wide and still leaves a space).
+TEST(RknnText, BodyRowsKeepTheColumnsAligned) {
+  const PerfReport r = report_with_bodies();
+  std::vector<std::string> lines;
+  std::istringstream in(format_perf_text(r));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  size_t header = 0;
+  while (header < lines.size() && lines[header].rfind("ID ", 0) != 0) ++header;
+  ASSERT_LT(header, lines.size());
+  const std::string& h = lines[header];
+  EXPECT_EQ(lines[header - 1].size(), h.find("FullName"));  // the rules span the widened columns
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const std::string& row = lines[header + 2 + i];
+    const LayerProfile& l = r.layers[i];
+    SCOPED_TRACE(row);
+    const size_t depth = l.parent == 0 ? 0 : l.parent == 5 ? 1 : 2;
+    EXPECT_EQ(row.substr(h.find("OpType"), 2 * depth + l.op_type.size() + 1),
+              std::string(2 * depth, ' ') + l.op_type + " ");
+    for (const char* column : {"DataType", "Time(us)", "Kernel", "FullName"})
+      EXPECT_EQ(row[h.find(column) - 1], ' ') << column;
+    EXPECT_EQ(row.substr(h.find("DataType"), l.data_type.size()), l.data_type);
+    EXPECT_EQ(row.substr(h.find("Kernel"), l.kernel.size()), l.kernel);
+    std::string names;
+    for (const std::string& n : l.source_names) names += (names.empty() ? "" : "+") + n;
+    const std::string full = row.substr(h.find("FullName"));
+    if (l.parent == 0) EXPECT_EQ(full, l.op_type + ":" + names);
+    else EXPECT_EQ(full, l.scope + "/" + l.op_type + ":" + names + " [5 calls]");
+  }
 }
 
 // The rules of each table span its padded columns: the layer table's up to FullName, the

@@ -29,8 +29,9 @@ const CommandSpec kPerf = {
     "`Profiling overhead` and `Layer sum / end-to-end`); the Network Layer Information Table (one row per "
     "executed layer: op type, precision, shapes, Cycles(Mem/Compute/Total), median Time(us), MacUsage, "
     "WorkLoad - each worker thread's share of the layer's work -, RW(KB), the kernel that ran, Bound and the "
-    "original ONNX node names); the Operator Time Consuming Ranking Table; the findings; and the Memory "
-    "Profile Info Dump.\n\n"
+    "original ONNX node names; the layers an If branch or a Loop/Scan body ran follow their control layer's "
+    "row, indented, their times per run summed over their executions); the Operator Time Consuming Ranking "
+    "Table; the findings; and the Memory Profile Info Dump.\n\n"
     "Cycles, MacUsage and Bound are computed against this machine's measured roofs (`layerscope machine`; "
     "calibrated on first use, a few seconds, then cached). With --out DIR the report is also written as "
     "files; their format is described in docs/report-schema.md (perf.json: docs/report-schema.json).",

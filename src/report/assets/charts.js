@@ -5,7 +5,11 @@
 // readers can tell a drawn chart from an empty one. Charts redraw when the window is resized.
 (function () {
   'use strict';
-  var LS = window.LS, R = LS.report, layers = R.layers, esc = LS.esc;
+  // The per-layer charts show the top-level layers, end to end as they run: a body layer's time
+  // (an If branch's, a Loop body's) is inside its control layer's bar, and its activations are
+  // in its body's own arena, not on the model's curve. The roofline plots every layer.
+  var LS = window.LS, R = LS.report, esc = LS.esc;
+  var layers = R.layers.filter(function (l) { return !l.parent; });
   var C = LS.charts = {};
 
   C.width = function (el) { return Math.max(520, Math.floor(el.clientWidth || 960)); };
@@ -126,7 +130,7 @@
     rows.forEach(function (k, i) {
       var y = m.t + i * rowH, w = Math.max(1, k.total_us / top * pw);
       var tipText = k.op_type + '\n' + LS.us(k.total_us) + ' \u00b5s total, ' + LS.num(k.ratio_pct, 2) +
-        '% of layer time\n' + k.calls + ' layer(s), ' + LS.us(k.calls ? k.total_us / k.calls : 0) + ' \u00b5s per call';
+        '% of layer time\n' + k.calls + ' call(s) per run, ' + LS.us(k.calls ? k.total_us / k.calls : 0) + ' \u00b5s per call';
       s += '<text class="label" x="' + (m.l - 10) + '" y="' + (y + rowH / 2) + '" dy="0.32em" text-anchor="end">' +
         esc(k.op_type) + '</text><rect class="mark" x="' + m.l + '" y="' + (y + 4) + '" width="' + C.f(w) +
         '" height="' + (rowH - 8) + '" rx="2" fill="' + LS.opColour(k.op_type) + '" data-tip="' + esc(tipText) + '"/>' +

@@ -28,7 +28,8 @@
     if (b >= 1024) return LS.num(b / 1024, 2) + ' KiB';
     return b + ' B';
   };
-  LS.fullName = function (l) { return l.op_type + ':' + l.source_names.join('+'); };
+  // scoped_full_name (src/util/text.h): a body layer's name after its scope, "loop_0/body/MatMul:mm".
+  LS.fullName = function (l) { return (l.scope ? l.scope + '/' : '') + l.op_type + ':' + l.source_names.join('+'); };
   LS.layerSummary = function (l) {
     var share = R.layer_sum_us > 0 ? 100 * l.time_us.median / R.layer_sum_us : 0;
     return '#' + l.id + '  ' + LS.fullName(l) + '\nmedian ' + LS.us(l.time_us.median) + ' \u00b5s (' +
