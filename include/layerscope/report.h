@@ -15,7 +15,9 @@
 namespace layerscope {
 
 // Bumped when a field is renamed, removed or changes meaning/unit; adding fields keeps it.
-constexpr int kPerfSchemaVersion = 1;
+// 2: `layers` also holds the layers of If/Loop/Scan bodies, nested after their control layer
+// (LayerProfile::parent); readers of version 1 files see no body rows. Reports read 1 and 2.
+constexpr int kPerfSchemaVersion = 2;
 
 // The report as a JSON document (pretty-printed, UTF-8).
 std::string perf_report_json(const PerfReport& report);

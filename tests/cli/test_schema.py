@@ -98,7 +98,7 @@ class PerfJsonSchema(unittest.TestCase):
                        lambda r: r["layers"][0]["time_us"].__setitem__("median", "12.5"),
                        lambda r: r["layers"][0].__setitem__("bound", "network"),
                        lambda r: r["layers"][0].__setitem__("workload", [1.5]),
-                       lambda r: r.__setitem__("schema_version", 2),
+                       lambda r: r.__setitem__("schema_version", 3),
                        lambda r: r.__setitem__("findings", [{"kind": "x"}])):
             report = copy.deepcopy(self.reports["auto"])
             mutate(report)

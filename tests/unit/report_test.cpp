@@ -237,7 +237,7 @@ TEST(PerfJson, HasEveryFieldWithItsValue) {
   const JsonValue doc = parse(perf_report_json(r));
   ASSERT_TRUE(doc.is_object());
   EXPECT_EQ(str(doc, "schema"), "layerscope.perf");
-  EXPECT_EQ(integer(doc, "schema_version"), 1);
+  EXPECT_EQ(integer(doc, "schema_version"), kPerfSchemaVersion);
   EXPECT_EQ(str(doc, "model_path"), r.model_path);
   EXPECT_EQ(integer(doc, "threads"), 2);
   EXPECT_EQ(integer(doc, "warmup"), 5);
