@@ -332,6 +332,35 @@ TEST(AssignLayouts, PerChannelScaleFollowsTheActivationLayout) {
   expect_same_results(b, 1e-5, 2);
 }
 
+// ResNeXt's bottleneck: 1x1 conv -> grouped 3x3 ConvRelu (32 groups of 4 channels, which
+// oneDNN runs only on its gemm fallback) -> 1x1 conv. The grouped layer runs native:groupconv in
+// the layout its neighbours use, with no Reorders around it.
+TEST(AssignLayouts, NarrowGroupedConvRunsNativeBetweenOneByOnes) {
+  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "native:groupconv is an AVX-512 kernel";
+  GraphBuilder b;
+  int x = b.input("x", {1, 64, 28, 28});
+  int a = b.node("Relu", "a", {b.node("Conv", "reduce", {x, b.random_constant("w0", {128, 64, 1, 1})})});
+  int g =
+      b.node("Relu", "g",
+             {b.node("Conv", "grouped", {a, b.random_constant("wg", {128, 4, 3, 3}), b.random_constant("bg", {128})},
+                     conv_attrs(1, 1, 32))});
+  b.output(b.node("Conv", "expand", {g, b.random_constant("w1", {64, 128, 1, 1})}));
+  ExecutionPlan p = plan_of(b, true);
+  bool found = false;
+  for (const Step& s : p.steps) {
+    const Node& n = p.graph.nodes[s.node];
+    if (n.name.find("grouped") == std::string::npos) continue;
+    found = true;
+    EXPECT_EQ(s.kernel->name(), "native:groupconv");
+    EXPECT_NE(p.slots[n.inputs[0]].layout, Layout::Plain);
+    EXPECT_EQ(p.slots[n.inputs[0]].layout, p.slots[n.outputs[0]].layout);
+    EXPECT_NE(producer(p, n.inputs[0]) ? p.graph.nodes[producer(p, n.inputs[0])->node].op_type : "", "Reorder");
+  }
+  EXPECT_TRUE(found);
+  expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
+}
+
 TEST(AssignLayouts, ConvTransposeBetweenConvsKeepsTheLayout) {
   // A DPT-style upsampling step: conv -> ConvTranspose (stride 2, groups 1) -> conv.
   GraphBuilder b;

@@ -17,6 +17,7 @@ void register_native_instance_norm_kernels(KernelRegistry& r);
 void register_native_resize_kernels(KernelRegistry& r);
 void register_native_quantize_kernels(KernelRegistry& r);
 void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops);
+void register_native_grouped_conv_kernels(KernelRegistry& r, const OpRegistry& ops);
 void register_native_recurrent_kernels(KernelRegistry& r);
 void register_native_fused_transformer_kernels(KernelRegistry& r);  // after elementwise: aliases Gelu's
 
@@ -35,6 +36,7 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_resize_kernels(r);
   register_native_quantize_kernels(r);
   register_native_gemv_kernels(r, ops);
+  register_native_grouped_conv_kernels(r, ops);
   register_native_recurrent_kernels(r);
   register_native_fused_transformer_kernels(r);
 }
