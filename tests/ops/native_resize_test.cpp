@@ -52,25 +52,29 @@ TEST(NativeResize, MatchesReferenceForEveryCoordinateMode) {
     for (auto [in, out] : std::vector<std::pair<Shape, Shape>>{{{1, 3, 17, 23}, {1, 3, 34, 45}},
                                                                {{2, 4, 9, 7}, {2, 4, 5, 16}},
                                                                {{1, 2, 40, 30}, {1, 2, 13, 11}},
-                                                               {{1, 1, 1, 5}, {1, 1, 3, 5}}}) {
-      ResizeCase c = make_case(coord, "linear", in, out);
-      std::vector<const Tensor*> consts = {nullptr, nullptr, nullptr, &c.values[3]};
-      KernelSetup setup{c.node, c.inputs, consts, c.outputs, 1};
-      ASSERT_TRUE(kd->supports(setup)) << coord;
-      auto kernel = kd->create();
-      kernel->prepare(setup);
-      std::vector<const Tensor*> ins = {&c.values[0], nullptr, nullptr, &c.values[3]};
-      Tensor got(DType::F32, out), want(DType::F32, out);
-      Tensor* gp = &got;
-      Tensor* wp = &want;
-      kernel->execute(ins, std::span<Tensor* const>(&gp, 1), nullptr);
-      ref->reference(c.node, ins, std::span<Tensor* const>(&wp, 1));
-      for (int64_t i = 0; i < want.numel(); ++i)
-        ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-5f)
-            << coord << " " << shape_to_string(in) << "->" << shape_to_string(out) << " at " << i;
-      ++checked;
-    }
-  EXPECT_EQ(checked, 16);
+                                                               {{1, 1, 1, 5}, {1, 1, 3, 5}},
+                                                               // a segmentation head's upsampling: planes in two passes
+                                                               {{1, 5, 33, 33}, {1, 5, 264, 264}}})
+      for (int threads : {1, 2}) {
+        ResizeCase c = make_case(coord, "linear", in, out);
+        std::vector<const Tensor*> consts = {nullptr, nullptr, nullptr, &c.values[3]};
+        KernelSetup setup{c.node, c.inputs, consts, c.outputs, threads};
+        ASSERT_TRUE(kd->supports(setup)) << coord;
+        auto kernel = kd->create();
+        kernel->prepare(setup);
+        std::vector<const Tensor*> ins = {&c.values[0], nullptr, nullptr, &c.values[3]};
+        Tensor got(DType::F32, out), want(DType::F32, out);
+        Tensor* gp = &got;
+        Tensor* wp = &want;
+        std::vector<char> scratch(kernel->scratch_bytes());
+        kernel->execute(ins, std::span<Tensor* const>(&gp, 1), scratch.data());
+        ref->reference(c.node, ins, std::span<Tensor* const>(&wp, 1));
+        for (int64_t i = 0; i < want.numel(); ++i)
+          ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-5f)
+              << coord << " " << shape_to_string(in) << "->" << shape_to_string(out) << " at " << i;
+        ++checked;
+      }
+  EXPECT_EQ(checked, 40);
 }
 
 TEST(NativeResize, DeclinesWhatItDoesNotImplement) {

@@ -2,7 +2,7 @@
 // converted back with Reorder's reference kernel, must match the Resize reference on plain
 // data and the kernel's own NCHW result bit for bit, with the blocked layouts' channel padding
 // written as zeros. And the layout pass: a Resize between two convolutions keeps their layout
-// with no Reorder around it, while the half-pixel Resize oneDNN runs stays as it was.
+// with no Reorder around it, half-pixel ones included (the native kernel outranks oneDNN's).
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -40,14 +40,7 @@ Tensor run_in_layout(const Node& n, const Tensor& x, const Tensor& sizes, const 
   std::vector<const Tensor*> consts = {nullptr, nullptr, nullptr, &sizes};
   std::vector<TensorInfo> outs = {{DType::F32, out_shape}};
   KernelSetup setup{n, ins, consts, outs, threads, {l, Layout::Plain, Layout::Plain, Layout::Plain}, {l}};
-  const KernelDef* kd = nullptr;
-  if (l == Layout::Plain) {  // on plain data oneDNN takes the half-pixel cases: ask for ours by name
-    for (const KernelDef* k : Registry::builtin().kernels_for("", "Resize"))
-      if (k->name == "native:resize_linear") kd = k;
-    EXPECT_TRUE(kd && kd->supports(setup));
-  } else {
-    kd = select_kernel(Registry::builtin(), setup);
-  }
+  const KernelDef* kd = select_kernel(Registry::builtin(), setup);
   if (!kd) ADD_FAILURE() << "no kernel for " << layout_name(l);
   if (!kd) return Tensor();
   EXPECT_EQ(kd->name, "native:resize_linear");
@@ -59,7 +52,8 @@ Tensor run_in_layout(const Node& n, const Tensor& x, const Tensor& sizes, const 
   Tensor x_v = Tensor::view(DType::F32, x.shape(), x_l.data()), y_v = Tensor::view(DType::F32, out_shape, y_l.data());
   const Tensor* k_in[] = {&x_v, nullptr, nullptr, &sizes};
   Tensor* k_out[] = {&y_v};
-  kernel->execute(k_in, k_out, nullptr);
+  std::vector<char> scratch(kernel->scratch_bytes());
+  kernel->execute(k_in, k_out, scratch.data());
   return y_l;
 }
 
@@ -176,14 +170,17 @@ TEST(ResizeLayouts, ResizeBetweenConvsKeepsTheirLayout) {
   expect_same_results(b, 1e-5, 2);
 }
 
-TEST(ResizeLayouts, HalfPixelResizeStaysWithOneDnnOnPlainData) {
-  // oneDNN's resampling reproduces half_pixel x2 and outranks the native kernel on plain data;
-  // the native kernel being layout-aware must not take the node from it.
+TEST(ResizeLayouts, HalfPixelResizeRunsNativeInTheConvolutionsLayout) {
+  // The native kernel outranks oneDNN's resampling for every linear Resize (it reproduces every
+  // mapping exactly, in every layout): a half_pixel x2 between convolutions follows their layout.
   GraphBuilder b = conv_resize_conv("half_pixel");
   ExecutionPlan p = plan_of(b, true);
-  EXPECT_EQ(step_of(p, "Resize").kernel->name().rfind("onednn:", 0), 0u) << step_of(p, "Resize").kernel->name();
-  EXPECT_EQ(p.slots[value_named(p, "resize_out0")].layout, Layout::Plain);
+  EXPECT_EQ(step_of(p, "Resize").kernel->name(), "native:resize_linear");
+  const Layout l = p.slots[value_named(p, "c0_out0")].layout;
+  EXPECT_NE(l, Layout::Plain);
+  EXPECT_EQ(p.slots[value_named(p, "resize_out0")].layout, l);
   expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
 }
 
 }  // namespace
