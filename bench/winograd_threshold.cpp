@@ -5,7 +5,7 @@
 // format left to oneDNN ("any", so brgconv/jit pick their own). Weights are reordered once
 // outside the timing, as the kernel packs them at prepare().
 //
-//   bench/winograd_threshold.sh            (builds this file against Debian's oneDNN and runs it)
+//   bench/winograd_threshold.sh [C_in,C_out,H,W ...]  (builds this file against Debian's oneDNN and runs it)
 //
 // Prints one line per shape and thread count: median milliseconds over the runs of each
 // algorithm and direct/winograd (> 1: Winograd faster); "-" when oneDNN has no Winograd kernel
@@ -71,13 +71,23 @@ std::optional<double> time_conv(const dnnl::engine& eng, const Shape& s, dnnl::a
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  const std::vector<Shape> shapes = {
+  std::vector<Shape> shapes = {
       {3, 64, 224, 224}, {8, 32, 112, 112}, {8, 8, 112, 112},   {12, 12, 56, 56},   {16, 16, 56, 56}, {16, 32, 56, 56},
       {32, 32, 56, 56},  {64, 64, 56, 56},  {128, 128, 28, 28}, {256, 256, 14, 14}, {512, 512, 7, 7},
   };
-  const int runs = 20;
+  // Other shapes as arguments C_in,C_out,H,W (e.g. 2048,512,65,65: FCN's head).
+  if (argc > 1) shapes.clear();
+  for (int i = 1; i < argc; ++i) {
+    Shape s{};
+    if (std::sscanf(argv[i], "%d,%d,%d,%d", &s.c_in, &s.c_out, &s.h, &s.w) != 4) {
+      std::fprintf(stderr, "usage: %s [C_in,C_out,H,W ...]\n", argv[0]);
+      return 2;
+    }
+    shapes.push_back(s);
+  }
+  const int runs = argc > 1 ? 7 : 20;
   std::printf("%-22s %7s %12s %12s %16s\n", "C_in->C_out @HxW", "threads", "direct ms", "winograd ms",
               "direct/winograd");
   for (int threads : {1, 2}) {

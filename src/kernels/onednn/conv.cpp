@@ -49,10 +49,19 @@ std::optional<ConvEpilogue> epilogue_of(const Fusion& fusion, const Node& n) {
 // on an AMD EPYC Zen 5, 1 thread, direct/Winograd time is 0.40 at 3->64 @224x224, 0.72 at
 // 8->32 @112x112, 0.96 at 12->12, 1.21 at 16->16 and 1.64 at 32->32 @56x56 (> 1: Winograd faster).
 constexpr int64_t kWinogradMinChannels = 16;
+// Above 64x64 output pixels oneDNN 2.6's Winograd falls off a cliff for wide layers (its
+// blocking changes): 512->512 is 3.0x faster than direct at 64x64 but 0.80x at 65x65 and 1.01x
+// at 68x68; 256->256 drops from 2.8x to 1.6x (still a win), 128->128 keeps 2x up to 112x112.
+// So from 512 channels on both sides, above 4096 pixels the direct algorithm runs (FCN's head,
+// 2048->512 at 65x65: 0.88x). Measured with `bench/winograd_threshold.sh C_in,C_out,H,W ...`
+// on an AMD EPYC Zen 5, 1 and 2 threads.
+constexpr int64_t kWinogradCliffPixels = 64 * 64;
+constexpr int64_t kWinogradCliffChannels = 512;
 
 bool winograd_shape(const ConvGeometry& g) {
   if (g.spatial_rank() != 2 || g.group != 1) return false;
   if (g.C_in < kWinogradMinChannels || g.C_out < kWinogradMinChannels) return false;
+  if (g.out_spatial_size() > kWinogradCliffPixels && std::min(g.C_in, g.C_out) >= kWinogradCliffChannels) return false;
   for (int i = 0; i < 2; ++i)
     if (g.kernel[i] != 3 || g.strides[i] != 1 || g.dilations[i] != 1) return false;
   return true;
