@@ -133,7 +133,8 @@ class LayoutPlanner {
       const bool same_rank = ctx_.info[v].shape.size() == ctx_.info[g_.nodes[c].outputs[0]].shape.size();
       return same_rank ? layout_[g_.nodes[c].outputs[0]] : Layout::Plain;
     }
-    if (w->follows_input) return static_cast<int>(k) == w->followed_input ? layout_[v] : Layout::Plain;
+    if (w->follows_input)
+      return static_cast<int>(k) == w->followed_input && !plain_follow_[c] ? layout_[v] : Layout::Plain;
     if (k == 0 && kept_[c] != Layout::Plain) return kept_[c];
     if (k == 0) {
       if (layout_[v] == w->input || (layout_[v] == Layout::Plain && w->plain_input_ok)) return layout_[v];
@@ -182,12 +183,17 @@ class LayoutPlanner {
     layout_.assign(g_.values.size(), Layout::Plain);
     follow_.assign(g_.nodes.size(), Layout::Plain);
     kept_.assign(g_.nodes.size(), Layout::Plain);
+    plain_follow_.assign(g_.nodes.size(), false);
     for (int p : order_) {
       const Node& n = g_.nodes[p];
       if (want_[p] && want_[p]->follows_input && want_[p]->all_inputs_follow) {
         layout_[n.outputs[0]] = most_common_input_layout(n);
       } else if (want_[p] && want_[p]->follows_input) {
-        layout_[n.outputs[0]] = layout_[n.inputs[want_[p]->followed_input]];
+        const int in = n.inputs[want_[p]->followed_input], out = n.outputs[0];
+        // A graph output is Plain: when it is the larger tensor (a segmentation head's final
+        // upsampling), reorder the node's input instead of its output.
+        plain_follow_[p] = is_graph_output(out) && ctx_.info[out].bytes() > ctx_.info[in].bytes();
+        layout_[out] = plain_follow_[p] ? Layout::Plain : layout_[in];
       } else if (want_[p]) {
         const Layout in = layout_[n.inputs[0]];
         const std::vector<Layout>& also = want_[p]->also_runs_in;
@@ -230,6 +236,8 @@ class LayoutPlanner {
     return best;
   }
 
+  bool is_graph_output(int v) const { return std::find(g_.outputs.begin(), g_.outputs.end(), v) != g_.outputs.end(); }
+
   bool kernel_accepts(int i) const {
     const Node& n = g_.nodes[i];
     NodeView nv = view_of(ctx_, n);
@@ -247,8 +255,9 @@ class LayoutPlanner {
   std::vector<bool> positionwise_;
   std::vector<int> order_;
   std::vector<Layout> layout_;
-  std::vector<Layout> follow_;  // per node: the layout a position-wise node passes through
-  std::vector<Layout> kept_;    // per node: an arriving layout in its also_runs_in, kept in and out
+  std::vector<Layout> follow_;      // per node: the layout a position-wise node passes through
+  std::vector<Layout> kept_;        // per node: an arriving layout in its also_runs_in, kept in and out
+  std::vector<bool> plain_follow_;  // per node: a following node that runs Plain (decide())
 };
 
 // Rewrites the graph: value layouts, and one Reorder per (value, layout) some reader needs.

@@ -183,5 +183,30 @@ TEST(ResizeLayouts, HalfPixelResizeRunsNativeInTheConvolutionsLayout) {
   expect_same_results(b, 1e-5, 2);
 }
 
+// A segmentation head: conv -> Resize x8 -> graph output. The output must be Plain and is the
+// larger tensor, so the Resize reads Plain: the Reorder moves its small input, not its output.
+TEST(ResizeLayouts, UpsamplingToAGraphOutputReordersItsInput) {
+  GraphBuilder b;
+  int x = b.input("x", {1, 24, 12, 10});
+  int c0 = b.node("Conv", "c0", {x, b.random_constant("w0", {21, 24, 3, 3})}, pad1());
+  Attributes ra;
+  ra.set("mode", std::string("linear"));
+  ra.set("coordinate_transformation_mode", std::string("half_pixel"));
+  int sizes = b.constant("sizes", sizes_tensor({1, 21, 96, 80}));
+  b.output(b.node("Resize", "resize", {c0, -1, -1, sizes}, ra));
+  ExecutionPlan p = plan_of(b, true);
+  const Step& resize = step_of(p, "Resize");
+  EXPECT_EQ(resize.kernel->name(), "native:resize_linear");
+  const Node& n = p.graph.nodes[resize.node];
+  EXPECT_EQ(p.slots[n.inputs[0]].layout, Layout::Plain);
+  EXPECT_EQ(p.slots[n.outputs[0]].layout, Layout::Plain);
+  for (const Step& s : p.steps)  // the only Reorders are before the Resize, on 12x10 tensors
+    if (p.graph.nodes[s.node].op_type == "Reorder") {
+      EXPECT_EQ(s.outputs[0].shape[2], 12);
+    }
+  expect_same_results(b, 1e-5, 1);
+  expect_same_results(b, 1e-5, 2);
+}
+
 }  // namespace
 }  // namespace layerscope::testing
