@@ -62,6 +62,14 @@ struct LayoutChoice {
   std::vector<Layout> also_runs_in = {};
 };
 
+// The preference of a kernel that reads input 0 in whatever layout it arrives in and writes the
+// same (pooling, a standalone BatchNormalization, Resize): KernelDef::preferred_layouts.
+inline std::optional<LayoutChoice> follows_input_layout(const KernelSetup&) {
+  LayoutChoice c;
+  c.follows_input = true;
+  return c;
+}
+
 // Buffer sharing a kernel allows between its output 0 and one of its inputs (asked after
 // prepare(); the memory planner decides, runtime/memory_sharing.cpp):
 //   View     output 0 is input k's bytes reinterpreted (Reshape & co.): legal even while

@@ -39,6 +39,18 @@ int value_named(const ExecutionPlan& p, const std::string& name) {
 
 bool is_conv_like(const Node& n) { return n.op_type.rfind("Conv", 0) == 0; }
 
+// No Reorder reads a value written by a node of one of `ops` (the graph output's Reorder aside).
+void expect_no_reorder_after(const ExecutionPlan& p, const std::vector<std::string>& ops) {
+  for (const Step& s : p.steps) {
+    const Node& n = p.graph.nodes[s.node];
+    if (n.op_type != "Reorder" || n.outputs[0] == p.graph.outputs[0]) continue;
+    const Step* src = producer(p, n.inputs[0]);
+    if (!src) continue;  // the graph input
+    const std::string& from = p.graph.nodes[src->node].op_type;
+    EXPECT_EQ(std::find(ops.begin(), ops.end(), from), ops.end()) << n.name << " reorders a " << from;
+  }
+}
+
 // Every value written by one conv and read by another conv is not Plain, and every graph
 // output is Plain; the plan's kernels for convs are oneDNN's.
 void expect_conv_chain_layouts(const ExecutionPlan& p) {
@@ -284,15 +296,8 @@ TEST(AssignLayouts, DenseBlockConcatAndBatchNormKeepTheLayout) {
     }
   }
   // No Reorder reads what a Concat or a BatchNormalization wrote (before: one after each, to
-  // Plain, and one back before the next convolution); the graph input's and output's aside.
-  for (const Step& s : p.steps) {
-    const Node& n = p.graph.nodes[s.node];
-    if (n.op_type != "Reorder" || n.outputs[0] == p.graph.outputs[0]) continue;
-    const Step* src = producer(p, n.inputs[0]);
-    if (!src) continue;  // the graph input
-    const std::string& from = p.graph.nodes[src->node].op_type;
-    EXPECT_TRUE(from != "Concat" && from != "BatchNormalization") << n.name << " reorders a " << from;
-  }
+  // Plain, and one back before the next convolution); the graph output's aside.
+  expect_no_reorder_after(p, {"Concat", "BatchNormalization"});
   // From the second dense layer on, the whole layer runs in one layout: Reorders only around the
   // stem, the first layer and the output.
   EXPECT_LE(count_ops(p, "Reorder"), 6);
@@ -323,11 +328,8 @@ TEST(AssignLayouts, PerChannelScaleFollowsTheActivationLayout) {
       EXPECT_NE(p.slots[n.outputs[0]].layout, Layout::Plain) << n.name << " ran in Plain";
       EXPECT_EQ(s.kernel->name(), "native:binary") << n.name;
     }
-    if (n.op_type != "Reorder") continue;
-    const Step* src = producer(p, n.inputs[0]);
-    const std::string from = src ? p.graph.nodes[src->node].op_type : "input";
-    EXPECT_TRUE(from != "Mul" && from != "Div" && from != "Sub" && from != "Add") << n.name << " reorders a " << from;
   }
+  expect_no_reorder_after(p, {"Mul", "Div", "Sub", "Add"});
   expect_same_results(b, 1e-5, 1);
   expect_same_results(b, 1e-5, 2);
 }

@@ -244,11 +244,7 @@ void register_native_resize_kernels(KernelRegistry& r) {
     // A Resize between convolutions (DPT's fusion blocks) reads and writes their layout, so no
     // Reorder is needed around it. Only nodes this kernel wins on Plain data are asked.
     d.accepts_layouts = true;
-    d.preferred_layouts = [](const KernelSetup&) {
-      LayoutChoice c;
-      c.follows_input = true;
-      return std::optional<LayoutChoice>(c);
-    };
+    d.preferred_layouts = follows_input_layout;
     r.add_kernel(std::move(d));
   }
 }

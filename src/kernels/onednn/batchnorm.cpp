@@ -83,11 +83,7 @@ void register_onednn_batchnorm(KernelRegistry& r) {
   // A BatchNormalization left standalone (after a Concat, as in DenseNet's pre-activation
   // layers, so no convolution absorbed it) runs in the layout its input arrives in: no Reorders.
   d.accepts_layouts = true;
-  d.preferred_layouts = [](const KernelSetup&) {
-    LayoutChoice c;
-    c.follows_input = true;
-    return std::optional<LayoutChoice>(c);
-  };
+  d.preferred_layouts = follows_input_layout;
   r.add_kernel(std::move(d));
 }
 

@@ -82,11 +82,7 @@ void add_pool(KernelRegistry& r, const char* op, PoolKind kind) {
   // Pooling after a blocked or channels-last convolution reads and writes that layout, so no
   // Reorder is needed around it.
   d.accepts_layouts = true;
-  d.preferred_layouts = [](const KernelSetup&) {
-    LayoutChoice c;
-    c.follows_input = true;
-    return std::optional<LayoutChoice>(c);
-  };
+  d.preferred_layouts = follows_input_layout;
   r.add_kernel(std::move(d));
 }
 
