@@ -103,11 +103,17 @@ void Executor::run_value_step(Step& step, ExecutionObserver* observer) {
     ExecutionObserver* watcher = bodies.observer ? bodies.observer->body_observer(bodies.step, body) : nullptr;
     return bodies.plans.run(body, inputs, watcher);
   });
+  // What this run read and wrote, for the profile (the step's shapes and DataType, as a dynamic
+  // step's latest run reports them): without it a control layer's row said UNDEFINED.
+  std::vector<TensorInfo> out_infos(n.outputs.size());
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     if (n.outputs[k] < 0) continue;
     LS_CHECK(!out[k].unset(), Graph::describe(n), ": output ", k, " was not computed");
+    out_infos[k] = info_of(out[k]);
     store(n.outputs[k], std::move(out[k]), n);
   }
+  step.inputs = std::move(infos);
+  step.outputs = std::move(out_infos);
 }
 
 }  // namespace layerscope

@@ -132,6 +132,9 @@ TEST_F(ControlFlowProfile, LoopBodyLayersAreRowsUnderTheLoop) {
   EXPECT_EQ(loop.scope, "");
   EXPECT_EQ(loop.calls, 1);
   EXPECT_EQ(loop.kernel, "bodies(dynamic)");
+  // Its run's types and shapes, as any dynamic layer's (they were UNDEFINED and empty).
+  EXPECT_EQ(loop.data_type, "FLOAT");
+  EXPECT_EQ(loop.output_shapes, (std::vector<std::vector<int64_t>>{{1, kWidth}}));
   for (const char* name : {"keep_going", "mm", "bias"}) {
     const LayerProfile& l = row(r, name);
     EXPECT_EQ(l.parent, loop.id) << name;
