@@ -31,6 +31,14 @@ int normalize_axis(const InferContext& ctx, int64_t axis, int rank) {
   return static_cast<int>(a);
 }
 
+void outer_inner(const Shape& shape, int axis, int64_t* outer, int64_t* inner) {
+  *outer = 1;
+  *inner = 1;
+  for (int d = 0; d < static_cast<int>(shape.size()); ++d)
+    if (d < axis) *outer *= shape[d];
+    else if (d > axis) *inner *= shape[d];
+}
+
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
   std::vector<int64_t> s(shape.size());
   int64_t acc = 1;

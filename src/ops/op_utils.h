@@ -19,6 +19,8 @@ int normalize_axis(const InferContext& ctx, int64_t axis, int rank);
 // broadcast dims get stride 0. `in` is right-aligned against `out`.
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out);
+// Elements before `axis` (outer) and after it (inner) in `shape`.
+void outer_inner(const Shape& shape, int axis, int64_t* outer, int64_t* inner);
 
 // Calls f(T{}) with T the C++ type of `dt`, for the numeric types; errors otherwise.
 // Usage: dispatch_numeric(t.dtype(), [&](auto tag) { using T = decltype(tag); ... });

@@ -44,7 +44,7 @@ class DynamicKernels {
   // The kernel prepared for these input and output shapes (inferred for this run), chosen and
   // prepared on first sight. `constants` holds, per input, its value if it is a constant of
   // the graph (weights to pack), else nullptr; `run_values`, per input, this run's value if the
-  // op reads it to infer (a few elements: run_value_limit), else nullptr.
+  // op reads it to infer (a few elements: kRunValueLimit), else nullptr.
   Entry& get(const Registry& registry, const OpDef& op, const Node& node, const std::vector<TensorInfo>& inputs,
              const std::vector<TensorInfo>& outputs, const std::vector<const Tensor*>& constants,
              const std::vector<const Tensor*>& run_values, int threads);

@@ -24,10 +24,10 @@ uint64_t available_memory_bytes();
 // `requested` bytes, or the machine's available memory when 0.
 MemoryBudget memory_budget(uint64_t requested);
 
-// Throws Error("<what> would have shape (...) ...") when `t` overflows or exceeds the budget.
 // Whether a tensor of `t`'s type and shape can be counted and fits `budget` (the test
 // check_tensor_fits makes, without building its message: for per-run callers).
 bool tensor_fits(const TensorInfo& t, const MemoryBudget& budget);
+// Throws Error("<what> would have shape (...) ...") when `t` overflows or exceeds the budget.
 void check_tensor_fits(const TensorInfo& t, const MemoryBudget& budget, const std::string& what);
 
 }  // namespace layerscope

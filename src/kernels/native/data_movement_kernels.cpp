@@ -137,11 +137,9 @@ class ConcatKernel final : public Kernel {
       ordered.push_back(y[1]);
       axis = static_cast<int>(y.size()) - 1;
     }
-    int64_t inner = es;
-    outer_ = 1;
-    for (int d = 0; d < static_cast<int>(ordered.size()); ++d)
-      if (d < axis) outer_ *= ordered[d];
-      else if (d > axis) inner *= ordered[d];
+    int64_t inner;
+    outer_inner(ordered, axis, &outer_, &inner);
+    inner *= es;
     run_bytes_.clear();
     for (const TensorInfo& t : s.inputs) run_bytes_.push_back(t.shape[concat_on] * inner);
     out_row_ = y[concat_on] * inner;
@@ -185,11 +183,9 @@ class SplitKernel final : public Kernel {
     const Shape& x = s.inputs[0].shape;
     int axis = static_cast<int>(s.node.attrs.get_int("axis", 0));
     if (axis < 0) axis += static_cast<int>(x.size());
-    int64_t inner = static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
-    outer_ = 1;
-    for (int d = 0; d < static_cast<int>(x.size()); ++d)
-      if (d < axis) outer_ *= x[d];
-      else if (d > axis) inner *= x[d];
+    int64_t inner;
+    outer_inner(x, axis, &outer_, &inner);
+    inner *= static_cast<int64_t>(dtype_size(s.inputs[0].dtype));
     run_bytes_.clear();
     for (const TensorInfo& t : s.outputs) run_bytes_.push_back(t.shape[axis] * inner);
     in_row_ = x[axis] * inner;

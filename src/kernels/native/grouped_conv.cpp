@@ -9,8 +9,8 @@
 // the cg input lanes of its own group in the same vector: per kernel tap, cg lane permutes of
 // the input vector (lane l takes lane (l / cg) * cg + j) and cg FMAs with per-lane weights,
 // packed at prepare as [C/16][kh][kw][j][16]. Eight output columns are computed at a time; rows
-// (n, oh) are shared across threads. A Plain node (the layout pass did not run) is reordered to
-// channels-last in scratch and back. The activation of a fused node is applied to each finished
+// (n, oh) are shared across threads. A Plain node (the layout pass did not run) is transposed to
+// channels-last in scratch and back (TransposePlan). The activation of a fused node is applied to each finished
 // row (ops/post_op.h).
 #include <omp.h>
 
@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "kernels/kernel_registry.h"
+#include "kernels/native/transpose.h"
 #include "ops/fused/conv.h"
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_registry.h"
@@ -100,6 +101,11 @@ class GroupedConvKernel final : public Kernel {
       for (int64_t l = 0; l < kLanes; ++l) lane_of_input_[j][l] = static_cast<int32_t>(l / cg_ * cg_ + j);
     bias_.assign(static_cast<size_t>(C), 0.f);
     if (s.inputs.size() > 2 && s.node.inputs[2] >= 0) std::copy_n(s.constants[2]->data_as<float>(), C, bias_.begin());
+    if (layout_ == Layout::Plain) {  // [N, C, S] <-> [N, S, C] through scratch
+      to_channels_last_.emplace(Shape{g_.N, g_.C_in, g_.in_spatial_size()}, std::vector<int64_t>{0, 2, 1},
+                                sizeof(float));
+      to_plain_.emplace(Shape{g_.N, g_.out_spatial_size(), g_.C_out}, std::vector<int64_t>{0, 2, 1}, sizeof(float));
+    }
   }
   bool reads_input_at_run(int input) const override { return input == 0; }
   size_t packed_weight_bytes() const override { return (packed_.size() + bias_.size()) * sizeof(float); }
@@ -115,23 +121,12 @@ class GroupedConvKernel final : public Kernel {
     if (layout_ != Layout::Plain) return run(x, y, layout_);
     float* xt = static_cast<float*>(scratch);
     float* yt = xt + shape_numel(g_.input_shape());
-    to_channels_last(x, xt, g_.N, g_.C_in, g_.in_spatial_size());
+    to_channels_last_->run(x, xt, threads_);
     run(xt, yt, Layout::ChannelsLast);
-    to_plain(yt, y, g_.N, g_.C_out, g_.out_spatial_size());
+    to_plain_->run(yt, y, threads_);
   }
 
  private:
-  static void to_channels_last(const float* x, float* xt, int64_t N, int64_t C, int64_t S) {
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t p = 0; p < S; ++p) xt[(n * S + p) * C + c] = x[(n * C + c) * S + p];
-  }
-  static void to_plain(const float* yt, float* y, int64_t N, int64_t C, int64_t S) {
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t p = 0; p < S; ++p) y[(n * C + c) * S + p] = yt[(n * S + p) * C + c];
-  }
-
   void run(const float* x, float* y, Layout layout) const {
     const int64_t H = g_.in_dims[0], W = g_.in_dims[1], OH = g_.out_dims[0], OW = g_.out_dims[1];
     const Strides xs(layout, g_.C_in, H, W), ys(layout, g_.C_out, OH, OW);
@@ -192,6 +187,7 @@ class GroupedConvKernel final : public Kernel {
   int threads_ = 1;
   PostOps post_ops_;
   std::vector<float> packed_, bias_;
+  std::optional<native::TransposePlan> to_channels_last_, to_plain_;  // a Plain node's copies
   // Per j < cg: for each output lane l, the input lane it reads, (l / cg) * cg + j.
   std::vector<std::array<int32_t, kLanes>> lane_of_input_;
 };

@@ -45,10 +45,7 @@ class TopKKernel final : public Kernel {
     if (axis < 0) axis += rank;
     dim_ = x[axis];
     k_ = s.outputs[0].shape[axis];
-    outer_ = inner_ = 1;
-    for (int d = 0; d < rank; ++d)
-      if (d < axis) outer_ *= x[d];
-      else if (d > axis) inner_ *= x[d];
+    outer_inner(x, axis, &outer_, &inner_);
     largest_ = s.node.opset < 11 || s.node.attrs.get_int("largest", 1) != 0;
     const int64_t lines = outer_ * inner_;
     threads_ =

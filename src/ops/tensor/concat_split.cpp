@@ -29,15 +29,6 @@ Shape concat_shape(const InferContext& c, int axis) {
 
 namespace {
 
-// Elements before `axis` (outer) and after it (inner).
-void outer_inner(const Shape& s, int axis, int64_t* outer, int64_t* inner) {
-  *outer = 1;
-  *inner = 1;
-  for (int d = 0; d < static_cast<int>(s.size()); ++d)
-    if (d < axis) *outer *= s[d];
-    else if (d > axis) *inner *= s[d];
-}
-
 OpDef concat_def(int since, int until) {
   OpDef d = op_def("Concat", since, until);
   d.data_movement = true;
