@@ -8,6 +8,7 @@
 #include "args.h"
 #include "commands.h"
 #include "layerscope/workload.h"
+#include "omp_wait_default.h"
 
 namespace layerscope::cli {
 
@@ -76,6 +77,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace layerscope::cli;
+  apply_omp_wait_default(argv);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
