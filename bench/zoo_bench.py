@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/zoo_bench.py [--models a,b,c] [--threads 1,2] [--runs 30] [--warmup 5]
                                         [--rounds 3] [--perf-runs 10] [--json results.json]
+                                        [--keep-perf DIR]
 
 For every model of the zoo (scripts/models/zoo.py; models marked "waits for issue N" only when
 named with --models) and every thread count, each engine runs as its own process on the
@@ -14,7 +15,8 @@ The engines are interleaved: --rounds rounds, each running all three in a rotate
 engine's latency is the median over rounds of each round's median of --runs runs; its RSS is
 the largest peak RSS of its processes. Then `layerscope perf` (--perf-runs profiled runs) gives
 layerscope's share of layer time in reference kernels ('ref', the fallback_kernels finding's
-rule) and in pure data movement (the op types of the data_movement finding), see zoo_common.py.
+rule) and in pure data movement (the op types of the data_movement finding), see zoo_common.py;
+--keep-perf keeps those reports (the profile rows that explain a model's ratio).
 
 Prints a markdown table (model, threads, ms x3, layerscope/onnxruntime and layerscope/OpenVINO
 (< 1: layerscope faster), peak RSS x3, ref %, move %), the geometric mean and the worst ratio
@@ -73,8 +75,9 @@ def measure(entry, threads, a):
     row["ref_pct"] = row["move_pct"] = None
     if "layerscope" in a.engines and "layerscope" not in errors and a.perf_runs > 0:
         try:
+            keep = os.path.join(a.keep_perf, f"{entry['model']}.T{threads}") if a.keep_perf else None
             perf = zoo_common.layerscope_perf(a.cli, path, inputs, threads, a.warmup, a.perf_runs, a.timeout,
-                                              a.zoo_dir)
+                                              a.zoo_dir, keep)
             row.update({k: v for k, v in zoo_common.time_shares(perf).items() if k in ("ref_pct", "move_pct")})
         except RuntimeError as err:
             errors["layerscope perf"] = str(err)
@@ -152,6 +155,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--perf-runs", type=int, default=10, help="layerscope perf runs for ref/move %% (0: skip)")
+    ap.add_argument("--keep-perf", metavar="DIR", help="keep each `layerscope perf` report in DIR/<model>.T<threads>/")
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per process")
     ap.add_argument("--zoo-dir", default=zoo_common.DEFAULT_ZOO)

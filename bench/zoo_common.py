@@ -70,9 +70,11 @@ def run_json(cmd, timeout=None, zoo_dir=""):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def layerscope_perf(cli, model_path, inputs, threads, warmup, runs, timeout, zoo_dir=""):
-    """perf.json of `layerscope perf` (per-layer profile), or raises RuntimeError with the reason."""
-    with tempfile.TemporaryDirectory(prefix="zoo_perf_") as out:
+def layerscope_perf(cli, model_path, inputs, threads, warmup, runs, timeout, zoo_dir="", keep_dir=None):
+    """perf.json of `layerscope perf` (per-layer profile), or raises RuntimeError with the reason.
+    keep_dir: also leave the command's report files (perf.txt, perf.json, ...) there."""
+    with tempfile.TemporaryDirectory(prefix="zoo_perf_") as tmp:
+        out = keep_dir or tmp
         cmd = [cli, "perf", model_path, *inputs, "--threads", str(threads), "--warmup", str(warmup),
                "--runs", str(runs), "--out", out]
         try:
