@@ -70,6 +70,8 @@ class Tensor {
   Tensor clone() const;
   // Same storage, new shape with the same element count.
   Tensor reshaped(Shape shape) const;
+  // True when this is an owning tensor and no other Tensor shares its storage (false for views).
+  bool sole_owner() const { return storage_ && storage_.use_count() == 1; }
 
  private:
   DType dtype_ = DType::Undefined;

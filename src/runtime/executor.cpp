@@ -105,6 +105,27 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs, ExecutionOb
   return outputs;
 }
 
+Tensor Executor::output_copy(size_t k, const Tensor& src) {
+  if (src.empty()) return Tensor();
+  std::array<Tensor, 2>& slots = output_buffers_[k];
+  for (Tensor& t : slots)
+    if (t.sole_owner() && t.dtype() == src.dtype() && t.shape() == src.shape()) {
+      if (src.nbytes()) std::memcpy(t.data(), src.data(), src.nbytes());
+      return t;
+    }
+  // No free buffer of this shape: the new copy takes an empty slot, else one only we hold (of
+  // another shape), else the first (the caller keeps what it holds: it is theirs now).
+  Tensor fresh = src.clone();
+  Tensor* slot = &slots[0];
+  for (Tensor& t : slots)
+    if (t.empty()) slot = &t;
+  if (!slot->empty())
+    for (Tensor& t : slots)
+      if (t.sole_owner()) slot = &t;
+  *slot = fresh;
+  return fresh;
+}
+
 std::vector<AnyValue> Executor::run_values(const std::vector<AnyValue>& inputs, ExecutionObserver* observer) {
   Graph& g = plan_.graph;
   LS_CHECK(inputs.size() == g.inputs.size(), "expected ", g.inputs.size(), " inputs, got ", inputs.size());
@@ -126,7 +147,11 @@ std::vector<AnyValue> Executor::run_values(const std::vector<AnyValue>& inputs, 
   if (observer) observer->on_run_end();
   std::vector<AnyValue> outputs;
   outputs.reserve(g.outputs.size());
-  for (int o : g.outputs) outputs.push_back(current(o).clone());
+  output_buffers_.resize(g.outputs.size());
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    AnyValue v = current(g.outputs[k]);
+    outputs.push_back(v.is_tensor() ? AnyValue(output_copy(k, v.tensor)) : v.clone());
+  }
   for (int id : g.inputs) values_[id] = Tensor(), boxed_[id] = AnyValue();  // not the caller's buffers
   return outputs;
 }

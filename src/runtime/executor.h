@@ -2,6 +2,7 @@
 // into it, all created once; a run only binds the caller's inputs, executes the steps in
 // order and copies the graph outputs out.
 #pragma once
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -57,6 +58,13 @@ class Executor {
   // Per value computed by a dynamic step: the buffer its runs write into, grown to the largest
   // size seen and kept across runs (a fresh large tensor each run would page-fault all of it).
   std::vector<Tensor> dynamic_buffers_;
+  // Per graph output: the buffers of earlier runs' copies, refilled once the caller has let go
+  // of them (Tensor::sole_owner). A fresh large copy every run page-faults all of it: a
+  // segmentation model's 22.7 MB output cost 5,500 faults, 10 ms of its 33 ms. Two per output,
+  // so that a caller who keeps the previous results while the next run fills new ones
+  // (`outs = run()` in a loop) finds one free.
+  std::vector<std::array<Tensor, 2>> output_buffers_;
+  Tensor output_copy(size_t k, const Tensor& src);
   std::shared_ptr<BodyPlans> bodies_;  // plans of If/Loop/Scan/SequenceMap bodies, made on first use
   // Per graph value holding a sequence or optional now: it (values_ holds an empty tensor then).
   std::vector<AnyValue> boxed_;
