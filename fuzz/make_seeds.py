@@ -16,6 +16,10 @@ the kept corpus fuzz/corpus/<target>/ (libFuzzer -merge=1 keeps it minimal).
                     --cli, the perf.txt `layerscope perf` writes (same table layout)
   fuzz_perf_json    with --cli, the perf.json `layerscope perf --out` writes for a small conv
                     model (1 and 2 threads, optimized and not; each under 8 KB)
+  fuzz_image_decode small images (8x6) Pillow writes in every mode of JPEG (baseline, progressive,
+                    4:4:4, grey, CMYK), PNG (1, L, LA, P with transparency, RGB, RGBA, 16-bit grey),
+                    BMP (1, 8, 24-bit, 32-bit RGBA) and PNM (P4, P5, P6), hand-made plain PNM (P1,
+                    P2, P3) and 16-bit PPM, and the signatures of the refused formats (TIFF, WebP)
 """
 import argparse
 import glob
@@ -114,6 +118,55 @@ def npy_files(out):
     return len(arrays) + 3
 
 
+def image_files(out):
+    import io
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    rgb = Image.fromarray(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8))
+    grey = Image.fromarray(rng.integers(0, 256, (6, 8), dtype=np.uint8))
+    rgba = Image.fromarray(rng.integers(0, 256, (6, 8, 4), dtype=np.uint8), "RGBA")
+    pal = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
+    files = {
+        "baseline.jpg": (rgb, "JPEG", {"quality": 75}),
+        "progressive.jpg": (rgb, "JPEG", {"progressive": True}),
+        "444.jpg": (rgb, "JPEG", {"subsampling": 0}),
+        "grey.jpg": (grey, "JPEG", {}),
+        "cmyk.jpg": (rgb.convert("CMYK"), "JPEG", {}),
+        "rgb.png": (rgb, "PNG", {}),
+        "rgba.png": (rgba, "PNG", {}),
+        "grey.png": (grey, "PNG", {}),
+        "la.png": (rgba.convert("LA"), "PNG", {}),
+        "bits.png": (grey.convert("1"), "PNG", {}),
+        "palette.png": (pal, "PNG", {"transparency": 2}),
+        "grey16.png": (Image.fromarray(rng.integers(0, 65536, (6, 8), dtype=np.uint16)), "PNG", {}),
+        "rgb.bmp": (rgb, "BMP", {}),
+        "rgba.bmp": (rgba, "BMP", {}),
+        "palette.bmp": (pal, "BMP", {}),
+        "bits.bmp": (grey.convert("1"), "BMP", {}),
+        "p6.ppm": (rgb, "PPM", {}),
+        "p5.pgm": (grey, "PPM", {}),
+        "p4.pbm": (grey.convert("1"), "PPM", {}),
+    }
+    for name, (img, fmt, kw) in files.items():
+        buf = io.BytesIO()
+        img.save(buf, fmt, **kw)
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(buf.getvalue())
+    raw = {
+        "p1.pbm": b"P1\n# plain\n4 2\n1010\n0 1 0 1\n",
+        "p2.pgm": b"P2 3 2 100 0 50 100 1 2 3\n",
+        "p3.ppm": b"P3 2 1 255 255 0 0 0 255 9\n",
+        "p6_16bit.ppm": b"P6 2 1 1000\n" + bytes([0, 1, 1, 244, 3, 232, 0, 0, 3, 231, 2, 0]),
+        "tiff.tif": b"II*\0\x08\0\0\0" + bytes(16),
+        "webp.webp": b"RIFF\x20\0\0\0WEBPVP8 " + bytes(16),
+    }
+    for name, data in raw.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    return len(files) + len(raw)
+
+
 def cli_reports(cli, models, rknn_out, json_out):
     """perf.txt / perf.json of real `layerscope perf --out` runs on the small models."""
     n = 0
@@ -137,13 +190,15 @@ def main():
     ap.add_argument("--out", required=True, help="folder for OUT/<target>/ seed folders")
     ap.add_argument("--cli", help="a built `layerscope` CLI, for perf.json / perf.txt seeds")
     args = ap.parse_args()
-    dirs = {t: os.path.join(args.out, t) for t in ("fuzz_load_plan", "fuzz_npy", "fuzz_rknn_import", "fuzz_perf_json")}
+    dirs = {t: os.path.join(args.out, t)
+            for t in ("fuzz_load_plan", "fuzz_npy", "fuzz_rknn_import", "fuzz_perf_json", "fuzz_image_decode")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     print(f"fuzz_load_plan: {backend_models(dirs['fuzz_load_plan'])} backend node models", file=sys.stderr)
     models = torch_models(dirs["fuzz_load_plan"])
     print(f"fuzz_load_plan: {len(models)} torch models", file=sys.stderr)
     print(f"fuzz_npy: {npy_files(dirs['fuzz_npy'])} files", file=sys.stderr)
+    print(f"fuzz_image_decode: {image_files(dirs['fuzz_image_decode'])} images", file=sys.stderr)
     for f in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "rknn", "*.txt"))):
         shutil.copy(f, dirs["fuzz_rknn_import"])
     if args.cli:

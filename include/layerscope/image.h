@@ -18,11 +18,13 @@ struct ImagePreprocess {
   bool rgb_to_bgr = false;  // feed channels as B,G,R instead of the decoded R,G,B
 };
 
-// The largest image load_jpeg() decodes: 100 megapixels (300 MB as RGB), far above any camera
-// frame a model takes, far below what a hostile header can claim (65500 x 65500).
+// The largest image load_jpeg() and the ImageDecoder op decode: 100 megapixels (300 MB as RGB),
+// far above any camera frame a model takes, far below what a hostile header can claim
+// (65500 x 65500).
 inline constexpr uint64_t kMaxImagePixels = 100'000'000;
 
-// Decodes a baseline or progressive JPEG into an HWC uint8 RGB tensor of shape (H, W, 3).
+// Decodes a baseline or progressive JPEG into an HWC uint8 RGB tensor of shape (H, W, 3) (a grey
+// JPEG's value repeated, a CMYK one converted as Pillow does; the ImageDecoder op's decoder).
 // Fails, naming the file, when it cannot be opened or decoded, when its header claims more
 // than kMaxImagePixels (checked before anything is allocated), and when the data is corrupt or
 // truncated (libjpeg's warnings, which it would otherwise paper over with grey pixels).

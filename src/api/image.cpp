@@ -1,107 +1,34 @@
 #include "layerscope/image.h"
 
-#include <jpeglib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <csetjmp>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
+#include "image/image_decode.h"
 #include "layerscope/printable.h"
 
 namespace layerscope {
 
-namespace {
-
-struct JpegError {
-  jpeg_error_mgr mgr;
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-  bool corrupt;  // a warning, not an error: libjpeg would go on with made-up data
-};
-
-void on_jpeg_error(j_common_ptr cinfo) {
-  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
-  cinfo->err->format_message(cinfo, err->message);
-  std::longjmp(err->jump, 1);
-}
-
-// libjpeg reports corrupt or truncated data ("Premature end of JPEG file", "Corrupt JPEG data:
-// ...") as warnings (level -1) and fills the gap with grey; a model fed that would give a
-// silently wrong answer, so a warning stops the decode like an error. Levels >= 0 are traces.
-void on_jpeg_message(j_common_ptr cinfo, int level) {
-  if (level >= 0) return;
-  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
-  cinfo->err->format_message(cinfo, err->message);
-  err->corrupt = true;
-  std::longjmp(err->jump, 1);
-}
-
-enum class Decode { Ok, Failed, Corrupt, TooLarge };
-
-// libjpeg reports errors by longjmp back to this frame: only plain C objects live here, and
-// the image goes to *img (a pointer that never changes after setjmp). The header is read
-// first, so an image over kMaxImagePixels is refused before anything is allocated.
-Decode decode_jpeg(FILE* file, Tensor* img, char* message, uint32_t* width, uint32_t* height) {
-  jpeg_decompress_struct cinfo{};
-  JpegError err{};
-  cinfo.err = jpeg_std_error(&err.mgr);
-  err.mgr.error_exit = on_jpeg_error;
-  err.mgr.emit_message = on_jpeg_message;
-  if (setjmp(err.jump)) {
-    jpeg_destroy_decompress(&cinfo);
-    std::memcpy(message, err.message, JMSG_LENGTH_MAX);
-    return err.corrupt ? Decode::Corrupt : Decode::Failed;
-  }
-  jpeg_create_decompress(&cinfo);
-  jpeg_stdio_src(&cinfo, file);
-  jpeg_read_header(&cinfo, TRUE);
-  *width = cinfo.image_width;
-  *height = cinfo.image_height;
-  if (uint64_t{*width} * *height > kMaxImagePixels) {
-    jpeg_destroy_decompress(&cinfo);
-    return Decode::TooLarge;
-  }
-  cinfo.out_color_space = JCS_RGB;
-  jpeg_start_decompress(&cinfo);
-  *img = Tensor(DType::U8, {cinfo.output_height, cinfo.output_width, 3});
-  while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = img->data_as<uint8_t>() + static_cast<size_t>(cinfo.output_scanline) * cinfo.output_width * 3;
-    jpeg_read_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_decompress(&cinfo);  // also reads to the end marker: a cut-off tail warns here
-  jpeg_destroy_decompress(&cinfo);
-  return Decode::Ok;
-}
-
-}  // namespace
-
+// The JPEG decoder is image/jpeg_decode.cpp's (shared with the ImageDecoder op); it streams
+// from the file and refuses a header over kMaxImagePixels before allocating anything.
 Status load_jpeg(const std::string& path, Tensor* out) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!file) return Status::error("cannot open image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
-  Tensor img;
-  char message[JMSG_LENGTH_MAX] = {};
-  uint32_t width = 0, height = 0;
-  switch (decode_jpeg(file.get(), &img, message, &width, &height)) {
-    case Decode::Ok: break;
-    case Decode::Failed:
-      return Status::error("'" + path + "' is not a readable JPEG image: " + printable_message(message));
-    case Decode::Corrupt:
-      return Status::error("'" + path + "': corrupt or truncated JPEG data (" + printable_message(message) +
+  DecodedImage img = decode_jpeg_file(file.get(), PixelFormat::Rgb, kMaxImagePixels);
+  switch (img.outcome) {
+    case DecodeOutcome::Ok: break;
+    case DecodeOutcome::Unreadable:
+      return Status::error("'" + path + "' is not a readable JPEG image: " + printable_message(img.detail));
+    case DecodeOutcome::Corrupt:
+      return Status::error("'" + path + "': corrupt or truncated JPEG data (" + printable_message(img.detail) +
                            "); refusing to feed a partly made-up image");
-    case Decode::TooLarge: {
-      const uint64_t pixels = uint64_t{width} * height;
-      return Status::error("'" + path + "': the JPEG header says " + std::to_string(width) + " x " +
-                           std::to_string(height) + " pixels (" + std::to_string(pixels / 1000000) +
-                           " megapixels); images over " + std::to_string(kMaxImagePixels / 1000000) +
-                           " megapixels are refused (decoding would need " + std::to_string(pixels * 3 >> 20) +
-                           " MiB)");
-    }
+    case DecodeOutcome::TooLarge:
+    case DecodeOutcome::NotAnImage: return Status::error("'" + path + "': " + describe_failure(img));
   }
-  *out = img;
+  *out = std::move(img.pixels);
   return Status::ok();
 }
 

@@ -62,6 +62,7 @@ void register_builtin_ops(OpRegistry& r) {
   register_quant_ops(r);
   register_signal_ops(r);
   register_random_ops(r);
+  register_image_ops(r);
   register_fused_conv_ops(r);
   register_fused_transformer_ops(r);
 }

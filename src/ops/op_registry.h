@@ -50,6 +50,8 @@ void register_quant_ops(OpRegistry& r);
 void register_signal_ops(OpRegistry& r);
 // RandomUniform/Normal(Like), Bernoulli, Multinomial: seeded per node (ops/random/random.cpp).
 void register_random_ops(OpRegistry& r);
+// ImageDecoder (ops/image/): encoded images to pixels, through the decoders of image/.
+void register_image_ops(OpRegistry& r);
 // Ops only graph passes create (the fused domain, kFusedDomain), built from the families' ops,
 // so registered after them: fused convolutions and Reorder (ops/fused/conv.cpp), ...
 void register_fused_conv_ops(OpRegistry& r);

@@ -174,6 +174,68 @@ class HostileCli(unittest.TestCase):
         r = run("run", img, "--image", cut)   # used to run with only libjpeg's warning
         self.assert_failure(r, "cut.jpg", "corrupt or truncated JPEG data", "Premature end of JPEG file")
 
+    def decoder_model(self, name, stream=None):
+        """An ImageDecoder node (opset 20) reading the graph input 'encoded' or, given `stream`
+        (bytes), a constant initializer holding it."""
+        node = helper.make_node("ImageDecoder", ["encoded"], ["image"], name="decode")
+        out = helper.make_tensor_value_info("image", TensorProto.UINT8, [None, None, None])
+        if stream is None:
+            g = helper.make_graph([node], "g", [helper.make_tensor_value_info("encoded", TensorProto.UINT8, [None])],
+                                  [out])
+        else:
+            init = helper.make_tensor("encoded", TensorProto.UINT8, [len(stream)], stream, raw=True)
+            g = helper.make_graph([node], "g", [], [out], [init])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)])
+        m.ir_version = 9
+        path = self.path(name)
+        onnx.save(m, path)
+        return path
+
+    def png_bytes(self, h=6, w=5):
+        from PIL import Image
+        import io
+        buf = io.BytesIO()
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)).save(buf, "PNG")
+        return buf.getvalue()
+
+    def test_image_decoder_streams_that_do_not_decode_are_clear_errors(self):
+        import zlib
+        png = self.png_bytes()
+        # A constant PNG whose header (CRC mended) claims 65500 x 65500: refused while the model is
+        # planned, from the header, before anything is allocated.
+        huge = bytearray(png)
+        huge[16:24] = (65500).to_bytes(4, "big") * 2
+        huge[29:33] = zlib.crc32(bytes(huge[12:29])).to_bytes(4, "big")
+        r = run("run", self.decoder_model("huge.onnx", bytes(huge)), "--out", self.path("out"))
+        self.assert_failure(r, "'ImageDecoder' node 'decode'", "the PNG header says 65500 x 65500 pixels",
+                            "over 100 megapixels are refused")
+        self.assertFalse(os.path.exists(self.path("out")))
+        # Streams given as the graph input: cut, corrupt, of an unsupported format, or no image.
+        model = self.decoder_model("decode.onnx")
+        corrupt = bytearray(png)
+        corrupt[len(png) // 2] ^= 0xFF
+        cases = (
+            (png[: len(png) - 20], "corrupt or truncated PNG data"),
+            (bytes(corrupt), "corrupt or truncated PNG data"),
+            (b"II*\0" + bytes(60), "it is a TIFF image; layerscope decodes JPEG, PNG, BMP and PNM"),
+            (b"RIFF\0\0\0\0WEBPVP8 " + bytes(40), "it is a WebP image"),
+            (bytes(range(64)), "are the signature of no image format"),
+            (b"P6 4 4 255\n" + bytes(10), "corrupt or truncated PNM data"),
+            (b"BM" + bytes(60), "not a readable BMP image"),
+        )
+        for k, (stream, needle) in enumerate(cases):
+            npy = self.path(f"s{k}.npy")
+            np.save(npy, np.frombuffer(stream, dtype=np.uint8))
+            r = run("run", model, "--input", f"encoded={npy}", "--out", self.path(f"out{k}"))
+            self.assert_failure(r, "'ImageDecoder' node 'decode' (opset 20): cannot decode its encoded stream", needle)
+            self.assertFalse(os.path.exists(self.path(f"out{k}")))
+        # The intact stream decodes.
+        npy = self.path("whole.npy")
+        np.save(npy, np.frombuffer(png, dtype=np.uint8))
+        r = run("run", model, "--input", f"encoded={npy}", "--out", self.path("whole"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(np.load(os.path.join(self.path("whole"), "image.npy")).shape, (6, 5, 3))
+
     # ---- .npy inputs ----
 
     def write_npy(self, name, header, data_bytes):
