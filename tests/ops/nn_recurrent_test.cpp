@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "attr_check.h"
@@ -245,6 +246,38 @@ TEST(Recurrent, GruLinearBeforeResetByHand) {
   const double plain = std::tanh(1 + r * 2 + 0.5), lbr = std::tanh(1 + r * 2.5);
   EXPECT_NEAR(at(run("GRU", {}, in)[1], {0, 0, 0}), (1 - z) * plain + z, 1e-6);
   EXPECT_NEAR(at(run("GRU", attrs({{"linear_before_reset", int64_t{1}}}), in)[1], {0, 0, 0}), (1 - z) * lbr + z, 1e-6);
+}
+
+TEST(Recurrent, OpsetsOneToSixAreOpsetSevenWithOutputSequence) {
+  // Opsets 1-6 only had `output_sequence` (whether Y is optional) and, for GRU before 3, no
+  // linear_before_reset: the same nodes must give opset 7's results.
+  std::mt19937 rng(7);
+  const int64_t T = 5, B = 2, I = 3, H = 4;
+  for (const std::string op : {"RNN", "GRU", "LSTM"}) {
+    const int64_t gates = op == "LSTM" ? 4 : op == "GRU" ? 3 : 1;
+    const std::vector<Tensor> in = {random_f32(rng, {T, B, I}), random_f32(rng, {1, gates * H, I}),
+                                    random_f32(rng, {1, gates * H, H}), random_f32(rng, {1, 2 * gates * H})};
+    const Attributes hidden = attrs({{"hidden_size", H}});
+    const std::vector<Tensor> want = run(op, hidden, in, 7);
+    for (int opset : {1, 6}) {
+      const std::vector<Tensor> got = run(op, attrs({{"hidden_size", H}, {"output_sequence", int64_t{1}}}), in, opset);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t k = 0; k < got.size(); ++k) {
+        ASSERT_EQ(got[k].shape(), want[k].shape()) << op << " opset " << opset << " output " << k;
+        EXPECT_EQ(std::memcmp(got[k].data(), want[k].data(), got[k].nbytes()), 0)
+            << op << " opset " << opset << " output " << k;
+      }
+    }
+  }
+  const auto declares = [](int opset, const std::string& name) {
+    for (const AttrSpec& a : op_def("GRU", opset).attributes)
+      if (a.name == name && a.applies(opset)) return true;
+    return false;
+  };
+  EXPECT_FALSE(declares(1, "linear_before_reset"));
+  EXPECT_TRUE(declares(3, "linear_before_reset"));
+  EXPECT_TRUE(declares(3, "output_sequence"));
+  EXPECT_FALSE(declares(7, "output_sequence"));
 }
 
 TEST(Recurrent, SequenceLensZeroPastTheEnd) {

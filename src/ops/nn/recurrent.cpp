@@ -273,6 +273,20 @@ void register_nn_recurrent_ops(OpRegistry& r) {
   // every half-precision input is), so the opset-14 definition covers it and later ones.
   for (const char* op : {"RNN", "GRU", "LSTM"}) {
     const RecurrentKind kind = recurrent_kind(op);
+    // Opsets 1-6 differ from 7 by `output_sequence` only (0, the default, made the Y output
+    // optional: a node produces Y when it names it, in every opset, so it changes nothing here)
+    // and, for GRU before opset 3, no linear_before_reset (always 0 then).
+    std::vector<AttrSpec> legacy = recurrent_attributes(kind, false);
+    legacy.push_back({"output_sequence", AttrType::INT});
+    if (kind == RecurrentKind::Gru) {
+      std::vector<AttrSpec> gru1;
+      for (const AttrSpec& a : legacy)
+        if (a.name != "linear_before_reset") gru1.push_back(a);
+      r.add_op(OpDef{op, "", 1, 2, infer_recurrent, recurrent_cost, recurrent_reference(), gru1});
+      r.add_op(OpDef{op, "", 3, 6, infer_recurrent, recurrent_cost, recurrent_reference(), legacy});
+    } else {
+      r.add_op(OpDef{op, "", 1, 6, infer_recurrent, recurrent_cost, recurrent_reference(), legacy});
+    }
     r.add_op(OpDef{op, "", 7, 13, infer_recurrent, recurrent_cost, recurrent_reference(),
                    recurrent_attributes(kind, false)});
     r.add_op(OpDef{op, "", 14, INT_MAX, infer_recurrent, recurrent_cost, recurrent_reference(),
