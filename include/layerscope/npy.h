@@ -14,6 +14,10 @@ namespace layerscope {
 // descr, fortran_order and shape (and no others), a supported dtype (bool, (u)int8-64,
 // float16/32/64; little-endian), C order, non-negative dims whose byte size does not overflow
 // and matches the bytes the file holds. Any mismatch is an error naming the file.
+// NumPy has no float8 or 4-bit types: their tensors are read and written with the descr of the
+// onnx Python package's element types, a one-field structured byte such as [('e4m3fn', '|u1')]
+// (float8 bit patterns) or [('int4', '|i1')] (one value per byte, checked to be in range);
+// docs/ops.md, "float8 and 4-bit integers".
 Status load_npy(const std::string& path, Tensor* out);
 
 // Writes atomically: a temporary file in the same folder, fsynced and renamed over `path` when

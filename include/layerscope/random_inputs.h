@@ -12,8 +12,8 @@ namespace layerscope {
 // One tensor per description, in order, except descriptions with a default value
 // (ValueDesc::has_default: the model's own default serves better than noise), all drawn from one std::mt19937 seeded
 // with `seed`: float types N(0,1), integer types uniform in 0..9 (small enough to be valid indices and shapes for most
-// index inputs), bool 0/1. Symbolic or unknown dims become 1. Fails (naming the input) for a type with no random
-// generator (strings, float16, ...).
+// index inputs), bool 0/1, float8 N(0,1) rounded to the type (saturating), INT4/UINT4 uniform in 0..7. Symbolic or
+// unknown dims become 1. Fails (naming the input) for a type with no random generator (strings, float16, ...).
 Status random_inputs(const std::vector<ValueDesc>& descs, uint32_t seed, std::vector<NamedTensor>* out);
 
 }  // namespace layerscope

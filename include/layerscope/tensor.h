@@ -10,6 +10,11 @@
 namespace layerscope {
 
 // Element types. The numeric values are ONNX's TensorProto.DataType codes.
+// The float8 types (F8*, opset 19) and the 4-bit integers (U4, I4, opset 21) are held one byte per
+// element: a float8 value as its bit pattern, a 4-bit integer as its value (I4 sign-extended to an
+// int8_t in [-8, 7], U4 a uint8_t in [0, 15]); files pack 4-bit integers two to a byte, and only
+// loading and saving (un)pack them. Only conversions run them: Cast, CastLike, QuantizeLinear,
+// DequantizeLinear (docs/ops.md, "float8 and 4-bit integers").
 enum class DType : int32_t {
   Undefined = 0,
   F32 = 1,
@@ -26,11 +31,19 @@ enum class DType : int32_t {
   U32 = 12,
   U64 = 13,
   BF16 = 16,
+  F8E4M3FN = 17,
+  F8E4M3FNUZ = 18,
+  F8E5M2 = 19,
+  F8E5M2FNUZ = 20,
+  U4 = 21,
+  I4 = 22,
 };
 
-// Bytes per element (0 for Undefined and String).
+// Bytes per element in memory (0 for Undefined and String; 1 for the float8 and 4-bit types, which
+// a file stores in half a byte for INT4/UINT4).
 size_t dtype_size(DType t);
-// Name in the reference tool's vocabulary: FLOAT, FLOAT16, INT8, INT64, BOOL, ...
+// Name in the reference tool's vocabulary: FLOAT, FLOAT16, INT8, INT64, BOOL, ... and ONNX's for
+// the types it lacks: FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ, UINT4, INT4.
 const char* dtype_name(DType t);
 
 using Shape = std::vector<int64_t>;

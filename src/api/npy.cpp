@@ -4,6 +4,13 @@
 // before any data is read or allocated: exactly these three keys, a supported little-endian
 // dtype, C order, a shape of non-negative integers whose byte size does not overflow and equals
 // what the file holds after the header.
+// NumPy has no float8 or 4-bit types. Their tensors are written, and read, with the descr of the
+// onnx package's own element types (onnx._custom_element_types, what onnx.numpy_helper.to_array
+// returns for them): a one-field structured byte, [('e4m3fn', '|u1')], [('e4m3fnuz', '|u1')],
+// [('e5m2', '|u1')], [('e5m2fnuz', '|u1')] holding float8 bit patterns, [('int4', '|i1')] and
+// [('uint4', '|u1')] holding one 4-bit value per byte (checked to be in range), so np.save of
+// such an array gives a file we read and np.load of ours gives that array (plain numpy reads the
+// bytes as arr['e4m3fn']).
 #include "layerscope/npy.h"
 
 #include <charconv>
@@ -14,12 +21,28 @@
 
 #include "api/guarded.h"
 #include "ir/error.h"
+#include "ir/int4.h"
 #include "layerscope/printable.h"
 #include "util/atomic_write.h"
 
 namespace layerscope {
 
 namespace {
+
+// The descr of the float8 and 4-bit types: the onnx package's field name and byte type.
+struct NarrowDescr {
+  DType dtype;
+  const char* field;
+  const char* byte;
+};
+constexpr NarrowDescr kNarrowDescrs[] = {
+    {DType::F8E4M3FN, "e4m3fn", "|u1"}, {DType::F8E4M3FNUZ, "e4m3fnuz", "|u1"},
+    {DType::F8E5M2, "e5m2", "|u1"},     {DType::F8E5M2FNUZ, "e5m2fnuz", "|u1"},
+    {DType::I4, "int4", "|i1"},         {DType::U4, "uint4", "|u1"},
+};
+
+// The descr value as it appears in the header: a quoted type string, or a list for the narrow types.
+std::string descr_literal(DType t);
 
 const char* descr_of(DType t) {
   switch (t) {
@@ -53,7 +76,8 @@ class HeaderParser {
       const std::string key = quoted("a key in quotes");
       if (!seen.insert(key).second) fail_at("key '" + printable(key) + "' appears twice");
       expect(':', "':' after '" + printable(key) + "'");
-      if (key == "descr") *dtype = dtype_of(quoted("the dtype in quotes, like '<f4'"));
+      if (key == "descr")
+        *dtype = peek_after_space() == '[' ? narrow_dtype() : dtype_of(quoted("the dtype in quotes, like '<f4'"));
       else if (key == "fortran_order") fortran_order();
       else if (key == "shape") *shape = shape_tuple();
       else fail_at("unexpected key '" + printable(key) + "' (expected descr, fortran_order and shape)");
@@ -70,6 +94,27 @@ class HeaderParser {
 
  private:
   char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  char peek_after_space() {
+    skip_space();
+    return peek();
+  }
+  // [('e4m3fn', '|u1')]: one of the onnx package's element types (kNarrowDescrs); any other
+  // structured dtype is refused.
+  DType narrow_dtype() {
+    expect('[', "'['");
+    expect('(', "'(' after '['");
+    const std::string field = quoted("a field name in quotes");
+    expect(',', "',' after the field name");
+    const std::string byte = quoted("the field's dtype in quotes");
+    expect(')', "')' after the field's dtype");
+    if (peek_after_space() == ',') ++i_;
+    expect(']', "']' (one field only)");
+    for (const NarrowDescr& d : kNarrowDescrs)
+      if (field == d.field && byte == d.byte) return d.dtype;
+    fail("'", path_, "': unsupported .npy dtype [('", printable(field), "', '", printable(byte),
+         "')]; the structured dtypes read are the onnx package's float8 and 4-bit types ([('e4m3fn', '|u1')], "
+         "('e4m3fnuz', '|u1'), ('e5m2', '|u1'), ('e5m2fnuz', '|u1'), ('int4', '|i1'), ('uint4', '|u1'))");
+  }
   void skip_space() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t')) ++i_;
   }
@@ -192,20 +237,33 @@ Tensor read_npy(const std::string& path) {
   Tensor t(dt, shape);
   in.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.nbytes()));
   LS_CHECK(static_cast<uint64_t>(in.gcount()) == want, "'", path, "': read error in the data");
+  if (is_int4(dt)) {
+    const int64_t bad = int4_out_of_range(t.data_as<uint8_t>(), t.numel(), dt);
+    LS_CHECK(bad < 0, "'", path, "': element ", bad, " is ",
+             dt == DType::I4 ? static_cast<int>(t.data_as<int8_t>()[bad]) : static_cast<int>(t.data_as<uint8_t>()[bad]),
+             ", outside the range of ", dtype_name(dt), " [", int4_min(dt), ", ", int4_max(dt), "]");
+  }
   return t;
 }
 
 // The header for `t` (format 1.0: the shape fits a 16-bit header length for any rank we use).
-std::string npy_header(const Tensor& t, const char* descr) {
+std::string npy_header(const Tensor& t, const std::string& descr) {
   std::string shape = "(";
   for (int64_t d : t.shape()) shape += std::to_string(d) + ",";
   if (t.rank() > 1) shape.pop_back();
   shape += ")";
-  std::string h = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string h = "{'descr': " + descr + ", 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + h.size() + 1) % 64) h += ' ';
   h += '\n';
   const auto n = static_cast<uint16_t>(h.size());
   return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(n & 0xFF) + static_cast<char>(n >> 8) + h;
+}
+
+std::string descr_literal(DType t) {
+  for (const NarrowDescr& d : kNarrowDescrs)
+    if (d.dtype == t) return "[('" + std::string(d.field) + "', '" + d.byte + "')]";
+  const char* descr = descr_of(t);
+  return descr ? "'" + std::string(descr) + "'" : std::string();
 }
 
 }  // namespace
@@ -217,8 +275,8 @@ Status load_npy(const std::string& path, Tensor* out) {
 Status save_npy_files(const std::string& dir, const std::vector<NamedTensor>& files) {
   std::vector<std::string> headers;
   for (const NamedTensor& f : files) {
-    const char* descr = descr_of(f.tensor.dtype());
-    if (!descr)
+    const std::string descr = descr_literal(f.tensor.dtype());
+    if (descr.empty())
       return Status::error("cannot save '" + f.name + "': " + dtype_name(f.tensor.dtype()) +
                            " tensors cannot be written as .npy");
     headers.push_back(npy_header(f.tensor, descr));
@@ -232,8 +290,8 @@ Status save_npy_files(const std::string& dir, const std::vector<NamedTensor>& fi
 }
 
 Status save_npy(const std::string& path, const Tensor& t) {
-  const char* descr = descr_of(t.dtype());
-  if (!descr) return Status::error("cannot save " + std::string(dtype_name(t.dtype())) + " tensors as .npy");
+  const std::string descr = descr_literal(t.dtype());
+  if (descr.empty()) return Status::error("cannot save " + std::string(dtype_name(t.dtype())) + " tensors as .npy");
   const std::string header = npy_header(t, descr);
   return write_file_atomically(path, {header, std::string_view(static_cast<const char*>(t.data()), t.nbytes())});
 }

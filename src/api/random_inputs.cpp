@@ -3,6 +3,7 @@
 #include <random>
 
 #include "api/guarded.h"
+#include "ir/float8.h"
 
 namespace layerscope {
 
@@ -24,6 +25,12 @@ Tensor random_tensor(const ValueDesc& d, std::mt19937& rng) {
       case DType::U8:
       case DType::I8: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng)); break;
       case DType::Bool: t.data_as<uint8_t>()[i] = small(rng) & 1; break;
+      case DType::F8E4M3FN:
+      case DType::F8E4M3FNUZ:
+      case DType::F8E5M2:
+      case DType::F8E5M2FNUZ: t.data_as<uint8_t>()[i] = float_to_float8(normal(rng), d.dtype, true); break;
+      case DType::I4:
+      case DType::U4: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng) & 7); break;  // in both ranges
       default: fail("cannot make a random input of type ", dtype_name(d.dtype), " for '", d.name, "'");
     }
   }

@@ -7,6 +7,7 @@
 #include "api/session_access.h"
 #include "api/session_impl.h"
 #include "ir/error.h"
+#include "ir/int4.h"
 #include "layerscope/printable.h"
 #include "onnx/model_loader.h"
 #include "runtime/thread_pinning.h"
@@ -144,6 +145,13 @@ std::vector<AnyValue> Session::Impl::bind_values(const std::vector<NamedValue>& 
     const Tensor& t = it->second->tensor;
     LS_CHECK(t.dtype() == d.dtype, input_named(d.name), " has type ", dtype_name(t.dtype()), "; the model expects ",
              declared_string(d));
+    if (is_int4(t.dtype())) {  // one value per byte (tensor.h): a byte outside the type's range is no INT4/UINT4
+      const int64_t bad = int4_out_of_range(t.data_as<uint8_t>(), t.numel(), t.dtype());
+      LS_CHECK(bad < 0, input_named(d.name), " element ", bad, " is ",
+               t.dtype() == DType::I4 ? int{t.data_as<int8_t>()[bad]} : int{t.data_as<uint8_t>()[bad]},
+               ", outside the range of ", dtype_name(t.dtype()), " [", int4_min(t.dtype()), ", ", int4_max(t.dtype()),
+               "]");
+    }
     if (d.has_shape) {
       LS_CHECK(t.rank() == static_cast<int>(d.shape.size()), input_named(d.name), " has shape ",
                shape_to_string(t.shape()), "; the model expects ", declared_string(d));

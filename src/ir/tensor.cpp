@@ -22,7 +22,13 @@ size_t dtype_size(DType t) {
     case DType::U32: return 4;
     case DType::U8:
     case DType::I8:
-    case DType::Bool: return 1;
+    case DType::Bool:
+    case DType::F8E4M3FN:
+    case DType::F8E4M3FNUZ:
+    case DType::F8E5M2:
+    case DType::F8E5M2FNUZ:
+    case DType::U4:
+    case DType::I4: return 1;
     case DType::U16:
     case DType::I16:
     case DType::F16:
@@ -50,6 +56,12 @@ const char* dtype_name(DType t) {
     case DType::U32: return "UINT32";
     case DType::U64: return "UINT64";
     case DType::BF16: return "BFLOAT16";
+    case DType::F8E4M3FN: return "FLOAT8E4M3FN";
+    case DType::F8E4M3FNUZ: return "FLOAT8E4M3FNUZ";
+    case DType::F8E5M2: return "FLOAT8E5M2";
+    case DType::F8E5M2FNUZ: return "FLOAT8E5M2FNUZ";
+    case DType::U4: return "UINT4";
+    case DType::I4: return "INT4";
     default: return "UNDEFINED";
   }
 }

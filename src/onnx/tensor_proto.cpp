@@ -5,8 +5,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include "ir/error.h"
+#include "ir/int4.h"
 #include "ir/tensor_size.h"
 
 namespace layerscope {
@@ -27,6 +30,13 @@ DType dtype_from_onnx(int t) {
     case onnx::TensorProto::UINT32: return DType::U32;
     case onnx::TensorProto::UINT64: return DType::U64;
     case onnx::TensorProto::BFLOAT16: return DType::BF16;
+    // Debian's onnx.proto (1.12) predates these codes (IR 9 and 10): the numbers themselves.
+    case 17: return DType::F8E4M3FN;
+    case 18: return DType::F8E4M3FNUZ;
+    case 19: return DType::F8E5M2;
+    case 20: return DType::F8E5M2FNUZ;
+    case 21: return DType::U4;
+    case 22: return DType::I4;
     default: return DType::Undefined;
   }
 }
@@ -98,6 +108,7 @@ void read_external(const ExternalSpan& span, const std::string& context, void* d
 }
 
 // The number of values a typed field (float_data, int32_data, ...) holds for `dt`.
+// (INT4/UINT4: one int32_data value per packed byte, two elements each.)
 int64_t typed_field_size(const onnx::TensorProto& p, DType dt) {
   switch (dt) {
     case DType::F32: return p.float_data_size();
@@ -117,6 +128,40 @@ void copy_field(const google::protobuf::RepeatedField<Src>& field, Tensor& t, co
   for (int i = 0; i < field.size(); ++i) d[i] = static_cast<Dst>(field.Get(i));
 }
 
+// The bytes a tensor of `dt` and `shape` takes in a file (raw_data, external data): its size in
+// memory, except INT4/UINT4, packed two elements to a byte. nullopt when the count overflows.
+std::optional<int64_t> stored_nbytes(DType dt, const Shape& shape) {
+  if (!is_int4(dt)) return checked_nbytes(dt, shape);
+  const std::optional<int64_t> n = checked_numel(shape);
+  return n ? std::optional<int64_t>(packed_int4_bytes(*n)) : std::nullopt;
+}
+
+// A tensor of `dt` and `shape` from the `nbytes` bytes a file stores for it (stored_nbytes),
+// which `read` writes into the buffer it is given: copied as they are, or unpacked for INT4/UINT4.
+template <typename Read>
+Tensor tensor_from_stored(DType dt, const Shape& shape, int64_t nbytes, Read&& read) {
+  Tensor t(dt, shape);
+  if (!is_int4(dt)) {
+    read(t.data());
+    return t;
+  }
+  std::vector<uint8_t> packed(static_cast<size_t>(nbytes));
+  read(packed.data());
+  unpack_int4(packed.data(), t.numel(), dt, t.data_as<uint8_t>());
+  return t;
+}
+
+// INT4/UINT4 from int32_data: each value holds one packed byte (two elements) in its low 8 bits.
+void copy_packed_int4_field(const google::protobuf::RepeatedField<int32_t>& field, Tensor& t,
+                            const std::string& context) {
+  LS_CHECK(field.size() == packed_int4_bytes(t.numel()), context, ": has ", field.size(),
+           " int32_data values for shape ", shape_to_string(t.shape()), " of ", dtype_name(t.dtype()), "; expected ",
+           packed_int4_bytes(t.numel()), " (two 4-bit elements per value)");
+  std::vector<uint8_t> packed(static_cast<size_t>(field.size()));
+  for (int i = 0; i < field.size(); ++i) packed[i] = static_cast<uint8_t>(field.Get(i));
+  unpack_int4(packed.data(), t.numel(), t.dtype(), t.data_as<uint8_t>());
+}
+
 }  // namespace
 
 onnx::TensorProto tensor_to_proto(const std::string& name, const Tensor& t) {
@@ -124,6 +169,12 @@ onnx::TensorProto tensor_to_proto(const std::string& name, const Tensor& t) {
   p.set_name(name);
   p.set_data_type(static_cast<int>(t.dtype()));
   for (int64_t d : t.shape()) p.add_dims(d);
+  if (is_int4(t.dtype())) {
+    std::string packed(static_cast<size_t>(packed_int4_bytes(t.numel())), '\0');
+    pack_int4(t.data_as<uint8_t>(), t.numel(), reinterpret_cast<uint8_t*>(packed.data()));
+    p.set_raw_data(std::move(packed));
+    return p;
+  }
   p.set_raw_data(std::string(static_cast<const char*>(t.data()), t.nbytes()));
   return p;
 }
@@ -137,21 +188,26 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& model_di
   for (int64_t d : shape) LS_CHECK(d >= 0, context, ": negative dimension in shape ", shape_to_string(shape));
   // The size the shape claims is checked against the bytes the file really holds before the
   // tensor is allocated: a hostile header cannot make us allocate more than the model's size.
-  const std::optional<int64_t> claimed = checked_nbytes(dt, shape);
-  LS_CHECK(claimed, context, ": shape ", shape_to_string(shape), " of ", dtype_name(dt),
+  // (A file packs INT4/UINT4 two to a byte: checked_nbytes(dt, shape) bytes in memory, half in the file.)
+  const std::optional<int64_t> claimed = stored_nbytes(dt, shape);
+  LS_CHECK(claimed && checked_nbytes(dt, shape), context, ": shape ", shape_to_string(shape), " of ", dtype_name(dt),
            " has more elements than a 64-bit size can count");
   const int64_t nbytes = *claimed;
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     ExternalSpan span = locate_external(p, model_dir, context, nbytes);
-    Tensor t(dt, shape);
-    read_external(span, context, t.data(), static_cast<size_t>(nbytes));
-    return t;
+    return tensor_from_stored(dt, shape, nbytes,
+                              [&](void* dst) { read_external(span, context, dst, static_cast<size_t>(nbytes)); });
   }
   if (p.has_raw_data()) {
     LS_CHECK(static_cast<int64_t>(p.raw_data().size()) == nbytes, context, ": raw_data has ", p.raw_data().size(),
              " bytes; shape ", shape_to_string(shape), " of ", dtype_name(dt), " needs ", nbytes);
+    return tensor_from_stored(dt, shape, nbytes, [&](void* dst) {
+      if (nbytes) std::memcpy(dst, p.raw_data().data(), static_cast<size_t>(nbytes));
+    });
+  }
+  if (is_int4(dt)) {
     Tensor t(dt, shape);
-    if (nbytes) std::memcpy(t.data(), p.raw_data().data(), static_cast<size_t>(nbytes));
+    copy_packed_int4_field(p.int32_data(), t, context);
     return t;
   }
   LS_CHECK(typed_field_size(p, dt) == shape_numel(shape), context, ": has ", typed_field_size(p, dt),
@@ -167,6 +223,11 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& model_di
     case DType::U16: copy_field<int32_t, uint16_t>(p.int32_data(), t, context); break;
     case DType::F16: copy_field<int32_t, uint16_t>(p.int32_data(), t, context); break;
     case DType::BF16: copy_field<int32_t, uint16_t>(p.int32_data(), t, context); break;
+    // float8: one int32_data value per element, its bit pattern in the low 8 bits.
+    case DType::F8E4M3FN:
+    case DType::F8E4M3FNUZ:
+    case DType::F8E5M2:
+    case DType::F8E5M2FNUZ: copy_field<int32_t, uint8_t>(p.int32_data(), t, context); break;
     case DType::U8: copy_field<int32_t, uint8_t>(p.int32_data(), t, context); break;
     case DType::Bool: copy_field<int32_t, uint8_t>(p.int32_data(), t, context); break;
     case DType::U32: copy_field<uint64_t, uint32_t>(p.uint64_data(), t, context); break;

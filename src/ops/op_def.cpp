@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "ir/float8.h"
+#include "ir/int4.h"
 #include "layerscope/printable.h"
 
 namespace layerscope {
@@ -148,6 +150,27 @@ void InferContext::expect_dtype_in(int i, std::initializer_list<DType> allowed) 
   std::string names;
   for (DType d : allowed) names += std::string(names.empty() ? "" : ", ") + dtype_name(d);
   error("input ", i, " has type ", dtype_name(dtype(i)), "; expected one of ", names);
+}
+
+namespace {
+
+bool narrow(DType t) { return is_float8(t) || is_int4(t); }
+
+[[noreturn]] void refuse_narrow(const InferContext& ctx, const char* side, size_t i, DType t) {
+  ctx.error(side, " ", i, " is ", dtype_name(t), ": float8 and 4-bit integer tensors are only converted (by Cast, ",
+            "CastLike, QuantizeLinear and DequantizeLinear); ", ctx.node().op_type, " does not run them");
+}
+
+}  // namespace
+
+void infer_node(const OpDef& def, InferContext& ctx) {
+  if (!def.narrow_types)
+    for (size_t i = 0; i < ctx.inputs().size(); ++i)
+      if (narrow(ctx.inputs()[i].dtype)) refuse_narrow(ctx, "input", i, ctx.inputs()[i].dtype);
+  def.infer(ctx);
+  if (!def.narrow_types)
+    for (size_t i = 0; i < ctx.outputs().size(); ++i)
+      if (narrow(ctx.outputs()[i].dtype)) refuse_narrow(ctx, "output", i, ctx.outputs()[i].dtype);
 }
 
 Cost bytes_only_cost(const CostContext& c) {

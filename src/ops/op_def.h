@@ -236,6 +236,11 @@ struct OpDef {
   // DequantizeLinear of int8 weights, whose quantized values and scales the int8 passes read
   // (folded first, they would see only the float weights).
   bool fold_after_passes = false;
+  // Runs the float8 (FLOAT8E4M3FN, ...) and 4-bit integer (INT4, UINT4) types: the conversions
+  // Cast, CastLike, QuantizeLinear and DequantizeLinear. infer_node() refuses any other op an input
+  // or output of these types reaches, naming the node, the op and the type: no other kernel or
+  // reference computes in them.
+  bool narrow_types = false;
 };
 
 // True when node `n` has an input that `def` declares in value_inputs whose value is not in
@@ -246,6 +251,11 @@ inline InferContext infer_context(const OpDef& def, const Node& n, std::vector<T
                                   std::vector<const Tensor*> values) {
   return InferContext(n, std::move(inputs), std::move(values), def.value_inputs);
 }
+
+// Runs def.infer(ctx), refusing a node of an op without OpDef::narrow_types whose input or output
+// is float8 or INT4/UINT4 (inputs before infer(), outputs after). Every caller of infer() (the
+// planner, dynamic and value steps) goes through it.
+void infer_node(const OpDef& def, InferContext& ctx);
 
 // The attributes `def` accepts at `opset`, valid at every opset: what a fused op (whose nodes
 // are opset 1 of their own domain) inherits from an ONNX op it stands for.

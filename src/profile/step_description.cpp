@@ -2,21 +2,26 @@
 
 #include <variant>
 
+#include "ir/float8.h"
+#include "ir/int4.h"
 #include "layerscope/printable.h"
 
 namespace layerscope {
 
 namespace {
 
-// The integer types quantization uses (ONNX QuantizeLinear's outputs up to opset 21, 4-bit
-// ones aside): narrower than the 32-bit accumulators and indices that are plain integers.
-bool is_quantized_type(DType t) { return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::U16; }
+// The types quantization uses (ONNX QuantizeLinear's outputs up to opset 21): the 4-, 8- and
+// 16-bit integers, narrower than the 32-bit accumulators and indices that are plain integers, and
+// the float8 types.
+bool is_quantized_type(DType t) {
+  return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::U16 || is_int4(t) || is_float8(t);
+}
 
 // The DataType a layer reports (LayerProfile::data_type): the precision its arithmetic runs in.
 // A layer reading a quantized integer tensor as its first (data) input computes on it (QLinearConv
 // and QLinearMatMul in int8 with int32 accumulators, whatever they write; an int8 MaxPool;
-// DequantizeLinear, the int8 side of the conversion); one writing it converts to it
-// (QuantizeLinear); every other layer reports its first output's type. A Conv left in float
+// DequantizeLinear, the int8 side of the conversion; a Cast from FLOAT8E4M3FN); one writing it
+// converts to it (QuantizeLinear); every other layer reports its first output's type. A Conv left in float
 // between DequantizeLinear and QuantizeLinear reads and writes FLOAT and says so.
 DType layer_data_type(const StepExecution& e) {
   const DType in = e.inputs.empty() ? DType::Undefined : e.inputs[0].dtype;

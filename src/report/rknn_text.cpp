@@ -20,7 +20,7 @@ namespace {
 // LayerNormalization and GlobalAveragePool keep the columns aligned. Kernel and Bound are ours.
 constexpr size_t kIdWidth = 5;
 constexpr size_t kOpTypeWidth = 19;
-constexpr size_t kDataTypeWidth = 9;
+constexpr size_t kDataTypeWidth = 9;  // the column widens for longer names (FLOAT8E4M3FNUZ)
 constexpr size_t kTargetWidth = 7;
 constexpr size_t kInputShapeWidth = 41;
 constexpr size_t kOutputShapeWidth = 23;
@@ -164,9 +164,12 @@ std::string format_perf_text(const PerfReport& r) {
   const std::vector<size_t> depths = nesting_depths(r.layers);
   const size_t indent = kBodyIndent * (depths.empty() ? 0 : *std::max_element(depths.begin(), depths.end()));
   const size_t op_width = kOpTypeWidth + indent;
-  const size_t width = kLayerTableWidth + indent;
+  // DataType widens to keep one space after its longest name: FLOAT8E4M3FNUZ is 14 characters.
+  size_t data_type_width = kDataTypeWidth;
+  for (const LayerProfile& l : r.layers) data_type_width = std::max(data_type_width, l.data_type.size() + 1);
+  const size_t width = kLayerTableWidth + indent + (data_type_width - kDataTypeWidth);
   out += rule(width) + centred("Network Layer Information Table", width) + rule(width);
-  out += padded("ID", kIdWidth) + padded("OpType", op_width) + padded("DataType", kDataTypeWidth) +
+  out += padded("ID", kIdWidth) + padded("OpType", op_width) + padded("DataType", data_type_width) +
          padded("Target", kTargetWidth) + padded("InputShape", kInputShapeWidth) +
          padded("OutputShape", kOutputShapeWidth) +
          padded(r.imported_from.empty() ? "Cycles(Mem/Compute/Total)" : "Cycles(DDR/NPU/Total)", kCyclesWidth) +
@@ -183,7 +186,7 @@ std::string format_perf_text(const PerfReport& r) {
                                             : (r.roofs.measured || !r.imported_from.empty() ? "0/0/0" : "\\");
     out += padded(std::to_string(l.id), kIdWidth) +
            padded(std::string(depths[i] * kBodyIndent, ' ') + l.op_type, op_width) +
-           padded(l.data_type, kDataTypeWidth) + padded(l.target, kTargetWidth) +
+           padded(l.data_type, data_type_width) + padded(l.target, kTargetWidth) +
            padded(shapes_text_within(l.input_shapes, kInputShapeWidth), kInputShapeWidth) +
            padded(shapes_text_within(l.output_shapes, kOutputShapeWidth), kOutputShapeWidth) +
            padded(cycles, kCyclesWidth) + padded(fmt("%.0f", l.time_us.median), kTimeWidth) +

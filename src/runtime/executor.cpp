@@ -54,7 +54,7 @@ void Executor::run_dynamic_step(Step& step, ExecutionObserver* observer) {
   std::vector<TensorInfo> in;
   for (const Tensor* t : step_inputs_[idx]) in.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
   InferContext ctx = infer_context(*step.op, n, in, step_inputs_[idx]);  // every value is known now
-  step.op->infer(ctx);
+  infer_node(*step.op, ctx);
   const std::vector<Tensor*>& out_ptrs = step_outputs_[idx];  // null for omitted outputs, as in static steps
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     const TensorInfo& info = ctx.outputs()[k];

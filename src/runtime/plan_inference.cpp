@@ -162,12 +162,12 @@ GraphInference infer_once(Graph& g, const InputBinding& binding, const OpRegistr
     // Control flow, sequences and optionals: checked now, run at run time (OpDef::always_dynamic).
     if (r.defs[ni]->always_dynamic) {
       InferContext ctx = infer_context(*r.defs[ni], n, in, values);
-      naming_node(n, [&] { r.defs[ni]->infer(ctx); });
+      naming_node(n, [&] { infer_node(*r.defs[ni], ctx); });
       mark_dynamic();
       continue;
     }
     InferContext ctx = infer_context(*r.defs[ni], n, in, values);
-    naming_node(n, [&] { r.defs[ni]->infer(ctx); });
+    naming_node(n, [&] { infer_node(*r.defs[ni], ctx); });
     r.node_out[ni] = ctx.outputs();
     for (size_t k = 0; k < n.outputs.size(); ++k) {
       int o = n.outputs[k];

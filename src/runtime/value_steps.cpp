@@ -83,7 +83,7 @@ void Executor::run_value_step(Step& step, ExecutionObserver* observer) {
     if (in[k].is_tensor()) tensors[k] = &values_[n.inputs[k]];
   }
   InferContext ctx = infer_context(*step.op, n, infos, tensors);
-  step.op->infer(ctx);
+  infer_node(*step.op, ctx);
   if (!bodies_) {
     LS_CHECK(plan_.registry, Graph::describe(n), ": the plan has no registry to plan the node's bodies with");
     bodies_ =

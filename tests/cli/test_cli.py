@@ -124,6 +124,56 @@ class Cli(unittest.TestCase):
         self.assertIn("input 's' is seq(tensor(FLOAT))", r.stderr)
         self.assertIn("Session::run_values", r.stderr)
 
+    def test_float8_and_int4_inputs_and_outputs(self):
+        """.npy for the types NumPy lacks: bit patterns / values as uint8 or int8, or the onnx package's
+        element types (docs/ops.md, "float8 and 4-bit integers"); outputs come back in the latter."""
+        from onnx import _custom_element_types as custom
+        from onnx import numpy_helper
+        s = helper.make_tensor("s", TensorProto.FLOAT, [], [2.0])
+        zp = helper.make_tensor("zp", TensorProto.FLOAT8E5M2, [], [0.0])
+        g = helper.make_graph(
+            [helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dq"),
+             helper.make_node("Cast", ["y"], ["z"], name="to_int4", to=TensorProto.INT4),
+             helper.make_node("QuantizeLinear", ["y", "s", "zp"], ["w"], name="q")],
+            "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT8E4M3FN, [4])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4]),
+             helper.make_tensor_value_info("z", TensorProto.INT4, [4]),
+             helper.make_tensor_value_info("w", TensorProto.FLOAT8E5M2, [4])], [s, zp])
+        model = os.path.join(self.dir, "f8.onnx")
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+        m.ir_version = 10
+        onnx.save(m, model)
+        # E4M3FN bits: 1.0, -3.0, 448, NaN.
+        bits = np.array([0x38, 0xC4, 0x7E, 0x7F], dtype=np.uint8)
+        xf = os.path.join(self.dir, "x.npy")
+        out = os.path.join(self.dir, "out")
+        for given in (bits, bits.view(custom.float8e4m3fn)):
+            np.save(xf, given)
+            r = run("run", model, "--input", f"x={xf}", "--runs", "1", "--out", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("FLOAT8E5M2", r.stdout)
+            y = np.load(os.path.join(out, "y.npy"))
+            np.testing.assert_array_equal(y, np.array([2, -6, 896, np.nan], dtype=np.float32))
+            z = np.load(os.path.join(out, "z.npy"))
+            self.assertEqual(z.dtype.names, ("int4",))  # np.load gives the plain structured form of custom.int4
+            np.testing.assert_array_equal(z["int4"], [2, -6, 7, 0])  # rounded, saturated; NaN -> 0
+            w = np.load(os.path.join(out, "w.npy"))
+            self.assertEqual(w.dtype.names, ("e5m2",))
+            # y / 2 back in E5M2: 1, -3, 448, NaN, as onnx decodes them.
+            np.testing.assert_array_equal(numpy_helper.float8e5m2_to_float32(w["e5m2"]),
+                                          np.array([1, -3, 448, np.nan], dtype=np.float32))
+        # A float array is not rounded to float8 on the way in: refused, saying what to give.
+        np.save(xf, np.array([1, 2, 3, 4], dtype=np.float32))
+        r = run("run", model, "--input", f"x={xf}")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("input 'x' is FLOAT8E4M3FN", r.stderr)
+        self.assertIn("its bit patterns as uint8", r.stderr)
+        # Random inputs exist for the types, and the report names them.
+        r = run("perf", model, "--warmup", "1", "--runs", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("FLOAT8E4M3FN", r.stdout)
+        self.assertIn("FLOAT8E5M2", r.stdout)
+
     def test_usage_errors_exit_2(self):
         self.assertEqual(run().returncode, 2)
         self.assertEqual(run("frobnicate").returncode, 2)

@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "ir/error.h"
+#include "ir/float8.h"
 #include "layerscope/session.h"
 #include "onnx/model_loader.h"
 #include "onnx/tensor_proto.h"
@@ -116,6 +117,21 @@ void expect_close(const Tensor& got, const Tensor& want, const std::string& what
   }
 }
 
+// float8: the same bit pattern, or both NaN (E4M3FN and E5M2 have NaNs of either sign).
+void expect_same_float8(const Tensor& got, const Tensor& want, const std::string& what) {
+  const uint8_t* g = got.data_as<uint8_t>();
+  const uint8_t* w = want.data_as<uint8_t>();
+  int reported = 0;
+  for (int64_t i = 0; i < want.numel() && reported < 5; ++i) {
+    const bool both_nan = float8_is_nan(g[i], want.dtype()) && float8_is_nan(w[i], want.dtype());
+    if (g[i] == w[i] || both_nan) continue;
+    ADD_FAILURE() << what << " element " << i << ": got 0x" << std::hex << +g[i] << " ("
+                  << float8_to_float(g[i], want.dtype()) << "), expected 0x" << +w[i] << " ("
+                  << float8_to_float(w[i], want.dtype()) << ")" << std::dec;
+    ++reported;
+  }
+}
+
 void compare(const Tensor& got, const Tensor& want, const std::string& what) {
   ASSERT_EQ(dtype_name(got.dtype()), std::string(dtype_name(want.dtype()))) << what;
   ASSERT_EQ(shape_to_string(got.shape()), shape_to_string(want.shape())) << what;
@@ -125,9 +141,15 @@ void compare(const Tensor& got, const Tensor& want, const std::string& what) {
     case DType::I64: expect_close<int64_t>(got, want, what); break;
     case DType::I32: expect_close<int32_t>(got, want, what); break;
     case DType::I16: expect_close<int16_t>(got, want, what); break;
-    case DType::I8: expect_close<int8_t>(got, want, what); break;
+    case DType::I8:
+    case DType::I4: expect_close<int8_t>(got, want, what); break;
     case DType::U8:
+    case DType::U4:
     case DType::Bool: expect_close<uint8_t>(got, want, what); break;
+    case DType::F8E4M3FN:
+    case DType::F8E4M3FNUZ:
+    case DType::F8E5M2:
+    case DType::F8E5M2FNUZ: expect_same_float8(got, want, what); break;
     case DType::U16:
     case DType::F16:
     case DType::BF16: expect_close<uint16_t>(got, want, what); break;

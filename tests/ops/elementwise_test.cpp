@@ -44,7 +44,16 @@ TEST(ElementwiseInfer, TypeErrors) {
   EXPECT_NE(e.find("BOOL"), std::string::npos) << e;
   EXPECT_NE(infer_error("Cast", 13, {{DType::F32, {2}}}, attrs({{"to", int64_t{8}}})).find("STRING"),
             std::string::npos);
-  EXPECT_NE(infer_error("Cast", 19, {{DType::F32, {2}}}, attrs({{"to", int64_t{17}}})).find("not a supported type"),
+  // float8 from opset 19, INT4/UINT4 from 21; FLOAT4E2M1 (23) not at all.
+  e = infer_error("Cast", 13, {{DType::F32, {2}}}, attrs({{"to", int64_t{17}}}));
+  EXPECT_NE(e.find("target type 'to' is FLOAT8E4M3FN, a type this op has from opset 19 on (the node is opset 13)"),
+            std::string::npos)
+      << e;
+  e = infer_error("Cast", 19, {{DType::I4, {2}}}, attrs({{"to", int64_t{1}}}));
+  EXPECT_NE(e.find("input 0 is INT4, a type this op has from opset 21 on"), std::string::npos) << e;
+  e = infer_error("CastLike", 19, {{DType::F32, {2}}, {DType::U4, {1}}});
+  EXPECT_NE(e.find("input 1 (target_type) is UINT4"), std::string::npos) << e;
+  EXPECT_NE(infer_error("Cast", 21, {{DType::F32, {2}}}, attrs({{"to", int64_t{23}}})).find("not a supported type"),
             std::string::npos);
 }
 
@@ -251,6 +260,78 @@ TEST(ElementwiseCast, Conversions) {
   Tensor d = run_ref("Cast", 1, {x}, attrs({{"to", std::string("DOUBLE")}}));
   EXPECT_EQ(d.dtype(), DType::F64);
   EXPECT_EQ(values_of<double>(d)[0], 1.5);
+}
+
+// Cast / CastLike to and from the float8 types (opset 19) and INT4/UINT4 (21): the conversions
+// themselves are tested bit by bit in tests/unit/float8_test.cpp; here the op's attribute and
+// the paths between the types.
+TEST(ElementwiseCast, Float8SaturateAttribute) {
+  Tensor x = f32({5}, {1e6f, -kInf, kNaN, 465.f, -0.f});
+  const Attributes to_e4m3fn = attrs({{"to", int64_t{17}}});
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, to_e4m3fn)),
+            (std::vector<uint8_t>{0x7E, 0xFE, 0x7F, 0x7E, 0x80}));  // saturate defaults to 1
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{17}}, {"saturate", int64_t{0}}}))),
+            (std::vector<uint8_t>{0x7F, 0xFF, 0x7F, 0x7F, 0x80}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{19}}, {"saturate", int64_t{0}}}))),
+            (std::vector<uint8_t>{0x7C, 0xFC, 0x7F, 0x5F, 0x80}));  // E5M2: infinities; 465 -> 448
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{18}}, {"saturate", int64_t{0}}}))),
+            (std::vector<uint8_t>{0x80, 0x80, 0x80, 0x80, 0x00}));  // E4M3FNUZ: one NaN, no -0
+  // CastLike takes the attribute too; its target's values are never read.
+  Tensor like(DType::F8E5M2FNUZ, {1});
+  EXPECT_EQ(values_of<uint8_t>(run_ref("CastLike", 19, {x, like}, attrs({{"saturate", int64_t{1}}}))),
+            (std::vector<uint8_t>{0x7F, 0xFF, 0x80, 0x63, 0x00}));  // bias 16: 448 is 0x63
+}
+
+TEST(ElementwiseCast, Float8ToOtherTypes) {
+  // E4M3FN 0x38 = 1, 0xC4 = -3 (exponent field 8, mantissa 4: -1.5 * 2^1), 0x7E = 448, 0x01 = 2^-9, 0x7F NaN.
+  Tensor x = make<uint8_t>(DType::F8E4M3FN, {5}, {0x38, 0xC4, 0x7E, 0x01, 0x7F});
+  Tensor h = run_ref("Cast", 19, {x}, attrs({{"to", int64_t{10}}}));  // exact in float16
+  EXPECT_EQ(values_of<uint16_t>(h)[0], 0x3C00);
+  EXPECT_EQ(values_of<uint16_t>(h)[1], 0xC200);
+  EXPECT_EQ(values_of<uint16_t>(h)[2], 0x5F00);
+  EXPECT_EQ(values_of<uint16_t>(h)[3], 0x1800);
+  EXPECT_EQ(values_of<uint16_t>(h)[4] & 0x7C00, 0x7C00);
+  expect_floats(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{1}}})), {1, -3, 448, std::ldexp(1.f, -9), kNaN});
+  // To integers as any float: truncation, NaN 0, saturation.
+  EXPECT_EQ(values_of<int8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{3}}}))),
+            (std::vector<int8_t>{1, -3, 127, 0, 0}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{9}}}))),
+            (std::vector<uint8_t>{1, 1, 1, 1, 1}));
+  // Between float8 types: 448 does not fit E4M3FNUZ (max 240): saturates, or NaN without saturate.
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{18}}}))),
+            (std::vector<uint8_t>{0x40, 0xCC, 0x7F, 0x02, 0x80}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {x}, attrs({{"to", int64_t{18}}, {"saturate", int64_t{0}}})))[2],
+            0x80);
+  // Integers to float8: 300 rounds to 288 = 1.125 * 2^8 in E4M3FN (3 mantissa bits).
+  Tensor i = make<int64_t>(DType::I64, {3}, {300, -1, 0});
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 19, {i}, attrs({{"to", int64_t{17}}}))),
+            (std::vector<uint8_t>{0x79, 0xB8, 0x00}));
+}
+
+TEST(ElementwiseCast, Int4RoundsToEvenAndSaturates) {
+  // The ONNX reference and its test data: to INT4/UINT4, round half to even, then clip.
+  Tensor x = f32({8}, {2.5f, 3.5f, -2.5f, -8.5f, 9.f, -100.f, kNaN, kInf});
+  Tensor i4 = run_ref("Cast", 21, {x}, attrs({{"to", int64_t{22}}}));
+  EXPECT_EQ(i4.dtype(), DType::I4);
+  EXPECT_EQ(values_of<int8_t>(i4), (std::vector<int8_t>{2, 4, -2, -8, 7, -8, 0, 7}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 21, {x}, attrs({{"to", int64_t{21}}}))),
+            (std::vector<uint8_t>{2, 4, 0, 0, 9, 0, 0, 15}));
+  // From integers: saturated too (not wrapped), from bool 0/1.
+  Tensor ints = make<int32_t>(DType::I32, {4}, {100, -100, 5, -3});
+  EXPECT_EQ(values_of<int8_t>(run_ref("Cast", 21, {ints}, attrs({{"to", int64_t{22}}}))),
+            (std::vector<int8_t>{7, -8, 5, -3}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 21, {ints}, attrs({{"to", int64_t{21}}}))),
+            (std::vector<uint8_t>{15, 0, 5, 0}));
+  Tensor big = make<uint64_t>(DType::U64, {1}, {~uint64_t{0}});
+  EXPECT_EQ(values_of<int8_t>(run_ref("Cast", 21, {big}, attrs({{"to", int64_t{22}}}))), (std::vector<int8_t>{7}));
+  // From INT4: exact, then as from int8 (-8 -> UINT8 248, two's complement; -> float8 E5M2 -8).
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 21, {i4}, attrs({{"to", int64_t{2}}})))[3], 248);
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 21, {i4}, attrs({{"to", int64_t{19}}})))[3], 0xC8);
+  expect_floats(run_ref("CastLike", 21, {i4, f32({}, {0})}), {2, 4, -2, -8, 7, -8, 0, 7});
+  // UINT4 <-> INT4: 9 saturates to 7; -8 to 0.
+  Tensor u4 = make<uint8_t>(DType::U4, {2}, {9, 15});
+  EXPECT_EQ(values_of<int8_t>(run_ref("Cast", 21, {u4}, attrs({{"to", int64_t{22}}}))), (std::vector<int8_t>{7, 7}));
+  EXPECT_EQ(values_of<uint8_t>(run_ref("Cast", 21, {i4}, attrs({{"to", int64_t{21}}})))[3], 0);
 }
 
 }  // namespace

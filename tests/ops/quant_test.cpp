@@ -2,6 +2,8 @@
 // requantization, and the errors for inputs that do not fit (expected values computed by hand).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "attr_check.h"
 #include "common/kernel_check.h"
 #include "ir/error.h"
@@ -105,6 +107,80 @@ TEST(DequantizeLinear, Int32AndInt16) {
       run("DequantizeLinear", 21,
           {tensor<int16_t>(DType::I16, {2}, {-32768, 32767}), f32({}, {1.f}), tensor<int16_t>(DType::I16, {}, {-1})});
   EXPECT_EQ(floats(z), (std::vector<float>{-32767.f, 32768.f}));
+}
+
+// float8 outputs (opset 19): x / scale rounded once to the type, the zero point added when it is
+// not 0, saturating unless saturate = 0.
+TEST(QuantizeLinear, Float8RoundsOnceAndSaturates) {
+  Tensor x = f32({6}, {2.f, 1000.f, -1000.f, -0.f, 2.125f, std::nanf("")});
+  const Tensor zero(DType::F8E4M3FN, {});
+  Tensor y = run("QuantizeLinear", 19, {x, f32({}, {2.f}), zero});
+  EXPECT_EQ(y.dtype(), DType::F8E4M3FN);
+  // 1.0; 500 -> 448; -448; -0 keeps its sign (a zero zero point adds nothing); 1.0625 is the tie of 1 and
+  // 1.125: even, 1.0; NaN.
+  EXPECT_EQ(ints<uint8_t>(y), (std::vector<int>{0x38, 0x7E, 0xFE, 0x80, 0x38, 0x7F}));
+  Tensor u = run("QuantizeLinear", 19, {x, f32({}, {2.f}), zero}, attrs({{"saturate", int64_t{0}}}));
+  EXPECT_EQ(ints<uint8_t>(u), (std::vector<int>{0x38, 0x7F, 0xFF, 0x80, 0x38, 0x7F}));
+  Tensor e5 =
+      run("QuantizeLinear", 19, {x, f32({}, {2.f}), Tensor(DType::F8E5M2, {})}, attrs({{"saturate", int64_t{0}}}));
+  EXPECT_EQ(ints<uint8_t>(e5)[1], 0x60);  // E5M2: 500 = 1.95 * 2^8 rounds to 2^9 (2 mantissa bits)
+  // Per axis, with a non-zero float8 zero point: y = x / s + zp.
+  Tensor pa = run("QuantizeLinear", 19,
+                  {f32({2}, {1.f, 1.f}), f32({2}, {1.f, 4.f}), tensor<uint8_t>(DType::F8E4M3FNUZ, {2}, {0x40, 0xC0})},
+                  attrs({{"axis", int64_t{0}}}));
+  EXPECT_EQ(ints<uint8_t>(pa), (std::vector<int>{0x48, 0xBC}));  // 1 + 1 = 2; 0.25 - 1 = -0.75
+  // output_dtype (21) picks a float8 type without a zero point.
+  Tensor od =
+      run("QuantizeLinear", 21, {f32({1}, {3.f}), f32({}, {1.f}), Tensor()}, attrs({{"output_dtype", int64_t{20}}}));
+  EXPECT_EQ(od.dtype(), DType::F8E5M2FNUZ);
+  EXPECT_EQ(ints<uint8_t>(od), (std::vector<int>{0x46}));  // 3 = 1.5 * 2^1: exponent field 17
+}
+
+TEST(QuantizeLinear, Int4SaturatesPerAxisAndBlocked) {
+  // INT4 per axis: zero points 1 and -8.
+  Tensor x = f32({2, 2}, {5.f, -100.f, 7.f, 100.f});
+  Tensor y = run("QuantizeLinear", 21, {x, f32({2}, {2.f, 2.f}), tensor<int8_t>(DType::I4, {2}, {1, -8})},
+                 attrs({{"axis", int64_t{0}}}));
+  EXPECT_EQ(y.dtype(), DType::I4);
+  EXPECT_EQ(ints<int8_t>(y), (std::vector<int>{3, -8, -4, 7}));  // 2.5 -> 2 (+1); -50 -> -8; 3.5 -> 4 (-8)
+  // UINT4 blocked along axis 1 (block 2 over 3 columns: scales 1 and 4).
+  Tensor b = run("QuantizeLinear", 21,
+                 {f32({1, 3}, {3.f, 20.f, 6.f}), f32({1, 2}, {1.f, 4.f}), tensor<uint8_t>(DType::U4, {1, 2}, {0, 2})},
+                 attrs({{"axis", int64_t{1}}, {"block_size", int64_t{2}}}));
+  EXPECT_EQ(ints<uint8_t>(b), (std::vector<int>{3, 15, 4}));  // 3; 20 -> 15; 6 / 4 = 1.5 -> 2, + 2
+}
+
+TEST(DequantizeLinear, Float8AndInt4) {
+  // (x - zp) * scale: E5M2 0x3C = 1, 0xC0 = -2, 0x7C = inf, 0x7F NaN; zero point 1.
+  Tensor y = run("DequantizeLinear", 19,
+                 {tensor<uint8_t>(DType::F8E5M2, {4}, {0x3C, 0xC0, 0x7C, 0x7F}), f32({}, {0.5f}),
+                  tensor<uint8_t>(DType::F8E5M2, {}, {0x3C})});
+  const std::vector<float> v = floats(y);
+  EXPECT_EQ(v[0], 0.f);
+  EXPECT_EQ(v[1], -1.5f);
+  EXPECT_EQ(v[2], INFINITY);
+  EXPECT_TRUE(std::isnan(v[3]));
+  // INT4 with a negative zero point, per axis; UINT4.
+  Tensor i =
+      run("DequantizeLinear", 21,
+          {tensor<int8_t>(DType::I4, {2}, {-8, 7}), f32({2}, {1.f, 2.f}), tensor<int8_t>(DType::I4, {2}, {-8, -1})},
+          attrs({{"axis", int64_t{0}}}));
+  EXPECT_EQ(floats(i), (std::vector<float>{0.f, 16.f}));
+  Tensor u = run("DequantizeLinear", 21, {tensor<uint8_t>(DType::U4, {2}, {15, 0}), f32({}, {0.5f}), Tensor()});
+  EXPECT_EQ(floats(u), (std::vector<float>{7.5f, 0.f}));
+}
+
+TEST(QuantizeLinear, NarrowTypesNeedTheirOpset) {
+  Tensor x = f32({1}, {1.f});
+  std::string e = error_of("QuantizeLinear", 13, {x, f32({}, {1.f}), Tensor(DType::F8E4M3FN, {})});
+  EXPECT_NE(e.find("zero point y_zero_point has type FLOAT8E4M3FN; expected one of INT8, UINT8 (at opset 13)"),
+            std::string::npos)
+      << e;
+  e = error_of("DequantizeLinear", 19, {Tensor(DType::I4, {1}), f32({}, {1.f}), Tensor()});
+  EXPECT_NE(e.find("input x has type INT4"), std::string::npos) << e;
+  // The zero point's type must be the output's.
+  e = error_of("DequantizeLinear", 21, {Tensor(DType::I4, {1}), f32({}, {1.f}), Tensor(DType::U4, {})});
+  EXPECT_NE(e.find("zero point x_zero_point has type UINT4; expected INT4"), std::string::npos) << e;
 }
 
 TEST(QuantizeLinear, ErrorsNameTheProblem) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "onnx_builder.h"
 
@@ -91,7 +93,15 @@ TEST(Npy, HostileHeadersGetClearErrorsNamingTheFile) {
       {"{'descr': '<f4', 'fortran_order': maybe, 'shape': (6,), }", 24, "True or False"},
       {"{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }", 24, "big-endian"},
       {"{'descr': '<c8', 'fortran_order': False, 'shape': (6,), }", 48, "unsupported .npy dtype '<c8'"},
-      {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,), }", 24, "dtype in quotes"},
+      // Structured dtypes: only the onnx package's float8 / 4-bit element types.
+      {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,), }", 24,
+       "unsupported .npy dtype [('a', '<f4')]"},
+      {"{'descr': [('e4m3fn', '<f4')], 'fortran_order': False, 'shape': (6,), }", 24, "unsupported .npy dtype"},
+      {"{'descr': [('e4m3fn', '|u1'), ('b', '|u1')], 'fortran_order': False, 'shape': (6,), }", 12, "one field only"},
+      {"{'descr': [('e4m3fn' '|u1')], 'fortran_order': False, 'shape': (6,), }", 6, "',' after the field name"},
+      {"{'descr': [e4m3fn], 'fortran_order': False, 'shape': (6,), }", 6, "'(' after '['"},
+      {"{'descr': [('e5m2', '|u1'), 'fortran_order': False, 'shape': (6,), }", 6, "']'"},
+      {"{'descr': [('e5m2', '|u1')], 'fortran_order': False, 'shape': (6,), }", 5, "holds 5 bytes"},
       {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), } junk", 24, "after the closing"},
       {"['descr', '<f4']", 24, "start with '{'"},
       {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 23, "holds 23 bytes"},     // truncated data
@@ -112,6 +122,43 @@ TEST(Npy, HostileHeadersGetClearErrorsNamingTheFile) {
   long_header[8] = '\xff';
   long_header[9] = '\x7f';
   EXPECT_NE(load_error(tmp, long_header).find("truncated .npy header"), std::string::npos);
+}
+
+// float8 and 4-bit tensors: the onnx package's descr, one byte per element, both ways.
+TEST(Npy, Float8AndInt4UseTheOnnxPackagesDtypes) {
+  TempDir tmp;
+  const std::pair<DType, const char*> types[] = {
+      {DType::F8E4M3FN, "[('e4m3fn', '|u1')]"}, {DType::F8E4M3FNUZ, "[('e4m3fnuz', '|u1')]"},
+      {DType::F8E5M2, "[('e5m2', '|u1')]"},     {DType::F8E5M2FNUZ, "[('e5m2fnuz', '|u1')]"},
+      {DType::I4, "[('int4', '|i1')]"},         {DType::U4, "[('uint4', '|u1')]"},
+  };
+  for (const auto& [dtype, descr] : types) {
+    Tensor t(dtype, {3});
+    const uint8_t values[] = {0x01, 0x07, dtype == DType::I4 ? uint8_t{0xF8} : uint8_t{0x0F}};  // I4: -8
+    std::memcpy(t.data(), values, 3);
+    const std::string path = (tmp.path() / "t.npy").string();
+    ASSERT_TRUE(save_npy(path, t));
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(bytes.find(std::string("'descr': ") + descr + ","), std::string::npos) << bytes.substr(10, 64);
+    EXPECT_EQ(bytes.size() % 64, 3u);  // header padded to 64, then one byte per element
+    Tensor back;
+    Status st = load_npy(path, &back);
+    ASSERT_TRUE(st) << st.message();
+    EXPECT_EQ(back.dtype(), dtype);
+    EXPECT_EQ(std::memcmp(back.data(), values, 3), 0) << dtype_name(dtype);
+    // As np.save writes an array of onnx.numpy_helper.to_array's float8 / 4-bit dtypes.
+    std::string dict = std::string("{'descr': ") + descr + ", 'fortran_order': False, 'shape': (2,), }";
+    ASSERT_TRUE(load_npy(tmp.write("np.npy", npy_bytes(dict, 2)), &back));
+    EXPECT_EQ(back.dtype(), dtype);
+  }
+  // A 4-bit value outside its type's range is refused, naming the element.
+  const std::string bad_i4 =
+      npy_bytes("{'descr': [('int4', '|i1')], 'fortran_order': False, 'shape': (2,), }", 0) + std::string("", 2);
+  EXPECT_NE(load_error(tmp, bad_i4).find("element 1 is 8, outside the range of INT4 [-8, 7]"), std::string::npos);
+  const std::string bad_u4 =
+      npy_bytes("{'descr': [('uint4', '|u1')], 'fortran_order': False, 'shape': (1,), }", 0) + std::string("", 1);
+  EXPECT_NE(load_error(tmp, bad_u4).find("element 0 is 16, outside the range of UINT4 [0, 15]"), std::string::npos);
 }
 
 TEST(Npy, SaveFilesIsAllOrNothing) {

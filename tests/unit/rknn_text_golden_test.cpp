@@ -195,6 +195,30 @@ TEST(RknnText, RulesSpanTheColumns) {
   EXPECT_EQ(lines[ranking + 1], lines[ranking - 1]);
 }
 
+// DataType widens for the float8 names (FLOAT8E4M3FNUZ is 14 characters, the column 9): every
+// later cell still starts under its heading, and the rules span the wider table.
+TEST(RknnText, LongDataTypesKeepTheColumnsAligned) {
+  PerfReport r = fixed_report();
+  r.layers[0].data_type = "FLOAT8E4M3FNUZ";
+  r.layers[1].data_type = "INT4";
+  std::vector<std::string> lines;
+  std::istringstream in(format_perf_text(r));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  size_t header = 0;
+  while (header < lines.size() && lines[header].rfind("ID ", 0) != 0) ++header;
+  ASSERT_LT(header, lines.size());
+  const std::string& h = lines[header];
+  EXPECT_EQ(h.find("Target") - h.find("DataType"), 15u);  // the longest name and one space
+  EXPECT_EQ(lines[header - 1].size(), h.find("FullName"));
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const std::string& row = lines[header + 2 + i];
+    SCOPED_TRACE(row);
+    EXPECT_EQ(row.substr(h.find("DataType"), r.layers[i].data_type.size() + 1), r.layers[i].data_type + " ");
+    for (const char* column : {"Target", "Time(us)", "Kernel", "FullName"}) EXPECT_EQ(row[h.find(column) - 1], ' ');
+    EXPECT_EQ(row.substr(h.find("Kernel"), r.layers[i].kernel.size()), r.layers[i].kernel);
+  }
+}
+
 // A model path of any length is printed whole (the header was once formatted in a fixed
 // 512-byte buffer, which cut long paths).
 TEST(RknnText, LongModelPathIsPrintedWhole) {

@@ -53,7 +53,9 @@ void paragraphs(std::string& out, const std::string& text, size_t indent) {
 std::vector<OptionSpec> input_options() {
   return {
       {"input", "NAME=FILE.npy",
-       "Value of model input NAME from a NumPy .npy file (dtype and shape must match the model). Repeat for "
+       "Value of model input NAME from a NumPy .npy file (dtype and shape must match the model; a float8 "
+       "input takes its bit patterns as uint8, an INT4/UINT4 input its values as int8/uint8, or either the "
+       "onnx package's own dtype, e.g. [('e4m3fn', '|u1')]). Repeat for "
        "each input; each input at most once. Inputs given neither here nor with --image get fixed-seed random "
        "values (announced on stderr), except inputs with a default in the model (an initializer that is also "
        "a graph input), which keep their default.",

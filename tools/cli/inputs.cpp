@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "layerscope/image.h"
@@ -13,6 +14,45 @@
 namespace layerscope::cli {
 
 namespace {
+
+// The .npy a float8 or 4-bit model input accepts besides the onnx package's own dtypes (which
+// load_npy reads as the type itself): float8 bit patterns as uint8, INT4 values as int8, UINT4
+// values as uint8 (range-checked by Session::run). NumPy has no such types, and a float array is
+// refused rather than rounded to float8 here: docs/ops.md, "float8 and 4-bit integers".
+Tensor as_model_type(const Session& session, const std::string& name, const std::string& file, Tensor t) {
+  const ValueDesc* d = nullptr;
+  for (const ValueDesc& v : session.inputs())
+    if (v.name == name) d = &v;
+  if (!d || d->dtype == t.dtype()) return t;
+  DType raw = DType::Undefined;  // the plain .npy type holding d's bytes
+  switch (d->dtype) {
+    case DType::F8E4M3FN:
+    case DType::F8E4M3FNUZ:
+    case DType::F8E5M2:
+    case DType::F8E5M2FNUZ:
+    case DType::U4: raw = DType::U8; break;
+    case DType::I4: raw = DType::I8; break;
+    default: return t;  // Session::run names any other mismatch
+  }
+  const char* field = d->dtype == DType::F8E4M3FN     ? "e4m3fn"
+                      : d->dtype == DType::F8E4M3FNUZ ? "e4m3fnuz"
+                      : d->dtype == DType::F8E5M2     ? "e5m2"
+                      : d->dtype == DType::F8E5M2FNUZ ? "e5m2fnuz"
+                      : d->dtype == DType::I4         ? "int4"
+                                                      : "uint4";
+  if (t.dtype() != raw)
+    throw std::runtime_error(
+        "input '" + printable(name) + "' is " + dtype_name(d->dtype) + " but '" + file + "' holds " +
+        dtype_name(t.dtype()) + ": NumPy has no " + dtype_name(d->dtype) + " type, so give " +
+        (raw == DType::U8 && d->dtype != DType::U4
+             ? "its bit patterns as uint8"
+             : std::string("its values as ") + (raw == DType::I8 ? "int8" : "uint8")) +
+        " or an array of the onnx package's " + field + " type (descr [('" + field + "', '" +
+        (raw == DType::I8 ? "|i1" : "|u1") + "')]); values are not converted to " + dtype_name(d->dtype) + " on input");
+  Tensor typed(d->dtype, t.shape());
+  if (t.nbytes()) std::memcpy(typed.data(), t.data(), t.nbytes());
+  return typed;
+}
 
 // --mean / --std: three finite numbers ("123.7,116.3,103.5"); `nonzero` for divisors.
 std::vector<float> three_floats(const Args& args, const std::string& name, std::vector<float> dflt, bool nonzero) {
@@ -133,7 +173,7 @@ std::vector<NamedTensor> prepare_inputs(const Session& session, const Args& args
     Tensor t;
     Status st = load_npy(file, &t);
     if (!st) throw std::runtime_error(st.message());
-    given[name] = t;
+    given[name] = as_model_type(session, name, file, t);
   }
   if (args.has("image")) add_image_input(session, args, given);
   // Inputs not given: fixed-seed random values (the library's generator, shared with

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "ir/int4.h"
 #include "ops/elementwise/half.h"
 
 namespace layerscope::quant {
@@ -100,6 +101,11 @@ std::vector<float> floats_of(const Tensor& t) {
 std::vector<int32_t> ints_of(const Tensor* t) {
   if (!t) return {0};
   std::vector<int32_t> v(static_cast<size_t>(t->numel()));
+  if (is_int4(t->dtype())) {  // one byte per element: INT4 sign-extended, UINT4 as is
+    for (int64_t i = 0; i < t->numel(); ++i)
+      v[i] = t->dtype() == DType::I4 ? t->data_as<int8_t>()[i] : t->data_as<uint8_t>()[i];
+    return v;
+  }
   dispatch_quant_int(t->dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = t->data_as<T>();

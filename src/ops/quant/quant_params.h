@@ -54,7 +54,7 @@ void check_zero_point(const InferContext& ctx, int zp_index, const char* zp_name
 bool is_scale_type(DType t);
 // Values of a float32 / float16 / bfloat16 tensor as float.
 std::vector<float> floats_of(const Tensor& t);
-// Values of an 8-, 16- or 32-bit integer tensor as int32; an omitted tensor (nullptr) gives
+// Values of a 4-, 8-, 16- or 32-bit integer tensor as int32; an omitted tensor (nullptr) gives
 // one 0 (the default zero point).
 std::vector<int32_t> ints_of(const Tensor* t);
 // v rounded to the precision of `t` (float16 / bfloat16 arithmetic is float arithmetic

@@ -7,10 +7,16 @@
 // Opset history: 13 adds `axis` (per-axis scales), 19 float16/bfloat16 scales, float8 types and
 // `saturate`, 21 `block_size` (blocked scales), int16/uint16 and int4, and QuantizeLinear's
 // `output_dtype` (the output type when there is no zero point). Granularities: quant_params.h.
-// float8 and int4 tensors have no layerscope DType: such nodes fail at load, naming the type.
+// float8 (ir/float8.h): y = float8(x / y_scale + y_zero_point), x / y_scale rounded once to the
+//   float8 type (nearest even), saturating unless saturate = 0 (Cast's tables); a zero point of 0
+//   (the usual one) adds nothing, so -0 stays -0. DequantizeLinear: (x - x_zero_point) * x_scale
+//   in float, the float8 values exact.
+// int4 / uint4: as the 8-bit types, saturating to [-8, 7] / [0, 15]; held one per byte (ir/int4.h).
 #include <algorithm>
 #include <cmath>
 
+#include "ir/float8.h"
+#include "ir/int4.h"
 #include "ops/op_registry.h"
 #include "ops/op_utils.h"
 #include "ops/quant/quant_math.h"
@@ -28,11 +34,15 @@ struct QdqVersion {
   bool half_scales() const { return opset >= 19; }
   bool blocked() const { return opset >= 21; }
   bool int16() const { return opset >= 21; }
+  bool float8() const { return opset >= 19; }
+  bool int4() const { return opset >= 21; }
 };
 
 std::vector<DType> quantized_types(QdqVersion v) {
   std::vector<DType> t{DType::I8, DType::U8};
   if (v.int16()) t.insert(t.end(), {DType::I16, DType::U16});
+  if (v.float8()) t.insert(t.end(), {DType::F8E4M3FN, DType::F8E4M3FNUZ, DType::F8E5M2, DType::F8E5M2FNUZ});
+  if (v.int4()) t.insert(t.end(), {DType::U4, DType::I4});
   return t;
 }
 
@@ -46,7 +56,7 @@ void expect_scale(const InferContext& ctx, int i, const char* name, QdqVersion v
 void expect_one_of(const InferContext& ctx, int i, const char* what, const std::vector<DType>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), ctx.dtype(i)) == allowed.end())
     ctx.error(what, " has type ", dtype_name(ctx.dtype(i)), "; expected one of ", quant::type_list(allowed),
-              " (float8 and int4 types are not supported)");
+              " (at opset ", ctx.node().opset, ")");
 }
 
 ParamLayout layout_of(const InferContext& ctx, QdqVersion v) {
@@ -65,7 +75,7 @@ ParamLayout layout_of(const Node& n, std::span<const Tensor* const> in) {
 DType quantize_output_type(const InferContext& ctx, QdqVersion v) {
   const int64_t code = v.blocked() ? ctx.attrs().get_int("output_dtype", 0) : 0;
   if (code != 0 && std::string(dtype_name(static_cast<DType>(code))) == "UNDEFINED")
-    ctx.error("attribute output_dtype = ", code, " is not a supported type (float8 and int4 are not supported)");
+    ctx.error("attribute output_dtype = ", code, " is not a supported type");
   if (ctx.has_input(2)) {
     if (code != 0 && static_cast<DType>(code) != ctx.dtype(2))
       ctx.error("attribute output_dtype (", dtype_name(static_cast<DType>(code)), ") and the zero point's type (",
@@ -96,14 +106,50 @@ void quantize_infer(InferContext& ctx, QdqVersion v) {
   ctx.set_output(0, out, ctx.shape(0));
 }
 
+// The zero point's values as float (float8 ones decoded); an omitted one gives one 0.
+std::vector<float> zero_points_as_float(const Tensor* t) {
+  if (!t || !is_float8(t->dtype())) {
+    const std::vector<int32_t> z = quant::ints_of(t);
+    return std::vector<float>(z.begin(), z.end());
+  }
+  std::vector<float> v(static_cast<size_t>(t->numel()));
+  for (int64_t i = 0; i < t->numel(); ++i) v[i] = float8_to_float(t->data_as<uint8_t>()[i], t->dtype());
+  return v;
+}
+
 void quantize_reference(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
   const ParamLayout p = layout_of(n, in);
   const std::vector<float> scale = quant::floats_of(*in[1]);
-  const std::vector<int32_t> zp = quant::ints_of(in.size() > 2 ? in[2] : nullptr);
+  const Tensor* zp_tensor = in.size() > 2 ? in[2] : nullptr;
   const Tensor& x = *in[0];
   // float16 / bfloat16 inputs divide in their own precision (numpy's x / y_scale does).
   const DType div_type = x.dtype() == DType::I32 ? DType::F32 : x.dtype();
-  quant::dispatch_quant_int(out[0]->dtype(), [&](auto tag) {
+  const DType t = out[0]->dtype();
+  uint8_t* y8 = out[0]->data_as<uint8_t>();
+  if (is_float8(t)) {
+    const std::vector<float> zp = zero_points_as_float(zp_tensor);
+    const bool saturate = n.attrs.get_int("saturate", 1) != 0;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const int64_t j = p.index(i);
+      const float z = zp[zp.size() == 1 ? 0 : j];
+      float v = quant::round_to(div_type, quant::load_float(x, i) / scale[j]);
+      if (z != 0) v += z;
+      y8[i] = float_to_float8(v, t, saturate);
+    }
+    return;
+  }
+  const std::vector<int32_t> zp = quant::ints_of(zp_tensor);
+  if (is_int4(t)) {
+    const double lo = int4_min(t), hi = int4_max(t);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const int64_t j = p.index(i);
+      const float q = quant::round_to(div_type, quant::load_float(x, i) / scale[j]);
+      const double v = static_cast<double>(quant::round_half_even(q)) + zp[zp.size() == 1 ? 0 : j];
+      y8[i] = static_cast<uint8_t>(static_cast<int>(std::isnan(v) ? 0 : std::clamp(v, lo, hi)));
+    }
+    return;
+  }
+  quant::dispatch_quant_int(t, [&](auto tag) {
     using T = decltype(tag);
     T* y = out[0]->data_as<T>();
     for (int64_t i = 0; i < x.numel(); ++i) {
@@ -130,7 +176,26 @@ void dequantize_infer(InferContext& ctx, QdqVersion v) {
 void dequantize_reference(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
   const ParamLayout p = layout_of(n, in);
   const std::vector<float> scale = quant::floats_of(*in[1]);
-  const std::vector<int32_t> zp = quant::ints_of(in.size() > 2 ? in[2] : nullptr);
+  const Tensor* zp_tensor = in.size() > 2 ? in[2] : nullptr;
+  const DType t = in[0]->dtype();
+  if (is_float8(t)) {
+    const std::vector<float> zp = zero_points_as_float(zp_tensor);
+    const uint8_t* x = in[0]->data_as<uint8_t>();
+    for (int64_t i = 0; i < in[0]->numel(); ++i) {
+      const int64_t j = p.index(i);
+      quant::store_float(*out[0], i, (float8_to_float(x[i], t) - zp[zp.size() == 1 ? 0 : j]) * scale[j]);
+    }
+    return;
+  }
+  const std::vector<int32_t> zp = quant::ints_of(zp_tensor);
+  if (is_int4(t)) {
+    for (int64_t i = 0; i < in[0]->numel(); ++i) {
+      const int64_t j = p.index(i);
+      const int32_t q = t == DType::I4 ? in[0]->data_as<int8_t>()[i] : in[0]->data_as<uint8_t>()[i];
+      quant::store_float(*out[0], i, quant::dequantize(q, scale[j], zp[zp.size() == 1 ? 0 : j]));
+    }
+    return;
+  }
   quant::dispatch_quant_int(in[0]->dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* x = in[0]->data_as<T>();
@@ -187,13 +252,14 @@ void register_quantize_linear_ops(OpRegistry& r) {
     q.since = since;
     q.until = until;
     q.attributes = attrs;
-    // saturate concerns float8 outputs only (integers always saturate); float8 is refused.
+    // saturate concerns float8 outputs only (integers always saturate).
     if (v.half_scales()) q.attributes.push_back({"saturate", AttrType::INT});
     if (v.blocked()) q.attributes.push_back({"output_dtype", AttrType::INT});
     q.infer = [v](InferContext& c) { quantize_infer(c, v); };
     q.cost = per_element_cost;
     q.reference = quantize_reference;
     q.position_wise = true;  // with one scale and zero point (layout_rules checks the shapes)
+    q.narrow_types = true;
     r.add_op(std::move(q));
 
     OpDef dq;
@@ -205,6 +271,7 @@ void register_quantize_linear_ops(OpRegistry& r) {
     dq.cost = per_element_cost;
     dq.reference = dequantize_reference;
     dq.position_wise = true;
+    dq.narrow_types = true;
     // The weights' DequantizeLinear stays a node until passes/fuse_qdq.cpp read its int8
     // values and scales; what the passes leave is folded then.
     dq.fold_after_passes = true;
