@@ -1,14 +1,13 @@
 // load_jpeg against hostile files: a header claiming a huge image, truncated and corrupt data.
-// The JPEGs are encoded here with libjpeg from a known gradient, then damaged.
+// The JPEGs are encoded with libjpeg from a known gradient (common/image_samples.h), then damaged.
 #include "layerscope/image.h"
 
 #include <gtest/gtest.h>
-#include <jpeglib.h>
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
+#include "common/image_samples.h"
 #include "onnx_builder.h"
 
 namespace layerscope {
@@ -18,35 +17,8 @@ using testing::TempDir;
 
 // A width x height RGB JPEG of a smooth gradient, quality 90, in memory.
 std::string encode_jpeg(int width, int height) {
-  jpeg_compress_struct c{};
-  jpeg_error_mgr err{};
-  c.err = jpeg_std_error(&err);
-  jpeg_create_compress(&c);
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&c, &buffer, &size);
-  c.image_width = width;
-  c.image_height = height;
-  c.input_components = 3;
-  c.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&c);
-  jpeg_set_quality(&c, 90, TRUE);
-  jpeg_start_compress(&c, TRUE);
-  std::vector<unsigned char> row(static_cast<size_t>(width) * 3);
-  while (c.next_scanline < c.image_height) {
-    for (int x = 0; x < width; ++x) {
-      row[x * 3] = static_cast<unsigned char>(x * 255 / width);
-      row[x * 3 + 1] = static_cast<unsigned char>(c.next_scanline * 255 / height);
-      row[x * 3 + 2] = 128;
-    }
-    JSAMPROW r = row.data();
-    jpeg_write_scanlines(&c, &r, 1);
-  }
-  jpeg_finish_compress(&c);
-  jpeg_destroy_compress(&c);
-  std::string out(reinterpret_cast<char*>(buffer), size);
-  std::free(buffer);
-  return out;
+  const testing::Bytes jpeg = testing::encode_jpeg(testing::smooth(width, height, 3));
+  return std::string(jpeg.begin(), jpeg.end());
 }
 
 // Rewrites the frame header's (SOF0) height and width.

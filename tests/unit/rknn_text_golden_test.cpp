@@ -137,15 +137,26 @@ TEST(RknnText, BodyRowsMatchGoldenFile) {
 }
 
 // Indenting keeps the columns: every cell of every row starts where its heading does, the
+std::vector<std::string> text_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The index of the layer table's header line ("ID  OpType ..."), lines.size() if none.
+size_t layer_table_header(const std::vector<std::string>& lines) {
+  size_t header = 0;
+  while (header < lines.size() && lines[header].rfind("ID ", 0) != 0) ++header;
+  return header;
+}
+
 // OpType column widened by the deepest indent (NonMaxSuppression two levels down is 21
 // characters wide and still leaves a space).
 TEST(RknnText, BodyRowsKeepTheColumnsAligned) {
   const PerfReport r = report_with_bodies();
-  std::vector<std::string> lines;
-  std::istringstream in(format_perf_text(r));
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  size_t header = 0;
-  while (header < lines.size() && lines[header].rfind("ID ", 0) != 0) ++header;
+  const std::vector<std::string> lines = text_lines(format_perf_text(r));
+  const size_t header = layer_table_header(lines);
   ASSERT_LT(header, lines.size());
   const std::string& h = lines[header];
   EXPECT_EQ(lines[header - 1].size(), h.find("FullName"));  // the rules span the widened columns
@@ -201,11 +212,8 @@ TEST(RknnText, LongDataTypesKeepTheColumnsAligned) {
   PerfReport r = fixed_report();
   r.layers[0].data_type = "FLOAT8E4M3FNUZ";
   r.layers[1].data_type = "INT4";
-  std::vector<std::string> lines;
-  std::istringstream in(format_perf_text(r));
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  size_t header = 0;
-  while (header < lines.size() && lines[header].rfind("ID ", 0) != 0) ++header;
+  const std::vector<std::string> lines = text_lines(format_perf_text(r));
+  const size_t header = layer_table_header(lines);
   ASSERT_LT(header, lines.size());
   const std::string& h = lines[header];
   EXPECT_EQ(h.find("Target") - h.find("DataType"), 15u);  // the longest name and one space
