@@ -17,8 +17,8 @@
 // .preinit_array function can set it in time. So the command sets the variable and executes
 // itself again (once: the second image finds it set), before anything else is loaded or
 // printed. If that exec fails, it carries on with libgomp's defaults. The library and the Python
-// module cannot do this for their host process; python/layerscope sets the same default when
-// it is imported before anything has loaded libgomp (docs/python.md).
+// module cannot do this for their host process (libgomp may already be loaded there): README and
+// docs/python.md tell their users to export GOMP_SPINCOUNT=1000 themselves.
 #include "omp_wait_default.h"
 
 #include <limits.h>
