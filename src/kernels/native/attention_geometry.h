@@ -28,4 +28,8 @@ struct Geometry {
 // The views of an SDPAttention node whose shapes inference accepted.
 Geometry of(const KernelSetup& s);
 
+// The additive mask of shape `mask` (broadcastable to g.scores) as a [Lq, Lk] matrix per batch
+// item: element (i, j) of item b at offsets[b] + i * row + j * col (strides 0 where it broadcasts).
+MatrixView mask_of(const Geometry& g, const Shape& mask);
+
 }  // namespace layerscope::attention_geometry
