@@ -14,6 +14,8 @@
 // for one thread (tile shapes: T rows and the last tile's rows), with per-thread argument
 // memories, stream and scratchpad. T keeps the S tile within ~512 KB of the core's L2 cache
 // (tiles of 32 to 197 rows measured within 5% of each other for Lk = 1531 and Lk = 197).
+// native:flash_sdpa (flash_attention.cpp) outranks this kernel where its rule accepts a node;
+// this one serves the rest, and every node on CPUs without AVX-512.
 // Also registered here: the fused Gelu, served by the native Gelu kernels.
 #include <omp.h>
 

@@ -1,7 +1,7 @@
-// Where native:sdpa finds each head's Q, K^T, V and output rows: the operands are strided
-// views of the input buffers (ops/fused/attention_operands.h), so every one is described by a base
-// offset per batch item (head) and a row and a column stride, which oneDNN matmul takes as a
-// strided memory descriptor.
+// Where native:sdpa and native:flash_sdpa find each head's Q, K^T, V, output rows and mask: the
+// operands are strided views of the input buffers (ops/fused/attention_operands.h), so every one
+// is described by a base offset per batch item (head) and a row and a column stride, which oneDNN
+// matmul takes as a strided memory descriptor.
 #pragma once
 #include <cstdint>
 #include <vector>
