@@ -1,9 +1,18 @@
-// Helpers shared by the SDPAttention view tests (attention_views_test.cpp,
-// attention_qkv_slices_test.cpp): attribute builders and the reference-kernel oracle check.
+// Helpers shared by the SDPAttention pass tests (fuse_attention_test.cpp, attention_views_test.cpp,
+// attention_qkv_slices_test.cpp): attribute builders, the kernel the planner picks and the
+// reference-kernel oracle check.
 #pragma once
 #include "pass_test_util.h"
 
 namespace layerscope::testing {
+
+// The kernel the planner gives an SDPAttention node: native:flash_sdpa where it is built
+// (AVX-512, kernels/native/flash_attention.cpp), else native:sdpa.
+#if defined(__AVX512F__)
+inline constexpr const char* kAttentionKernel = "native:flash_sdpa";
+#else
+inline constexpr const char* kAttentionKernel = "native:sdpa";
+#endif
 
 inline Attributes perm_attr(std::vector<int64_t> p) {
   Attributes a;

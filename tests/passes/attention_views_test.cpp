@@ -68,7 +68,7 @@ TEST(AttentionViews, VitFormLeavesNoTransposes) {
     EXPECT_EQ(n.source_names, (std::vector<std::string>{"q_t", "k_t", "v_t", "q_scale", "qk", "softmax", "pv", "o_t"}));
     EXPECT_EQ(n.attrs.get_ints("q_perm"), (std::vector<int64_t>{1, 0, 2}));
     EXPECT_EQ(n.attrs.get_ints("out_perm"), (std::vector<int64_t>{1, 0, 2}));
-    EXPECT_EQ(p.steps[0].kernel->name(), "native:sdpa");
+    EXPECT_EQ(p.steps[0].kernel->name(), kAttentionKernel);
     expect_same_results(b, 1e-5, 1);
     expect_same_results(b, 1e-5, 2);
   }

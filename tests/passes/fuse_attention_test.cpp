@@ -1,7 +1,7 @@
 // fuse_attention: scaled dot-product attention as torch exports it (the Depth-Anything / timm
 // form and torchvision's ViT form) becomes one SDPAttention node on the native fused kernel;
 // results agree with the unfused MatMul/Softmax/MatMul graph at 1 and 2 threads.
-#include "pass_test_util.h"
+#include "attention_test_util.h"
 
 namespace layerscope::testing {
 namespace {
@@ -38,7 +38,7 @@ TEST(FuseAttention, TimmFormBecomesSDPAttentionWithKTransposeAbsorbed) {
   EXPECT_EQ(n.attrs.get_int("k_transposed", -1), 0);
   EXPECT_FLOAT_EQ(n.attrs.get_float("scale", 0), 0.125f);
   EXPECT_EQ(n.source_names, (std::vector<std::string>{"k_t", "qk", "scale", "softmax", "pv"}));
-  EXPECT_EQ(p.steps[0].kernel->name(), "native:sdpa");
+  EXPECT_EQ(p.steps[0].kernel->name(), kAttentionKernel);
   EXPECT_EQ(step_ops(plan_of(b, false)), (std::vector<std::string>{"Transpose", "MatMul", "Mul", "Softmax", "MatMul"}));
   expect_same_results(b, 1e-5, 1);
   expect_same_results(b, 1e-5, 2);

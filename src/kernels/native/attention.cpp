@@ -14,6 +14,8 @@
 // for one thread (tile shapes: T rows and the last tile's rows), with per-thread argument
 // memories, stream and scratchpad. T keeps the S tile within ~512 KB of the core's L2 cache
 // (tiles of 32 to 197 rows measured within 5% of each other for Lk = 1531 and Lk = 197).
+// native:flash_sdpa (flash_attention.cpp) outranks this kernel where its rule accepts a node;
+// this one serves the rest, and every node on CPUs without AVX-512.
 // Also registered here: the fused Gelu, served by the native Gelu kernels.
 #include <omp.h>
 
@@ -88,7 +90,8 @@ class AttentionKernel final : public Kernel {
     Dv_ = g_.Dv;
     threads_ = std::max(1, s.threads);
     choose_tiles();
-    if (s.inputs.size() > kAttnMask && s.node.inputs[kAttnMask] >= 0) prepare_mask(s.inputs[kAttnMask].shape);
+    if (s.inputs.size() > kAttnMask && s.node.inputs[kAttnMask] >= 0)
+      mask_ = attention_geometry::mask_of(g_, s.inputs[kAttnMask].shape);
 
     onednn::ThreadScope one(1);  // executed inside our parallel region: one thread each
     const int64_t rows[2] = {tile_rows_, last_rows_};
@@ -171,8 +174,8 @@ class AttentionKernel final : public Kernel {
           failed = true;
           continue;
         }
-        const float* mrow = mask ? mask + mask_batch_offset_[b] + r0 * mask_row_stride_ : nullptr;
-        attention_rows::softmax_unnormalised(scores, rows, Lk_, scale_, mrow, mask_row_stride_, mask_col_stride_, sums);
+        const float* mrow = mask ? mask + mask_.offsets[b] + r0 * mask_.row : nullptr;
+        attention_rows::softmax_unnormalised(scores, rows, Lk_, scale_, mrow, mask_.row, mask_.col, sums);
         float* ot = o + g_.o.offsets[b] + r0 * g_.o.row;
         float* product = dense(g_.o, Dv_) ? ot : o_pack;
         failed |= !run(a, last ? 3 : 2, scores, dense(g_.v, Dv_) ? vb : v_pack, product, pad);
@@ -215,30 +218,11 @@ class AttentionKernel final : public Kernel {
     last_rows_ = Lq_ - (tiles_ - 1) * tile_rows_;
   }
 
-  // The mask's strides against the scores [batch..., Lq, Lk] (0 where it broadcasts).
-  void prepare_mask(const Shape& mask) {
-    const Shape& scores = g_.scores;
-    const std::vector<int64_t> st = broadcast_strides(mask, scores);
-    const int r = static_cast<int>(scores.size());
-    mask_row_stride_ = st[r - 2];
-    mask_col_stride_ = st[r - 1];
-    mask_batch_offset_.assign(batch_, 0);
-    for (int64_t b = 0; b < batch_; ++b) {
-      int64_t rem = b, off = 0;
-      for (int d = r - 3; d >= 0; --d) {
-        off += (rem % scores[d]) * st[d];
-        rem /= scores[d];
-      }
-      mask_batch_offset_[b] = off;
-    }
-  }
-
   attention_geometry::Geometry g_;
   float scale_ = 1.f;
   int64_t batch_ = 1, Lq_ = 0, Lk_ = 0, D_ = 0, Dv_ = 0;
   int64_t tiles_ = 1, tile_rows_ = 0, last_rows_ = 0;
-  int64_t mask_row_stride_ = 0, mask_col_stride_ = 0;
-  std::vector<int64_t> mask_batch_offset_;
+  MatrixView mask_;  // the additive mask's [Lq, Lk] per head, when there is one
   int threads_ = 1;
   std::array<TileMatmul, 4> mm_;
   std::vector<ThreadArgs> args_;

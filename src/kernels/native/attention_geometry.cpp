@@ -2,6 +2,7 @@
 
 #include "ops/fused/attention_operands.h"
 #include "ops/fused/transformer.h"
+#include "ops/op_utils.h"
 
 namespace layerscope::attention_geometry {
 namespace {
@@ -49,6 +50,23 @@ Geometry of(const KernelSetup& s) {
   g.scores.push_back(g.Lk);
   g.batch = static_cast<int64_t>(g.q.offsets.size());
   return g;
+}
+
+MatrixView mask_of(const Geometry& g, const Shape& mask) {
+  const std::vector<int64_t> st = broadcast_strides(mask, g.scores);
+  const int r = static_cast<int>(g.scores.size());
+  MatrixView m;
+  m.row = st[r - 2];
+  m.col = st[r - 1];
+  m.offsets.assign(g.batch, 0);
+  for (int64_t b = 0; b < g.batch; ++b) {
+    int64_t rem = b;
+    for (int d = r - 3; d >= 0; --d) {
+      m.offsets[b] += (rem % g.scores[d]) * st[d];
+      rem /= g.scores[d];
+    }
+  }
+  return m;
 }
 
 }  // namespace layerscope::attention_geometry

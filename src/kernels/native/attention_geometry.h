@@ -1,7 +1,7 @@
-// Where native:sdpa finds each head's Q, K^T, V and output rows: the operands are strided
-// views of the input buffers (ops/fused/attention_operands.h), so every one is described by a base
-// offset per batch item (head) and a row and a column stride, which oneDNN matmul takes as a
-// strided memory descriptor.
+// Where native:sdpa and native:flash_sdpa find each head's Q, K^T, V, output rows and mask: the
+// operands are strided views of the input buffers (ops/fused/attention_operands.h), so every one
+// is described by a base offset per batch item (head) and a row and a column stride, which oneDNN
+// matmul takes as a strided memory descriptor.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -27,5 +27,9 @@ struct Geometry {
 
 // The views of an SDPAttention node whose shapes inference accepted.
 Geometry of(const KernelSetup& s);
+
+// The additive mask of shape `mask` (broadcastable to g.scores) as a [Lq, Lk] matrix per batch
+// item: element (i, j) of item b at offsets[b] + i * row + j * col (strides 0 where it broadcasts).
+MatrixView mask_of(const Geometry& g, const Shape& mask);
 
 }  // namespace layerscope::attention_geometry

@@ -20,6 +20,7 @@ void register_native_gemv_kernels(KernelRegistry& r, const OpRegistry& ops);
 void register_native_grouped_conv_kernels(KernelRegistry& r, const OpRegistry& ops);
 void register_native_recurrent_kernels(KernelRegistry& r);
 void register_native_fused_transformer_kernels(KernelRegistry& r);  // after elementwise: aliases Gelu's
+void register_native_flash_attention_kernels(KernelRegistry& r);
 
 void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_elementwise_kernels(r);
@@ -39,6 +40,7 @@ void register_native_kernels(KernelRegistry& r, const OpRegistry& ops) {
   register_native_grouped_conv_kernels(r, ops);
   register_native_recurrent_kernels(r);
   register_native_fused_transformer_kernels(r);
+  register_native_flash_attention_kernels(r);
 }
 
 }  // namespace layerscope
