@@ -1,17 +1,23 @@
 // Scaled dot-product attention as exporters write it, to one "SDPAttention" node (domain
 // kFusedDomain, ops/fused/transformer.h) whose kernel never writes the [Lq, Lk] score matrix:
-//   S = MatMul(Q', K')   [S = Mul(S, c) | Div(S, c)]   [S = Add(S, mask)]
+//   S = MatMul(Q', K')   [S = Mul(S, c) | Div(S, c)]   [S = Add(S, mask) | S = Where(cond, fill, S)]
 //   O = MatMul(Softmax(S, last axis), V)
 // where Q' is Q, optionally scaled (Mul / Div by a constant: torch's vision transformer scales
 // Q before the product), and K' is K^T: Transpose(K) swapping the last two dims (absorbed:
 // k_transposed = 0) or any other tensor of shape [..., D, Lk] (k_transposed = 1), optionally
-// scaled too. All scale constants multiply into the attribute `scale`. Q, K and V must share
+// scaled too. All scale constants multiply into the attribute `scale`. A Where that replaces
+// scores by a constant fill where a constant boolean condition holds (or where it does not:
+// Where(cond, S, fill)), as torch exports masked_fill with a causal mask, becomes the additive
+// mask 0 / fill, a new constant; only for fills of -inf or below -1e30, where S + fill is fill
+// for every finite score, so the fused node computes exactly what the Where did. Q, K and V must share
 // their batch dims, and every absorbed value must feed only the next node of the pattern. The
 // head-split copies around the match (Transposes, Gathers of a Transpose, the Slices of a fused
 // QKV projection and their Reshapes, the Transpose of the result) are then folded in as strided
 // views (attention_views.h): the kernel reads and writes the exporter's buffers directly. The node keeps the first
 // MatMul's name; source_names lists every absorbed node.
+#include <map>
 #include <numeric>
+#include <tuple>
 
 #include "ops/fused/attention_operands.h"
 #include "ops/fused/transformer.h"
@@ -24,6 +30,13 @@ namespace {
 
 using namespace pattern;
 
+// A Where(cond, fill, S) / Where(cond, S, fill) in front of the Softmax, to become an additive mask.
+struct WhereMask {
+  int cond = -1;               // a constant boolean tensor
+  float fill = 0.f;            // the constant scalar written where the scores are replaced
+  bool fill_when_true = true;  // Where(cond, fill, S): cond true selects the fill
+};
+
 struct Match {
   std::vector<int> nodes;
   int qk = -1;  // the first MatMul: the fused node takes its place and name
@@ -31,6 +44,7 @@ struct Match {
   int q_user = -1, k_user = -1, pv = -1;  // the matched nodes reading q, k and v
   bool k_transposed = true;
   double scale = 1.0;
+  std::optional<WhereMask> where_mask;  // set: the fused node's mask is made from it
 };
 
 class AttentionMatcher {
@@ -56,6 +70,7 @@ class AttentionMatcher {
     // then with either operand of an Add as the scores and the other as the mask (the scaled
     // operand first: a computed bias may itself be a MatMul).
     if (std::optional<Match> full = match_scores(m, s_in, softmax, {}, softmax, mm2)) return full;
+    if (std::optional<Match> full = match_where(m, s_in, softmax, mm2)) return full;
     const int add = producer_op(g_, idx_, dead_, s_in, "Add");
     if (add < 0 || !idx_.only_feeds(s_in, softmax) || g_.nodes[add].inputs.size() != 2) return std::nullopt;
     const int first = scale_of(g_.nodes[add].inputs[1]) && !scale_of(g_.nodes[add].inputs[0]) ? 1 : 0;
@@ -118,6 +133,29 @@ class AttentionMatcher {
     m.nodes.push_back(mm2);
     return m;
   }
+
+  // S = Where(cond, fill, scores) or Where(cond, scores, fill) read only by the Softmax, with a
+  // constant boolean cond, a constant scalar fill that masks exactly (see the header) and cond
+  // broadcasting to the scores' shape.
+  std::optional<Match> match_where(Match m, int s, int softmax, int mm2) const {
+    const int w = producer_op(g_, idx_, dead_, s, "Where");
+    if (w < 0 || !idx_.only_feeds(s, softmax) || g_.nodes[w].inputs.size() != 3) return std::nullopt;
+    const Node& n = g_.nodes[w];
+    const int cond = n.inputs[0];
+    if (cond < 0 || !g_.values[cond].constant || g_.values[cond].constant->dtype() != DType::Bool) return std::nullopt;
+    for (int k : {1, 2}) {
+      const std::optional<float> fill = scalar_constant(g_, n.inputs[k]);
+      const int scores = n.inputs[3 - k];
+      if (!fill || !(*fill <= kExactFill) || is_constant(scores) || !ctx_.known(scores) || !ctx_.known(s) ||
+          ctx_.info[scores].shape != ctx_.info[s].shape)
+        continue;
+      m.where_mask = WhereMask{cond, *fill, k == 1};
+      return match_scores(m, scores, w, {w}, softmax, mm2);
+    }
+    return std::nullopt;
+  }
+  // Fills at or below this (or -inf) absorb any finite score: S + fill == fill.
+  static constexpr float kExactFill = -1e30f;
 
   // The node consuming the next value walked back from: the last absorbed one, else `first`.
   static int user_of(const std::vector<int>& absorbed, int first) { return absorbed.empty() ? first : absorbed.back(); }
@@ -202,6 +240,22 @@ WithViews fold_views(const PassContext& ctx, const GraphIndex& idx, const std::v
   return w;
 }
 
+// The additive mask equivalent to a WhereMask: `fill` where the Where wrote it, else 0. One
+// constant per (cond, fill, polarity): a decoder's layers usually share one causal mask.
+using MaskKey = std::tuple<int, float, bool>;
+int additive_mask(PassContext& ctx, const WhereMask& wm, std::map<MaskKey, int>& made) {
+  const MaskKey key{wm.cond, wm.fill, wm.fill_when_true};
+  if (auto it = made.find(key); it != made.end()) return it->second;
+  const Tensor& cond = *ctx.graph.values[wm.cond].constant;
+  Tensor mask(DType::F32, cond.shape());
+  const uint8_t* c = cond.data_as<uint8_t>();
+  float* out = mask.data_as<float>();
+  for (int64_t i = 0; i < cond.numel(); ++i) out[i] = (c[i] != 0) == wm.fill_when_true ? wm.fill : 0.f;
+  const int v = ctx.add_constant(ctx.graph.values[wm.cond].name + "/additive_mask", std::move(mask));
+  made.emplace(key, v);
+  return v;
+}
+
 }  // namespace
 
 int fuse_attention_pass(PassContext& ctx) {
@@ -209,6 +263,7 @@ int fuse_attention_pass(PassContext& ctx) {
   GraphIndex idx(g);
   std::vector<bool> dead(g.nodes.size(), false);
   AttentionMatcher matcher(ctx, idx, dead);
+  std::map<MaskKey, int> masks;
   int fused = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (dead[i] || !is_op(g.nodes[i], "Softmax") || g.nodes[i].outputs.size() != 1) continue;
@@ -219,6 +274,7 @@ int fuse_attention_pass(PassContext& ctx) {
     attrs.set("k_transposed", int64_t{m->k_transposed ? 1 : 0});
     WithViews w = fold_views(ctx, idx, dead, *m, attrs);
     if (any_dead(dead, w.nodes)) continue;
+    if (m->where_mask) m->mask = additive_mask(ctx, *m->where_mask, masks);
     if (m->mask >= 0) w.inputs.push_back(m->mask);
     become_fused(g, dead, m->qk, w.nodes, {"SDPAttention", std::move(attrs), std::move(w.inputs), {w.out}});
     ++fused;

@@ -1,6 +1,9 @@
 // fuse_attention: scaled dot-product attention as torch exports it (the Depth-Anything / timm
 // form and torchvision's ViT form) becomes one SDPAttention node on the native fused kernel;
 // results agree with the unfused MatMul/Softmax/MatMul graph at 1 and 2 threads.
+#include <algorithm>
+#include <limits>
+
 #include "attention_test_util.h"
 
 namespace layerscope::testing {
@@ -65,6 +68,53 @@ TEST(FuseAttention, AdditiveMaskOfEveryBroadcastShape) {
     expect_same_results(b, 1e-5, 1);
     expect_same_results(b, 1e-5, 2);
   }
+}
+
+// GPT-2 as torch exports it: scores = Where(future, -inf, qk / sqrt(D)) with a constant causal
+// condition (masked_fill), or the keep-form Where(keep, scores, fill). The Where becomes a 0/fill
+// additive mask constant of the fused node.
+GraphBuilder causal_attention(Shape qkv, float fill, bool fill_when_true) {
+  GraphBuilder b;
+  int q = b.input("q", qkv), k = b.input("k", qkv), v = b.input("v", qkv);
+  const int64_t L = qkv[2];
+  Tensor cond(DType::Bool, {L, L});
+  for (int64_t i = 0; i < L; ++i)
+    for (int64_t j = 0; j < L; ++j) cond.data_as<uint8_t>()[i * L + j] = (j > i) == fill_when_true;
+  int s = b.node("Div", "scale",
+                 {b.node("MatMul", "qk", {q, b.node("Transpose", "k_t", {k}, perm({0, 1, 3, 2}))}),
+                  b.scalar("sqrt_d", std::sqrt(float(qkv[3])))});
+  const int c = b.constant("causal", std::move(cond)), f = b.scalar("fill", fill);
+  s = b.node("Where", "mask_fill", fill_when_true ? std::vector<int>{c, f, s} : std::vector<int>{c, s, f});
+  b.output(b.node("MatMul", "pv", {b.node("Softmax", "softmax", {s}, axis_attr(-1)), v}));
+  return b;
+}
+
+TEST(FuseAttention, CausalWhereWithMinusInfinityBecomesAnAdditiveMask) {
+  for (bool fill_when_true : {true, false}) {
+    GraphBuilder b = causal_attention({1, 3, 37, 16}, -std::numeric_limits<float>::infinity(), fill_when_true);
+    ExecutionPlan p = plan_of(b, true);
+    ASSERT_EQ(step_ops(p), std::vector<std::string>{"SDPAttention"}) << fill_when_true;
+    const Node& n = step_node(p, 0);
+    ASSERT_EQ(n.inputs.size(), 4u);
+    const Tensor& mask = *p.graph.values[n.inputs[3]].constant;
+    EXPECT_EQ(mask.data_as<float>()[1], -std::numeric_limits<float>::infinity());  // row 0 sees key 0 only
+    EXPECT_EQ(mask.data_as<float>()[37], 0.f);                                     // row 1, key 0
+    EXPECT_EQ(n.source_names, (std::vector<std::string>{"k_t", "qk", "scale", "mask_fill", "softmax", "pv"}));
+    expect_same_results(b, 1e-5, 1);
+    expect_same_results(b, 1e-5, 2);
+  }
+  // The lowest finite float (transformers' masked_fill value) is as exact as -inf.
+  GraphBuilder lowest = causal_attention({1, 2, 20, 8}, std::numeric_limits<float>::lowest(), true);
+  EXPECT_EQ(step_ops(plan_of(lowest, true)), std::vector<std::string>{"SDPAttention"});
+  expect_same_results(lowest, 1e-5, 1);
+}
+
+TEST(FuseAttention, WhereWithAModestFillStaysUnfused) {
+  // S + -1e4 is not -1e4, so a fully replaced row would change; the Where keeps its own step.
+  GraphBuilder b = causal_attention({1, 2, 20, 8}, -1e4f, true);
+  const std::vector<std::string> ops = step_ops(plan_of(b, true));
+  EXPECT_NE(std::find(ops.begin(), ops.end(), "Where"), ops.end());
+  expect_same_results(b, 1e-5, 1);
 }
 
 TEST(FuseAttention, MaskComputedByAMatMulAndAddedFirst) {
