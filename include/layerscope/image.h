@@ -1,4 +1,4 @@
-// Image inputs: decode a JPEG and preprocess it for a model input the way the reference
+// Image inputs: decode an image (JPEG, PNG, BMP, PNM) and preprocess it for a model input the way the reference
 // tool's config does (mean/std per channel, optional RGB->BGR, layout, resize).
 #pragma once
 #include <cstdint>
@@ -29,6 +29,12 @@ inline constexpr uint64_t kMaxImagePixels = 100'000'000;
 // than kMaxImagePixels (checked before anything is allocated), and when the data is corrupt or
 // truncated (libjpeg's warnings, which it would otherwise paper over with grey pixels).
 Status load_jpeg(const std::string& path, Tensor* hwc_rgb);
+
+// Decodes any image the ImageDecoder op decodes, told apart by its first bytes (not its name):
+// JPEG (as load_jpeg), PNG (8 or 16 bits per channel, palette, grey, alpha dropped), BMP and
+// PNM (PBM/PGM/PPM), into the same (H, W, 3) uint8 RGB tensor. Fails naming the file and the
+// format for TIFF, WebP, JPEG 2000, GIF and anything else, and for the cases load_jpeg refuses.
+Status load_image(const std::string& path, Tensor* hwc_rgb);
 
 // Resizes (bilinear, half-pixel centres) an (H, W, 3) uint8 image to the spatial size of
 // `input` and lays it out as the input expects: (1,3,H,W) (NCHW) or (1,H,W,3) (NHWC), told

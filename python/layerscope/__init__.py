@@ -60,11 +60,11 @@ def quantize(model: Union[str, os.PathLike], dataset: Union[str, os.PathLike], o
     `model` on layerscope's runtime over the calibration `dataset` and writes the int8 QDQ model
     (onnxruntime's S8S8 conventions, which onnxruntime runs too) to `out`, atomically.
 
-    dataset: a list file (one sample per line: the model inputs' .npy or .jpg files, paths
-    relative to the file) or a folder of .npy/.jpg files for a one-input model. method:
+    dataset: a list file (one sample per line: the model inputs' .npy or image (.jpg, .png, .bmp, .ppm) files, paths
+    relative to the file) or a folder of .npy/image files for a one-input model. method:
     'minmax', 'percentile' (clip (100 - percentile)% at each end) or 'entropy' (KL). per_channel:
     int8 weights per output channel (False: one scale per tensor). keep_float: ONNX node names to
-    leave in float. max_samples: use at most this many samples (0 = all). mean/std/bgr: how .jpg
+    leave in float. max_samples: use at most this many samples (0 = all). mean/std/bgr: how image
     samples are normalised ((pixel - mean) / std per channel, 0-255 scale, as Session inputs from
     `layerscope run --image`). progress(done, total) is called after each sample; an exception it
     raises stops the callbacks and is raised when the quantization returns.

@@ -388,7 +388,7 @@ class RKNN:
     def accuracy_analysis(self, inputs: Sequence[str], output_dir: str = "./snapshot", target: Optional[str] = None,
                           device_id: Optional[str] = None) -> int:
         """The float model and the model build(do_quantization=True) made run on one sample (`inputs`:
-        one file per model input, a .jpg image (config()'s mean/std and channel swap apply) or a .npy
+        one file per model input, an image (JPEG, PNG, BMP or PNM; config()'s mean/std and channel swap apply) or a .npy
         array; one of exactly the model input's shape is taken as it is, others as inference()'s NHWC
         images), and every quantized layer's error is measured: cosine, relative L2, max abs error
         and SQNR, "entire" (errors accumulated, the reference's simulator column) and "single" (the
@@ -408,7 +408,7 @@ class RKNN:
                 if not os.path.isfile(path):
                     raise Error("input file '%s' does not exist" % path)
                 arrays.append(np.load(path, allow_pickle=False) if path.lower().endswith(".npy")
-                              else _core.load_jpeg(path))
+                              else _core.load_image(path))
             # A .npy of exactly the model's input shape is that tensor (an NCHW image stays NCHW);
             # anything else is laid out as inference() takes images: NHWC.
             declared = [None if d.shape is None else tuple(d.shape) for d in self._rt.inputs]

@@ -122,7 +122,17 @@ void bind_accuracy(nb::module_& m) {
         without_gil([&] { return load_jpeg(path, &image); });
         return to_numpy(image);
       },
-      "path"_a, "Decodes a JPEG into an (H, W, 3) uint8 RGB array (RKNN.accuracy_analysis's image inputs).");
+      "path"_a, "Decodes a JPEG into an (H, W, 3) uint8 RGB array.");
+  m.def(
+      "load_image",
+      [](const std::string& path) {
+        Tensor image;
+        without_gil([&] { return load_image(path, &image); });
+        return to_numpy(image);
+      },
+      "path"_a,
+      "Decodes a JPEG, PNG, BMP or PNM image (told apart by its bytes) into an (H, W, 3) uint8 RGB array "
+      "(RKNN.accuracy_analysis's image inputs).");
   m.def(
       "accuracy",
       [](const std::string& float_model, const std::string& quant_model,

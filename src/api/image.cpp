@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "image/image_decode.h"
 #include "layerscope/printable.h"
@@ -28,6 +29,34 @@ Status load_jpeg(const std::string& path, Tensor* out) {
     case DecodeOutcome::TooLarge:
     case DecodeOutcome::NotAnImage: return Status::error("'" + path + "': " + describe_failure(img));
   }
+  *out = std::move(img.pixels);
+  return Status::ok();
+}
+
+// Any format decode_image() reads. A JPEG streams from the file (load_jpeg: its header is checked
+// before anything is allocated); the other formats are read whole first, so a file larger than
+// the largest decodable image could be (kMaxImagePixels at 16 bytes a pixel: 16-bit ASCII PNM
+// is the most verbose) is refused before it is read.
+Status load_image(const std::string& path, Tensor* out) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file) return Status::error("cannot open image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
+  uint8_t head[16] = {};
+  const size_t got = std::fread(head, 1, sizeof head, file.get());
+  if (detect_image_format({head, got}) == ImageFormat::Jpeg) return load_jpeg(path, out);
+  constexpr uint64_t kMaxFileBytes = kMaxImagePixels * 16;
+  if (std::fseek(file.get(), 0, SEEK_END) != 0)
+    return Status::error("cannot read image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
+  const long size = std::ftell(file.get());
+  if (size < 0) return Status::error("cannot read image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
+  if (static_cast<uint64_t>(size) > kMaxFileBytes)
+    return Status::error("'" + path + "' is " + std::to_string(size >> 20) +
+                         " MiB, larger than any image of at most 100 megapixels can be; not read");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  std::rewind(file.get());
+  if (std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
+    return Status::error("cannot read image '" + path + "': short read", StatusCode::kIoError);
+  DecodedImage img = decode_image(bytes, PixelFormat::Rgb, kMaxImagePixels);
+  if (img.outcome != DecodeOutcome::Ok) return Status::error("'" + path + "': " + describe_failure(img));
   *out = std::move(img.pixels);
   return Status::ok();
 }

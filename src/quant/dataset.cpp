@@ -23,7 +23,8 @@ std::string lower_extension(const fs::path& p) {
 
 bool is_image(const fs::path& p) {
   const std::string e = lower_extension(p);
-  return e == ".jpg" || e == ".jpeg";
+  return e == ".jpg" || e == ".jpeg" || e == ".png" || e == ".bmp" || e == ".ppm" || e == ".pgm" || e == ".pbm" ||
+         e == ".pnm";
 }
 
 std::vector<ValueDesc> required(const std::vector<ValueDesc>& inputs) {
@@ -53,7 +54,8 @@ std::vector<Sample> list_samples(const std::string& dataset, const std::vector<V
       if (entry.is_regular_file() && (e == ".npy" || is_image(entry.path()))) files.push_back(entry.path());
     }
     if (ec) fail_with(StatusCode::kIoError, "cannot list dataset folder '", dataset, "': ", ec.message());
-    LS_CHECK(!files.empty(), "dataset folder '", dataset, "' has no .npy, .jpg or .jpeg file");
+    LS_CHECK(!files.empty(), "dataset folder '", dataset,
+             "' has no .npy or image file (.jpg, .jpeg, .png, .bmp, .ppm, .pgm, .pbm, .pnm)");
     LS_CHECK(need.size() == 1, "dataset folder '", dataset, "': the model has ", need.size(), " inputs (",
              input_list(need),
              "); a folder gives one file per sample, so use a list file with one line per sample naming a file for "
@@ -95,7 +97,7 @@ std::vector<NamedTensor> load_sample(const Sample& sample, const std::vector<Val
     Tensor t;
     if (is_image(file)) {
       Tensor hwc;
-      Status st = load_jpeg(file, &hwc);
+      Status st = load_image(file, &hwc);
       if (st) st = preprocess_image(hwc, d, image, &t);
       if (!st) fail_with(st.code(), what, ": ", st.message());
     } else {

@@ -291,9 +291,38 @@ class Cli(unittest.TestCase):
         r = run("run", path, "--image", os.path.join(self.dir, "missing.jpg"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("missing.jpg", r.stderr)
-        r = run("run", path, "--image", self.model)   # not a JPEG
+        r = run("run", path, "--image", self.model)   # not an image
         self.assertEqual(r.returncode, 1)
-        self.assertIn("not a readable JPEG", r.stderr)
+        self.assertIn("signature of no image format", r.stderr)
+
+    def test_image_input_reads_png_bmp_and_pnm_by_their_bytes(self):
+        from PIL import Image
+        # A 1x3x5x7 NCHW image model; the image is already 5x7, so no resize: the output is the
+        # decoded pixels themselves, exactly, whatever the container.
+        path = os.path.join(self.dir, "img_model_57.onnx")
+        g = helper.make_graph(
+            [helper.make_node("Relu", ["image"], ["out"], name="relu")], "g",
+            [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 5, 7])],
+            [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 5, 7])])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.save(m, path)
+        rgb = np.random.default_rng(7).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+        want = rgb.transpose(2, 0, 1)[None].astype(np.float32)
+        for name in ("pixels.png", "pixels.bmp", "pixels.ppm", "named_wrongly.jpg"):
+            f = os.path.join(self.dir, name)
+            Image.fromarray(rgb).save(f, format="PNG" if name.endswith(".jpg") else None)
+            out = os.path.join(self.dir, "out_" + name.replace(".", "_"))
+            r = run("run", path, "--image", f, "--out", out)
+            self.assertEqual(r.returncode, 0, name + ": " + r.stderr)
+            np.testing.assert_array_equal(np.load(os.path.join(out, "out.npy")), want, err_msg=name)
+        tiff = os.path.join(self.dir, "pixels.tiff")
+        Image.fromarray(rgb).save(tiff)
+        r = run("run", path, "--image", tiff, "--out", os.path.join(self.dir, "out_tiff"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("pixels.tiff", r.stderr)
+        self.assertIn("it is a TIFF image", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "out_tiff")))
 
     def test_perf_prints_tables_and_writes_report(self):
         out = os.path.join(self.dir, "perf")

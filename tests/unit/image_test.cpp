@@ -1,4 +1,4 @@
-// load_jpeg against hostile files: a header claiming a huge image, truncated and corrupt data.
+// load_jpeg and load_image against hostile files: a header claiming a huge image, truncated and corrupt data.
 // The JPEGs are encoded with libjpeg from a known gradient (common/image_samples.h), then damaged.
 #include "layerscope/image.h"
 
@@ -42,6 +42,48 @@ TEST(Image, DecodesAnIntactJpeg) {
   const uint8_t* p = img.data_as<uint8_t>();
   EXPECT_LT(std::abs(p[(24 * 64 + 0) * 3] - 0), 8);
   EXPECT_LT(std::abs(p[(24 * 64 + 63) * 3] - 251), 8);
+}
+
+// load_image reads every format the decoder knows by its bytes, whatever the file is called,
+// and gives the same RGB pixels as the lossless encodings hold.
+TEST(Image, LoadImageDecodesPngAndBmpByTheirBytes) {
+  TempDir tmp;
+  const testing::Pixels px = testing::pattern(13, 9, 3);
+  const testing::Bytes png = testing::encode_png(px), bmp = testing::encode_bmp(px);
+  for (const auto& [name, bytes] :
+       {std::pair{"a.png", png}, std::pair{"b.bmp", bmp}, std::pair{"png_named.jpg", png}}) {
+    Tensor img;
+    Status st = load_image(tmp.write(name, std::string(bytes.begin(), bytes.end())), &img);
+    ASSERT_TRUE(st) << name << ": " << st.message();
+    ASSERT_EQ(img.shape(), (Shape{9, 13, 3})) << name;
+    for (int y = 0; y < 9; ++y)
+      for (int x = 0; x < 13; ++x)
+        for (int c = 0; c < 3; ++c)
+          ASSERT_EQ(img.data_as<uint8_t>()[(y * 13 + x) * 3 + c], px.at(x, y, c)) << name << " " << x << "," << y;
+  }
+  Tensor jpg;  // a JPEG goes through load_jpeg's streaming decoder
+  ASSERT_TRUE(load_image(tmp.write("c.jpg", encode_jpeg(64, 48)), &jpg));
+  EXPECT_EQ(jpg.shape(), (Shape{48, 64, 3}));
+}
+
+TEST(Image, LoadImageNamesTheFileAndWhatItIs) {
+  TempDir tmp;
+  Tensor img;
+  Status st = load_image(tmp.write("scan.tif", std::string("II*\0\x08\0\0\0", 8)), &img);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("scan.tif"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("it is a TIFF image"), std::string::npos) << st.message();
+  st = load_image(tmp.write("notes.png", "hello, not an image"), &img);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("notes.png"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("signature of no image format"), std::string::npos) << st.message();
+  const testing::Bytes png = testing::encode_png(testing::pattern(32, 32, 3));
+  st = load_image(tmp.write("cut.png", std::string(png.begin(), png.begin() + png.size() / 2)), &img);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("cut.png"), std::string::npos) << st.message();
+  st = load_image((tmp.path() / "missing.png").string(), &img);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("missing.png"), std::string::npos) << st.message();
 }
 
 // A 69 KB-class file whose header claims 65500 x 65500 used to allocate 12.9 GB; it is refused

@@ -27,9 +27,10 @@ const CommandSpec kQuantize = {
     "Clip that alone follows a Conv, MatMul, Gemm or Add is applied before the quantization (no pair between "
     "them); graph outputs stay float. docs/quantize.md has the details.\n\n"
     "The dataset is a list file, one sample per line with one file per model input in the model's input order "
-    "separated by spaces (.npy arrays matching the input's type and shape, or .jpg images decoded and "
+    "separated by spaces (.npy arrays matching the input's type and shape, or images (.jpg, .png, .bmp, "
+    ".ppm/.pgm/.pbm/.pnm) decoded and "
     "preprocessed with --mean, --std and --bgr as `run --image` does; relative paths are relative to the "
-    "list file; blank lines and lines starting with # are skipped), or a folder whose .npy and .jpg files are "
+    "list file; blank lines and lines starting with # are skipped), or a folder whose .npy and image files are "
     "one sample each (one-input models). The output is written complete or not at all.",
     join_options({
         {

@@ -60,10 +60,11 @@ std::vector<OptionSpec> input_options() {
        "values (announced on stderr), except inputs with a default in the model (an initializer that is also "
        "a graph input), which keep their default.",
        true},
-      {"image", "[NAME=]FILE.jpg",
-       "Feed a JPEG image to input NAME (or to the only input): decoded, resized to the input's height and "
+      {"image", "[NAME=]FILE",
+       "Feed an image (JPEG, PNG, BMP or PNM, told apart by its bytes) to input NAME (or to the only input): "
+       "decoded, resized to the input's height and "
        "width, normalised as (pixel - mean) / std and laid out as the input expects (NCHW or NHWC). Images "
-       "over 100 megapixels and corrupt or truncated JPEG data are refused."},
+       "over 100 megapixels, corrupt or truncated data, and TIFF, WebP, JPEG 2000 and GIF files are refused."},
       {"mean", "R,G,B",
        "Per-channel mean subtracted from --image pixels (0-255 scale), in the model's channel order (after "
        "--bgr), finite numbers. Default 0,0,0."},

@@ -83,7 +83,7 @@ std::vector<float> three_floats(const Args& args, const std::string& name, std::
   return v;
 }
 
-// --image [NAME=]FILE.jpg: decoded, resized and normalised for that input (or the only one).
+// --image [NAME=]FILE (JPEG, PNG, BMP or PNM): decoded, resized and normalised for that input (or the only one).
 void add_image_input(const Session& session, const Args& args, std::map<std::string, Tensor>& given) {
   std::string spec = args.get("image"), name, file = spec;
   size_t eq = spec.find('=');
@@ -105,7 +105,7 @@ void add_image_input(const Session& session, const Args& args, std::map<std::str
     throw UsageError("input '" + printable(target->name) + "' is given by both --input and --image; give it once");
   const ImagePreprocess cfg = image_preprocess(args);
   Tensor img, t;
-  Status st = load_jpeg(file, &img);
+  Status st = load_image(file, &img);
   if (st) st = preprocess_image(img, *target, cfg, &t);
   if (!st) throw std::runtime_error(st.message());
   given[target->name] = t;
