@@ -31,4 +31,14 @@ Status guarded(F&& f) {
   }
 }
 
+// guarded() for a call on one model: a failure whose message does not already name the model
+// file gets "'<path>': " in front, so an error from deep inside (a node's shape inference, an
+// input's shape) says which model it is about, as the loader's own errors do.
+template <typename F>
+Status guarded_for_model(const std::string& model_path, F&& f) {
+  Status st = guarded(std::forward<F>(f));
+  if (st || model_path.empty() || st.message().find("'" + model_path + "'") != std::string::npos) return st;
+  return Status::error("'" + printable_message(model_path) + "': " + st.message(), st.code());
+}
+
 }  // namespace layerscope

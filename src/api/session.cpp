@@ -188,7 +188,8 @@ namespace {
 // Session::load and load_session_from_bytes: `read` produces the graph.
 Status load_graph(const std::function<Graph()>& read, const SessionOptions& options, std::unique_ptr<Session>* out) {
   std::unique_ptr<Session> s = SessionAccess::create();
-  Status st = guarded([&] {
+  std::string path;  // known once the model is read; the loader's own errors name it already
+  Status st = guarded_for_model(path, [&] {
     SessionAccess::Impl& m = SessionAccess::impl(*s);
     m.options = options;
     LS_CHECK(options.threads >= 0 && options.threads <= kMaxThreads, "threads must be 0 (one per core) to ",
@@ -200,6 +201,7 @@ Status load_graph(const std::function<Graph()>& read, const SessionOptions& opti
                                          : omp_get_num_procs();
     m.memory = memory_budget(options.max_memory_bytes);
     m.graph = read();
+    path = m.graph.model_path;
     check_ops_supported(m.graph, Registry::builtin());
     for (int id : m.graph.inputs) m.inputs.push_back(describe_value(m.graph.values[id]));
     for (int id : m.graph.default_inputs) {
@@ -233,7 +235,7 @@ const std::vector<ValueDesc>& Session::outputs() const { return impl_->outputs; 
 const std::string& Session::model_path() const { return impl_->graph.model_path; }
 
 Status Session::run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs) {
-  return guarded([&] {
+  return guarded_for_model(impl_->graph.model_path, [&] {
     std::lock_guard<std::mutex> lock(impl_->run_mutex);
     std::vector<Tensor> ordered = impl_->bind(inputs);
     std::vector<Tensor> results = impl_->executor->run(ordered);
@@ -243,7 +245,7 @@ Status Session::run(const std::vector<NamedTensor>& inputs, std::vector<NamedTen
 }
 
 Status Session::run_values(const std::vector<NamedValue>& inputs, std::vector<NamedValue>* outputs) {
-  return guarded([&] {
+  return guarded_for_model(impl_->graph.model_path, [&] {
     std::lock_guard<std::mutex> lock(impl_->run_mutex);
     std::vector<AnyValue> ordered = impl_->bind_values(inputs);
     std::vector<AnyValue> results = impl_->executor->run_values(ordered);

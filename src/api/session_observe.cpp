@@ -41,7 +41,7 @@ class ValueForwarder : public ExecutionObserver {
 
 Status Session::run_observed(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs,
                              const ValueObserver& observer) {
-  return guarded([&] {
+  return guarded_for_model(impl_->graph.model_path, [&] {
     LS_CHECK(!impl_->options.optimize,
              "run_observed needs a Session loaded with SessionOptions::optimize = false: the graph passes fuse "
              "nodes and re-lay-out activations, so not every value of '",

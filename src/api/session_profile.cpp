@@ -11,7 +11,7 @@ namespace layerscope {
 
 Status evaluate_performance(Session& session, const std::vector<NamedTensor>& inputs, const ProfileOptions& options,
                             const Roofs& roofs, PerfReport* report) {
-  return guarded([&] {
+  return guarded_for_model(session.model_path(), [&] {
     SessionAccess::Impl& m = SessionAccess::impl(session);
     std::lock_guard<std::mutex> lock(m.run_mutex);
     std::vector<Tensor> ordered = m.bind(inputs);
@@ -20,7 +20,7 @@ Status evaluate_performance(Session& session, const std::vector<NamedTensor>& in
 }
 
 Status evaluate_memory(Session& session, MemoryReport* report) {
-  return guarded([&] {
+  return guarded_for_model(session.model_path(), [&] {
     SessionAccess::Impl& m = SessionAccess::impl(session);
     std::lock_guard<std::mutex> lock(m.run_mutex);
     LS_CHECK(m.executor != nullptr, "no execution plan yet: the model has symbolic input dims; run it once first");

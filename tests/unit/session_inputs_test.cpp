@@ -123,5 +123,26 @@ TEST(SessionInputs, ThreadsAreBounded) {
   expect_error(rt.init_runtime(init), "threads must be 0 (one per core) to 1024");
 }
 
+// Errors from inside the model (a node's shape inference at load or at run time, an input of the
+// wrong shape) name the model file, as the loader's own errors do.
+TEST(SessionInputs, ErrorsFromInsideTheModelNameTheModelFile) {
+  TempDir dir;
+  onnx::ModelProto bad = testing::single_node_model("Add", {2, 3});
+  bad.mutable_graph()->mutable_node(0)->add_input("z");
+  *bad.mutable_graph()->add_input() = testing::tensor_info("z", onnx::TensorProto::FLOAT, {4, 5});
+  const std::string bad_path = dir.write_model("bad_add.onnx", bad);
+  std::unique_ptr<Session> s;
+  Status st = Session::load(bad_path, {}, &s);
+  expect_error(st, "'" + bad_path + "': ");
+  expect_error(st, "cannot be broadcast");
+
+  const std::string path = dir.write_model("m.onnx", add_with_default(8));
+  ASSERT_TRUE(Session::load(path, {}, &s));
+  std::vector<NamedTensor> out;
+  st = s->run({{"x", floats({1, 2, 3})}}, &out);
+  expect_error(st, "'" + path + "': ");
+  expect_error(st, "input 'x'");
+}
+
 }  // namespace
 }  // namespace layerscope
