@@ -263,18 +263,24 @@ class Cli(unittest.TestCase):
                        "Other Memory:", "Total Memory:", "current model size is:", "Measured peak RSS growth: load"):
             self.assertIn(needle, r.stdout)
 
+    def image_model(self, name, height, width):
+        """A Relu over a (1, 3, height, width) float image input "image", saved in the test folder."""
+        path = os.path.join(self.dir, name)
+        shape = [1, 3, height, width]
+        g = helper.make_graph(
+            [helper.make_node("Relu", ["image"], ["out"], name="relu")], "g",
+            [helper.make_tensor_value_info("image", TensorProto.FLOAT, shape)],
+            [helper.make_tensor_value_info("out", TensorProto.FLOAT, shape)])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.save(m, path)
+        return path
+
     def test_image_input_is_resized_normalised_and_laid_out(self):
         from PIL import Image
         # A model whose input is an NCHW float image; Identity-like Relu keeps values >= 0
         # visible, so feed mean 0 / std 1 and check against numpy's own preprocessing.
-        path = os.path.join(self.dir, "img_model.onnx")
-        g = helper.make_graph(
-            [helper.make_node("Relu", ["image"], ["out"], name="relu")], "g",
-            [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 4, 6])],
-            [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 4, 6])])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-        m.ir_version = 8
-        onnx.save(m, path)
+        path = self.image_model("img_model.onnx", 4, 6)
         rgb = np.zeros((8, 12, 3), np.uint8)
         rgb[..., 0], rgb[..., 1], rgb[..., 2] = 200, 100, 50   # flat colour: resize-invariant
         jpg = os.path.join(self.dir, "flat.jpg")
@@ -299,14 +305,7 @@ class Cli(unittest.TestCase):
         from PIL import Image
         # A 1x3x5x7 NCHW image model; the image is already 5x7, so no resize: the output is the
         # decoded pixels themselves, exactly, whatever the container.
-        path = os.path.join(self.dir, "img_model_57.onnx")
-        g = helper.make_graph(
-            [helper.make_node("Relu", ["image"], ["out"], name="relu")], "g",
-            [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 5, 7])],
-            [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 5, 7])])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-        m.ir_version = 8
-        onnx.save(m, path)
+        path = self.image_model("img_model_57.onnx", 5, 7)
         rgb = np.random.default_rng(7).integers(0, 256, (5, 7, 3), dtype=np.uint8)
         want = rgb.transpose(2, 0, 1)[None].astype(np.float32)
         for name in ("pixels.png", "pixels.bmp", "pixels.ppm", "named_wrongly.jpg"):
