@@ -85,6 +85,7 @@ struct LayerAccuracy {
   std::string single_note;     // why there is no single error, when has_single is false
   int rank = 0;                // 1 = loses the most (lowest single SQNR; entire when no single)
   double time_share_pct = -1;  // of the perf report's layer time; -1 = no perf report or not found
+  double time_us = -1;         // median time per run of those perf layer(s); -1 as above
   std::string perf_layers;     // the perf layer(s) that time comes from
 };
 
