@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 
+#include "accuracy/report_json.h"
 #include "ir/error.h"
+#include "layerscope/accuracy.h"
 #include "layerscope/printable.h"
 #include "layerscope/report.h"
 #include "report/json_object.h"
@@ -149,6 +152,9 @@ PerfReport parse_perf_json(std::string_view text, const std::string& source) {
     r.memory.model_file_bytes = m.integer("model_file_bytes");
     r.memory.naive_activation_bytes = m.integer("naive_activation_bytes");
   }
+  // Absent before `perf --accuracy` existed, null without it.
+  if (o.has("accuracy") && !o.req("accuracy").is_null())
+    r.accuracy = std::make_shared<const AccuracyReport>(accuracy::read_report_json(o.child("accuracy")));
   return r;
 }
 
