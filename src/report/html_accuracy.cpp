@@ -19,14 +19,15 @@ using accuracy::metric_td;
 
 std::string outputs_table(const AccuracyReport& a) {
   std::string out =
-      "<h3>Final outputs</h3>\n<table class=\"data\" id=\"accuracy-outputs\">\n<thead><tr><th>Output</th>"
+      "<h3>Final outputs</h3>\n<div class=\"table-wrap\"><table class=\"data\" "
+      "id=\"accuracy-outputs\">\n<thead><tr><th>Output</th>"
       "<th class=\"num\">Cosine</th><th class=\"num\">SQNR</th><th class=\"num\">Relative L2</th>"
       "<th class=\"num\">Max |e|</th></tr></thead>\n<tbody>\n";
   for (const OutputAccuracy& o : a.outputs)
     out += "<tr data-output=\"" + escape(printable(o.name)) + "\"><td class=\"name\">" + escape(printable(o.name)) +
            "</td>" + metric_td(o.error.cosine, "%.6f") + metric_td(o.error.sqnr_db, "%.2f", " dB") +
            metric_td(o.error.rel_l2, "%.4g") + metric_td(o.error.max_abs, "%.4g") + "</tr>\n";
-  return out + "</tbody>\n</table>\n";
+  return out + "</tbody>\n</table></div>\n";
 }
 
 // Single and entire cosine and SQNR of one layer; "n/a*" with the reason when it has no single error.
