@@ -298,6 +298,11 @@ void rule_accuracy_loss(const Context& ctx, std::vector<Finding>* out) {
     detail += fmt("Keeping %zu layer(s) in float gives output cosine %.6f: ", a.keep_float.size(),
                   a.keep_float_output_cosine) +
               a.quantize_command;
+  else if (a.has_sensitivity && a.target_reached)
+    detail +=
+        fmt("The model already reaches the sensitivity target (output cosine %.6f >= %g): nothing needs to "
+            "stay in float.",
+            a.baseline_output_cosine, a.target_cosine);
   else if (a.has_sensitivity)
     detail += "The sensitivity analysis found no layer whose float version raises the output cosine.";
   else
