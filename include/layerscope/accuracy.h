@@ -85,6 +85,7 @@ struct LayerAccuracy {
   std::string single_note;     // why there is no single error, when has_single is false
   int rank = 0;                // 1 = loses the most (lowest single SQNR; entire when no single)
   double time_share_pct = -1;  // of the perf report's layer time; -1 = no perf report or not found
+  double time_us = -1;         // median time per run of those perf layer(s); -1 as above
   std::string perf_layers;     // the perf layer(s) that time comes from
 };
 
@@ -101,6 +102,7 @@ struct SensitivityEntry {
 
 struct AccuracyReport {
   std::string float_model, quant_model;
+  std::string source;  // the accuracy.json it was read from (read_accuracy_report); "" = analysed here
   int samples = 0;
   std::vector<LayerAccuracy> layers;  // in the quantized model's node order
   std::vector<OutputAccuracy> outputs;
@@ -138,6 +140,19 @@ std::string accuracy_text(const AccuracyReport& report);
 std::string accuracy_json(const AccuracyReport& report);
 std::string accuracy_csv(const AccuracyReport& report);
 std::string accuracy_html(const AccuracyReport& report);
+
+// Reads the accuracy.json `layerscope accuracy --out` (write_accuracy_reports) wrote: `path` is the
+// file or the folder holding it. Fails naming the file when it is missing, not JSON, of another
+// schema or a newer version, or a field has the wrong type. report->source is set to the file.
+Status read_accuracy_report(const std::string& path, AccuracyReport* report);
+
+// Joins the analysis of a quantized model with a profile of that model: each analysed layer gets
+// the time of the profile rows whose original node names (LayerProfile::source_names) contain its
+// node, as `accuracy --perf` does, and perf->accuracy holds the result, so report.html gains its
+// Accuracy section, perf.json its "accuracy" member and find_findings its accuracy finding. Fails,
+// naming the accuracy file (accuracy.source) and the profiled model, when none of the analysed
+// layers is in the profile: an analysis of another model.
+Status attach_accuracy(const AccuracyReport& accuracy, PerfReport* perf);
 
 // Names of the files write_accuracy_reports writes.
 inline constexpr const char* kAccuracyReportFiles[] = {"accuracy.json", "accuracy.csv", "accuracy.html"};

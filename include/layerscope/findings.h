@@ -20,6 +20,10 @@
 //                       or an int8 layer on the reference kernels
 //   quant_conversions   quantized models: the time QuantizeLinear/DequantizeLinear take, from
 //                       a named share of the layer sum (findings_quant.cpp)
+//   accuracy_loss       with an accuracy analysis attached (PerfReport::accuracy, `perf
+//                       --accuracy`): the layers that lose the most accuracy (lowest SQNR),
+//                       with their share of the time and the keep-float advice; severity from
+//                       SQNR (the worst layer's or the outputs', the lower), not from time
 #pragma once
 #include <string>
 #include <vector>

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "layerscope/stats.h"
 
 namespace layerscope {
+
+struct AccuracyReport;  // layerscope/accuracy.h
 
 struct ProfileOptions {
   int warmup = 5;  // un-timed runs first
@@ -130,6 +133,10 @@ struct PerfReport {
   double overhead_pct = 0;          // profiled / unprofiled median - 1
   double layer_sum_ratio_pct = 0;   // layer sum / unprofiled median
   MemoryReport memory;
+  // The accuracy analysis of this (quantized) model joined with these layers' times
+  // (attach_accuracy in accuracy.h; `perf --accuracy`); null = none. Shared and immutable, so
+  // copying a report stays cheap.
+  std::shared_ptr<const AccuracyReport> accuracy;
 };
 
 // Runs the evaluation. `roofs` may be default (unmeasured): derived columns then print '\'.

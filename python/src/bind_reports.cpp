@@ -2,12 +2,14 @@
 // read-only, with the library's own writers behind .text, .to_json(), .to_csv(), .html(),
 // .save() and the notebook view; reading reports back (import.h).
 #include <nanobind/stl/filesystem.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
 #include <filesystem>
 
 #include "common.h"
+#include "layerscope/accuracy.h"
 #include "layerscope/findings.h"
 #include "layerscope/import.h"
 #include "layerscope/report.h"
@@ -37,6 +39,23 @@ void save_perf(const PerfReport& r, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) throw StatusError("cannot create the folder '" + dir.string() + "': " + ec.message());
   check(write_perf_reports(r, dir.string(), perf_text(r)));
+}
+
+// A copy of the report with an accuracy analysis joined in (attach_accuracy): report.html's
+// Accuracy section, perf.json's "accuracy", the accuracy_loss finding. `accuracy` is an
+// AccuracyReport (layerscope.accuracy()) or the path of an accuracy.json or its folder.
+PerfReport with_accuracy(const PerfReport& r, nb::handle accuracy) {
+  AccuracyReport read;
+  const AccuracyReport* a = nullptr;
+  if (nb::isinstance<AccuracyReport>(accuracy)) {
+    a = &nb::cast<const AccuracyReport&>(accuracy);
+  } else {
+    check(read_accuracy_report(nb::cast<std::filesystem::path>(accuracy).string(), &read));
+    a = &read;
+  }
+  PerfReport out = r;
+  check(attach_accuracy(*a, &out));
+  return out;
 }
 
 // The memory report's fields under perf.json's names (its "memory" object).
@@ -190,9 +209,27 @@ void bind_reports(nb::module_& m) {
       .def(
           "html", [](const PerfReport& r) { return perf_report_html(r, find_findings(r)); },
           "report.html: one self-contained page")
-      .def("save", &save_perf, nb::arg("dir"),
-           "Writes perf.txt, perf.json, layers.csv, trace.json and report.html into dir (created if missing), "
-           "all or nothing.")
+      .def(
+          "save",
+          [](const PerfReport& r, const std::filesystem::path& dir, nb::handle accuracy) {
+            save_perf(accuracy.is_none() ? r : with_accuracy(r, accuracy), dir);
+          },
+          nb::arg("dir"), nb::arg("accuracy").none() = nb::none(),
+          "Writes perf.txt, perf.json, layers.csv, trace.json and report.html into dir (created if missing), "
+          "all or nothing. accuracy: an AccuracyReport or the path of an accuracy.json (or its folder) of this "
+          "quantized model, as with_accuracy() takes; nothing is written when it does not match.")
+      .def("with_accuracy", &with_accuracy, nb::arg("accuracy"),
+           "A copy of this report with the accuracy analysis of the profiled quantized model joined in, as "
+           "`layerscope perf --accuracy` does: report.html's Accuracy section, perf.json's \"accuracy\", the "
+           "accuracy_loss finding. accuracy: an AccuracyReport (layerscope.accuracy()) or the path of an "
+           "accuracy.json or the folder holding it. Raises layerscope.Error when none of its layers is in this "
+           "profile.")
+      .def_prop_ro(
+          "accuracy",
+          [](const PerfReport& r) -> nb::object {
+            return r.accuracy ? nb::cast(*r.accuracy, nb::rv_policy::copy) : nb::none();
+          },
+          "the AccuracyReport joined in (with_accuracy, perf --accuracy, a perf.json carrying one), else None")
       .def(
           "to_dataframe",
           [](const PerfReport& r) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "accuracy/metrics.h"
+#include "accuracy/perf_join.h"
 #include "accuracy/quant_graph.h"
 #include "accuracy/sensitivity.h"
 #include "api/guarded.h"
@@ -18,7 +19,6 @@
 #include "layerscope/import.h"
 #include "layerscope/npy.h"
 #include "layerscope/printable.h"
-#include "profile/layer_nesting.h"
 #include "util/text.h"
 
 namespace layerscope::accuracy {
@@ -108,45 +108,11 @@ double loss_key(const LayerAccuracy& l) {
 void add_perf_shares(const std::string& perf_path, AccuracyReport* r) {
   PerfReport perf;
   throw_if_error(read_perf_report(perf_path, &perf), " (--perf)");
-  const double total = top_level_sum_us(perf.layers);  // a body layer's time is inside its control layer's
-  LS_CHECK(total > 0, "perf report '", perf_path, "' has no layer time");
-  // ONNX node -> share, perf layer names. A body layer's nodes are named inside its scope
-  // ("loop_0/body/mm"), so they never take the share of a top-level node of the same name.
-  std::map<std::string, std::pair<double, std::string>> by_node;
-  for (const LayerProfile& l : perf.layers) {
-    const std::string full = scoped_full_name(l.scope, l.op_type, l.source_names);
-    for (const std::string& s : l.source_names) {
-      auto& [share, names] = by_node[scoped_name(l.scope, s)];
-      share += 100.0 * l.time_us.median / total;
-      names += (names.empty() ? "" : "; ") + full;
-    }
-  }
+  const PerfJoin join = join_perf_times(perf, perf_path, &r->layers);
   r->has_perf = true;
   r->perf_path = perf_path;
-  int found = 0;
-  for (LayerAccuracy& l : r->layers) {
-    auto it = by_node.find(l.node);
-    if (it == by_node.end()) continue;
-    l.time_share_pct = it->second.first;
-    l.perf_layers = it->second.second;
-    ++found;
-  }
-  // A fused perf layer (QLinearConvAdd, Conv+Relu, ...) names several analysed nodes: each shows its
-  // whole share, which the reader must know when adding shares up.
-  std::set<std::string> analysed;
-  for (const LayerAccuracy& l : r->layers) analysed.insert(l.node);
-  int fused = 0;
-  for (const LayerProfile& l : perf.layers) {
-    int named = 0;
-    for (const std::string& s : l.source_names) named += analysed.count(scoped_name(l.scope, s)) ? 1 : 0;
-    fused += named > 1;
-  }
-  if (fused > 0)
-    r->notes.push_back(std::to_string(fused) +
-                       " perf layer(s) are fused over several analysed layers; each of those layers shows the fused "
-                       "layer's whole time share (perf_layers in accuracy.json names it), so the shares add up to "
-                       "more than 100%");
-  if (found == 0)
+  if (join.fused > 0) r->notes.push_back(fused_rows_note(join.fused));
+  if (join.found == 0)
     r->notes.push_back("the perf report '" + perf_path +
                        "' names none of the quantized model's nodes: is it a profile of this model?");
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accuracy/metric_cells.h"
 #include "compare/assets.h"
 #include "layerscope/accuracy.h"
 #include "layerscope/printable.h"
@@ -19,19 +20,9 @@ namespace layerscope {
 
 namespace {
 
+using accuracy::metric_td;
+using accuracy::metric_text;
 using html::escape;
-
-// A number cell: the sort key in data-v (empty when undefined: sorts as the smallest), the note
-// as a tooltip.
-std::string metric_td(const Metric& m, const char* format, const char* suffix = "") {
-  std::string title = m.note.empty() ? "" : " title=\"" + escape(m.note) + "\"";
-  if (!m.defined) return "<td class=\"num\" data-v=\"\"" + title + ">n/a*</td>";
-  if (std::isinf(m.value))
-    return "<td class=\"num\" data-v=\"" + std::string(m.value > 0 ? "1e308" : "-1e308") + "\"" + title + ">" +
-           (m.value > 0 ? "inf" : "-inf") + "</td>";
-  return "<td class=\"num\" data-v=\"" + fmt("%.17g", m.value) + "\"" + title + ">" + fmt(format, m.value) + suffix +
-         (m.note.empty() ? "" : "*") + "</td>";
-}
 
 std::string empty_td() { return "<td class=\"num\" data-v=\"\">-</td>"; }
 
@@ -43,12 +34,6 @@ std::string error_cells(const TensorError& e) {
 std::string card(const std::string& label, const std::string& value, const std::string& note) {
   return "<div class=\"metric\"><div class=\"metric-label\">" + escape(label) + "</div><div class=\"metric-value\">" +
          escape(value) + "</div><div class=\"metric-note\">" + escape(note) + "</div></div>\n";
-}
-
-std::string value_text(const Metric& m, const char* format) {
-  if (!m.defined) return "n/a";
-  if (std::isinf(m.value)) return m.value > 0 ? "inf" : "-inf";
-  return fmt(format, m.value);
 }
 
 }  // namespace
@@ -67,12 +52,12 @@ std::string accuracy_html(const AccuracyReport& r) {
 
   out += "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"metrics\">\n";
   for (const OutputAccuracy& o : r.outputs) {
-    out += card("output " + printable(o.name) + " cosine", value_text(o.error.cosine, "%.6f"),
+    out += card("output " + printable(o.name) + " cosine", metric_text(o.error.cosine, "%.6f"),
                 "worst sample " + (o.error.cosine.defined ? fmt("%.6f", o.error.cosine.worst) : "n/a") +
                     (o.error.cosine.note.empty() ? "" : "; " + o.error.cosine.note));
-    out +=
-        card("output " + printable(o.name) + " SQNR", value_text(o.error.sqnr_db, "%.2f dB"),
-             "relative L2 " + value_text(o.error.rel_l2, "%.4g") + ", max abs " + value_text(o.error.max_abs, "%.4g"));
+    out += card(
+        "output " + printable(o.name) + " SQNR", metric_text(o.error.sqnr_db, "%.2f dB"),
+        "relative L2 " + metric_text(o.error.rel_l2, "%.4g") + ", max abs " + metric_text(o.error.max_abs, "%.4g"));
   }
   out += card("samples", std::to_string(r.samples), "metrics are means over the samples");
   out += card("tensors matched", std::to_string(r.matched_tensors), std::to_string(r.unmatched.size()) + " unmatched");

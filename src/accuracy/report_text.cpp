@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accuracy/report_json.h"
 #include "layerscope/accuracy.h"
 #include "layerscope/printable.h"
 #include "util/json.h"
@@ -48,29 +49,6 @@ std::string output_line(const OutputAccuracy& o) {
   return fmt("  %s: cosine %s, relative L2 %s, max abs %s, SQNR %s dB\n", printable(o.name).c_str(),
              cell(o.error.cosine, "%.6f").c_str(), cell(o.error.rel_l2, "%.4g").c_str(),
              cell(o.error.max_abs, "%.4g").c_str(), cell(o.error.sqnr_db, "%.2f").c_str());
-}
-
-void metric_json(JsonWriter& w, const char* key, const Metric& m) {
-  w.key(key).begin_object();
-  w.field("defined", m.defined);
-  if (m.defined && std::isinf(m.value)) {
-    w.key("value").null().key("worst").null().field("infinite", true);
-  } else if (m.defined) {
-    w.field("value", m.value).field("worst", m.worst);
-  } else {
-    w.key("value").null().key("worst").null();
-  }
-  w.field("samples", m.samples).field("note", m.note);
-  w.end_object();
-}
-
-void error_json(JsonWriter& w, const char* key, const TensorError& e) {
-  w.key(key).begin_object();
-  metric_json(w, "cosine", e.cosine);
-  metric_json(w, "rel_l2", e.rel_l2);
-  metric_json(w, "max_abs", e.max_abs);
-  metric_json(w, "sqnr_db", e.sqnr_db);
-  w.end_object();
 }
 
 std::string csv_field(const std::string& s) {
@@ -141,60 +119,7 @@ std::string accuracy_text(const AccuracyReport& r) {
 
 std::string accuracy_json(const AccuracyReport& r) {
   JsonWriter w;
-  w.begin_object();
-  w.field("schema", "layerscope.accuracy").field("version", 1);
-  w.field("float_model", r.float_model).field("quant_model", r.quant_model).field("samples", r.samples);
-  w.key("outputs").begin_array();
-  for (const OutputAccuracy& o : r.outputs) {
-    w.begin_object().field("name", o.name);
-    error_json(w, "error", o.error);
-    w.end_object();
-  }
-  w.end_array();
-  w.field("matched_tensors", r.matched_tensors);
-  w.key("unmatched").begin_array();
-  for (const std::string& u : r.unmatched) w.value(u);
-  w.end_array();
-  w.key("layers").begin_array();
-  for (const LayerAccuracy& l : r.layers) {
-    w.begin_object();
-    w.field("rank", l.rank).field("node", l.node).field("op_type", l.op_type);
-    w.field("float_tensor", l.float_tensor).field("quant_tensor", l.quant_tensor).field("matched_by", l.matched_by);
-    error_json(w, "entire", l.entire);
-    if (l.has_single) error_json(w, "single", l.single);
-    else w.key("single").null();
-    w.field("single_note", l.single_note);
-    if (l.time_share_pct >= 0) w.field("time_share_pct", l.time_share_pct).field("perf_layers", l.perf_layers);
-    else w.key("time_share_pct").null();
-    w.end_object();
-  }
-  w.end_array();
-  w.field("perf", r.has_perf ? r.perf_path : std::string());
-  if (r.has_sensitivity) {
-    w.key("sensitivity").begin_object();
-    w.field("baseline_output_cosine", r.baseline_output_cosine);
-    w.key("layers").begin_array();
-    for (const SensitivityEntry& s : r.sensitivity)
-      w.begin_object()
-          .field("node", s.node)
-          .field("op_type", s.op_type)
-          .field("output_cosine", s.output_cosine)
-          .field("gain", s.gain)
-          .end_object();
-    w.end_array();
-    w.field("target_cosine", r.target_cosine).field("target_reached", r.target_reached);
-    w.key("keep_float").begin_array();
-    for (const std::string& n : r.keep_float) w.value(n);
-    w.end_array();
-    w.field("keep_float_output_cosine", r.keep_float_output_cosine).field("quantize_command", r.quantize_command);
-    w.end_object();
-  } else {
-    w.key("sensitivity").null();
-  }
-  w.key("notes").begin_array();
-  for (const std::string& n : r.notes) w.value(n);
-  w.end_array();
-  w.end_object();
+  accuracy::write_report_json(w, r);
   return w.str() + "\n";
 }
 

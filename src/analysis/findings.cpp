@@ -70,6 +70,7 @@ std::vector<Finding> find_findings(const PerfReport& report) {
   rule_data_movement(ctx, &out);
   rule_int8_fallback(ctx, &out);
   rule_quant_conversions(ctx, &out);
+  rule_accuracy_loss(ctx, &out);
   rule_far_from_roof(ctx, &out);
   rule_low_mac_usage(ctx, &out);
   rule_workload_imbalance(ctx, &out);

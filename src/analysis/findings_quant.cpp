@@ -1,11 +1,19 @@
 // Rules about quantized models (a report with int8 layers or float <-> int8 conversions): int8
-// work that did not run in int8, and the time the conversions themselves take. The layers'
+// work that did not run in int8, the time the conversions themselves take, and with an accuracy
+// analysis attached (`perf --accuracy`) the layers that lose the most accuracy. The layers'
 // value names (LayerProfile::input_names / output_names) give the dataflow between them.
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
 
+#include "accuracy/metric_cells.h"
+#include "accuracy/perf_join.h"
 #include "analysis/findings_rules.h"
+#include "layerscope/accuracy.h"
+#include "layerscope/printable.h"
 #include "profile/quantized_layers.h"
 
 namespace layerscope::findings {
@@ -24,6 +32,14 @@ constexpr double kQuantConversionSharePct = 5.0;
 // Clip: the quantizer keeps them before the QuantizeLinear) sit between them without changing
 // what is quantized; a longer chain is no longer "the layer's" conversion.
 constexpr int kMaxPassThrough = 8;
+
+// Quantization noise against the signal, of a layer alone or of the outputs: below 20 dB SQNR the
+// error is over a tenth of the tensor (relative L2 > 0.1), which classifiers and regressors rarely
+// absorb; below 30 dB (over 3%) it is worth a look; above that quantization does what it should.
+constexpr double kAccuracyHighSqnrDb = 20.0;
+constexpr double kAccuracyMediumSqnrDb = 30.0;
+// How many of the worst layers the accuracy finding names.
+constexpr size_t kAccuracyWorstLayers = 3;
 
 bool passes_through(const LayerProfile& l) {
   return is_data_movement(l.op_type) || is_absorbable_activation(l.op_type);
@@ -214,6 +230,86 @@ void rule_quant_conversions(const Context& ctx, std::vector<Finding>* out) {
       "them." +
       evidence(ctx, layers, [&](const LayerProfile& l) { return flow.known() ? served_by(flow, l) : std::string(); });
   out->push_back(make_finding(ctx, "quant_conversions", severity_for_share(share), title, detail, layers));
+}
+
+namespace {
+
+// The SQNR the ranking used: the layer alone, or accumulated when it has no single error.
+const Metric& ranking_sqnr(const LayerAccuracy& l) { return l.has_single ? l.single.sqnr_db : l.entire.sqnr_db; }
+
+std::string accuracy_line(const LayerAccuracy& l, double share_pct) {
+  std::string line = "  [" + l.op_type + "] " + printable(l.node) + ": ";
+  if (l.has_single)
+    line += "single SQNR " + accuracy::metric_text(l.single.sqnr_db, "%.2f") + " dB, cosine " +
+            accuracy::metric_text(l.single.cosine, "%.6f") + "; ";
+  line += "entire SQNR " + accuracy::metric_text(l.entire.sqnr_db, "%.2f") + " dB";
+  if (share_pct >= 0) line += fmt("; %.1f%% of the time", share_pct);
+  return line;
+}
+
+}  // namespace
+
+void rule_accuracy_loss(const Context& ctx, std::vector<Finding>* out) {
+  const PerfReport& r = ctx.report();
+  if (!r.accuracy) return;
+  const AccuracyReport& a = *r.accuracy;
+  std::vector<const LayerAccuracy*> worst;
+  for (const LayerAccuracy& l : a.layers)
+    if (ranking_sqnr(l).defined && std::isfinite(ranking_sqnr(l).value)) worst.push_back(&l);
+  if (worst.empty()) return;
+  std::stable_sort(worst.begin(), worst.end(), [](auto* x, auto* y) { return x->rank < y->rank; });
+  if (worst.size() > kAccuracyWorstLayers) worst.resize(kAccuracyWorstLayers);
+
+  const auto rows = accuracy::rows_by_node(r);
+  std::vector<const LayerProfile*> cited;
+  std::string lines;
+  for (const LayerAccuracy* l : worst) {
+    std::vector<const LayerProfile*> own;
+    if (auto it = rows.find(l->node); it != rows.end())
+      for (size_t i : it->second) own.push_back(&r.layers[i]);
+    lines += "\n" + accuracy_line(*l, own.empty() ? -1 : ctx.share_pct(own));
+    cited.insert(cited.end(), own.begin(), own.end());
+  }
+  std::sort(cited.begin(), cited.end());
+  cited.erase(std::unique(cited.begin(), cited.end()), cited.end());
+
+  // Severity from the lower of the worst layer's SQNR and the outputs': many layers that each lose
+  // little can still add up to outputs that lose much.
+  const double sqnr = ranking_sqnr(*worst[0]).value;
+  double lowest_output_sqnr = std::numeric_limits<double>::infinity(), lowest_cosine = 2;
+  for (const OutputAccuracy& o : a.outputs) {
+    if (o.error.sqnr_db.defined) lowest_output_sqnr = std::min(lowest_output_sqnr, o.error.sqnr_db.value);
+    if (o.error.cosine.defined) lowest_cosine = std::min(lowest_cosine, o.error.cosine.value);
+  }
+  const double at_stake = std::min(sqnr, lowest_output_sqnr);
+  const std::string severity = at_stake < kAccuracyHighSqnrDb     ? "high"
+                               : at_stake < kAccuracyMediumSqnrDb ? "medium"
+                                                                  : "info";
+  std::string title = fmt("Quantization costs the most accuracy in [%s] %s: %s SQNR %.2f dB", worst[0]->op_type.c_str(),
+                          printable(worst[0]->node).c_str(), worst[0]->has_single ? "single" : "entire", sqnr);
+  if (lowest_cosine <= 1) title += fmt("; output cosine %.6f", lowest_cosine);
+  if (std::isfinite(lowest_output_sqnr)) title += fmt(", SQNR %.2f dB", lowest_output_sqnr);
+  std::string detail =
+      "From the accuracy analysis (" + (a.source.empty() ? std::string("layerscope accuracy") : printable(a.source)) +
+      "): the layers ranked by the error each adds alone (lowest SQNR first), with their share of this profile's "
+      "time:" +
+      lines + "\n";
+  if (a.has_sensitivity && !a.keep_float.empty())
+    detail += fmt("Keeping %zu layer(s) in float gives output cosine %.6f: ", a.keep_float.size(),
+                  a.keep_float_output_cosine) +
+              a.quantize_command;
+  else if (a.has_sensitivity && a.target_reached)
+    detail +=
+        fmt("The model already reaches the sensitivity target (output cosine %.6f >= %g): nothing needs to "
+            "stay in float.",
+            a.baseline_output_cosine, a.target_cosine);
+  else if (a.has_sensitivity)
+    detail += "The sensitivity analysis found no layer whose float version raises the output cosine.";
+  else
+    detail +=
+        "`layerscope accuracy --sensitivity` measures which layers to keep in float (layerscope quantize "
+        "--keep-float); a layer that loses much and takes little time costs little to keep.";
+  out->push_back(make_finding(ctx, "accuracy_loss", severity, title, detail, cited));
 }
 
 }  // namespace layerscope::findings

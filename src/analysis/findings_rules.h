@@ -98,6 +98,7 @@ void rule_workload_imbalance(const Context& ctx, std::vector<Finding>* out);
 void rule_measurement(const Context& ctx, std::vector<Finding>* out);
 void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out);
 void rule_quant_conversions(const Context& ctx, std::vector<Finding>* out);
+void rule_accuracy_loss(const Context& ctx, std::vector<Finding>* out);
 
 // ---- template definition ----
 

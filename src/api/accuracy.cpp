@@ -1,11 +1,21 @@
 // The public accuracy calls (include/layerscope/accuracy.h) over src/accuracy/.
 #include "layerscope/accuracy.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
 #include "accuracy/analysis.h"
+#include "accuracy/perf_join.h"
+#include "accuracy/report_json.h"
 #include "api/guarded.h"
 #include "ir/error.h"
 #include "quant/dataset.h"
+#include "report/json_object.h"
 #include "util/atomic_write.h"
+#include "util/json.h"
 
 namespace layerscope {
 
@@ -53,6 +63,59 @@ Status write_accuracy_reports(const AccuracyReport& report, const std::string& d
   if (!st) return st;
   return write_files_atomically(
       dir, {{kAccuracyReportFiles[0], {json}}, {kAccuracyReportFiles[1], {csv}}, {kAccuracyReportFiles[2], {html}}});
+}
+
+Status read_accuracy_report(const std::string& given, AccuracyReport* report) {
+  return guarded([&] {
+    LS_CHECK(report, "report must not be null");
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    // `layerscope accuracy --out DIR` names a folder: accept it as well as the file in it.
+    const std::string path = fs::is_directory(given, ec) ? (fs::path(given) / kAccuracyReportFiles[0]).string() : given;
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      fail_with(StatusCode::kIoError, "cannot read accuracy report '", path, "': the file ",
+                fs::exists(path, ec) ? "cannot be opened" : "does not exist");
+    std::ostringstream text;
+    text << in.rdbuf();
+    JsonValue doc;
+    std::string err;
+    if (!parse_json(text.str(), &doc, &err))
+      fail(path, ": not valid JSON (", err, "); expected the accuracy.json `layerscope accuracy --out` writes");
+    *report = accuracy::read_report_json(JsonObjectReader(doc, "", path));
+    report->source = path;
+  });
+}
+
+Status attach_accuracy(const AccuracyReport& accuracy_in, PerfReport* perf) {
+  return guarded([&] {
+    LS_CHECK(perf, "perf report must not be null");
+    const std::string profiled = perf->model_path.empty() ? perf->imported_from : perf->model_path;
+    const std::string from = accuracy_in.source.empty() ? "the accuracy analysis of '" + accuracy_in.quant_model + "'"
+                                                        : "accuracy report '" + accuracy_in.source + "'";
+    auto joined = std::make_shared<AccuracyReport>(accuracy_in);
+    const accuracy::PerfJoin join = accuracy::join_perf_times(*perf, profiled, &joined->layers);
+    if (join.found == 0) {
+      std::string examples;
+      for (size_t i = 0; i < joined->layers.size() && i < 3; ++i)
+        examples += (i ? ", '" : "'") + joined->layers[i].node + "'";
+      fail(from, " (an analysis of '", accuracy_in.quant_model, "') matches none of the layers profiled from '",
+           profiled, "': none of its ", joined->layers.size(), " analysed nodes",
+           examples.empty() ? "" : " (" + examples + ", ...)",
+           " is an original node name of a profile row. Give the accuracy.json of this model (layerscope accuracy "
+           "FLOAT.onnx ",
+           profiled, " --out DIR)");
+    }
+    // The times are this profile's now (perf.json's reader sees them in its own "accuracy" member).
+    joined->has_perf = true;
+    joined->perf_path = profiled;
+    if (join.fused > 0) {
+      const std::string note = accuracy::fused_rows_note(join.fused);
+      if (std::find(joined->notes.begin(), joined->notes.end(), note) == joined->notes.end())
+        joined->notes.push_back(note);
+    }
+    perf->accuracy = std::move(joined);
+  });
 }
 
 }  // namespace layerscope

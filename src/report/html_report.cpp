@@ -97,12 +97,13 @@ std::string perf_report_html(const PerfReport& report, const std::vector<Finding
   out += std::string("<style>\n") + assets::kReportCss + "</style>\n</head>\n<body>\n";
   out +=
       "<header class=\"page-head\"><div class=\"brand\">layerscope</div><h1>Performance report <span class=\"model\">" +
-      escape(model) +
-      "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>"
+      escape(model) + "</span></h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>" +
+      (report.accuracy ? "<a href=\"#accuracy\">Accuracy</a>" : "") +
       "<a href=\"#charts\">Charts</a><a href=\"#layers\">Layers</a><a href=\"#optypes\">Op types</a></nav></header>\n";
   out += "<main>\n";
   out += summary_section(report);
   out += findings_section(report, findings);
+  out += accuracy_section(report);  // beside the findings: where the accuracy went, with each layer's time
   out += charts_section(report);
   out += layer_table_section(report);
   out += optype_table_section(report);

@@ -57,4 +57,30 @@ std::string micros(double us) {
   return fmt("%.2f", us);
 }
 
+std::string th(const char* key, const char* type, const std::string& label, const char* title) {
+  return std::string("<th data-key=\"") + key + "\" data-type=\"" + type + "\"" +
+         (std::string(type) == "num" ? " class=\"num\"" : "") + " title=\"" + title +
+         "\" tabindex=\"0\" aria-sort=\"none\">" + label + "</th>";
+}
+
+// A numeric cell: shown text, raw sort value ("" = unknown), optional tooltip.
+std::string num_td(const std::string& text, const std::string& value, const std::string& title) {
+  std::string out = "<td class=\"num\" data-v=\"" + value + "\"";
+  if (!title.empty()) out += " title=\"" + escape(title) + "\"";
+  return out + ">" + escape(text) + "</td>";
+}
+
+std::string op_chip(const std::string& op) {
+  return "<span class=\"op-chip\" data-op=\"" + escape(op) + "\">" + escape(op) + "</span>";
+}
+
+std::string filter_box(const char* table_id, const char* placeholder, const std::string& noun, size_t count) {
+  return std::string("<div class=\"table-tools\"><input type=\"search\" class=\"filter\" data-filter-for=\"") +
+         table_id + "\" placeholder=\"" + placeholder + "\" aria-label=\"" + placeholder +
+         "\"><span class=\"count\" data-count-for=\"" + table_id + "\" data-noun=\"" + noun + "\">" +
+         std::to_string(count) + " " + noun +
+         "</span><span class=\"hint\">Click a column header to sort; "
+         "the filter keeps rows containing every word.</span></div>\n";
+}
+
 }  // namespace layerscope::html

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "accuracy/report_json.h"
+#include "layerscope/accuracy.h"
 #include "layerscope/findings.h"
 #include "layerscope/report.h"
 #include "util/json.h"
@@ -126,6 +128,14 @@ std::string perf_report_json(const PerfReport& r) {
   w.field("other_bytes", m.other_bytes).field("total_bytes", m.total_bytes);
   w.field("model_file_bytes", m.model_file_bytes).field("naive_activation_bytes", m.naive_activation_bytes);
   w.end_object();
+
+  // `perf --accuracy`: the accuracy.json object, its layers' times joined with this report's.
+  if (r.accuracy) {
+    w.key("accuracy");
+    accuracy::write_report_json(w, *r.accuracy);
+  } else {
+    w.key("accuracy").null();
+  }
 
   // Derived from the fields above (find_findings); written for readers of the file alone.
   w.key("findings").begin_array();

@@ -92,3 +92,39 @@ def test_rknn_accuracy_analysis(quantized, tmp_path, capsys):
     assert rknn.accuracy_analysis(inputs=[str(tmp_path / "nope.npy")], output_dir=str(snapshot)) == -1
     assert "nope.npy" in capsys.readouterr().err
     rknn.release()
+
+
+def test_profile_report_with_the_accuracy_section(quantized, tmp_path):
+    """PerfReport.with_accuracy() and save(dir, accuracy=...): the quantized model's profile gains
+    the analysis as `layerscope perf --accuracy` gives it (report.html's section, perf.json, the
+    finding); another model's analysis is refused before anything is written."""
+    model, dataset, q = quantized
+    acc = layerscope.accuracy(model, q, dataset=dataset, max_samples=2, out=str(tmp_path / "acc"))
+    report = layerscope.Session(q).profile(warmup=0, runs=1)
+    assert report.accuracy is None
+
+    joined = report.with_accuracy(acc)
+    assert [l.node for l in joined.accuracy.layers] == [l.node for l in acc.layers]
+    conv = [l for l in joined.accuracy.layers if l.op_type == "Conv"]
+    assert conv and all(l.time_share_pct > 0 for l in conv)  # the fused int8 convolutions' rows name them
+    worst = min(acc.layers, key=lambda l: l.rank)
+    assert any(f.kind == "accuracy_loss" and worst.node in f.title for f in joined.findings)
+    assert report.accuracy is None  # a copy: the profile itself is unchanged
+
+    report.save(str(tmp_path / "p"), accuracy=str(tmp_path / "acc"))  # the folder, as the CLI takes
+    page = (tmp_path / "p" / "report.html").read_text()
+    perf = json.loads((tmp_path / "p" / "perf.json").read_text())
+    assert 'id="accuracy"' in page and all('data-node="%s"' % l.node in page for l in acc.layers)
+    assert perf["accuracy"]["source"] == str(tmp_path / "acc" / "accuracy.json")
+    assert [l["single"] for l in perf["accuracy"]["layers"]] == \
+        [l["single"] for l in json.loads((tmp_path / "acc" / "accuracy.json").read_text())["layers"]]
+    assert layerscope.read_report(str(tmp_path / "p" / "perf.json")).accuracy.layers[0].node == acc.layers[0].node
+
+    other = json.loads((tmp_path / "acc" / "accuracy.json").read_text())
+    for i, l in enumerate(other["layers"]):
+        l["node"] = "another_model_%d" % i
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "accuracy.json").write_text(json.dumps(other))
+    with pytest.raises(layerscope.Error, match="matches none of the layers"):
+        report.save(str(tmp_path / "bad"), accuracy=str(tmp_path / "other" / "accuracy.json"))
+    assert not (tmp_path / "bad").exists()

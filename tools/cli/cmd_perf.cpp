@@ -1,6 +1,7 @@
 // `layerscope perf`: layer-by-layer performance evaluation + memory evaluation.
-// With --out DIR it also writes the report files (perf.txt, perf.json, layers.csv, trace.json;
-// see docs/report-schema.md) and lists them on stderr.
+// With --out DIR it also writes the report files (perf.txt, perf.json, layers.csv, trace.json,
+// report.html; see docs/report-schema.md) and lists them on stderr; --accuracy adds the accuracy
+// analysis of the quantized model to them.
 #include <cstdio>
 #include <filesystem>
 
@@ -8,6 +9,7 @@
 #include "commands.h"
 #include "help.h"
 #include "inputs.h"
+#include "layerscope/accuracy.h"
 #include "layerscope/findings.h"
 #include "layerscope/machine.h"
 #include "layerscope/profile.h"
@@ -43,6 +45,12 @@ const CommandSpec kPerf = {
              {"runs", "N",
               "Timed runs with the profiler, and as many without it (at least 1). Default 20. Times "
               "are medians over these runs."},
+             {"accuracy", "FILE|DIR",
+              "The accuracy.json `layerscope accuracy FLOAT.onnx MODEL.onnx --out DIR` wrote for this quantized "
+              "model (or that DIR): report.html gains an Accuracy section (output errors, the layers ranked by the "
+              "error each adds, each with its time and share from this profile, the keep-float advice), perf.json "
+              "an \"accuracy\" member and the findings the layers losing the most. An analysis naming none of "
+              "this profile's layers is refused."},
              {"out", "DIR",
               "Also write the report files into DIR (created if missing): perf.txt, perf.json, "
               "layers.csv, trace.json (Chrome/Perfetto trace) and the other report files; all or none: after a "
@@ -52,6 +60,7 @@ const CommandSpec kPerf = {
         "layerscope perf model.onnx",
         "layerscope perf model.onnx --threads 2 --runs 50 --out report/",
         "layerscope perf depth.onnx --image front.jpg --mean 123.7,116.3,103.5 --std 58.4,57.1,57.4 --cores 0",
+        "layerscope perf model.int8.onnx --accuracy accuracy/ --out report/",
     },
 };
 
@@ -65,6 +74,13 @@ int cmd_perf(int argc, char** argv) {
   ProfileOptions popts;
   popts.warmup = args.get_int("warmup", 5, 0);
   popts.runs = args.get_int("runs", 20, 1);
+
+  // Read before profiling, so a missing or corrupt accuracy.json fails at once.
+  AccuracyReport accuracy;
+  if (args.has("accuracy")) {
+    Status ast = read_accuracy_report(args.get("accuracy"), &accuracy);
+    if (!ast) return report_error(ast);
+  }
 
   std::unique_ptr<Session> session;
   Status st = Session::load(args.positional()[0], opts, &session);
@@ -80,6 +96,11 @@ int cmd_perf(int argc, char** argv) {
   st = evaluate_performance(*session, inputs, popts, roofs_from_machine(machine), &report);
   progress.clear();
   if (!st) return report_error(st);
+  // Before anything is printed or written: an analysis of another model leaves no output folder.
+  if (args.has("accuracy")) {
+    st = attach_accuracy(accuracy, &report);
+    if (!st) return report_error(st);
+  }
   // The findings follow the ranking table: the reading of the tables above them.
   std::string text = format_perf_text(report) + "\n" + format_findings_text(find_findings(report)) + "\n" +
                      format_memory_text(report.memory);
