@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "analysis/findings_rules.h"
+#include "kernels/cpu_features.h"
 #include "profile/quantized_layers.h"
 
 namespace layerscope::findings {
@@ -150,15 +151,23 @@ void rule_int8_fallback(const Context& ctx, std::vector<Finding>* out) {
     std::string detail =
         std::string(
             no_int8_cpu
-                ? "This machine has no int8 dot-product instruction (VNNI; its calibration measured no int8 peak). "
-                  "Without "
-                  "it, oneDNN's int8 kernels add products in saturating 16-bit pairs or halve the int8 weights, which "
-                  "changes the results, so layerscope fuses no int8 layers here: each of these layers dequantizes its "
-                  "input, computes in float (the model's arithmetic, exact up to float rounding) and quantizes its "
-                  "output. "
-                  "On a CPU with AVX512-VNNI or AVX-VNNI the same model runs them in int8; profile it there for its "
-                  "int8 "
-                  "speed."
+                ? std::string(int8_dot_product_hidden()
+                                  ? "LAYERSCOPE_NO_INT8_DOT hid this machine's int8 dot-product instruction (VNNI) "
+                                    "from this run, which behaves as a CPU without it. "
+                                  : "This machine has no int8 dot-product instruction (VNNI; its calibration measured "
+                                    "no int8 peak). ") +
+                      "Without "
+                      "it, oneDNN's int8 kernels add products in saturating 16-bit pairs or halve the int8 weights, "
+                      "which "
+                      "changes the results, so layerscope fuses no int8 layers here: each of these layers dequantizes "
+                      "its "
+                      "input, computes in float (the model's arithmetic, exact up to float rounding) and quantizes its "
+                      "output (a QOperator file's QLinearConv, QLinearMatMul, QGemm, ... are rewritten into that form, "
+                      "passes/expand_qoperator.cpp). "
+                      "On a CPU with AVX512-VNNI or AVX-VNNI the same model runs them in int8; profile it there for "
+                      "its "
+                      "int8 "
+                      "speed."
                 : "The int8 passes turn DequantizeLinear -> Conv/MatMul/Gemm/Add -> QuantizeLinear into one int8 layer "
                   "when "
                   "the scales and zero points are constants, activations are quantized per tensor, weights are int8 "
