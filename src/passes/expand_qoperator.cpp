@@ -59,6 +59,7 @@ std::optional<Expansion> expansion_of(const PassContext& ctx, const Node& n) {
     return e;
   }
   if (n.domain.empty() && op == "QLinearMatMul") {
+    if (!input_present(n, 3)) return std::nullopt;
     const int rank = static_cast<int>(ctx.info[n.inputs[3]].shape.size());
     return Expansion{"MatMul", 13, {{0}, {3, rank - 1}}, -1, 6, {}};
   }
