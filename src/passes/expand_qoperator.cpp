@@ -23,6 +23,7 @@
 
 #include "kernels/cpu_features.h"
 #include "ops/quant/quant_params.h"
+#include "passes/dequantize_constant.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
 
@@ -127,21 +128,6 @@ bool operand_ok(const PassContext& ctx, const Node& n, const Operand& o) {
   return data && o.axis >= 0 && o.axis < data->rank() && data->dim(o.axis) == count;
 }
 
-// (q - zero) * scale in float, per tensor or per index of `axis`.
-Tensor dequantize(const Tensor& q, const Tensor& scale, const Tensor* zero, int axis) {
-  const std::vector<int32_t> values = quant::ints_of(&q), zeros = quant::ints_of(zero);
-  const std::vector<float> scales = quant::floats_of(scale);
-  int64_t inner = 1;
-  for (int d = axis + 1; axis >= 0 && d < q.rank(); ++d) inner *= q.dim(d);
-  Tensor out(DType::F32, q.shape());
-  float* f = out.data_as<float>();
-  for (int64_t i = 0; i < q.numel(); ++i) {
-    const size_t c = scales.size() == 1 ? 0 : static_cast<size_t>((i / inner) % q.dim(axis));
-    f[i] = static_cast<float>(values[i] - zeros[zeros.size() == 1 ? 0 : c]) * scales[c];
-  }
-  return out;
-}
-
 Tensor scalar_tensor(DType t, int32_t value) {
   Tensor s(t, {});
   if (t == DType::F32) *s.data_as<float>() = static_cast<float>(value);
@@ -210,8 +196,9 @@ class Expander {
     const int data = n_.inputs[o.data];
     const std::string role = "_" + std::to_string(k);
     if (const Tensor* q = constant_of(ctx_.graph, data))
-      return ctx_.add_constant(value_name(data) + "_dequantized" + role,
-                               dequantize(*q, *input_constant(o.data + 1), input_constant(o.data + 2), o.axis));
+      return ctx_.add_constant(
+          value_name(data) + "_dequantized" + role,
+          dequantize_constant(*q, *input_constant(o.data + 1), input_constant(o.data + 2), o.axis));
     const int f =
         ctx_.add_value(value_name(data) + "_dequantized" + role, TensorInfo{DType::F32, ctx_.info[data].shape});
     Node dq = conversion("DequantizeLinear", "/DequantizeLinear" + role);
