@@ -3,6 +3,9 @@
 #pragma once
 #include <cpuid.h>
 
+#include <cstdlib>
+#include <cstring>
+
 namespace layerscope {
 
 // An int8 dot-product instruction (VNNI: AVX512-VNNI or AVX-VNNI's vpdpbusd) that accumulates
@@ -12,7 +15,21 @@ namespace layerscope {
 // one or more steps: the int8 kernels then decline (their supports()), and the int8 passes
 // leave QDQ models in float. Read with cpuid (GCC and clang name these features differently in
 // __builtin_cpu_supports; clang 14 knows no "avxvnni").
-inline bool cpu_has_int8_dot_product() {
+//
+// LAYERSCOPE_NO_INT8_DOT=1 in the environment hides the instruction (int8_dot_product_hidden),
+// so the path a CPU without VNNI takes (passes/expand_qoperator.cpp, float kernels between the
+// conversions) runs and is tested on any machine. Both are read once per process, at the first
+// call: set the variable before the process starts (ctest's ENVIRONMENT, the shell).
+inline bool int8_dot_product_hidden() {
+  static const bool hidden = [] {
+    const char* v = std::getenv("LAYERSCOPE_NO_INT8_DOT");
+    return v && *v && std::strcmp(v, "0") != 0;
+  }();
+  return hidden;
+}
+
+// What the hardware offers, knob or not (the machine calibration measures the hardware).
+inline bool cpu_has_int8_dot_product_instruction() {
   static const bool has = [] {
     unsigned a = 0, b = 0, c = 0, d = 0;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return false;
@@ -29,5 +46,8 @@ inline bool cpu_has_int8_dot_product() {
   }();
   return has;
 }
+
+// What the kernels and passes may rely on: the instruction, unless the knob hides it.
+inline bool cpu_has_int8_dot_product() { return cpu_has_int8_dot_product_instruction() && !int8_dot_product_hidden(); }
 
 }  // namespace layerscope

@@ -25,6 +25,11 @@ const std::vector<GraphPass>& default_passes() {
       {"remove_identity", remove_identity_pass},
       // Quantized models: QDQ float ops become integer ops while the Q/DQ nodes are all there.
       {"fuse_qdq", fuse_qdq_pass},
+      // CPUs without an int8 dot product: QOperator nodes back to float ops between the
+      // conversions, QDQ weights to float constants (before the float folds, fusions and
+      // layouts, which then see float ops with constant weights).
+      {"expand_qoperator", expand_qoperator_pass},
+      {"fold_weight_dequantize", fold_weight_dequantize_pass},
       {"uint8_activations", uint8_activations_pass},
       {"fold_batchnorm_into_conv", fold_batchnorm_into_conv_pass},
       {"simplify_transpose_reshape", simplify_transpose_reshape_pass},

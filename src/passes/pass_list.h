@@ -10,6 +10,12 @@ int remove_identity_pass(PassContext& ctx);
 int fold_batchnorm_into_conv_pass(PassContext& ctx);
 // fuse_qdq.cpp: QDQ patterns -> QLinearConv, QLinearAdd, QLinearGlobalAveragePool, int8 MaxPool.
 int fuse_qdq_pass(PassContext& ctx);
+// fold_weight_dequantize.cpp: without an int8 dot product, DequantizeLinear of constants (QDQ
+// weights, biases) -> float constants before the fusions and layouts see the graph.
+int fold_weight_dequantize_pass(PassContext& ctx);
+// expand_qoperator.cpp: without an int8 dot product, QOperator nodes no optimised kernel takes
+// -> DequantizeLinear -> the float op -> QuantizeLinear, weights dequantized once.
+int expand_qoperator_pass(PassContext& ctx);
 // uint8_activations.cpp: int8 activations between quantized ops retyped to uint8 (zero point + 128).
 int uint8_activations_pass(PassContext& ctx);
 // Transpose(Transpose) -> one Transpose (or none); Reshape(Reshape) -> one Reshape.

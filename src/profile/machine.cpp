@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "kernels/cpu_features.h"
 #include "profile/machine_internal.h"
 #include "util/text.h"
 
@@ -142,6 +143,8 @@ std::string format_machine(const MachineInfo& m) {
   peak("fp32", m.fp32);
   peak("bf16", m.bf16);
   peak("int8", m.int8);
+  if (m.int8.gmacs_1core > 0 && int8_dot_product_hidden())
+    line("  int8      hidden from this process's kernels and roofs: LAYERSCOPE_NO_INT8_DOT is set");
   if (m.isa.amx_tile) line(fmt("  amx       present, not calibrated"));
 
   if (m.read.gbs_1core > 0) {

@@ -54,6 +54,14 @@ class GraphBuilder {
     g_.nodes.push_back(n);
     return n.outputs[0];
   }
+  // The same in another domain and opset (com.microsoft's QLinear ops, opset 1).
+  int node_in(const std::string& domain, int opset, const std::string& op, const std::string& name,
+              std::vector<int> inputs, Attributes attrs = {}) {
+    const int out = node(op, name, std::move(inputs), std::move(attrs));
+    g_.nodes.back().domain = domain;
+    g_.nodes.back().opset = opset;
+    return out;
+  }
   void output(int v) { g_.outputs.push_back(v); }
 
   const Graph& graph() const { return g_; }
