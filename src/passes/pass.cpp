@@ -25,9 +25,9 @@ const std::vector<GraphPass>& default_passes() {
       {"remove_identity", remove_identity_pass},
       // Quantized models: QDQ float ops become integer ops while the Q/DQ nodes are all there.
       {"fuse_qdq", fuse_qdq_pass},
-      // CPUs without an int8 dot product: QOperator nodes back to float ops between the
-      // conversions, QDQ weights to float constants (before the float folds, fusions and
-      // layouts, which then see float ops with constant weights).
+      // QOperator nodes no int8 kernel takes (all of them on CPUs without an int8 dot product)
+      // back to float ops between the conversions; without one, QDQ weights to float constants
+      // too (before the float folds, fusions and layouts, which then see constant weights).
       {"expand_qoperator", expand_qoperator_pass},
       {"fold_weight_dequantize", fold_weight_dequantize_pass},
       {"uint8_activations", uint8_activations_pass},
