@@ -30,6 +30,8 @@ const std::vector<GraphPass>& default_passes() {
       // too (before the float folds, fusions and layouts, which then see constant weights).
       {"expand_qoperator", expand_qoperator_pass},
       {"fold_weight_dequantize", fold_weight_dequantize_pass},
+      // The conversions those leave twice over the same tensor, once.
+      {"merge_duplicate_conversions", merge_duplicate_conversions_pass},
       {"uint8_activations", uint8_activations_pass},
       {"fold_batchnorm_into_conv", fold_batchnorm_into_conv_pass},
       {"simplify_transpose_reshape", simplify_transpose_reshape_pass},

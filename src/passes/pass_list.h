@@ -16,6 +16,9 @@ int fold_weight_dequantize_pass(PassContext& ctx);
 // expand_qoperator.cpp: without an int8 dot product, QOperator nodes no optimised kernel takes
 // -> DequantizeLinear -> the float op -> QuantizeLinear, weights dequantized once.
 int expand_qoperator_pass(PassContext& ctx);
+// merge_duplicate_conversions.cpp: DequantizeLinear / QuantizeLinear nodes computing the same
+// tensor (same inputs and attributes) -> one.
+int merge_duplicate_conversions_pass(PassContext& ctx);
 // uint8_activations.cpp: int8 activations between quantized ops retyped to uint8 (zero point + 128).
 int uint8_activations_pass(PassContext& ctx);
 // Transpose(Transpose) -> one Transpose (or none); Reshape(Reshape) -> one Reshape.
