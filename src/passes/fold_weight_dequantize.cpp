@@ -10,15 +10,12 @@
 #include "passes/dequantize_constant.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
+#include "passes/pattern_util.h"
 
 namespace layerscope {
 namespace {
 
-const Tensor* constant_input(const Graph& g, const Node& n, size_t i) {
-  if (n.inputs.size() <= i || n.inputs[i] < 0) return nullptr;
-  const auto& c = g.values[n.inputs[i]].constant;
-  return c ? &*c : nullptr;
-}
+using pattern::constant_input;
 
 // A DequantizeLinear whose data, scale and zero point are constants of the types
 // dequantize_constant takes, per tensor or per axis (not blocked), with a float32 output.

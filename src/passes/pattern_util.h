@@ -22,6 +22,13 @@ inline std::optional<float> scalar_constant(const Graph& g, int v) {
   return *t.data_as<float>();
 }
 
+// Input `i` of `n` when it is present and a constant, else null.
+inline const Tensor* constant_input(const Graph& g, const Node& n, size_t i) {
+  if (n.inputs.size() <= i || n.inputs[i] < 0) return nullptr;
+  const auto& c = g.values[n.inputs[i]].constant;
+  return c ? &*c : nullptr;
+}
+
 // `value` is within `rel` (relative) of `expected`: exporters write constants such as sqrt(2)
 // or sqrt(2/pi) with more or fewer digits.
 inline bool near(float value, double expected, double rel = 1e-4) {

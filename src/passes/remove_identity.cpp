@@ -13,16 +13,12 @@
 #include "ops/tensor/common.h"
 #include "passes/graph_index.h"
 #include "passes/pass_list.h"
+#include "passes/pattern_util.h"
 
 namespace layerscope {
 namespace {
 
-// The constant input `i` of node `n`, or null (absent or computed).
-const Tensor* constant_input(const Graph& g, const Node& n, size_t i) {
-  if (n.inputs.size() <= i || n.inputs[i] < 0) return nullptr;
-  const auto& c = g.values[n.inputs[i]].constant;
-  return c ? &*c : nullptr;
-}
+using pattern::constant_input;
 
 // Dropout computes y = x at inference (see the file comment).
 bool dropout_is_identity(const Graph& g, const Node& n) {

@@ -24,24 +24,6 @@ Tensor scalar_of(DType t, double v) {
   return s;
 }
 
-// Integers in [lo, hi] from a fixed seed, of type I8 or I32.
-Tensor random_ints(DType t, Shape shape, int lo, int hi, unsigned seed) {
-  Tensor r(t, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> d(lo, hi);
-  for (int64_t i = 0; i < r.numel(); ++i) {
-    if (t == DType::I8) r.data_as<int8_t>()[i] = static_cast<int8_t>(d(rng));
-    else r.data_as<int32_t>()[i] = d(rng);
-  }
-  return r;
-}
-
-Tensor per_channel_scales(int64_t n, float base) {
-  Tensor s(DType::F32, {n});
-  for (int64_t c = 0; c < n; ++c) s.data_as<float>()[c] = base * (1.f + 0.1f * static_cast<float>(c));
-  return s;
-}
-
 // Quantization parameters of one tensor, as graph constants.
 struct QParams {
   int scale, zero;

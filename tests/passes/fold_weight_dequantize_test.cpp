@@ -9,23 +9,6 @@
 namespace layerscope::testing {
 namespace {
 
-Tensor ints(DType t, Shape shape, unsigned seed, int lo, int hi) {
-  Tensor r(t, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> d(lo, hi);
-  for (int64_t i = 0; i < r.numel(); ++i) {
-    if (t == DType::I8) r.data_as<int8_t>()[i] = static_cast<int8_t>(d(rng));
-    else r.data_as<int32_t>()[i] = d(rng);
-  }
-  return r;
-}
-
-Tensor scales(int64_t n, float base) {
-  Tensor s(DType::F32, {n});
-  for (int64_t c = 0; c < n; ++c) s.data_as<float>()[c] = base * (1.f + 0.05f * static_cast<float>(c));
-  return s;
-}
-
 TEST(FoldWeightDequantize, QdqConvWeightsBecomeFloatConstants) {
   GraphBuilder b;
   const int x = b.input("x", {1, 8, 12, 12});
@@ -37,14 +20,14 @@ TEST(FoldWeightDequantize, QdqConvWeightsBecomeFloatConstants) {
   const int xd = b.node("DequantizeLinear", "x_dq", {xq, xs, xz});
   Attributes axis0;
   axis0.set("axis", int64_t{0});
-  const int ws = b.constant("w_scale", scales(16, 0.004f));
+  const int ws = b.constant("w_scale", per_channel_scales(16, 0.004f));
   const int w = b.node("DequantizeLinear", "w_dq",
-                       {b.constant("w_q", ints(DType::I8, {16, 8, 3, 3}, 1, -127, 127)), ws,
+                       {b.constant("w_q", random_ints(DType::I8, {16, 8, 3, 3}, -127, 127, 1)), ws,
                         b.constant("w_zp", Tensor(DType::I8, {16}))},
                        axis0);
-  Tensor bs = scales(16, 0.004f * 2.f / 255);
+  Tensor bs = per_channel_scales(16, 0.004f * 2.f / 255);
   const int bias = b.node("DequantizeLinear", "b_dq",
-                          {b.constant("b_q", ints(DType::I32, {16}, 2, -3000, 3000)), b.constant("b_scale", bs),
+                          {b.constant("b_q", random_ints(DType::I32, {16}, -3000, 3000, 2)), b.constant("b_scale", bs),
                            b.constant("b_zp", Tensor(DType::I32, {16}))},
                           axis0);
   Attributes pads;

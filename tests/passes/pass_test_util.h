@@ -105,6 +105,25 @@ inline ExecutionPlan plan_of(const GraphBuilder& b, bool optimize, int threads =
 }
 
 // Op types of the plan's steps in execution order.
+// Integers in [lo, hi] from a fixed seed, of type I8 or I32.
+inline Tensor random_ints(DType t, Shape shape, int lo, int hi, unsigned seed) {
+  Tensor r(t, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  for (int64_t i = 0; i < r.numel(); ++i) {
+    if (t == DType::I8) r.data_as<int8_t>()[i] = static_cast<int8_t>(d(rng));
+    else r.data_as<int32_t>()[i] = d(rng);
+  }
+  return r;
+}
+
+// One scale per channel, base * (1 + 0.1 c), as per-channel weight scales.
+inline Tensor per_channel_scales(int64_t n, float base) {
+  Tensor s(DType::F32, {n});
+  for (int64_t c = 0; c < n; ++c) s.data_as<float>()[c] = base * (1.f + 0.1f * static_cast<float>(c));
+  return s;
+}
+
 inline std::vector<std::string> step_ops(const ExecutionPlan& p) {
   std::vector<std::string> ops;
   for (const Step& s : p.steps) ops.push_back(p.graph.nodes[s.node].op_type);

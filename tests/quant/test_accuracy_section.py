@@ -37,6 +37,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from test_accuracy import check, dataset, run, samples, tiny_model  # noqa: E402  the accuracy test's fixture
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "cli"))
+from test_schema import strict  # noqa: E402  the schema test's rule: no properties beyond the listed ones
 
 
 class Section(HTMLParser):
@@ -180,23 +182,6 @@ def check_section(page, acc, perf, name):
           [r[0]["data-node"] for r in page.rows["accuracy-sensitivity"]] == [s["node"] for s in sens["layers"]],
           "%s: the keep-float command and the sensitivity ranking" % name)
     check("accuracy_loss" in page.finding_kinds, name + ": the accuracy_loss finding is on the page")
-
-
-def strict(schema):
-    """test_schema.py's rule: every object schema listing properties allows no others."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "properties" in node:
-                node["additionalProperties"] = False
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(schema)
-    return schema
 
 
 def refused(cli, args, out, what, *names):
