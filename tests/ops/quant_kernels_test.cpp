@@ -198,6 +198,25 @@ TEST(QuantKernels, NativeQuantizeDequantizeAndAddMatchTheReference) {
     EXPECT_TRUE(
         check_kernels(make_node("QLinearAdd", 1, 8, 1, {}, "com.microsoft"), add, {.threads = 2, .tolerance = 0})
             .ran_kernel("native:qadd"));
+    EXPECT_TRUE(
+        check_kernels(make_node("QLinearMul", 1, 8, 1, {}, "com.microsoft"), add, {.threads = 2, .tolerance = 0})
+            .ran_kernel("native:qmul"));
+
+    // Every one of the 256 inputs and then some, through the table of each unary op.
+    Tensor all = random_int(rng, t, {3, 4111}, lo, hi);
+    for (int v = 0; v < 256; ++v) all.data_as<uint8_t>()[v] = static_cast<uint8_t>(v);
+    std::vector<CaseInput> unary = {{all},
+                                    constant(scalar_f32(0.053f)),
+                                    constant(scalar_int(t, zero)),
+                                    constant(scalar_f32(1.f / 255)),
+                                    constant(scalar_int(t, t == DType::I8 ? -128 : 0))};
+    EXPECT_TRUE(
+        check_kernels(make_node("QLinearSigmoid", 1, 5, 1, {}, "com.microsoft"), unary, {.threads = 2, .tolerance = 0})
+            .ran_kernel("native:qlut"));
+    EXPECT_TRUE(
+        check_kernels(make_node("QLinearLeakyRelu", 1, 5, 1, testing::attrs({{"alpha", 0.2f}}), "com.microsoft"), unary,
+                      {.threads = 2, .tolerance = 0})
+            .ran_kernel("native:qlut"));
   }
 }
 

@@ -22,6 +22,7 @@
 
 #include "ops/elementwise/common.h"
 #include "ops/nn/attrs.h"
+#include "ops/quant/qlinear_elementwise.h"
 #include "ops/quant/quant_math.h"
 #include "ops/quant/quant_ops.h"
 #include "ops/quant/quant_params.h"
@@ -87,8 +88,7 @@ void binary_reference(const Node&, std::span<const Tensor* const> in, std::span<
     T* y = out[0]->data_as<T>();
     elementwise::for_each_broadcast<2>(out[0]->shape(), {&in[0]->shape(), &in[3]->shape()}, [&](int64_t o, auto off) {
       if constexpr (Mul) {
-        const float v = rab * static_cast<float>(a[off[0]] - za) * static_cast<float>(b[off[1]] - zb);
-        y[o] = quant::saturate<T>(static_cast<double>(quant::round_half_even(v)) + zc);
+        y[o] = quant::qlinear_mul<T>(a[off[0]], b[off[1]], rab, za, zb, zc);
       } else {
         const float v = std::fma(static_cast<float>(a[off[0]]), ra, std::fma(static_cast<float>(b[off[1]]), rb, bias));
         y[o] = quant::saturate<T>(quant::round_half_even(v));
@@ -110,17 +110,13 @@ void unary_infer(InferContext& ctx) {
 }
 
 // Y = q(f(dq(X))) for every one of the 256 possible inputs, then a table lookup per element.
-template <typename F>
-void unary_reference(std::span<const Tensor* const> in, std::span<Tensor* const> out, F&& f) {
+void unary_reference(const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
   const float sx = scalar_float(in[1]), sy = scalar_float(in[3]);
   const int32_t zx = scalar_int(optional_input(in, 2)), zy = scalar_int(optional_input(in, 4));
   quant::dispatch_quant_int(out[0]->dtype(), [&](auto tag) {
     using T = decltype(tag);
     T table[256];
-    for (int v = 0; v < 256; ++v) {
-      const T q = static_cast<T>(v);  // every bit pattern of the 8-bit type once
-      table[v] = quant::quantize<T>(f(quant::dequantize(q, sx, zx)), sy, zy);
-    }
+    quant::qlinear_unary_table<T>(n.op_type, n.attrs.get_float("alpha", 0.01f), sx, zx, sy, zy, table);
     const T* x = in[0]->data_as<T>();
     T* y = out[0]->data_as<T>();
     for (int64_t i = 0; i < in[0]->numel(); ++i) y[i] = table[static_cast<uint8_t>(x[i])];
@@ -301,18 +297,8 @@ void register_contrib_qlinear_ops(OpRegistry& r) {
   };
   add("QLinearAdd", binary_infer, binary_reference<false>, 1);
   add("QLinearMul", binary_infer, binary_reference<true>, 1);
-  add(
-      "QLinearSigmoid", unary_infer,
-      [](const Node&, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-        unary_reference(in, out, [](float v) { return 1.f / (1.f + std::exp(-v)); });
-      },
-      1);
-  add("QLinearLeakyRelu", unary_infer,
-      [](const Node& n, std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-        const float alpha = n.attrs.get_float("alpha", 0.01f);
-        unary_reference(in, out, [alpha](float v) { return v >= 0 ? v : alpha * v; });
-      },
-      1, {{"alpha", AttrType::FLOAT}});
+  add("QLinearSigmoid", unary_infer, unary_reference, 1);
+  add("QLinearLeakyRelu", unary_infer, unary_reference, 1, {{"alpha", AttrType::FLOAT}});
   add("QLinearGlobalAveragePool", global_pool_infer, global_pool_reference, 1, {{"channels_last", AttrType::INT}});
   add("QLinearConcat", concat_infer, concat_reference, 1, {{"axis", AttrType::INT}});
   add("QLinearSoftmax", softmax_infer, softmax_reference, 4, {{"axis", AttrType::INT}, {"opset", AttrType::INT}});
