@@ -13,12 +13,20 @@
 
 namespace layerscope {
 
+namespace {
+
+using File = std::unique_ptr<FILE, int (*)(FILE*)>;
+
+File open_image(const std::string& path, Status* st) {
+  File file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file) *st = Status::error("cannot open image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
+  return file;
+}
+
 // The JPEG decoder is image/jpeg_decode.cpp's (shared with the ImageDecoder op); it streams
-// from the file and refuses a header over kMaxImagePixels before allocating anything.
-Status load_jpeg(const std::string& path, Tensor* out) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!file) return Status::error("cannot open image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
-  DecodedImage img = decode_jpeg_file(file.get(), PixelFormat::Rgb, kMaxImagePixels);
+// from `file` (at its start) and refuses a header over kMaxImagePixels before allocating anything.
+Status decode_jpeg_from(FILE* file, const std::string& path, Tensor* out) {
+  DecodedImage img = decode_jpeg_file(file, PixelFormat::Rgb, kMaxImagePixels);
   switch (img.outcome) {
     case DecodeOutcome::Ok: break;
     case DecodeOutcome::Unreadable:
@@ -33,16 +41,28 @@ Status load_jpeg(const std::string& path, Tensor* out) {
   return Status::ok();
 }
 
+}  // namespace
+
+Status load_jpeg(const std::string& path, Tensor* out) {
+  Status st = Status::ok();
+  File file = open_image(path, &st);
+  return file ? decode_jpeg_from(file.get(), path, out) : st;
+}
+
 // Any format decode_image() reads. A JPEG streams from the file (load_jpeg: its header is checked
 // before anything is allocated); the other formats are read whole first, so a file larger than
 // the largest decodable image could be (kMaxImagePixels at 16 bytes a pixel: 16-bit ASCII PNM
 // is the most verbose) is refused before it is read.
 Status load_image(const std::string& path, Tensor* out) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!file) return Status::error("cannot open image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);
+  Status st = Status::ok();
+  File file = open_image(path, &st);
+  if (!file) return st;
   uint8_t head[16] = {};
   const size_t got = std::fread(head, 1, sizeof head, file.get());
-  if (detect_image_format({head, got}) == ImageFormat::Jpeg) return load_jpeg(path, out);
+  if (detect_image_format({head, got}) == ImageFormat::Jpeg) {
+    std::rewind(file.get());
+    return decode_jpeg_from(file.get(), path, out);
+  }
   constexpr uint64_t kMaxFileBytes = kMaxImagePixels * 16;
   if (std::fseek(file.get(), 0, SEEK_END) != 0)
     return Status::error("cannot read image '" + path + "': " + std::strerror(errno), StatusCode::kIoError);

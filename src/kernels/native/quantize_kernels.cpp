@@ -182,18 +182,30 @@ class DequantizeKernel final : public QuantKernel {
 // scales of A, B and C, each followed by its zero point.
 constexpr int kScaleInput[3] = {1, 4, 6};
 
+// The scales and zero points of a QLinearAdd / QLinearMul: A's, B's, C's (binary_supported
+// checked that each is a usable constant).
+struct BinaryQuant {
+  float scale[3];
+  int32_t zero[3];
+};
+BinaryQuant binary_quant(const KernelSetup& s) {
+  BinaryQuant q;
+  for (int k = 0; k < 3; ++k) {
+    q.scale[k] = *scale_of(s, kScaleInput[k]);
+    q.zero[k] = *zero_of(s, kScaleInput[k] + 1);
+  }
+  return q;
+}
+
 class QAddKernel final : public QuantKernel {
  public:
   std::string name() const override { return "native:qadd"; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
-    for (int k = 0; k < 3; ++k) {
-      scale_[k] = *scale_of(s, kScaleInput[k]);
-      zero_[k] = *zero_of(s, kScaleInput[k] + 1);
-    }
-    ra_ = scale_[0] / scale_[2];
-    rb_ = scale_[1] / scale_[2];
-    bias_ = static_cast<float>(zero_[2]) - (static_cast<float>(zero_[0]) * ra_ + static_cast<float>(zero_[1]) * rb_);
+    const BinaryQuant q = binary_quant(s);
+    ra_ = q.scale[0] / q.scale[2];
+    rb_ = q.scale[1] / q.scale[2];
+    bias_ = static_cast<float>(q.zero[2]) - (static_cast<float>(q.zero[0]) * ra_ + static_cast<float>(q.zero[1]) * rb_);
     type_ = s.outputs[0].dtype;
     row_ = s.inputs[3].shape == s.inputs[0].shape ? 0 : shape_numel(s.inputs[3].shape);
     in_place_ = row_ ? std::vector<int>{0} : std::vector<int>{0, 3};
@@ -220,10 +232,8 @@ class QAddKernel final : public QuantKernel {
     for (int64_t r = 0; r < rows; ++r) qadd_span(a + r * row_, b, c + r * row_, row_, ra_, rb_, bias_);
   }
 
-  float scale_[3] = {1.f, 1.f, 1.f};
   float ra_ = 1.f, rb_ = 1.f, bias_ = 0.f;
   int64_t row_ = 0;  // B's length when it is a row broadcast over A, else 0
-  int32_t zero_[3] = {0, 0, 0};
   DType type_ = DType::U8;
 };
 
@@ -250,12 +260,9 @@ class QMulKernel final : public QuantKernel {
   std::string name() const override { return "native:qmul"; }
   void prepare(const KernelSetup& s) override {
     threads_ = std::max(1, s.threads);
-    float scale[3];
-    for (int k = 0; k < 3; ++k) {
-      scale[k] = *scale_of(s, kScaleInput[k]);
-      zero_[k] = *zero_of(s, kScaleInput[k] + 1);
-    }
-    rab_ = scale[0] * scale[1] / scale[2];
+    const BinaryQuant q = binary_quant(s);
+    std::copy_n(q.zero, 3, zero_);
+    rab_ = q.scale[0] * q.scale[1] / q.scale[2];
     type_ = s.outputs[0].dtype;
     in_place_ = {0, 3};
   }
@@ -412,32 +419,28 @@ bool dequantize_supported(const KernelSetup& s) {
   return scale_of(s, 1) && zero_of(s, 2);
 }
 
-bool qadd_supported(const KernelSetup& s) {
+// What QLinearAdd and QLinearMul both need: A and B of C's int8 type, A of C's shape, every
+// scale and zero point a usable constant (binary_quant).
+bool binary_supported(const KernelSetup& s) {
   if (s.inputs.size() != 8 || absent(s, 0) || absent(s, 3)) return false;
   const DType t = s.inputs[0].dtype;
   if (!int8_type(t) || s.inputs[3].dtype != t || s.outputs[0].dtype != t) return false;
   if (s.inputs[0].shape != s.outputs[0].shape) return false;
-  // B: A's shape, or a constant row along A's last axis (dims of 1 before it).
-  const Shape& b = s.inputs[3].shape;
-  if (b != s.outputs[0].shape) {
-    if (!s.constants[3] || b.empty() || s.outputs[0].shape.empty() || b.back() != s.outputs[0].shape.back() ||
-        shape_numel(b) != b.back() || b.size() > s.outputs[0].shape.size())
-      return false;
-  }
   for (int k = 0; k < 3; ++k)
     if (!scale_of(s, kScaleInput[k]) || !zero_of(s, kScaleInput[k] + 1)) return false;
   return true;
 }
 
-bool qmul_supported(const KernelSetup& s) {
-  if (s.inputs.size() != 8 || absent(s, 0) || absent(s, 3)) return false;
-  const DType t = s.inputs[0].dtype;
-  if (!int8_type(t) || s.inputs[3].dtype != t || s.outputs[0].dtype != t) return false;
-  if (s.inputs[0].shape != s.outputs[0].shape || s.inputs[3].shape != s.outputs[0].shape) return false;
-  for (int k = 0; k < 3; ++k)
-    if (!scale_of(s, kScaleInput[k]) || !zero_of(s, kScaleInput[k] + 1)) return false;
-  return true;
+bool qadd_supported(const KernelSetup& s) {
+  if (!binary_supported(s)) return false;
+  // B: A's shape, or a constant row along A's last axis (dims of 1 before it).
+  const Shape& b = s.inputs[3].shape;
+  if (b == s.outputs[0].shape) return true;
+  return s.constants[3] && !b.empty() && !s.outputs[0].shape.empty() && b.back() == s.outputs[0].shape.back() &&
+         shape_numel(b) == b.back() && b.size() <= s.outputs[0].shape.size();
 }
+
+bool qmul_supported(const KernelSetup& s) { return binary_supported(s) && s.inputs[3].shape == s.outputs[0].shape; }
 
 bool qlut_supported(const KernelSetup& s) {
   if (s.inputs.size() < 4 || absent(s, 0) || !int8_type(s.inputs[0].dtype)) return false;
