@@ -2,7 +2,7 @@
 // 1-D audio case [N, C, L] included). Each (n, c) plane of S = D1*..*Dk elements is one block:
 //   mean = sum(x) / S,  var = sum((x - mean)^2) / S  (two passes: no cancellation),
 //   y = (x - mean) * a + bias[c]  with  a = scale[c] / sqrt(var + epsilon).
-// The sums run in kSumLanes independent float accumulators (kernels/native/lane_sum.h) (the compiler vectorises them)
+// The sums run in kSumLanes independent float accumulators (one vector, kernels/native/lane_sum.h)
 // over chunks of kSumChunk elements, the chunks added in double. Blocks are shared among the threads; with fewer blocks
 // than threads (one long plane), the plane's passes are split instead.
 #include <algorithm>
@@ -26,23 +26,20 @@ void lane_sums(const float* x, int64_t n, float shift, double& sum, double& sq) 
   sum = sq = 0;
   for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
     const int64_t c1 = std::min(n, c0 + kSumChunk);
-    float s[kSumLanes] = {}, q[kSumLanes] = {};
+    SumLanes s = {}, q = {};
     int64_t j = c0;
-    for (; j + kSumLanes <= c1; j += kSumLanes)
-      for (int l = 0; l < kSumLanes; ++l) {
-        const float d = x[j + l] - shift;
-        s[l] += d;
-        q[l] += d * d;
-      }
+    for (; j + kSumLanes <= c1; j += kSumLanes) {
+      const SumLanes d = load_lanes(x + j) - shift;
+      s += d;
+      q += d * d;
+    }
     for (; j < c1; ++j) {
       const double d = static_cast<double>(x[j]) - shift;
       sum += d;
       sq += d * d;
     }
-    for (int l = 0; l < kSumLanes; ++l) {
-      sum += s[l];
-      sq += q[l];
-    }
+    sum += lanes_total(s);
+    sq += lanes_total(q);
   }
 }
 
@@ -92,8 +89,7 @@ class InstanceNormKernel final : public Kernel {
   }
 
   void normalize_block(const float* x, float* y, float scale, float bias) const {
-    const float shift =
-        static_cast<float>(lane_sum(x, plane_, [](float v) { return v; }) / static_cast<double>(plane_));
+    const float shift = static_cast<float>(lane_sum(x, plane_, [](auto v) { return v; }) / static_cast<double>(plane_));
     double sum = 0, sq = 0;
     lane_sums(x, plane_, shift, sum, sq);
     auto [mean, a] = moments(shift, sum, sq, scale);
@@ -107,7 +103,7 @@ class InstanceNormKernel final : public Kernel {
 #pragma omp parallel for num_threads(threads_) schedule(static) reduction(+ : total)
     for (int t = 0; t < threads_; ++t) {
       const int64_t b = t * chunk, e = std::min(plane_, b + chunk);
-      if (b < e) total += lane_sum(x + b, e - b, [](float v) { return v; });
+      if (b < e) total += lane_sum(x + b, e - b, [](auto v) { return v; });
     }
     const float shift = static_cast<float>(total / static_cast<double>(plane_));
     double sum = 0, sq = 0;

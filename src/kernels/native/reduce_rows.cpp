@@ -70,16 +70,17 @@ std::pair<int64_t, int64_t> trailing_block(const KernelSetup& s, const ReduceOpI
   return {rows, len};
 }
 
-template <Kind K>
-inline float term(float v) {
-  if constexpr (K == Kind::L1) return std::fabs(v);
+// One element's term, or every lane's (V: float or SumLanes).
+template <Kind K, typename V>
+inline V term(V v) {
+  if constexpr (K == Kind::L1) return magnitude(v);
   else if constexpr (K == Kind::L2 || K == Kind::SumSquare) return v * v;
   else return v;
 }
 
 template <Kind K>
 float reduce_row(const float* x, int64_t n) {
-  double t = lane_sum(x, n, [](float v) { return term<K>(v); });
+  double t = lane_sum(x, n, [](auto v) { return term<K>(v); });
   if constexpr (K == Kind::Mean) t /= static_cast<double>(n);
   if constexpr (K == Kind::L2) t = std::sqrt(t);
   return static_cast<float>(t);
