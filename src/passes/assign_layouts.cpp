@@ -81,7 +81,7 @@ std::optional<LayoutChoice> preference(const PassContext& ctx, const Node& n) {
   if (n.inputs.empty() || n.outputs.empty() || n.inputs[0] < 0 || n.outputs[0] < 0) return std::nullopt;
   if (!all_known(ctx, n.inputs) || !all_known(ctx, n.outputs)) return std::nullopt;
   NodeView nv = view_of(ctx, n);
-  KernelSetup s{n, nv.in, nv.consts, nv.out, 1};
+  KernelSetup s{n, nv.in, nv.consts, nv.out, ctx.threads};
   const KernelDef* k = select_kernel(ctx.registry, s);
   if (!k) k = channels_last_only_kernel(ctx.registry, s);
   if (!k || !k->accepts_layouts || !k->preferred_layouts) return std::nullopt;
@@ -241,7 +241,7 @@ class LayoutPlanner {
   bool kernel_accepts(int i) const {
     const Node& n = g_.nodes[i];
     NodeView nv = view_of(ctx_, n);
-    KernelSetup s{n, nv.in, nv.consts, nv.out, 1};
+    KernelSetup s{n, nv.in, nv.consts, nv.out, ctx_.threads};
     for (size_t k = 0; k < n.inputs.size(); ++k) s.input_layouts.push_back(required(i, k));
     for (int v : n.outputs) s.output_layouts.push_back(v < 0 ? Layout::Plain : layout_[v]);
     if (s.all_plain()) return true;

@@ -18,6 +18,9 @@ struct PassContext {
   Graph& graph;
   std::vector<TensorInfo>& info;  // per value, from inference; Undefined dtype = known only at run time
   const Registry& registry;
+  // The thread count the plan will run with: kernels asked for their preferences (the layout
+  // pass) answer for it, as some choices are measured on this machine (kernels/onednn/measured_choice.h).
+  int threads = 1;
 
   // A new intermediate value with a known type (kept in step with `info`).
   int add_value(const std::string& name, const TensorInfo& t);

@@ -78,7 +78,7 @@ void check_plan_fits(const ExecutionPlan& plan, const MemoryBudget& budget) {
 // Step 2: the graph passes over the inferred graph; inference again when they changed it.
 GraphInference apply_passes(Graph& g, const InputBinding& binding, const Registry& registry, GraphInference inf,
                             ExecutionPlan& plan) {
-  PassContext ctx{g, inf.info, registry};
+  PassContext ctx{g, inf.info, registry, plan.threads};
   plan.applied_passes = run_passes(ctx, default_passes());
   if (plan.applied_passes.empty() && inf.deferred_folds == 0) return inf;
   return infer_and_fold(g, binding, registry, plan.folded_nodes, plan.memory_budget);

@@ -5,6 +5,7 @@
 // output's (padded) layout or added as a sum post-op over a copy of it in dst.
 #include <algorithm>
 
+#include "kernels/onednn/measured_choice.h"
 #include "ops/fused/conv.h"
 #include "pass_test_util.h"
 #include "registry/registry.h"
@@ -142,6 +143,70 @@ TEST(ConvKernelLayouts, WinogradOnlyWhenChannelsFillAVectorBlock) {
     std::unique_ptr<Kernel> k = select_kernel(r, chosen)->create();
     k->prepare(chosen);
     EXPECT_EQ(k->name().find("wino") != std::string::npos, wino && winograd_cpu) << k->name();
+  }
+}
+
+// A 1-D convolution large enough for its layout to be measured on this machine
+// (kernels/onednn/measured_choice.h): the first preference query times the candidates, the
+// second hits the cache, and the kernel prepared in the chosen layout matches the reference.
+TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
+  const Registry& r = Registry::builtin();
+  GraphBuilder rng;
+  Node n;
+  n.name = "conv1d";
+  n.op_type = "Conv";
+  n.opset = 17;
+  n.attrs.set("strides", std::vector<int64_t>{2});
+  n.inputs = {0, 1, 2};
+  n.outputs = {3};
+  const Shape x_shape{1, 256, 1023}, y_shape{1, 256, 511};  // 100 MMACs: measured
+  Tensor x = rng.random_f32(x_shape), w = rng.random_f32({256, 256, 3}), b = rng.random_f32({256});
+  const std::vector<TensorInfo> ins = {{DType::F32, x_shape}, {DType::F32, w.shape()}, {DType::F32, b.shape()}};
+  const std::vector<const Tensor*> consts = {nullptr, &w, &b};
+  const std::vector<TensorInfo> outs = {{DType::F32, y_shape}};
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << threads << " thread(s)");
+    KernelSetup free_choice{n, ins, consts, outs, threads};
+    const KernelDef* kd = select_kernel(r, free_choice);
+    ASSERT_NE(kd, nullptr);
+    const int before = onednn::measurements_made();
+    std::optional<LayoutChoice> pref = kd->preferred_layouts(free_choice);
+    ASSERT_TRUE(pref);
+    const int made = onednn::measurements_made() - before;
+#if defined(__AVX512F__)
+    // oneDNN runs this node well both channels-last (brgconv) and in nCw16c (jit): one measurement.
+    if (onednn::measured_choices_enabled()) {
+      EXPECT_EQ(made, 1);
+    }
+#endif
+    if (!onednn::measured_choices_enabled()) {
+      EXPECT_EQ(made, 0);
+    }
+    std::optional<LayoutChoice> again = kd->preferred_layouts(free_choice);
+    EXPECT_EQ(onednn::measurements_made() - before, made) << "measured again instead of using the cache";
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->input, pref->input);
+    EXPECT_EQ(again->output, pref->output);
+    EXPECT_EQ(std::count(pref->also_runs_in.begin(), pref->also_runs_in.end(), pref->input), 0);
+
+    const Layout l = pref->input;
+    ASSERT_EQ(pref->output, l);
+    KernelSetup chosen{n, ins, consts, outs, threads, {l, Layout::Plain, Layout::Plain}, {l}};
+    std::unique_ptr<Kernel> kernel = select_kernel(r, chosen)->create();
+    kernel->prepare(chosen);
+    Tensor want(DType::F32, y_shape);
+    std::vector<const Tensor*> ref_in = {&x, &w, &b};
+    Tensor* ref_out[] = {&want};
+    r.find_op("", "Conv", 17)->reference(n, ref_in, ref_out);
+    Tensor x_l = relayout(x, Layout::Plain, l), y_l(DType::F32, {layout_numel(y_shape, l)});
+    Tensor x_v = Tensor::view(DType::F32, x_shape, x_l.data()), y_v = Tensor::view(DType::F32, y_shape, y_l.data());
+    std::vector<const Tensor*> k_in = {&x_v, &w, &b};
+    Tensor* k_out[] = {&y_v};
+    std::vector<char> scratch(kernel->scratch_bytes() + 64);
+    kernel->execute(k_in, k_out, scratch.data());
+    Tensor got = relayout(y_v, l, Layout::Plain);
+    for (int64_t i = 0; i < want.numel(); ++i)
+      ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-3) << "element " << i;
   }
 }
 

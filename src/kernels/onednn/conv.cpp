@@ -9,6 +9,7 @@
 #include "ops/fused/conv.h"
 
 #include "kernels/onednn/conv_common.h"
+#include "kernels/onednn/measured_choice.h"
 #include "kernels/onednn/post_ops.h"
 #include "ops/op_registry.h"
 
@@ -157,6 +158,66 @@ bool runs_well_in(const KernelSetup& s, const Fusion& fusion, Layout l) {
   });
 }
 
+// Layers this small are not measured: oneDNN's pick stands (the measurement would cost more
+// plan time than it could save, and Reorders around the layer would eat the gain).
+constexpr double kMeasuredChoiceMinMacs = 20e6;
+// Another layout must be this much faster, and save more than Reordering the layer's input and
+// output would cost (both ways, at a conservative 20 GB/s), before it replaces oneDNN's pick.
+constexpr double kMeasuredChoiceMinGain = 0.10;
+constexpr double kReorderBytesPerMs = 20e6;
+// A layer slower than this in oneDNN's pick is not timed in the other layout (each measured
+// layer costs about two runs of itself in plan time).
+constexpr double kMeasuredChoiceMaxMs = 60.0;
+
+// What the timing depends on: the fused op (its post-ops), the thread count, the layouts and
+// the geometry.
+std::string measured_choice_key(const KernelSetup& s, const ConvGeometry& g, Layout a, Layout b) {
+  std::string key = s.node.domain + ":" + s.node.op_type + "|" + std::to_string(s.threads) + "|" + layout_name(a) +
+                    ">" + layout_name(b) + "|" + std::to_string(g.N) + "," + std::to_string(g.C_in) + "," +
+                    std::to_string(g.C_out) + "," + std::to_string(g.group);
+  for (const std::vector<int64_t>* v : {&g.in_dims, &g.kernel, &g.strides, &g.dilations, &g.pads_begin, &g.pads_end}) {
+    key += '|';
+    for (int64_t x : *v) key += std::to_string(x) + ",";
+  }
+  return key;
+}
+
+// Where oneDNN's own pick (c.input == c.output) has a rival layout it also runs well in (its
+// older direct kernels on nChw16c against brgemm on channels-last), times both on this machine
+// (kernels/onednn/measured_choice.h) and takes the rival when it is clearly faster. The loser
+// leaves also_runs_in: a layer that measured slower in a layout does not keep it for its
+// neighbours' sake.
+void prefer_measured_layout(const KernelSetup& s, const Fusion& fusion, LayoutChoice& c) {
+  if (!measured_choices_enabled() || c.input != c.output || c.also_runs_in.empty()) return;
+  const ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
+  const double macs = static_cast<double>(g.N) * g.C_out * g.out_spatial_size() * (g.C_in / g.group) * g.kernel_size();
+  // 1x1 convolutions are not measured: oneDNN's brgconv_1x1 (channels-last) and jit_1x1
+  // (nChw16c) ran within 1% of each other on 7 of 8 ResNet/MobileNet 1x1 shapes (AMD Zen 4,
+  // 1 thread), and ResNet-like models have dozens of them (plan time).
+  if (macs < kMeasuredChoiceMinMacs || g.kernel_size() == 1) return;
+  const Layout mine = c.input;
+  for (Layout rival : std::vector<Layout>(c.also_runs_in)) {
+    const bool rival_wins = cached_choice(measured_choice_key(s, g, mine, rival), [&] {
+      ThreadScope threads(s.threads);  // oneDNN fixes a primitive's thread decomposition at creation
+      const double t_mine = fastest_run_ms(build_conv(s, fusion, mine, mine, false).pd, s.threads);
+      if (t_mine > kMeasuredChoiceMaxMs) return false;  // plan time: oneDNN's pick stands
+      const double t_rival = fastest_run_ms(build_conv(s, fusion, rival, rival, false).pd, s.threads);
+      const double reorders_ms =
+          2.0 * static_cast<double>(s.inputs[0].bytes() + s.outputs[0].bytes()) / kReorderBytesPerMs;
+      return t_rival < (1.0 - kMeasuredChoiceMinGain) * t_mine && t_mine - t_rival > reorders_ms;
+    });
+    if (!rival_wins) continue;
+    c.input = c.output = rival;
+    c.also_runs_in.erase(std::find(c.also_runs_in.begin(), c.also_runs_in.end(), rival));
+    c.also_runs_in.erase(std::remove(c.also_runs_in.begin(), c.also_runs_in.end(), mine), c.also_runs_in.end());
+    c.plain_input_ok = succeeds([&] {
+      ConvBuild b = build_conv(s, fusion, Layout::Plain, rival, false);
+      if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
+    });
+    return;
+  }
+}
+
 // What oneDNN picks for src and dst when free to choose; whether it also runs well reading a
 // plain src (an implementation of its own for it, not the gemm fallback).
 std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s, const Fusion& fusion) {
@@ -185,6 +246,7 @@ std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s, const F
   // for src and dst in the same layout, e.g. jit_1x1 in nChw16c next to Winograd layers.
   for (Layout l : {Layout::ChannelsLast, Layout::Blocked16})
     if (l != c.input && runs_well_in(s, fusion, l)) c.also_runs_in.push_back(l);
+  prefer_measured_layout(s, fusion, c);
   return c;
 }
 
