@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <unordered_map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/onednn/onednn_common.h"

@@ -11,8 +11,8 @@
 // nothing twice. LAYERSCOPE_NO_MEASURED_CHOICES=1 turns measuring off: every choice is then
 // oneDNN's own, and plans are the same on every run (read once per process).
 #pragma once
-#include <oneapi/dnnl/dnnl.hpp>
 #include <functional>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <string>
 
