@@ -50,22 +50,29 @@ std::optional<ConvEpilogue> epilogue_of(const Fusion& fusion, const Node& n) {
 // on an AMD EPYC Zen 5, 1 thread, direct/Winograd time is 0.40 at 3->64 @224x224, 0.72 at
 // 8->32 @112x112, 0.96 at 12->12, 1.21 at 16->16 and 1.64 at 32->32 @56x56 (> 1: Winograd faster).
 constexpr int64_t kWinogradMinChannels = 16;
-// Above 64x64 output pixels oneDNN 2.6's Winograd falls off a cliff for wide layers (its
-// blocking changes): 512->512 is 3.0x faster than direct at 64x64 but 0.80x at 65x65 and 1.01x
-// at 68x68; 256->256 drops from 2.8x to 1.6x (still a win), 128->128 keeps 2x up to 112x112.
-// So from 512 channels on both sides, above 4096 pixels the direct algorithm runs (FCN's head,
-// 2048->512 at 65x65: 0.88x). Measured with `bench/winograd_threshold.sh C_in,C_out,H,W ...`
-// on an AMD EPYC Zen 5, 1 and 2 threads.
-constexpr int64_t kWinogradCliffPixels = 64 * 64;
-constexpr int64_t kWinogradCliffChannels = 512;
 
-bool winograd_shape(const ConvGeometry& g) {
+// Where oneDNN 2.6's Winograd is slower than its direct algorithm depends on the CPU, not only on
+// the shape (its blocking changes with the tile count): on an AMD Zen 5 it fell off a cliff above
+// 64x64 output pixels for 512-channel layers (512->512 3.0x faster than direct at 64x64, 0.80x at
+// 65x65; FCN's 2048->512 head at 65x65 0.88x) and at 147x147 (32->32 0.85x at 1 thread); on an
+// AMD Zen 4 the same layers run 2.2x, 2.8x and 1.1x faster in Winograd
+// (`bench/winograd_threshold.sh C_in,C_out,H,W ...`, 1 and 2 threads). So a layer large enough
+// to be measured (kernels/onednn/measured_choice.h) runs Winograd only if it was faster than the
+// direct algorithm on this machine; smaller ones, and every one with measuring off, take it.
+// Up to 64x64 output pixels Winograd won on every shape measured on both CPUs (1.2-3.2x, 16 to
+// 512 channels), so only larger outputs, where both cliffs were seen, are measured (plan time:
+// U-Net's twenty 3x3 layers cost 0.7 s of measuring at 1 thread when all were timed).
+constexpr int64_t kWinogradAlwaysPixels = 64 * 64;
+bool winograd_geometry(const ConvGeometry& g) {
   if (g.spatial_rank() != 2 || g.group != 1) return false;
   if (g.C_in < kWinogradMinChannels || g.C_out < kWinogradMinChannels) return false;
-  if (g.out_spatial_size() > kWinogradCliffPixels && std::min(g.C_in, g.C_out) >= kWinogradCliffChannels) return false;
   for (int i = 0; i < 2; ++i)
     if (g.kernel[i] != 3 || g.strides[i] != 1 || g.dilations[i] != 1) return false;
   return true;
+}
+
+double conv_macs(const ConvGeometry& g) {
+  return static_cast<double>(g.N) * g.C_out * g.out_spatial_size() * (g.C_in / g.group) * g.kernel_size();
 }
 
 struct ConvBuild {
@@ -105,15 +112,62 @@ ConvBuild build_conv(const KernelSetup& s, const Fusion& fusion, std::optional<L
   return b;
 }
 
-// Winograd for the same node in nChw16c, if oneDNN has it (post-ops included).
-std::optional<ConvBuild> build_winograd(const KernelSetup& s, const Fusion& fusion, bool with_residual) {
-  if (!winograd_shape(conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape))) return std::nullopt;
+// Layers this small are not measured: oneDNN's pick stands (the measurement would cost more
+// plan time than it could save, and Reorders around the layer would eat the gain).
+constexpr double kMeasuredChoiceMinMacs = 20e6;
+// Another layout must be this much faster, and save more than Reordering the layer's input and
+// output would cost (both ways, at a conservative 20 GB/s), before it replaces oneDNN's pick.
+constexpr double kMeasuredChoiceMinGain = 0.10;
+constexpr double kReorderBytesPerMs = 20e6;
+// A layer slower than this in oneDNN's pick is not timed in the other layout (each measured
+// layer costs about two runs of itself in plan time).
+constexpr double kMeasuredChoiceMaxMs = 60.0;
+
+// What the timing depends on: the fused op (its post-ops), the thread count, the layouts and
+// the geometry.
+std::string measured_choice_key(const KernelSetup& s, const ConvGeometry& g, Layout a, Layout b) {
+  std::string key = s.node.domain + ":" + s.node.op_type + "|" + std::to_string(s.threads) + "|" + layout_name(a) +
+                    ">" + layout_name(b) + "|" + std::to_string(g.N) + "," + std::to_string(g.C_in) + "," +
+                    std::to_string(g.C_out) + "," + std::to_string(g.group);
+  for (const std::vector<int64_t>* v : {&g.in_dims, &g.kernel, &g.strides, &g.dilations, &g.pads_begin, &g.pads_end}) {
+    key += '|';
+    for (int64_t x : *v) key += std::to_string(x) + ",";
+  }
+  return key;
+}
+
+// Winograd for the node in nChw16c, if oneDNN has it (post-ops included); no policy.
+std::optional<ConvBuild> try_winograd(const KernelSetup& s, const Fusion& fusion, bool with_residual) {
   std::optional<ConvBuild> b;
   if (!succeeds([&] {
         b = build_conv(s, fusion, Layout::Blocked16, Layout::Blocked16, with_residual, alg::convolution_winograd);
       }))
     return std::nullopt;
   return b;
+}
+
+// Whether Winograd runs this node (see winograd_geometry): measured against the direct
+// algorithm in oneDNN's own layouts where the layer is large enough and Winograd's run short
+// enough (plan time); the answer is cached, so the preference and prepare() agree.
+bool winograd_pays(const KernelSetup& s, const Fusion& fusion) {
+  const ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
+  if (!winograd_geometry(g)) return false;
+  if (!measured_choices_enabled() || conv_macs(g) < kMeasuredChoiceMinMacs) return true;
+  if (g.out_spatial_size() <= kWinogradAlwaysPixels) return true;
+  return cached_choice(measured_choice_key(s, g, Layout::Blocked16, Layout::Blocked16) + "|winograd", [&] {
+    ThreadScope threads(s.threads);
+    std::optional<ConvBuild> w = try_winograd(s, fusion, false);
+    if (!w) return false;
+    const double t_winograd = fastest_run_ms(w->pd, s.threads);
+    if (t_winograd > kMeasuredChoiceMaxMs) return true;  // plan time: not timed against direct
+    const double t_direct = fastest_run_ms(build_conv(s, fusion, std::nullopt, std::nullopt, false).pd, s.threads);
+    return t_winograd < t_direct;
+  });
+}
+
+std::optional<ConvBuild> build_winograd(const KernelSetup& s, const Fusion& fusion, bool with_residual) {
+  if (!winograd_pays(s, fusion)) return std::nullopt;
+  return try_winograd(s, fusion, with_residual);
 }
 
 bool is_brgemm(const dnnl::convolution_forward::primitive_desc& pd) {
@@ -158,30 +212,6 @@ bool runs_well_in(const KernelSetup& s, const Fusion& fusion, Layout l) {
   });
 }
 
-// Layers this small are not measured: oneDNN's pick stands (the measurement would cost more
-// plan time than it could save, and Reorders around the layer would eat the gain).
-constexpr double kMeasuredChoiceMinMacs = 20e6;
-// Another layout must be this much faster, and save more than Reordering the layer's input and
-// output would cost (both ways, at a conservative 20 GB/s), before it replaces oneDNN's pick.
-constexpr double kMeasuredChoiceMinGain = 0.10;
-constexpr double kReorderBytesPerMs = 20e6;
-// A layer slower than this in oneDNN's pick is not timed in the other layout (each measured
-// layer costs about two runs of itself in plan time).
-constexpr double kMeasuredChoiceMaxMs = 60.0;
-
-// What the timing depends on: the fused op (its post-ops), the thread count, the layouts and
-// the geometry.
-std::string measured_choice_key(const KernelSetup& s, const ConvGeometry& g, Layout a, Layout b) {
-  std::string key = s.node.domain + ":" + s.node.op_type + "|" + std::to_string(s.threads) + "|" + layout_name(a) +
-                    ">" + layout_name(b) + "|" + std::to_string(g.N) + "," + std::to_string(g.C_in) + "," +
-                    std::to_string(g.C_out) + "," + std::to_string(g.group);
-  for (const std::vector<int64_t>* v : {&g.in_dims, &g.kernel, &g.strides, &g.dilations, &g.pads_begin, &g.pads_end}) {
-    key += '|';
-    for (int64_t x : *v) key += std::to_string(x) + ",";
-  }
-  return key;
-}
-
 // Where oneDNN's own pick (c.input == c.output) has a rival layout it also runs well in (its
 // older direct kernels on nChw16c against brgemm on channels-last), times both on this machine
 // (kernels/onednn/measured_choice.h) and takes the rival when it is clearly faster. The loser
@@ -190,7 +220,7 @@ std::string measured_choice_key(const KernelSetup& s, const ConvGeometry& g, Lay
 void prefer_measured_layout(const KernelSetup& s, const Fusion& fusion, LayoutChoice& c) {
   if (!measured_choices_enabled() || c.input != c.output || c.also_runs_in.empty()) return;
   const ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
-  const double macs = static_cast<double>(g.N) * g.C_out * g.out_spatial_size() * (g.C_in / g.group) * g.kernel_size();
+  const double macs = conv_macs(g);
   // 1x1 convolutions are not measured: oneDNN's brgconv_1x1 (channels-last) and jit_1x1
   // (nChw16c) ran within 1% of each other on 7 of 8 ResNet/MobileNet 1x1 shapes (AMD Zen 4,
   // 1 thread), and ResNet-like models have dozens of them (plan time).

@@ -50,9 +50,9 @@ double fastest_run_ms(const dnnl::convolution_forward::primitive_desc& pd, int t
     return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   };
   // The first run pays for cold caches; the minimum over the runs drops it unless it is the
-  // only one (a layer of 20 ms or more: one run is enough to tell 10% apart).
+  // only one (a layer of 10 ms or more: one run is enough to tell 10% apart).
   double best = run(), spent = best;
-  for (int i = 1; i < 4 && spent < 20.0; ++i) {
+  for (int i = 1; i < 3 && spent < 10.0; ++i) {
     const double t = run();
     best = std::min(best, t);
     spent += t;

@@ -22,8 +22,8 @@ namespace layerscope::onednn {
 bool measured_choices_enabled();
 
 // Fastest time in milliseconds of `pd`'s primitive (a convolution: src, weights, bias, dst
-// and scratchpad arguments) on `threads` threads, over runs until four or ~20 ms have been
-// timed (one run for a layer of 20 ms or more).
+// and scratchpad arguments) on `threads` threads, over runs until three or ~10 ms have been
+// timed (one run for a layer of 10 ms or more).
 double fastest_run_ms(const dnnl::convolution_forward::primitive_desc& pd, int threads);
 
 // The cached answer for `key`, computing it with `measure` the first time (process-wide,
