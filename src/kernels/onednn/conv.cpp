@@ -158,9 +158,9 @@ bool winograd_pays(const KernelSetup& s, const Fusion& fusion) {
     ThreadScope threads(s.threads);
     std::optional<ConvBuild> w = try_winograd(s, fusion, false);
     if (!w) return false;
-    const double t_winograd = fastest_run_ms(w->pd, s.threads);
+    const double t_winograd = fastest_run_ms(w->pd);
     if (t_winograd > kMeasuredChoiceMaxMs) return true;  // plan time: not timed against direct
-    const double t_direct = fastest_run_ms(build_conv(s, fusion, std::nullopt, std::nullopt, false).pd, s.threads);
+    const double t_direct = fastest_run_ms(build_conv(s, fusion, std::nullopt, std::nullopt, false).pd);
     return t_winograd < t_direct;
   });
 }
@@ -204,11 +204,12 @@ bool conv_supported(const KernelSetup& s, const Fusion& fusion) {
   return conv_like_supported(s, [&] { build_for_setup(s, fusion); });
 }
 
-bool runs_well_in(const KernelSetup& s, const Fusion& fusion, Layout l) {
+// Whether oneDNN has an implementation of its own for src/dst in these layouts (not its gemm
+// fallback, not the reference).
+bool runs_well(const KernelSetup& s, const Fusion& fusion, Layout src, Layout dst) {
   return succeeds([&] {
-    ConvBuild b = build_conv(s, fusion, l, l, false);
-    const std::string impl = b.pd.impl_info_str();
-    if (impl.find("gemm") != std::string::npos) fail("gemm");
+    ConvBuild b = build_conv(s, fusion, src, dst, false);
+    if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
   });
 }
 
@@ -229,9 +230,9 @@ void prefer_measured_layout(const KernelSetup& s, const Fusion& fusion, LayoutCh
   for (Layout rival : std::vector<Layout>(c.also_runs_in)) {
     const bool rival_wins = cached_choice(measured_choice_key(s, g, mine, rival), [&] {
       ThreadScope threads(s.threads);  // oneDNN fixes a primitive's thread decomposition at creation
-      const double t_mine = fastest_run_ms(build_conv(s, fusion, mine, mine, false).pd, s.threads);
+      const double t_mine = fastest_run_ms(build_conv(s, fusion, mine, mine, false).pd);
       if (t_mine > kMeasuredChoiceMaxMs) return false;  // plan time: oneDNN's pick stands
-      const double t_rival = fastest_run_ms(build_conv(s, fusion, rival, rival, false).pd, s.threads);
+      const double t_rival = fastest_run_ms(build_conv(s, fusion, rival, rival, false).pd);
       const double reorders_ms =
           2.0 * static_cast<double>(s.inputs[0].bytes() + s.outputs[0].bytes()) / kReorderBytesPerMs;
       return t_rival < (1.0 - kMeasuredChoiceMinGain) * t_mine && t_mine - t_rival > reorders_ms;
@@ -240,10 +241,7 @@ void prefer_measured_layout(const KernelSetup& s, const Fusion& fusion, LayoutCh
     c.input = c.output = rival;
     c.also_runs_in.erase(std::find(c.also_runs_in.begin(), c.also_runs_in.end(), rival));
     c.also_runs_in.erase(std::remove(c.also_runs_in.begin(), c.also_runs_in.end(), mine), c.also_runs_in.end());
-    c.plain_input_ok = succeeds([&] {
-      ConvBuild b = build_conv(s, fusion, Layout::Plain, rival, false);
-      if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
-    });
+    c.plain_input_ok = runs_well(s, fusion, Layout::Plain, rival);
     return;
   }
 }
@@ -267,15 +265,12 @@ std::optional<LayoutChoice> conv_preferred_layouts(const KernelSetup& s, const F
   LayoutChoice c;
   c.input = *src;
   c.output = *dst;
-  c.plain_input_ok = *src == Layout::Plain || succeeds([&] {
-    ConvBuild b = build_conv(s, fusion, Layout::Plain, *dst, false);
-    if (std::string(b.pd.impl_info_str()).find("gemm") != std::string::npos) fail("gemm");
-  });
+  c.plain_input_ok = *src == Layout::Plain || runs_well(s, fusion, Layout::Plain, *dst);
   if (e && e->residual) c.input_like_output = kConvResidualInput;
   // Where else oneDNN has a direct implementation of its own (not gemm, not the reference)
   // for src and dst in the same layout, e.g. jit_1x1 in nChw16c next to Winograd layers.
   for (Layout l : {Layout::ChannelsLast, Layout::Blocked16})
-    if (l != c.input && runs_well_in(s, fusion, l)) c.also_runs_in.push_back(l);
+    if (l != c.input && runs_well(s, fusion, l, l)) c.also_runs_in.push_back(l);
   prefer_measured_layout(s, fusion, c);
   return c;
 }

@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 #include "kernels/onednn/onednn_common.h"
 
@@ -34,8 +33,7 @@ std::atomic<int> measurements{0};
 
 }  // namespace
 
-double fastest_run_ms(const dnnl::convolution_forward::primitive_desc& pd, int threads) {
-  ThreadScope scope(threads);
+double fastest_run_ms(const dnnl::convolution_forward::primitive_desc& pd) {
   dnnl::convolution_forward prim(pd);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, zeroed(pd.src_desc())},
                                              {DNNL_ARG_WEIGHTS, zeroed(pd.weights_desc())},

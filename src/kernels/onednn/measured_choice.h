@@ -22,9 +22,10 @@ namespace layerscope::onednn {
 bool measured_choices_enabled();
 
 // Fastest time in milliseconds of `pd`'s primitive (a convolution: src, weights, bias, dst
-// and scratchpad arguments) on `threads` threads, over runs until three or ~10 ms have been
-// timed (one run for a layer of 10 ms or more).
-double fastest_run_ms(const dnnl::convolution_forward::primitive_desc& pd, int threads);
+// and scratchpad arguments), over runs until three or ~10 ms have been timed (one run for a
+// layer of 10 ms or more). Call it inside the ThreadScope `pd` was created in: oneDNN fixes a
+// primitive's thread decomposition at creation, and the runs use that count.
+double fastest_run_ms(const dnnl::convolution_forward::primitive_desc& pd);
 
 // The cached answer for `key`, computing it with `measure` the first time (process-wide,
 // thread-safe). Counts the computations for tests (measurements_made()).
