@@ -225,5 +225,41 @@ TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
     }
 }
 
+// Layers of more than 4 GMACs per thread are not timed at plan time, whatever the candidates
+// (their runs would cost seconds of plan time and their buffers hundreds of MB): the same
+// 1-D convolution as above over 32000 steps (12.6 GMACs), and a Winograd geometry above 64x64
+// output pixels (3x3 512->512 at 80x80, 15 GMACs). Planned only: the reference would take
+// seconds.
+TEST(ConvKernelLayouts, LayersTooLargeToTimeAreNotMeasured) {
+  const Registry& r = Registry::builtin();
+  GraphBuilder rng;
+  const std::vector<MeasuredCase> cases = {
+      {"1-D 512->512 k3 s2 over 32000 steps", {1, 512, 32001}, {512, 512, 3}, {1, 512, 16000}, {2}, {0, 0}, 0, 0},
+      {"3x3 512->512 @80x80", {1, 512, 80, 80}, {512, 512, 3, 3}, {1, 512, 80, 80}, {1, 1}, {1, 1, 1, 1}, 0, 0},
+  };
+  for (const MeasuredCase& c : cases)
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(::testing::Message() << c.name << ", " << threads << " thread(s)");
+      Node n;
+      n.name = c.name;
+      n.op_type = "Conv";
+      n.opset = 17;
+      n.attrs.set("strides", c.strides);
+      n.attrs.set("pads", c.pads);
+      n.inputs = {0, 1};
+      n.outputs = {2};
+      Tensor w = rng.random_f32(c.w);
+      const std::vector<TensorInfo> ins = {{DType::F32, c.x}, {DType::F32, c.w}};
+      const std::vector<const Tensor*> consts = {nullptr, &w};
+      const std::vector<TensorInfo> outs = {{DType::F32, c.y}};
+      KernelSetup free_choice{n, ins, consts, outs, threads};
+      const KernelDef* kd = select_kernel(r, free_choice);
+      ASSERT_NE(kd, nullptr);
+      const int before = onednn::measurements_made();
+      ASSERT_TRUE(kd->preferred_layouts(free_choice));
+      EXPECT_EQ(onednn::measurements_made() - before, 0);
+    }
+}
+
 }  // namespace
 }  // namespace layerscope::testing

@@ -122,6 +122,16 @@ constexpr double kReorderBytesPerMs = 20e6;
 // A layer slower than this in oneDNN's pick is not timed in the other layout (each measured
 // layer costs about two runs of itself in plan time).
 constexpr double kMeasuredChoiceMaxMs = 60.0;
+// Nor is a layer of more multiply-adds per thread than this (~35-70 ms at 1 thread on the AMD
+// Zen 4 and Zen 5 measured; Winograd: as if direct), decided before any timing: FCN-ResNet50's
+// 2048->512 3x3 head (40 GMACs) and dilated 512->512 layers (10 GMACs each) used to be run once
+// each only to find them over kMeasuredChoiceMaxMs: 1.3 s of plan time at 1 thread, and the
+// head's Winograd buffers (filters transformed 6x6, its tile scratchpad, 300 MB zero-filled)
+// raised the process's peak RSS from 537 to 651 MB.
+constexpr double kMeasuredChoiceMaxMacsPerThread = 4e9;
+bool too_large_to_time(const ConvGeometry& g, int threads) {
+  return conv_macs(g) > kMeasuredChoiceMaxMacsPerThread * std::max(1, threads);
+}
 
 // What the timing depends on: the fused op (its post-ops), the thread count, the layouts and
 // the geometry.
@@ -153,7 +163,7 @@ bool winograd_pays(const KernelSetup& s, const Fusion& fusion) {
   const ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
   if (!winograd_geometry(g)) return false;
   if (!measured_choices_enabled() || conv_macs(g) < kMeasuredChoiceMinMacs) return true;
-  if (g.out_spatial_size() <= kWinogradAlwaysPixels) return true;
+  if (g.out_spatial_size() <= kWinogradAlwaysPixels || too_large_to_time(g, s.threads)) return true;
   return cached_choice(measured_choice_key(s, g, Layout::Blocked16, Layout::Blocked16) + "|winograd", [&] {
     ThreadScope threads(s.threads);
     std::optional<ConvBuild> w = try_winograd(s, fusion, false);
@@ -225,7 +235,7 @@ void prefer_measured_layout(const KernelSetup& s, const Fusion& fusion, LayoutCh
   // 1x1 convolutions are not measured: oneDNN's brgconv_1x1 (channels-last) and jit_1x1
   // (nChw16c) ran within 1% of each other on 7 of 8 ResNet/MobileNet 1x1 shapes (AMD Zen 4,
   // 1 thread), and ResNet-like models have dozens of them (plan time).
-  if (macs < kMeasuredChoiceMinMacs || g.kernel_size() == 1) return;
+  if (macs < kMeasuredChoiceMinMacs || g.kernel_size() == 1 || too_large_to_time(g, s.threads)) return;
   const Layout mine = c.input;
   for (Layout rival : std::vector<Layout>(c.also_runs_in)) {
     const bool rival_wins = cached_choice(measured_choice_key(s, g, mine, rival), [&] {
