@@ -158,6 +158,29 @@ struct MeasuredCase {
   int min_measurements, max_measurements;  // with measuring on, on an AVX-512 CPU
 };
 
+// A case's Conv node with random constant weights and bias, and its kernel setup.
+struct MeasuredConv {
+  MeasuredConv(const MeasuredCase& c, GraphBuilder& rng) : w(rng.random_f32(c.w)), b(rng.random_f32({c.w[0]})) {
+    n.name = c.name;
+    n.op_type = "Conv";
+    n.opset = 17;
+    n.attrs.set("strides", c.strides);
+    n.attrs.set("pads", c.pads);
+    n.inputs = {0, 1, 2};
+    n.outputs = {3};
+    ins = {{DType::F32, c.x}, {DType::F32, c.w}, {DType::F32, b.shape()}};
+    outs = {{DType::F32, c.y}};
+  }
+  MeasuredConv(const MeasuredConv&) = delete;  // consts points into it
+  KernelSetup setup(int threads, std::vector<Layout> in = {}, std::vector<Layout> out = {}) const {
+    return {n, ins, consts, outs, threads, std::move(in), std::move(out)};
+  }
+  Node n;
+  Tensor w, b;
+  std::vector<TensorInfo> ins, outs;
+  std::vector<const Tensor*> consts = {nullptr, &w, &b};
+};
+
 TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
   const Registry& r = Registry::builtin();
   GraphBuilder rng;
@@ -168,19 +191,10 @@ TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
   for (const MeasuredCase& c : cases)
     for (int threads : {1, 2}) {
       SCOPED_TRACE(::testing::Message() << c.name << ", " << threads << " thread(s)");
-      Node n;
-      n.name = c.name;
-      n.op_type = "Conv";
-      n.opset = 17;
-      n.attrs.set("strides", c.strides);
-      n.attrs.set("pads", c.pads);
-      n.inputs = {0, 1, 2};
-      n.outputs = {3};
-      Tensor x = rng.random_f32(c.x), w = rng.random_f32(c.w), b = rng.random_f32({c.w[0]});
-      const std::vector<TensorInfo> ins = {{DType::F32, c.x}, {DType::F32, c.w}, {DType::F32, b.shape()}};
-      const std::vector<const Tensor*> consts = {nullptr, &w, &b};
-      const std::vector<TensorInfo> outs = {{DType::F32, c.y}};
-      KernelSetup free_choice{n, ins, consts, outs, threads};
+      const MeasuredConv conv(c, rng);
+      const Node& n = conv.n;
+      Tensor x = rng.random_f32(c.x);
+      const KernelSetup free_choice = conv.setup(threads);
       const KernelDef* kd = select_kernel(r, free_choice);
       ASSERT_NE(kd, nullptr);
       const int before = onednn::measurements_made();
@@ -205,17 +219,17 @@ TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
 
       const Layout l = pref->input;
       ASSERT_EQ(pref->output, l);
-      KernelSetup chosen{n, ins, consts, outs, threads, {l, Layout::Plain, Layout::Plain}, {l}};
+      const KernelSetup chosen = conv.setup(threads, {l, Layout::Plain, Layout::Plain}, {l});
       std::unique_ptr<Kernel> kernel = select_kernel(r, chosen)->create();
       kernel->prepare(chosen);
       EXPECT_EQ(onednn::measurements_made() - before, made) << "prepare() measured instead of using the cache";
       Tensor want(DType::F32, c.y);
-      std::vector<const Tensor*> ref_in = {&x, &w, &b};
+      std::vector<const Tensor*> ref_in = {&x, &conv.w, &conv.b};
       Tensor* ref_out[] = {&want};
       r.find_op("", "Conv", 17)->reference(n, ref_in, ref_out);
       Tensor x_l = relayout(x, Layout::Plain, l), y_l(DType::F32, {layout_numel(c.y, l)});
       Tensor x_v = Tensor::view(DType::F32, c.x, x_l.data()), y_v = Tensor::view(DType::F32, c.y, y_l.data());
-      std::vector<const Tensor*> k_in = {&x_v, &w, &b};
+      std::vector<const Tensor*> k_in = {&x_v, &conv.w, &conv.b};
       Tensor* k_out[] = {&y_v};
       std::vector<char> scratch(kernel->scratch_bytes() + 64);
       kernel->execute(k_in, k_out, scratch.data());
@@ -240,19 +254,8 @@ TEST(ConvKernelLayouts, LayersTooLargeToTimeAreNotMeasured) {
   for (const MeasuredCase& c : cases)
     for (int threads : {1, 2}) {
       SCOPED_TRACE(::testing::Message() << c.name << ", " << threads << " thread(s)");
-      Node n;
-      n.name = c.name;
-      n.op_type = "Conv";
-      n.opset = 17;
-      n.attrs.set("strides", c.strides);
-      n.attrs.set("pads", c.pads);
-      n.inputs = {0, 1};
-      n.outputs = {2};
-      Tensor w = rng.random_f32(c.w);
-      const std::vector<TensorInfo> ins = {{DType::F32, c.x}, {DType::F32, c.w}};
-      const std::vector<const Tensor*> consts = {nullptr, &w};
-      const std::vector<TensorInfo> outs = {{DType::F32, c.y}};
-      KernelSetup free_choice{n, ins, consts, outs, threads};
+      const MeasuredConv conv(c, rng);
+      const KernelSetup free_choice = conv.setup(threads);
       const KernelDef* kd = select_kernel(r, free_choice);
       ASSERT_NE(kd, nullptr);
       const int before = onednn::measurements_made();
