@@ -125,9 +125,9 @@ constexpr double kMeasuredChoiceMaxMs = 60.0;
 // Nor is a layer of more multiply-adds per thread than this (~35-70 ms at 1 thread on the AMD
 // Zen 4 and Zen 5 measured; Winograd: as if direct), decided before any timing: FCN-ResNet50's
 // 2048->512 3x3 head (40 GMACs) and dilated 512->512 layers (10 GMACs each) used to be run once
-// each only to find them over kMeasuredChoiceMaxMs: 1.3 s of plan time at 1 thread, and the
-// head's Winograd buffers (filters transformed 6x6, its tile scratchpad, 300 MB zero-filled)
-// raised the process's peak RSS from 537 to 651 MB.
+// each only to find them over kMeasuredChoiceMaxMs, and the head's Winograd buffers (filters
+// transformed 6x6, its tile scratchpad: 300 MB zero-filled) set the process's peak RSS. AMD
+// Zen 4, 1 thread: FCN's load 4.29 -> 3.2 s, peak RSS 651 -> 550 MB (537 with no measuring).
 constexpr double kMeasuredChoiceMaxMacsPerThread = 4e9;
 bool too_large_to_time(const ConvGeometry& g, int threads) {
   return conv_macs(g) > kMeasuredChoiceMaxMacsPerThread * std::max(1, threads);
