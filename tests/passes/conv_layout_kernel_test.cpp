@@ -188,12 +188,12 @@ TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
       {"1-D 256->256 k3 s2 (100 MMACs)", {1, 256, 1023}, {256, 256, 3}, {1, 256, 511}, {2}, {0, 0}, 1, 1},
       {"3x3 32->32 @72x72 (48 MMACs)", {1, 32, 72, 72}, {32, 32, 3, 3}, {1, 32, 72, 72}, {1, 1}, {1, 1, 1, 1}, 1, 2},
   };
-  for (const MeasuredCase& c : cases)
+  for (const MeasuredCase& c : cases) {
+    const MeasuredConv conv(c, rng);
+    const Node& n = conv.n;
+    Tensor x = rng.random_f32(c.x);
     for (int threads : {1, 2}) {
       SCOPED_TRACE(::testing::Message() << c.name << ", " << threads << " thread(s)");
-      const MeasuredConv conv(c, rng);
-      const Node& n = conv.n;
-      Tensor x = rng.random_f32(c.x);
       const KernelSetup free_choice = conv.setup(threads);
       const KernelDef* kd = select_kernel(r, free_choice);
       ASSERT_NE(kd, nullptr);
@@ -237,6 +237,7 @@ TEST(ConvKernelLayouts, MeasuredPreferenceIsCachedAndRunsInTheChosenLayout) {
       for (int64_t i = 0; i < want.numel(); ++i)
         ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-3) << "element " << i;
     }
+  }
 }
 
 // Layers of more than 4 GMACs per thread are not timed at plan time, whatever the candidates
@@ -251,10 +252,10 @@ TEST(ConvKernelLayouts, LayersTooLargeToTimeAreNotMeasured) {
       {"1-D 512->512 k3 s2 over 32000 steps", {1, 512, 32001}, {512, 512, 3}, {1, 512, 16000}, {2}, {0, 0}, 0, 0},
       {"3x3 512->512 @80x80", {1, 512, 80, 80}, {512, 512, 3, 3}, {1, 512, 80, 80}, {1, 1}, {1, 1, 1, 1}, 0, 0},
   };
-  for (const MeasuredCase& c : cases)
+  for (const MeasuredCase& c : cases) {
+    const MeasuredConv conv(c, rng);
     for (int threads : {1, 2}) {
       SCOPED_TRACE(::testing::Message() << c.name << ", " << threads << " thread(s)");
-      const MeasuredConv conv(c, rng);
       const KernelSetup free_choice = conv.setup(threads);
       const KernelDef* kd = select_kernel(r, free_choice);
       ASSERT_NE(kd, nullptr);
@@ -262,6 +263,7 @@ TEST(ConvKernelLayouts, LayersTooLargeToTimeAreNotMeasured) {
       ASSERT_TRUE(kd->preferred_layouts(free_choice));
       EXPECT_EQ(onednn::measurements_made() - before, 0);
     }
+  }
 }
 
 }  // namespace

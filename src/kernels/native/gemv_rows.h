@@ -30,9 +30,7 @@ inline float dot_row(const float* a, const float* row, int64_t K) {
     s3 += load_lanes(a + k + 3 * kSumLanes) * load_lanes(row + k + 3 * kSumLanes);
   }
   for (; k + kSumLanes <= K; k += kSumLanes) s0 += load_lanes(a + k) * load_lanes(row + k);
-  const SumLanes s = (s0 + s1) + (s2 + s3);
-  float sum = 0.f;
-  for (int l = 0; l < kSumLanes; ++l) sum += s[l];
+  float sum = static_cast<float>(lanes_total((s0 + s1) + (s2 + s3)));
   for (; k < K; ++k) sum += a[k] * row[k];
   return sum;
 }

@@ -129,8 +129,11 @@ constexpr double kMeasuredChoiceMaxMs = 60.0;
 // transformed 6x6, its tile scratchpad: 300 MB zero-filled) set the process's peak RSS. AMD
 // Zen 4, 1 thread: FCN's load 4.29 -> 3.2 s, peak RSS 651 -> 550 MB (537 with no measuring).
 constexpr double kMeasuredChoiceMaxMacsPerThread = 4e9;
-bool too_large_to_time(const ConvGeometry& g, int threads) {
-  return conv_macs(g) > kMeasuredChoiceMaxMacsPerThread * std::max(1, threads);
+// Whether a layer is in the window where timing it pays: from kMeasuredChoiceMinMacs up to
+// kMeasuredChoiceMaxMacsPerThread per thread.
+bool worth_timing(const ConvGeometry& g, int threads) {
+  const double macs = conv_macs(g);
+  return macs >= kMeasuredChoiceMinMacs && macs <= kMeasuredChoiceMaxMacsPerThread * std::max(1, threads);
 }
 
 // What the timing depends on: the fused op (its post-ops), the thread count, the layouts and
@@ -162,8 +165,8 @@ std::optional<ConvBuild> try_winograd(const KernelSetup& s, const Fusion& fusion
 bool winograd_pays(const KernelSetup& s, const Fusion& fusion) {
   const ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
   if (!winograd_geometry(g)) return false;
-  if (!measured_choices_enabled() || conv_macs(g) < kMeasuredChoiceMinMacs) return true;
-  if (g.out_spatial_size() <= kWinogradAlwaysPixels || too_large_to_time(g, s.threads)) return true;
+  if (!measured_choices_enabled() || !worth_timing(g, s.threads)) return true;
+  if (g.out_spatial_size() <= kWinogradAlwaysPixels) return true;
   return cached_choice(measured_choice_key(s, g, Layout::Blocked16, Layout::Blocked16) + "|winograd", [&] {
     ThreadScope threads(s.threads);
     std::optional<ConvBuild> w = try_winograd(s, fusion, false);
@@ -231,11 +234,10 @@ bool runs_well(const KernelSetup& s, const Fusion& fusion, Layout src, Layout ds
 void prefer_measured_layout(const KernelSetup& s, const Fusion& fusion, LayoutChoice& c) {
   if (!measured_choices_enabled() || c.input != c.output || c.also_runs_in.empty()) return;
   const ConvGeometry g = conv_geometry(s.node, s.inputs[0].shape, s.inputs[1].shape);
-  const double macs = conv_macs(g);
   // 1x1 convolutions are not measured: oneDNN's brgconv_1x1 (channels-last) and jit_1x1
   // (nChw16c) ran within 1% of each other on 7 of 8 ResNet/MobileNet 1x1 shapes (AMD Zen 4,
   // 1 thread), and ResNet-like models have dozens of them (plan time).
-  if (macs < kMeasuredChoiceMinMacs || g.kernel_size() == 1 || too_large_to_time(g, s.threads)) return;
+  if (!worth_timing(g, s.threads) || g.kernel_size() == 1) return;
   const Layout mine = c.input;
   for (Layout rival : std::vector<Layout>(c.also_runs_in)) {
     const bool rival_wins = cached_choice(measured_choice_key(s, g, mine, rival), [&] {
